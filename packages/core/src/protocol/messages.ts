@@ -1,0 +1,200 @@
+/**
+ * The frames of the Gossamer wire protocol, as typed values. `codec.ts` turns them into
+ * bytes and back. docs/PROTOCOL.md specifies each one.
+ */
+
+/** The protocol version this build speaks best. */
+export const PROTOCOL_VERSION = 1
+/** The oldest protocol version this build still speaks. */
+export const MIN_PROTOCOL_VERSION = 1
+
+/** Limits every decoder enforces before a frame is used. */
+export const LIMITS = {
+  /** Longest room name, in UTF-8 bytes. */
+  roomBytes: 256,
+  /** Longest peer id, in UTF-8 bytes. */
+  peerIdBytes: 64,
+  /** Most peer ids in one frame. */
+  peersPerFrame: 32,
+  /** Largest Yjs update or state vector in one frame. */
+  updateBytes: 64 * 1024 * 1024,
+  /** Longest human-readable reason string. */
+  reasonBytes: 512,
+} as const
+
+/** Numeric tags, written first in every frame as a varUint. Never renumber. */
+export const FrameType = {
+  Hello: 0,
+  Welcome: 1,
+  Reject: 2,
+  Delta: 3,
+  Digest: 4,
+  DigestMatch: 5,
+  SyncRequest: 6,
+  SyncReply: 7,
+  Peers: 8,
+  Disconnect: 9,
+  Ping: 10,
+  Pong: 11,
+} as const
+/** One of the numeric frame tags. */
+export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
+
+/** How much the dialer wants to become the acceptor's neighbour. */
+export const JoinPriority = {
+  /** One anti-entropy exchange, then close (partition healing, full neighbours). */
+  Transient: 0,
+  /** Become a neighbour if there is room. */
+  Low: 1,
+  /** The dialer has no neighbour at all: make room by evicting one. */
+  High: 2,
+} as const
+/** One of the {@link JoinPriority} values. */
+export type JoinPriorityValue = (typeof JoinPriority)[keyof typeof JoinPriority]
+
+/** Why a connection was refused or is being closed. */
+export const CloseCode = {
+  /** Generic: the peer is leaving the room. */
+  Leaving: 0,
+  /** No common protocol version. */
+  VersionMismatch: 1,
+  /** The frame named a room this peer does not serve. */
+  UnknownRoom: 2,
+  /** The active view is full; the frame lists other peers to try. */
+  Full: 3,
+  /** Evicted to make room for a peer with no neighbours. */
+  Evicted: 4,
+  /** The link was silent for too long. */
+  Timeout: 5,
+  /** A duplicate connection between the same two peers. */
+  Duplicate: 6,
+  /** The remote peer violated the protocol. */
+  ProtocolViolation: 7,
+  /** A transient (one exchange) connection is done. */
+  Done: 8,
+} as const
+/** One of the {@link CloseCode} values. */
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** First frame on a connection, from the dialer. */
+export interface HelloFrame {
+  type: typeof FrameType.Hello
+  room: string
+  peerId: string
+  versionMin: number
+  versionMax: number
+  priority: JoinPriorityValue
+  /** A small sample of peers the dialer knows (seeds the acceptor's passive view). */
+  peers: string[]
+}
+
+/** The acceptor's answer to {@link HelloFrame}. */
+export interface WelcomeFrame {
+  type: typeof FrameType.Welcome
+  room: string
+  peerId: string
+  /** The negotiated version: the highest both sides speak. */
+  version: number
+  /** True when the dialer became a neighbour; false for a transient connection. */
+  accepted: boolean
+  peers: string[]
+}
+
+/** The acceptor refuses the connection; it closes right after. */
+export interface RejectFrame {
+  type: typeof FrameType.Reject
+  room: string
+  code: CloseCodeValue
+  reason: string
+  /** For the highest version the rejecting peer speaks (version mismatch). */
+  versionMin: number
+  versionMax: number
+}
+
+/** A pushed Yjs V1 update. `id` is `hash53(update)`: receivers verify it. */
+export interface DeltaFrame {
+  type: typeof FrameType.Delta
+  room: string
+  id: number
+  /** Hops travelled since the origin (0 when sent by the origin). */
+  hop: number
+  update: Uint8Array
+}
+
+/** Anti-entropy opener: a hash of the sender's state vector and delete set. */
+export interface DigestFrame {
+  type: typeof FrameType.Digest
+  room: string
+  digest: number
+}
+
+/** Answer to {@link DigestFrame} when both digests are equal: nothing to exchange. */
+export interface DigestMatchFrame {
+  type: typeof FrameType.DigestMatch
+  room: string
+  digest: number
+}
+
+/** "Here is my state vector; send me what I miss." */
+export interface SyncRequestFrame {
+  type: typeof FrameType.SyncRequest
+  room: string
+  stateVector: Uint8Array
+  /** When true, the receiver also sends its own SyncRequest back (push-pull). */
+  reciprocate: boolean
+}
+
+/** Answer to {@link SyncRequestFrame}: a Yjs V1 update with what the requester misses. */
+export interface SyncReplyFrame {
+  type: typeof FrameType.SyncReply
+  room: string
+  /** `hash53(update)`, verified by the receiver. */
+  checksum: number
+  update: Uint8Array
+}
+
+/** Peer sampling (shuffle): a few known peer ids. */
+export interface PeersFrame {
+  type: typeof FrameType.Peers
+  room: string
+  peers: string[]
+  /** True when this answers a Peers frame (no answer expected). */
+  reply: boolean
+}
+
+/** The sender is closing the link for `code`; `peers` are alternatives to try. */
+export interface DisconnectFrame {
+  type: typeof FrameType.Disconnect
+  room: string
+  code: CloseCodeValue
+  peers: string[]
+}
+
+/** Liveness probe. */
+export interface PingFrame {
+  type: typeof FrameType.Ping
+  room: string
+  nonce: number
+}
+
+/** Answer to {@link PingFrame} with the same nonce. */
+export interface PongFrame {
+  type: typeof FrameType.Pong
+  room: string
+  nonce: number
+}
+
+/** Any frame of the protocol. */
+export type Frame =
+  | HelloFrame
+  | WelcomeFrame
+  | RejectFrame
+  | DeltaFrame
+  | DigestFrame
+  | DigestMatchFrame
+  | SyncRequestFrame
+  | SyncReplyFrame
+  | PeersFrame
+  | DisconnectFrame
+  | PingFrame
+  | PongFrame

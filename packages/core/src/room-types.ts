@@ -1,0 +1,133 @@
+/**
+ * Public types of a {@link Room}: its options, events and statistics.
+ */
+import type * as Y from 'yjs'
+import type { Clock } from './clock.js'
+import type { Subscribable } from './emitter.js'
+import type { RandomSource } from './random.js'
+import type { PeerId, Transport } from './transport.js'
+
+/** Options of `createRoom`. */
+export interface RoomOptions {
+  /** Peers that use the same room name share one document. */
+  name: string
+  /** The document to keep in sync. */
+  doc: Y.Doc
+  /** How to reach peers. A peer may use several at once. */
+  transports: Transport[]
+  /** This peer's id. Default: 64 random bits from `random`. */
+  peerId?: PeerId
+  /** Most connections (inbound + outbound) this peer keeps. Default 6. */
+  maxNeighbours?: number
+  /** This peer dials more peers while it has fewer neighbours than this. Default `ceil(maxNeighbours / 2)`. */
+  minNeighbours?: number
+  /** Most peers remembered but not connected (the passive view). Default 30. */
+  maxPassive?: number
+  /** Period of anti-entropy, in ms. Default 1000. */
+  roundMs?: number
+  /** Push fresh deltas eagerly. Default true. Switch off to measure anti-entropy alone. */
+  push?: boolean
+  /** A neighbour silent for this many rounds is probed; after twice as many it is dropped. Default 5. */
+  suspectAfterRounds?: number
+  /** Every this many rounds, exchange a peer sample with a random neighbour. Default 10. */
+  shuffleEveryRounds?: number
+  /** Every this many rounds, try to sync once with a peer we lost (partition healing). Default 10. */
+  reconnectEveryRounds?: number
+  /** Source of time. Default: the system clock. */
+  clock?: Clock
+  /** Source of randomness. Default: the platform's crypto generator. */
+  random?: RandomSource
+  /** Aborts the room, like `close()`. */
+  signal?: AbortSignal
+}
+
+/** Payload of `peer:join` and `peer:leave`. */
+export interface PeerEvent {
+  peerId: PeerId
+  /** The transport the link uses. */
+  transport: string
+}
+
+/** Payload of `synced`. */
+export interface SyncedEvent {
+  /** The peer we completed a full exchange with. */
+  peerId: PeerId
+}
+
+/** Payload of `error`. */
+export interface ErrorEvent {
+  error: Error
+  /** The remote peer involved, when there is one. */
+  peerId?: PeerId
+}
+
+/** Payload of `delta:receive`: a pushed update arrived for the first time. */
+export interface DeltaEvent {
+  peerId: PeerId
+  /** The delta's id (a hash of its bytes). */
+  id: number
+  /** Hops it travelled from its origin. */
+  hop: number
+  bytes: number
+}
+
+/** Events of a {@link Room}. */
+export type RoomEvents = {
+  /** A neighbour connection completed its handshake. */
+  'peer:join': PeerEvent
+  /** A neighbour connection closed. */
+  'peer:leave': PeerEvent
+  /** A full exchange with a neighbour completed; `room.synced` is now true. */
+  synced: SyncedEvent
+  /** A frame was dropped, a listener threw, or a transport failed. Nothing is thrown. */
+  error: ErrorEvent
+  /** A pushed delta was received for the first time. */
+  'delta:receive': DeltaEvent
+}
+
+/** Counters a room keeps, for monitoring and the simulator. */
+export interface RoomStats {
+  framesSent: number
+  bytesSent: number
+  framesReceived: number
+  bytesReceived: number
+  /** Delta frames received, duplicates included. */
+  deltasReceived: number
+  /** Delta frames received that we already had. */
+  duplicateDeltas: number
+  /** Frames dropped as invalid. */
+  framesRejected: number
+  /** Anti-entropy exchanges this peer opened. */
+  antiEntropyRounds: number
+}
+
+/** Options of async room methods. */
+export interface SignalOptions {
+  signal?: AbortSignal
+}
+
+/** A room: one Yjs document kept in sync with peers by gossip. Quacks like a Yjs provider. */
+export interface Room extends Subscribable<RoomEvents> {
+  /** The room name. */
+  readonly name: string
+  /** This peer's id. */
+  readonly peerId: PeerId
+  /** The document kept in sync. */
+  readonly doc: Y.Doc
+  /** True after the first full exchange with a peer. */
+  readonly synced: boolean
+  /** True after `close()`. */
+  readonly closed: boolean
+  /** Ids of the connected neighbours (the active view). */
+  neighbours(): PeerId[]
+  /** Ids of known but unconnected peers (the passive view). */
+  knownPeers(): PeerId[]
+  /** Counters since the room started. */
+  stats(): RoomStats
+  /** Resolves after the first full exchange with a peer. */
+  whenSynced(options?: SignalOptions): Promise<void>
+  /** Leaves the room: closes every connection and timer and removes every listener. */
+  close(): Promise<void>
+  /** Same as `close()`, for Yjs provider compatibility. */
+  destroy(): void
+}

@@ -1,0 +1,78 @@
+/**
+ * The transport seam. A transport is connection-oriented and byte-oriented: it reports
+ * discovered peers and inbound connections, and dials a peer id on request. It never
+ * parses gossip frames, and it holds no room state: a topic is only a discovery namespace.
+ */
+import type { Subscribable } from './emitter.js'
+
+/** A peer's id: a short opaque string, unique per peer. */
+export type PeerId = string
+
+/** Events of a {@link Connection}. */
+export type ConnectionEvents = {
+  /** One whole frame arrived, in order. */
+  message: { data: Uint8Array }
+  /** The connection closed, locally or remotely. Fires once. */
+  close: { reason?: string }
+}
+
+/** A reliable, ordered, message-oriented link to one remote peer. */
+export interface Connection extends Subscribable<ConnectionEvents> {
+  /** The peer at the other end. */
+  readonly remotePeerId: PeerId
+  /** Which transport made it, e.g. `memory`, `webrtc`, `broadcastchannel`. */
+  readonly transport: string
+  /** True once `close()` was called or the remote end went away. */
+  readonly closed: boolean
+  /**
+   * Sends one frame. Frames arrive whole and in order, or not at all.
+   * Sending on a closed connection is a no-op (it never throws).
+   */
+  send(data: Uint8Array): void
+  /** Closes the link. Idempotent. */
+  close(reason?: string): void
+}
+
+/** Events of a {@link Transport}. */
+export type TransportEvents = {
+  /** A peer was discovered for a topic (it may or may not be reachable). */
+  'peer:discover': { peerId: PeerId; topic: string }
+  /** A remote peer opened a connection to us. */
+  'connection:open': { connection: Connection }
+  /** Something went wrong inside the transport; it keeps running. */
+  error: { error: Error }
+}
+
+/** What a transport is started with. */
+export interface TransportStartOptions {
+  /** The local peer's id. */
+  peerId: PeerId
+  /** Aborted when the owner shuts down; the transport must release everything. */
+  signal: AbortSignal
+}
+
+/** Options of {@link Transport.dial}. */
+export interface DialOptions {
+  /** Aborts the dial. */
+  signal?: AbortSignal
+}
+
+/** A way to reach peers. Implemented by adapters; core owns the interface. */
+export interface Transport extends Subscribable<TransportEvents> {
+  /** A short name, e.g. `memory`. */
+  readonly name: string
+  /** Starts the transport for the local peer. */
+  start(options: TransportStartOptions): Promise<void>
+  /** Starts discovering peers that joined `topic`, and lets them find us. */
+  join(topic: string): void
+  /** Stops discovery for `topic`. */
+  leave(topic: string): void
+  /**
+   * Opens a connection to `peerId`. Connections are peer-to-peer, not per topic: every
+   * frame names its room. Rejects with a `TransportError` when the peer cannot be reached,
+   * or an `AbortError` when aborted.
+   */
+  dial(peerId: PeerId, options?: DialOptions): Promise<Connection>
+  /** Stops the transport and closes all its connections. Idempotent. */
+  stop(): Promise<void>
+}
