@@ -95,6 +95,8 @@ export interface RoomStats {
   deltasReceived: number
   /** Delta frames received that we already had. */
   duplicateDeltas: number
+  /** Frames that carried new document content: deltas (duplicates included) and sync replies that changed the doc. */
+  payloadsReceived: number
   /** Frames dropped as invalid. */
   framesRejected: number
   /** Anti-entropy exchanges this peer opened. */

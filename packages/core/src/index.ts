@@ -1,0 +1,96 @@
+/**
+ * @packageDocumentation
+ * Gossamer core: rooms that keep a Yjs document in sync across peers by gossiping CRDT
+ * deltas. It owns every seam (transports, clock, randomness), the wire protocol, the
+ * gossip engine, typed errors and events, and a deterministic in-memory transport.
+ *
+ * @example
+ * ```ts
+ * import * as Y from 'yjs'
+ * import { createRoom, memoryNetwork } from '@gossamer/core'
+ *
+ * const network = memoryNetwork()
+ * const a = createRoom({ name: 'notes', doc: new Y.Doc(), transports: [network.transport()] })
+ * const b = createRoom({ name: 'notes', doc: new Y.Doc(), transports: [network.transport()] })
+ * a.doc.getText('t').insert(0, 'hello')
+ * await b.whenSynced()
+ * ```
+ */
+export { createRoom } from './room.js'
+export type {
+  Room,
+  RoomOptions,
+  RoomEvents,
+  RoomStats,
+  PeerEvent,
+  SyncedEvent,
+  ErrorEvent,
+  DeltaEvent,
+  SignalOptions,
+} from './room-types.js'
+export type {
+  Transport,
+  TransportEvents,
+  TransportStartOptions,
+  DialOptions,
+  Connection,
+  ConnectionEvents,
+  PeerId,
+} from './transport.js'
+export { memoryNetwork } from './transports/memory-network.js'
+export type {
+  MemoryNetwork,
+  MemoryNetworkInit,
+  MemoryNetworkStats,
+  MemoryPeerStats,
+  MemoryLatency,
+  MemoryKillOptions,
+} from './transports/memory-network.js'
+export { Emitter } from './emitter.js'
+export type { EventMap, Listener, Subscribable } from './emitter.js'
+export { systemClock } from './clock.js'
+export type { Clock, TimerHandle } from './clock.js'
+export { seededRandom, systemRandom, randomInt, pick, sample, randomPeerId } from './random.js'
+export type { RandomSource } from './random.js'
+export { hash53, hashParts } from './hash.js'
+export {
+  GossamerError,
+  ProtocolError,
+  VersionMismatchError,
+  TransportError,
+  ConnectionClosedError,
+  RoomClosedError,
+  AbortError,
+  ListenerError,
+  UpdateRejectedError,
+  ConfigError,
+  throwIfAborted,
+} from './errors.js'
+export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
+export type { DecodeResult, VersionRange } from './protocol/codec.js'
+export {
+  PROTOCOL_VERSION,
+  MIN_PROTOCOL_VERSION,
+  LIMITS,
+  FrameType,
+  JoinPriority,
+  CloseCode,
+} from './protocol/messages.js'
+export type {
+  Frame,
+  FrameTypeTag,
+  JoinPriorityValue,
+  CloseCodeValue,
+  HelloFrame,
+  WelcomeFrame,
+  RejectFrame,
+  DeltaFrame,
+  DigestFrame,
+  DigestMatchFrame,
+  SyncRequestFrame,
+  SyncReplyFrame,
+  PeersFrame,
+  DisconnectFrame,
+  PingFrame,
+  PongFrame,
+} from './protocol/messages.js'

@@ -1,0 +1,387 @@
+/**
+ * Membership: the bounded active view (open links), the passive view, the handshake,
+ * eviction for peers with no neighbour, liveness probes, peer shuffles, and repair from
+ * the passive and failed lists. Prior art: HyParView (views, priorities), SWIM (probing).
+ * It knows nothing of documents: gossip frames are handed to the room.
+ */
+import type { Clock, TimerHandle } from './clock.js'
+import { ProtocolError, TransportError, VersionMismatchError } from './errors.js'
+import { Link } from './link.js'
+import { PeerViews } from './peer-views.js'
+import {
+  CloseCode,
+  FrameType,
+  JoinPriority,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  LIMITS,
+  type CloseCodeValue,
+  type Frame,
+  type HelloFrame,
+  type JoinPriorityValue,
+  type WelcomeFrame,
+} from './protocol/messages.js'
+import { negotiateVersion } from './protocol/codec.js'
+import { pick, randomInt, sample, type RandomSource } from './random.js'
+import type { Connection, PeerId, Transport } from './transport.js'
+
+/** Tunables of membership, resolved from room options. */
+export interface MembershipConfig {
+  room: string
+  peerId: PeerId
+  maxNeighbours: number
+  minNeighbours: number
+  maxPassive: number
+  roundMs: number
+  suspectAfterRounds: number
+  handshakeTimeoutMs: number
+}
+
+/** What membership needs from its room. */
+export interface MembershipHost {
+  readonly clock: Clock
+  readonly random: RandomSource
+  readonly transports: readonly Transport[]
+  readonly signal: AbortSignal
+  /** Encodes and sends a frame on a link (never throws). */
+  send(link: Link, frame: Frame): void
+  /** A link finished its handshake as a neighbour (or transient). */
+  onLinkUp(link: Link): void
+  /** A neighbour (or transient) link closed. */
+  onLinkDown(link: Link): void
+  /** Reports a problem without throwing. */
+  onError(error: Error, peerId?: PeerId): void
+}
+
+const SHARE_SAMPLE = 8
+
+/** The membership layer of one room. Internal. */
+export class Membership {
+  readonly #config: MembershipConfig
+  readonly #host: MembershipHost
+  readonly views: PeerViews
+  readonly #links = new Set<Link>()
+  readonly #dialing = new Set<PeerId>()
+
+  constructor(config: MembershipConfig, host: MembershipHost) {
+    this.#config = config
+    this.#host = host
+    this.views = new PeerViews(config.peerId, host.random, config.maxPassive)
+  }
+
+  /** Links that finished the handshake, as neighbours or transient. */
+  established(): Link[] {
+    return [...this.#links].filter((l) => l.state === 'neighbour' || l.state === 'transient')
+  }
+
+  /** Neighbour links (the active view). */
+  neighbours(): Link[] {
+    return [...this.#links].filter((l) => l.state === 'neighbour')
+  }
+
+  /** Slots of the active view in use: open links (any state) plus dials in flight. */
+  slotsUsed(): number {
+    return this.#links.size + this.#dialing.size
+  }
+
+  #isLinkedOrDialing = (peerId: PeerId): boolean => {
+    if (this.#dialing.has(peerId)) return true
+    for (const link of this.#links) if (link.peerId === peerId) return true
+    return false
+  }
+
+  /** A transport reported a peer of our room. */
+  discovered(peerId: PeerId, transport: string): void {
+    this.views.addPassive(peerId, transport)
+  }
+
+  /** A remote peer opened a connection to us; wait for its Hello. */
+  accept(connection: Connection): Link {
+    const link = new Link(connection, false, JoinPriority.Low, this.#host.clock.now())
+    this.#links.add(link)
+    this.#armHandshakeTimer(link)
+    return link
+  }
+
+  /** Dials `peerId` and sends Hello. Failures move the peer to the failed list. */
+  async dial(peerId: PeerId, priority: JoinPriorityValue, attach: (link: Link) => void): Promise<void> {
+    if (this.#isLinkedOrDialing(peerId) || peerId === this.#config.peerId) return
+    this.#dialing.add(peerId)
+    try {
+      const transport = this.#transportFor(peerId)
+      const connection = await transport.dial(peerId, { signal: this.#host.signal })
+      this.#dialing.delete(peerId)
+      if (this.#host.signal.aborted) {
+        connection.close('room closed')
+        return
+      }
+      const link = new Link(connection, true, priority, this.#host.clock.now())
+      this.#links.add(link)
+      attach(link)
+      this.#armHandshakeTimer(link)
+      this.#host.send(link, {
+        type: FrameType.Hello,
+        room: this.#config.room,
+        peerId: this.#config.peerId,
+        versionMin: MIN_PROTOCOL_VERSION,
+        versionMax: PROTOCOL_VERSION,
+        priority,
+        peers: this.#shareSample(peerId),
+      })
+    } catch (error) {
+      this.#dialing.delete(peerId)
+      if (this.#host.signal.aborted) return
+      this.views.markFailed(peerId)
+      const name = (error as Error | undefined)?.name
+      if (name !== 'TransportError' && name !== 'AbortError') {
+        this.#host.onError(new TransportError(`dial ${peerId} failed`, { cause: error }), peerId)
+      }
+    }
+  }
+
+  #transportFor(peerId: PeerId): Transport {
+    const name = this.views.transportOf(peerId)
+    const transports = this.#host.transports
+    const found = name === undefined ? undefined : transports.find((t) => t.name === name)
+    const transport = found ?? transports[0]
+    if (transport === undefined) throw new TransportError('the room has no transport')
+    return transport
+  }
+
+  #armHandshakeTimer(link: Link): void {
+    link.handshakeTimer = this.#host.clock.setTimeout(() => {
+      if (link.state === 'handshake') this.close(link, CloseCode.Timeout)
+    }, this.#config.handshakeTimeoutMs)
+  }
+
+  /** A random sample of peers we know, to share with `exclude` (ourselves included). */
+  #shareSample(exclude: PeerId): PeerId[] {
+    const known = new Set<PeerId>(this.views.passive())
+    for (const link of this.neighbours()) known.add(link.peerId)
+    known.delete(exclude)
+    const chosen = sample(this.#host.random, [...known], SHARE_SAMPLE - 1)
+    chosen.push(this.#config.peerId)
+    return chosen.slice(0, LIMITS.peersPerFrame)
+  }
+
+  #learn(peers: readonly PeerId[], via: Link): void {
+    for (const peerId of peers) {
+      if (peerId === this.#config.peerId || this.#isLinkedOrDialing(peerId)) continue
+      this.views.addPassive(peerId, via.connection.transport)
+    }
+  }
+
+  /**
+   * Handles a membership frame. Returns false when the frame is not a membership frame
+   * and the link is established (the room handles it then).
+   */
+  handle(link: Link, frame: Frame): boolean {
+    switch (frame.type) {
+      case FrameType.Hello:
+        this.#onHello(link, frame)
+        return true
+      case FrameType.Welcome:
+        this.#onWelcome(link, frame)
+        return true
+      case FrameType.Reject:
+        this.#host.onError(
+          frame.code === CloseCode.VersionMismatch
+            ? new VersionMismatchError(
+                { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
+                { min: frame.versionMin, max: frame.versionMax },
+                link.peerId,
+              )
+            : new ProtocolError(`peer rejected the connection: ${frame.reason}`, link.peerId),
+          link.peerId,
+        )
+        this.close(link)
+        return true
+      case FrameType.Disconnect:
+        this.#learn(frame.peers, link)
+        this.close(link)
+        if (frame.code === CloseCode.Leaving) this.views.forget(link.peerId)
+        else if (frame.code === CloseCode.Timeout || frame.code === CloseCode.ProtocolViolation)
+          this.views.markFailed(link.peerId)
+        else this.views.addPassive(link.peerId, link.connection.transport)
+        return true
+      default:
+        break
+    }
+    if (link.state === 'handshake') {
+      this.#host.onError(new ProtocolError(`frame ${frame.type} before the handshake`, link.peerId), link.peerId)
+      return true
+    }
+    switch (frame.type) {
+      case FrameType.Peers:
+        this.#learn(frame.peers, link)
+        if (!frame.reply) {
+          this.#host.send(link, {
+            type: FrameType.Peers,
+            room: this.#config.room,
+            peers: this.#shareSample(link.peerId),
+            reply: true,
+          })
+        }
+        return true
+      case FrameType.Ping:
+        this.#host.send(link, { type: FrameType.Pong, room: this.#config.room, nonce: frame.nonce })
+        return true
+      case FrameType.Pong:
+        if (link.pendingPing === frame.nonce) link.pendingPing = undefined
+        return true
+      default:
+        return false
+    }
+  }
+
+  #onHello(link: Link, frame: HelloFrame): void {
+    if (link.initiator || link.state !== 'handshake') {
+      this.#host.onError(new ProtocolError('unexpected Hello', link.peerId), link.peerId)
+      return
+    }
+    const room = this.#config.room
+    const local = { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION }
+    const version = negotiateVersion(local, { min: frame.versionMin, max: frame.versionMax })
+    if (version === undefined) {
+      this.#host.send(link, { type: FrameType.Reject, room, code: CloseCode.VersionMismatch, reason: 'no common protocol version', versionMin: local.min, versionMax: local.max })
+      this.#host.onError(new VersionMismatchError(local, { min: frame.versionMin, max: frame.versionMax }, link.peerId), link.peerId)
+      this.close(link)
+      return
+    }
+    if (frame.peerId !== link.peerId) {
+      this.#host.send(link, { type: FrameType.Reject, room, code: CloseCode.ProtocolViolation, reason: 'peer id does not match the connection', versionMin: local.min, versionMax: local.max })
+      this.#host.onError(new ProtocolError(`Hello claims peer id ${frame.peerId}`, link.peerId), link.peerId)
+      this.close(link)
+      return
+    }
+    this.#learn(frame.peers, link)
+    for (const other of this.#links) {
+      if (other === link || other.peerId !== link.peerId) continue
+      // Glare: both dialed at once. The link dialed by the smaller peer id survives.
+      if (other.state === 'handshake' && other.initiator && this.#config.peerId < link.peerId) {
+        this.#host.send(link, { type: FrameType.Reject, room, code: CloseCode.Duplicate, reason: 'duplicate connection', versionMin: local.min, versionMax: local.max })
+        this.close(link)
+        return
+      }
+      this.close(other, CloseCode.Duplicate)
+    }
+    const used = this.slotsUsed() - 1
+    const full = used >= this.#config.maxNeighbours
+    if (full && frame.priority === JoinPriority.High) {
+      const victim = pick(this.#host.random, this.neighbours().filter((l) => l !== link))
+      if (victim !== undefined) this.close(victim, CloseCode.Evicted, this.#shareSample(victim.peerId))
+    } else if (full) {
+      this.close(link, CloseCode.Full, this.#shareSample(link.peerId))
+      return
+    }
+    link.version = version
+    link.priority = frame.priority
+    const accepted = frame.priority !== JoinPriority.Transient
+    this.#host.send(link, { type: FrameType.Welcome, room, peerId: this.#config.peerId, version, accepted, peers: this.#shareSample(link.peerId) })
+    this.#up(link, accepted)
+  }
+
+  #onWelcome(link: Link, frame: WelcomeFrame): void {
+    if (!link.initiator || link.state !== 'handshake') {
+      this.#host.onError(new ProtocolError('unexpected Welcome', link.peerId), link.peerId)
+      return
+    }
+    if (frame.version < MIN_PROTOCOL_VERSION || frame.version > PROTOCOL_VERSION || frame.peerId !== link.peerId) {
+      this.#host.onError(new ProtocolError('Welcome with a version or peer id we did not offer', link.peerId), link.peerId)
+      this.close(link, CloseCode.ProtocolViolation)
+      return
+    }
+    link.version = frame.version
+    this.#learn(frame.peers, link)
+    this.#up(link, frame.accepted)
+  }
+
+  #up(link: Link, neighbour: boolean): void {
+    link.state = neighbour ? 'neighbour' : 'transient'
+    if (link.handshakeTimer !== undefined) this.#host.clock.clearTimeout(link.handshakeTimer as TimerHandle)
+    link.handshakeTimer = undefined
+    link.lastHeard = this.#host.clock.now()
+    this.views.removePassive(link.peerId)
+    this.views.clearFailed(link.peerId)
+    this.#host.onLinkUp(link)
+  }
+
+  /** Closes a link, telling the peer why when `code` is given. Idempotent. */
+  close(link: Link, code?: CloseCodeValue, peers: PeerId[] = []): void {
+    if (link.state === 'closed') return
+    if (code !== undefined) {
+      this.#host.send(link, { type: FrameType.Disconnect, room: this.#config.room, code, peers })
+    }
+    this.#drop(link)
+    link.connection.close(code === undefined ? undefined : `gossamer close code ${code}`)
+  }
+
+  /** The connection went away under us (remote close, crash, network). */
+  lost(link: Link): void {
+    if (link.state === 'closed') return
+    this.#drop(link)
+    this.views.markFailed(link.peerId)
+  }
+
+  #drop(link: Link): void {
+    const wasUp = link.state === 'neighbour' || link.state === 'transient'
+    link.state = 'closed'
+    if (link.handshakeTimer !== undefined) this.#host.clock.clearTimeout(link.handshakeTimer as TimerHandle)
+    link.dispose()
+    this.#links.delete(link)
+    if (wasUp) this.#host.onLinkDown(link)
+  }
+
+  /**
+   * Probes silent neighbours and drops dead ones. A neighbour silent for
+   * `suspectAfterRounds` rounds gets a Ping every round; after twice as long it is dropped.
+   */
+  checkLiveness(): void {
+    const now = this.#host.clock.now()
+    const suspectMs = this.#config.suspectAfterRounds * this.#config.roundMs
+    for (const link of this.established()) {
+      const silent = now - link.lastHeard
+      if (silent >= 2 * suspectMs) {
+        this.close(link, CloseCode.Timeout)
+        this.views.markFailed(link.peerId)
+      } else if (silent >= suspectMs) {
+        link.pendingPing = randomInt(this.#host.random, 0x7fffffff)
+        this.#host.send(link, { type: FrameType.Ping, room: this.#config.room, nonce: link.pendingPing })
+      }
+    }
+  }
+
+  /** Dials passive peers while the active view is below its minimum. */
+  maintain(attach: (link: Link) => void, askForPeers: boolean): void {
+    if (this.#host.signal.aborted) return
+    const want = this.#config.minNeighbours - this.slotsUsed()
+    if (want <= 0) return
+    const candidates = this.views.samplePassive(want, this.#isLinkedOrDialing)
+    let high = this.slotsUsed() === 0
+    for (const peerId of candidates) {
+      void this.dial(peerId, high ? JoinPriority.High : JoinPriority.Low, attach)
+      high = false
+    }
+    if (askForPeers && candidates.length < want) this.shuffle()
+  }
+
+  /** Tries one peer we lost, if the active view has room (heals partitions). */
+  reconnect(attach: (link: Link) => void): void {
+    if (this.slotsUsed() >= this.#config.maxNeighbours) return
+    const peerId = this.views.pickFailed(this.#isLinkedOrDialing)
+    if (peerId === undefined) return
+    void this.dial(peerId, this.slotsUsed() === 0 ? JoinPriority.High : JoinPriority.Low, attach)
+  }
+
+  /** Sends a peer sample to a random neighbour, which answers with its own. */
+  shuffle(): void {
+    const link = pick(this.#host.random, this.neighbours())
+    if (link === undefined) return
+    this.#host.send(link, { type: FrameType.Peers, room: this.#config.room, peers: this.#shareSample(link.peerId), reply: false })
+  }
+
+  /** Closes every link, telling peers we leave. */
+  closeAll(code: CloseCodeValue): void {
+    for (const link of [...this.#links]) this.close(link, code)
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The passive view (known peers we are not connected to) and the list of peers we lost,
+ * kept for partition healing. The active view lives in the room as its open links.
+ */
+import { BoundedSet } from './bounded-set.js'
+import { randomInt, sample, type RandomSource } from './random.js'
+import type { PeerId } from './transport.js'
+
+/** Known-peer bookkeeping of one room. Internal. */
+export class PeerViews {
+  readonly #self: PeerId
+  readonly #random: RandomSource
+  readonly #maxPassive: number
+  /** Passive peers, with the name of the transport that can reach them, when known. */
+  readonly #passive = new Map<PeerId, string | undefined>()
+  readonly #failed: BoundedSet<PeerId>
+
+  constructor(self: PeerId, random: RandomSource, maxPassive: number, maxFailed = 32) {
+    this.#self = self
+    this.#random = random
+    this.#maxPassive = Math.max(1, maxPassive)
+    this.#failed = new BoundedSet(maxFailed)
+  }
+
+  /** Remembers `peerId` as reachable through `transport` (if given). Never adds ourselves. */
+  addPassive(peerId: PeerId, transport?: string): void {
+    if (peerId === this.#self) return
+    if (this.#passive.has(peerId)) {
+      if (transport !== undefined) this.#passive.set(peerId, transport)
+      return
+    }
+    if (this.#passive.size >= this.#maxPassive) {
+      const victims = [...this.#passive.keys()]
+      const victim = victims[randomInt(this.#random, victims.length)]
+      if (victim !== undefined) this.#passive.delete(victim)
+    }
+    this.#passive.set(peerId, transport)
+  }
+
+  /** The transport name recorded for `peerId`, if any. */
+  transportOf(peerId: PeerId): string | undefined {
+    return this.#passive.get(peerId)
+  }
+
+  hasPassive(peerId: PeerId): boolean {
+    return this.#passive.has(peerId)
+  }
+
+  removePassive(peerId: PeerId): void {
+    this.#passive.delete(peerId)
+  }
+
+  /** Moves `peerId` to the failed list (it stays a candidate for partition healing). */
+  markFailed(peerId: PeerId): void {
+    this.#passive.delete(peerId)
+    this.#failed.add(peerId)
+  }
+
+  /** Forgets a peer completely (it left the room on purpose). */
+  forget(peerId: PeerId): void {
+    this.#passive.delete(peerId)
+    this.#failed.delete(peerId)
+  }
+
+  /** Removes `peerId` from the failed list (we reached it again). */
+  clearFailed(peerId: PeerId): void {
+    this.#failed.delete(peerId)
+  }
+
+  /** Up to `k` random passive peers not in `exclude`. */
+  samplePassive(k: number, exclude: (peerId: PeerId) => boolean): PeerId[] {
+    const candidates = [...this.#passive.keys()].filter((id) => !exclude(id))
+    return sample(this.#random, candidates, k)
+  }
+
+  /** One random failed peer not in `exclude`, if any. */
+  pickFailed(exclude: (peerId: PeerId) => boolean): PeerId | undefined {
+    const candidates = [...this.#failed.values()].filter((id) => !exclude(id))
+    return sample(this.#random, candidates, 1)[0]
+  }
+
+  passive(): PeerId[] {
+    return [...this.#passive.keys()]
+  }
+
+  failed(): PeerId[] {
+    return [...this.#failed.values()]
+  }
+}

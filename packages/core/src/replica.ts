@@ -1,0 +1,105 @@
+/**
+ * A replica wraps the room's Y.Doc: it computes state digests, encodes what a peer misses,
+ * and applies remote updates only after they parse, so a hostile update never touches the
+ * document half-way.
+ */
+import * as Y from 'yjs'
+import { UpdateRejectedError } from './errors.js'
+import { hashParts } from './hash.js'
+
+/** Outcome of {@link Replica.applyRemote}. */
+export type ApplyResult = { ok: true; changed: boolean } | { ok: false; error: UpdateRejectedError }
+
+/** The document side of a room. Internal. */
+export class Replica {
+  readonly doc: Y.Doc
+  readonly #origin: unknown
+  #digest: number | undefined
+  #stateVector: Uint8Array | undefined
+  #version = 0
+  readonly #offUpdate: () => void
+
+  /**
+   * @param doc the document
+   * @param origin the transaction origin used for remote updates (the room)
+   * @param onLocalUpdate called with every update whose origin is not `origin`
+   */
+  constructor(doc: Y.Doc, origin: unknown, onLocalUpdate: (update: Uint8Array) => void) {
+    this.doc = doc
+    this.#origin = origin
+    const listener = (update: Uint8Array, updateOrigin: unknown): void => {
+      this.#invalidate()
+      if (updateOrigin !== this.#origin) onLocalUpdate(update)
+    }
+    doc.on('update', listener)
+    this.#offUpdate = () => doc.off('update', listener)
+  }
+
+  /** Increases whenever the document changes. */
+  get version(): number {
+    return this.#version
+  }
+
+  #invalidate(): void {
+    this.#digest = undefined
+    this.#stateVector = undefined
+    this.#version++
+  }
+
+  /** The encoded state vector (cached until the document changes). */
+  stateVector(): Uint8Array {
+    this.#stateVector ??= Y.encodeStateVector(this.doc)
+    return this.#stateVector
+  }
+
+  /**
+   * A 53-bit hash of the state vector and the delete set. Two replicas with equal digests
+   * hold the same content (state vectors alone do not cover deletions).
+   */
+  digest(): number {
+    if (this.#digest === undefined) {
+      const sv = this.stateVector()
+      // An update relative to our own state vector carries no structs: only the delete set.
+      const deleteSet = Y.encodeStateAsUpdate(this.doc, sv)
+      this.#digest = hashParts([sv, deleteSet])
+    }
+    return this.#digest
+  }
+
+  /**
+   * What a peer with `remoteStateVector` misses, as a Yjs V1 update (always includes our
+   * delete set). Throws {@link UpdateRejectedError} if the state vector does not parse.
+   */
+  diff(remoteStateVector: Uint8Array): Uint8Array {
+    try {
+      Y.decodeStateVector(remoteStateVector)
+    } catch (cause) {
+      throw new UpdateRejectedError('state vector does not parse', { cause })
+    }
+    return Y.encodeStateAsUpdate(this.doc, remoteStateVector)
+  }
+
+  /**
+   * Validates and applies a remote Yjs V1 update in a transaction whose origin is the room.
+   * A malformed update is rejected before the document is touched.
+   */
+  applyRemote(update: Uint8Array): ApplyResult {
+    try {
+      Y.decodeUpdate(update)
+    } catch (cause) {
+      return { ok: false, error: new UpdateRejectedError('update does not parse as Yjs V1', { cause }) }
+    }
+    const before = this.#version
+    try {
+      Y.applyUpdate(this.doc, update, this.#origin)
+    } catch (cause) {
+      return { ok: false, error: new UpdateRejectedError('Yjs refused the update', { cause }) }
+    }
+    return { ok: true, changed: this.#version !== before }
+  }
+
+  /** Stops listening to the document. */
+  destroy(): void {
+    this.#offUpdate()
+  }
+}

@@ -1,0 +1,445 @@
+/**
+ * The room: one Y.Doc kept in sync by gossip. It wires transports to membership, pushes
+ * fresh deltas to neighbours, forwards received ones, and runs anti-entropy every round.
+ */
+import type * as Y from 'yjs'
+import { BoundedSet } from './bounded-set.js'
+import { systemClock, type Clock, type TimerHandle } from './clock.js'
+import { Emitter } from './emitter.js'
+import { ConfigError, ListenerError, ProtocolError, RoomClosedError, TransportError, AbortError } from './errors.js'
+import { hash53 } from './hash.js'
+import type { Link } from './link.js'
+import { Membership } from './membership.js'
+import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
+import { CloseCode, FrameType, LIMITS, type DeltaFrame, type Frame } from './protocol/messages.js'
+import { randomPeerId, systemRandom, type RandomSource } from './random.js'
+import { Replica } from './replica.js'
+import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions } from './room-types.js'
+import type { Connection, PeerId, Transport } from './transport.js'
+
+/**
+ * Creates a room and starts joining peers in the background.
+ *
+ * @example
+ * ```ts
+ * const room = createRoom({ name: 'notes', doc: new Y.Doc(), transports: [network.transport()] })
+ * room.on('peer:join', ({ peerId }) => console.log('hello', peerId))
+ * await room.whenSynced()
+ * ```
+ */
+export function createRoom(options: RoomOptions): Room {
+  return new GossipRoom(options)
+}
+
+const SEEN_CAPACITY = 16_384
+
+function resolve(options: RoomOptions) {
+  const maxNeighbours = options.maxNeighbours ?? 6
+  const minNeighbours = options.minNeighbours ?? Math.ceil(maxNeighbours / 2)
+  const roundMs = options.roundMs ?? 1000
+  if (typeof options.name !== 'string' || options.name.length === 0 || new TextEncoder().encode(options.name).length > LIMITS.roomBytes)
+    throw new ConfigError(`room name must be 1..${LIMITS.roomBytes} UTF-8 bytes`)
+  if (!Number.isInteger(maxNeighbours) || maxNeighbours < 1) throw new ConfigError('maxNeighbours must be an integer ≥ 1')
+  if (!Number.isInteger(minNeighbours) || minNeighbours < 1 || minNeighbours > maxNeighbours)
+    throw new ConfigError('minNeighbours must be an integer in 1..maxNeighbours')
+  if (!(roundMs > 0)) throw new ConfigError('roundMs must be > 0')
+  return {
+    maxNeighbours,
+    minNeighbours,
+    roundMs,
+    maxPassive: options.maxPassive ?? 30,
+    push: options.push ?? true,
+    suspectAfterRounds: options.suspectAfterRounds ?? 5,
+    shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
+    reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
+  }
+}
+
+class GossipRoom implements Room {
+  readonly name: string
+  readonly peerId: PeerId
+  readonly doc: Y.Doc
+  readonly #clock: Clock
+  readonly #random: RandomSource
+  readonly #transports: readonly Transport[]
+  readonly #config: ReturnType<typeof resolve>
+  readonly #emitter: Emitter<RoomEvents>
+  readonly #replica: Replica
+  readonly #membership: Membership
+  readonly #seen = new BoundedSet<number>(SEEN_CAPACITY)
+  readonly #controller = new AbortController()
+  readonly #disposers: (() => void)[] = []
+  readonly #stats: RoomStats = {
+    framesSent: 0,
+    bytesSent: 0,
+    framesReceived: 0,
+    bytesReceived: 0,
+    deltasReceived: 0,
+    duplicateDeltas: 0,
+    payloadsReceived: 0,
+    framesRejected: 0,
+    antiEntropyRounds: 0,
+  }
+  #round = 0
+  readonly #phase: number
+  #timer: TimerHandle | undefined
+  #synced = false
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor(options: RoomOptions) {
+    this.#config = resolve(options)
+    this.name = options.name
+    this.doc = options.doc
+    this.#clock = options.clock ?? systemClock()
+    this.#random = options.random ?? systemRandom()
+    this.#transports = [...options.transports]
+    this.peerId = options.peerId ?? randomPeerId(this.#random)
+    this.#phase = Math.floor(this.#random.next() * 1_000_000)
+    this.#emitter = new Emitter<RoomEvents>((error, event) => {
+      if (event === 'error') {
+        console.error('gossamer: an error listener threw', error)
+        return
+      }
+      this.#emitter.emit('error', { error: new ListenerError(`a "${event}" listener threw`, { cause: error }) })
+    })
+    this.#replica = new Replica(this.doc, this, (update) => this.#onLocalUpdate(update))
+    const host = {
+      clock: this.#clock,
+      random: this.#random,
+      transports: this.#transports,
+      signal: this.#controller.signal,
+      send: (link: Link, frame: Frame) => this.#send(link, frame),
+      onLinkUp: (link: Link) => this.#onLinkUp(link),
+      onLinkDown: (link: Link) => this.#emitter.emit('peer:leave', { peerId: link.peerId, transport: link.connection.transport }),
+      onError: (error: Error, peerId?: PeerId) => this.#error(error, peerId),
+    }
+    this.#membership = new Membership(
+      {
+        room: this.name,
+        peerId: this.peerId,
+        maxNeighbours: this.#config.maxNeighbours,
+        minNeighbours: this.#config.minNeighbours,
+        maxPassive: this.#config.maxPassive,
+        roundMs: this.#config.roundMs,
+        suspectAfterRounds: this.#config.suspectAfterRounds,
+        handshakeTimeoutMs: 3 * this.#config.roundMs,
+      },
+      host,
+    )
+    const onDocDestroy = (): void => void this.close()
+    this.doc.on('destroy', onDocDestroy)
+    this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
+    if (options.signal !== undefined) {
+      const signal = options.signal
+      const onAbort = (): void => void this.close()
+      if (signal.aborted) queueMicrotask(onAbort)
+      else signal.addEventListener('abort', onAbort, { once: true })
+      this.#disposers.push(() => signal.removeEventListener('abort', onAbort))
+    }
+    void this.#start()
+  }
+
+  // ---- public surface -------------------------------------------------------------
+
+  get synced(): boolean {
+    return this.#synced
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  on: Room['on'] = (event, listener) => this.#emitter.on(event, listener)
+  once: Room['once'] = (event, listener) => this.#emitter.once(event, listener)
+  off: Room['off'] = (event, listener) => this.#emitter.off(event, listener)
+
+  neighbours(): PeerId[] {
+    return this.#membership.neighbours().map((l) => l.peerId)
+  }
+
+  knownPeers(): PeerId[] {
+    return this.#membership.views.passive()
+  }
+
+  stats(): RoomStats {
+    return { ...this.#stats }
+  }
+
+  whenSynced(options: SignalOptions = {}): Promise<void> {
+    if (this.#synced) return Promise.resolve()
+    if (this.#closed) return Promise.reject(new RoomClosedError('the room is closed'))
+    return new Promise<void>((resolvePromise, reject) => {
+      const signal = options.signal
+      const cleanup = (): void => {
+        offSynced()
+        this.#controller.signal.removeEventListener('abort', onClose)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const offSynced = this.#emitter.on('synced', () => {
+        cleanup()
+        resolvePromise()
+      })
+      const onClose = (): void => {
+        cleanup()
+        reject(new RoomClosedError('the room closed before it synced'))
+      }
+      const onAbort = (): void => {
+        cleanup()
+        reject(new AbortError(undefined, { cause: signal?.reason }))
+      }
+      this.#controller.signal.addEventListener('abort', onClose, { once: true })
+      if (signal?.aborted === true) onAbort()
+      else signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown()
+    return this.#closing
+  }
+
+  destroy(): void {
+    void this.close()
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------
+
+  async #start(): Promise<void> {
+    for (const transport of this.#transports) {
+      this.#disposers.push(
+        transport.on('peer:discover', ({ peerId, topic }) => {
+          if (topic !== this.name || this.#closed) return
+          this.#membership.discovered(peerId, transport.name)
+          this.#membership.maintain(this.#attach, false)
+        }),
+        transport.on('connection:open', ({ connection }) => this.#onInbound(connection)),
+        transport.on('error', ({ error }) => this.#error(error)),
+      )
+    }
+    await Promise.all(
+      this.#transports.map(async (transport) => {
+        try {
+          await transport.start({ peerId: this.peerId, signal: this.#controller.signal })
+          if (!this.#closed) transport.join(this.name)
+        } catch (cause) {
+          if (!this.#closed) this.#error(new TransportError(`transport ${transport.name} failed to start`, { cause }))
+        }
+      }),
+    )
+    if (this.#closed) return
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#random.next() * this.#config.roundMs)
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#membership.closeAll(CloseCode.Leaving)
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#controller.abort()
+    this.#replica.destroy()
+    for (const dispose of this.#disposers.splice(0)) dispose()
+    await Promise.allSettled(this.#transports.map((t) => t.stop()))
+    this.#emitter.clear()
+  }
+
+  #tick(): void {
+    if (this.#closed) return
+    this.#round++
+    const { shuffleEveryRounds, reconnectEveryRounds } = this.#config
+    this.#membership.checkLiveness()
+    this.#membership.maintain(this.#attach, true)
+    this.#antiEntropy()
+    if ((this.#round + this.#phase) % shuffleEveryRounds === 0) this.#membership.shuffle()
+    if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach)
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
+  }
+
+  // ---- links ----------------------------------------------------------------------
+
+  #onInbound(connection: Connection): void {
+    if (this.#closed) {
+      connection.close('room closed')
+      return
+    }
+    this.#attach(this.#membership.accept(connection))
+  }
+
+  #attach = (link: Link): void => {
+    link.disposers.push(
+      link.connection.on('message', ({ data }) => this.#onData(link, data)),
+      link.connection.on('close', () => {
+        this.#membership.lost(link)
+        if (!this.#closed) this.#membership.maintain(this.#attach, false)
+      }),
+    )
+  }
+
+  #onLinkUp(link: Link): void {
+    if (link.state === 'neighbour') {
+      this.#emitter.emit('peer:join', { peerId: link.peerId, transport: link.connection.transport })
+    }
+    // The dialer opens the first exchange, so a newcomer syncs at once.
+    if (link.initiator) this.#sendDigest(link)
+  }
+
+  #send(link: Link, frame: Frame): void {
+    if (link.connection.closed) return
+    const bytes = encodeFrame(frame)
+    this.#stats.framesSent++
+    this.#stats.bytesSent += bytes.byteLength
+    link.connection.send(bytes)
+  }
+
+  #error(error: Error, peerId?: PeerId): void {
+    this.#emitter.emit('error', peerId === undefined ? { error } : { error, peerId })
+  }
+
+  #onData(link: Link, data: Uint8Array): void {
+    if (link.state === 'closed' || this.#closed) return
+    this.#stats.framesReceived++
+    this.#stats.bytesReceived += data.byteLength
+    try {
+      const result = tryDecodeFrame(data, link.peerId)
+      if (!result.ok) {
+        this.#stats.framesRejected++
+        this.#error(result.error, link.peerId)
+        return
+      }
+      const frame = result.frame
+      if (frame.room !== this.name) {
+        this.#stats.framesRejected++
+        this.#error(new ProtocolError(`frame for unknown room "${frame.room}"`, link.peerId), link.peerId)
+        if (link.state === 'handshake') this.#membership.close(link, CloseCode.UnknownRoom)
+        return
+      }
+      link.lastHeard = this.#clock.now()
+      if (this.#membership.handle(link, frame)) return
+      this.#onGossip(link, frame)
+    } catch (error) {
+      // Nothing may escape a network callback.
+      this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)
+    }
+  }
+
+  // ---- dissemination and anti-entropy ---------------------------------------------
+
+  #onGossip(link: Link, frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.Delta:
+        this.#onDelta(link, frame)
+        return
+      case FrameType.Digest:
+        link.lastExchange = this.#clock.now()
+        if (frame.digest === this.#replica.digest()) {
+          this.#send(link, { type: FrameType.DigestMatch, room: this.name, digest: frame.digest })
+          this.#markSynced(link)
+        } else {
+          this.#send(link, { type: FrameType.SyncRequest, room: this.name, stateVector: this.#replica.stateVector(), reciprocate: true })
+        }
+        return
+      case FrameType.DigestMatch:
+        if (frame.digest === this.#replica.digest()) this.#markSynced(link)
+        this.#finishTransient(link)
+        return
+      case FrameType.SyncRequest: {
+        const update = this.#replica.diff(frame.stateVector)
+        this.#send(link, { type: FrameType.SyncReply, room: this.name, checksum: hash53(update), update })
+        if (frame.reciprocate) {
+          this.#send(link, { type: FrameType.SyncRequest, room: this.name, stateVector: this.#replica.stateVector(), reciprocate: false })
+        }
+        return
+      }
+      case FrameType.SyncReply: {
+        const result = this.#replica.applyRemote(frame.update)
+        if (!result.ok) {
+          this.#stats.framesRejected++
+          this.#error(result.error, link.peerId)
+          return
+        }
+        if (result.changed) {
+          this.#stats.payloadsReceived++
+          // Spread what anti-entropy repaired, so healed partitions converge fast.
+          if (this.#config.push && this.#seen.add(frame.checksum)) {
+            link.knownDeltas.add(frame.checksum)
+            this.#forward({ type: FrameType.Delta, room: this.name, id: frame.checksum, hop: 0, update: frame.update }, link)
+          }
+        }
+        this.#markSynced(link)
+        this.#finishTransient(link)
+        return
+      }
+      default:
+        this.#stats.framesRejected++
+        this.#error(new ProtocolError(`unexpected frame type ${frame.type}`, link.peerId), link.peerId)
+    }
+  }
+
+  #onLocalUpdate(update: Uint8Array): void {
+    if (this.#closed || !this.#config.push) return
+    const id = hash53(update)
+    this.#seen.add(id)
+    this.#forward({ type: FrameType.Delta, room: this.name, id, hop: 0, update }, undefined)
+  }
+
+  #onDelta(link: Link, frame: DeltaFrame): void {
+    this.#stats.deltasReceived++
+    this.#stats.payloadsReceived++
+    link.knownDeltas.add(frame.id)
+    if (!this.#seen.add(frame.id)) {
+      this.#stats.duplicateDeltas++
+      return
+    }
+    const result = this.#replica.applyRemote(frame.update)
+    if (!result.ok) {
+      this.#stats.framesRejected++
+      this.#error(result.error, link.peerId)
+      return
+    }
+    this.#emitter.emit('delta:receive', { peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
+    if (this.#config.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
+  }
+
+  /** Sends a delta to every neighbour except `from` and those known to have it. */
+  #forward(frame: DeltaFrame, from: Link | undefined): void {
+    for (const link of this.#membership.neighbours()) {
+      if (link === from || link.knownDeltas.has(frame.id)) continue
+      link.knownDeltas.add(frame.id)
+      this.#send(link, frame)
+    }
+  }
+
+  #antiEntropy(): void {
+    const links = this.#membership.established()
+    if (links.length === 0) return
+    // The neighbour we exchanged with least recently; ties broken at random.
+    let best: Link | undefined
+    let ties = 0
+    for (const link of links) {
+      if (best === undefined || link.lastExchange < best.lastExchange) {
+        best = link
+        ties = 1
+      } else if (link.lastExchange === best.lastExchange && this.#random.next() * ++ties < 1) {
+        best = link
+      }
+    }
+    if (best !== undefined) this.#sendDigest(best)
+  }
+
+  #sendDigest(link: Link): void {
+    link.lastExchange = this.#clock.now()
+    this.#stats.antiEntropyRounds++
+    this.#send(link, { type: FrameType.Digest, room: this.name, digest: this.#replica.digest() })
+  }
+
+  #markSynced(link: Link): void {
+    link.synced = true
+    if (this.#synced) return
+    this.#synced = true
+    this.#emitter.emit('synced', { peerId: link.peerId })
+  }
+
+  #finishTransient(link: Link): void {
+    if (link.state === 'transient' && link.initiator) this.#membership.close(link, CloseCode.Done)
+  }
+}
