@@ -3,15 +3,14 @@
  * fresh deltas to neighbours, forwards received ones, and runs anti-entropy every round.
  */
 import type * as Y from 'yjs'
-import { BoundedSet } from './bounded-set.js'
 import { systemClock, type Clock, type TimerHandle } from './clock.js'
 import { Emitter } from './emitter.js'
 import { ConfigError, ListenerError, ProtocolError, RoomClosedError, TransportError, AbortError } from './errors.js'
-import { hash53 } from './hash.js'
 import type { Link } from './link.js'
+import { Gossip } from './gossip.js'
 import { Membership } from './membership.js'
 import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
-import { CloseCode, FrameType, LIMITS, type DeltaFrame, type Frame } from './protocol/messages.js'
+import { CloseCode, LIMITS, type Frame } from './protocol/messages.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { Replica } from './replica.js'
 import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions } from './room-types.js'
@@ -30,8 +29,6 @@ import type { Connection, PeerId, Transport } from './transport.js'
 export function createRoom(options: RoomOptions): Room {
   return new GossipRoom(options)
 }
-
-const SEEN_CAPACITY = 16_384
 
 function resolve(options: RoomOptions) {
   const maxNeighbours = options.maxNeighbours ?? 6
@@ -66,7 +63,7 @@ class GossipRoom implements Room {
   readonly #emitter: Emitter<RoomEvents>
   readonly #replica: Replica
   readonly #membership: Membership
-  readonly #seen = new BoundedSet<number>(SEEN_CAPACITY)
+  readonly #gossip: Gossip
   readonly #controller = new AbortController()
   readonly #disposers: (() => void)[] = []
   readonly #stats: RoomStats = {
@@ -103,7 +100,9 @@ class GossipRoom implements Room {
       }
       this.#emitter.emit('error', { error: new ListenerError(`a "${event}" listener threw`, { cause: error }) })
     })
-    this.#replica = new Replica(this.doc, this, (update) => this.#onLocalUpdate(update))
+    this.#replica = new Replica(this.doc, this, (update) => {
+      if (!this.#closed) this.#gossip.publish(update)
+    })
     const host = {
       clock: this.#clock,
       random: this.#random,
@@ -127,6 +126,22 @@ class GossipRoom implements Room {
       },
       host,
     )
+    this.#gossip = new Gossip({
+      room: this.name,
+      clock: this.#clock,
+      random: this.#random,
+      replica: this.#replica,
+      stats: this.#stats,
+      push: this.#config.push,
+      neighbours: () => this.#membership.neighbours(),
+      send: (link, frame) => this.#send(link, frame),
+      onSynced: (link) => this.#markSynced(link),
+      onDelta: (event) => this.#emitter.emit('delta:receive', event),
+      onError: (error, peerId) => this.#error(error, peerId),
+      onExchangeDone: (link) => {
+        if (link.state === 'transient' && link.initiator) this.#membership.close(link, CloseCode.Done)
+      },
+    })
     const onDocDestroy = (): void => void this.close()
     this.doc.on('destroy', onDocDestroy)
     this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
@@ -249,7 +264,7 @@ class GossipRoom implements Room {
     const { shuffleEveryRounds, reconnectEveryRounds } = this.#config
     this.#membership.checkLiveness()
     this.#membership.maintain(this.#attach, true)
-    this.#antiEntropy()
+    this.#gossip.round(this.#membership.established())
     if ((this.#round + this.#phase) % shuffleEveryRounds === 0) this.#membership.shuffle()
     if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach)
     this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
@@ -280,7 +295,7 @@ class GossipRoom implements Room {
       this.#emitter.emit('peer:join', { peerId: link.peerId, transport: link.connection.transport })
     }
     // The dialer opens the first exchange, so a newcomer syncs at once.
-    if (link.initiator) this.#sendDigest(link)
+    if (link.initiator) this.#gossip.openExchange(link)
   }
 
   #send(link: Link, frame: Frame): void {
@@ -315,121 +330,11 @@ class GossipRoom implements Room {
       }
       link.lastHeard = this.#clock.now()
       if (this.#membership.handle(link, frame)) return
-      this.#onGossip(link, frame)
+      this.#gossip.handle(link, frame)
     } catch (error) {
       // Nothing may escape a network callback.
       this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)
     }
-  }
-
-  // ---- dissemination and anti-entropy ---------------------------------------------
-
-  #onGossip(link: Link, frame: Frame): void {
-    switch (frame.type) {
-      case FrameType.Delta:
-        this.#onDelta(link, frame)
-        return
-      case FrameType.Digest:
-        link.lastExchange = this.#clock.now()
-        if (frame.digest === this.#replica.digest()) {
-          this.#send(link, { type: FrameType.DigestMatch, room: this.name, digest: frame.digest })
-          this.#markSynced(link)
-        } else {
-          this.#send(link, { type: FrameType.SyncRequest, room: this.name, stateVector: this.#replica.stateVector(), reciprocate: true })
-        }
-        return
-      case FrameType.DigestMatch:
-        if (frame.digest === this.#replica.digest()) this.#markSynced(link)
-        this.#finishTransient(link)
-        return
-      case FrameType.SyncRequest: {
-        const update = this.#replica.diff(frame.stateVector)
-        this.#send(link, { type: FrameType.SyncReply, room: this.name, checksum: hash53(update), update })
-        if (frame.reciprocate) {
-          this.#send(link, { type: FrameType.SyncRequest, room: this.name, stateVector: this.#replica.stateVector(), reciprocate: false })
-        }
-        return
-      }
-      case FrameType.SyncReply: {
-        const result = this.#replica.applyRemote(frame.update)
-        if (!result.ok) {
-          this.#stats.framesRejected++
-          this.#error(result.error, link.peerId)
-          return
-        }
-        if (result.changed) {
-          this.#stats.payloadsReceived++
-          // Spread what anti-entropy repaired, so healed partitions converge fast.
-          if (this.#config.push && this.#seen.add(frame.checksum)) {
-            link.knownDeltas.add(frame.checksum)
-            this.#forward({ type: FrameType.Delta, room: this.name, id: frame.checksum, hop: 0, update: frame.update }, link)
-          }
-        }
-        this.#markSynced(link)
-        this.#finishTransient(link)
-        return
-      }
-      default:
-        this.#stats.framesRejected++
-        this.#error(new ProtocolError(`unexpected frame type ${frame.type}`, link.peerId), link.peerId)
-    }
-  }
-
-  #onLocalUpdate(update: Uint8Array): void {
-    if (this.#closed || !this.#config.push) return
-    const id = hash53(update)
-    this.#seen.add(id)
-    this.#forward({ type: FrameType.Delta, room: this.name, id, hop: 0, update }, undefined)
-  }
-
-  #onDelta(link: Link, frame: DeltaFrame): void {
-    this.#stats.deltasReceived++
-    this.#stats.payloadsReceived++
-    link.knownDeltas.add(frame.id)
-    if (!this.#seen.add(frame.id)) {
-      this.#stats.duplicateDeltas++
-      return
-    }
-    const result = this.#replica.applyRemote(frame.update)
-    if (!result.ok) {
-      this.#stats.framesRejected++
-      this.#error(result.error, link.peerId)
-      return
-    }
-    this.#emitter.emit('delta:receive', { peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
-    if (this.#config.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
-  }
-
-  /** Sends a delta to every neighbour except `from` and those known to have it. */
-  #forward(frame: DeltaFrame, from: Link | undefined): void {
-    for (const link of this.#membership.neighbours()) {
-      if (link === from || link.knownDeltas.has(frame.id)) continue
-      link.knownDeltas.add(frame.id)
-      this.#send(link, frame)
-    }
-  }
-
-  #antiEntropy(): void {
-    const links = this.#membership.established()
-    if (links.length === 0) return
-    // The neighbour we exchanged with least recently; ties broken at random.
-    let best: Link | undefined
-    let ties = 0
-    for (const link of links) {
-      if (best === undefined || link.lastExchange < best.lastExchange) {
-        best = link
-        ties = 1
-      } else if (link.lastExchange === best.lastExchange && this.#random.next() * ++ties < 1) {
-        best = link
-      }
-    }
-    if (best !== undefined) this.#sendDigest(best)
-  }
-
-  #sendDigest(link: Link): void {
-    link.lastExchange = this.#clock.now()
-    this.#stats.antiEntropyRounds++
-    this.#send(link, { type: FrameType.Digest, room: this.name, digest: this.#replica.digest() })
   }
 
   #markSynced(link: Link): void {
@@ -437,9 +342,5 @@ class GossipRoom implements Room {
     if (this.#synced) return
     this.#synced = true
     this.#emitter.emit('synced', { peerId: link.peerId })
-  }
-
-  #finishTransient(link: Link): void {
-    if (link.state === 'transient' && link.initiator) this.#membership.close(link, CloseCode.Done)
   }
 }

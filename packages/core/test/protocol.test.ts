@@ -212,7 +212,7 @@ describe('round trip', () => {
 describe('decodeFrame rejects', () => {
   it('an unknown type tag', () => {
     for (const tag of [12, 13, 127, 128, 2 ** 40, MAX]) {
-      expectRejected(raw((e) => head(e, tag)))
+      expectRejected(raw((e) => { head(e, tag) }))
     }
   })
 

@@ -29,6 +29,7 @@ export type Received = ServerMessage | { type: '<raw>'; raw: string }
 interface Waiter {
   predicate: (m: Received) => boolean
   resolve: (m: Received) => void
+  reject: (err: Error) => void
 }
 
 /** A WebSocket client that queues what it receives. */
@@ -41,7 +42,14 @@ export class TestClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => this.#push(parse(data.toString(), isBinary)))
     ws.on('error', () => {}) // close follows; tests assert on `closed`
-    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))
+    this.closed = new Promise((resolve) =>
+      ws.once('close', (code, reason) => {
+        const waiters = this.#waiters
+        this.#waiters = []
+        for (const w of waiters) w.reject(new Error(`socket closed (${code}) while waiting`))
+        resolve({ code, reason: reason.toString() })
+      }),
+    )
   }
 
   /** Opens a connection and resolves once it is open (or rejects on failure / deadline). */
@@ -79,11 +87,13 @@ export class TestClient {
 
   /**
    * Resolves with (and removes) the first queued or future message matching `predicate`.
-   * Rejects when `deadlineMs` passes, listing what was received meanwhile.
+   * Rejects when `deadlineMs` passes, listing what was received meanwhile, or when the
+   * socket closes first.
    */
   next(predicate: (m: Received) => boolean = () => true, deadlineMs = DEADLINE_MS): Promise<Received> {
     const i = this.queue.findIndex(predicate)
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0] as Received)
+    if (this.ws.readyState === this.ws.CLOSED) return Promise.reject(new Error('socket is closed'))
     return new Promise((resolve, reject) => {
       const signal = AbortSignal.timeout(deadlineMs)
       const waiter: Waiter = {
@@ -91,6 +101,10 @@ export class TestClient {
         resolve: (m) => {
           signal.removeEventListener('abort', onAbort)
           resolve(m)
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(err)
         },
       }
       const onAbort = (): void => {

@@ -75,18 +75,42 @@ export interface VersionRange {
 /** Writes `frame` (type tag, room, fields) with the matching `write*` function. */
 function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
   switch (frame.type) {
-    case FrameType.Hello: return writeHello(encoder, frame)
-    case FrameType.Welcome: return writeWelcome(encoder, frame)
-    case FrameType.Reject: return writeReject(encoder, frame)
-    case FrameType.Delta: return writeDelta(encoder, frame)
-    case FrameType.Digest: return writeDigest(encoder, frame)
-    case FrameType.DigestMatch: return writeDigestMatch(encoder, frame)
-    case FrameType.SyncRequest: return writeSyncRequest(encoder, frame)
-    case FrameType.SyncReply: return writeSyncReply(encoder, frame)
-    case FrameType.Peers: return writePeers(encoder, frame)
-    case FrameType.Disconnect: return writeDisconnect(encoder, frame)
-    case FrameType.Ping: return writePing(encoder, frame)
-    case FrameType.Pong: return writePong(encoder, frame)
+    case FrameType.Hello:
+      writeHello(encoder, frame)
+      return
+    case FrameType.Welcome:
+      writeWelcome(encoder, frame)
+      return
+    case FrameType.Reject:
+      writeReject(encoder, frame)
+      return
+    case FrameType.Delta:
+      writeDelta(encoder, frame)
+      return
+    case FrameType.Digest:
+      writeDigest(encoder, frame)
+      return
+    case FrameType.DigestMatch:
+      writeDigestMatch(encoder, frame)
+      return
+    case FrameType.SyncRequest:
+      writeSyncRequest(encoder, frame)
+      return
+    case FrameType.SyncReply:
+      writeSyncReply(encoder, frame)
+      return
+    case FrameType.Peers:
+      writePeers(encoder, frame)
+      return
+    case FrameType.Disconnect:
+      writeDisconnect(encoder, frame)
+      return
+    case FrameType.Ping:
+      writePing(encoder, frame)
+      return
+    case FrameType.Pong:
+      writePong(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }

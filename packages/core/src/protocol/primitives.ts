@@ -172,13 +172,15 @@ export function readPeerList(decoder: decoding.Decoder, field: string): string[]
 
 /** Writes a list of distinct peer ids. */
 export function writePeerList(encoder: encoding.Encoder, peers: readonly string[], field: string): void {
-  if (!Array.isArray(peers)) fail(field, 'not an array')
+  if (!Array.isArray(peers as unknown)) fail(field, 'not an array')
   if (peers.length > LIMITS.peersPerFrame) {
     fail(field, `${peers.length} peers exceed the limit of ${LIMITS.peersPerFrame}`)
   }
   if (new Set(peers).size !== peers.length) fail(field, 'duplicate peer ids')
   encoding.writeVarUint(encoder, peers.length)
-  peers.forEach((peer, i) => writePeerId(encoder, peer, `${field}[${i}]`))
+  peers.forEach((peer, i) => {
+    writePeerId(encoder, peer, `${field}[${i}]`)
+  })
 }
 
 /** Every valid {@link JoinPriority}. */

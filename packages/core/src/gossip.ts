@@ -1,0 +1,162 @@
+/**
+ * Dissemination and anti-entropy for one room. Fresh local deltas are pushed to every
+ * neighbour at once; a received delta is applied once (deduplicated by id) and forwarded to
+ * neighbours not known to have it. Every round, a push-pull exchange with one neighbour
+ * compares digests and sends only what is missing. Prior art: epidemic broadcast, Yjs sync.
+ */
+import type { Clock } from './clock.js'
+import { BoundedSet } from './bounded-set.js'
+import { ProtocolError } from './errors.js'
+import { hash53 } from './hash.js'
+import type { Link } from './link.js'
+import { FrameType, type DeltaFrame, type Frame } from './protocol/messages.js'
+import type { RandomSource } from './random.js'
+import type { Replica } from './replica.js'
+import type { DeltaEvent, RoomStats } from './room-types.js'
+import type { PeerId } from './transport.js'
+
+const SEEN_CAPACITY = 16_384
+
+/** What the gossip layer needs from its room. */
+export interface GossipHost {
+  readonly room: string
+  readonly clock: Clock
+  readonly random: RandomSource
+  readonly replica: Replica
+  readonly stats: RoomStats
+  /** Push deltas eagerly (false: anti-entropy only). */
+  readonly push: boolean
+  neighbours(): Link[]
+  send(link: Link, frame: Frame): void
+  onSynced(link: Link): void
+  onDelta(event: DeltaEvent): void
+  onError(error: Error, peerId?: PeerId): void
+  /** A transient link finished its one exchange. */
+  onExchangeDone(link: Link): void
+}
+
+/** The dissemination and anti-entropy layer. Internal. */
+export class Gossip {
+  readonly #host: GossipHost
+  readonly #seen = new BoundedSet<number>(SEEN_CAPACITY)
+
+  constructor(host: GossipHost) {
+    this.#host = host
+  }
+
+  /** A local update: push it to every neighbour at once. */
+  publish(update: Uint8Array): void {
+    if (!this.#host.push) return
+    const id = hash53(update)
+    this.#seen.add(id)
+    this.#forward({ type: FrameType.Delta, room: this.#host.room, id, hop: 0, update }, undefined)
+  }
+
+  /** Handles a dissemination or anti-entropy frame from an established link. */
+  handle(link: Link, frame: Frame): void {
+    const host = this.#host
+    const room = host.room
+    switch (frame.type) {
+      case FrameType.Delta:
+        this.#onDelta(link, frame)
+        return
+      case FrameType.Digest:
+        link.lastExchange = host.clock.now()
+        if (frame.digest === host.replica.digest()) {
+          host.send(link, { type: FrameType.DigestMatch, room, digest: frame.digest })
+          host.onSynced(link)
+        } else {
+          host.send(link, { type: FrameType.SyncRequest, room, stateVector: host.replica.stateVector(), reciprocate: true })
+        }
+        return
+      case FrameType.DigestMatch:
+        if (frame.digest === host.replica.digest()) host.onSynced(link)
+        host.onExchangeDone(link)
+        return
+      case FrameType.SyncRequest: {
+        const update = host.replica.diff(frame.stateVector)
+        host.send(link, { type: FrameType.SyncReply, room, checksum: hash53(update), update })
+        if (frame.reciprocate) {
+          host.send(link, { type: FrameType.SyncRequest, room, stateVector: host.replica.stateVector(), reciprocate: false })
+        }
+        return
+      }
+      case FrameType.SyncReply:
+        this.#onSyncReply(link, frame.update, frame.checksum)
+        return
+      default:
+        host.stats.framesRejected++
+        host.onError(new ProtocolError(`unexpected frame type ${frame.type}`, link.peerId), link.peerId)
+    }
+  }
+
+  #onSyncReply(link: Link, update: Uint8Array, checksum: number): void {
+    const host = this.#host
+    const result = host.replica.applyRemote(update)
+    if (!result.ok) {
+      host.stats.framesRejected++
+      host.onError(result.error, link.peerId)
+      return
+    }
+    if (result.changed) {
+      host.stats.payloadsReceived++
+      // Spread what anti-entropy repaired, so healed partitions converge fast.
+      if (host.push && this.#seen.add(checksum)) {
+        link.knownDeltas.add(checksum)
+        this.#forward({ type: FrameType.Delta, room: host.room, id: checksum, hop: 0, update }, link)
+      }
+    }
+    host.onSynced(link)
+    host.onExchangeDone(link)
+  }
+
+  #onDelta(link: Link, frame: DeltaFrame): void {
+    const host = this.#host
+    host.stats.deltasReceived++
+    host.stats.payloadsReceived++
+    link.knownDeltas.add(frame.id)
+    if (!this.#seen.add(frame.id)) {
+      host.stats.duplicateDeltas++
+      return
+    }
+    const result = host.replica.applyRemote(frame.update)
+    if (!result.ok) {
+      host.stats.framesRejected++
+      host.onError(result.error, link.peerId)
+      return
+    }
+    host.onDelta({ peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
+    if (host.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
+  }
+
+  /** Sends a delta to every neighbour except `from` and those known to have it. */
+  #forward(frame: DeltaFrame, from: Link | undefined): void {
+    for (const link of this.#host.neighbours()) {
+      if (link === from || link.knownDeltas.has(frame.id)) continue
+      link.knownDeltas.add(frame.id)
+      this.#host.send(link, frame)
+    }
+  }
+
+  /** One anti-entropy round: a digest to the neighbour we exchanged with least recently. */
+  round(links: readonly Link[]): void {
+    let best: Link | undefined
+    let ties = 0
+    for (const link of links) {
+      if (best === undefined || link.lastExchange < best.lastExchange) {
+        best = link
+        ties = 1
+      } else if (link.lastExchange === best.lastExchange && this.#host.random.next() * ++ties < 1) {
+        best = link
+      }
+    }
+    if (best !== undefined) this.openExchange(best)
+  }
+
+  /** Opens a push-pull exchange with `link` by sending our digest. */
+  openExchange(link: Link): void {
+    link.lastExchange = this.#host.clock.now()
+    this.#host.stats.antiEntropyRounds++
+    this.#host.send(link, { type: FrameType.Digest, room: this.#host.room, digest: this.#host.replica.digest() })
+  }
+}
