@@ -30,9 +30,12 @@ export interface WaitForEventOptions<T> {
  * Resolves with the payload of the next `event` emitted by `source` (that passes
  * `filter`), or rejects with an `AbortError` when `signal` aborts first.
  *
+ * TypeScript cannot infer the event map from an interface that merely extends
+ * `Subscribable` (such as `Transport` or `Connection`): pass it explicitly, as below.
+ *
  * @example
  * ```ts
- * const { connection } = await waitForEvent(transport, 'connection:open', {
+ * const { connection } = await waitForEvent<TransportEvents, 'connection:open'>(transport, 'connection:open', {
  *   signal: AbortSignal.timeout(1000),
  *   filter: ({ connection }) => connection.remotePeerId === 'b',
  * })

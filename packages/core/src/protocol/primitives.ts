@@ -172,7 +172,8 @@ export function readPeerList(decoder: decoding.Decoder, field: string): string[]
 
 /** Writes a list of distinct peer ids. */
 export function writePeerList(encoder: encoding.Encoder, peers: readonly string[], field: string): void {
-  if (!Array.isArray(peers as unknown)) fail(field, 'not an array')
+  const untrusted: unknown = peers
+  if (!Array.isArray(untrusted)) fail(field, 'not an array')
   if (peers.length > LIMITS.peersPerFrame) {
     fail(field, `${peers.length} peers exceed the limit of ${LIMITS.peersPerFrame}`)
   }

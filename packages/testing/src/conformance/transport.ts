@@ -4,7 +4,7 @@
  * integrity, discovery, close semantics, reconnection, dial failures and stop.
  * Tests wait on events with deadlines, never on sleeps.
  */
-import type { Connection, PeerId, Transport } from '@gossamer/core'
+import type { Connection, PeerId, Transport, TransportEvents } from '@gossamer/core'
 import { describe, expect, it } from 'vitest'
 import { waitFor, waitForEvent } from '../wait.js'
 
@@ -67,7 +67,7 @@ function record(connection: Connection): Recording {
 async function connect(from: Peer, to: Peer, signal: AbortSignal): Promise<[Connection, Connection]> {
   const [dialer, opened] = await Promise.all([
     from.transport.dial(to.id, { signal }),
-    waitForEvent(to.transport, 'connection:open', {
+    waitForEvent<TransportEvents, 'connection:open'>(to.transport, 'connection:open', {
       signal,
       filter: ({ connection }) => connection.remotePeerId === from.id && !connection.closed,
     }),
@@ -285,7 +285,9 @@ export function runTransportConformance(
     it('connection:open fires on the acceptor with the dialer as remotePeerId', withPeers(2, async (c) => {
       const a = pick(c, 0)
       const b = pick(c, 1)
-      const opened = waitForEvent(b.transport, 'connection:open', { signal: c.signal })
+      const opened = waitForEvent<TransportEvents, 'connection:open'>(b.transport, 'connection:open', {
+        signal: c.signal,
+      })
       const dialer = await a.transport.dial(b.id, { signal: c.signal })
       const { connection: acceptor } = await opened
       expect(acceptor.remotePeerId).toBe(a.id)

@@ -1,5 +1,0 @@
-import js from '@eslint/js'
-import tseslint from 'typescript-eslint'
-export default tseslint.config(js.configs.recommended, ...tseslint.configs.strictTypeChecked, {
-  languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: '/work/main' } },
-})
