@@ -22,7 +22,7 @@ const SEEDS: number[] =
     ? [Number(process.env.GOSSAMER_SEED)]
     : Array.from({ length: SEED_COUNT }, (_, i) => i + 1)
 /** Random steps per seed. */
-const STEPS = 40
+const STEPS = Number(process.env.GOSSAMER_STEPS ?? 30)
 const ROUND_MS = 200
 /** Bound on the final convergence phase, in virtual ms. */
 const CONVERGE_MS = 120_000
@@ -217,8 +217,15 @@ async function runSeed(seed: number): Promise<void> {
   run.step(`start: ${peers} peers, latency ${latency.min}..${latency.max} ms`)
   let problems: string[]
   try {
+    const c0 = process.cpuUsage()
     for (let i = 0; i < STEPS; i++) await randomStep(run)
-    problems = check(run, await settle(run))
+    const c1 = process.cpuUsage(c0)
+    const v1 = sim.clock.now()
+    const ok = await settle(run)
+    const c2 = process.cpuUsage(c0)
+    problems = check(run, ok)
+    const c3 = process.cpuUsage(c0)
+    if (process.env.PROF) console.log(`PROF seed ${seed} peers ${peers} steps ${(c1.user/1000)|0}ms v=${v1} settle ${((c2.user-c1.user)/1000)|0}ms v=${sim.clock.now()-v1} check ${((c3.user-c2.user)/1000)|0} keys ${run.expected.size}`)
   } catch (error) {
     problems = [`threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`]
   } finally {

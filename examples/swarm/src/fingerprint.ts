@@ -56,19 +56,41 @@ export interface DigestGroups {
   distinct: number
 }
 
-export function groupDigests(peers: readonly SimPeer[]): DigestGroups {
-  const sizes = new Map<number, number>()
-  for (const peer of peers) {
-    const d = docDigest(peer.doc)
-    sizes.set(d, (sizes.get(d) ?? 0) + 1)
-  }
-  let largest = 0
-  let majority = 0
-  for (const [digest, size] of sizes) {
-    if (size > largest) {
-      largest = size
-      majority = digest
+/**
+ * Digests of documents, recomputed only after a document changed: computing a digest
+ * encodes the state vector and the delete set, too costly to redo for every peer at
+ * every step of a large swarm.
+ */
+export class DigestCache {
+  readonly #entries = new WeakMap<Y.Doc, { digest: number | undefined }>()
+
+  digest(doc: Y.Doc): number {
+    let entry = this.#entries.get(doc)
+    if (entry === undefined) {
+      const fresh: { digest: number | undefined } = { digest: undefined }
+      doc.on('update', () => void (fresh.digest = undefined))
+      this.#entries.set(doc, fresh)
+      entry = fresh
     }
+    entry.digest ??= docDigest(doc)
+    return entry.digest
   }
-  return { largest, majority, distinct: sizes.size }
+
+  /** Peers grouped by digest. */
+  group(peers: readonly SimPeer[]): DigestGroups {
+    const sizes = new Map<number, number>()
+    for (const peer of peers) {
+      const d = this.digest(peer.doc)
+      sizes.set(d, (sizes.get(d) ?? 0) + 1)
+    }
+    let largest = 0
+    let majority = 0
+    for (const [digest, size] of sizes) {
+      if (size > largest) {
+        largest = size
+        majority = digest
+      }
+    }
+    return { largest, majority, distinct: sizes.size }
+  }
 }

@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { Simulation, type SimPeer } from '@gossamer/testing'
 import { USAGE, parseOptions, type DemoOptions } from './args.js'
 import { scheduleEdits, textOf, mapOf, totalEdits, type EditCounts } from './edits.js'
-import { fingerprint, groupDigests } from './fingerprint.js'
+import { DigestCache, fingerprint } from './fingerprint.js'
 import { Progress, type Snapshot } from './progress.js'
 import { summarize } from './summary.js'
 import { createStyle, hex, seconds, type Style } from './style.js'
@@ -22,9 +22,9 @@ const HEAL_MAX_MS = 60_000
 /** Average edits per peer per editing phase. */
 const EDITS_PER_PEER = 4
 /** Virtual ms per wall ms when paced, per phase. */
-const SPEED = { joining: 4, editing: 1, partition: 1, heal: 2 } as const
+const SPEED = { joining: 4, editing: 1, partition: 1, settle: 3, heal: 2 } as const
 
-type Phase = keyof typeof SPEED
+type Phase = 'joining' | 'editing' | 'partition' | 'heal'
 
 async function run(options: DemoOptions, c: Style): Promise<boolean> {
   const out = process.stdout
@@ -45,6 +45,7 @@ async function run(options: DemoOptions, c: Style): Promise<boolean> {
   const groupB = sim.peers.slice(half)
   let split = false
   const first = (): SimPeer => sim.peers[0] as SimPeer
+  const digests = new DigestCache()
 
   const snapshot = (phase: Phase, detail: string): Snapshot => ({
     phase,
@@ -52,21 +53,26 @@ async function run(options: DemoOptions, c: Style): Promise<boolean> {
     now: sim.clock.now(),
     wallMs: performance.now() - wallStart,
     peers: n,
-    groups: groupDigests(sim.peers),
-    halves: split ? [groupDigests(groupA), groupA.length, groupDigests(groupB), groupB.length] : undefined,
+    groups: digests.group(sim.peers),
+    halves: split ? [digests.group(groupA), groupA.length, digests.group(groupB), groupB.length] : undefined,
     wire: sim.network.stats(),
     edits: totalEdits(counts),
     textLength: textOf(first().doc).length,
     mapKeys: mapOf(first().doc).size,
   })
 
-  /** Advances one step, redraws, and (when paced) waits so virtual time flows at SPEED. */
-  const step = async (phase: Phase, detail: string): Promise<Snapshot> => {
-    const t0 = performance.now()
+  /**
+   * Advances one step and redraws. When paced, waits so that virtual time flows at
+   * `speed` virtual ms per wall ms since the speed last changed (a slow step is made up
+   * by shorter waits after it, so the demo never runs slower than it must).
+   */
+  let pace = { speed: 0, wall: 0, virtual: 0 }
+  const step = async (phase: Phase, detail: string, speed: number = SPEED[phase]): Promise<Snapshot> => {
+    if (speed !== pace.speed) pace = { speed, wall: performance.now(), virtual: sim.clock.now() }
     await sim.run(STEP_MS)
     const s = snapshot(phase, detail)
     progress.show(s)
-    if (paced) await sleep(STEP_MS / SPEED[phase] - (performance.now() - t0))
+    if (paced) await sleep(pace.wall + (sim.clock.now() - pace.virtual) / speed - performance.now())
     return s
   }
   const runFor = async (phase: Phase, ms: number, detail: string): Promise<Snapshot> => {
@@ -78,17 +84,17 @@ async function run(options: DemoOptions, c: Style): Promise<boolean> {
     progress.log(`  ${c.green('✓')} ${c.bold(phase.padEnd(10))} ${text} ${c.dim(`[t=${seconds(sim.clock.now())}]`)}`)
 
   // 0. Peers meet each other through the memory network's bootstrap.
-  await runFor('joining', JOIN_MS, 'peers meet and build the overlay')
+  await runFor('joining', JOIN_MS, 'peers meet, build the overlay')
   const degree = sim.peers.reduce((sum, p) => sum + p.room.neighbours().length, 0) / n
-  done('joining', `${n} peers in one room, ${degree.toFixed(1)} neighbours each on average (never everyone)`)
+  done('joining', `${n} peers in one room, ${degree.toFixed(1)} neighbours each on average`)
 
   // 1. Everybody edits at once.
   const editsBefore = totalEdits(counts)
   scheduleEdits(sim, sim.peers, EDIT_MS, EDITS_PER_PEER, counts)
-  let s = await runFor('editing', EDIT_MS, 'every peer inserts and deletes words, sets map keys')
+  let s = await runFor('editing', EDIT_MS, 'every peer inserts, deletes, sets map keys')
   done(
     'editing',
-    `${totalEdits(counts) - editsBefore} concurrent edits by ${n} peers; ${s.groups.distinct} distinct states in flight`,
+    `${totalEdits(counts) - editsBefore} concurrent edits by ${n} peers, ${s.groups.distinct} distinct states in flight`,
   )
 
   // 2. The network splits in two; both halves keep editing.
@@ -96,19 +102,22 @@ async function run(options: DemoOptions, c: Style): Promise<boolean> {
   sim.partition([groupA.map((p) => p.index), groupB.map((p) => p.index)])
   const editsMid = totalEdits(counts)
   scheduleEdits(sim, sim.peers, EDIT_MS, EDITS_PER_PEER, counts)
-  const splitDetail = `network split ${groupA.length} | ${groupB.length}, both halves keep editing`
+  const splitDetail = `split ${groupA.length} | ${groupB.length}, both halves keep editing`
   s = await runFor('partition', EDIT_MS, splitDetail)
   const settled = (x: Snapshot): boolean =>
     x.halves !== undefined && x.halves[0].largest === x.halves[1] && x.halves[2].largest === x.halves[3]
   for (let t = 0; !settled(s) && t < SETTLE_MAX_MS; t += STEP_MS)
-    s = await step('partition', 'edits stopped, each half settles on its own')
+    s = await step('partition', 'editing stopped, each half settles alone', SPEED.settle)
   const [a, , b] = s.halves ?? [s.groups, 0, s.groups, 0]
-  const differ = a.majority !== b.majority
-  const halvesText =
-    `${totalEdits(counts) - editsMid} edits while split; half A ${a.largest}/${groupA.length} on ${hex(a.majority)}, ` +
-    `half B ${b.largest}/${groupB.length} on ${hex(b.majority)}`
-  if (settled(s) && differ) done('partition', `${halvesText} ${c.dim('→')} each half agrees, the halves differ`)
-  else progress.log(`  ${c.yellow('!')} ${c.bold('partition'.padEnd(10))} ${halvesText}`)
+  const agreed = settled(s) && a.majority !== b.majority
+  const split1 = `${totalEdits(counts) - editsMid} edits while split; ` +
+    (agreed ? 'each half converged on its own, the halves differ' : 'the halves did not settle')
+  if (agreed) done('partition', split1)
+  else progress.log(`  ${c.yellow('!')} ${c.bold('partition'.padEnd(10))} ${split1}`)
+  progress.log(
+    `  ${' '.repeat(12)} ${c.dim('half A:')} ${a.largest}/${groupA.length} peers on digest ${hex(a.majority)} ` +
+      `${c.dim('· half B:')} ${b.largest}/${groupB.length} on ${hex(b.majority)}`,
+  )
 
   // 3. Heal, stop editing, wait for every peer to converge.
   split = false
@@ -116,7 +125,7 @@ async function run(options: DemoOptions, c: Style): Promise<boolean> {
   const healedAt = sim.clock.now()
   let converged = false
   for (let t = 0; t < HEAL_MAX_MS; t += STEP_MS) {
-    s = await step('heal', 'partition healed, no more edits: anti-entropy repairs the rest')
+    s = await step('heal', 'network healed, editing stopped, anti-entropy repairs')
     if (s.groups.distinct === 1 && sim.converged()) {
       converged = true
       break
@@ -124,7 +133,7 @@ async function run(options: DemoOptions, c: Style): Promise<boolean> {
   }
   const healMs = converged ? sim.clock.now() - healedAt : null
   progress.show(s, true)
-  if (converged) done('heal', `all ${n} peers converged ${seconds(healMs ?? 0)} (virtual) after the heal`)
+  if (converged) done('heal', `all ${n} peers converged ${seconds(healMs ?? 0)} (virtual) after healing`)
   else progress.log(`  ${c.red('✗')} ${c.bold('heal'.padEnd(10))} not converged after ${seconds(HEAL_MAX_MS)} (virtual)`)
   progress.finish()
 

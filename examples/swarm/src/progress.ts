@@ -5,7 +5,7 @@
  */
 import type { MemoryNetworkStats } from '@gossamer/core'
 import type { DigestGroups } from './fingerprint.js'
-import { bar, bytes, count, padEnd, seconds, type Style } from './style.js'
+import { bar, bytes, count, padEnd, seconds, stripAnsi, type Style } from './style.js'
 
 /** Where the run stands. */
 export interface Snapshot {
@@ -27,6 +27,8 @@ export interface Snapshot {
 /** A writable like `process.stdout`. */
 export interface Output {
   write(s: string): unknown
+  /** Terminal width, when known. */
+  columns?: number | undefined
 }
 
 export class Progress {
@@ -98,7 +100,9 @@ export class Progress {
       `  ${label('document')}${count(s.edits)} edits ${c.dim('·')} ${count(s.textLength)} chars ${c.dim('·')} ${s.mapKeys} map keys ${c.dim('(as peer 0 sees it)')}`,
     )
     this.#out.write(`${lines.join('\n')}\n`)
-    this.#drawn = lines.length
+    // A line wider than the terminal wraps: count the rows it takes, to move back up.
+    const columns = this.#out.columns ?? 0
+    this.#drawn = lines.reduce((rows, line) => rows + (columns > 0 ? Math.max(1, Math.ceil(stripAnsi(line).length / columns)) : 1), 0)
   }
 
   #plain(s: Snapshot): string {

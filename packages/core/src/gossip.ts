@@ -28,6 +28,10 @@ export interface GossipHost {
   readonly push: boolean
   neighbours(): Link[]
   send(link: Link, frame: Frame): void
+  /** Sends bytes already encoded (one encoding shared by many links). */
+  sendBytes(link: Link, bytes: Uint8Array): void
+  /** Encodes a frame; throws a ProtocolError for a frame peers would reject. */
+  encode(frame: Frame): Uint8Array
   onSynced(link: Link): void
   onDelta(event: DeltaEvent): void
   onError(error: Error, peerId?: PeerId): void
@@ -131,10 +135,19 @@ export class Gossip {
 
   /** Sends a delta to every neighbour except `from` and those known to have it. */
   #forward(frame: DeltaFrame, from: Link | undefined): void {
+    let bytes: Uint8Array | undefined
     for (const link of this.#host.neighbours()) {
       if (link === from || link.knownDeltas.has(frame.id)) continue
       link.knownDeltas.add(frame.id)
-      this.#host.send(link, frame)
+      if (bytes === undefined) {
+        try {
+          bytes = this.#host.encode(frame)
+        } catch (error) {
+          this.#host.onError(error as Error, link.peerId)
+          return
+        }
+      }
+      this.#host.sendBytes(link, bytes)
     }
   }
 

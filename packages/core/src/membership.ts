@@ -209,6 +209,7 @@ export class Membership {
     }
     if (link.state === 'handshake') {
       this.#host.onError(new ProtocolError(`frame ${frame.type} before the handshake`, link.peerId), link.peerId)
+      this.close(link, CloseCode.ProtocolViolation)
       return true
     }
     switch (frame.type) {
@@ -286,8 +287,14 @@ export class Membership {
       this.#host.onError(new ProtocolError('unexpected Welcome', link.peerId), link.peerId)
       return
     }
-    if (frame.version < MIN_PROTOCOL_VERSION || frame.version > PROTOCOL_VERSION || frame.peerId !== link.peerId) {
-      this.#host.onError(new ProtocolError('Welcome with a version or peer id we did not offer', link.peerId), link.peerId)
+    if (frame.version < MIN_PROTOCOL_VERSION || frame.version > PROTOCOL_VERSION) {
+      const local = { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION }
+      this.#host.onError(new VersionMismatchError(local, { min: frame.version, max: frame.version }, link.peerId), link.peerId)
+      this.close(link, CloseCode.VersionMismatch)
+      return
+    }
+    if (frame.peerId !== link.peerId) {
+      this.#host.onError(new ProtocolError(`Welcome claims peer id ${frame.peerId}`, link.peerId), link.peerId)
       this.close(link, CloseCode.ProtocolViolation)
       return
     }
@@ -380,8 +387,8 @@ export class Membership {
     this.#host.send(link, { type: FrameType.Peers, room: this.#config.room, peers: this.#shareSample(link.peerId), reply: false })
   }
 
-  /** Closes every link, telling peers we leave. */
+  /** Closes every link, telling peers we leave and where else to go. */
   closeAll(code: CloseCodeValue): void {
-    for (const link of [...this.#links]) this.close(link, code)
+    for (const link of [...this.#links]) this.close(link, code, this.#shareSample(link.peerId).filter((id) => id !== this.#config.peerId))
   }
 }

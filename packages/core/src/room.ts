@@ -135,6 +135,8 @@ class GossipRoom implements Room {
       push: this.#config.push,
       neighbours: () => this.#membership.neighbours(),
       send: (link, frame) => this.#send(link, frame),
+      sendBytes: (link, bytes) => this.#sendBytes(link, bytes),
+      encode: (frame) => encodeFrame(frame),
       onSynced: (link) => this.#markSynced(link),
       onDelta: (event) => this.#emitter.emit('delta:receive', event),
       onError: (error, peerId) => this.#error(error, peerId),
@@ -299,8 +301,19 @@ class GossipRoom implements Room {
   }
 
   #send(link: Link, frame: Frame): void {
+    let bytes: Uint8Array
+    try {
+      bytes = encodeFrame(frame)
+    } catch (error) {
+      // encodeFrame refuses frames peers would reject: a bug here, never a crash.
+      this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)
+      return
+    }
+    this.#sendBytes(link, bytes)
+  }
+
+  #sendBytes(link: Link, bytes: Uint8Array): void {
     if (link.connection.closed) return
-    const bytes = encodeFrame(frame)
     this.#stats.framesSent++
     this.#stats.bytesSent += bytes.byteLength
     link.connection.send(bytes)
