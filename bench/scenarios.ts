@@ -192,9 +192,9 @@ export const spread: Scenario = {
   description:
     'One update made at peer 0 spreads by push (plus anti-entropy) across N peers; measures reach, hops, rounds, ' +
     'virtual time, redundancy, traffic (idle and busy), wall time and memory.',
-  parameters: { ...COMMON, seed: 1, push: true, peers: [100, 1000, 10000], loss: [0, 0.05], quickPeers: [100, 500] },
+  parameters: { ...COMMON, seed: 1, push: true, peers: [100, 1000, 10000], loss: [0, 0.05], quickPeers: [100, 300] },
   runs(quick) {
-    const sizes = quick ? [100, 500] : [100, 1000, 10000]
+    const sizes = quick ? [100, 300] : [100, 1000, 10000]
     return sizes.flatMap((peers) => [0, 0.05].map((loss) => ({ label: `N=${n(peers)} loss ${pct(loss)}`, options: spreadOptions(peers, loss, 1, true) })))
   },
   finish(outcomes) {
@@ -220,6 +220,7 @@ export const spread: Scenario = {
           xMin: 0,
           ...(clipped ? { xMax: ZOOM_MS } : {}),
           legendTitle: 'peers, frame loss',
+          formatY: (v) => v.toFixed(1),
         }),
       },
     ]
@@ -297,9 +298,9 @@ export const antiEntropy: Scenario = {
   description:
     'Same as spread but with push off (room.push = false): the update travels by periodic anti-entropy alone; ' +
     'measures rounds to converge.',
-  parameters: { ...COMMON, seed: 1, push: false, runs: [[100, 0], [1000, 0], [1000, 0.05]], quickRuns: [[100, 0], [300, 0], [300, 0.05]] },
+  parameters: { ...COMMON, seed: 1, push: false, runs: [[100, 0], [1000, 0], [1000, 0.05]], quickRuns: [[100, 0], [200, 0], [200, 0.05]] },
   runs(quick) {
-    const runs: [number, number][] = quick ? [[100, 0], [300, 0], [300, 0.05]] : [[100, 0], [1000, 0], [1000, 0.05]]
+    const runs: [number, number][] = quick ? [[100, 0], [200, 0], [200, 0.05]] : [[100, 0], [1000, 0], [1000, 0.05]]
     return runs.map(([peers, loss]) => ({ label: `N=${n(peers)} loss ${pct(loss)} push off`, options: spreadOptions(peers, loss, 1, false) }))
   },
   finish(outcomes) {
@@ -315,6 +316,7 @@ export const antiEntropy: Scenario = {
           yMax: 1,
           xMin: 0,
           legendTitle: 'peers, frame loss',
+          formatY: (v) => v.toFixed(1),
         }),
       },
     ]
@@ -377,9 +379,9 @@ export const seeds: Scenario = {
   description:
     'N=1,000, 0% loss, seeds 1..5 with push and 1..5 without: min/median/max of hops to 99.9%, rounds to converge ' +
     '(push off) and redundancy, to show the figures are not a lucky seed.',
-  parameters: { ...COMMON, peers: 1000, loss: 0, seeds: [1, 2, 3, 4, 5], quickPeers: 200, quickSeeds: [1, 2, 3] },
+  parameters: { ...COMMON, peers: 1000, loss: 0, seeds: [1, 2, 3, 4, 5], quickPeers: 100, quickSeeds: [1, 2, 3] },
   runs(quick) {
-    const peers = quick ? 200 : 1000
+    const peers = quick ? 100 : 1000
     const list = quick ? [1, 2, 3] : [1, 2, 3, 4, 5]
     return [true, false].flatMap((push) =>
       list.map((seed) => ({ label: `N=${n(peers)} seed ${seed} push ${push ? 'on' : 'off'}`, options: spreadOptions(peers, 0, seed, push) })),

@@ -59,6 +59,19 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks
 }
 
+/** Adds one tick step below/above when the data extend past the outer ticks (automatic ranges only). */
+function outward(ticks: number[], min: number, max: number, low: boolean, high: boolean): number[] {
+  const [a, b] = ticks
+  if (a === undefined || b === undefined) return ticks
+  const step = b - a
+  const out = [...ticks]
+  const first = out[0] ?? min
+  const last = out[out.length - 1] ?? max
+  if (low && first > min + step * 1e-9) out.unshift(Number((first - step).toPrecision(12)))
+  if (high && last < max - step * 1e-9) out.push(Number((last + step).toPrecision(12)))
+  return out
+}
+
 /** Formats a tick value: thousands separators, at most 3 decimals, no trailing zeros. */
 export function formatNumber(value: number): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: 3 })
@@ -86,8 +99,8 @@ export function lineChart(series: readonly Series[], options: ChartOptions): str
   let yMax = options.yMax ?? (ys.length > 0 ? Math.max(...ys) : 1)
   if (xMax <= xMin) xMax = xMin + 1
   if (yMax <= yMin) yMax = yMin + 1
-  const xTicks = niceTicks(xMin, xMax, tickCount)
-  const yTicks = niceTicks(yMin, yMax, tickCount)
+  const xTicks = outward(niceTicks(xMin, xMax, tickCount), xMin, xMax, options.xMin === undefined, options.xMax === undefined)
+  const yTicks = outward(niceTicks(yMin, yMax, tickCount), yMin, yMax, options.yMin === undefined, options.yMax === undefined)
   // Extend automatic ranges to the outer ticks so the axes end on a labelled value.
   if (options.xMax === undefined) xMax = Math.max(xMax, xTicks[xTicks.length - 1] ?? xMax)
   if (options.xMin === undefined) xMin = Math.min(xMin, xTicks[0] ?? xMin)

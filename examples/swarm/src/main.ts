@@ -17,12 +17,12 @@ import { createStyle, hex, seconds, type Style } from './style.js'
 const STEP_MS = 100
 const JOIN_MS = 2_000
 const EDIT_MS = 5_000
-const SETTLE_MAX_MS = 20_000
+const SETTLE_MAX_MS = 30_000
 const HEAL_MAX_MS = 60_000
 /** Average edits per peer per editing phase. */
 const EDITS_PER_PEER = 4
 /** Virtual ms per wall ms when paced, per phase. */
-const SPEED = { joining: 4, editing: 1, partition: 1, settle: 3, heal: 2 } as const
+const SPEED = { joining: 4, editing: 1, partition: 1, settle: 6, heal: 2 } as const
 
 type Phase = 'joining' | 'editing' | 'partition' | 'heal'
 

@@ -61,9 +61,9 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`
 }
 
-/** A 53-bit hash as 14 hex digits. */
+/** A short form of a 53-bit hash: its low 40 bits as 10 hex digits. */
 export function hex(h: number): string {
-  return h.toString(16).padStart(14, '0')
+  return (h % 2 ** 40).toString(16).padStart(10, '0')
 }
 
 /** A progress bar of `width` cells. */

@@ -40,13 +40,15 @@ export function summarize(input: SummaryInput, c: Style): Summary {
   const ref = fps.find((f) => key(f) === refKey)
   const converged = ref !== undefined && agreeing === fps.length
 
-  const widths = [7, 8, 9, 16, 16, 16, 7, 5]
-  const head = ['peer', 'clients', 'Σ clock', 'state vector', 'digest', 'content', 'text', 'keys']
+  const widths = [6, 7, 8, 10, 10, 10, 6, 4]
+  const head = ['peer', 'clients', 'Σ clock', 'sv hash', 'digest', 'text+map', 'text', 'keys']
   const row = (cells: string[]): string =>
-    '  ' + cells.map((cell, i) => (i === 0 || (i >= 3 && i <= 5) ? padEnd(cell, widths[i] as number) : padStart(cell, widths[i] as number) + ' ')).join(' ')
+    '  ' + cells.map((cell, i) => (i === 0 || (i >= 3 && i <= 5) ? padEnd : padStart)(cell, widths[i] as number)).join('  ') + '  '
   const lines: string[] = []
+  const span = (label: string, width: number): string => `${label} ${'─'.repeat(width - label.length - 1)}`
+  lines.push(c.dim(`  ${' '.repeat(6 + 2)}${span('state vector', 7 + 8 + 10 + 4)}  ${span('content', 10 + 10 + 6 + 4 + 6)}`))
   lines.push(c.bold(row(head)))
-  lines.push(c.dim(`  ${'─'.repeat(widths.reduce((a, b) => a + b + 2, -1))}`))
+  lines.push(c.dim(`  ${'─'.repeat(widths.reduce((a, b) => a + b + 2, 0) + 1)}`))
   const show = (f: Fingerprint): void => {
     const same = key(f) === refKey
     const mark = same ? c.green('✓') : c.red('✗ differs')
@@ -78,7 +80,8 @@ export function summarize(input: SummaryInput, c: Style): Summary {
   const lossPct = input.wire.framesSent === 0 ? 0 : (100 * input.wire.framesDropped) / input.wire.framesSent
   lines.push(
     `  ${c.dim('wire')}      ${count(input.wire.framesSent)} messages ${c.dim('·')} ${bytes(input.wire.bytesSent)} ${c.dim('·')} ` +
-      `${count(input.wire.framesDropped)} frames lost (${lossPct.toFixed(1)}%: ${(input.loss * 100).toFixed(0)}% random loss + the partition)`,
+      `${count(input.wire.framesDropped)} frames lost (${lossPct.toFixed(1)}%: ` +
+      `${input.loss > 0 ? `${(input.loss * 100).toFixed(0)}% random loss + ` : ''}the partition)`,
   )
   if (ref !== undefined)
     lines.push(
@@ -92,7 +95,8 @@ export function summarize(input: SummaryInput, c: Style): Summary {
   if (converged && ref !== undefined)
     lines.push(
       c.bold(c.green(`CONVERGED: ${fps.length}/${fps.length} peers share state vector ${hex(ref.svHash)} and content hash ${hex(ref.contentHash)}`)) +
-        c.dim(` (digest ${hex(ref.digest)}, ${ref.clients} clients, Σ clock ${count(ref.clockSum)})`),
+        '\n' +
+        c.dim(`           (${ref.clients} clients, Σ clock ${count(ref.clockSum)}, digest ${hex(ref.digest)} = state vector + delete set)`),
     )
   else
     lines.push(

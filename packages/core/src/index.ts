@@ -32,6 +32,8 @@ export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
+  SignalRelay,
+  SignalRelayEvents,
   DialOptions,
   Connection,
   ConnectionEvents,
@@ -93,4 +95,6 @@ export type {
   DisconnectFrame,
   PingFrame,
   PongFrame,
+  AwarenessFrame,
+  RelayFrame,
 } from './protocol/messages.js'

@@ -62,6 +62,8 @@ export class Membership {
   readonly views: PeerViews
   readonly #links = new Set<Link>()
   readonly #dialing = new Set<PeerId>()
+  /** Inbound connections a transport was allowed to set up, not yet open. */
+  readonly #admitted = new Map<PeerId, TimerHandle>()
 
   constructor(config: MembershipConfig, host: MembershipHost) {
     this.#config = config
@@ -79,9 +81,29 @@ export class Membership {
     return [...this.#links].filter((l) => l.state === 'neighbour')
   }
 
-  /** Slots of the active view in use: open links (any state) plus dials in flight. */
+  /** Slots of the active view in use: open links (any state), dials in flight, admitted inbound. */
   slotsUsed(): number {
-    return this.#links.size + this.#dialing.size
+    return this.#links.size + this.#dialing.size + this.#admitted.size
+  }
+
+  /**
+   * A transport asks whether it may set up an inbound connection from `peerId`. Yes
+   * reserves a slot until the connection opens or the handshake timeout passes.
+   */
+  admit(peerId: PeerId): boolean {
+    if (this.#host.signal.aborted) return false
+    if (this.#admitted.has(peerId)) return true
+    if (this.slotsUsed() >= this.#config.maxNeighbours) return false
+    const timer = this.#host.clock.setTimeout(() => this.#admitted.delete(peerId), this.#config.handshakeTimeoutMs)
+    this.#admitted.set(peerId, timer)
+    return true
+  }
+
+  #release(peerId: PeerId): void {
+    const timer = this.#admitted.get(peerId)
+    if (timer === undefined) return
+    this.#host.clock.clearTimeout(timer)
+    this.#admitted.delete(peerId)
   }
 
   #isLinkedOrDialing = (peerId: PeerId): boolean => {
@@ -97,6 +119,7 @@ export class Membership {
 
   /** A remote peer opened a connection to us; wait for its Hello. */
   accept(connection: Connection): Link {
+    this.#release(connection.remotePeerId)
     const link = new Link(connection, false, JoinPriority.Low, this.#host.clock.now())
     this.#links.add(link)
     this.#armHandshakeTimer(link)
@@ -389,6 +412,7 @@ export class Membership {
 
   /** Closes every link, telling peers we leave and where else to go. */
   closeAll(code: CloseCodeValue): void {
+    for (const peerId of [...this.#admitted.keys()]) this.#release(peerId)
     for (const link of [...this.#links]) this.close(link, code, this.#shareSample(link.peerId).filter((id) => id !== this.#config.peerId))
   }
 }

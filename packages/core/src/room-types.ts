@@ -2,6 +2,7 @@
  * Public types of a {@link Room}: its options, events and statistics.
  */
 import type * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
 import type { Clock } from './clock.js'
 import type { Subscribable } from './emitter.js'
 import type { RandomSource } from './random.js'
@@ -33,6 +34,10 @@ export interface RoomOptions {
   shuffleEveryRounds?: number
   /** Every this many rounds, try to sync once with a peer we lost (partition healing). Default 10. */
   reconnectEveryRounds?: number
+  /** Gossip presence (awareness) states. Default true. Simulations switch it off. */
+  presence?: boolean
+  /** Bring your own y-protocols Awareness (it is not destroyed on close). Default: a new one on `doc`. */
+  awareness?: Awareness
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
@@ -116,6 +121,8 @@ export interface Room extends Subscribable<RoomEvents> {
   readonly peerId: PeerId
   /** The document kept in sync. */
   readonly doc: Y.Doc
+  /** Presence (cursors, names): a y-protocols Awareness, gossiped through the mesh. */
+  readonly awareness: Awareness
   /** True after the first full exchange with a peer. */
   readonly synced: boolean
   /** True after `close()`. */

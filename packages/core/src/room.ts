@@ -3,14 +3,17 @@
  * fresh deltas to neighbours, forwards received ones, and runs anti-entropy every round.
  */
 import type * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock, type TimerHandle } from './clock.js'
 import { Emitter } from './emitter.js'
 import { ConfigError, ListenerError, ProtocolError, RoomClosedError, TransportError, AbortError } from './errors.js'
 import type { Link } from './link.js'
 import { Gossip } from './gossip.js'
 import { Membership } from './membership.js'
+import { Presence } from './presence.js'
+import { MeshRelay } from './relay.js'
 import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
-import { CloseCode, LIMITS, type Frame } from './protocol/messages.js'
+import { CloseCode, FrameType, LIMITS, type Frame } from './protocol/messages.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { Replica } from './replica.js'
 import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions } from './room-types.js'
@@ -46,6 +49,7 @@ function resolve(options: RoomOptions) {
     roundMs,
     maxPassive: options.maxPassive ?? 30,
     push: options.push ?? true,
+    presence: options.presence ?? true,
     suspectAfterRounds: options.suspectAfterRounds ?? 5,
     shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
     reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
@@ -64,6 +68,8 @@ class GossipRoom implements Room {
   readonly #replica: Replica
   readonly #membership: Membership
   readonly #gossip: Gossip
+  readonly #presence: Presence
+  readonly #relay: MeshRelay
   readonly #controller = new AbortController()
   readonly #disposers: (() => void)[] = []
   readonly #stats: RoomStats = {
@@ -144,6 +150,11 @@ class GossipRoom implements Room {
         if (link.state === 'transient' && link.initiator) this.#membership.close(link, CloseCode.Done)
       },
     })
+    const neighbours = (): Link[] => this.#membership.neighbours()
+    const send = (link: Link, frame: Frame): void => this.#send(link, frame)
+    const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
+    this.#presence = new Presence(this.doc, { room: this.name, neighbours, send, onError }, options.awareness, this.#config.presence)
+    this.#relay = new MeshRelay({ room: this.name, peerId: this.peerId, random: this.#random, neighbours, send, onError })
     const onDocDestroy = (): void => void this.close()
     this.doc.on('destroy', onDocDestroy)
     this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
@@ -158,6 +169,10 @@ class GossipRoom implements Room {
   }
 
   // ---- public surface -------------------------------------------------------------
+
+  get awareness(): Awareness {
+    return this.#presence.awareness
+  }
 
   get synced(): boolean {
     return this.#synced
@@ -237,7 +252,12 @@ class GossipRoom implements Room {
     await Promise.all(
       this.#transports.map(async (transport) => {
         try {
-          await transport.start({ peerId: this.peerId, signal: this.#controller.signal })
+          await transport.start({
+            peerId: this.peerId,
+            signal: this.#controller.signal,
+            admit: (peerId) => this.#membership.admit(peerId),
+            relay: this.#relay,
+          })
           if (!this.#closed) transport.join(this.name)
         } catch (cause) {
           if (!this.#closed) this.#error(new TransportError(`transport ${transport.name} failed to start`, { cause }))
@@ -251,10 +271,13 @@ class GossipRoom implements Room {
   async #shutdown(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#presence.leave(this.doc.clientID)
     this.#membership.closeAll(CloseCode.Leaving)
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#controller.abort()
     this.#replica.destroy()
+    this.#presence.destroy()
+    this.#relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()
     await Promise.allSettled(this.#transports.map((t) => t.stop()))
     this.#emitter.clear()
@@ -295,6 +318,7 @@ class GossipRoom implements Room {
   #onLinkUp(link: Link): void {
     if (link.state === 'neighbour') {
       this.#emitter.emit('peer:join', { peerId: link.peerId, transport: link.connection.transport })
+      this.#presence.greet(link)
     }
     // The dialer opens the first exchange, so a newcomer syncs at once.
     if (link.initiator) this.#gossip.openExchange(link)
@@ -343,7 +367,9 @@ class GossipRoom implements Room {
       }
       link.lastHeard = this.#clock.now()
       if (this.#membership.handle(link, frame)) return
-      this.#gossip.handle(link, frame)
+      if (frame.type === FrameType.Awareness) this.#presence.handle(link, frame)
+      else if (frame.type === FrameType.Relay) this.#relay.handle(link, frame)
+      else this.#gossip.handle(link, frame)
     } catch (error) {
       // Nothing may escape a network callback.
       this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)

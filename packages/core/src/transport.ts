@@ -43,12 +43,36 @@ export type TransportEvents = {
   error: { error: Error }
 }
 
+/** Events of a {@link SignalRelay}. */
+export type SignalRelayEvents = {
+  /** A signal addressed to us arrived through the mesh. */
+  signal: { from: PeerId; data: Uint8Array }
+}
+
+/**
+ * Signals (WebRTC offers, answers, candidates) relayed through peers we are already
+ * connected to, so new links form even when no signaling server is reachable. The room
+ * provides it; transports that need signaling use it as a fallback.
+ */
+export interface SignalRelay extends Subscribable<SignalRelayEvents> {
+  /** Sends opaque bytes to `to` through the mesh. Returns false when no neighbour can carry it. */
+  send(to: PeerId, data: Uint8Array): boolean
+}
+
 /** What a transport is started with. */
 export interface TransportStartOptions {
   /** The local peer's id. */
   peerId: PeerId
   /** Aborted when the owner shuts down; the transport must release everything. */
   signal: AbortSignal
+  /**
+   * Asked before an inbound connection is set up. Returning false refuses it, so a
+   * transport with costly connections (WebRTC) never exceeds the room's active-view cap.
+   * A true answer reserves a slot until `connection:open` (or a timeout). Absent: admit all.
+   */
+  admit?: (peerId: PeerId) => boolean
+  /** Mesh relay for signaling, when the owner provides one. */
+  relay?: SignalRelay
 }
 
 /** Options of {@link Transport.dial}. */

@@ -83,6 +83,10 @@ function randomFrame(random: RandomSource, type: number): Frame {
     case FrameType.Ping:
     case FrameType.Pong:
       return { type, room, nonce: randomU53(random) }
+    case FrameType.Awareness:
+      return { type, room, update }
+    case FrameType.Relay:
+      return { type, room, id: randomU53(random), origin: randomString(random, LIMITS.peerIdBytes), target: randomString(random, LIMITS.peerIdBytes), ttl: randomInt(random, LIMITS.relayTtl + 1), payload: update }
     default:
       throw new Error(`no generator for frame type ${type}`)
   }

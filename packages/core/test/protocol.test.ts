@@ -89,6 +89,10 @@ const validFrames: Record<string, Frame> = {
   'Ping max': { type: FrameType.Ping, room: longRoom, nonce: MAX },
   'Pong zero': { type: FrameType.Pong, room: 'r', nonce: 0 },
   'Pong max': { type: FrameType.Pong, room: 'r', nonce: MAX },
+  'Awareness empty': { type: FrameType.Awareness, room: 'r', update: new Uint8Array(0) },
+  'Awareness 64 KiB': { type: FrameType.Awareness, room: longRoom, update: patternBytes(65_536) },
+  'Relay min': { type: FrameType.Relay, room: 'r', id: 0, origin: 'a', target: 'b', ttl: 0, payload: new Uint8Array(0) },
+  'Relay max': { type: FrameType.Relay, room: longRoom, id: MAX, origin: 'a'.repeat(64), target: 'b'.repeat(64), ttl: LIMITS.relayTtl, payload: patternBytes(LIMITS.relayBytes) },
 }
 
 /** The small frames: their every prefix is tried in the truncation test. */

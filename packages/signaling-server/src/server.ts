@@ -203,25 +203,19 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
   }
   const onAbort = (): void => void close()
 
+  // An abort while binding takes effect once the bind settles, so no socket is left behind.
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {
       http.off('listening', onListening)
-      opts.signal?.removeEventListener('abort', onStartAbort)
       reject(new ListenError(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }))
     }
     const onListening = (): void => {
       http.off('error', onError)
-      opts.signal?.removeEventListener('abort', onStartAbort)
-      resolve()
-    }
-    const onStartAbort = (): void => {
-      http.off('error', onError)
-      http.off('listening', onListening)
-      reject(new AbortError('aborted while the server was starting', { cause: opts.signal?.reason }))
+      if (opts.signal?.aborted) reject(new AbortError('aborted while the server was starting', { cause: opts.signal.reason }))
+      else resolve()
     }
     http.once('error', onError)
     http.once('listening', onListening)
-    opts.signal?.addEventListener('abort', onStartAbort, { once: true })
     http.listen(opts.port, opts.host)
   }).catch(async (err: unknown) => {
     await close()

@@ -17,6 +17,8 @@ import {
   readPeers,
   readPing,
   readPong,
+  readAwareness,
+  readRelay,
   readReject,
   readSyncReply,
   readSyncRequest,
@@ -29,6 +31,8 @@ import {
   writePeers,
   writePing,
   writePong,
+  writeAwareness,
+  writeRelay,
   writeReject,
   writeSyncReply,
   writeSyncRequest,
@@ -45,6 +49,8 @@ export {
   readPeers,
   readPing,
   readPong,
+  readAwareness,
+  readRelay,
   readReject,
   readSyncReply,
   readSyncRequest,
@@ -57,6 +63,8 @@ export {
   writePeers,
   writePing,
   writePong,
+  writeAwareness,
+  writeRelay,
   writeReject,
   writeSyncReply,
   writeSyncRequest,
@@ -111,6 +119,12 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Pong:
       writePong(encoder, frame)
       return
+    case FrameType.Awareness:
+      writeAwareness(encoder, frame)
+      return
+    case FrameType.Relay:
+      writeRelay(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -131,6 +145,8 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Disconnect: return readDisconnect(decoder)
     case FrameType.Ping: return readPing(decoder)
     case FrameType.Pong: return readPong(decoder)
+    case FrameType.Awareness: return readAwareness(decoder)
+    case FrameType.Relay: return readRelay(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

@@ -10,6 +10,8 @@ import * as encoding from 'lib0/encoding'
 import { hash53 } from '../hash.js'
 import { FrameType, LIMITS } from './messages.js'
 import type {
+  AwarenessFrame,
+  RelayFrame,
   DeltaFrame,
   DigestFrame,
   DigestMatchFrame,
@@ -262,4 +264,40 @@ export function readPong(decoder: decoding.Decoder): PongFrame {
   const room = readHead(decoder, FrameType.Pong)
   const nonce = readU53(decoder, 'nonce')
   return { type: FrameType.Pong, room, nonce }
+}
+
+/** Writes an {@link AwarenessFrame}. */
+export function writeAwareness(encoder: encoding.Encoder, frame: AwarenessFrame): void {
+  writeHead(encoder, FrameType.Awareness, frame.room)
+  writeBytes(encoder, frame.update, 'update', LIMITS.awarenessBytes)
+}
+
+/** Reads an {@link AwarenessFrame}. The update itself is validated by the room. */
+export function readAwareness(decoder: decoding.Decoder): AwarenessFrame {
+  const room = readHead(decoder, FrameType.Awareness)
+  const update = readBytes(decoder, 'update', LIMITS.awarenessBytes)
+  return { type: FrameType.Awareness, room, update }
+}
+
+/** Writes a {@link RelayFrame}. */
+export function writeRelay(encoder: encoding.Encoder, frame: RelayFrame): void {
+  if (!Number.isInteger(frame.ttl) || frame.ttl < 0 || frame.ttl > LIMITS.relayTtl) fail('ttl', `must be 0..${LIMITS.relayTtl}`)
+  writeHead(encoder, FrameType.Relay, frame.room)
+  writeU53(encoder, frame.id, 'id')
+  writePeerId(encoder, frame.origin, 'origin')
+  writePeerId(encoder, frame.target, 'target')
+  writeU53(encoder, frame.ttl, 'ttl')
+  writeBytes(encoder, frame.payload, 'payload', LIMITS.relayBytes)
+}
+
+/** Reads a {@link RelayFrame}. */
+export function readRelay(decoder: decoding.Decoder): RelayFrame {
+  const room = readHead(decoder, FrameType.Relay)
+  const id = readU53(decoder, 'id')
+  const origin = readPeerId(decoder, 'origin')
+  const target = readPeerId(decoder, 'target')
+  const ttl = readU53(decoder, 'ttl')
+  if (ttl > LIMITS.relayTtl) fail('ttl', `${ttl} is over ${LIMITS.relayTtl}`)
+  const payload = readBytes(decoder, 'payload', LIMITS.relayBytes)
+  return { type: FrameType.Relay, room, id, origin, target, ttl, payload }
 }

@@ -20,6 +20,12 @@ export const LIMITS = {
   updateBytes: 64 * 1024 * 1024,
   /** Longest human-readable reason string. */
   reasonBytes: 512,
+  /** Largest presence (awareness) update. */
+  awarenessBytes: 1024 * 1024,
+  /** Largest relayed signal. */
+  relayBytes: 64 * 1024,
+  /** Most hops a relayed signal may still travel. */
+  relayTtl: 8,
 } as const
 
 /** Numeric tags, written first in every frame as a varUint. Never renumber. */
@@ -36,6 +42,8 @@ export const FrameType = {
   Disconnect: 9,
   Ping: 10,
   Pong: 11,
+  Awareness: 12,
+  Relay: 13,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -184,6 +192,29 @@ export interface PongFrame {
   nonce: number
 }
 
+/** Presence: a y-protocols awareness update (states of one or more clients). */
+export interface AwarenessFrame {
+  type: typeof FrameType.Awareness
+  room: string
+  update: Uint8Array
+}
+
+/**
+ * An opaque signal (e.g. a WebRTC offer) for a peer we are not connected to, relayed
+ * through the mesh so new links can form without a signaling server.
+ */
+export interface RelayFrame {
+  type: typeof FrameType.Relay
+  room: string
+  /** Random id, for deduplication along the way. */
+  id: number
+  origin: string
+  target: string
+  /** Hops it may still travel (≤ LIMITS.relayTtl). */
+  ttl: number
+  payload: Uint8Array
+}
+
 /** Any frame of the protocol. */
 export type Frame =
   | HelloFrame
@@ -198,3 +229,5 @@ export type Frame =
   | DisconnectFrame
   | PingFrame
   | PongFrame
+  | AwarenessFrame
+  | RelayFrame

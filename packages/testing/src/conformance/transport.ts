@@ -48,10 +48,8 @@ interface Recording {
   afterClose: number
 }
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-const text = (s: string): Uint8Array => encoder.encode(s)
-const str = (data: Uint8Array): string => decoder.decode(data)
+const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+const str = (data: Uint8Array): string => new TextDecoder().decode(data)
 
 function record(connection: Connection): Recording {
   const rec: Recording = { messages: [], closes: 0, afterClose: 0 }
@@ -124,8 +122,7 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
  * @example
  * ```ts
  * runTransportConformance('memory', async (n) => {
- *   const network = memoryNetwork()
- *   const controller = new AbortController()
+ *   const network = memoryNetwork(), controller = new AbortController()
  *   const peerIds = Array.from({ length: n }, (_, i) => `peer-${i}`)
  *   const transports = peerIds.map(() => network.transport())
  *   await Promise.all(transports.map((t, i) => t.start({ peerId: peerIds[i]!, signal: controller.signal })))

@@ -102,6 +102,7 @@ export class Simulation {
 
   #spawn(index: number, peerId: string, doc: Y.Doc): SimPeer {
     const room = createRoom({
+      presence: false,
       ...this.options.room,
       name: this.roomName,
       doc,

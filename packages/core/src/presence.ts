@@ -1,0 +1,92 @@
+/**
+ * Presence: ephemeral per-client state (cursors, names) through y-protocols' Awareness.
+ * Changes are gossiped, not flooded to every peer by every peer: a peer forwards only the
+ * entries that were new to it, to neighbours other than the sender. A new neighbour gets
+ * every state we know. States of departed clients expire through Awareness's own timeout
+ * (30 s without renewal); a peer that leaves cleanly removes its state at once.
+ */
+import {
+  Awareness,
+  applyAwarenessUpdate,
+  encodeAwarenessUpdate,
+  removeAwarenessStates,
+} from 'y-protocols/awareness'
+import type * as Y from 'yjs'
+import { UpdateRejectedError } from './errors.js'
+import type { Link } from './link.js'
+import { FrameType, LIMITS, type AwarenessFrame, type Frame } from './protocol/messages.js'
+import type { PeerId } from './transport.js'
+
+/** What presence needs from its room. */
+export interface PresenceHost {
+  readonly room: string
+  neighbours(): Link[]
+  send(link: Link, frame: Frame): void
+  onError(error: Error, peerId?: PeerId): void
+}
+
+type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
+
+/** Gossip of one room's Awareness. Internal. */
+export class Presence {
+  readonly awareness: Awareness
+  readonly #host: PresenceHost
+  readonly #owned: boolean
+  /** The link an update being applied came from (set only during apply). */
+  #applyingFrom: Link | undefined
+  readonly #onUpdate: (changes: AwarenessChanges, origin: unknown) => void
+
+  constructor(doc: Y.Doc, host: PresenceHost, awareness: Awareness | undefined, enabled: boolean) {
+    this.#host = host
+    this.#owned = awareness === undefined
+    this.awareness = awareness ?? new Awareness(doc)
+    if (!enabled) {
+      // No presence traffic, and no real-time renewal timer (simulations run on virtual time).
+      clearInterval((this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval)
+    }
+    this.#onUpdate = ({ added, updated, removed }, origin) => {
+      if (!enabled) return
+      const clients = [...added, ...updated, ...removed]
+      if (clients.length === 0) return
+      const from = origin === this ? this.#applyingFrom : undefined
+      this.#broadcast(encodeAwarenessUpdate(this.awareness, clients), from)
+    }
+    this.awareness.on('update', this.#onUpdate)
+  }
+
+  /** Sends every known state to a new neighbour. */
+  greet(link: Link): void {
+    const clients = [...this.awareness.getStates().keys()]
+    if (clients.length === 0) return
+    this.#host.send(link, { type: FrameType.Awareness, room: this.#host.room, update: encodeAwarenessUpdate(this.awareness, clients) })
+  }
+
+  /** Applies a neighbour's awareness update; what was new is forwarded by the update listener. */
+  handle(link: Link, frame: AwarenessFrame): void {
+    this.#applyingFrom = link
+    try {
+      applyAwarenessUpdate(this.awareness, frame.update, this)
+    } catch (cause) {
+      this.#host.onError(new UpdateRejectedError('awareness update does not parse', { cause }), link.peerId)
+    } finally {
+      this.#applyingFrom = undefined
+    }
+  }
+
+  #broadcast(update: Uint8Array, from: Link | undefined): void {
+    if (update.byteLength > LIMITS.awarenessBytes) return
+    for (const link of this.#host.neighbours()) {
+      if (link !== from) this.#host.send(link, { type: FrameType.Awareness, room: this.#host.room, update })
+    }
+  }
+
+  /** Tells neighbours our client left (before links close). */
+  leave(clientID: number): void {
+    if (this.awareness.getLocalState() !== null) removeAwarenessStates(this.awareness, [clientID], 'local')
+  }
+
+  destroy(): void {
+    this.awareness.off('update', this.#onUpdate)
+    if (this.#owned) this.awareness.destroy()
+  }
+}

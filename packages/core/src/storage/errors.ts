@@ -1,0 +1,65 @@
+/**
+ * Typed errors of the storage layer. Callers branch on `err.name`, which is stable across
+ * versions. Each keeps the adapter's original error as `cause` where there is one.
+ */
+import { GossamerError } from '../errors.js'
+import type { StorageKey } from './adapter.js'
+
+/** An adapter call failed (a full disk, a closed database, a quota error). Nothing was lost from memory. */
+export class StorageError extends GossamerError {
+  override name = 'StorageError'
+  constructor(
+    message: string,
+    /** What the storage layer was doing: `append`, `compact`, `load`, `peers`, `identity`, `quarantine`. */
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** A stored blob failed validation. It was moved under the room's quarantine prefix (or skipped) and the rest loaded. */
+export class StorageCorruptError extends GossamerError {
+  override name = 'StorageCorruptError'
+  constructor(
+    message: string,
+    /** The key the blob was found at. */
+    readonly key: StorageKey,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** Raised by `faultyStorage` from its failing step on: the simulated process died there. */
+export class StorageCrashError extends GossamerError {
+  override name = 'StorageCrashError'
+  constructor(
+    /** The index of the adapter call that crashed (0-based). */
+    readonly step: number,
+  ) {
+    super(`storage crashed at step ${step}`)
+  }
+}
+
+/** An operation was attempted on a `DocStore` after `close()`. */
+export class StorageClosedError extends GossamerError {
+  override name = 'StorageClosedError'
+}
+
+/**
+ * This store's identity lease was taken over by another writer (its renewal came too late,
+ * for instance in a throttled background tab). Two writers may have shared a Yjs clientID:
+ * the owner should reload with a fresh identity.
+ */
+export class IdentityLostError extends GossamerError {
+  override name = 'IdentityLostError'
+  constructor(
+    message: string,
+    /** The peer id whose lease was lost. */
+    readonly peerId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
