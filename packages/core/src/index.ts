@@ -35,6 +35,7 @@ export type {
   SignalRelay,
   SignalRelayEvents,
   DialOptions,
+  AdmitRequest,
   Connection,
   ConnectionEvents,
   PeerId,
@@ -48,6 +49,9 @@ export type {
   MemoryLatency,
   MemoryKillOptions,
 } from './transports/memory-network.js'
+export { broadcastChannel } from './transports/broadcast-channel.js'
+export type { BroadcastChannelInit } from './transports/broadcast-channel.js'
+export type { StorageAdapter, StorageKey, StorageChunk, StorageOperation } from './storage/adapter.js'
 export { Emitter } from './emitter.js'
 export type { EventMap, Listener, Subscribable } from './emitter.js'
 export { systemClock } from './clock.js'

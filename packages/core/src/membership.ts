@@ -90,10 +90,17 @@ export class Membership {
    * A transport asks whether it may set up an inbound connection from `peerId`. Yes
    * reserves a slot until the connection opens or the handshake timeout passes.
    */
-  admit(peerId: PeerId): boolean {
+  admit(peerId: PeerId, urgent = false): boolean {
     if (this.#host.signal.aborted) return false
     if (this.#admitted.has(peerId)) return true
-    if (this.slotsUsed() >= this.#config.maxNeighbours) return false
+    if (this.slotsUsed() >= this.#config.maxNeighbours) {
+      if (!urgent) return false
+      // An isolated dialer: make room, as a High-priority Hello would.
+      const victim = pick(this.#host.random, this.neighbours().filter((l) => l.peerId !== peerId))
+      if (victim === undefined) return false
+      this.close(victim, CloseCode.Evicted, this.#shareSample(victim.peerId))
+      if (this.slotsUsed() >= this.#config.maxNeighbours) return false
+    }
     const timer = this.#host.clock.setTimeout(() => this.#admitted.delete(peerId), this.#config.handshakeTimeoutMs)
     this.#admitted.set(peerId, timer)
     return true
@@ -132,7 +139,7 @@ export class Membership {
     this.#dialing.add(peerId)
     try {
       const transport = this.#transportFor(peerId)
-      const connection = await transport.dial(peerId, { signal: this.#host.signal })
+      const connection = await transport.dial(peerId, { signal: this.#host.signal, urgent: priority === JoinPriority.High })
       this.#dialing.delete(peerId)
       if (this.#host.signal.aborted) {
         connection.close('room closed')

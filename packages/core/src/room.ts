@@ -255,7 +255,7 @@ class GossipRoom implements Room {
           await transport.start({
             peerId: this.peerId,
             signal: this.#controller.signal,
-            admit: (peerId) => this.#membership.admit(peerId),
+            admit: (peerId, request) => this.#membership.admit(peerId, request?.urgent === true),
             relay: this.#relay,
           })
           if (!this.#closed) transport.join(this.name)

@@ -68,17 +68,31 @@ export interface TransportStartOptions {
   /**
    * Asked before an inbound connection is set up. Returning false refuses it, so a
    * transport with costly connections (WebRTC) never exceeds the room's active-view cap.
-   * A true answer reserves a slot until `connection:open` (or a timeout). Absent: admit all.
+   * A true answer reserves a slot until `connection:open` (or a timeout). Pass the dialer's
+   * `urgent` flag (see {@link DialOptions.urgent}): a full room makes room for an urgent
+   * dialer by evicting a neighbour. Absent: admit all.
    */
-  admit?: (peerId: PeerId) => boolean
+  admit?: (peerId: PeerId, request?: AdmitRequest) => boolean
   /** Mesh relay for signaling, when the owner provides one. */
   relay?: SignalRelay
+}
+
+/** What a transport tells the admission gate about an inbound dial. */
+export interface AdmitRequest {
+  /** The dialer set {@link DialOptions.urgent}. */
+  urgent?: boolean
 }
 
 /** Options of {@link Transport.dial}. */
 export interface DialOptions {
   /** Aborts the dial. */
   signal?: AbortSignal
+  /**
+   * The dialer has no neighbour at all. Transports that gate inbound connections carry this
+   * flag to the acceptor's `admit`, which then makes room instead of refusing, so a new or
+   * isolated peer always gets in (HyParView's high-priority join).
+   */
+  urgent?: boolean
 }
 
 /** A way to reach peers. Implemented by adapters; core owns the interface. */
