@@ -7,7 +7,7 @@
  * (measure.ts), so heap figures are per run. `--quick` runs small N for a smoke test and
  * writes to `bench/results/quick/` unless `--out` is given.
  */
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { cpus, platform, arch, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -64,7 +64,35 @@ async function versions(): Promise<Record<string, string | number>> {
     platform: `${platform()} ${release()} ${arch()}`,
     cpus: cpuList.length,
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    gitCommit: gitCommit(),
   }
+}
+
+/** The checked-out commit (the working tree may differ from it). */
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** JSON with 2-space indentation, but arrays of numbers (and of number pairs, i.e. curves) on one line. */
+export function toJson(value: unknown, indent = ''): string {
+  const flat = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]'
+    if (flat(value) || value.every(flat)) return JSON.stringify(value)
+    const inner = indent + '  '
+    return `[\n${value.map((v) => inner + toJson(v, inner)).join(',\n')}\n${indent}]`
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+    if (entries.length === 0) return '{}'
+    const inner = indent + '  '
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${toJson(v, inner)}`).join(',\n')}\n${indent}}`
+  }
+  return JSON.stringify(value) ?? 'null'
 }
 
 /** Runs one measurement in a child process (fresh heap). */
@@ -131,7 +159,7 @@ async function runScenario(scenario: Scenario, args: Args, versionInfo: Record<s
     ...output.figures,
     targets: output.targets,
   }
-  await writeFile(join(args.out, `${scenario.name}.json`), JSON.stringify(file, null, 2) + '\n')
+  await writeFile(join(args.out, `${scenario.name}.json`), toJson(file) + '\n')
   for (const plot of output.plots) await writeFile(join(args.out, plot.file), plot.svg)
   const written = [`${scenario.name}.json`, ...output.plots.map((p) => p.file)].join(', ')
   console.log(`  wrote ${written}`)
@@ -148,7 +176,7 @@ async function summary(dir: string): Promise<string> {
     if (!present.has(`${scenario.name}.json`)) continue
     const file = JSON.parse(await readFile(join(dir, `${scenario.name}.json`), 'utf8')) as ScenarioFile
     const v = file.versions
-    stamp = `node ${String(v['node'])}, yjs ${String(v['yjs'])}, @gossamer/core ${String(v['gossamerCore'])}, ${String(v['platform'])}, ${String(v['cpus'])} × ${String(v['cpuModel'])}`
+    stamp = `node ${String(v['node'])}, yjs ${String(v['yjs'])}, @gossamer/core ${String(v['gossamerCore'])}, ${String(v['platform'])}, ${String(v['cpus'])} × ${String(v['cpuModel'])}, commit ${String(v['gitCommit']).slice(0, 7)}`
     parts.push(`### ${scenario.name}${file.quick ? ' (quick)' : ''}\n\n${file.description}\n\n${scenario.markdown(file)}\n`)
     allTargets.push(...file.targets)
   }

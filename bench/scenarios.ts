@@ -98,7 +98,8 @@ function record(result: Measured, withCurves: boolean): RunRecord {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(figures)) out[key] = typeof value === 'number' ? tidy(value) : value
   const tidied = out as RunRecord
-  return withCurves ? { ...tidied, curve, reachCurve } : tidied
+  const points = (c: [number, number][]): [number, number][] => c.map(([ms, f]) => [Math.round(ms * 10) / 10, Math.round(f * 1e5) / 1e5])
+  return withCurves ? { ...tidied, curve: points(curve), reachCurve: points(reachCurve) } : tidied
 }
 
 function pct(loss: number): string {
@@ -112,6 +113,11 @@ function n(value: number): string {
 function fmt(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined) return '—'
   return Number.isInteger(value) ? n(value) : value.toFixed(digits)
+}
+
+/** A fraction such as the delivered fraction, with 4 decimals. */
+function frac(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : value.toFixed(4)
 }
 
 function table(head: string[], rows: string[][], align?: ('l' | 'r')[]): string {
@@ -231,7 +237,7 @@ export const spread: Scenario = {
       {
         description: 'N=1,000, 0% loss: delivered fraction',
         target: '1.0',
-        ...(r1000 === undefined ? NOT_MEASURED : { measured: fmt(r1000.deliveredFraction, 4), met: r1000.deliveredFraction === 1 }),
+        ...(r1000 === undefined ? NOT_MEASURED : { measured: frac(r1000.deliveredFraction), met: r1000.deliveredFraction === 1 }),
       },
       {
         description: 'N=1,000, 0% loss: hops to 99.9% (push)',
@@ -244,7 +250,7 @@ export const spread: Scenario = {
         ...(r1000l === undefined
           ? NOT_MEASURED
           : {
-              measured: `${fmt(r1000l.deliveredFraction, 4)} in ${fmt(r1000l.roundsToConverge)} rounds`,
+              measured: `${frac(r1000l.deliveredFraction)} in ${fmt(r1000l.roundsToConverge)} rounds`,
               met: r1000l.deliveredFraction === 1 && r1000l.roundsToConverge !== null && r1000l.roundsToConverge <= 20,
             }),
       },
@@ -253,7 +259,7 @@ export const spread: Scenario = {
         : big.map(({ spec, result }) => ({
             description: `N=10,000 completes (${spec.label}): wall time and heap`,
             target: '≤ 120 s wall, heap ≤ 4 GB',
-            measured: `delivered ${fmt(result.deliveredFraction, 4)}, ${fmt(result.wallMs / 1000, 1)} s, heap ${result.heapMB} MB (peak RSS ${result.maxRssMB} MB)`,
+            measured: `delivered ${frac(result.deliveredFraction)}, ${fmt(result.wallMs / 1000, 1)} s, heap ${result.heapMB} MB (peak RSS ${result.maxRssMB} MB)`,
             met: result.deliveredFraction === 1 && result.wallMs <= 120_000 && result.heapMB <= 4096,
           }))),
       idleTarget(outcomes),
@@ -265,7 +271,7 @@ export const spread: Scenario = {
     const rows = file.runs.map((r) => [
       n(r.peers),
       pct(r.loss),
-      fmt(r.deliveredFraction, 4),
+      frac(r.deliveredFraction),
       fmt(r.hopsTo999),
       fmt(r.lastDeliveryHop),
       fmt(r.roundsTo999),
@@ -336,7 +342,7 @@ export const antiEntropy: Scenario = {
         ...(r1000l === undefined
           ? NOT_MEASURED
           : {
-              measured: `${fmt(r1000l.deliveredFraction, 4)} in ${fmt(r1000l.roundsToConverge)} rounds`,
+              measured: `${frac(r1000l.deliveredFraction)} in ${fmt(r1000l.roundsToConverge)} rounds`,
               met: r1000l.deliveredFraction === 1 && r1000l.roundsToConverge !== null && r1000l.roundsToConverge <= 20,
             }),
       },
@@ -350,7 +356,7 @@ export const antiEntropy: Scenario = {
       file.runs.map((r) => [
         n(r.peers),
         pct(r.loss),
-        fmt(r.deliveredFraction, 4),
+        frac(r.deliveredFraction),
         fmt(r.roundsTo999),
         fmt(r.roundsToConverge),
         fmt(r.virtualMsTo999, 0),

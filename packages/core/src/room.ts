@@ -35,7 +35,7 @@ export function createRoom(options: RoomOptions): Room {
 
 function resolve(options: RoomOptions) {
   const maxNeighbours = options.maxNeighbours ?? 6
-  const minNeighbours = options.minNeighbours ?? Math.ceil(maxNeighbours / 2)
+  const minNeighbours = options.minNeighbours ?? Math.max(1, maxNeighbours - 1)
   const roundMs = options.roundMs ?? 1000
   if (typeof options.name !== 'string' || options.name.length === 0 || new TextEncoder().encode(options.name).length > LIMITS.roomBytes)
     throw new ConfigError(`room name must be 1..${LIMITS.roomBytes} UTF-8 bytes`)

@@ -160,8 +160,12 @@ export class DocStore {
   #waiters: Waiter[] = []
   #scheduled = false
   #draining = false
+  /** An append or flush arrived while the loop ran: run it again if it stops on a failure. */
+  #again = false
   /** Tail of the chain that serializes every write. */
   #tail: Promise<unknown> = Promise.resolve()
+  /** Settles when the scheduled or running write loop ends. */
+  #drained: Promise<void> = Promise.resolve()
   #logRecords = 0
   #logBytes = 0
   /** Log size at which the next automatic compaction runs (raised after a failed one). */
@@ -386,6 +390,7 @@ export class DocStore {
         failure = error
       }
       this.#closed = true
+      while (this.#scheduled || this.#draining) await this.#drained
       await this.#tail
       for (const identity of [...this.#identities]) {
         try {
@@ -426,12 +431,15 @@ export class DocStore {
   }
 
   #schedule(): void {
+    if (this.#draining) this.#again = true
     if (this.#scheduled || this.#draining || this.#queue.length === 0) return
     this.#scheduled = true
-    queueMicrotask(() => {
-      this.#scheduled = false
-      void this.#drain()
-    })
+    this.#drained = new Promise<void>((resolve) =>
+      queueMicrotask(() => {
+        this.#scheduled = false
+        void this.#drain().then(resolve)
+      }),
+    )
   }
 
   /** Writes queued updates until the queue is empty or a write fails; compacts when due. */
@@ -439,7 +447,10 @@ export class DocStore {
     if (this.#draining) return
     this.#draining = true
     try {
+      // The loop's exit and `#draining = false` run in one synchronous step, so an append can
+      // never slip in between and be left unscheduled.
       while (this.#queue.length > 0) {
+        this.#again = false
         const written = await this.#exclusive(() => this.#writeQueued())
         if (!written) return
         if (this.#logRecords >= this.#compactAtRecords || this.#logBytes >= this.#compactAtBytes) {
@@ -453,8 +464,14 @@ export class DocStore {
           }
         }
       }
+    } catch (error) {
+      this.#report(storageError(error, 'append', 'the write loop failed'))
     } finally {
       this.#draining = false
+      if (this.#again) {
+        this.#again = false
+        this.#schedule()
+      }
     }
   }
 

@@ -1,0 +1,42 @@
+/**
+ * What the page was asked to open, read from its query string:
+ * `?room=demo&name=Ada&signal=ws://127.0.0.1:4444&max=6`.
+ */
+
+/** The editor's settings. */
+export interface EditorParams {
+  /** Room name: peers with the same name edit one document. */
+  room: string
+  /** Display name for the cursor, or undefined to pick a random animal. */
+  name: string | undefined
+  /** Signaling server URLs. */
+  signaling: string[]
+  /** The room's active-view cap (`maxNeighbours`). */
+  maxNeighbours: number
+}
+
+/** The signaling server `pnpm signal` starts. */
+export const DEFAULT_SIGNALING = 'ws://127.0.0.1:4444'
+/** Core's default active-view cap. */
+export const DEFAULT_MAX_NEIGHBOURS = 6
+
+/** Parses a query string; bad or missing values fall back to the defaults. */
+export function readParams(search: string): EditorParams {
+  const query = new URLSearchParams(search)
+  const text = (key: string): string | undefined => {
+    const value = query.get(key)?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+  const signaling = query
+    .getAll('signal')
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => /^wss?:\/\//.test(v))
+  const max = Number(text('max'))
+  return {
+    room: text('room') ?? 'demo',
+    name: text('name')?.slice(0, 32),
+    signaling: signaling.length > 0 ? signaling : [DEFAULT_SIGNALING],
+    maxNeighbours: Number.isInteger(max) && max >= 1 && max <= 64 ? max : DEFAULT_MAX_NEIGHBOURS,
+  }
+}
