@@ -8,6 +8,7 @@
  * writes to `bench/results/quick/` unless `--out` is given.
  */
 import { execFileSync, fork } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { cpus, platform, arch, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -77,6 +78,20 @@ function gitCommit(): string {
   }
 }
 
+/**
+ * A hash of the engine's sources (`packages/core/src`, `packages/testing/src/sim`), taken
+ * before every run: the checkout is shared, and a run whose engine changed under it
+ * would mix versions in one result.
+ */
+async function sourceHash(): Promise<string> {
+  const hash = createHash('sha256')
+  for (const dir of [join(here, '..', 'packages', 'core', 'src'), join(here, '..', 'packages', 'testing', 'src', 'sim')]) {
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ts')).sort()
+    for (const file of files) hash.update(file).update('\0').update(await readFile(join(dir, file))).update('\0')
+  }
+  return hash.digest('hex').slice(0, 12)
+}
+
 /** JSON with 2-space indentation, but arrays of numbers (and of number pairs, i.e. curves) on one line. */
 export function toJson(value: unknown, indent = ''): string {
   const flat = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null)
@@ -143,18 +158,23 @@ async function runScenario(scenario: Scenario, args: Args, versionInfo: Record<s
   const specs = scenario.runs(args.quick)
   console.log(`\n== ${scenario.name} (${specs.length} runs)`)
   const outcomes: RunOutcome[] = []
+  const hashes = new Set<string>()
   for (const spec of specs) {
+    hashes.add(await sourceHash())
     const result = await runChild(spec.options, spec.label)
+    hashes.add(await sourceHash())
     outcomes.push({ spec, result })
     console.log(`  ${line(spec.label, result)}`)
   }
+  if (hashes.size > 1) console.warn(`  WARNING: the engine's sources changed during ${scenario.name}; its runs mix versions, run it again`)
   const output = scenario.finish(outcomes, args.quick)
   const file: ScenarioFile = {
     scenario: scenario.name,
     description: scenario.description,
     date: new Date().toISOString(),
     quick: args.quick,
-    versions: versionInfo,
+    sourcesChanged: hashes.size > 1,
+    versions: { ...versionInfo, sourceHash: [...hashes].join(' → ') },
     parameters: scenario.parameters,
     ...output.figures,
     targets: output.targets,

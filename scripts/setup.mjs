@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Installs everything the repo needs on a machine that has only Node 20 and npm:
-// the pinned pnpm, then the workspace's dependencies. Safe to run again (fast no-op).
+// the pinned pnpm, the workspace's dependencies and, for the WebRTC and browser test
+// tiers, Debian's chromium and iproute2 (network namespaces). Safe to run again: each
+// step is skipped when already done.
+//
+//   node scripts/setup.mjs            # pnpm + dependencies
+//   node scripts/setup.mjs --system   # also chromium + iproute2 from apt (needs root)
 import { execSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 
 const PNPM = '12.4.2'
 const run = (cmd) => execSync(cmd, { stdio: 'inherit' })
@@ -12,10 +18,26 @@ const quiet = (cmd) => {
     return ''
   }
 }
+const log = (msg) => console.error(`setup: ${msg}`)
 
 if (quiet('pnpm --version') !== PNPM) {
-  console.error(`setup: installing pnpm ${PNPM}`)
+  log(`installing pnpm ${PNPM}`)
   run(`npm install --global pnpm@${PNPM}`)
 }
-console.error('setup: installing workspace dependencies')
+log('installing workspace dependencies')
 run(process.env.CI ? 'pnpm install --frozen-lockfile' : 'pnpm install')
+
+if (process.argv.includes('--system')) {
+  const missing = []
+  if (!existsSync('/usr/bin/chromium')) missing.push('chromium')
+  if (quiet('sh -c "command -v ip"') === '') missing.push('iproute2')
+  if (missing.length > 0) {
+    if (process.getuid?.() !== 0) {
+      log(`the WebRTC/browser tiers need ${missing.join(' and ')} and root for network namespaces; run as root`)
+      process.exit(1)
+    }
+    log(`installing ${missing.join(', ')} from apt`)
+    run('apt-get update -qq')
+    run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`)
+  }
+}

@@ -10,7 +10,6 @@
  * `GOSSAMER_SEEDS=<n>` runs seeds 1..n (default 200).
  */
 import { describe, it } from 'vitest'
-import * as Y from 'yjs'
 import { randomInt, seededRandom, type RandomSource } from '@gossamer/core'
 import { Simulation } from '@gossamer/testing'
 import { randomEdit, TOP_LEVEL } from './support/random-edits.js'
@@ -28,8 +27,12 @@ const ROUND_MS = 200
 const CONVERGE_MS = 120_000
 const LEDGER = 'ledger'
 const COMPARED_TYPES = { [TOP_LEVEL.text]: 'text', [TOP_LEVEL.map]: 'map', [TOP_LEVEL.array]: 'array', [LEDGER]: 'map' } as const
-/** Error names a room may report while peers crash, restart and lose frames. */
-const TYPED_ERRORS = new Set(['ProtocolError', 'UpdateRejectedError', 'VersionMismatchError', 'TransportError', 'ConnectionClosedError', 'AbortError'])
+/**
+ * Error names an honest room may report while peers crash, restart and lose frames: a lost
+ * Welcome makes the next frames arrive "before the handshake", glare makes a duplicate
+ * connection rejected. An UpdateRejectedError would mean an honest update failed to apply.
+ */
+const EXPECTED_ERRORS = new Set(['ProtocolError', 'TransportError'])
 
 /** Everything one seeded run keeps besides the simulation. */
 class Run {
@@ -94,7 +97,7 @@ class Run {
   report(problems: string[]): string {
     const { peers, latency } = this.sim.options
     return [
-      `convergence failed for seed ${this.seed} (${peers} peers, latency ${latency.min}..${latency.max} ms, roundMs ${ROUND_MS})`,
+      `convergence failed for seed ${this.seed} (${peers} peers, latency ${latency.min}..${latency.max} ms, roundMs ${ROUND_MS}; the first step names the room options)`,
       `replay: GOSSAMER_SEED=${this.seed} pnpm vitest run test/convergence.property.test.ts`,
       'problems:',
       ...problems.map((p) => `  ${p}`),
@@ -202,7 +205,7 @@ function check(run: Run, converged: boolean): string[] {
     if (missing.length > 0) problems.push(`p${peer.index} lost ledger keys: ${missing.join(' ')}`)
   }
   for (const name of run.errors.keys()) {
-    if (!TYPED_ERRORS.has(name)) problems.push(`a room reported an untyped or unexpected error: ${name}`)
+    if (!EXPECTED_ERRORS.has(name)) problems.push(`a room reported an unexpected error: ${name}`)
   }
   return problems
 }
@@ -212,20 +215,16 @@ async function runSeed(seed: number): Promise<void> {
   const peers = 2 + randomInt(random, 19)
   const min = 1 + randomInt(random, 40)
   const latency = { min, max: min + randomInt(random, 100) }
-  const sim = await Simulation.create({ peers, seed, latency, room: { roundMs: ROUND_MS } })
+  // Small active views and anti-entropy-only rooms stress membership and repair.
+  const maxNeighbours = 2 + randomInt(random, 7)
+  const push = random.next() < 0.85
+  const sim = await Simulation.create({ peers, seed, latency, room: { roundMs: ROUND_MS, maxNeighbours, push } })
   const run = new Run(seed, sim, random)
-  run.step(`start: ${peers} peers, latency ${latency.min}..${latency.max} ms`)
+  run.step(`start: ${peers} peers, latency ${latency.min}..${latency.max} ms, maxNeighbours ${maxNeighbours}, push ${push}`)
   let problems: string[]
   try {
-    const c0 = process.cpuUsage()
     for (let i = 0; i < STEPS; i++) await randomStep(run)
-    const c1 = process.cpuUsage(c0)
-    const v1 = sim.clock.now()
-    const ok = await settle(run)
-    const c2 = process.cpuUsage(c0)
-    problems = check(run, ok)
-    const c3 = process.cpuUsage(c0)
-    if (process.env.PROF) console.log(`PROF seed ${seed} peers ${peers} steps ${(c1.user/1000)|0}ms v=${v1} settle ${((c2.user-c1.user)/1000)|0}ms v=${sim.clock.now()-v1} check ${((c3.user-c2.user)/1000)|0} keys ${run.expected.size}`)
+    problems = check(run, await settle(run))
   } catch (error) {
     problems = [`threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`]
   } finally {
@@ -239,6 +238,3 @@ describe('convergence under random edits, loss, partitions and crashes', () => {
     await runSeed(seed)
   })
 })
-
-// Keeps Y referenced for readers who extend the checks with Yjs internals.
-void Y

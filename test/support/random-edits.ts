@@ -49,7 +49,11 @@ function newSharedType(random: RandomSource): SharedType {
       map.set(pick(random, KEYS) ?? 'a', randomPrimitive(random))
       return map
     }
-    default: return Y.Array.from([randomPrimitive(random)])
+    default: {
+      const array = new Y.Array<unknown>()
+      array.insert(0, [randomPrimitive(random)])
+      return array
+    }
   }
 }
 

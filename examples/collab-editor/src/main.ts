@@ -5,31 +5,13 @@
  */
 import './style.css'
 import * as Y from 'yjs'
-import { createRoom, type Room } from '@gossamer/core'
+import { createRoom } from '@gossamer/core'
 import { createEditor } from './editor.js'
+import type { GossamerHandle } from './handle.js'
 import { pickIdentity } from './identity.js'
 import { mountPanel } from './panel.js'
 import { readParams } from './params.js'
 import { createTransports } from './transports.js'
-
-/** What the page exposes on `window.gossamer`, for tests and for poking around in devtools. */
-export interface GossamerHandle {
-  room: Room
-  doc: Y.Doc
-  ytext: Y.Text
-  /** The room's active-view cap. */
-  maxNeighbours: number
-  /** The most neighbours this page ever had at once. */
-  peakNeighbours: number
-  /** Every error the room reported, as text. */
-  errors: string[]
-}
-
-declare global {
-  interface Window {
-    gossamer: GossamerHandle
-  }
-}
 
 const params = readParams(location.search)
 const user = pickIdentity(params.name)
@@ -40,7 +22,22 @@ const room = createRoom({ name: params.room, doc, transports: connectivity.trans
 room.awareness.setLocalStateField('user', user)
 room.awareness.setLocalStateField('peer', room.peerId)
 
-const handle: GossamerHandle = { room, doc, ytext, maxNeighbours: params.maxNeighbours, peakNeighbours: 0, errors: [] }
+const byId = (id: string): HTMLElement => {
+  const node = document.getElementById(id)
+  if (node === null) throw new Error(`#${id} is missing from index.html`)
+  return node
+}
+const editor = createEditor({ parent: byId('editor'), ytext, awareness: room.awareness, roomName: params.room })
+const handle: GossamerHandle = {
+  room,
+  doc,
+  ytext,
+  editor,
+  webrtc: connectivity.webrtc,
+  maxNeighbours: params.maxNeighbours,
+  peakNeighbours: 0,
+  errors: [],
+}
 window.gossamer = handle
 
 const linkTransports = new Map<string, string>()
@@ -52,15 +49,11 @@ room.on('peer:leave', ({ peerId }) => {
   if (!room.neighbours().includes(peerId)) linkTransports.delete(peerId)
 })
 room.on('error', ({ error, peerId }) => {
-  handle.errors.push(`${peerId ?? '-'}: ${error.name}: ${error.message}`)
-  console.warn('gossamer:', error, peerId ?? '')
+  const from = peerId ?? (error as { peerId?: unknown }).peerId
+  handle.errors.push(`${error.name}: ${error.message}${typeof from === 'string' ? ` (peer ${from.slice(0, 8)})` : ''}`)
+  console.warn('gossamer:', error)
 })
 
-const byId = (id: string): HTMLElement => {
-  const node = document.getElementById(id)
-  if (node === null) throw new Error(`#${id} is missing from index.html`)
-  return node
-}
 byId('room-name').textContent = params.room
 const me = byId('me')
 const swatch = document.createElement('span')
@@ -69,8 +62,7 @@ swatch.style.background = user.color
 me.append(swatch, document.createTextNode(user.name))
 document.title = `${params.room} · Gossamer`
 
-const view = createEditor({ parent: byId('editor'), ytext, awareness: room.awareness, roomName: params.room })
-view.focus()
+editor.focus()
 mountPanel({
   parent: byId('panel'),
   room,

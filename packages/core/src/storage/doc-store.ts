@@ -168,6 +168,8 @@ export class DocStore {
   #drained: Promise<void> = Promise.resolve()
   #logRecords = 0
   #logBytes = 0
+  /** Log records this store wrote since its last compaction. */
+  #ownRecords = 0
   /** Log size at which the next automatic compaction runs (raised after a failed one). */
   #compactAtRecords: number
   #compactAtBytes: number
@@ -377,8 +379,9 @@ export class DocStore {
   }
 
   /**
-   * Flushes, waits for the write in flight, releases every identity this store claimed and
-   * stops its timers. Rejects with the flush error (after releasing) when the last updates
+   * Flushes, waits for the write in flight, compacts if this store wrote log records since its
+   * last compaction (so the next open reads one snapshot; an unchanged open still writes
+   * nothing), releases every identity this store claimed and stops its timers. Rejects with the flush error (after releasing) when the last updates
    * could not be stored. Idempotent.
    */
   close(): Promise<void> {
@@ -391,6 +394,14 @@ export class DocStore {
       }
       this.#closed = true
       while (this.#scheduled || this.#draining) await this.#drained
+      if (failure === undefined && this.#ownRecords > 0) {
+        // Leave the store compact: the next open reads one snapshot instead of this session's log.
+        try {
+          await this.#exclusive(() => this.#compactNow(this.#compaction === 'doc' ? this.#doc : undefined))
+        } catch (error) {
+          this.#report(storageError(error, 'compact', 'compaction at close failed; the log was kept'))
+        }
+      }
       await this.#tail
       for (const identity of [...this.#identities]) {
         try {
@@ -500,6 +511,7 @@ export class DocStore {
     }
     this.#logRecords++
     this.#logBytes += data.byteLength
+    this.#ownRecords++
     this.#markDurable(count)
     this.#emit({ type: 'persisted', records: count, bytes: data.byteLength })
     return true
@@ -590,6 +602,7 @@ export class DocStore {
   }
 
   #resetLog(): void {
+    this.#ownRecords = 0
     this.#logRecords = 0
     this.#logBytes = 0
     this.#compactAtRecords = this.#compactRecords

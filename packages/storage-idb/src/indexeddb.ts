@@ -1,0 +1,151 @@
+/**
+ * The IndexedDB {@link StorageAdapter}: one idb-keyval store, `string[]` keys stored as
+ * IndexedDB array keys (which compare element-wise), range reads through `IDBKeyRange`, and
+ * atomic batches in one readwrite transaction.
+ */
+import type { StorageAdapter, StorageChunk, StorageKey, StorageOperation } from '@gossamer/core'
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval'
+
+/** Options of {@link indexeddb}. */
+export interface IndexedDBStorageInit {
+  /**
+   * The database name. Default `'gossamer'`. idb-keyval creates its object store only when it
+   * creates the database, so use one database per `storeName`.
+   */
+  dbName?: string
+  /** The object store name. Default `'gossamer'`. */
+  storeName?: string
+}
+
+/**
+ * The key range of every array key that starts with `prefix`: arrays sort after strings in
+ * IndexedDB, so `[...prefix, []]` is above every `[...prefix, string, ...]`.
+ */
+function prefixRange(prefix: StorageKey): IDBKeyRange {
+  return IDBKeyRange.bound([...prefix], [...prefix, []])
+}
+
+function isKey(value: unknown): value is StorageKey {
+  return Array.isArray(value) && value.every((part) => typeof part === 'string')
+}
+
+/** Throws a TypeError when `key` is not an array of strings. */
+function checkKey(key: unknown, what = 'key'): StorageKey {
+  if (!isKey(key)) throw new TypeError(`${what} must be an array of strings`)
+  return key
+}
+
+/** Throws a TypeError naming the first invalid operation, before anything is written. */
+function checkOperations(operations: readonly StorageOperation[]): void {
+  if (!Array.isArray(operations)) throw new TypeError('batch: operations must be an array')
+  operations.forEach((op: unknown, index) => {
+    const { type, key, data } = (op ?? {}) as { type?: unknown; key?: unknown; data?: unknown }
+    const fail = (why: string): never => {
+      throw new TypeError(`batch: operation ${index} is invalid: ${why}`)
+    }
+    if (!isKey(key)) fail('key is not an array of strings')
+    if (type === 'save') {
+      if (!(data instanceof Uint8Array)) fail('data is not a Uint8Array')
+    } else if (type !== 'remove') fail(`unknown operation type ${String(type)}`)
+  })
+}
+
+/** A plain Uint8Array that owns its buffer: structured clone would otherwise store the whole underlying buffer of a view. */
+function toStored(data: Uint8Array): Uint8Array {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.constructor === Uint8Array) return data
+  return new Uint8Array(data)
+}
+
+/** Bytes from a stored value, or undefined for a value this adapter did not write. */
+function fromStored(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value
+  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength))
+  return undefined
+}
+
+/**
+ * A {@link StorageAdapter} on IndexedDB through idb-keyval's `createStore`. Keys are stored
+ * as IndexedDB array keys, so they compare element-wise (`['a','b']` is not a prefix of
+ * `['a','bc']`) and `loadRange` returns chunks in key order. `batch` runs every write in ONE
+ * readwrite transaction: all of them land, or none. Values that are not bytes (written by
+ * something else) are skipped by `loadRange` and read as absent by `load`.
+ *
+ * @example
+ * ```ts
+ * import { indexeddb } from '@gossamer/storage-idb'
+ *
+ * const storage = indexeddb({ dbName: 'my-app' })
+ * await storage.save(['notes', 'a'], new Uint8Array([1, 2, 3]))
+ * const chunks = await storage.loadRange(['notes'])
+ * ```
+ */
+export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
+  const store: UseStore = createStore(init.dbName ?? 'gossamer', init.storeName ?? 'gossamer')
+  let closed = false
+  const use = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>): Promise<T> => {
+    if (closed) return Promise.reject(new Error('the IndexedDB storage is closed'))
+    return store(mode, callback)
+  }
+  /** Runs `write` in one readwrite transaction and resolves when it commits; aborts it when `write` throws. */
+  const write = (fn: (objects: IDBObjectStore) => void): Promise<void> =>
+    use('readwrite', (objects) => {
+      try {
+        fn(objects)
+      } catch (error) {
+        objects.transaction.abort()
+        throw error
+      }
+      return promisifyRequest(objects.transaction)
+    })
+
+  return {
+    async load(key) {
+      const value = await use('readonly', (objects) => promisifyRequest<unknown>(objects.get([...checkKey(key)])))
+      return fromStored(value)
+    },
+    save(key, data) {
+      checkOperations([{ type: 'save', key, data }])
+      return write((objects) => void objects.put(toStored(data), [...key]))
+    },
+    remove(key) {
+      checkKey(key)
+      return write((objects) => objects.delete([...key]))
+    },
+    async loadRange(prefix) {
+      const range = prefixRange(checkKey(prefix, 'prefix'))
+      const [keys, values] = await use('readonly', (objects) =>
+        Promise.all([promisifyRequest(objects.getAllKeys(range)), promisifyRequest<unknown[]>(objects.getAll(range))]),
+      )
+      const chunks: StorageChunk[] = []
+      keys.forEach((key, index) => {
+        const data = fromStored(values[index])
+        if (isKey(key) && data !== undefined) chunks.push({ key, data })
+      })
+      return chunks
+    },
+    removeRange(prefix) {
+      const range = prefixRange(checkKey(prefix, 'prefix'))
+      return write((objects) => objects.delete(range))
+    },
+    batch(operations) {
+      try {
+        checkOperations(operations)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (operations.length === 0) return Promise.resolve()
+      return write((objects) => {
+        for (const op of operations) {
+          if (op.type === 'save') objects.put(toStored(op.data), [...op.key])
+          else objects.delete([...op.key])
+        }
+      })
+    },
+    async close() {
+      if (closed) return
+      await use('readonly', (objects) => objects.transaction.db.close())
+      closed = true
+    },
+  } satisfies StorageAdapter
+}

@@ -1,0 +1,43 @@
+/**
+ * @packageDocumentation
+ * The WebRTC transport of Gossamer: peers connect directly over WebRTC data channels
+ * (simple-peer). A signaling client introduces them through `@gossamer/signaling-server`
+ * (room names are hashed, so the server never sees them), and once a peer is in the mesh,
+ * signals travel through the room's relay, so new links form after the server is gone.
+ * Frames of any size are chunked to 16 KiB and reassembled.
+ *
+ * @example
+ * ```ts
+ * import * as Y from 'yjs'
+ * import wrtc from '@roamhq/wrtc' // Node only; browsers have WebRTC built in
+ * import { WebSocket } from 'ws' // Node 20 only
+ * import { createRoom } from '@gossamer/core'
+ * import { webrtc } from '@gossamer/webrtc'
+ *
+ * const room = createRoom({
+ *   name: 'design-review',
+ *   doc: new Y.Doc(),
+ *   transports: [webrtc({ signaling: ['ws://127.0.0.1:4444'], wrtc, WebSocket })],
+ * })
+ * await room.whenSynced()
+ * ```
+ */
+export { webrtc } from './webrtc.js'
+export type {
+  WebRTCTransport,
+  WebRTCTransportStats,
+  WebRTCConnectionInfo,
+  WebRTCStopOptions,
+} from './webrtc-transport.js'
+export type {
+  WebRTCInit,
+  WebRTCDependencies,
+  WrtcImplementation,
+  WebSocketLike,
+  WebSocketConstructor,
+} from './options.js'
+export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './options.js'
+export { exponentialBackoff } from './backoff.js'
+export type { Backoff, ExponentialBackoffInit } from './backoff.js'
+export { topicOf } from './topic.js'
+export { SIGNALING_PROTOCOL_VERSION } from './server-messages.js'

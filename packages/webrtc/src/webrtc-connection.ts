@@ -1,0 +1,300 @@
+/**
+ * One WebRTC connection: a simple-peer instance (one RTCPeerConnection, one ordered
+ * reliable data channel) behind core's `Connection`. Frames are chunked and reassembled;
+ * the dialer's `ready` tells the acceptor that the dial completed; `close` lets the peer
+ * receive what was sent before it, then tear down.
+ *
+ * Life: `connecting` → `open` → `closing` (our close, waiting for the peer to tear down,
+ * at most `closeTimeoutMs`) → `destroyed`. The RTCPeerConnection exists until `destroyed`.
+ */
+import {
+  Emitter,
+  ProtocolError,
+  TransportError,
+  type Clock,
+  type Connection,
+  type ConnectionEvents,
+  type Listener,
+  type PeerId,
+  type TimerHandle,
+} from '@gossamer/core'
+import type { PeerSignal } from './envelope.js'
+import { WireKind, decodeWire, encodeChunks, encodeClose, encodeReady } from './frames.js'
+import { Reassembler } from './reassembler.js'
+import { createPeer, type PeerInstance, type PeerOptions } from './simple-peer.js'
+
+/** Where a connection is in its life. */
+export type ConnectionPhase = 'connecting' | 'open' | 'closing' | 'destroyed'
+
+/** What a connection needs from its transport. */
+export interface ConnectionHost {
+  readonly clock: Clock
+  readonly chunkBytes: number
+  readonly maxMessageBytes: number
+  readonly closeTimeoutMs: number
+  /** simple-peer produced a signal for the remote peer. */
+  signal(connection: WebRTCConnection, signal: PeerSignal): void
+  /** Dialer: the data channel opened. Acceptor: the dialer's `ready` arrived. */
+  opened(connection: WebRTCConnection): void
+  /** The RTCPeerConnection is gone. Before `open`, the attempt failed for `reason`. */
+  destroyed(connection: WebRTCConnection, reason: string): void
+  /** A problem to report through the transport's `error` event. */
+  error(error: Error): void
+}
+
+/** Most messages reassembled at once per connection (our own sender never interleaves). */
+const MAX_PARTIAL_MESSAGES = 4
+type EventName = keyof ConnectionEvents & string
+
+/** A WebRTC connection. Internal: users see it as a {@link Connection}. */
+export class WebRTCConnection implements Connection {
+  readonly transport = 'webrtc'
+  readonly remotePeerId: PeerId
+  /** Connection id, chosen by the dialer; names this connection in signals. */
+  readonly cid: string
+  /** True on the dialer's side. */
+  readonly initiator: boolean
+  readonly #host: ConnectionHost
+  readonly #peer: PeerInstance
+  readonly #emitter: Emitter<ConnectionEvents>
+  readonly #reassembler: Reassembler
+  #phase: ConnectionPhase = 'connecting'
+  #closeEmitted = false
+  #closeReason: string | undefined
+  #lastError: Error | undefined
+  #nextMessageId = 0
+  #drainTimer: TimerHandle | undefined
+  /** Frames that arrived before the first `message` listener; undefined once handed over. */
+  #inbox: Uint8Array[] | undefined = []
+  #claimed = false
+  readonly #destroyedPromise: Promise<void>
+  #resolveDestroyed!: () => void
+
+  constructor(host: ConnectionHost, init: { remotePeerId: PeerId; cid: string; initiator: boolean; peer: PeerOptions }) {
+    this.#host = host
+    this.remotePeerId = init.remotePeerId
+    this.cid = init.cid
+    this.initiator = init.initiator
+    this.#emitter = new Emitter<ConnectionEvents>((error, event) =>
+      host.error(new TransportError(`a connection "${event}" listener threw`, { cause: error })),
+    )
+    this.#reassembler = new Reassembler({ maxMessageBytes: host.maxMessageBytes, maxPartialMessages: MAX_PARTIAL_MESSAGES })
+    this.#destroyedPromise = new Promise((resolve) => (this.#resolveDestroyed = resolve))
+    const peer = createPeer({ ...init.peer, initiator: init.initiator })
+    this.#peer = peer
+    peer.on('signal', (signal) => {
+      if (this.#phase === 'connecting') host.signal(this, signal as PeerSignal)
+    })
+    peer.on('connect', () => this.#onConnect())
+    peer.on('data', (data: unknown) => this.#onData(data))
+    peer.on('iceStateChange', (state: unknown) => {
+      if (state === 'disconnected' || state === 'failed') this.#lost(`ICE ${String(state)}`)
+    })
+    peer.on('error', (error: Error) => {
+      this.#lastError = error
+      if (this.#phase === 'open') host.error(new TransportError(`connection to ${this.remotePeerId} failed: ${error.message}`, { cause: error }))
+    })
+    peer.on('close', () => this.#lost(this.#lastError === undefined ? 'connection lost' : `connection lost: ${this.#lastError.message}`))
+  }
+
+  /** Where this connection is in its life. */
+  get phase(): ConnectionPhase {
+    return this.#phase
+  }
+
+  /** {@inheritDoc Connection.closed} */
+  get closed(): boolean {
+    return this.#closeEmitted || this.#phase === 'destroyed'
+  }
+
+  /** Resolves once the RTCPeerConnection is destroyed. */
+  whenDestroyed(): Promise<void> {
+    return this.#destroyedPromise
+  }
+
+  on<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
+    if (this.closed) return this.#lateClose(event, listener)
+    const off = this.#emitter.on(event, listener)
+    if (event === 'message') this.#claim()
+    return off
+  }
+
+  once<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
+    if (this.closed) return this.#lateClose(event, listener)
+    const off = this.#emitter.once(event, listener)
+    if (event === 'message') this.#claim()
+    return off
+  }
+
+  off<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): void {
+    this.#emitter.off(event, listener)
+  }
+
+  /** Hands a remote signal to simple-peer. */
+  signal(signal: PeerSignal): void {
+    if (this.#phase !== 'connecting') return
+    try {
+      // simple-peer's types want a full RTCIceCandidate; it only reads the RTCIceCandidateInit fields.
+      this.#peer.signal(signal as Parameters<PeerInstance['signal']>[0])
+    } catch (cause) {
+      this.#host.error(new TransportError(`bad signal from ${this.remotePeerId}`, { cause }))
+    }
+  }
+
+  /** Dialer only: the dial completed; tell the acceptor, and start carrying frames. */
+  activate(): void {
+    if (this.#phase !== 'connecting' || !this.initiator) return
+    this.#phase = 'open'
+    this.#write(encodeReady())
+  }
+
+  /** {@inheritDoc Connection.send} */
+  send(data: Uint8Array): void {
+    if (this.#phase !== 'open' || this.#closeEmitted) return
+    const id = this.#nextMessageId
+    this.#nextMessageId = (id + 1) >>> 0
+    for (const chunk of encodeChunks(id, data, this.#host.chunkBytes)) this.#write(chunk)
+  }
+
+  /** {@inheritDoc Connection.close} */
+  close(reason?: string): void {
+    if (this.#phase === 'connecting') {
+      this.abandon(reason ?? 'closed')
+      return
+    }
+    if (this.#phase !== 'open') return
+    this.#phase = 'closing'
+    this.#write(encodeClose(reason ?? ''))
+    this.#drainTimer = this.#host.clock.setTimeout(() => this.#destroy('closed'), this.#host.closeTimeoutMs)
+    this.#emitClose(reason)
+  }
+
+  /** Destroys at once, without telling the peer anything (a failed dial, a crash, `stop()` without goodbye). */
+  abandon(reason: string): void {
+    this.#destroy(reason)
+    this.#emitClose(reason)
+  }
+
+  #write(bytes: Uint8Array): void {
+    try {
+      this.#peer.write(bytes)
+    } catch (cause) {
+      this.#host.error(new TransportError(`cannot send to ${this.remotePeerId}`, { cause }))
+    }
+  }
+
+  #onConnect(): void {
+    if (this.#phase === 'connecting' && this.initiator) this.#host.opened(this)
+  }
+
+  #onData(raw: unknown): void {
+    if (this.#phase === 'destroyed') return
+    if (this.#phase === 'closing') {
+      // Both ends closed at once: the peer's close is its acknowledgement too.
+      if (raw instanceof Uint8Array && raw[0] === WireKind.Close) this.#destroy('closed')
+      return
+    }
+    if (!(raw instanceof Uint8Array)) {
+      this.#host.error(new ProtocolError('a text data-channel message; dropped', this.remotePeerId))
+      return
+    }
+    const wire = decodeWire(raw)
+    if (typeof wire === 'string') {
+      this.#host.error(new ProtocolError(`${wire}; dropped`, this.remotePeerId))
+      return
+    }
+    switch (wire.kind) {
+      case 'ready':
+        // The dialer's first message: it may overtake simple-peer's own `connect` on this side.
+        if (this.initiator || this.#phase !== 'connecting') {
+          this.#host.error(new ProtocolError('unexpected ready message; dropped', this.remotePeerId))
+          return
+        }
+        this.#phase = 'open'
+        this.#host.opened(this)
+        return
+      case 'close':
+        // The peer sent everything it will send: tear down first, so the slot is free when listeners run.
+        this.#destroy(wire.reason || 'closed by peer')
+        this.#emitClose(wire.reason || 'closed by peer')
+        return
+      case 'chunk': {
+        if (this.#phase !== 'open') {
+          this.#host.error(new ProtocolError('a frame before the connection opened; dropped', this.remotePeerId))
+          return
+        }
+        const result = this.#reassembler.push(wire.id, wire.index, wire.count, wire.payload)
+        if ('problem' in result) this.#host.error(new ProtocolError(`malformed chunk: ${result.problem}; dropped`, this.remotePeerId))
+        else if ('message' in result) this.#deliver(result.message)
+        return
+      }
+    }
+  }
+
+  #deliver(data: Uint8Array): void {
+    if (this.#inbox !== undefined) this.#inbox.push(data)
+    else this.#emitter.emit('message', { data })
+  }
+
+  #claim(): void {
+    if (this.#claimed) return
+    this.#claimed = true
+    if (this.#inbox === undefined || this.#inbox.length === 0) {
+      this.#inbox = undefined
+      return
+    }
+    queueMicrotask(() => {
+      const inbox = this.#inbox
+      this.#inbox = undefined
+      if (inbox === undefined) return
+      for (const data of inbox) {
+        if (this.closed) return
+        this.#emitter.emit('message', { data })
+      }
+    })
+  }
+
+  #lost(reason: string): void {
+    if (this.#phase === 'destroyed') return
+    this.#destroy(reason)
+    this.#emitClose(reason)
+  }
+
+  #destroy(reason: string): void {
+    if (this.#phase === 'destroyed') return
+    const wasOpen = this.#phase !== 'connecting'
+    this.#phase = 'destroyed'
+    if (this.#drainTimer !== undefined) this.#host.clock.clearTimeout(this.#drainTimer)
+    this.#drainTimer = undefined
+    try {
+      this.#peer.destroy()
+    } catch (cause) {
+      this.#host.error(new TransportError(`destroying the connection to ${this.remotePeerId} failed`, { cause }))
+    }
+    this.#reassembler.clear()
+    this.#host.destroyed(this, wasOpen ? reason : this.#lastError?.message ?? reason)
+    this.#resolveDestroyed()
+  }
+
+  /** Emits `close` once, for a connection that was handed out (open or closing). */
+  #emitClose(reason: string | undefined): void {
+    if (this.#closeEmitted) return
+    this.#closeEmitted = true
+    this.#closeReason = reason
+    this.#inbox = undefined
+    this.#emitter.emit('close', reason === undefined ? {} : { reason })
+    this.#emitter.clear()
+  }
+
+  #lateClose<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
+    if (event !== 'close') return () => {}
+    let live = true
+    const payload: ConnectionEvents['close'] = this.#closeReason === undefined ? {} : { reason: this.#closeReason }
+    queueMicrotask(() => {
+      if (live) (listener as Listener<ConnectionEvents['close']>)(payload)
+    })
+    return () => {
+      live = false
+    }
+  }
+}

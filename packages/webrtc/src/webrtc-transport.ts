@@ -1,0 +1,553 @@
+/**
+ * The WebRTC transport: dials and accepts simple-peer connections, signaled through
+ * servers or the mesh relay. It never connects by itself: it dials only when asked, and it
+ * answers an offer only when the owner's `admit()` says yes.
+ *
+ * - Glare (two peers dial each other at once): the smaller peer id keeps its offer and
+ *   refuses the other; the larger one drops its own dial (rejected with a `TransportError`)
+ *   and, a macrotask later (so its owner has released the dial's slot), answers the offer
+ *   as an inbound connection.
+ * - The number of RTCPeerConnections never exceeds what the owner allowed: a connection
+ *   that is closing (waiting for its last frames to reach the peer) holds back the creation
+ *   of new ones until it is gone.
+ */
+import {
+  AbortError,
+  Emitter,
+  ProtocolError,
+  TransportError,
+  type Connection,
+  type DialOptions,
+  type Listener,
+  type PeerId,
+  type TimerHandle,
+  type Transport,
+  type TransportEvents,
+  type TransportStartOptions,
+} from '@gossamer/core'
+import { envelopeJson, parseEnvelope, type Envelope, type PeerSignal, type RefuseReason } from './envelope.js'
+import type { ResolvedOptions } from './options.js'
+import { PEER_ID_PATTERN, type JsonValue } from './server-messages.js'
+import { Signaling } from './signaling.js'
+import type { PeerOptions } from './simple-peer.js'
+import { WebRTCConnection, type ConnectionHost, type ConnectionPhase } from './webrtc-connection.js'
+
+/** One RTCPeerConnection of a {@link WebRTCTransport}, as seen by {@link WebRTCTransport.connections}. */
+export interface WebRTCConnectionInfo {
+  /** The remote peer. */
+  peerId: PeerId
+  /** Connection id (chosen by the dialer). */
+  cid: string
+  /** True when we dialed. */
+  initiator: boolean
+  /** `connecting`, `open`, or `closing` (draining its last frames). */
+  phase: Exclude<ConnectionPhase, 'destroyed'>
+}
+
+/** Counters of a {@link WebRTCTransport}. */
+export interface WebRTCTransportStats {
+  /** RTCPeerConnections that exist now (connecting, open or closing). */
+  peerConnections: number
+  /** The most RTCPeerConnections that ever existed at once. */
+  peakPeerConnections: number
+  /** RTCPeerConnections created. */
+  created: number
+  /** Dials that resolved, and their total and longest time to an open data channel, in ms. */
+  dialsOpened: number
+  dialMsTotal: number
+  dialMsMax: number
+  /** Dials that rejected (refused, timed out, unreachable, glare, aborted). */
+  dialsFailed: number
+  /** Inbound offers refused because `admit()` said no. */
+  refused: number
+  /** Glares resolved. */
+  glares: number
+}
+
+/** Options of {@link WebRTCTransport.stop}. */
+export interface WebRTCStopOptions {
+  /**
+   * Tell peers (default true): open connections send `close` and wait (at most
+   * `closeTimeoutMs`) for their last frames to arrive. False destroys everything at once,
+   * like a crash; tests use it.
+   */
+  goodbye?: boolean
+}
+
+/** A {@link Transport} over WebRTC data channels, made by `webrtc()`. */
+export interface WebRTCTransport extends Transport {
+  readonly name: 'webrtc'
+  /** The RTCPeerConnections that exist now (diagnostics). */
+  connections(): WebRTCConnectionInfo[]
+  /** Counters since creation (diagnostics). */
+  stats(): WebRTCTransportStats
+  /** Stops the transport: see {@link WebRTCStopOptions}. Idempotent. */
+  stop(options?: WebRTCStopOptions): Promise<void>
+}
+
+interface PendingDial {
+  peerId: PeerId
+  cid: string
+  urgent: boolean
+  started: number
+  connection: WebRTCConnection | undefined
+  resolve: (connection: Connection) => void
+  reject: (error: Error) => void
+  cleanup: () => void
+}
+
+interface PendingAccept {
+  timer: TimerHandle
+  connection: WebRTCConnection | undefined
+}
+
+const keyOf = (peerId: PeerId, cid: string): string => `${peerId}/${cid}`
+/** Signals that arrived before their offer (relayed signals may overtake each other). */
+const EARLY_KEYS = 64
+const EARLY_PER_KEY = 32
+
+/** The transport behind `webrtc()`. Internal. */
+export class WebRTCTransportImpl implements WebRTCTransport {
+  readonly name = 'webrtc' as const
+  readonly #opts: ResolvedOptions
+  readonly #emitter = new Emitter<TransportEvents>((error, event) => {
+    if (event !== 'error') this.#error(new TransportError(`a transport "${event}" listener threw`, { cause: error }))
+  })
+  #state: 'idle' | 'running' | 'stopped' = 'idle'
+  #stopping: Promise<void> | undefined
+  #peerId = ''
+  #admit: TransportStartOptions['admit']
+  #signaling: Signaling | undefined
+  #releaseSignal: (() => void) | undefined
+  readonly #topics = new Set<string>()
+  readonly #connections = new Map<string, WebRTCConnection>()
+  readonly #dials = new Map<string, PendingDial>()
+  readonly #accepts = new Map<string, PendingAccept>()
+  readonly #early = new Map<string, PeerSignal[]>()
+  /** Glare-deferred offers, by key. */
+  readonly #deferred = new Map<string, TimerHandle>()
+  /** Connection creations waiting for closing connections to go. */
+  #gate: Array<() => void> = []
+  readonly #stats: WebRTCTransportStats = {
+    peerConnections: 0,
+    peakPeerConnections: 0,
+    created: 0,
+    dialsOpened: 0,
+    dialMsTotal: 0,
+    dialMsMax: 0,
+    dialsFailed: 0,
+    refused: 0,
+    glares: 0,
+  }
+  readonly #host: ConnectionHost
+
+  constructor(opts: ResolvedOptions) {
+    this.#opts = opts
+    this.#host = {
+      clock: opts.clock,
+      chunkBytes: opts.chunkBytes,
+      maxMessageBytes: opts.maxMessageBytes,
+      closeTimeoutMs: opts.closeTimeoutMs,
+      signal: (connection, signal) => this.#sendSignal(connection, signal),
+      opened: (connection) => this.#opened(connection),
+      destroyed: (connection, reason) => this.#destroyed(connection, reason),
+      error: (error) => this.#error(error),
+    }
+  }
+
+  on<K extends keyof TransportEvents & string>(event: K, listener: Listener<TransportEvents[K]>): () => void {
+    return this.#emitter.on(event, listener)
+  }
+
+  once<K extends keyof TransportEvents & string>(event: K, listener: Listener<TransportEvents[K]>): () => void {
+    return this.#emitter.once(event, listener)
+  }
+
+  off<K extends keyof TransportEvents & string>(event: K, listener: Listener<TransportEvents[K]>): void {
+    this.#emitter.off(event, listener)
+  }
+
+  connections(): WebRTCConnectionInfo[] {
+    return [...this.#connections.values()].map((c) => ({
+      peerId: c.remotePeerId,
+      cid: c.cid,
+      initiator: c.initiator,
+      phase: c.phase === 'destroyed' ? 'closing' : c.phase,
+    }))
+  }
+
+  stats(): WebRTCTransportStats {
+    return { ...this.#stats, peerConnections: this.#connections.size }
+  }
+
+  async start({ peerId, signal, admit, relay }: TransportStartOptions): Promise<void> {
+    if (this.#state === 'running') throw new TransportError('the webrtc transport is already started')
+    if (this.#state === 'stopped') throw new TransportError('a stopped webrtc transport cannot restart: make a new one with webrtc()')
+    if (signal.aborted) throw new AbortError('start aborted', { cause: signal.reason })
+    if (!PEER_ID_PATTERN.test(peerId)) throw new TransportError(`peer id "${peerId}" must be 1-64 characters of [A-Za-z0-9_-]`)
+    this.#peerId = peerId
+    this.#admit = admit
+    this.#state = 'running'
+    const onAbort = (): void => void this.stop()
+    signal.addEventListener('abort', onAbort, { once: true })
+    this.#releaseSignal = () => signal.removeEventListener('abort', onAbort)
+    this.#signaling = new Signaling(
+      this.#opts.signaling,
+      {
+        peerId,
+        clock: this.#opts.clock,
+        backoff: this.#opts.backoff,
+        WebSocket: this.#opts.WebSocket,
+        onDiscover: (remote, room) => {
+          if (this.#state === 'running' && this.#topics.has(room)) this.#emitter.emit('peer:discover', { peerId: remote, topic: room })
+        },
+        onSignal: (from, data) => this.#onSignal(from, data),
+        onUndeliverable: (to, data) => this.#onUndeliverable(to, data),
+        onError: (error) => this.#error(error),
+      },
+      relay,
+    )
+    for (const topic of this.#topics) this.#signaling.join(topic)
+    // Signal at once when a server is up; never wait longer than a dial would.
+    const settled = this.#signaling.whenSettled()
+    await new Promise<void>((resolve) => {
+      const timer = this.#opts.clock.setTimeout(resolve, this.#opts.connectTimeoutMs)
+      const done = (): void => {
+        this.#opts.clock.clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      signal.addEventListener('abort', done, { once: true })
+      void settled.then(done)
+    })
+  }
+
+  join(topic: string): void {
+    if (this.#state === 'stopped' || this.#topics.has(topic)) return
+    this.#topics.add(topic)
+    this.#signaling?.join(topic)
+  }
+
+  leave(topic: string): void {
+    if (!this.#topics.delete(topic)) return
+    this.#signaling?.leave(topic)
+  }
+
+  dial(peerId: PeerId, options: DialOptions = {}): Promise<Connection> {
+    const { signal } = options
+    if (signal?.aborted === true) return Promise.reject(new AbortError(`dial to ${peerId} aborted`, { cause: signal.reason }))
+    if (this.#state !== 'running') return Promise.reject(new TransportError('the webrtc transport is not running'))
+    if (peerId === this.#peerId) return Promise.reject(new TransportError('a peer cannot dial itself'))
+    if (typeof peerId !== 'string' || !PEER_ID_PATTERN.test(peerId)) return Promise.reject(new TransportError(`cannot dial "${String(peerId)}": not a valid peer id`))
+    const cid = this.#newCid()
+    const key = keyOf(peerId, cid)
+    return new Promise<Connection>((resolve, reject) => {
+      const { clock, connectTimeoutMs } = this.#opts
+      const timer = clock.setTimeout(
+        () => this.#failDial(key, new TransportError(`dial to ${peerId} timed out after ${connectTimeoutMs} ms`), true),
+        connectTimeoutMs,
+      )
+      const onAbort = (): void => this.#failDial(key, new AbortError(`dial to ${peerId} aborted`, { cause: signal?.reason }), true)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const dial: PendingDial = {
+        peerId,
+        cid,
+        urgent: options.urgent === true,
+        started: clock.now(),
+        connection: undefined,
+        resolve,
+        reject,
+        cleanup: () => {
+          clock.clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+        },
+      }
+      this.#dials.set(key, dial)
+      this.#whenGateOpen(() => {
+        if (this.#dials.get(key) !== dial) return
+        dial.connection = this.#create(peerId, cid, true)
+        if (dial.connection === undefined) this.#failDial(key, new TransportError(`cannot create a connection to ${peerId}`), false)
+      })
+    })
+  }
+
+  stop(options: WebRTCStopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#shutdown(options.goodbye ?? true)
+    return this.#stopping
+  }
+
+  async #shutdown(goodbye: boolean): Promise<void> {
+    const wasRunning = this.#state === 'running'
+    this.#state = 'stopped'
+    this.#releaseSignal?.()
+    this.#releaseSignal = undefined
+    if (wasRunning) {
+      for (const key of [...this.#dials.keys()]) this.#failDial(key, new AbortError('dial aborted: transport stopped'), goodbye)
+      for (const [key, accept] of [...this.#accepts]) this.#dropAccept(key, accept, goodbye ? 'stopped' : undefined)
+    }
+    for (const timer of this.#deferred.values()) this.#opts.clock.clearTimeout(timer)
+    this.#deferred.clear()
+    this.#gate = []
+    this.#early.clear()
+    const connections = [...this.#connections.values()]
+    for (const connection of connections) {
+      if (goodbye) connection.close('transport stopped')
+      else connection.abandon('transport stopped')
+    }
+    this.#signaling?.stop()
+    this.#topics.clear()
+    await Promise.all(connections.map((c) => c.whenDestroyed()))
+  }
+
+  // ---- dials ----------------------------------------------------------------------
+
+  #failDial(key: string, error: Error, tellPeer: boolean): void {
+    const dial = this.#dials.get(key)
+    if (dial === undefined) return
+    this.#dials.delete(key)
+    dial.cleanup()
+    this.#stats.dialsFailed++
+    const connection = dial.connection
+    if (connection !== undefined && connection.phase !== 'destroyed') {
+      if (tellPeer) this.#sendEnvelope(dial.peerId, { v: 1, k: 'abort', cid: dial.cid })
+      connection.abandon(error.message)
+    }
+    dial.reject(error)
+  }
+
+  #opened(connection: WebRTCConnection): void {
+    const key = keyOf(connection.remotePeerId, connection.cid)
+    if (!connection.initiator) {
+      const accept = this.#accepts.get(key)
+      if (accept !== undefined) this.#opts.clock.clearTimeout(accept.timer)
+      this.#accepts.delete(key)
+      if (this.#state !== 'running') {
+        connection.close('transport stopped')
+        return
+      }
+      this.#emitter.emit('connection:open', { connection })
+      return
+    }
+    const dial = this.#dials.get(key)
+    if (dial === undefined || dial.connection !== connection) {
+      connection.abandon('dial abandoned')
+      return
+    }
+    this.#dials.delete(key)
+    dial.cleanup()
+    const ms = this.#opts.clock.now() - dial.started
+    this.#stats.dialsOpened++
+    this.#stats.dialMsTotal += ms
+    this.#stats.dialMsMax = Math.max(this.#stats.dialMsMax, ms)
+    connection.activate()
+    dial.resolve(connection)
+  }
+
+  #destroyed(connection: WebRTCConnection, reason: string): void {
+    const key = keyOf(connection.remotePeerId, connection.cid)
+    if (this.#connections.get(key) === connection) this.#connections.delete(key)
+    if (connection.initiator) {
+      const dial = this.#dials.get(key)
+      if (dial?.connection === connection) this.#failDial(key, new TransportError(`connection to ${connection.remotePeerId} failed: ${reason}`), false)
+    } else {
+      const accept = this.#accepts.get(key)
+      if (accept?.connection === connection) {
+        this.#opts.clock.clearTimeout(accept.timer)
+        this.#accepts.delete(key)
+      }
+    }
+    this.#pumpGate()
+  }
+
+  // ---- inbound signals ------------------------------------------------------------
+
+  #onSignal(from: PeerId, data: unknown): void {
+    if (this.#state !== 'running') return
+    const envelope = parseEnvelope(data)
+    if (envelope === undefined) {
+      this.#error(new ProtocolError('malformed signal; dropped', from))
+      return
+    }
+    const key = keyOf(from, envelope.cid)
+    switch (envelope.k) {
+      case 'refuse':
+        this.#failDial(key, new TransportError(`${from} refused the connection (${envelope.reason})`), false)
+        return
+      case 'abort': {
+        this.#early.delete(key)
+        const deferred = this.#deferred.get(key)
+        if (deferred !== undefined) this.#opts.clock.clearTimeout(deferred)
+        this.#deferred.delete(key)
+        const accept = this.#accepts.get(key)
+        if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+        return
+      }
+      case 'sig': {
+        const connection = this.#connections.get(key)
+        if (connection !== undefined) connection.signal(envelope.s)
+        else if (envelope.s.type === 'offer') this.#onOffer(from, envelope)
+        // Before its offer (relayed signals may overtake each other), or before the accept's connection exists.
+        else if (!this.#dials.has(key)) this.#keepEarly(key, envelope.s)
+        return
+      }
+    }
+  }
+
+  #keepEarly(key: string, signal: PeerSignal): void {
+    let list = this.#early.get(key)
+    if (list === undefined) {
+      if (this.#early.size >= EARLY_KEYS) {
+        const oldest = this.#early.keys().next()
+        if (oldest.done !== true) this.#early.delete(oldest.value)
+      }
+      list = []
+      this.#early.set(key, list)
+    }
+    if (list.length < EARLY_PER_KEY) list.push(signal)
+  }
+
+  #onOffer(from: PeerId, envelope: Extract<Envelope, { k: 'sig' }>): void {
+    const key = keyOf(from, envelope.cid)
+    if (this.#accepts.has(key) || this.#deferred.has(key)) return
+    const mine = [...this.#dials.entries()].filter(([, d]) => d.peerId === from && (d.connection === undefined || d.connection.phase === 'connecting'))
+    if (mine.length > 0) {
+      this.#stats.glares++
+      if (this.#peerId < from) {
+        this.#sendEnvelope(from, { v: 1, k: 'refuse', cid: envelope.cid, reason: 'glare' })
+        return
+      }
+      for (const [dialKey] of mine) {
+        this.#failDial(dialKey, new TransportError(`glare with ${from}: answering its offer instead of dialing`), true)
+      }
+      // A macrotask later, the owner has released the failed dial's slot and can admit.
+      const timer = this.#opts.clock.setTimeout(() => {
+        this.#deferred.delete(key)
+        this.#accept(from, envelope)
+      }, 0)
+      this.#deferred.set(key, timer)
+      return
+    }
+    this.#accept(from, envelope)
+  }
+
+  #accept(from: PeerId, envelope: Extract<Envelope, { k: 'sig' }>): void {
+    if (this.#state !== 'running') return
+    const key = keyOf(from, envelope.cid)
+    let admitted = true
+    try {
+      admitted = this.#admit === undefined || this.#admit(from, { urgent: envelope.urgent === true })
+    } catch (cause) {
+      admitted = false
+      this.#error(new TransportError('admit() threw; the offer was refused', { cause }))
+    }
+    if (!admitted) {
+      this.#stats.refused++
+      this.#early.delete(key)
+      this.#sendEnvelope(from, { v: 1, k: 'refuse', cid: envelope.cid, reason: 'full' })
+      return
+    }
+    const accept: PendingAccept = {
+      timer: this.#opts.clock.setTimeout(() => this.#dropAccept(key, accept, 'failed'), this.#opts.connectTimeoutMs),
+      connection: undefined,
+    }
+    this.#accepts.set(key, accept)
+    this.#whenGateOpen(() => {
+      if (this.#accepts.get(key) !== accept) return
+      const connection = this.#create(from, envelope.cid, false)
+      if (connection === undefined) {
+        this.#dropAccept(key, accept, 'failed')
+        return
+      }
+      accept.connection = connection
+      connection.signal(envelope.s)
+      for (const signal of this.#early.get(key) ?? []) connection.signal(signal)
+      this.#early.delete(key)
+    })
+  }
+
+  #dropAccept(key: string, accept: PendingAccept, refuse: RefuseReason | undefined): void {
+    if (this.#accepts.get(key) !== accept) return
+    this.#accepts.delete(key)
+    this.#early.delete(key)
+    this.#opts.clock.clearTimeout(accept.timer)
+    const [peerId = '', cid = ''] = key.split('/')
+    if (refuse !== undefined) this.#sendEnvelope(peerId, { v: 1, k: 'refuse', cid, reason: refuse })
+    if (accept.connection !== undefined && accept.connection.phase === 'connecting') accept.connection.abandon('accept abandoned')
+  }
+
+  #onUndeliverable(to: PeerId, data: JsonValue): void {
+    const envelope = parseEnvelope(data)
+    if (envelope === undefined) return
+    const key = keyOf(to, envelope.cid)
+    if (this.#dials.has(key)) this.#failDial(key, new TransportError(`no route to ${to}: no signaling server knows it and the mesh cannot reach it`), false)
+    const accept = this.#accepts.get(key)
+    if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+  }
+
+  // ---- helpers --------------------------------------------------------------------
+
+  #sendSignal(connection: WebRTCConnection, signal: PeerSignal): void {
+    const dial = connection.initiator ? this.#dials.get(keyOf(connection.remotePeerId, connection.cid)) : undefined
+    const envelope: Envelope =
+      signal.type === 'offer' && dial?.urgent === true
+        ? { v: 1, k: 'sig', cid: connection.cid, s: signal, urgent: true }
+        : { v: 1, k: 'sig', cid: connection.cid, s: signal }
+    if (this.#sendEnvelope(connection.remotePeerId, envelope)) return
+    const key = keyOf(connection.remotePeerId, connection.cid)
+    const reason = `no route to ${connection.remotePeerId}: no signaling server is connected and the mesh cannot reach it`
+    if (connection.initiator) this.#failDial(key, new TransportError(reason), false)
+    else {
+      const accept = this.#accepts.get(key)
+      if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+    }
+  }
+
+  #sendEnvelope(to: PeerId, envelope: Envelope): boolean {
+    return this.#signaling?.send(to, envelopeJson(envelope)) ?? false
+  }
+
+  #create(peerId: PeerId, cid: string, initiator: boolean): WebRTCConnection | undefined {
+    const peer: PeerOptions = {
+      trickle: this.#opts.trickle,
+      config: { iceServers: this.#opts.iceServers },
+    }
+    if (this.#opts.wrtc !== undefined) peer.wrtc = this.#opts.wrtc as PeerOptions['wrtc']
+    let connection: WebRTCConnection
+    try {
+      connection = new WebRTCConnection(this.#host, { remotePeerId: peerId, cid, initiator, peer })
+    } catch (cause) {
+      this.#error(new TransportError(`cannot create an RTCPeerConnection for ${peerId}`, { cause }))
+      return undefined
+    }
+    this.#connections.set(keyOf(peerId, cid), connection)
+    this.#stats.created++
+    this.#stats.peakPeerConnections = Math.max(this.#stats.peakPeerConnections, this.#connections.size)
+    return connection
+  }
+
+  #closing(): boolean {
+    for (const connection of this.#connections.values()) if (connection.phase === 'closing') return true
+    return false
+  }
+
+  /** Runs `create` now, or once no connection is closing (so the count never overshoots). */
+  #whenGateOpen(create: () => void): void {
+    if (!this.#closing() && this.#gate.length === 0) create()
+    else this.#gate.push(create)
+  }
+
+  #pumpGate(): void {
+    if (this.#gate.length === 0 || this.#closing() || this.#state !== 'running') return
+    for (const create of this.#gate.splice(0)) create()
+  }
+
+  #newCid(): string {
+    let cid = ''
+    for (let i = 0; i < 4; i++) cid += Math.floor(this.#opts.random.next() * 0x10000).toString(16).padStart(4, '0')
+    return cid
+  }
+
+  #error(error: Error): void {
+    this.#emitter.emit('error', { error })
+  }
+}

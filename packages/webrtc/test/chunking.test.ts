@@ -1,0 +1,166 @@
+/**
+ * Frames of any size over real WebRTC, and a hostile peer sending malformed chunks.
+ * Runs only inside a network namespace.
+ */
+import Peer from 'simple-peer'
+import type { SignalingServer } from '@gossamer/signaling-server'
+import { waitFor, waitForEvent } from '@gossamer/testing'
+import type { Connection, TransportEvents } from '@gossamer/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodeChunks } from '../src/frames.js'
+import { SIGNAL_TOPIC_NAME } from '../src/signaling.js'
+import { topicOf } from '../src/topic.js'
+import { rawClient } from './support/raw-client.js'
+import { signalingServer, startPeer, stopPeers, uniquePeerId, wrtc } from './support/peers.js'
+
+let server: SignalingServer
+beforeAll(async () => {
+  server = await signalingServer()
+})
+afterAll(async () => {
+  await server.close()
+})
+
+function pattern(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    bytes[i] = x & 0xff
+  }
+  return bytes
+}
+
+const same = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
+  a !== undefined && a.byteLength === b.byteLength && a.every((v, i) => v === b[i])
+
+async function pair(signal: AbortSignal) {
+  const a = await startPeer([server.url])
+  const b = await startPeer([server.url])
+  const opened = waitForEvent<TransportEvents, 'connection:open'>(b.transport, 'connection:open', { signal })
+  const ab = await a.transport.dial(b.id, { signal })
+  const { connection: ba } = await opened
+  return { a, b, ab, ba }
+}
+
+function collect(connection: Connection): Uint8Array[] {
+  const got: Uint8Array[] = []
+  connection.on('message', ({ data }) => got.push(data))
+  return got
+}
+
+describe('webrtc: chunking', () => {
+  it('delivers a 1 MiB and a 5 MiB frame whole, in order with small ones, both ways', async () => {
+    const signal = AbortSignal.timeout(30_000)
+    const { a, b, ab, ba } = await pair(signal)
+    try {
+      const atA = collect(ab)
+      const atB = collect(ba)
+      const oneMiB = pattern(1 << 20, 1)
+      const fiveMiB = pattern(5 << 20, 2)
+      const small = Uint8Array.of(7)
+      for (const data of [oneMiB, small, fiveMiB, small]) {
+        ab.send(data)
+        ba.send(data)
+      }
+      const started = performance.now()
+      await waitFor(() => atA.length === 4 && atB.length === 4, { signal, description: 'four frames each way' })
+      const seconds = (performance.now() - started) / 1000
+      for (const got of [atA, atB]) {
+        expect(same(got[0], oneMiB)).toBe(true)
+        expect(same(got[1], small)).toBe(true)
+        expect(same(got[2], fiveMiB)).toBe(true)
+        expect(same(got[3], small)).toBe(true)
+      }
+      console.info(`chunking: 2 × 6 MiB crossed in ${seconds.toFixed(2)} s`)
+      expect(a.errors).toEqual([])
+      expect(b.errors).toEqual([])
+    } finally {
+      await stopPeers([a, b])
+    }
+  })
+
+  it('a frame over maxMessageBytes is dropped with an error event; the connection keeps working', async () => {
+    const signal = AbortSignal.timeout(15_000)
+    const a = await startPeer([server.url])
+    const b = await startPeer([server.url], { init: { maxMessageBytes: 100_000 } })
+    try {
+      const opened = waitForEvent<TransportEvents, 'connection:open'>(b.transport, 'connection:open', { signal })
+      const ab = await a.transport.dial(b.id, { signal })
+      const { connection: ba } = await opened
+      const atB = collect(ba)
+      ab.send(pattern(100_001, 3))
+      ab.send(pattern(100_000, 4))
+      await waitFor(() => atB.length === 1, { signal, description: 'the frame within the limit' })
+      expect(same(atB[0], pattern(100_000, 4))).toBe(true)
+      expect(b.errors.map((e) => e.name)).toEqual(['ProtocolError'])
+      expect(b.errors[0]?.message).toMatch(/larger than 100000 bytes/)
+    } finally {
+      await stopPeers([a, b])
+    }
+  })
+
+  it('malformed chunks from a hostile peer become error events and are dropped, never thrown', async () => {
+    const signal = AbortSignal.timeout(15_000)
+    const real = await startPeer([server.url])
+    const hostileId = uniquePeerId('h')
+    const client = await rawClient(server.url, hostileId, [await topicOf(SIGNAL_TOPIC_NAME)], signal)
+    const hostile = new Peer({ wrtc, config: { iceServers: [] } })
+    try {
+      let cid = ''
+      hostile.on('signal', (s) => client.send({ type: 'signal', topic: client.topic, to: real.id, data: { v: 1, k: 'sig', cid, s } }))
+      const dialing = real.transport.dial(hostileId, { signal })
+      for (;;) {
+        const m = await client.next((x) => x['type'] === 'signal', signal)
+        const data = m['data'] as { cid: string; s: Peer.SignalData }
+        cid = data.cid
+        hostile.signal(data.s)
+        if ((data.s as { type?: string }).type === 'offer') break
+      }
+      void (async () => {
+        try {
+          for (;;) {
+            const m = await client.next((x) => x['type'] === 'signal', signal)
+            hostile.signal((m['data'] as { s: Peer.SignalData }).s)
+          }
+        } catch {
+          // the deadline ends the loop
+        }
+      })()
+      const connection = await dialing
+      const got: Uint8Array[] = collect(connection)
+      const ready = new Promise<void>((resolve) => hostile.once('data', () => resolve())) // our `ready`
+      await ready
+      const chunk = (id: number, index: number, count: number, bytes: number): Uint8Array => {
+        const c = new Uint8Array(13 + bytes)
+        const v = new DataView(c.buffer)
+        v.setUint8(0, 0)
+        v.setUint32(1, id)
+        v.setUint32(5, index)
+        v.setUint32(9, count)
+        return c
+      }
+      hostile.send(Uint8Array.of(0xff)) // unknown kind
+      hostile.send(Uint8Array.of(0, 1, 2)) // short header
+      hostile.send(chunk(1, 3, 2, 10)) // index out of range
+      hostile.send(chunk(2, 1, 4, 100)) // no first chunk
+      hostile.send(chunk(3, 0, 3, 100))
+      hostile.send(chunk(3, 2, 3, 100)) // skipped a chunk
+      hostile.send(chunk(4, 0, 0xffffffff, 100)) // absurd count
+      hostile.send(Uint8Array.of(1)) // a second ready
+      hostile.send('text, not binary')
+      for (const c of encodeChunks(9, Uint8Array.of(1, 2, 3), 16 * 1024)) hostile.send(c)
+      await waitFor(() => got.length === 1, { signal, description: 'the one valid frame' })
+      expect([...(got[0] ?? [])]).toEqual([1, 2, 3])
+      await waitFor(() => real.errors.length >= 8, { signal, description: 'an error per malformed message' })
+      expect(real.errors.every((e) => e.name === 'ProtocolError')).toBe(true)
+      expect(connection.closed).toBe(false)
+    } finally {
+      hostile.destroy()
+      client.close()
+      await stopPeers([real])
+    }
+  })
+})

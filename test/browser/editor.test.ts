@@ -1,0 +1,273 @@
+/**
+ * The collaborative editor (examples/collab-editor) in real Chromium, over real WebRTC:
+ * three pages, each in its own browser context (so BroadcastChannel cannot help them),
+ * type at once and converge, see each other's cursors, survive a reload, and sync both
+ * ways with a Node peer. No page ever holds more links than its `maxNeighbours`.
+ *
+ * Runs only inside a private network namespace (WebRTC gathers candidates on every
+ * interface): `bash scripts/with-netns.sh pnpm vitest run test/browser`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { createRoom, type Room } from '@gossamer/core'
+import { waitFor } from '@gossamer/testing'
+import { webrtc } from '@gossamer/webrtc'
+import type { GossamerHandle } from '../../examples/collab-editor/src/handle.js'
+
+declare global {
+  interface Window {
+    gossamer: GossamerHandle
+  }
+}
+
+const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
+const CHROMIUM = '/usr/bin/chromium'
+/** The launch flags of shared/TOOLCHAIN.md. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+]
+const DEMO = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url))
+/** A small cap, so that 3 pages + 1 Node peer cannot all be connected to everyone. */
+const MAX_NEIGHBOURS = 2
+const WAIT = { timeout: 15_000, polling: 50 } as const
+const NAMES = ['Ada', 'Grace', 'Linus'] as const
+
+interface Demo {
+  child: ChildProcess
+  url: string
+  signalingUrl: string
+}
+
+/** Builds the app and starts the signaling and static servers through `scripts/demo.mjs --json`. */
+async function startDemo(signal: AbortSignal): Promise<Demo> {
+  const child = spawn(process.execPath, [DEMO, '--json', '--port', '5173', '--signal-port', '4444'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stderr: string[] = []
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
+  return new Promise<Demo>((resolve, reject) => {
+    const fail = (why: string): void => {
+      child.kill('SIGTERM')
+      reject(new Error(`${why}\n${stderr.join('')}`))
+    }
+    const onAbort = (): void => fail('scripts/demo.mjs did not get ready in time')
+    signal.addEventListener('abort', onAbort, { once: true })
+    child.once('exit', (code) => fail(`scripts/demo.mjs exited early (${code})`))
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const ready = JSON.parse(line) as { msg: string; url: string; signalingUrl: string }
+      if (ready.msg !== 'ready') return
+      signal.removeEventListener('abort', onAbort)
+      child.removeAllListeners('exit')
+      resolve({ child, url: ready.url, signalingUrl: ready.signalingUrl })
+    })
+  })
+}
+
+async function stopDemo(demo: Demo | undefined): Promise<void> {
+  const child = demo?.child
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+/** Is `part` a subsequence of `whole` (its characters in order, maybe not contiguous)? */
+function isSubsequence(part: string, whole: string): boolean {
+  let i = 0
+  for (const ch of whole) if (ch === part[i]) i++
+  return i === part.length
+}
+
+const text = (page: Page): Promise<string> => page.evaluate(() => window.gossamer.ytext.toString())
+
+/** Waits until `page`'s document has exactly `expected`. */
+async function expectText(page: Page, expected: string): Promise<void> {
+  await page.waitForFunction((want) => window.gossamer?.ytext.toString() === want, expected, WAIT)
+}
+
+describe.skipIf(!ENABLED)('collab editor in Chromium (network namespace)', () => {
+  let demo: Demo | undefined
+  let browser: Browser | undefined
+  let nodeRoom: Room | undefined
+  const pages: Page[] = []
+  const pageErrors: string[] = []
+  const room = `editor-${Date.now().toString(36)}`
+  let expected = ''
+
+  const pageUrl = (name: string): string => {
+    if (demo === undefined) throw new Error('the demo is not running')
+    const url = new URL(demo.url)
+    url.searchParams.set('room', room)
+    url.searchParams.set('name', name)
+    url.searchParams.set('max', String(MAX_NEIGHBOURS))
+    return url.href
+  }
+
+  /** No page ever had more neighbours than the cap (peakNeighbours is updated on every join). */
+  const expectCapsHeld = async (): Promise<void> => {
+    for (const page of pages) {
+      const { peak, now, max, rtc } = await page.evaluate(() => ({
+        peak: window.gossamer.peakNeighbours,
+        now: window.gossamer.room.neighbours().length,
+        max: window.gossamer.maxNeighbours,
+        rtc: window.gossamer.webrtc.stats(),
+      }))
+      expect(max).toBe(MAX_NEIGHBOURS)
+      expect(now).toBeLessThanOrEqual(max)
+      expect(peak).toBeLessThanOrEqual(max)
+      // RTCPeerConnections that ever existed at once, counting ones still connecting or draining.
+      expect(rtc.peakPeerConnections).toBeLessThanOrEqual(max)
+    }
+  }
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true)
+    ;[demo, browser] = await Promise.all([
+      startDemo(AbortSignal.timeout(40_000)),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+    ])
+    for (const name of NAMES) {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 700 } })
+      const page = await context.newPage()
+      page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`))
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`)
+      })
+      pages.push(page)
+    }
+    await Promise.all(pages.map((page, i) => page.goto(pageUrl(NAMES[i] ?? 'x'))))
+  }, 55_000)
+
+  afterAll(async () => {
+    await nodeRoom?.close()
+    await browser?.close()
+    await stopDemo(demo)
+  })
+
+  it('connects the three pages over WebRTC', async () => {
+    for (const page of pages) {
+      await page.waitForFunction(() => window.gossamer?.room.neighbours().length > 0, undefined, WAIT)
+      // Separate browser contexts share no BroadcastChannel: every link is WebRTC.
+      const transports = await page.evaluate(() => Array.from(document.querySelectorAll('.peers .tag'), (n) => n.textContent))
+      expect(transports.every((t) => t === 'webrtc')).toBe(true)
+    }
+    await expectCapsHeld()
+  })
+
+  it('converges when all three type at once', async () => {
+    const typed = ['Ada was here. ', 'Grace wrote this line! ', 'Linus typed too; ']
+    await Promise.all(pages.map((page) => page.click('.cm-content')))
+    await Promise.all(pages.map((page, i) => page.keyboard.type(typed[i] ?? '', { delay: 15 })))
+    const total = typed.reduce((n, t) => n + t.length, 0)
+    for (const page of pages) {
+      await page.waitForFunction((n) => window.gossamer.ytext.length === n, total, WAIT)
+    }
+    const texts = await Promise.all(pages.map(text))
+    expected = texts[0] ?? ''
+    expect(texts).toEqual([expected, expected, expected])
+    for (const t of typed) expect(isSubsequence(t, expected), `"${t}" in "${expected}"`).toBe(true)
+    // The editors show the document, not just the Y.Text.
+    for (const page of pages) {
+      await page.waitForFunction((want) => window.gossamer.editor.state.doc.toString() === want, expected, WAIT)
+    }
+    await expectCapsHeld()
+  })
+
+  it("shows every page the others' cursors and names", async () => {
+    for (const [i, page] of pages.entries()) {
+      const others = NAMES.filter((_, j) => j !== i)
+      await page.waitForFunction(
+        (names) => {
+          const carets = Array.from(document.querySelectorAll('.cm-ySelectionCaret .cm-ySelectionInfo'), (n) => n.textContent)
+          const states = [...window.gossamer.room.awareness.getStates().values()] as { user?: { name?: string } }[]
+          const aware = states.map((s) => s.user?.name)
+          return names.every((name) => carets.includes(name) && aware.includes(name))
+        },
+        others,
+        WAIT,
+      )
+    }
+  })
+
+  it('resyncs a page after a reload, and it keeps working', async () => {
+    const page = pages[0]!
+    await expectCapsHeld()
+    await page.reload()
+    await expectText(page, expected)
+    await page.click('.cm-content')
+    await page.keyboard.press('Control+End')
+    await page.keyboard.type(' Back again.', { delay: 10 })
+    expected = `${expected} Back again.`
+    for (const p of pages) await expectText(p, expected)
+  })
+
+  it('syncs a Node peer and the browsers both ways', async () => {
+    const doc = new Y.Doc()
+    const node = createRoom({
+      name: room,
+      doc,
+      maxNeighbours: MAX_NEIGHBOURS,
+      transports: [webrtc({ signaling: [demo!.signalingUrl], iceServers: [], wrtc, WebSocket })],
+    })
+    nodeRoom = node
+    const joined: string[] = []
+    let peakNodeNeighbours = 0
+    node.on('peer:join', ({ transport }) => {
+      joined.push(transport)
+      peakNodeNeighbours = Math.max(peakNodeNeighbours, node.neighbours().length)
+    })
+    const ytext = doc.getText('codemirror')
+    await waitFor(() => ytext.toString() === expected, {
+      signal: AbortSignal.timeout(15_000),
+      intervalMs: 20,
+      description: 'the Node peer to receive the document',
+    })
+    expect(joined.length).toBeGreaterThan(0)
+    expect(joined.every((t) => t === 'webrtc')).toBe(true)
+
+    // Node → browsers.
+    ytext.insert(0, 'Node says hi. ')
+    expected = ytext.toString()
+    for (const page of pages) await expectText(page, expected)
+
+    // Browser → Node.
+    const page = pages[1]!
+    await page.click('.cm-content')
+    await page.keyboard.press('Control+End')
+    await page.keyboard.type(' Hi Node!', { delay: 10 })
+    expected = `${expected} Hi Node!`
+    await waitFor(() => ytext.toString() === expected, {
+      signal: AbortSignal.timeout(15_000),
+      intervalMs: 20,
+      description: 'the Node peer to receive the browser edit',
+    })
+    for (const p of pages) await expectText(p, expected)
+    expect(node.neighbours().length).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+    expect(peakNodeNeighbours).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+    await expectCapsHeld()
+  })
+
+  it('reports no page errors', async () => {
+    expect(pageErrors).toEqual([])
+    // Dropped frames are repaired by anti-entropy, so they do not fail the test; list them.
+    for (const [i, page] of pages.entries()) {
+      const errors = await page.evaluate(() => window.gossamer.errors)
+      if (errors.length > 0) console.warn(`${NAMES[i]}: ${errors.length} room errors: ${[...new Set(errors)].join(' | ')}`)
+    }
+  })
+})
