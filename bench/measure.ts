@@ -20,6 +20,8 @@ export interface Measured extends SpreadResult {
   reachCurve: [number, number][]
   /** Peak resident set size of the run's process. */
   maxRssMB: number
+  /** CPU time (user + system) of the run, in ms: unlike wallMs, not inflated by other load on the machine. */
+  cpuMs: number
 }
 
 export type MeasureMessage =
@@ -88,6 +90,10 @@ class ReachObserver {
   }
 }
 
+function cpuTotal(usage: NodeJS.CpuUsage): number {
+  return usage.user + usage.system
+}
+
 function round(value: number): number {
   return Math.round(value * 10) / 10
 }
@@ -101,12 +107,14 @@ export async function measure(options: MeasureOptions, onProgress?: SpreadOption
     observer.attach(sim)
     return sim
   }
+  const cpuBefore = process.cpuUsage()
   try {
     const result = await runSpread({ ...options, ...(onProgress === undefined ? {} : { onProgress }) })
     return {
       ...result,
       reachCurve: observer.curve(result) ?? result.curve,
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuMs: Math.round(cpuTotal(process.cpuUsage(cpuBefore)) / 1000),
     }
   } finally {
     Simulation.create = create

@@ -79,14 +79,17 @@ function gitCommit(): string {
 }
 
 /**
- * A hash of the engine's sources (`packages/core/src`, `packages/testing/src/sim`), taken
- * before every run: the checkout is shared, and a run whose engine changed under it
- * would mix versions in one result.
+ * A hash of the engine's sources (`packages/core/src` but its `storage/`, which the
+ * simulator does not use, and `packages/testing/src/sim`), taken before and after every
+ * run: the checkout is shared, and a scenario whose engine changed under it would mix
+ * versions in one result.
  */
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256')
   for (const dir of [join(here, '..', 'packages', 'core', 'src'), join(here, '..', 'packages', 'testing', 'src', 'sim')]) {
-    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ts')).sort()
+    const files = (await readdir(dir, { recursive: true }))
+      .filter((f) => f.endsWith('.ts') && !f.startsWith('storage'))
+      .sort()
     for (const file of files) hash.update(file).update('\0').update(await readFile(join(dir, file))).update('\0')
   }
   return hash.digest('hex').slice(0, 12)
@@ -148,7 +151,7 @@ function line(label: string, r: Measured): string {
     `redund ${r.redundancy.toFixed(2)}`,
     `idle ${r.idleBytesPerPeerPerRound.toFixed(1)} B`,
     `busy ${r.bytesPerPeerPerRound.toFixed(1)} B`,
-    `wall ${(r.wallMs / 1000).toFixed(1)} s`,
+    `wall ${(r.wallMs / 1000).toFixed(1)} s (cpu ${(r.cpuMs / 1000).toFixed(1)} s)`,
     `heap ${r.heapMB} MB`,
   ]
   return parts.join('  ')

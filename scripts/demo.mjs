@@ -96,8 +96,9 @@ async function startSignaling(firstPort, log) {
     const reap = () => child.kill('SIGTERM')
     process.once('exit', reap)
     child.once('exit', () => process.off('exit', reap))
-    const stderr = []
-    child.stderr.on('data', (chunk) => stderr.push(chunk))
+    const output = []
+    let listening = false
+    child.stderr.on('data', (chunk) => output.push(String(chunk)))
     const outcome = await new Promise((resolve) => {
       const lines = createInterface({ input: child.stdout })
       lines.on('line', (line) => {
@@ -107,8 +108,14 @@ async function startSignaling(firstPort, log) {
         } catch {
           return
         }
-        if (entry.msg === 'listening') resolve({ port: entry.port ?? port })
-        else if (entry.level === 'warn' || entry.level === 'error') log(`signaling: ${line}`)
+        if (entry.msg === 'listening') {
+          listening = true
+          resolve({ port: entry.port ?? port })
+        } else if (entry.level === 'warn' || entry.level === 'error') {
+          // Before it listens, hold warnings back: a taken port is expected and handled below.
+          if (!listening) output.push(line)
+          else log(`signaling: ${line}`)
+        }
       })
       child.on('exit', (code) => resolve({ exited: code }))
       child.on('error', (error) => resolve({ error }))
@@ -120,10 +127,8 @@ async function startSignaling(firstPort, log) {
       return { child, port: outcome.port }
     }
     if (outcome.error !== undefined) throw outcome.error
-    const text = Buffer.concat(stderr).toString()
-    if (!/EADDRINUSE|address already in use|cannot start/i.test(text) && outcome.exited !== 1) {
-      throw new Error(`the signaling server exited (${outcome.exited}): ${text}`)
-    }
+    const text = output.join('\n')
+    if (!/EADDRINUSE/.test(text)) throw new Error(`the signaling server exited (${outcome.exited}):\n${text}`)
     log(`port ${port} is taken, trying ${port + 1}`)
   }
   throw new Error(`no free port for the signaling server in ${firstPort}..${firstPort + PORT_TRIES - 1}`)
@@ -189,9 +194,9 @@ async function main() {
     return
   }
   // Until the servers are up, a signal just exits (the 'exit' hook reaps the children).
-  let onSignal = () => process.exit(130)
-  process.on('SIGINT', () => onSignal())
-  process.on('SIGTERM', () => onSignal())
+  let onSignal = (code) => process.exit(code)
+  process.on('SIGINT', () => onSignal(130))
+  process.on('SIGTERM', () => onSignal(143))
   const log = (line) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`)
   if (opts.build) await build(log)
   else if (!(await stat(join(DIST, 'index.html')).catch(() => undefined))) throw new Error('no build in examples/collab-editor/dist: drop --no-build')
@@ -232,7 +237,7 @@ async function main() {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ msg: 'ready', url, signalingUrl: signalUrl, port: web.port, signalPort: signaling.port })}\n`)
   } else {
-    const bar = '─'.repeat(Math.max(url.length + 4, 40))
+    const bar = '─'.repeat(Math.max(url.length + 4, 72))
     log('')
     log(`  ${bar}`)
     log('    Gossamer collaborative editor is running. Open this URL in two windows')

@@ -215,7 +215,8 @@ async function runSeed(seed: number): Promise<void> {
   const peers = 2 + randomInt(random, 19)
   const min = 1 + randomInt(random, 40)
   const latency = { min, max: min + randomInt(random, 100) }
-  // Small active views and anti-entropy-only rooms stress membership and repair.
+  // Small active views and anti-entropy-only rooms stress membership and repair. Not below
+  // From 2 (the smallest overlay that can form chains and cycles, engine regression 3) to 8.
   const maxNeighbours = 2 + randomInt(random, 7)
   const push = random.next() < 0.85
   const sim = await Simulation.create({ peers, seed, latency, room: { roundMs: ROUND_MS, maxNeighbours, push } })

@@ -53,7 +53,7 @@ const r = (value: number): string => String(Math.round(value * 10) / 10)
 
 function panel(p: BarPanel, x0: number, y0: number, width: number, height: number, colors: string[]): string {
   const format = p.format ?? compact
-  const top = y0 + 42
+  const top = y0 + 56
   const bottom = y0 + height - 28
   const plotHeight = bottom - top
   const finite = p.values.flat().filter((v): v is number => v !== null && Number.isFinite(v))
@@ -96,7 +96,7 @@ export function groupedBarChart(panels: readonly BarPanel[], options: BarChartOp
   const pw = options.panelWidth ?? 300
   const ph = options.panelHeight ?? 230
   const colors = options.colors ?? DEFAULT_COLORS
-  const header = options.subtitle === undefined ? 58 : 74
+  const header = options.subtitle === undefined ? 62 : 78
   const rows = Math.ceil(panels.length / columns)
   const width = columns * pw
   const height = header + rows * ph + 10
@@ -109,12 +109,13 @@ export function groupedBarChart(panels: readonly BarPanel[], options: BarChartOp
     out.push(`<text x="${width / 2}" y="42" text-anchor="middle" font-size="11" fill="#555">${escapeXml(options.subtitle)}</text>`)
   }
   // Legend.
-  const legendY = header - 18
-  let lx = width / 2 - (options.series.length * 130) / 2
+  const legendY = header - 12
+  const itemWidth = (name: string): number => 34 + name.length * 7
+  let lx = width / 2 - options.series.reduce((sum, name) => sum + itemWidth(name), 0) / 2
   options.series.forEach((name, s) => {
     out.push(`<rect x="${r(lx)}" y="${legendY - 10}" width="12" height="12" fill="${colors[s % colors.length] ?? '#999'}"/>`)
     out.push(`<text x="${r(lx + 18)}" y="${legendY}" font-size="12">${escapeXml(name)}</text>`)
-    lx += 130
+    lx += itemWidth(name)
   })
   panels.forEach((p, i) => {
     const x = (i % columns) * pw

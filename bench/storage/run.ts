@@ -14,6 +14,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { cpus, platform, release, arch } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { seededRandom, randomInt, type RandomSource } from '@gossamer/core'
 import * as Y from 'yjs'
 import { compact, groupedBarChart, type BarPanel } from './bars.js'
@@ -26,13 +28,26 @@ const outIndex = argv.indexOf('--out')
 const outDir = outIndex >= 0 && argv[outIndex + 1] !== undefined ? resolve(argv[outIndex + 1] as string) : join(here, '..', 'results', quick ? 'quick' : '')
 
 const EDITS = quick ? [1_000, 5_000] : [10_000, 100_000]
+/**
+ * y-indexeddb stores every update as its own record; on fake-indexeddb each add to a growing
+ * store costs more, and 100k adds take many minutes. An append that passes this budget stops
+ * there: its throughput is reported over the edits made, and its store is not measured.
+ */
+const APPEND_BUDGET_MS = quick ? 20_000 : 60_000
 const YIELD_EVERY = 100
-const LOAD_TRIALS = quick ? 3 : 7
-const LOAD_WARMUP = 2
+const LOAD_TRIALS = quick ? 5 : 15
+const LOAD_WARMUP = 5
+/** Slow loads (y-indexeddb's untrimmed 100k log) stop after this much time once 3 trials ran. */
+const LOAD_BUDGET_MS = 6_000
 const OPEN_WARMUP = 50
 const OPENS = quick ? 100 : 1_000
 const OPEN_DOC_EDITS = 100
 const SEED = 1
+
+// A full GC before every timed load and open series keeps one system's garbage out of the
+// other's figures (without it, loads right after a 100k-edit append pay for its collection).
+setFlagsFromString('--expose-gc')
+const collect = runInNewContext('gc') as () => void
 
 const writes = countIdbWrites()
 let dbCounter = 0
@@ -54,33 +69,45 @@ function edit(text: Y.Text, random: RandomSource, cursor: { at: number }): void 
   }
 }
 
-/** Makes `count` edits on `doc`, one transaction each, yielding every {@link YIELD_EVERY}. */
-async function makeEdits(doc: Y.Doc, count: number, seed: number): Promise<void> {
+/**
+ * Makes `count` edits on `doc`, one transaction each, yielding every {@link YIELD_EVERY};
+ * stops early at `deadline` (performance.now() ms). Returns the edits made.
+ */
+async function makeEdits(doc: Y.Doc, count: number, seed: number, deadline = Infinity): Promise<number> {
   const random = seededRandom(seed)
   const text = doc.getText('t')
   const cursor = { at: text.length }
   for (let i = 0; i < count; i++) {
     edit(text, random, cursor)
-    if ((i + 1) % YIELD_EVERY === 0) await turn()
+    if ((i + 1) % YIELD_EVERY === 0) {
+      await turn()
+      if (performance.now() > deadline) return i + 1
+    }
   }
+  return count
 }
 
 interface Run extends Record<string, unknown> {
   system: string
   edits: number
+  /** Edits made before the append budget ran out (= edits when complete). */
+  editsDone: number
+  complete: boolean
   appendMs: number
   appendEditsPerSec: number
   appendIdbWrites: number
-  records: number
-  bytes: number
+  records: number | null
+  bytes: number | null
   stateBytes: number
-  bytesRatio: number
-  loadMs: number
+  bytesRatio: number | null
+  loadMs: number | null
+  loadMsMin: number | null
   loadMsAll: number[]
-  loadIdbWrites: number
+  loadIdbWrites: number | null
 }
 
 interface Appended {
+  editsDone: number
   dbName: string
   expected: string
   stateBytes: number
@@ -95,20 +122,37 @@ async function append(system: System, edits: number): Promise<Appended> {
   const opened = await system.open(dbName, doc)
   const writesBefore = writes.count
   const start = performance.now()
-  await makeEdits(doc, edits, SEED)
+  const editsDone = await makeEdits(doc, edits, SEED, start + APPEND_BUDGET_MS)
   await opened.durable()
   const appendMs = performance.now() - start
   const appendIdbWrites = writes.count - writesBefore
   await opened.close()
-  return { dbName, expected: doc.getText('t').toString(), stateBytes: Y.encodeStateAsUpdate(doc).byteLength, appendMs, appendIdbWrites }
+  return { editsDone, dbName, expected: doc.getText('t').toString(), stateBytes: Y.encodeStateAsUpdate(doc).byteLength, appendMs, appendIdbWrites }
 }
 
 /** What is stored, and the median time of loading it into a fresh Y.Doc (after warm-up loads). */
 async function measureStored(system: System, label: string, appended: Appended, edits: number): Promise<Run> {
+  const append = {
+    system: label,
+    edits,
+    editsDone: appended.editsDone,
+    complete: appended.editsDone === edits,
+    appendMs: round(appended.appendMs, 1),
+    appendEditsPerSec: Math.round((appended.editsDone / appended.appendMs) * 1000),
+    appendIdbWrites: appended.appendIdbWrites,
+    stateBytes: appended.stateBytes,
+  }
+  if (!append.complete) {
+    return { ...append, records: null, bytes: null, bytesRatio: null, loadMs: null, loadMsMin: null, loadMsAll: [], loadIdbWrites: null }
+  }
   const stored = await system.stored(appended.dbName)
   const loadMsAll: number[] = []
   let loadIdbWrites = 0
+  const budgetStart = performance.now()
   for (let trial = -LOAD_WARMUP; trial < LOAD_TRIALS; trial++) {
+    const slow = loadMsAll.length > 0 && (loadMsAll[loadMsAll.length - 1] as number) > 2000
+    if (performance.now() - budgetStart > LOAD_BUDGET_MS && (loadMsAll.length >= 3 || slow)) break
+    collect()
     const fresh = new Y.Doc()
     const before = writes.count
     const t0 = performance.now()
@@ -116,23 +160,19 @@ async function measureStored(system: System, label: string, appended: Appended, 
     const ms = performance.now() - t0
     if (fresh.getText('t').toString() !== appended.expected) throw new Error(`${label}: loaded document differs`)
     await again.close()
-    if (trial < 0) continue
+    if (trial < 0 && ms < 2000) continue // warm-up (a very slow load warms up enough by itself)
     loadMsAll.push(ms)
     loadIdbWrites += writes.count - before
   }
   return {
-    system: label,
-    edits,
-    appendMs: round(appended.appendMs, 1),
-    appendEditsPerSec: Math.round((edits / appended.appendMs) * 1000),
-    appendIdbWrites: appended.appendIdbWrites,
+    ...append,
     records: stored.records,
     bytes: stored.bytes,
-    stateBytes: appended.stateBytes,
     bytesRatio: round(stored.bytes / appended.stateBytes, 3),
     loadMs: round(median(loadMsAll)),
+    loadMsMin: round(Math.min(...loadMsAll)),
     loadMsAll: loadMsAll.map((ms) => round(ms)),
-    loadIdbWrites: loadIdbWrites / LOAD_TRIALS,
+    loadIdbWrites: loadIdbWrites / loadMsAll.length,
   }
 }
 
@@ -153,6 +193,7 @@ async function measureOpens(system: System): Promise<Opens> {
   await opened.durable()
   await opened.close()
   for (let i = 0; i < OPEN_WARMUP; i++) await (await system.open(dbName, new Y.Doc())).close()
+  collect()
   const before = writes.count
   const start = performance.now()
   for (let i = 0; i < OPENS; i++) {
@@ -184,7 +225,7 @@ function gitCommit(): string {
 async function main(): Promise<void> {
   const started = performance.now()
   const g = gossamer()
-  const y = yIndexeddb()
+  const y = yIndexeddb({ deferTrim: true })
   const Y_AT_ONCE = 'y-indexeddb (closed at once)'
   const Y_TRIMMED = 'y-indexeddb (after its trim)'
   const runs: Run[] = []
@@ -198,7 +239,7 @@ async function main(): Promise<void> {
     // pauses, so a session closed right after typing leaves its whole log: measure both states.
     const appended = await append(y, edits)
     log(await measureStored(y, Y_AT_ONCE, appended, edits))
-    await trimYIndexeddb(appended.dbName)
+    if (appended.editsDone === edits) await trimYIndexeddb(appended.dbName)
     log(await measureStored(y, Y_TRIMMED, appended, edits))
   }
   const opens: Opens[] = []
@@ -215,21 +256,25 @@ async function main(): Promise<void> {
   const gOpens = opens.filter((o) => o.system.startsWith('Gossamer'))
   const loadVs = (label: string): { measured: string | null; met: boolean | null } => {
     const other = find(label, first)
-    if (g10 === undefined || other === undefined) return { measured: null, met: null }
-    return { measured: `${round(g10.loadMs / other.loadMs, 3)}x (${g10.loadMs} ms vs ${other.loadMs} ms)`, met: g10.loadMs <= 0.5 * other.loadMs }
+    const [gMs, oMs, gMin, oMin] = [g10?.loadMs, other?.loadMs, g10?.loadMsMin, other?.loadMsMin]
+    if (gMs == null || oMs == null || gMin == null || oMin == null) return { measured: null, met: null }
+    return {
+      measured: `${round(gMs / oMs, 3)}x median (${gMs} ms vs ${oMs} ms); ${round(gMin / oMin, 3)}x best (${gMin} ms vs ${oMin} ms)`,
+      met: gMs <= 0.5 * oMs,
+    }
   }
   const targets = [
     {
       description: 'after compaction: records per document',
       target: '<= 64',
       measured: gRuns.map((r) => `${r.records} (${compact(r.edits)} edits)`).join(', '),
-      met: gRuns.every((r) => r.records <= 64),
+      met: gRuns.every((r) => r.records !== null && r.records <= 64),
     },
     {
       description: 'after compaction: stored bytes / encodeStateAsUpdate bytes',
       target: '<= 1.25',
       measured: gRuns.map((r) => `${r.bytesRatio} (${compact(r.edits)} edits)`).join(', '),
-      met: gRuns.every((r) => r.bytesRatio <= 1.25),
+      met: gRuns.every((r) => r.bytesRatio !== null && r.bytesRatio <= 1.25),
     },
     { description: `load of a ${compact(first)}-edit history vs ${Y_AT_ONCE}`, target: '<= 0.5x', ...loadVs(Y_AT_ONCE) },
     { description: `load of a ${compact(first)}-edit history vs ${Y_TRIMMED}`, target: '<= 0.5x', ...loadVs(Y_TRIMMED) },
@@ -264,7 +309,7 @@ async function main(): Promise<void> {
       cpuModel: cpus()[0]?.model ?? 'unknown',
       gitCommit: gitCommit(),
     },
-    parameters: { edits: EDITS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 64, compactBytes: 1048576, compaction: 'doc' },
+    parameters: { edits: EDITS, appendBudgetMs: APPEND_BUDGET_MS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, loadWarmup: LOAD_WARMUP, loadBudgetMs: LOAD_BUDGET_MS, openWarmup: OPEN_WARMUP, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 64, compactBytes: 1048576, compaction: 'doc' },
     runs,
     opens,
     targets,
@@ -273,7 +318,7 @@ async function main(): Promise<void> {
 
   const names = [g.name, Y_AT_ONCE, Y_TRIMMED]
   const groups = EDITS.map((n) => `${compact(n)} edits`)
-  const per = (metric: (run: Run) => number): (number | null)[][] =>
+  const per = (metric: (run: Run) => number | null): (number | null)[][] =>
     names.map((name) => EDITS.map((n) => {
       const run = find(name, n)
       return run === undefined ? null : metric(run)

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
@@ -55,7 +55,7 @@ interface Demo {
 
 /** Builds the app and starts the signaling and static servers through `scripts/demo.mjs --json`. */
 async function startDemo(signal: AbortSignal): Promise<Demo> {
-  const child = spawn(process.execPath, [DEMO, '--json', '--port', '5173', '--signal-port', '4444'], {
+  const child = spawn(process.execPath, [DEMO, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const stderr: string[] = []
@@ -98,6 +98,34 @@ const text = (page: Page): Promise<string> => page.evaluate(() => window.gossame
 /** Waits until `page`'s document has exactly `expected`. */
 async function expectText(page: Page, expected: string): Promise<void> {
   await page.waitForFunction((want) => window.gossamer?.ytext.toString() === want, expected, WAIT)
+}
+
+/** Where every peer stands, for a failure message. */
+async function describeMesh(pages: readonly Page[], node: Room | undefined): Promise<string> {
+  const lines = await Promise.all(
+    pages.map((page) =>
+      page
+        .evaluate(() => {
+          const g = window.gossamer
+          const short = (id: string): string => id.slice(0, 6)
+          return (
+            `page ${short(g.room.peerId)}: neighbours [${g.room.neighbours().map(short).join(' ')}] ` +
+            `known [${g.room.knownPeers().map(short).join(' ')}] ` +
+            `rtc [${g.webrtc.connections().map((c) => `${short(c.peerId)}:${c.phase}`).join(' ')}] ` +
+            `text ${JSON.stringify(g.ytext.toString())} errors ${JSON.stringify([...new Set(g.errors)])}`
+          )
+        })
+        .catch((error: unknown) => `page: ${String(error)}`),
+    ),
+  )
+  if (node !== undefined) {
+    const short = (id: string): string => id.slice(0, 6)
+    lines.push(
+      `node ${short(node.peerId)}: neighbours [${node.neighbours().map(short).join(' ')}] known [${node.knownPeers().map(short).join(' ')}] ` +
+        `text ${JSON.stringify(node.doc.getText('codemirror').toString())}`,
+    )
+  }
+  return lines.join('\n')
 }
 
 describe.skipIf(!ENABLED)('collab editor in Chromium (network namespace)', () => {
@@ -153,6 +181,10 @@ describe.skipIf(!ENABLED)('collab editor in Chromium (network namespace)', () =>
     await Promise.all(pages.map((page, i) => page.goto(pageUrl(NAMES[i] ?? 'x'))))
   }, 55_000)
 
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') console.error(`mesh after "${context.task.name}":\n${await describeMesh(pages, nodeRoom)}`)
+  })
+
   afterAll(async () => {
     await nodeRoom?.close()
     await browser?.close()
@@ -161,9 +193,18 @@ describe.skipIf(!ENABLED)('collab editor in Chromium (network namespace)', () =>
 
   it('connects the three pages over WebRTC', async () => {
     for (const page of pages) {
-      await page.waitForFunction(() => window.gossamer?.room.neighbours().length > 0, undefined, WAIT)
+      // The panel lists each neighbour with the transport of its link.
+      await page.waitForFunction(
+        () => {
+          const n = window.gossamer?.room.neighbours().length ?? 0
+          return n > 0 && document.querySelectorAll('.peers .tag').length === n
+        },
+        undefined,
+        WAIT,
+      )
       // Separate browser contexts share no BroadcastChannel: every link is WebRTC.
       const transports = await page.evaluate(() => Array.from(document.querySelectorAll('.peers .tag'), (n) => n.textContent))
+      expect(transports.length).toBeGreaterThan(0)
       expect(transports.every((t) => t === 'webrtc')).toBe(true)
     }
     await expectCapsHeld()
@@ -225,10 +266,10 @@ describe.skipIf(!ENABLED)('collab editor in Chromium (network namespace)', () =>
       transports: [webrtc({ signaling: [demo!.signalingUrl], iceServers: [], wrtc, WebSocket })],
     })
     nodeRoom = node
-    const joined: string[] = []
+    const joined: { peerId: string; transport: string }[] = []
     let peakNodeNeighbours = 0
-    node.on('peer:join', ({ transport }) => {
-      joined.push(transport)
+    node.on('peer:join', (event) => {
+      joined.push(event)
       peakNodeNeighbours = Math.max(peakNodeNeighbours, node.neighbours().length)
     })
     const ytext = doc.getText('codemirror')
@@ -237,8 +278,13 @@ describe.skipIf(!ENABLED)('collab editor in Chromium (network namespace)', () =>
       intervalMs: 20,
       description: 'the Node peer to receive the document',
     })
+    // It linked directly to at least one browser, over WebRTC.
+    const browserPeers = await Promise.all(pages.map((p) => p.evaluate(() => window.gossamer.room.peerId)))
     expect(joined.length).toBeGreaterThan(0)
-    expect(joined.every((t) => t === 'webrtc')).toBe(true)
+    for (const { peerId, transport } of joined) {
+      expect(transport).toBe('webrtc')
+      expect(browserPeers).toContain(peerId)
+    }
 
     // Node → browsers.
     ytext.insert(0, 'Node says hi. ')

@@ -5,7 +5,7 @@
 //
 // Needs Debian's chromium and, because WebRTC gathers candidates on every interface, a
 // private network namespace:
-//   bash scripts/with-netns.sh node examples/collab-editor/scripts/screenshot.mjs /tmp/editor.png [peers]
+//   bash scripts/with-netns.sh node examples/collab-editor/scripts/screenshot.mjs /tmp/editor.png [peers=5] [maxNeighbours=3]
 /* global process, URL, window, document */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
 const out = process.argv[2] ?? '/tmp/collab-editor.png'
-const peers = Number(process.argv[3] ?? 4)
+const peers = Number(process.argv[3] ?? 5)
+const max = Number(process.argv[4] ?? 3)
 const NAMES = ['Ada', 'Grace', 'Linus', 'Barbara', 'Edsger', 'Margaret']
 const LINES = [
   '# Design review, Tuesday',
@@ -46,7 +47,7 @@ try {
   for (let i = 0; i < peers; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 })
     const page = await context.newPage()
-    await page.goto(`${ready.url}&name=${NAMES[i % NAMES.length]}`)
+    await page.goto(`${ready.url}&name=${NAMES[i % NAMES.length]}&max=${max}`)
     pages.push(page)
   }
   await Promise.all(pages.map((p) => p.waitForFunction(() => window.gossamer?.room.neighbours().length > 0, undefined, { timeout: 15_000 })))

@@ -2,6 +2,7 @@
  * Who this tab is to the others: a display name and a cursor colour, as y-codemirror.next
  * reads them from the awareness field `user`.
  */
+import type { Room } from '@gossamer/core'
 
 /** The awareness field `user`, as y-codemirror.next expects it. */
 export interface UserIdentity {
@@ -38,4 +39,30 @@ export function readIdentity(state: unknown): UserIdentity | undefined {
   const { name, color, colorLight } = user as Record<string, unknown>
   if (typeof name !== 'string' || typeof color !== 'string') return undefined
   return { name, color, colorLight: typeof colorLight === 'string' ? colorLight : `${color}33` }
+}
+
+/**
+ * Keeps this peer's colour distinct from the others' when the palette allows: when another
+ * peer with a smaller awareness client id wears our colour, we switch to a free one.
+ * Returns a function that stops watching.
+ */
+export function keepColourDistinct(awareness: Room['awareness'], user: UserIdentity, onChange: (user: UserIdentity) => void): () => void {
+  const check = (): void => {
+    const taken = new Set<string>()
+    let clash = false
+    for (const [clientId, state] of awareness.getStates()) {
+      const other = clientId === awareness.clientID ? undefined : readIdentity(state)
+      if (other === undefined) continue
+      taken.add(other.color)
+      if (other.color === user.color && clientId < awareness.clientID) clash = true
+    }
+    const free = clash ? COLOURS.find((c) => !taken.has(c)) : undefined
+    if (free === undefined) return
+    user.color = free
+    user.colorLight = `${free}33`
+    awareness.setLocalStateField('user', { ...user })
+    onChange(user)
+  }
+  awareness.on('change', check)
+  return () => awareness.off('change', check)
 }

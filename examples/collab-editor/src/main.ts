@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { createRoom } from '@gossamer/core'
 import { createEditor } from './editor.js'
 import type { GossamerHandle } from './handle.js'
-import { pickIdentity } from './identity.js'
+import { keepColourDistinct, pickIdentity } from './identity.js'
 import { mountPanel } from './panel.js'
 import { readParams } from './params.js'
 import { createTransports } from './transports.js'
@@ -60,6 +60,9 @@ const swatch = document.createElement('span')
 swatch.className = 'dot'
 swatch.style.background = user.color
 me.append(swatch, document.createTextNode(user.name))
+keepColourDistinct(room.awareness, user, ({ color }) => {
+  swatch.style.background = color
+})
 document.title = `${params.room} · Gossamer`
 
 editor.focus()

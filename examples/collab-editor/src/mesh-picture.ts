@@ -20,11 +20,11 @@ export interface MeshScene {
 
 const SVG = 'http://www.w3.org/2000/svg'
 const WIDTH = 280
-const HEIGHT = 230
+const HEIGHT = 196
 const CX = WIDTH / 2
 const CY = HEIGHT / 2
-const INNER = 66
-const OUTER = 100
+const INNER = 54
+const OUTER = 86
 const FALLBACK = '#8b8fa3'
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {

@@ -9,8 +9,8 @@ import { createMeshPicture, drawMesh, type PicturedPeer } from './mesh-picture.j
 
 /** How this peer reaches the others. */
 export interface ConnectionStatus {
-  /** State of the signaling client, or `unknown` when the transport does not say. */
-  signaling: 'connected' | 'connecting' | 'offline' | 'unknown'
+  /** State of the signaling client. */
+  signaling: 'connected' | 'connecting' | 'offline'
   /** The signaling server's URL, for display. */
   signalingUrl: string
 }
@@ -33,9 +33,11 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, te
   return node
 }
 
-function section(title: string, testId: string): { root: HTMLElement; count: HTMLElement; body: HTMLElement } {
-  const root = h('section', 'card')
+/** A titled block with a count badge: a card, or a part of one. */
+function block(className: string, title: string, testId: string, note?: string): { root: HTMLElement; count: HTMLElement; body: HTMLElement } {
+  const root = h('section', className)
   const head = h('h2', undefined, title)
+  if (note !== undefined) head.append(h('small', undefined, note))
   const count = h('span', 'count')
   count.dataset['testid'] = `${testId}-count`
   head.append(count)
@@ -85,7 +87,7 @@ function peerList(peers: PicturedPeer[], transports: ReadonlyMap<string, string>
 /** Builds the panel and keeps it live. Returns a function that stops the updates. */
 export function mountPanel(init: PanelInit): () => void {
   const { room, parent } = init
-  const self = section('This peer', 'self')
+  const self = block('card', 'This peer', 'self')
   const selfName = h('div', 'self-name')
   const selfDot = h('span', 'dot big')
   selfDot.style.background = init.user.color
@@ -94,37 +96,38 @@ export function mountPanel(init: PanelInit): () => void {
   selfId.dataset['testid'] = 'peer-id'
   self.body.append(selfName, selfId)
 
-  const conn = section('Connection', 'connection')
   const signaling = statusRow('Signaling')
   const synced = statusRow('Synced')
   const links = statusRow('Links')
-  conn.body.append(signaling.row, synced.row, links.row)
+  const signalingUrl = h('code', 'status-sub')
+  const rows = h('div', 'status-rows')
+  rows.append(signaling.row, signalingUrl, synced.row, links.row)
+  self.body.append(rows)
 
-  const mesh = section('Mesh', 'mesh')
+  const mesh = block('card', 'Mesh', 'mesh')
   const svg = createMeshPicture()
   const legend = h('div', 'legend')
   legend.append(h('span', 'key active', 'neighbour'), h('span', 'key known', 'known peer'))
   mesh.body.append(svg, legend)
 
-  const active = section('Neighbours', 'neighbours')
-  active.root.querySelector('h2')?.append(h('small', undefined, 'active view'))
-  const passive = section('Known peers', 'known')
-  passive.root.querySelector('h2')?.append(h('small', undefined, 'passive view'))
-  parent.replaceChildren(self.root, conn.root, mesh.root, active.root, passive.root)
+  const peers = h('div', 'card')
+  const active = block('subsection', 'Neighbours', 'neighbours', 'active view')
+  const passive = block('subsection', 'Known peers', 'known', 'passive view')
+  peers.append(active.root, passive.root)
+  parent.replaceChildren(self.root, mesh.root, peers)
 
   const render = (): void => {
+    selfDot.style.background = init.user.color
     const names = identities(room)
     const picture = (peerId: string): PicturedPeer => ({ peerId, user: names.get(peerId) })
     const neighbours = room.neighbours().map(picture)
     const known = room.knownPeers().map(picture)
     const status = init.status()
     const sig = status.signaling
-    setStatus(
-      signaling.value,
-      sig === 'connected' ? 'good' : sig === 'connecting' ? 'wait' : sig === 'offline' ? 'bad' : 'none',
-      sig === 'unknown' ? status.signalingUrl : `${sig} · ${status.signalingUrl}`,
-    )
+    // Without a server, peers already in the mesh still relay each other's signals.
+    setStatus(signaling.value, sig === 'connected' ? 'good' : sig === 'connecting' ? 'wait' : 'bad', sig === 'offline' ? 'offline · mesh relays' : sig)
     signaling.value.title = status.signalingUrl
+    signalingUrl.textContent = status.signalingUrl
     setStatus(synced.value, room.synced ? 'good' : 'wait', room.synced ? 'yes' : 'waiting for a peer')
     setStatus(links.value, neighbours.length > 0 ? 'good' : 'wait', `${neighbours.length} of at most ${init.maxNeighbours}`)
     active.count.textContent = String(neighbours.length)

@@ -59,6 +59,7 @@ export type { Clock, TimerHandle } from './clock.js'
 export { seededRandom, systemRandom, randomInt, pick, sample, randomPeerId } from './random.js'
 export type { RandomSource } from './random.js'
 export { hash53, hashParts } from './hash.js'
+export { documentDigest } from './replica.js'
 export {
   GossamerError,
   ProtocolError,

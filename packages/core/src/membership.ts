@@ -35,6 +35,8 @@ export interface MembershipConfig {
   roundMs: number
   suspectAfterRounds: number
   handshakeTimeoutMs: number
+  /** Base wait before redialing a lost peer again after a failed redial. */
+  retryMs: number
 }
 
 /** What membership needs from its room. */
@@ -161,7 +163,7 @@ export class Membership {
     } catch (error) {
       this.#dialing.delete(peerId)
       if (this.#host.signal.aborted) return
-      this.views.markFailed(peerId)
+      this.views.markFailed(peerId, this.#host.clock.now(), this.#config.retryMs)
       const name = (error as Error | undefined)?.name
       if (name !== 'TransportError' && name !== 'AbortError') {
         this.#host.onError(new TransportError(`dial ${peerId} failed`, { cause: error }), peerId)
@@ -214,7 +216,8 @@ export class Membership {
         this.#onWelcome(link, frame)
         return true
       case FrameType.Reject:
-        this.#host.onError(
+        // A crossed dial (glare) is routine, not an error.
+        if (frame.code !== CloseCode.Duplicate) this.#host.onError(
           frame.code === CloseCode.VersionMismatch
             ? new VersionMismatchError(
                 { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION },
@@ -231,7 +234,7 @@ export class Membership {
         this.close(link)
         if (frame.code === CloseCode.Leaving) this.views.forget(link.peerId)
         else if (frame.code === CloseCode.Timeout || frame.code === CloseCode.ProtocolViolation)
-          this.views.markFailed(link.peerId)
+          this.views.markFailed(link.peerId, this.#host.clock.now(), this.#config.retryMs)
         else this.views.addPassive(link.peerId, link.connection.transport)
         return true
       default:
@@ -357,7 +360,7 @@ export class Membership {
   lost(link: Link): void {
     if (link.state === 'closed') return
     this.#drop(link)
-    this.views.markFailed(link.peerId)
+    this.views.markFailed(link.peerId, this.#host.clock.now(), this.#config.retryMs)
   }
 
   #drop(link: Link): void {
@@ -380,7 +383,7 @@ export class Membership {
       const silent = now - link.lastHeard
       if (silent >= 2 * suspectMs) {
         this.close(link, CloseCode.Timeout)
-        this.views.markFailed(link.peerId)
+        this.views.markFailed(link.peerId, this.#host.clock.now(), this.#config.retryMs)
       } else if (silent >= suspectMs) {
         link.pendingPing = randomInt(this.#host.random, 0x7fffffff)
         this.#host.send(link, { type: FrameType.Ping, room: this.#config.room, nonce: link.pendingPing })
@@ -402,12 +405,30 @@ export class Membership {
     if (askForPeers && candidates.length < want) this.shuffle()
   }
 
-  /** Tries one peer we lost, if the active view has room (heals partitions). */
-  reconnect(attach: (link: Link) => void): void {
-    if (this.slotsUsed() >= this.#config.maxNeighbours) return
-    const peerId = this.views.pickFailed(this.#isLinkedOrDialing)
-    if (peerId === undefined) return
-    void this.dial(peerId, this.slotsUsed() === 0 ? JoinPriority.High : JoinPriority.Low, attach)
+  /**
+   * Runs every few rounds. It redials one lost peer that is due, with high priority: a
+   * saturated acceptor makes room, so the halves of a healed partition reconnect even when
+   * every peer across is full. If we are full ourselves, we first free one slot (the evicted
+   * neighbour keeps us in its passive view and refills from its own). With no lost peer due,
+   * it rewires with probability `rewireChance`: one dial to a random passive peer (freeing a
+   * slot first when full). Components that formed apart with no failure to remember, or
+   * that sit at their minimum, still merge. Filling the view is `maintain`'s job, so the
+   * last free slot stays open for newcomers most of the time.
+   */
+  reconnect(attach: (link: Link) => void, rewireChance: number): void {
+    const lost = this.views.pickFailed(this.#host.clock.now(), this.#isLinkedOrDialing)
+    if (lost === undefined && this.#host.random.next() >= rewireChance) return
+    const target = lost ?? this.views.samplePassive(1, this.#isLinkedOrDialing)[0]
+    if (target === undefined) return
+    const full = this.slotsUsed() >= this.#config.maxNeighbours
+    if (full) {
+      const victim = pick(this.#host.random, this.neighbours())
+      if (victim === undefined) return
+      this.close(victim, CloseCode.Evicted, this.#shareSample(victim.peerId))
+      if (this.slotsUsed() >= this.#config.maxNeighbours) return
+    }
+    const priority = lost !== undefined || full || this.slotsUsed() === 0 ? JoinPriority.High : JoinPriority.Low
+    void this.dial(target, priority, attach)
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */

@@ -2,7 +2,6 @@
  * The passive view (known peers we are not connected to) and the list of peers we lost,
  * kept for partition healing. The active view lives in the room as its open links.
  */
-import { BoundedSet } from './bounded-set.js'
 import { randomInt, sample, type RandomSource } from './random.js'
 import type { PeerId } from './transport.js'
 
@@ -13,13 +12,15 @@ export class PeerViews {
   readonly #maxPassive: number
   /** Passive peers, with the name of the transport that can reach them, when known. */
   readonly #passive = new Map<PeerId, string | undefined>()
-  readonly #failed: BoundedSet<PeerId>
+  /** Lost peers: how often a redial failed, and when the next one is due. */
+  readonly #failed = new Map<PeerId, { attempts: number; due: number }>()
+  readonly #maxFailed: number
 
   constructor(self: PeerId, random: RandomSource, maxPassive: number, maxFailed = 32) {
     this.#self = self
     this.#random = random
     this.#maxPassive = Math.max(1, maxPassive)
-    this.#failed = new BoundedSet(maxFailed)
+    this.#maxFailed = Math.max(1, maxFailed)
   }
 
   /** Remembers `peerId` as reachable through `transport` (if given). Never adds ourselves. */
@@ -50,10 +51,21 @@ export class PeerViews {
     this.#passive.delete(peerId)
   }
 
-  /** Moves `peerId` to the failed list (it stays a candidate for partition healing). */
-  markFailed(peerId: PeerId): void {
+  /**
+   * Moves `peerId` to the failed list: it stays a candidate for partition healing. A peer
+   * we just lost is due at once; each failed redial doubles the wait (from `retryMs`, up to
+   * 64×), so dead peers cost little and long partitions still heal.
+   */
+  markFailed(peerId: PeerId, now: number, retryMs: number): void {
     this.#passive.delete(peerId)
-    this.#failed.add(peerId)
+    const previous = this.#failed.get(peerId)
+    const attempts = previous === undefined ? 0 : previous.attempts + 1
+    this.#failed.delete(peerId)
+    if (this.#failed.size >= this.#maxFailed) {
+      const oldest = this.#failed.keys().next()
+      if (oldest.done !== true) this.#failed.delete(oldest.value)
+    }
+    this.#failed.set(peerId, { attempts, due: now + (attempts === 0 ? 0 : retryMs * 2 ** Math.min(attempts - 1, 6)) })
   }
 
   /** Forgets a peer completely (it left the room on purpose). */
@@ -73,9 +85,9 @@ export class PeerViews {
     return sample(this.#random, candidates, k)
   }
 
-  /** One random failed peer not in `exclude`, if any. */
-  pickFailed(exclude: (peerId: PeerId) => boolean): PeerId | undefined {
-    const candidates = [...this.#failed.values()].filter((id) => !exclude(id))
+  /** One random failed peer that is due for a redial at `now` and not in `exclude`, if any. */
+  pickFailed(now: number, exclude: (peerId: PeerId) => boolean): PeerId | undefined {
+    const candidates = [...this.#failed].filter(([id, entry]) => entry.due <= now && !exclude(id)).map(([id]) => id)
     return sample(this.#random, candidates, 1)[0]
   }
 
@@ -84,6 +96,6 @@ export class PeerViews {
   }
 
   failed(): PeerId[] {
-    return [...this.#failed.values()]
+    return [...this.#failed.keys()]
   }
 }

@@ -7,6 +7,59 @@ import * as Y from 'yjs'
 import { UpdateRejectedError } from './errors.js'
 import { hashParts } from './hash.js'
 
+/**
+ * Throws unless every struct and delete range of a parsed update is well formed. Yjs never
+ * writes empty ranges, and some of them make `Y.applyUpdate` throw half-way, after it has
+ * applied part of the update: refusing them first keeps a rejected update from touching
+ * the document.
+ */
+function checkWellFormed(update: Uint8Array): void {
+  const { structs, ds } = Y.decodeUpdate(update)
+  for (const struct of structs) {
+    if (!(struct.length > 0) || struct.id.clock + struct.length > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(`struct ${struct.id.client}:${struct.id.clock} has length ${struct.length}`)
+    }
+  }
+  for (const [client, ranges] of ds.clients) {
+    for (const range of ranges) {
+      if (!(range.len > 0) || range.clock + range.len > Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(`delete range ${client}:${range.clock} has length ${range.len}`)
+      }
+    }
+  }
+}
+
+/**
+ * Runs `encode` as if the document had no pending (unintegrated) structs or deletes.
+ * `Y.encodeStateAsUpdate` folds pending data into its output; a forged pending struct would
+ * then be sent on to every newcomer and poison anti-entropy. Only integrated state is
+ * shared, digested and compared. Those who integrated the content send it.
+ */
+function withoutPending<T>(doc: Y.Doc, encode: () => T): T {
+  const store = doc.store
+  const { pendingStructs, pendingDs } = store
+  if (pendingStructs === null && pendingDs === null) return encode()
+  store.pendingStructs = null
+  store.pendingDs = null
+  try {
+    return encode()
+  } finally {
+    store.pendingStructs = pendingStructs
+    store.pendingDs = pendingDs
+  }
+}
+
+/**
+ * A 53-bit digest of a document's integrated content: its state vector plus its delete set.
+ * Two documents with equal digests hold the same content. Pending (unintegrated) structs
+ * are not content and do not count.
+ */
+export function documentDigest(doc: Y.Doc, stateVector: Uint8Array = Y.encodeStateVector(doc)): number {
+  // An update relative to our own state vector carries no structs: only the delete set.
+  const deleteSet = withoutPending(doc, () => Y.encodeStateAsUpdate(doc, stateVector))
+  return hashParts([stateVector, deleteSet])
+}
+
 /** Outcome of {@link Replica.applyRemote}. */
 export type ApplyResult = { ok: true; changed: boolean } | { ok: false; error: UpdateRejectedError }
 
@@ -58,10 +111,7 @@ export class Replica {
    */
   digest(): number {
     if (this.#digest === undefined) {
-      const sv = this.stateVector()
-      // An update relative to our own state vector carries no structs: only the delete set.
-      const deleteSet = Y.encodeStateAsUpdate(this.doc, sv)
-      this.#digest = hashParts([sv, deleteSet])
+      this.#digest = documentDigest(this.doc, this.stateVector())
     }
     return this.#digest
   }
@@ -76,7 +126,7 @@ export class Replica {
     } catch (cause) {
       throw new UpdateRejectedError('state vector does not parse', { cause })
     }
-    return Y.encodeStateAsUpdate(this.doc, remoteStateVector)
+    return withoutPending(this.doc, () => Y.encodeStateAsUpdate(this.doc, remoteStateVector))
   }
 
   /**
@@ -85,9 +135,9 @@ export class Replica {
    */
   applyRemote(update: Uint8Array): ApplyResult {
     try {
-      Y.decodeUpdate(update)
+      checkWellFormed(update)
     } catch (cause) {
-      return { ok: false, error: new UpdateRejectedError('update does not parse as Yjs V1', { cause }) }
+      return { ok: false, error: new UpdateRejectedError('update is not a well-formed Yjs V1 update', { cause }) }
     }
     const before = this.#version
     try {

@@ -33,6 +33,9 @@ export function createRoom(options: RoomOptions): Room {
   return new GossipRoom(options)
 }
 
+/** Chance that a peer rewires one link to a random known peer, per reconnect period. */
+const REWIRE_CHANCE = 1 / 8
+
 function resolve(options: RoomOptions) {
   const maxNeighbours = options.maxNeighbours ?? 6
   const minNeighbours = options.minNeighbours ?? Math.max(1, maxNeighbours - 1)
@@ -129,6 +132,7 @@ class GossipRoom implements Room {
         roundMs: this.#config.roundMs,
         suspectAfterRounds: this.#config.suspectAfterRounds,
         handshakeTimeoutMs: 3 * this.#config.roundMs,
+        retryMs: this.#config.reconnectEveryRounds * this.#config.roundMs,
       },
       host,
     )
@@ -291,7 +295,7 @@ class GossipRoom implements Room {
     this.#membership.maintain(this.#attach, true)
     this.#gossip.round(this.#membership.established())
     if ((this.#round + this.#phase) % shuffleEveryRounds === 0) this.#membership.shuffle()
-    if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach)
+    if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach, REWIRE_CHANCE)
     this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
   }
 

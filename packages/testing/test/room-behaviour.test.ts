@@ -48,8 +48,11 @@ describe('membership', () => {
     expect(victims.length).toBeGreaterThan(0)
     for (const v of victims) await sim.crash(v)
     const min = 3
+    const live = new Set(sim.alive().map((p) => p.peerId))
+    const liveNeighbours = (p: SimPeer): string[] => p.room.neighbours().filter((id) => live.has(id))
+    // Repaired: every survivor has dropped its dead links and holds enough live ones.
     const repaired = await sim.runUntil(
-      () => sim.alive().every((p) => p.room.neighbours().length >= min) && connected(sim.peers),
+      () => sim.alive().every((p) => liveNeighbours(p).length >= min && liveNeighbours(p).length === p.room.neighbours().length) && connected(sim.peers),
       30 * 200,
     )
     expect(repaired).toBe(true)

@@ -16,9 +16,20 @@ export type PeerSignal =
 /** Why an acceptor will not take a connection. */
 export type RefuseReason = 'full' | 'glare' | 'stopped' | 'failed'
 
-/** One signaling message about connection `cid` (chosen by the dialer). */
+/** An ICE candidate signal. */
+export type CandidateSignal = Extract<PeerSignal, { type: 'candidate' }>
+
+/** Most candidates in one `cands` envelope. */
+export const MAX_CANDIDATES_PER_ENVELOPE = 64
+
+/**
+ * One signaling message about connection `cid` (chosen by the dialer): an offer or answer
+ * (`sig`), a batch of ICE candidates (`cands`: a host gathers a dozen or more, and one
+ * message each would spend the server's rate limit), a refusal, or the dialer giving up.
+ */
 export type Envelope =
   | { v: 1; k: 'sig'; cid: string; s: PeerSignal; urgent?: boolean }
+  | { v: 1; k: 'cands'; cid: string; c: CandidateSignal[] }
   | { v: 1; k: 'refuse'; cid: string; reason: RefuseReason }
   | { v: 1; k: 'abort'; cid: string }
 
@@ -62,6 +73,17 @@ export function parseEnvelope(value: unknown): Envelope | undefined {
       const s = parseSignal(e['s'])
       if (s === undefined) return undefined
       return e['urgent'] === true ? { v: 1, k: 'sig', cid, s, urgent: true } : { v: 1, k: 'sig', cid, s }
+    }
+    case 'cands': {
+      const list = e['c']
+      if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CANDIDATES_PER_ENVELOPE) return undefined
+      const c: CandidateSignal[] = []
+      for (const item of list) {
+        const signal = parseSignal(item)
+        if (signal?.type !== 'candidate') return undefined
+        c.push(signal)
+      }
+      return { v: 1, k: 'cands', cid, c }
     }
     case 'refuse':
       return typeof e['reason'] === 'string' && REASONS.has(e['reason']) ? { v: 1, k: 'refuse', cid, reason: e['reason'] as RefuseReason } : undefined

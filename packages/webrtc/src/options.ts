@@ -17,7 +17,9 @@ export interface WebSocketLike {
   readonly readyState: number
   send(data: string): void
   close(code?: number, reason?: string): void
-  addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: never) => void): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void
+  addEventListener(type: 'open' | 'error', listener: (event: unknown) => void): void
 }
 
 /** A `WebSocket` constructor: the browser's, or `ws` in Node. */
@@ -33,8 +35,14 @@ export interface WebRTCInit {
   chunkBytes?: number
   /** Largest frame accepted from a peer, in bytes. Default 64 MiB (the largest Yjs update core accepts). */
   maxMessageBytes?: number
-  /** A dial (or an accepted offer) that has not opened its data channel after this many ms fails. Default 10 000. */
+  /** A dial whose data channel is not open after this many ms fails with a `TransportError`. Default 10 000. */
   connectTimeoutMs?: number
+  /**
+   * An admitted offer whose connection is not open after this many ms is dropped. Keep it at
+   * or below the room's admission reservation (its handshake timeout, 3 × `roundMs`: 3000 ms
+   * by default), so an unopened connection never outlives the slot reserved for it. Default 3000.
+   */
+  acceptTimeoutMs?: number
   /** A closing connection waits this long for the peer to acknowledge, so frames sent just before `close()` still arrive. Default 1000. */
   closeTimeoutMs?: number
   /** Delay before the n-th reconnect (0-based) to a signaling server, in ms. Default {@link exponentialBackoff}(). */
@@ -62,6 +70,7 @@ export interface ResolvedOptions {
   chunkBytes: number
   maxMessageBytes: number
   connectTimeoutMs: number
+  acceptTimeoutMs: number
   closeTimeoutMs: number
   backoff: Backoff
   trickle: boolean
@@ -119,6 +128,7 @@ export function resolveOptions(init: WebRTCInit & WebRTCDependencies): ResolvedO
     chunkBytes,
     maxMessageBytes,
     connectTimeoutMs: positive(init.connectTimeoutMs, 'connectTimeoutMs', 10_000),
+    acceptTimeoutMs: positive(init.acceptTimeoutMs, 'acceptTimeoutMs', 3000),
     closeTimeoutMs: positive(init.closeTimeoutMs, 'closeTimeoutMs', 1000),
     backoff: init.backoff ?? exponentialBackoff({ random }),
     trickle: init.trickle ?? true,

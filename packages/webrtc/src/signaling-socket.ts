@@ -130,13 +130,13 @@ export class SignalingSocket {
       this.#state = 'greeting'
       this.#send({ type: 'hello', peerId: this.#host.peerId })
     })
-    socket.addEventListener('message', (event: { data: unknown }) => {
+    socket.addEventListener('message', (event) => {
       if (mine()) this.#onMessage(event.data)
     })
-    socket.addEventListener('close', (event: { code?: number; reason?: string }) => {
+    socket.addEventListener('close', (event) => {
       if (!mine()) return
       this.#socket = undefined
-      this.#lost(new TransportError(`signaling server ${this.url} closed the connection (code ${String(event.code ?? '?')}); reconnecting`))
+      this.#lost(new TransportError(`signaling server ${this.url} closed the connection (code ${String(event.code)}); reconnecting`))
     })
     // 'error' is always followed by 'close', which does the work.
     socket.addEventListener('error', () => {})

@@ -52,6 +52,9 @@ export class Signaling {
   /** Peers each server said it does not know. */
   readonly #absent = new Map<SignalingSocket, Set<PeerId>>()
   #stopped = false
+  /** Signals handed to a server, and to the mesh relay. */
+  sentViaServer = 0
+  sentViaRelay = 0
 
   constructor(urls: readonly string[], host: SignalingHost, relay: SignalRelay | undefined) {
     this.#host = host
@@ -140,10 +143,15 @@ export class Signaling {
     const topic = this.#signalTopic
     if (topic !== undefined) {
       for (const socket of this.#sockets) {
-        if (socket.ready && this.#absent.get(socket)?.has(to) !== true && socket.signal(topic, to, data)) return true
+        if (socket.ready && this.#absent.get(socket)?.has(to) !== true && socket.signal(topic, to, data)) {
+          this.sentViaServer++
+          return true
+        }
       }
     }
-    return this.#relay?.send(to, encoder.encode(JSON.stringify(data))) ?? false
+    const relayed = this.#relay?.send(to, encoder.encode(JSON.stringify(data))) ?? false
+    if (relayed) this.sentViaRelay++
+    return relayed
   }
 
   /** Closes every socket and detaches from the relay. Idempotent. */

@@ -32,8 +32,8 @@ export interface ConnectionHost {
   readonly chunkBytes: number
   readonly maxMessageBytes: number
   readonly closeTimeoutMs: number
-  /** simple-peer produced a signal for the remote peer. */
-  signal(connection: WebRTCConnection, signal: PeerSignal): void
+  /** simple-peer produced signals for the remote peer: one offer or answer, or a batch of candidates. */
+  signal(connection: WebRTCConnection, signals: PeerSignal[]): void
   /** Dialer: the data channel opened. Acceptor: the dialer's `ready` arrived. */
   opened(connection: WebRTCConnection): void
   /** The RTCPeerConnection is gone. Before `open`, the attempt failed for `reason`. */
@@ -42,6 +42,8 @@ export interface ConnectionHost {
   error(error: Error): void
 }
 
+/** ICE candidates gathered within this window travel in one signal (gathering's end flushes at once). */
+const CANDIDATE_BATCH_MS = 25
 /** Most messages reassembled at once per connection (our own sender never interleaves). */
 const MAX_PARTIAL_MESSAGES = 4
 type EventName = keyof ConnectionEvents & string
@@ -64,6 +66,8 @@ export class WebRTCConnection implements Connection {
   #lastError: Error | undefined
   #nextMessageId = 0
   #drainTimer: TimerHandle | undefined
+  #candidates: PeerSignal[] = []
+  #candidateTimer: TimerHandle | undefined
   /** Frames that arrived before the first `message` listener; undefined once handed over. */
   #inbox: Uint8Array[] | undefined = []
   #claimed = false
@@ -82,12 +86,11 @@ export class WebRTCConnection implements Connection {
     this.#destroyedPromise = new Promise((resolve) => (this.#resolveDestroyed = resolve))
     const peer = createPeer({ ...init.peer, initiator: init.initiator })
     this.#peer = peer
-    peer.on('signal', (signal) => {
-      if (this.#phase === 'connecting') host.signal(this, signal as PeerSignal)
-    })
+    peer.on('signal', (signal) => this.#onSignal(signal as PeerSignal))
     peer.on('connect', () => this.#onConnect())
     peer.on('data', (data: unknown) => this.#onData(data))
-    peer.on('iceStateChange', (state: unknown) => {
+    peer.on('iceStateChange', (state: unknown, gathering: unknown) => {
+      if (gathering === 'complete') this.#flushCandidates()
       if (state === 'disconnected' || state === 'failed') this.#lost(`ICE ${String(state)}`)
     })
     peer.on('error', (error: Error) => {
@@ -183,6 +186,24 @@ export class WebRTCConnection implements Connection {
     }
   }
 
+  #onSignal(signal: PeerSignal): void {
+    if (this.#phase !== 'connecting') return
+    if (signal.type !== 'candidate') {
+      this.#flushCandidates()
+      this.#host.signal(this, [signal])
+      return
+    }
+    this.#candidates.push(signal)
+    this.#candidateTimer ??= this.#host.clock.setTimeout(() => this.#flushCandidates(), CANDIDATE_BATCH_MS)
+  }
+
+  #flushCandidates(): void {
+    if (this.#candidateTimer !== undefined) this.#host.clock.clearTimeout(this.#candidateTimer)
+    this.#candidateTimer = undefined
+    if (this.#candidates.length === 0 || this.#phase !== 'connecting') return
+    this.#host.signal(this, this.#candidates.splice(0))
+  }
+
   #onConnect(): void {
     if (this.#phase === 'connecting' && this.initiator) this.#host.opened(this)
   }
@@ -266,6 +287,9 @@ export class WebRTCConnection implements Connection {
     this.#phase = 'destroyed'
     if (this.#drainTimer !== undefined) this.#host.clock.clearTimeout(this.#drainTimer)
     this.#drainTimer = undefined
+    if (this.#candidateTimer !== undefined) this.#host.clock.clearTimeout(this.#candidateTimer)
+    this.#candidateTimer = undefined
+    this.#candidates = []
     try {
       this.#peer.destroy()
     } catch (cause) {

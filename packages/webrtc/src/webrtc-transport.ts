@@ -25,7 +25,15 @@ import {
   type TransportEvents,
   type TransportStartOptions,
 } from '@gossamer/core'
-import { envelopeJson, parseEnvelope, type Envelope, type PeerSignal, type RefuseReason } from './envelope.js'
+import {
+  MAX_CANDIDATES_PER_ENVELOPE,
+  envelopeJson,
+  parseEnvelope,
+  type CandidateSignal,
+  type Envelope,
+  type PeerSignal,
+  type RefuseReason,
+} from './envelope.js'
 import type { ResolvedOptions } from './options.js'
 import { PEER_ID_PATTERN, type JsonValue } from './server-messages.js'
 import { Signaling } from './signaling.js'
@@ -52,9 +60,11 @@ export interface WebRTCTransportStats {
   peakPeerConnections: number
   /** RTCPeerConnections created. */
   created: number
-  /** Dials that resolved, and their total and longest time to an open data channel, in ms. */
+  /** Dials that resolved (data channel open). */
   dialsOpened: number
+  /** Sum of the resolved dials' times to an open data channel, in ms (divide by `dialsOpened` for the mean). */
   dialMsTotal: number
+  /** The longest time a resolved dial took, in ms. */
   dialMsMax: number
   /** Dials that rejected (refused, timed out, unreachable, glare, aborted). */
   dialsFailed: number
@@ -62,6 +72,10 @@ export interface WebRTCTransportStats {
   refused: number
   /** Glares resolved. */
   glares: number
+  /** Signals sent through a signaling server. */
+  signalsViaServer: number
+  /** Signals sent through the mesh relay (no server connected, or none knew the peer). */
+  signalsViaRelay: number
 }
 
 /** Options of {@link WebRTCTransport.stop}. */
@@ -81,6 +95,8 @@ export interface WebRTCTransport extends Transport {
   connections(): WebRTCConnectionInfo[]
   /** Counters since creation (diagnostics). */
   stats(): WebRTCTransportStats
+  /** True while at least one signaling server is connected and has welcomed us (otherwise signals go through the mesh relay). */
+  signalingReady(): boolean
   /** Stops the transport: see {@link WebRTCStopOptions}. Idempotent. */
   stop(options?: WebRTCStopOptions): Promise<void>
 }
@@ -104,7 +120,7 @@ interface PendingAccept {
 const keyOf = (peerId: PeerId, cid: string): string => `${peerId}/${cid}`
 /** Signals that arrived before their offer (relayed signals may overtake each other). */
 const EARLY_KEYS = 64
-const EARLY_PER_KEY = 32
+const EARLY_PER_KEY = 128
 
 /** The transport behind `webrtc()`. Internal. */
 export class WebRTCTransportImpl implements WebRTCTransport {
@@ -138,6 +154,8 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     dialsFailed: 0,
     refused: 0,
     glares: 0,
+    signalsViaServer: 0,
+    signalsViaRelay: 0,
   }
   readonly #host: ConnectionHost
 
@@ -148,7 +166,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       chunkBytes: opts.chunkBytes,
       maxMessageBytes: opts.maxMessageBytes,
       closeTimeoutMs: opts.closeTimeoutMs,
-      signal: (connection, signal) => this.#sendSignal(connection, signal),
+      signal: (connection, signals) => this.#sendSignals(connection, signals),
       opened: (connection) => this.#opened(connection),
       destroyed: (connection, reason) => this.#destroyed(connection, reason),
       error: (error) => this.#error(error),
@@ -177,7 +195,16 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   }
 
   stats(): WebRTCTransportStats {
-    return { ...this.#stats, peerConnections: this.#connections.size }
+    return {
+      ...this.#stats,
+      peerConnections: this.#connections.size,
+      signalsViaServer: this.#signaling?.sentViaServer ?? 0,
+      signalsViaRelay: this.#signaling?.sentViaRelay ?? 0,
+    }
+  }
+
+  signalingReady(): boolean {
+    return this.#state === 'running' && this.#signaling?.serverReady === true
   }
 
   async start({ peerId, signal, admit, relay }: TransportStartOptions): Promise<void> {
@@ -382,12 +409,14 @@ export class WebRTCTransportImpl implements WebRTCTransport {
         if (accept !== undefined) this.#dropAccept(key, accept, undefined)
         return
       }
-      case 'sig': {
+      case 'sig':
+      case 'cands': {
+        const signals = envelope.k === 'sig' ? [envelope.s] : envelope.c
         const connection = this.#connections.get(key)
-        if (connection !== undefined) connection.signal(envelope.s)
-        else if (envelope.s.type === 'offer') this.#onOffer(from, envelope)
+        if (connection !== undefined) for (const s of signals) connection.signal(s)
+        else if (envelope.k === 'sig' && envelope.s.type === 'offer') this.#onOffer(from, envelope)
         // Before its offer (relayed signals may overtake each other), or before the accept's connection exists.
-        else if (!this.#dials.has(key)) this.#keepEarly(key, envelope.s)
+        else if (!this.#dials.has(key)) for (const s of signals) this.#keepEarly(key, s)
         return
       }
     }
@@ -447,7 +476,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       return
     }
     const accept: PendingAccept = {
-      timer: this.#opts.clock.setTimeout(() => this.#dropAccept(key, accept, 'failed'), this.#opts.connectTimeoutMs),
+      timer: this.#opts.clock.setTimeout(() => this.#dropAccept(key, accept, 'failed'), this.#opts.acceptTimeoutMs),
       connection: undefined,
     }
     this.#accepts.set(key, accept)
@@ -486,19 +515,31 @@ export class WebRTCTransportImpl implements WebRTCTransport {
 
   // ---- helpers --------------------------------------------------------------------
 
-  #sendSignal(connection: WebRTCConnection, signal: PeerSignal): void {
-    const dial = connection.initiator ? this.#dials.get(keyOf(connection.remotePeerId, connection.cid)) : undefined
-    const envelope: Envelope =
-      signal.type === 'offer' && dial?.urgent === true
-        ? { v: 1, k: 'sig', cid: connection.cid, s: signal, urgent: true }
-        : { v: 1, k: 'sig', cid: connection.cid, s: signal }
-    if (this.#sendEnvelope(connection.remotePeerId, envelope)) return
-    const key = keyOf(connection.remotePeerId, connection.cid)
-    const reason = `no route to ${connection.remotePeerId}: no signaling server is connected and the mesh cannot reach it`
-    if (connection.initiator) this.#failDial(key, new TransportError(reason), false)
-    else {
-      const accept = this.#accepts.get(key)
-      if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+  #sendSignals(connection: WebRTCConnection, signals: PeerSignal[]): void {
+    const envelopes: Envelope[] = []
+    const candidates = signals.filter((s): s is CandidateSignal => s.type === 'candidate')
+    for (const signal of signals) {
+      if (signal.type === 'candidate') continue
+      const dial = connection.initiator ? this.#dials.get(keyOf(connection.remotePeerId, connection.cid)) : undefined
+      envelopes.push(
+        signal.type === 'offer' && dial?.urgent === true
+          ? { v: 1, k: 'sig', cid: connection.cid, s: signal, urgent: true }
+          : { v: 1, k: 'sig', cid: connection.cid, s: signal },
+      )
+    }
+    for (let i = 0; i < candidates.length; i += MAX_CANDIDATES_PER_ENVELOPE) {
+      envelopes.push({ v: 1, k: 'cands', cid: connection.cid, c: candidates.slice(i, i + MAX_CANDIDATES_PER_ENVELOPE) })
+    }
+    for (const envelope of envelopes) {
+      if (this.#sendEnvelope(connection.remotePeerId, envelope)) continue
+      const key = keyOf(connection.remotePeerId, connection.cid)
+      const reason = `no route to ${connection.remotePeerId}: no signaling server is connected and the mesh cannot reach it`
+      if (connection.initiator) this.#failDial(key, new TransportError(reason), false)
+      else {
+        const accept = this.#accepts.get(key)
+        if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+      }
+      return
     }
   }
 

@@ -112,19 +112,16 @@ describe('webrtc: chunking', () => {
       let cid = ''
       hostile.on('signal', (s) => client.send({ type: 'signal', topic: client.topic, to: real.id, data: { v: 1, k: 'sig', cid, s } }))
       const dialing = real.transport.dial(hostileId, { signal })
-      for (;;) {
-        const m = await client.next((x) => x['type'] === 'signal', signal)
-        const data = m['data'] as { cid: string; s: Peer.SignalData }
+      const apply = (m: Record<string, unknown>): string | undefined => {
+        const data = m['data'] as { cid: string; k: string; s?: Peer.SignalData; c?: Peer.SignalData[] }
         cid = data.cid
-        hostile.signal(data.s)
-        if ((data.s as { type?: string }).type === 'offer') break
+        for (const s of data.k === 'cands' ? (data.c ?? []) : data.s === undefined ? [] : [data.s]) hostile.signal(s)
+        return (data.s as { type?: string } | undefined)?.type
       }
+      while (apply(await client.next((x) => x['type'] === 'signal', signal)) !== 'offer');
       void (async () => {
         try {
-          for (;;) {
-            const m = await client.next((x) => x['type'] === 'signal', signal)
-            hostile.signal((m['data'] as { s: Peer.SignalData }).s)
-          }
+          for (;;) apply(await client.next((x) => x['type'] === 'signal', signal))
         } catch {
           // the deadline ends the loop
         }

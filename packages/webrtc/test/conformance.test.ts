@@ -2,8 +2,9 @@
  * The transport conformance suite against the WebRTC transport over real @roamhq/wrtc
  * with a real signaling server. Runs only inside a network namespace (see vitest.config.ts).
  */
-import { runTransportConformance, type TransportHarness } from '@gossamer/testing'
-import { expect } from 'vitest'
+import type { TransportEvents } from '@gossamer/core'
+import { runTransportConformance, waitForEvent, type TransportHarness } from '@gossamer/testing'
+import { describe, expect, it } from 'vitest'
 import { signalingServer, startPeer, stopPeers } from './support/peers.js'
 
 async function harness(peerCount: number): Promise<TransportHarness> {
@@ -24,3 +25,30 @@ async function harness(peerCount: number): Promise<TransportHarness> {
 }
 
 runTransportConformance('webrtc (@roamhq/wrtc, real signaling server)', harness, { timeoutMs: 10_000 })
+
+describe('webrtc: connect time', () => {
+  it('20 sequential dials between two peers: figures printed, median well under a second', async () => {
+    const server = await signalingServer()
+    const [a, b] = await Promise.all([startPeer([server.url]), startPeer([server.url])])
+    try {
+      const times: number[] = []
+      for (let i = 0; i < 20; i++) {
+        const signal = AbortSignal.timeout(5000)
+        const opened = waitForEvent<TransportEvents, 'connection:open'>(b.transport, 'connection:open', { signal })
+        const started = performance.now()
+        const connection = await a.transport.dial(b.id, { signal })
+        times.push(performance.now() - started)
+        await opened
+        connection.close()
+      }
+      times.sort((x, y) => x - y)
+      const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))]!
+      console.info(`connect time over 20 dials: median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, max ${at(1).toFixed(1)} ms, min ${at(0).toFixed(1)} ms`)
+      expect(at(0.5)).toBeLessThan(500)
+      expect(a.transport.stats().peakPeerConnections).toBeLessThanOrEqual(1)
+    } finally {
+      await stopPeers([a, b])
+      await server.close()
+    }
+  })
+})

@@ -62,9 +62,18 @@ describe('webrtc: signaling client', () => {
     first.transport.join(room)
     // A raw client on the hashed topic finds the transport there: the server saw only the hash.
     const raw = await rawClient(server.url, uniquePeerId('raw'), [hashed], signal)
-    const peers = raw.received.find((m) => m['type'] === 'peers' && m['topic'] === hashed)
+    // `join` is sent once the name is hashed: ask again (a fresh sample each time) until it is there.
+    const sample = (): unknown => [...raw.received].reverse().find((m) => m['type'] === 'peers' && m['topic'] === hashed)?.['peers']
+    await waitFor(
+      () => {
+        if (JSON.stringify(sample()) === JSON.stringify([first.id])) return true
+        raw.send({ type: 'join', topic: hashed })
+        return false
+      },
+      { signal, intervalMs: 50, description: 'the transport in the hashed topic' },
+    )
     raw.close()
-    expect(peers?.['peers']).toEqual([first.id])
+    expect(sample()).toEqual([first.id])
     const second = await startPeer([server.url])
     const found = waitForEvent<TransportEvents, 'peer:discover'>(second.transport, 'peer:discover', { signal })
     second.transport.join(room)
@@ -87,7 +96,8 @@ describe('webrtc: signaling client', () => {
       // b may join before a is back: retry the join (a fresh sample) until a shows up.
       const found = waitForEvent<TransportEvents, 'peer:discover'>(b.transport, 'peer:discover', { signal, filter: (e) => e.peerId === a.id })
       b.transport.join(room)
-      await waitFor(() => again.stats().connections === 2, { signal, description: 'a to reconnect' })
+      // Ready means welcomed and every topic joined again (a ping barrier after the joins).
+      await waitFor(() => a.transport.signalingReady(), { signal, description: 'a to reconnect and rejoin' })
       b.transport.leave(room)
       b.transport.join(room)
       await found

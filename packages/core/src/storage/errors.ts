@@ -63,3 +63,8 @@ export class IdentityLostError extends GossamerError {
     super(message, options)
   }
 }
+
+/** Wraps an adapter failure in a {@link StorageError}, keeping typed errors as they are. */
+export function storageError(error: unknown, operation: string, message: string): GossamerError {
+  return error instanceof GossamerError ? error : new StorageError(message, operation, { cause: error })
+}

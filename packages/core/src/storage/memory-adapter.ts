@@ -101,8 +101,9 @@ export interface FaultyStorage extends StorageAdapter {
 }
 
 /**
- * Wraps `inner` for crash tests. Every call is one step (a batch is one step, since it is
- * atomic). From step `failAt` on, every call rejects with a {@link StorageCrashError} and
+ * Wraps `inner` for crash tests. Every data call (load, save, remove, loadRange,
+ * removeRange, batch) is one step; a whole batch is one step, since it is atomic; `close` is
+ * not counted. From step `failAt` on, every call rejects with a {@link StorageCrashError} and
  * leaves `inner` untouched: the process "died" just before that call reached the disk.
  * Restart by opening a new store on `inner`.
  *

@@ -50,17 +50,21 @@ export interface LeaseRecord {
 export const isClientID = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff
 
+/** Encodes an identity record (JSON, versioned). */
 export const encodeIdentity = (record: IdentityRecord): Uint8Array =>
   encodeJson({ v: 1, peerId: record.peerId, clientID: record.clientID, clean: record.clean })
 
+/** Decodes an identity record, or undefined when `data` is not a valid one. */
 export function decodeIdentity(data: Uint8Array): IdentityRecord | undefined {
   const value = decodeJson(data, 1024)
   if (!isObject(value) || value.v !== 1 || !isPeerId(value.peerId) || !isClientID(value.clientID)) return undefined
   return { peerId: value.peerId, clientID: value.clientID, clean: value.clean === true }
 }
 
+/** Encodes a lease record (JSON, versioned). */
 export const encodeLease = (record: LeaseRecord): Uint8Array => encodeJson({ v: 1, expiresAt: record.expiresAt })
 
+/** Decodes a lease record, or undefined when `data` is not a valid one. */
 export function decodeLease(data: Uint8Array): LeaseRecord | undefined {
   const value = decodeJson(data, 256)
   if (!isObject(value) || value.v !== 1 || typeof value.expiresAt !== 'number' || !Number.isFinite(value.expiresAt)) {
@@ -79,6 +83,7 @@ export function boundPeers(ids: readonly unknown[], max = MAX_PEERS): string[] {
   return [...seen]
 }
 
+/** Encodes a known-peers record (JSON, versioned). */
 export const encodePeers = (ids: readonly string[]): Uint8Array => encodeJson({ v: 1, peers: ids })
 
 /** The peer ids of a peers record, or undefined when it is not one. Invalid ids are dropped. */

@@ -6,7 +6,7 @@
 import * as Y from 'yjs'
 import {
   createRoom,
-  hashParts,
+  documentDigest,
   memoryNetwork,
   seededRandom,
   type MemoryNetwork,
@@ -46,10 +46,9 @@ export interface SimPeer {
   alive: boolean
 }
 
-/** A digest of a document's content: state vector plus delete set. */
+/** A digest of a document's integrated content (state vector plus delete set); see core's `documentDigest`. */
 export function docDigest(doc: Y.Doc): number {
-  const sv = Y.encodeStateVector(doc)
-  return hashParts([sv, Y.encodeStateAsUpdate(doc, sv)])
+  return documentDigest(doc)
 }
 
 /** A simulation of N peers in one room. */

@@ -42,6 +42,8 @@ describe('signal envelopes', () => {
   it('accepts offers, answers, candidates, refusals and aborts', () => {
     expect(parseEnvelope({ v: 1, k: 'sig', cid: 'abcdef0123', s: { type: 'offer', sdp: 'v=0' }, urgent: true })).toMatchObject({ urgent: true })
     expect(parseEnvelope({ v: 1, k: 'sig', cid: 'abcdef0123', s: { type: 'candidate', candidate: { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 } } })).toBeDefined()
+    const candidate = { type: 'candidate', candidate: { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 } }
+    expect(parseEnvelope({ v: 1, k: 'cands', cid: 'abcdef0123', c: [candidate, candidate] })).toMatchObject({ c: [candidate, candidate] })
     expect(parseEnvelope({ v: 1, k: 'refuse', cid: 'abcdef0123', reason: 'full' })).toBeDefined()
     expect(parseEnvelope({ v: 1, k: 'abort', cid: 'abcdef0123' })).toBeDefined()
   })
@@ -59,6 +61,9 @@ describe('signal envelopes', () => {
       { v: 1, k: 'sig', cid: 'abcdef0123', s: { type: 'candidate', candidate: { candidate: 5 } } },
       { v: 1, k: 'sig', cid: 'abcdef0123', s: { type: 'candidate', candidate: { candidate: 'c', sdpMLineIndex: -1 } } },
       { v: 1, k: 'refuse', cid: 'abcdef0123', reason: 'because' },
+      { v: 1, k: 'cands', cid: 'abcdef0123', c: [] },
+      { v: 1, k: 'cands', cid: 'abcdef0123', c: [{ type: 'offer', sdp: 'v=0' }] },
+      { v: 1, k: 'cands', cid: 'abcdef0123', c: Array.from({ length: 65 }, () => ({ type: 'candidate', candidate: { candidate: 'c' } })) },
       { v: 1, k: 'what', cid: 'abcdef0123' },
     ]) {
       expect(parseEnvelope(value)).toBeUndefined()

@@ -1,0 +1,86 @@
+/**
+ * Public types of `DocStore`: its options, events and statistics.
+ */
+import type { Clock } from '../clock.js'
+import type { GossamerError } from '../errors.js'
+import type { RandomSource } from '../random.js'
+import type { StorageAdapter } from './adapter.js'
+import type { LockManagerLike } from './identity.js'
+
+/** What a `DocStore` reports. The room maps these to its `storage:persisted` and `error` events. */
+export type DocStoreEvent =
+  | {
+      type: 'persisted'
+      /** Appended updates this write made durable. */
+      records: number
+      /** Bytes this write stored. */
+      bytes: number
+    }
+  | { type: 'error'; error: GossamerError }
+
+/**
+ * How compaction builds its snapshot.
+ * - `'merge'`: `Y.mergeUpdates` of every record read; needs no document, but keeps the
+ *   content of deleted items.
+ * - `'doc'`: applies every record read to the live document, then snapshots
+ *   `Y.encodeStateAsUpdate(doc)` (deleted content is garbage-collected). Used once `load()`
+ *   has bound a document; falls back to `'merge'` before that.
+ */
+export type CompactionMode = 'merge' | 'doc'
+
+/** Options of `DocStore`. */
+export interface DocStoreOptions {
+  /** Where the bytes go. */
+  adapter: StorageAdapter
+  /** The room name: the document's keys live under `['gossamer', room]`. */
+  room: string
+  /** Draws the writer id, snapshot ids and identities. */
+  random: RandomSource
+  /** Times leases and their renewal. Its epoch must be shared by every writer of the store (see `claimIdentity`). */
+  clock: Clock
+  /** Receives `persisted` and `error` events. A listener that throws is ignored. */
+  onEvent?: (event: DocStoreEvent) => void
+  /** Compact once the log holds this many records. Default 64. */
+  compactRecords?: number
+  /** Compact once the log holds this many bytes. Default 1 MiB. */
+  compactBytes?: number
+  /** How automatic compaction builds its snapshot. Default `'doc'` (see {@link CompactionMode}). */
+  compaction?: CompactionMode
+  /** Identity lease length in ms. Default 10 000. */
+  leaseMs?: number
+  /** Web Locks to guard identities. Default `navigator.locks` when present; `null` to never use locks. */
+  locks?: LockManagerLike | null
+  /** Most known peers kept. Default 256 (also the upper bound). */
+  maxPeers?: number
+}
+
+/** What `load()` found. */
+export interface LoadStats {
+  /** Snapshots applied. */
+  snapshots: number
+  /** Log records applied. */
+  records: number
+  /** Bytes applied. */
+  bytes: number
+  /** Blobs that failed validation and were quarantined. */
+  quarantined: number
+}
+
+/** What one compaction did. */
+export interface CompactStats {
+  /** The path used. */
+  path: CompactionMode
+  /** Snapshots and log records read (and removed). */
+  read: number
+  /** Bytes read. */
+  bytesBefore: number
+  /** Bytes of the new snapshot (0 when nothing was written). */
+  bytesAfter: number
+  /** Blobs quarantined. */
+  quarantined: number
+}
+
+/** Options of the async methods of `DocStore`. */
+export interface DocStoreSignalOptions {
+  signal?: AbortSignal
+}

@@ -1,0 +1,162 @@
+/**
+ * The write side of a `DocStore`: a non-blocking append queue that writes one merged log
+ * record per write, one adapter write in flight at a time, and tells `flush()` callers when
+ * their updates are durable.
+ */
+import { UpdateRejectedError, type GossamerError } from '../errors.js'
+import type { StorageAdapter, StorageKey } from './adapter.js'
+import { decodeError, mergeUpdates } from './blobs.js'
+import { storageError } from './errors.js'
+import { FlushWaiters } from './flush-waiters.js'
+
+interface Pending {
+  data: Uint8Array
+  /** How many appended updates `data` holds. */
+  count: number
+}
+
+/** What a {@link LogWriter} needs. */
+export interface LogWriterOptions {
+  adapter: StorageAdapter
+  /** The key of the next log record. */
+  nextKey: () => StorageKey
+  report: (error: GossamerError) => void
+  /** After a record is stored: `count` appended updates in `bytes` bytes. */
+  onWritten: (count: number, bytes: number) => void
+  /** Runs (serialized) after every successful write: the store compacts here when due. */
+  afterWrite: () => Promise<void>
+}
+
+/** Queues appended updates and writes them as merged log records, one write at a time. */
+export class LogWriter {
+  readonly #options: LogWriterOptions
+  readonly #waiters = new FlushWaiters()
+  #queue: Pending[] = []
+  #appended = 0
+  #durable = 0
+  #scheduled = false
+  #draining = false
+  /** An append or flush arrived while the loop ran: run it again if it stops on a failure. */
+  #again = false
+  /** Tail of the chain that serializes every adapter write. */
+  #tail: Promise<unknown> = Promise.resolve()
+  /** Settles when the scheduled or running write loop ends. */
+  #drained: Promise<void> = Promise.resolve()
+
+  constructor(options: LogWriterOptions) {
+    this.#options = options
+  }
+
+  /** Updates appended but not yet durable. */
+  get pending(): number {
+    return this.#appended - this.#durable
+  }
+
+  /** Queues `update`; a write follows one microtask later (or after the write in flight). */
+  append(update: Uint8Array): void {
+    this.#queue.push({ data: update, count: 1 })
+    this.#appended++
+    this.#schedule()
+  }
+
+  /** Resolves once every update appended so far is durable; rejects when its write fails (a later flush retries). */
+  flush(signal?: AbortSignal): Promise<void> {
+    const target = this.#appended
+    if (this.#durable >= target) return Promise.resolve()
+    const waiting = this.#waiters.wait(target, signal)
+    this.#schedule()
+    return waiting
+  }
+
+  /** Runs `fn` after every earlier write finished (one write in flight at a time). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn)
+    this.#tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
+  /** Resolves when no write loop is scheduled or running and every exclusive task is done. */
+  async idle(): Promise<void> {
+    while (this.#scheduled || this.#draining) await this.#drained
+    await this.#tail
+  }
+
+  #schedule(): void {
+    if (this.#draining) this.#again = true
+    if (this.#scheduled || this.#draining || this.#queue.length === 0) return
+    this.#scheduled = true
+    this.#drained = new Promise<void>((resolve) =>
+      queueMicrotask(() => {
+        this.#scheduled = false
+        void this.#drain().then(resolve)
+      }),
+    )
+  }
+
+  /** Writes queued updates until the queue is empty or a write fails. */
+  async #drain(): Promise<void> {
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      // The loop's exit and `#draining = false` run in one synchronous step, so an append can
+      // never slip in between and be left unscheduled.
+      while (this.#queue.length > 0) {
+        this.#again = false
+        if (!(await this.exclusive(() => this.#writeQueued()))) return
+        await this.exclusive(this.#options.afterWrite)
+      }
+    } catch (error) {
+      this.#options.report(storageError(error, 'append', 'the write loop failed'))
+    } finally {
+      this.#draining = false
+      if (this.#again) {
+        this.#again = false
+        this.#schedule()
+      }
+    }
+  }
+
+  /** Writes everything queued as one log record. Returns false when the write failed (the updates stay queued). */
+  async #writeQueued(): Promise<boolean> {
+    const entries = this.#queue
+    this.#queue = []
+    if (entries.length === 0) return true
+    const count = entries.reduce((sum, entry) => sum + entry.count, 0)
+    const data = this.#merge(entries)
+    if (data !== undefined) {
+      try {
+        await this.#options.adapter.save(this.#options.nextKey(), data)
+      } catch (error) {
+        this.#queue.unshift({ data, count })
+        const failure = storageError(error, 'append', 'could not store an update; it stays queued')
+        this.#options.report(failure)
+        this.#waiters.rejectAll(failure)
+        return false
+      }
+    }
+    this.#durable += count
+    this.#waiters.settle(this.#durable)
+    if (data !== undefined) this.#options.onWritten(count, data.byteLength)
+    return true
+  }
+
+  /** Merges queued updates into one; drops (and reports) any that are not valid updates. */
+  #merge(entries: readonly Pending[]): Uint8Array | undefined {
+    try {
+      // mergeUpdates parses every input but returns a single one unparsed: check that one here.
+      if (entries.length === 1 && decodeError((entries[0] as Pending).data) !== undefined) throw new Error('invalid')
+      return mergeUpdates(entries.map((entry) => entry.data))
+    } catch {
+      const valid: Uint8Array[] = []
+      for (const { data } of entries) {
+        const error = decodeError(data)
+        if (error === undefined) valid.push(data)
+        else this.#options.report(new UpdateRejectedError('append: not a valid Yjs update; dropped', { cause: error }))
+      }
+      return mergeUpdates(valid)
+    }
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Eight Node peers, each a real room on a real WebRTC transport (@roamhq/wrtc), introduced
+ * by the real signaling server running as a separate process. Concurrent edits converge;
+ * then the server is SIGKILLed and edits still flow; then a peer dies without a goodbye
+ * and the survivors repair the mesh through the mesh relay alone, and a new edit reaches
+ * all of them. No transport ever holds more RTCPeerConnections than `maxNeighbours`.
+ *
+ * Runs only inside a private network namespace (WebRTC gathers candidates on every
+ * interface): `bash scripts/with-netns.sh pnpm vitest run packages/webrtc test/webrtc`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import * as Y from 'yjs'
+import { createRoom, seededRandom, type Connection, type RandomSource, type Room } from '@gossamer/core'
+import { waitFor } from '@gossamer/testing'
+import { exponentialBackoff, webrtc, type WebRTCTransport, type WrtcImplementation } from '@gossamer/webrtc'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
+const SERVER_BIN = fileURLToPath(new URL('../../packages/signaling-server/bin/gossamer-signal.mjs', import.meta.url))
+const PEERS = 8
+const MAX_NEIGHBOURS = 4
+const MIN_NEIGHBOURS = 2
+const ROUND_MS = 300
+const SEED = Number(process.env['GOSSAMER_SEED'] ?? Date.now() % 1_000_000)
+
+interface Peer {
+  index: number
+  room: Room
+  doc: Y.Doc
+  transport: WebRTCTransport
+  alive: boolean
+}
+
+interface Server {
+  child: ChildProcess
+  url: string
+}
+
+/** Starts `gossamer-signal --port 0` and reads its port from the JSON `listening` line. */
+function startServer(signal: AbortSignal): Promise<Server> {
+  const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const stderr: string[] = []
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
+  return new Promise<Server>((resolve, reject) => {
+    const fail = (why: string): void => {
+      child.kill('SIGKILL')
+      reject(new Error(`${why}\n${stderr.join('')}`))
+    }
+    const onAbort = (): void => fail('the signaling server did not start in time')
+    signal.addEventListener('abort', onAbort, { once: true })
+    child.once('exit', (code) => fail(`the signaling server exited early (${String(code)})`))
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let record: { msg?: string; url?: string }
+      try {
+        record = JSON.parse(line) as { msg?: string; url?: string }
+      } catch {
+        return
+      }
+      if (record.msg !== 'listening' || record.url === undefined) return
+      signal.removeEventListener('abort', onAbort)
+      child.removeAllListeners('exit')
+      resolve({ child, url: record.url })
+    })
+  })
+}
+
+async function killServer(server: Server | undefined): Promise<void> {
+  const child = server?.child
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGKILL')
+  await exited
+}
+
+/** Is the neighbour graph of `peers` connected (ignoring `without`)? */
+function connected(peers: Peer[], without?: Peer): boolean {
+  const members = peers.filter((p) => p !== without)
+  const ids = new Map(members.map((p) => [p.room.peerId, p]))
+  const first = members[0]
+  if (first === undefined) return true
+  const seen = new Set([first.room.peerId])
+  const queue = [first]
+  for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+    for (const n of p.room.neighbours()) {
+      if (!ids.has(n) || seen.has(n)) continue
+      seen.add(n)
+      queue.push(ids.get(n)!)
+    }
+  }
+  return seen.size === members.length
+}
+
+/**
+ * The peer to kill: its death must leave the overlay connected and nobody isolated (an
+ * isolated peer has no relay left, and the server is dead), and preferably it leaves some
+ * peer below `MIN_NEIGHBOURS`, so repair must dial through the relay. Highest degree first.
+ */
+function chooseVictim(peers: Peer[]): Peer {
+  const degree = (p: Peer): number => p.room.neighbours().length
+  const byId = new Map(peers.map((p) => [p.room.peerId, p]))
+  const safe = peers.filter((v) => connected(peers, v) && v.room.neighbours().every((n) => degree(byId.get(n)!) > 1))
+  const forcesRepair = (v: Peer): boolean => v.room.neighbours().some((n) => degree(byId.get(n)!) === MIN_NEIGHBOURS)
+  const ranked = [...safe].sort((a, b) => Number(forcesRepair(b)) - Number(forcesRepair(a)) || degree(b) - degree(a))
+  const victim = ranked[0]
+  if (victim === undefined) throw new Error('no peer can die without partitioning the mesh')
+  return victim
+}
+
+/** True when every doc has the same state vector, delete set and text. */
+function converged(peers: Peer[]): boolean {
+  const [first, ...rest] = peers
+  if (first === undefined) return true
+  const snap = Y.snapshot(first.doc)
+  const text = first.doc.getText('t').toString()
+  return rest.every((p) => Y.equalSnapshots(snap, Y.snapshot(p.doc)) && p.doc.getText('t').toString() === text)
+}
+
+function edit(peer: Peer, random: RandomSource, label: string): void {
+  const text = peer.doc.getText('t')
+  const at = Math.floor(random.next() * (text.length + 1))
+  if (text.length > 4 && random.next() < 0.3) text.delete(Math.min(at, text.length - 2), 2)
+  else text.insert(at, `${label}${peer.index};`)
+}
+
+describe.skipIf(!ENABLED)(`webrtc mesh of ${PEERS} Node peers (network namespace, seed ${SEED})`, () => {
+  let server: Server | undefined
+  const peers: Peer[] = []
+  const errors: Error[] = []
+  let sampler: ReturnType<typeof setInterval> | undefined
+  const overCap: string[] = []
+
+  /** What each peer looks like, for failure messages. */
+  const dump = (): string =>
+    peers
+      .map((p) => {
+        const st = p.transport.stats()
+        return `peer ${p.index}${p.alive ? '' : ' (dead)'} ${p.room.peerId}: neighbours [${p.room.neighbours().join(' ')}] known ${p.room.knownPeers().length} rtc ${st.peerConnections} created ${st.created} opened ${st.dialsOpened} failed ${st.dialsFailed} refused ${st.refused} glares ${st.glares}`
+      })
+      .concat(errors.slice(0, 30).map((e) => `error ${e.name}: ${e.message}`))
+      .join('\n')
+
+  // Native WebRTC loads only here, never in a run outside the namespace.
+  let wrtc: WrtcImplementation
+  let WebSocket: typeof import('ws').WebSocket
+  beforeAll(async () => {
+    const native = await import('@roamhq/wrtc')
+    wrtc = (native as { default?: WrtcImplementation }).default ?? native
+    WebSocket = (await import('ws')).WebSocket
+  })
+
+  afterAll(async () => {
+    if (process.env['GOSSAMER_DEBUG'] === '1') console.info(dump())
+    if (sampler !== undefined) clearInterval(sampler)
+    await Promise.all(peers.map((p) => p.room.close()))
+    await killServer(server)
+  })
+
+  it('forms a bounded mesh, converges, survives the server dying, and repairs after a peer dies', async () => {
+    const random = seededRandom(SEED)
+    const name = `mesh-${SEED}-${globalThis.crypto.randomUUID()}`
+    const t0 = performance.now()
+    server = await startServer(AbortSignal.timeout(15_000))
+    const tServer = performance.now()
+
+    for (let index = 0; index < PEERS; index++) {
+      const transport = webrtc({
+        signaling: [server.url],
+        iceServers: [],
+        wrtc,
+        WebSocket,
+        connectTimeoutMs: 2000,
+        acceptTimeoutMs: 3 * ROUND_MS, // the room's admission reservation
+        backoff: exponentialBackoff({ initialMs: 100, maxMs: 1000 }),
+      })
+      const doc = new Y.Doc()
+      const room = createRoom({
+        name,
+        doc,
+        transports: [transport],
+        maxNeighbours: MAX_NEIGHBOURS,
+        minNeighbours: MIN_NEIGHBOURS,
+        roundMs: ROUND_MS,
+        random: seededRandom(SEED * 31 + index),
+        peerId: `m${index}-${SEED}`,
+      })
+      room.on('error', ({ error }) => errors.push(error))
+      if (process.env['GOSSAMER_DEBUG'] === '1') {
+        const at = (): string => performance.now().toFixed(0)
+        room.on('peer:join', ({ peerId }) => console.info(`${at()} m${index} + ${peerId}`))
+        room.on('peer:leave', ({ peerId }) => console.info(`${at()} m${index} - ${peerId}`))
+        const watch = (c: Connection, how: string): void => {
+          c.on('close', ({ reason }) => console.info(`${at()} m${index} ${how} ${c.remotePeerId} closed: ${String(reason)}`))
+        }
+        transport.on('connection:open', ({ connection }) => watch(connection, 'in'))
+        const dial = transport.dial.bind(transport)
+        transport.dial = async (peerId, options) => {
+          try {
+            const c = await dial(peerId, options)
+            watch(c, 'out')
+            return c
+          } catch (error) {
+            console.info(`${at()} m${index} dial ${peerId} failed: ${(error as Error).message}`)
+            throw error
+          }
+        }
+      }
+      peers.push({ index, room, doc, transport, alive: true })
+    }
+    // The cap holds throughout: sampled every 2 ms, and exactly through each transport's peak.
+    sampler = setInterval(() => {
+      for (const p of peers) {
+        const n = p.transport.connections().length
+        if (n > MAX_NEIGHBOURS) overCap.push(`peer ${p.index} had ${n} RTCPeerConnections`)
+      }
+    }, 2)
+    const live = (): Peer[] => peers.filter((p) => p.alive)
+
+    // 1. The mesh forms: the overlay is connected and everyone has neighbours (a peer below
+    // MIN_NEIGHBOURS whose candidates are all full stays there: HyParView only forces isolated joins in).
+    await waitFor(() => peers.every((p) => p.room.neighbours().length >= 1) && connected(peers) && peers.every((p) => p.room.synced), {
+      signal: AbortSignal.timeout(15_000),
+      description: 'the mesh to form',
+    })
+    const tMesh = performance.now()
+
+    // 2. Concurrent edits converge.
+    for (let round = 0; round < 5; round++) for (const p of peers) edit(p, random, 'a')
+    await waitFor(() => converged(peers), { signal: AbortSignal.timeout(15_000), description: 'convergence with the server up' })
+    const tConverged = performance.now()
+    expect(peers[0]!.doc.getText('t').length).toBeGreaterThan(0)
+
+    // 3. The server dies (SIGKILL); edits still flow over the existing connections.
+    await killServer(server)
+    await waitFor(() => peers.every((p) => !p.transport.signalingReady()), {
+      signal: AbortSignal.timeout(10_000),
+      description: 'every peer to notice the server is gone',
+    })
+    // Quiet: every RTCPeerConnection is an open neighbour link, so any link made from now on
+    // was signaled with the server dead.
+    await waitFor(
+      () => peers.every((p) => p.transport.connections().every((c) => c.phase === 'open') && p.transport.connections().length === p.room.neighbours().length),
+      { signal: AbortSignal.timeout(10_000), description: 'the mesh to settle' },
+    )
+    const createdBefore = peers.map((p) => p.transport.stats().created)
+    const relayedBefore = peers.map((p) => p.transport.stats().signalsViaRelay)
+    for (let round = 0; round < 3; round++) for (const p of peers) edit(p, random, 'b')
+    await waitFor(() => converged(peers), { signal: AbortSignal.timeout(15_000), description: 'convergence with the server dead' })
+    const tServerDead = performance.now()
+
+    // 4. A peer dies without a goodbye; the survivors repair through the relay alone.
+    const victim = chooseVictim(peers)
+    const victimNeighbours = victim.room.neighbours()
+    const needRepair = peers.filter((p) => victimNeighbours.includes(p.room.peerId) && p.room.neighbours().length - 1 < MIN_NEIGHBOURS)
+    victim.alive = false
+    await victim.transport.stop({ goodbye: false })
+    await victim.room.close()
+    const survivors = live()
+    await waitFor(
+      () =>
+        survivors.every((p) => !p.room.neighbours().includes(victim.room.peerId)) &&
+        needRepair.every((p) => p.room.neighbours().length >= MIN_NEIGHBOURS) &&
+        (survivors.every((p) => p.room.neighbours().length >= MIN_NEIGHBOURS) || connected(survivors)),
+      { signal: AbortSignal.timeout(20_000), description: 'the survivors to repair the mesh' },
+    )
+    const tRepaired = performance.now()
+    expect(connected(survivors)).toBe(true)
+    expect(survivors.every((p) => p.transport.signalingReady())).toBe(false)
+    const newLinks = survivors.reduce((sum, p) => sum + p.transport.stats().created - createdBefore[p.index]!, 0)
+    // Peers the death left below MIN_NEIGHBOURS dialed new links with the server dead: signaled through the mesh.
+    const relayed = survivors.reduce((sum, p) => sum + p.transport.stats().signalsViaRelay - relayedBefore[p.index]!, 0)
+    if (needRepair.length > 0) expect(newLinks).toBeGreaterThan(0)
+    if (newLinks > 0) expect(relayed).toBeGreaterThan(0)
+
+    // A new edit after the repair reaches every survivor.
+    const writer = survivors[Math.floor(random.next() * survivors.length)]!
+    writer.doc.getText('t').insert(0, 'after-repair;')
+    await waitFor(() => converged(survivors) && survivors.every((p) => p.doc.getText('t').toString().startsWith('after-repair;')), {
+      signal: AbortSignal.timeout(15_000),
+      description: 'the post-repair edit to reach every survivor',
+    })
+    const tDone = performance.now()
+
+    // The cap, everywhere, the whole time.
+    clearInterval(sampler)
+    sampler = undefined
+    expect(overCap).toEqual([])
+    for (const p of peers) {
+      expect(p.transport.stats().peakPeerConnections).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+      expect(p.room.neighbours().length).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+    }
+    // Malformed input never happened between honest peers.
+    expect(errors.filter((e) => e.name === 'ProtocolError')).toEqual([])
+
+    const stats = peers.map((p) => p.transport.stats())
+    const opened = stats.reduce((s, x) => s + x.dialsOpened, 0)
+    const ms = (a: number, b: number): string => `${(b - a).toFixed(0)} ms`
+    console.info(
+      [
+        `mesh (seed ${SEED}): server up ${ms(t0, tServer)}, mesh formed ${ms(tServer, tMesh)}, converged ${ms(tMesh, tConverged)},`,
+        `converged with server dead ${ms(tConverged, tServerDead)}, repaired after a ${victimNeighbours.length}-neighbour peer died (${needRepair.length} peers below min) ${ms(tServerDead, tRepaired)},`,
+        `post-repair edit ${ms(tRepaired, tDone)}; dials opened ${opened}, mean ${(stats.reduce((s, x) => s + x.dialMsTotal, 0) / Math.max(1, opened)).toFixed(1)} ms,`,
+        `max ${Math.max(...stats.map((x) => x.dialMsMax)).toFixed(1)} ms; refused ${stats.reduce((s, x) => s + x.refused, 0)}, glares ${stats.reduce((s, x) => s + x.glares, 0)},`,
+        `relay-era links ${newLinks} (${relayed} relayed signals), peaks [${stats.map((x) => x.peakPeerConnections).join(',')}], errors ${errors.length}`,
+      ].join(' '),
+    )
+  })
+})
