@@ -23,6 +23,7 @@ export interface BarPanel {
 /** Options of {@link groupedBarChart}. */
 export interface BarChartOptions {
   title: string
+  /** One line per `\n`. */
   subtitle?: string
   /** Series names, in the order of `values`. */
   series: string[]
@@ -42,8 +43,8 @@ function escapeXml(text: string): string {
 /** Short human formatting: 1234 → "1.2k", 0.5 → "0.5". */
 export function compact(value: number): string {
   const abs = Math.abs(value)
-  if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)}M`
-  if (abs >= 1e4) return `${(value / 1e3).toPrecision(3)}k`
+  if (abs >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`
+  if (abs >= 1e4) return `${Number((value / 1e3).toPrecision(3))}k`
   if (abs >= 100) return String(Math.round(value))
   if (abs >= 1) return String(Number(value.toPrecision(3)))
   return String(Number(value.toPrecision(2)))
@@ -96,7 +97,8 @@ export function groupedBarChart(panels: readonly BarPanel[], options: BarChartOp
   const pw = options.panelWidth ?? 300
   const ph = options.panelHeight ?? 230
   const colors = options.colors ?? DEFAULT_COLORS
-  const header = options.subtitle === undefined ? 62 : 78
+  const subtitleLines = options.subtitle === undefined ? [] : options.subtitle.split('\n')
+  const header = 62 + 16 * subtitleLines.length
   const rows = Math.ceil(panels.length / columns)
   const width = columns * pw
   const height = header + rows * ph + 10
@@ -105,9 +107,9 @@ export function groupedBarChart(panels: readonly BarPanel[], options: BarChartOp
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(options.title)}</text>`,
   ]
-  if (options.subtitle !== undefined) {
-    out.push(`<text x="${width / 2}" y="42" text-anchor="middle" font-size="11" fill="#555">${escapeXml(options.subtitle)}</text>`)
-  }
+  subtitleLines.forEach((line, i) => {
+    out.push(`<text x="${width / 2}" y="${42 + 15 * i}" text-anchor="middle" font-size="11" fill="#555">${escapeXml(line)}</text>`)
+  })
   // Legend.
   const legendY = header - 12
   const itemWidth = (name: string): number => 34 + name.length * 7

@@ -11,7 +11,7 @@
 import 'fake-indexeddb/auto'
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { cpus, platform, release, arch } from 'node:os'
+import { cpus, loadavg, platform, release, arch } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
@@ -224,6 +224,7 @@ function gitCommit(): string {
 
 async function main(): Promise<void> {
   const started = performance.now()
+  const loadBefore = loadavg().map((v) => round(v))
   const g = gossamer()
   const y = yIndexeddb({ deferTrim: true })
   const Y_AT_ONCE = 'y-indexeddb (closed at once)'
@@ -307,6 +308,9 @@ async function main(): Promise<void> {
       platform: `${platform()} ${release()} ${arch()}`,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
+      // Other processes share these cores; wall times scale with their load.
+      loadAverageBefore: loadBefore.join(' '),
+      loadAverageAfter: loadavg().map((v) => round(v)).join(' '),
       gitCommit: gitCommit(),
     },
     parameters: { edits: EDITS, appendBudgetMs: APPEND_BUDGET_MS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, loadWarmup: LOAD_WARMUP, loadBudgetMs: LOAD_BUDGET_MS, openWarmup: OPEN_WARMUP, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 64, compactBytes: 1048576, compaction: 'doc' },
@@ -343,7 +347,13 @@ async function main(): Promise<void> {
   ]
   const svg = groupedBarChart(panels, {
     title: 'Storage: Gossamer DocStore vs y-indexeddb 9 (both on fake-indexeddb)',
-    subtitle: `IndexedDB writes in ${compact(OPENS)} unchanged opens: ${opens.map((o) => `${o.system} ${o.idbWrites}`).join(', ')} · node ${process.version}, ${cpus().length} cpus`,
+    subtitle: [
+      `IndexedDB writes in ${compact(OPENS)} unchanged opens: ${opens.map((o) => `${o.system} ${o.idbWrites}`).join(', ')}`,
+      ...runs
+        .filter((r) => !r.complete && r.system === Y_AT_ONCE)
+        .map((r) => `${r.system.split(' ')[0]} ${compact(r.edits)}: stopped at the ${APPEND_BUDGET_MS / 1000} s budget after ${compact(r.editsDone)} edits`),
+      `node ${process.version}, ${cpus().length} cpus, load average ${file.versions.loadAverageBefore}`,
+    ].join('\n'),
     series: names,
     columns: 3,
     panelWidth: 330,

@@ -231,7 +231,15 @@ describe.skipIf(!ENABLED)(`webrtc mesh of ${PEERS} Node peers (network namespace
     const tConverged = performance.now()
     expect(peers[0]!.doc.getText('t').length).toBeGreaterThan(0)
 
-    // 3. The server dies (SIGKILL); edits still flow over the existing connections.
+    // 3. The server dies (SIGKILL) once the mesh is settled: connected, everyone at MIN_NEIGHBOURS
+    // or more, every RTCPeerConnection an open neighbour link. (Before that, an isolated joiner's
+    // urgent dial may still evict someone, and without a server a partition could never heal.)
+    const quiet = (): boolean =>
+      peers.every((p) => p.transport.connections().every((c) => c.phase === 'open') && p.transport.connections().length === p.room.neighbours().length)
+    await waitFor(() => connected(peers) && peers.every((p) => p.room.neighbours().length >= MIN_NEIGHBOURS) && quiet(), {
+      signal: AbortSignal.timeout(15_000),
+      description: 'the mesh to settle before the server dies',
+    })
     await killServer(server)
     await waitFor(() => peers.every((p) => !p.transport.signalingReady()), {
       signal: AbortSignal.timeout(10_000),
@@ -239,10 +247,7 @@ describe.skipIf(!ENABLED)(`webrtc mesh of ${PEERS} Node peers (network namespace
     })
     // Quiet: every RTCPeerConnection is an open neighbour link, so any link made from now on
     // was signaled with the server dead.
-    await waitFor(
-      () => peers.every((p) => p.transport.connections().every((c) => c.phase === 'open') && p.transport.connections().length === p.room.neighbours().length),
-      { signal: AbortSignal.timeout(10_000), description: 'the mesh to settle' },
-    )
+    await waitFor(quiet, { signal: AbortSignal.timeout(10_000), description: 'the mesh to settle' })
     const createdBefore = peers.map((p) => p.transport.stats().created)
     const relayedBefore = peers.map((p) => p.transport.stats().signalsViaRelay)
     for (let round = 0; round < 3; round++) for (const p of peers) edit(p, random, 'b')

@@ -65,12 +65,14 @@ export function runStorageConformance(
 
   describe(`storage conformance: ${name}`, () => {
     let storage: StorageAdapter
+    const made: StorageAdapter[] = []
     const extra: StorageAdapter[] = []
     beforeEach(async () => {
       storage = await createAdapter()
+      made.push(storage)
     })
     afterEach(async () => {
-      for (const adapter of [storage, ...extra.splice(0)]) await cleanup(adapter)
+      for (const adapter of [...made.splice(0), ...extra.splice(0)]) await cleanup(adapter)
     })
 
     describe('values', () => {

@@ -1,0 +1,161 @@
+/**
+ * The two systems under test behind one small interface, so the scenario treats them
+ * identically: Gossamer (`@gossamer/core` rooms on `@gossamer/webrtc`) and y-webrtc 10.3.0
+ * (`WebrtcProvider`), both on simple-peer over `@roamhq/wrtc`, both with no ICE servers.
+ */
+import { register } from 'node:module'
+import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import { WebSocket } from 'ws'
+import { createRoom, type Room, type RoomStats } from '@gossamer/core'
+import { webrtc, type WebRTCTransport, type WrtcImplementation } from '@gossamer/webrtc'
+import { startGossamerServer, startYWebrtcServer, type SignalingProcess } from './servers.js'
+import type { WrtcLike } from './wire.js'
+
+export type SystemName = 'gossamer' | 'y-webrtc'
+
+/** The most connections a Gossamer room keeps (the target checks it is never exceeded). */
+export const MAX_NEIGHBOURS = 6
+
+/** One peer of either system. */
+export interface BenchPeer {
+  readonly doc: Y.Doc
+  readonly awareness: Awareness
+  /** WebRTC connections as the system itself counts them (connecting and closing included where it tracks them). */
+  connections(): number
+  /** Connections that are open (data channel up). */
+  openConnections(): number
+  /** Has this peer reached what "connected" means for its system (see {@link System.expectedConnections}). */
+  connected(peers: number): boolean
+  /** Has it completed a sync with each of its connections (y-webrtc) or with a neighbour (Gossamer)? */
+  synced(): boolean
+  /** Gossamer only: the room's own counters. */
+  roomStats?(): RoomStats
+  /** Gossamer only: the transport's exact peak of RTCPeerConnections. */
+  peakPeerConnections?(): number
+  close(): Promise<void>
+}
+
+/** A system under test. */
+export interface System {
+  name: SystemName
+  /** Connections each peer must have before the run counts as connected. */
+  expectedConnections(peers: number): number
+  startServer(): Promise<SignalingProcess>
+  /** Loads what `createPeer` needs for `peers` peers, so the connect clock measures connecting only. */
+  prepare?(peers: number): Promise<void>
+  /** Creates peer `index` of a room on the given signaling server and WebRTC implementation; `onError` gets the system's error events. */
+  createPeer(index: number, room: string, url: string, wrtc: WrtcLike, onError: (message: string) => void): Promise<BenchPeer>
+}
+
+// ---- Gossamer ------------------------------------------------------------------------
+
+const gossamer: System = {
+  name: 'gossamer',
+  expectedConnections: (peers) => Math.min(peers - 1, MAX_NEIGHBOURS - 1),
+  startServer: startGossamerServer,
+  async createPeer(_index, name, url, wrtc, onError) {
+    const transport: WebRTCTransport = webrtc({ signaling: [url], iceServers: [], wrtc: wrtc as WrtcImplementation, WebSocket })
+    const doc = new Y.Doc()
+    const room: Room = createRoom({ name, doc, transports: [transport], maxNeighbours: MAX_NEIGHBOURS })
+    room.on('error', ({ error }) => onError(`room: ${error.name}: ${error.message}`))
+    return {
+      doc,
+      awareness: room.awareness,
+      connections: () => transport.connections().length,
+      openConnections: () => transport.connections().filter((c) => c.phase === 'open').length,
+      connected: (peers) => room.neighbours().length >= gossamer.expectedConnections(peers) && room.synced,
+      synced: () => room.synced,
+      roomStats: () => room.stats(),
+      peakPeerConnections: () => transport.stats().peakPeerConnections,
+      async close() {
+        await room.close()
+        await transport.stop()
+      },
+    }
+  },
+}
+
+// ---- y-webrtc --------------------------------------------------------------------------
+
+/** The parts of y-webrtc 10.3.0 the bench touches. */
+interface YWebrtcConn {
+  connected: boolean
+  closed: boolean
+  synced: boolean
+}
+interface YWebrtcProvider {
+  awareness: Awareness
+  room: { webrtcConns: Map<string, YWebrtcConn>; bcConns: Set<string> } | null
+  destroy(): void
+}
+interface YWebrtcModule {
+  WebrtcProvider: new (room: string, doc: Y.Doc, options: Record<string, unknown>) => YWebrtcProvider
+}
+
+let hooksRegistered = false
+const modules = new Map<number, YWebrtcModule>()
+
+/**
+ * y-webrtc keeps its rooms and signaling connections in module-global maps (one provider
+ * per room name per process), so each peer loads its own instance of `y-webrtc.js` (a
+ * distinct `?peer=` URL is a distinct ES module; yjs, y-protocols, lib0 and simple-peer stay
+ * shared). Its BroadcastChannel is stubbed by y-webrtc-hooks.mjs: lib0 delivers in-process
+ * publishes to every subscriber synchronously, which would bypass WebRTC entirely.
+ */
+async function loadYWebrtc(index: number): Promise<YWebrtcModule> {
+  if (!hooksRegistered) {
+    register(new URL('./y-webrtc-hooks.mjs', import.meta.url))
+    hooksRegistered = true
+    // lib0/websocket (y-webrtc's signaling client) uses the global WebSocket; Node 20 has none.
+    const g = globalThis as { WebSocket?: unknown }
+    g.WebSocket ??= WebSocket
+  }
+  let loaded = modules.get(index)
+  if (loaded === undefined) {
+    loaded = (await import(`${import.meta.resolve('y-webrtc')}?peer=${index}`)) as YWebrtcModule
+    modules.set(index, loaded)
+  }
+  return loaded
+}
+
+const yWebrtc: System = {
+  name: 'y-webrtc',
+  expectedConnections: (peers) => peers - 1,
+  startServer: startYWebrtcServer,
+  async prepare(peers) {
+    for (let i = 0; i < peers; i++) await loadYWebrtc(i)
+  },
+  async createPeer(index, name, url, wrtc) {
+    const { WebrtcProvider } = await loadYWebrtc(index)
+    const doc = new Y.Doc()
+    const provider = new WebrtcProvider(name, doc, {
+      signaling: [url],
+      filterBcConns: false,
+      peerOpts: { wrtc, config: { iceServers: [] } },
+    })
+    const conns = (): YWebrtcConn[] => [...(provider.room?.webrtcConns.values() ?? [])]
+    const open = (): YWebrtcConn[] => conns().filter((c) => c.connected && !c.closed)
+    return {
+      doc,
+      awareness: provider.awareness,
+      connections: () => conns().filter((c) => !c.closed).length,
+      openConnections: () => open().length,
+      connected: (peers) => open().length >= peers - 1,
+      synced: () => {
+        const all = open()
+        return all.length > 0 && all.every((c) => c.synced)
+      },
+      close() {
+        provider.destroy()
+        return Promise.resolve()
+      },
+    }
+  },
+}
+
+export const SYSTEMS: Record<SystemName, System> = { gossamer, 'y-webrtc': yWebrtc }
+
+export function isSystemName(name: string): name is SystemName {
+  return name === 'gossamer' || name === 'y-webrtc'
+}
