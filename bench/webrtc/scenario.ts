@@ -8,9 +8,10 @@
  * Started by run.ts (forked, results over IPC); run alone, it prints the result as one JSON
  * line. Must run inside a network namespace (scripts/with-netns.sh).
  */
+import * as Y from 'yjs'
 import { quantile, median, LatencyTracker, editSchedule } from './latency.js'
 import { SYSTEMS, isSystemName, type BenchPeer } from './systems.js'
-import type { ScenarioMessage, ScenarioOptions, ScenarioResult, WindowTraffic } from './types.js'
+import { ROOM_NAME, type ScenarioMessage, type ScenarioOptions, type ScenarioResult, type WindowTraffic } from './types.js'
 import { WireMeter } from './wire.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
   const server = await system.startServer()
   await send({ type: 'pid', role: 'signaling', pid: server.pid })
 
-  const roomName = `bench-${options.system}-${n}-${options.seed}-${globalThis.crypto.randomUUID().slice(0, 8)}`
+  // Each run has its own signaling server, so the name need not be unique. Gossamer frames
+  // carry the room name, so its length counts: DESIGN.md's example name, for both systems.
+  const roomName = ROOM_NAME
   const peers: BenchPeer[] = []
   const peakPerPeer = new Array<number>(n).fill(0)
   let samples = 0
@@ -118,11 +121,16 @@ async function main(): Promise<void> {
     })
   }
 
+  // The tracker listens to each doc before the system does, so an edit counts as visible
+  // when the doc has it, not after the system has also forwarded it.
+  const docs = Array.from({ length: n }, () => new Y.Doc())
+  const tracker = new LatencyTracker(docs)
+
   // ---- connect ---------------------------------------------------------------------
   await send({ type: 'phase', phase: 'connect' })
   const tStart = now()
   for (let i = 0; i < n; i++) {
-    const peer = await system.createPeer(i, roomName, server.url, meter.wrtcFor(i), note)
+    const peer = await system.createPeer(i, docs[i]!, roomName, server.url, meter.wrtcFor(i), note)
     peer.awareness.setLocalStateField('user', { name: `peer ${i}`, color: COLORS[i % COLORS.length] })
     peers.push(peer)
   }
@@ -148,8 +156,6 @@ async function main(): Promise<void> {
   // ---- edits -------------------------------------------------------------------------
   await send({ type: 'phase', phase: 'edits' })
   const schedule = editSchedule(options.seed, n, options.edits, options.minGapMs, options.maxGapMs)
-  const docs = peers.map((p) => p.doc)
-  const tracker = new LatencyTracker(docs)
   const frameSizes: number[] = []
   const updateSizes: number[] = []
   const originSends: number[] = []

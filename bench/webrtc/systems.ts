@@ -4,7 +4,7 @@
  * (`WebrtcProvider`), both on simple-peer over `@roamhq/wrtc`, both with no ICE servers.
  */
 import { register } from 'node:module'
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebSocket } from 'ws'
 import { createRoom, type Room, type RoomStats } from '@gossamer/core'
@@ -44,8 +44,12 @@ export interface System {
   startServer(): Promise<SignalingProcess>
   /** Loads what `createPeer` needs for `peers` peers, so the connect clock measures connecting only. */
   prepare?(peers: number): Promise<void>
-  /** Creates peer `index` of a room on the given signaling server and WebRTC implementation; `onError` gets the system's error events. */
-  createPeer(index: number, room: string, url: string, wrtc: WrtcLike, onError: (message: string) => void): Promise<BenchPeer>
+  /**
+   * Creates peer `index` of a room on `doc`, the given signaling server and WebRTC
+   * implementation; `onError` gets the system's error events. The doc comes from the caller,
+   * so the caller's `update` listener runs before the system's own (which forwards).
+   */
+  createPeer(index: number, doc: Y.Doc, room: string, url: string, wrtc: WrtcLike, onError: (message: string) => void): Promise<BenchPeer>
 }
 
 // ---- Gossamer ------------------------------------------------------------------------
@@ -54,9 +58,8 @@ const gossamer: System = {
   name: 'gossamer',
   expectedConnections: (peers) => Math.min(peers - 1, MAX_NEIGHBOURS - 1),
   startServer: startGossamerServer,
-  async createPeer(_index, name, url, wrtc, onError) {
+  async createPeer(_index, doc, name, url, wrtc, onError) {
     const transport: WebRTCTransport = webrtc({ signaling: [url], iceServers: [], wrtc: wrtc as WrtcImplementation, WebSocket })
-    const doc = new Y.Doc()
     const room: Room = createRoom({ name, doc, transports: [transport], maxNeighbours: MAX_NEIGHBOURS })
     room.on('error', ({ error }) => onError(`room: ${error.name}: ${error.message}`))
     return {
@@ -126,9 +129,8 @@ const yWebrtc: System = {
   async prepare(peers) {
     for (let i = 0; i < peers; i++) await loadYWebrtc(i)
   },
-  async createPeer(index, name, url, wrtc) {
+  async createPeer(index, doc, name, url, wrtc) {
     const { WebrtcProvider } = await loadYWebrtc(index)
-    const doc = new Y.Doc()
     const provider = new WebrtcProvider(name, doc, {
       signaling: [url],
       filterBcConns: false,

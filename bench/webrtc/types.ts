@@ -3,6 +3,9 @@
  */
 import type { SystemName } from './systems.js'
 
+/** The room (document) name both systems use. Gossamer frames carry it, so its length counts: DESIGN.md's example name. */
+export const ROOM_NAME = 'design-review'
+
 /** Options of one run: one system at one N. */
 export interface ScenarioOptions {
   system: SystemName

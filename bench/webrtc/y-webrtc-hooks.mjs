@@ -2,6 +2,8 @@
 // `lib0/broadcastchannel` becomes a no-op stub, so peers of one process never talk through
 // BroadcastChannel (lib0 delivers in-process publishes synchronously) and only WebRTC
 // carries their traffic. Nothing else is redirected.
+import { URL } from 'node:url'
+
 const STUB = new URL('./broadcastchannel-stub.mjs', import.meta.url).href
 
 export async function resolve(specifier, context, nextResolve) {

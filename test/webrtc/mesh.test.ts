@@ -7,6 +7,7 @@
  *
  * Runs only inside a private network namespace (WebRTC gathers candidates on every
  * interface): `bash scripts/with-netns.sh pnpm vitest run packages/webrtc test/webrtc`.
+ * Set GOSSAMER_SEED to replay the seeded edits and peer ids; GOSSAMER_DEBUG=1 for a timeline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -186,6 +187,7 @@ describe.skipIf(!ENABLED)(`webrtc mesh of ${PEERS} Node peers (network namespace
         peerId: `m${index}-${SEED}`,
       })
       room.on('error', ({ error }) => errors.push(error))
+      // GOSSAMER_DEBUG=1 prints the timeline of links, closes (with reasons) and failed dials.
       if (process.env['GOSSAMER_DEBUG'] === '1') {
         const at = (): string => performance.now().toFixed(0)
         room.on('peer:join', ({ peerId }) => console.info(`${at()} m${index} + ${peerId}`))

@@ -121,8 +121,8 @@ export class Membership {
     return false
   }
 
-  /** A transport reported a peer of our room. */
-  discovered(peerId: PeerId, transport: string): void {
+  /** A transport reported a peer of our room (or storage remembered one). */
+  discovered(peerId: PeerId, transport?: string): void {
     this.views.addPassive(peerId, transport)
   }
 

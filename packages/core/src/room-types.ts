@@ -7,6 +7,7 @@ import type { Clock } from './clock.js'
 import type { Subscribable } from './emitter.js'
 import type { RandomSource } from './random.js'
 import type { PeerId, Transport } from './transport.js'
+import type { StorageAdapter } from './storage/adapter.js'
 
 /** Options of `createRoom`. */
 export interface RoomOptions {
@@ -16,7 +17,7 @@ export interface RoomOptions {
   doc: Y.Doc
   /** How to reach peers. A peer may use several at once. */
   transports: Transport[]
-  /** This peer's id. Default: 64 random bits from `random`. */
+  /** This peer's id. Default: the persisted identity with `storage`, else 64 random bits from `random`. */
   peerId?: PeerId
   /** Most connections (inbound + outbound) this peer keeps. Default 6. */
   maxNeighbours?: number
@@ -42,6 +43,11 @@ export interface RoomOptions {
   presence?: boolean
   /** Bring your own y-protocols Awareness (it is not destroyed on close). Default: a new one on `doc`. */
   awareness?: Awareness
+  /**
+   * Offline-first persistence (e.g. `indexeddb()` from `@gossamer/storage-idb`). The room
+   * loads the stored document before it joins the network and logs every update.
+   */
+  storage?: StorageAdapter
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
@@ -80,6 +86,14 @@ export interface DeltaEvent {
   bytes: number
 }
 
+/** Payload of `storage:persisted`. */
+export interface PersistedEvent {
+  /** Updates made durable by this write. */
+  records: number
+  /** Bytes written. */
+  bytes: number
+}
+
 /** Events of a {@link Room}. */
 export type RoomEvents = {
   /** A neighbour connection completed its handshake. */
@@ -92,6 +106,10 @@ export type RoomEvents = {
   error: ErrorEvent
   /** A pushed delta was received for the first time. */
   'delta:receive': DeltaEvent
+  /** Updates reached storage. */
+  'storage:persisted': PersistedEvent
+  /** The stored document was loaded (or there is no storage); the room now joins the network. */
+  'storage:loaded': { peerId: PeerId }
 }
 
 /** Counters a room keeps, for monitoring and the simulator. */
@@ -139,6 +157,10 @@ export interface Room extends Subscribable<RoomEvents> {
   stats(): RoomStats
   /** Resolves after the first full exchange with a peer. */
   whenSynced(options?: SignalOptions): Promise<void>
+  /** Resolves once the stored document is in `doc` (at once without storage). */
+  whenLoaded(options?: SignalOptions): Promise<void>
+  /** Resolves once every update made before the call is durable (at once without storage). */
+  flush(options?: SignalOptions): Promise<void>
   /** Leaves the room: closes every connection and timer and removes every listener. */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */

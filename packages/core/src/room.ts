@@ -10,6 +10,7 @@ import { ConfigError, ListenerError, ProtocolError, RoomClosedError, TransportEr
 import type { Link } from './link.js'
 import { Gossip } from './gossip.js'
 import { Membership } from './membership.js'
+import { Persistence } from './persistence.js'
 import { Presence } from './presence.js'
 import { MeshRelay } from './relay.js'
 import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
@@ -61,7 +62,7 @@ function resolve(options: RoomOptions) {
 
 class GossipRoom implements Room {
   readonly name: string
-  readonly peerId: PeerId
+  #peerId: PeerId
   readonly doc: Y.Doc
   readonly #clock: Clock
   readonly #random: RandomSource
@@ -73,6 +74,11 @@ class GossipRoom implements Room {
   readonly #gossip: Gossip
   readonly #presence: Presence
   readonly #relay: MeshRelay
+  readonly #persistence: Persistence | undefined
+  readonly #membershipConfig: { peerId: PeerId }
+  readonly #loaded: Promise<void>
+  #markLoaded: (error?: Error) => void = () => undefined
+  readonly #fixedPeerId: boolean
   readonly #controller = new AbortController()
   readonly #disposers: (() => void)[] = []
   readonly #stats: RoomStats = {
@@ -100,7 +106,12 @@ class GossipRoom implements Room {
     this.#clock = options.clock ?? systemClock()
     this.#random = options.random ?? systemRandom()
     this.#transports = [...options.transports]
-    this.peerId = options.peerId ?? randomPeerId(this.#random)
+    this.#peerId = options.peerId ?? randomPeerId(this.#random)
+    this.#fixedPeerId = options.peerId !== undefined
+    this.#loaded = new Promise<void>((resolvePromise, reject) => {
+      this.#markLoaded = (error) => (error === undefined ? resolvePromise() : reject(error))
+    })
+    this.#loaded.catch(() => undefined) // observed through whenLoaded()
     this.#phase = Math.floor(this.#random.next() * 1_000_000)
     this.#emitter = new Emitter<RoomEvents>((error, event) => {
       if (event === 'error') {
@@ -122,10 +133,9 @@ class GossipRoom implements Room {
       onLinkDown: (link: Link) => this.#emitter.emit('peer:leave', { peerId: link.peerId, transport: link.connection.transport }),
       onError: (error: Error, peerId?: PeerId) => this.#error(error, peerId),
     }
-    this.#membership = new Membership(
-      {
+    const membershipConfig = {
         room: this.name,
-        peerId: this.peerId,
+        peerId: this.#peerId,
         maxNeighbours: this.#config.maxNeighbours,
         minNeighbours: this.#config.minNeighbours,
         maxPassive: this.#config.maxPassive,
@@ -133,9 +143,9 @@ class GossipRoom implements Room {
         suspectAfterRounds: this.#config.suspectAfterRounds,
         handshakeTimeoutMs: 3 * this.#config.roundMs,
         retryMs: this.#config.reconnectEveryRounds * this.#config.roundMs,
-      },
-      host,
-    )
+      }
+    this.#membershipConfig = membershipConfig
+    this.#membership = new Membership(membershipConfig, host)
     this.#gossip = new Gossip({
       room: this.name,
       clock: this.#clock,
@@ -158,7 +168,27 @@ class GossipRoom implements Room {
     const send = (link: Link, frame: Frame): void => this.#send(link, frame)
     const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
     this.#presence = new Presence(this.doc, { room: this.name, neighbours, send, onError }, options.awareness, this.#config.presence)
-    this.#relay = new MeshRelay({ room: this.name, peerId: this.peerId, random: this.#random, neighbours, send, onError })
+    const room = this
+    this.#relay = new MeshRelay({
+      room: this.name,
+      get peerId() {
+        return room.peerId
+      },
+      random: this.#random,
+      neighbours,
+      send,
+      onError,
+    })
+    this.#persistence =
+      options.storage === undefined
+        ? undefined
+        : new Persistence(options.storage, {
+            room: this.name,
+            clock: this.#clock,
+            random: this.#random,
+            onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
+            onError,
+          })
     const onDocDestroy = (): void => void this.close()
     this.doc.on('destroy', onDocDestroy)
     this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
@@ -173,6 +203,10 @@ class GossipRoom implements Room {
   }
 
   // ---- public surface -------------------------------------------------------------
+
+  get peerId(): PeerId {
+    return this.#peerId
+  }
 
   get awareness(): Awareness {
     return this.#presence.awareness
@@ -230,6 +264,25 @@ class GossipRoom implements Room {
     })
   }
 
+  whenLoaded(options: SignalOptions = {}): Promise<void> {
+    const { signal } = options
+    if (signal === undefined) return this.#loaded
+    return Promise.race([
+      this.#loaded,
+      new Promise<void>((_, reject) => {
+        const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }))
+        if (signal.aborted) onAbort()
+        else signal.addEventListener('abort', onAbort, { once: true })
+      }),
+    ])
+  }
+
+  async flush(options: SignalOptions = {}): Promise<void> {
+    if (this.#persistence === undefined) return
+    await this.#loaded
+    await this.#persistence.flush(options)
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#shutdown()
     return this.#closing
@@ -241,7 +294,30 @@ class GossipRoom implements Room {
 
   // ---- lifecycle ------------------------------------------------------------------
 
+  /** Loads the stored document and identity, before anything touches the network. */
+  async #load(): Promise<void> {
+    if (this.#persistence === undefined) return
+    try {
+      const opened = await this.#persistence.open(this.doc, !this.#fixedPeerId)
+      if (opened.peerId !== undefined) {
+        this.#peerId = opened.peerId
+        this.#membershipConfig.peerId = opened.peerId
+      }
+      for (const peerId of opened.knownPeers) this.#membership.discovered(peerId)
+    } catch (cause) {
+      // The document keeps working in memory; it refills from peers.
+      this.#error(cause instanceof Error ? cause : new Error(String(cause)))
+    }
+  }
+
   async #start(): Promise<void> {
+    await this.#load()
+    if (this.#closed) {
+      this.#markLoaded(new RoomClosedError('the room closed while loading'))
+      return
+    }
+    this.#markLoaded()
+    this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
     for (const transport of this.#transports) {
       this.#disposers.push(
         transport.on('peer:discover', ({ peerId, topic }) => {
@@ -282,6 +358,11 @@ class GossipRoom implements Room {
     this.#replica.destroy()
     this.#presence.destroy()
     this.#relay.destroy()
+    try {
+      await this.#persistence?.close()
+    } catch (cause) {
+      this.#error(cause instanceof Error ? cause : new Error(String(cause)))
+    }
     for (const dispose of this.#disposers.splice(0)) dispose()
     await Promise.allSettled(this.#transports.map((t) => t.stop()))
     this.#emitter.clear()
@@ -294,7 +375,10 @@ class GossipRoom implements Room {
     this.#membership.checkLiveness()
     this.#membership.maintain(this.#attach, true)
     this.#gossip.round(this.#membership.established())
-    if ((this.#round + this.#phase) % shuffleEveryRounds === 0) this.#membership.shuffle()
+    if ((this.#round + this.#phase) % shuffleEveryRounds === 0) {
+      this.#membership.shuffle()
+      this.#persistence?.savePeers([...this.neighbours(), ...this.knownPeers()])
+    }
     if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach, REWIRE_CHANCE)
     this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
   }

@@ -98,3 +98,20 @@ export function parseEnvelope(value: unknown): Envelope | undefined {
 export function envelopeJson(envelope: Envelope): JsonValue {
   return envelope as unknown as JsonValue
 }
+
+/**
+ * The envelopes that carry `signals` of connection `cid`: one `sig` per offer or answer
+ * (an offer flagged `urgent` when asked), then the candidates in `cands` batches.
+ */
+export function signalEnvelopes(cid: string, signals: readonly PeerSignal[], urgent: boolean): Envelope[] {
+  const envelopes: Envelope[] = []
+  const candidates: CandidateSignal[] = []
+  for (const s of signals) {
+    if (s.type === 'candidate') candidates.push(s)
+    else envelopes.push(s.type === 'offer' && urgent ? { v: 1, k: 'sig', cid, s, urgent: true } : { v: 1, k: 'sig', cid, s })
+  }
+  for (let i = 0; i < candidates.length; i += MAX_CANDIDATES_PER_ENVELOPE) {
+    envelopes.push({ v: 1, k: 'cands', cid, c: candidates.slice(i, i + MAX_CANDIDATES_PER_ENVELOPE) })
+  }
+  return envelopes
+}

@@ -28,7 +28,7 @@ export type {
   WebRTCTransportStats,
   WebRTCConnectionInfo,
   WebRTCStopOptions,
-} from './webrtc-transport.js'
+} from './transport-types.js'
 export type {
   WebRTCInit,
   WebRTCDependencies,

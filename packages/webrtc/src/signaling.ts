@@ -102,11 +102,22 @@ export class Signaling {
   }
 
   /**
-   * Resolves once every server has either welcomed us or failed its first attempt, so a
-   * transport that just started can signal at once when a server is up.
+   * Resolves once every server has either welcomed us or failed its first attempt (so a
+   * transport that just started can signal at once when a server is up), after `timeoutMs`
+   * at most, or when `signal` aborts.
    */
-  whenSettled(): Promise<void> {
-    return Promise.all(this.#sockets.map((s) => s.settled)).then(() => {})
+  whenSettled(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const settled = Promise.all(this.#sockets.map((s) => s.settled))
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#host.clock.clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = this.#host.clock.setTimeout(done, timeoutMs)
+      signal.addEventListener('abort', done, { once: true })
+      void settled.then(done)
+    })
   }
 
   /** Joins a room: its hashed topic is joined on every server now and after each reconnect. */

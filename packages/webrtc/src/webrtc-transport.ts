@@ -21,85 +21,18 @@ import {
   type Listener,
   type PeerId,
   type TimerHandle,
-  type Transport,
   type TransportEvents,
   type TransportStartOptions,
 } from '@gossamer/core'
-import {
-  MAX_CANDIDATES_PER_ENVELOPE,
-  envelopeJson,
-  parseEnvelope,
-  type CandidateSignal,
-  type Envelope,
-  type PeerSignal,
-  type RefuseReason,
-} from './envelope.js'
+import { envelopeJson, parseEnvelope, signalEnvelopes, type Envelope, type PeerSignal, type RefuseReason } from './envelope.js'
 import type { ResolvedOptions } from './options.js'
 import { PEER_ID_PATTERN, type JsonValue } from './server-messages.js'
 import { Signaling } from './signaling.js'
 import type { PeerOptions } from './simple-peer.js'
-import { WebRTCConnection, type ConnectionHost, type ConnectionPhase } from './webrtc-connection.js'
-
-/** One RTCPeerConnection of a {@link WebRTCTransport}, as seen by {@link WebRTCTransport.connections}. */
-export interface WebRTCConnectionInfo {
-  /** The remote peer. */
-  peerId: PeerId
-  /** Connection id (chosen by the dialer). */
-  cid: string
-  /** True when we dialed. */
-  initiator: boolean
-  /** `connecting`, `open`, or `closing` (draining its last frames). */
-  phase: Exclude<ConnectionPhase, 'destroyed'>
-}
-
-/** Counters of a {@link WebRTCTransport}. */
-export interface WebRTCTransportStats {
-  /** RTCPeerConnections that exist now (connecting, open or closing). */
-  peerConnections: number
-  /** The most RTCPeerConnections that ever existed at once. */
-  peakPeerConnections: number
-  /** RTCPeerConnections created. */
-  created: number
-  /** Dials that resolved (data channel open). */
-  dialsOpened: number
-  /** Sum of the resolved dials' times to an open data channel, in ms (divide by `dialsOpened` for the mean). */
-  dialMsTotal: number
-  /** The longest time a resolved dial took, in ms. */
-  dialMsMax: number
-  /** Dials that rejected (refused, timed out, unreachable, glare, aborted). */
-  dialsFailed: number
-  /** Inbound offers refused because `admit()` said no. */
-  refused: number
-  /** Glares resolved. */
-  glares: number
-  /** Signals sent through a signaling server. */
-  signalsViaServer: number
-  /** Signals sent through the mesh relay (no server connected, or none knew the peer). */
-  signalsViaRelay: number
-}
-
-/** Options of {@link WebRTCTransport.stop}. */
-export interface WebRTCStopOptions {
-  /**
-   * Tell peers (default true): open connections send `close` and wait (at most
-   * `closeTimeoutMs`) for their last frames to arrive. False destroys everything at once,
-   * like a crash; tests use it.
-   */
-  goodbye?: boolean
-}
-
-/** A {@link Transport} over WebRTC data channels, made by `webrtc()`. */
-export interface WebRTCTransport extends Transport {
-  readonly name: 'webrtc'
-  /** The RTCPeerConnections that exist now (diagnostics). */
-  connections(): WebRTCConnectionInfo[]
-  /** Counters since creation (diagnostics). */
-  stats(): WebRTCTransportStats
-  /** True while at least one signaling server is connected and has welcomed us (otherwise signals go through the mesh relay). */
-  signalingReady(): boolean
-  /** Stops the transport: see {@link WebRTCStopOptions}. Idempotent. */
-  stop(options?: WebRTCStopOptions): Promise<void>
-}
+import { CreationGate } from './creation-gate.js'
+import { EarlySignals } from './early-signals.js'
+import { emptyStats, type WebRTCConnectionInfo, type WebRTCStopOptions, type WebRTCTransport, type WebRTCTransportStats } from './transport-types.js'
+import { WebRTCConnection, type ConnectionHost } from './webrtc-connection.js'
 
 interface PendingDial {
   peerId: PeerId
@@ -118,9 +51,6 @@ interface PendingAccept {
 }
 
 const keyOf = (peerId: PeerId, cid: string): string => `${peerId}/${cid}`
-/** Signals that arrived before their offer (relayed signals may overtake each other). */
-const EARLY_KEYS = 64
-const EARLY_PER_KEY = 128
 
 /** The transport behind `webrtc()`. Internal. */
 export class WebRTCTransportImpl implements WebRTCTransport {
@@ -139,24 +69,12 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   readonly #connections = new Map<string, WebRTCConnection>()
   readonly #dials = new Map<string, PendingDial>()
   readonly #accepts = new Map<string, PendingAccept>()
-  readonly #early = new Map<string, PeerSignal[]>()
+  readonly #early = new EarlySignals()
   /** Glare-deferred offers, by key. */
   readonly #deferred = new Map<string, TimerHandle>()
-  /** Connection creations waiting for closing connections to go. */
-  #gate: Array<() => void> = []
-  readonly #stats: WebRTCTransportStats = {
-    peerConnections: 0,
-    peakPeerConnections: 0,
-    created: 0,
-    dialsOpened: 0,
-    dialMsTotal: 0,
-    dialMsMax: 0,
-    dialsFailed: 0,
-    refused: 0,
-    glares: 0,
-    signalsViaServer: 0,
-    signalsViaRelay: 0,
-  }
+  /** Holds back new RTCPeerConnections while one is closing. */
+  readonly #gate = new CreationGate(() => this.#closing())
+  readonly #stats = emptyStats()
   readonly #host: ConnectionHost
 
   constructor(opts: ResolvedOptions) {
@@ -236,17 +154,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     )
     for (const topic of this.#topics) this.#signaling.join(topic)
     // Signal at once when a server is up; never wait longer than a dial would.
-    const settled = this.#signaling.whenSettled()
-    await new Promise<void>((resolve) => {
-      const timer = this.#opts.clock.setTimeout(resolve, this.#opts.connectTimeoutMs)
-      const done = (): void => {
-        this.#opts.clock.clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        resolve()
-      }
-      signal.addEventListener('abort', done, { once: true })
-      void settled.then(done)
-    })
+    await this.#signaling.whenSettled(this.#opts.connectTimeoutMs, signal)
   }
 
   join(topic: string): void {
@@ -290,7 +198,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
         },
       }
       this.#dials.set(key, dial)
-      this.#whenGateOpen(() => {
+      this.#gate.run(() => {
         if (this.#dials.get(key) !== dial) return
         dial.connection = this.#create(peerId, cid, true)
         if (dial.connection === undefined) this.#failDial(key, new TransportError(`cannot create a connection to ${peerId}`), false)
@@ -314,7 +222,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     }
     for (const timer of this.#deferred.values()) this.#opts.clock.clearTimeout(timer)
     this.#deferred.clear()
-    this.#gate = []
+    this.#gate.clear()
     this.#early.clear()
     const connections = [...this.#connections.values()]
     for (const connection of connections) {
@@ -383,7 +291,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
         this.#accepts.delete(key)
       }
     }
-    this.#pumpGate()
+    if (this.#state === 'running') this.#gate.pump()
   }
 
   // ---- inbound signals ------------------------------------------------------------
@@ -416,23 +324,10 @@ export class WebRTCTransportImpl implements WebRTCTransport {
         if (connection !== undefined) for (const s of signals) connection.signal(s)
         else if (envelope.k === 'sig' && envelope.s.type === 'offer') this.#onOffer(from, envelope)
         // Before its offer (relayed signals may overtake each other), or before the accept's connection exists.
-        else if (!this.#dials.has(key)) for (const s of signals) this.#keepEarly(key, s)
+        else if (!this.#dials.has(key)) for (const s of signals) this.#early.keep(key, s)
         return
       }
     }
-  }
-
-  #keepEarly(key: string, signal: PeerSignal): void {
-    let list = this.#early.get(key)
-    if (list === undefined) {
-      if (this.#early.size >= EARLY_KEYS) {
-        const oldest = this.#early.keys().next()
-        if (oldest.done !== true) this.#early.delete(oldest.value)
-      }
-      list = []
-      this.#early.set(key, list)
-    }
-    if (list.length < EARLY_PER_KEY) list.push(signal)
   }
 
   #onOffer(from: PeerId, envelope: Extract<Envelope, { k: 'sig' }>): void {
@@ -480,7 +375,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       connection: undefined,
     }
     this.#accepts.set(key, accept)
-    this.#whenGateOpen(() => {
+    this.#gate.run(() => {
       if (this.#accepts.get(key) !== accept) return
       const connection = this.#create(from, envelope.cid, false)
       if (connection === undefined) {
@@ -489,8 +384,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       }
       accept.connection = connection
       connection.signal(envelope.s)
-      for (const signal of this.#early.get(key) ?? []) connection.signal(signal)
-      this.#early.delete(key)
+      for (const signal of this.#early.take(key)) connection.signal(signal)
     })
   }
 
@@ -516,23 +410,10 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   // ---- helpers --------------------------------------------------------------------
 
   #sendSignals(connection: WebRTCConnection, signals: PeerSignal[]): void {
-    const envelopes: Envelope[] = []
-    const candidates = signals.filter((s): s is CandidateSignal => s.type === 'candidate')
-    for (const signal of signals) {
-      if (signal.type === 'candidate') continue
-      const dial = connection.initiator ? this.#dials.get(keyOf(connection.remotePeerId, connection.cid)) : undefined
-      envelopes.push(
-        signal.type === 'offer' && dial?.urgent === true
-          ? { v: 1, k: 'sig', cid: connection.cid, s: signal, urgent: true }
-          : { v: 1, k: 'sig', cid: connection.cid, s: signal },
-      )
-    }
-    for (let i = 0; i < candidates.length; i += MAX_CANDIDATES_PER_ENVELOPE) {
-      envelopes.push({ v: 1, k: 'cands', cid: connection.cid, c: candidates.slice(i, i + MAX_CANDIDATES_PER_ENVELOPE) })
-    }
-    for (const envelope of envelopes) {
+    const key = keyOf(connection.remotePeerId, connection.cid)
+    const urgent = connection.initiator && this.#dials.get(key)?.urgent === true
+    for (const envelope of signalEnvelopes(connection.cid, signals, urgent)) {
       if (this.#sendEnvelope(connection.remotePeerId, envelope)) continue
-      const key = keyOf(connection.remotePeerId, connection.cid)
       const reason = `no route to ${connection.remotePeerId}: no signaling server is connected and the mesh cannot reach it`
       if (connection.initiator) this.#failDial(key, new TransportError(reason), false)
       else {
@@ -569,17 +450,6 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   #closing(): boolean {
     for (const connection of this.#connections.values()) if (connection.phase === 'closing') return true
     return false
-  }
-
-  /** Runs `create` now, or once no connection is closing (so the count never overshoots). */
-  #whenGateOpen(create: () => void): void {
-    if (!this.#closing() && this.#gate.length === 0) create()
-    else this.#gate.push(create)
-  }
-
-  #pumpGate(): void {
-    if (this.#gate.length === 0 || this.#closing() || this.#state !== 'running') return
-    for (const create of this.#gate.splice(0)) create()
   }
 
   #newCid(): string {

@@ -2,7 +2,8 @@
  * The public factory of the WebRTC transport.
  */
 import { resolveOptions, type WebRTCDependencies, type WebRTCInit } from './options.js'
-import { WebRTCTransportImpl, type WebRTCTransport } from './webrtc-transport.js'
+import type { WebRTCTransport } from './transport-types.js'
+import { WebRTCTransportImpl } from './webrtc-transport.js'
 
 /**
  * Creates a WebRTC transport. Give it to `createRoom({ transports: [...] })`; the room

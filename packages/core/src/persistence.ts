@@ -1,0 +1,96 @@
+/**
+ * A room's persistence: before the room joins the network it loads the stored document,
+ * claims a persisted identity and reads the peers it knew. While it runs it appends every
+ * update (local and remote) to the log, and saves its known peers now and then. Built on
+ * {@link DocStore}, with any {@link StorageAdapter}.
+ */
+import type * as Y from 'yjs'
+import type { Clock } from './clock.js'
+import type { RandomSource } from './random.js'
+import type { StorageAdapter } from './storage/adapter.js'
+import { DocStore } from './storage/doc-store.js'
+import type { Identity } from './storage/identity.js'
+import type { PeerId } from './transport.js'
+
+/** What persistence reports to its room. */
+export interface PersistenceHost {
+  readonly room: string
+  readonly clock: Clock
+  readonly random: RandomSource
+  onPersisted(records: number, bytes: number): void
+  onError(error: Error): void
+}
+
+/** What {@link Persistence.open} found. */
+export interface OpenResult {
+  /** The persisted peer id, when an identity was claimed. */
+  peerId?: PeerId
+  /** Peers known before the reload, to rejoin through them. */
+  knownPeers: PeerId[]
+}
+
+/** Persistence of one room. Internal. */
+export class Persistence {
+  readonly #store: DocStore
+  #identity: Identity | undefined
+  #offUpdate: (() => void) | undefined
+  #savedPeers = ''
+
+  constructor(adapter: StorageAdapter, host: PersistenceHost) {
+    this.#store = new DocStore({
+      adapter,
+      room: host.room,
+      clock: host.clock,
+      random: host.random,
+      onEvent: (event) => {
+        if (event.type === 'persisted') host.onPersisted(event.records, event.bytes)
+        else host.onError(event.error)
+      },
+    })
+  }
+
+  /**
+   * Loads the stored state into `doc` (one transaction), then logs every later update.
+   * With `claimIdentity`, takes the persisted identity: its peer id, and its Yjs clientID
+   * when the document has not written anything with its own yet.
+   */
+  async open(doc: Y.Doc, claimIdentity: boolean): Promise<OpenResult> {
+    const store = this.#store
+    await store.load(doc, store)
+    const listener = (update: Uint8Array, origin: unknown): void => {
+      if (origin !== store) store.append(update)
+    }
+    doc.on('update', listener)
+    this.#offUpdate = () => doc.off('update', listener)
+    const result: OpenResult = { knownPeers: await store.loadPeers() }
+    if (claimIdentity) {
+      this.#identity = await store.claimIdentity()
+      result.peerId = this.#identity.peerId
+      // Never reuse a clientID this document already wrote with in this session.
+      if (!doc.store.clients.has(doc.clientID)) doc.clientID = this.#identity.clientID
+    }
+    return result
+  }
+
+  /** Saves the known peers when they changed since the last save. */
+  savePeers(peers: readonly PeerId[]): void {
+    const key = [...peers].sort().join(',')
+    if (key === this.#savedPeers) return
+    this.#savedPeers = key
+    this.#store.savePeers(peers).catch(() => {
+      // The store already reported the failure as an error event; try again next time.
+      this.#savedPeers = ''
+    })
+  }
+
+  /** Resolves once every update made before the call is durable. */
+  flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#store.flush(options)
+  }
+
+  /** Flushes, stops logging, releases the identity. */
+  async close(): Promise<void> {
+    this.#offUpdate?.()
+    await this.#store.close()
+  }
+}
