@@ -5,7 +5,7 @@
  * bars, optional dashed reference lines (targets), a shared legend, a title and a subtitle.
  */
 
-/** A dashed horizontal line: across the whole panel, or over one group only. */
+/** A dashed horizontal line: across the whole panel, or over one group only. Its label is printed under the panel's unit. */
 export interface Reference {
   value: number
   label: string
@@ -70,9 +70,10 @@ function ticks(max: number): number[] {
 function panelSvg(p: Panel, o: Required<Omit<ChartOptions, 'subtitle'>>, x0: number, y0: number): string {
   const { panelWidth: width, panelHeight: height, groups, colors } = o
   const format = p.format ?? short
+  const notes = (p.references ?? []).map((ref) => ref.label).join('; ')
   const left = x0 + 52
   const right = x0 + width - 14
-  const top = y0 + 50
+  const top = y0 + (notes === '' ? 50 : 64)
   const bottom = y0 + height - 30
   const finite = p.values.flat().filter((v): v is number => v !== null && Number.isFinite(v))
   const refMax = Math.max(0, ...(p.references ?? []).map((ref) => ref.value))
@@ -82,6 +83,9 @@ function panelSvg(p: Panel, o: Required<Omit<ChartOptions, 'subtitle'>>, x0: num
   const out: string[] = []
   out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 18)}" text-anchor="middle" font-size="14" font-weight="bold" ${FONT}>${escapeXml(p.title)}</text>`)
   out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 34)}" text-anchor="middle" font-size="11" fill="#555" ${FONT}>${escapeXml(p.unit)}</text>`)
+  if (notes !== '') {
+    out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 49)}" text-anchor="middle" font-size="10.5" fill="#222" ${FONT}>- - - ${escapeXml(notes)}</text>`)
+  }
   for (const t of axis) {
     out.push(`<line x1="${r(left)}" x2="${r(right)}" y1="${r(y(t))}" y2="${r(y(t))}" stroke="#e4e4e4"/>`)
     out.push(`<text x="${r(left - 5)}" y="${r(y(t) + 4)}" text-anchor="end" font-size="10" fill="#444" ${FONT}>${escapeXml(short(t))}</text>`)
@@ -111,8 +115,7 @@ function panelSvg(p: Panel, o: Required<Omit<ChartOptions, 'subtitle'>>, x0: num
     const x1 = ref.group === undefined ? left : left + ref.group * groupWidth + 4
     const x2 = ref.group === undefined ? right : left + (ref.group + 1) * groupWidth - 4
     const yy = y(ref.value)
-    out.push(`<line x1="${r(x1)}" x2="${r(x2)}" y1="${r(yy)}" y2="${r(yy)}" stroke="#222" stroke-width="1.2" stroke-dasharray="5 3"/>`)
-    out.push(`<text x="${r(x2)}" y="${r(yy - 4)}" text-anchor="end" font-size="9.5" fill="#222" ${FONT}>${escapeXml(ref.label)}</text>`)
+    out.push(`<line x1="${r(x1)}" x2="${r(x2)}" y1="${r(yy)}" y2="${r(yy)}" stroke="#222" stroke-width="1.4" stroke-dasharray="5 3"/>`)
   }
   return out.join('\n')
 }

@@ -10,13 +10,15 @@
  *   bash scripts/with-netns.sh npx tsx --conditions=source bench/webrtc/run.ts
  *     [--peers 2,4,8] [--edits 200] [--seed 1] [--idle-ms 20000] [--systems gossamer,y-webrtc]
  *     [--out DIR] [--quick]
+ *   npx tsx --conditions=source bench/webrtc/run.ts --replot [--out DIR]   # SVG again from the JSON
  *
  * Bounded: the whole run stops within about 5 minutes; every child and signaling server it
  * started is killed by PID at the end. Exits 0 when it produced results, even if a target was
  * missed (the JSON records met or missed).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process'
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises'
 import { arch, cpus, platform, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,18 +42,21 @@ interface Args {
   systems: SystemName[]
   out: string
   quick: boolean
+  /** Only re-render the SVG from `<out>/webrtc.json` (no WebRTC, no namespace needed). */
+  replot: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { peers: [2, 4, 8], edits: 200, seed: 1, idleMs: 20_000, systems: ['y-webrtc', 'gossamer'], out: '', quick: false }
+  const args: Args = { peers: [2, 4, 8], edits: 200, seed: 1, idleMs: 20_000, systems: ['y-webrtc', 'gossamer'], out: '', quick: false, replot: false }
   let peersGiven = false
   let editsGiven = false
   let idleGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--') continue
-    if (arg === '--quick') {
-      args.quick = true
+    if (arg === '--quick' || arg === '--replot') {
+      if (arg === '--quick') args.quick = true
+      else args.replot = true
       continue
     }
     const value = argv[++i]
@@ -204,6 +209,27 @@ async function versions(): Promise<Record<string, string | number>> {
   }
 }
 
+/**
+ * A hash of the sources measured (Gossamer's core and WebRTC transport): the checkout is
+ * shared while people work, so a run that straddles an edit says so.
+ */
+async function sourceHash(): Promise<string> {
+  const hash = createHash('sha256')
+  for (const dir of ['packages/core/src', 'packages/webrtc/src']) {
+    const root = join(repoDir, dir)
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])
+    const files = entries
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort()
+    for (const file of files) {
+      hash.update(file.slice(repoDir.length))
+      hash.update(await readFile(file).catch(() => Buffer.alloc(0)))
+    }
+  }
+  return hash.digest('hex').slice(0, 16)
+}
+
 // ---- report ----------------------------------------------------------------------------
 
 interface Target {
@@ -298,12 +324,13 @@ function crossCheck(results: ScenarioResult[]): Record<string, unknown>[] {
 
 function table(results: ScenarioResult[]): string {
   const rows = [
-    '| system | N | connect ms | p50 ms | p99 ms | bytes / edit | msgs / edit | frame B | idle B/s/peer (mean / max) | peak conns / peer | converged |',
-    '| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | :-: |',
+    '| system | N | connect ms | usable ms | p50 ms | p99 ms | bytes / edit | msgs / edit | frame B | idle B/s/peer (mean / max) | peak conns / peer | converged | load 1 min |',
+    '| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | :-: | --: |',
   ]
-  for (const r of results) {
+  const sorted = [...results].sort((a, b) => a.peers - b.peers || a.system.localeCompare(b.system))
+  for (const r of sorted) {
     rows.push(
-      `| ${r.system} | ${r.peers} | ${fmt(r.connectMs, 0)} | ${fmt(r.latency.p50, 2)} | ${fmt(r.latency.p99, 2)} | ${fmt(r.edits.bytesPerEdit, 0)} | ${fmt(r.edits.messagesPerEdit, 1)} | ${fmt(r.frameBytes, 0)} | ${fmt(r.idle.bytesPerSecondPerPeer, 1)} / ${fmt(r.idle.maxBytesPerSecondPerPeer, 1)} | ${r.connections.peak} | ${r.converged ? 'yes' : 'NO'} |`,
+      `| ${r.system} | ${r.peers} | ${fmt(r.connectMs, 0)} | ${fmt(r.usableMs, 0)} | ${fmt(r.latency.p50, 2)} | ${fmt(r.latency.p99, 2)} | ${fmt(r.edits.bytesPerEdit, 0)} | ${fmt(r.edits.messagesPerEdit, 1)} | ${fmt(r.frameBytes, 0)} | ${fmt(r.idle.bytesPerSecondPerPeer, 1)} / ${fmt(r.idle.maxBytesPerSecondPerPeer, 1)} | ${r.connections.peak} | ${r.converged ? 'yes' : 'NO'} | ${fmt(Math.max(...r.loadAverage), 1)} |`,
     )
   }
   return rows.join('\n')
@@ -319,7 +346,7 @@ function chart(results: ScenarioResult[], args: Args, date: string): string {
     }))
   const index8 = args.peers.indexOf(8)
   const g8 = find(results, 'gossamer', 8)
-  const bytesRefs = index8 >= 0 && g8?.frameBytes != null ? [{ value: 2 * 7 * g8.frameBytes, label: '2(N−1)·frame', group: index8 }] : []
+  const bytesRefs = index8 >= 0 && g8?.frameBytes != null ? [{ value: 2 * 7 * g8.frameBytes, label: `target at N = 8: 2(N−1) × frame = ${2 * 7 * g8.frameBytes} B`, group: index8 }] : []
   const panels: Panel[] = [
     { title: 'Time to connect', unit: 'ms, lower is better', values: values((r) => r.connectMs), format: (v) => short(v) },
     { title: 'Edit-to-visible latency p50', unit: 'ms over (edit, peer) pairs, lower is better', values: values((r) => r.latency.p50) },
@@ -331,13 +358,13 @@ function chart(results: ScenarioResult[], args: Args, date: string): string {
       title: 'Idle traffic per peer',
       unit: `bytes/s, presence on, ${fmt(args.idleMs / 1000, 0)} s after sync`,
       values: values((r) => r.idle.bytesPerSecondPerPeer),
-      references: [{ value: IDLE_TARGET_BYTES_PER_SECOND, label: '1 kbps' }],
+      references: [{ value: IDLE_TARGET_BYTES_PER_SECOND, label: `Gossamer target: 1 kbps = ${IDLE_TARGET_BYTES_PER_SECOND} B/s` }],
     },
     {
       title: 'Peak WebRTC connections per peer',
       unit: 'highest count any peer had',
       values: values((r) => r.connections.peak),
-      references: [{ value: MAX_NEIGHBOURS, label: `maxNeighbours ${MAX_NEIGHBOURS}` }],
+      references: [{ value: MAX_NEIGHBOURS, label: `Gossamer cap: maxNeighbours = ${MAX_NEIGHBOURS}` }],
     },
   ]
   return smallMultiples(panels, {
@@ -353,8 +380,24 @@ function chart(results: ScenarioResult[], args: Args, date: string): string {
 
 // ---- main ------------------------------------------------------------------------------
 
+/** Re-renders the SVG from a JSON written earlier, with that run's parameters. */
+async function replot(args: Args): Promise<number> {
+  const jsonPath = join(args.out, 'webrtc.json')
+  const report = JSON.parse(await readFile(jsonPath, 'utf8')) as {
+    date: string
+    runs: ScenarioResult[]
+    parameters: { peers: number[]; edits: number; seed: number; idleMs: number }
+  }
+  const { peers, edits, seed, idleMs } = report.parameters
+  const svgPath = join(args.out, 'webrtc.svg')
+  await writeFile(svgPath, chart(report.runs, { ...args, peers, edits, seed, idleMs }, report.date))
+  process.stdout.write(`wrote ${svgPath} from ${jsonPath}\n`)
+  return 0
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.replot) return replot(args)
   if (process.env['GOSSAMER_NETNS'] !== '1') {
     process.stderr.write(
       'bench/webrtc: WebRTC gathers candidates on every interface, so this bench runs only inside a private network namespace:\n' +
@@ -364,6 +407,7 @@ async function main(): Promise<number> {
   }
   const t0 = performance.now()
   const date = new Date().toISOString()
+  const hashBefore = await sourceHash()
   const results: ScenarioResult[] = []
   const failures: { system: SystemName; peers: number; reason: string }[] = []
   const perRunMs = (): number => args.idleMs + args.edits * ((MIN_GAP_MS + MAX_GAP_MS) / 2) + 16_000
@@ -385,6 +429,8 @@ async function main(): Promise<number> {
   }
   killStarted()
 
+  const hashAfter = await sourceHash()
+  if (hashAfter !== hashBefore) process.stderr.write('warning: Gossamer sources changed during the run; run it again for figures of one version\n')
   const found = targets(results, args.peers)
   const summary = table(results)
   const report = {
@@ -395,7 +441,8 @@ async function main(): Promise<number> {
       '(RTCDataChannel.prototype.send of @roamhq/wrtc, both systems); idle data-channel bytes per second per peer with presence on; peak connections per peer.',
     date,
     quick: args.quick,
-    versions: await versions(),
+    versions: { ...(await versions()), sourceHash: hashBefore },
+    sourcesChanged: hashAfter !== hashBefore,
     parameters: {
       peers: args.peers,
       edits: args.edits,
@@ -423,6 +470,10 @@ async function main(): Promise<number> {
 
   process.stdout.write(`\n${summary}\n\nTargets:\n`)
   for (const t of found) process.stdout.write(`  [${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'}] ${t.description}: ${t.measured} (target ${t.target})\n`)
+  for (const r of [...results].sort((a, b) => a.peers - b.peers || a.system.localeCompare(b.system))) {
+    const kinds = Object.entries(r.idle.byKind).map(([k, v]) => `${k} ${v.messages}×/${v.bytes} B`).join(', ')
+    process.stdout.write(`  idle ${r.system} N=${r.peers}: ${kinds || 'nothing'}\n`)
+  }
   for (const f of failures) process.stdout.write(`  failed ${f.system} N=${f.peers}: ${f.reason}\n`)
   process.stdout.write(`\nwrote ${jsonPath} and ${svgPath} in ${fmt(report.wallMs / 1000)} s\n`)
   return results.length > 0 ? 0 : 1

@@ -8,11 +8,12 @@
  * Started by run.ts (forked, results over IPC); run alone, it prints the result as one JSON
  * line. Must run inside a network namespace (scripts/with-netns.sh).
  */
+import { loadavg } from 'node:os'
 import * as Y from 'yjs'
 import { quantile, median, LatencyTracker, editSchedule } from './latency.js'
 import { SYSTEMS, isSystemName, type BenchPeer } from './systems.js'
 import { ROOM_NAME, type ScenarioMessage, type ScenarioOptions, type ScenarioResult, type WindowTraffic } from './types.js'
-import { WireMeter } from './wire.js'
+import { WireMeter, type WireSnapshot } from './wire.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 const now = (): number => performance.now()
@@ -67,7 +68,7 @@ function send(message: ScenarioMessage): Promise<void> {
   })
 }
 
-function traffic(meter: WireMeter, before: { bytes: number[]; messages: number[] }, ms: number): WindowTraffic {
+function traffic(meter: WireMeter, before: WireSnapshot, ms: number): WindowTraffic {
   const after = meter.snapshot()
   const bytesPerPeer = after.bytes.map((b, i) => b - before.bytes[i]!)
   return {
@@ -75,6 +76,7 @@ function traffic(meter: WireMeter, before: { bytes: number[]; messages: number[]
     bytes: bytesPerPeer.reduce((a, b) => a + b, 0),
     messages: after.messages.reduce((a, b, i) => a + b - before.messages[i]!, 0),
     bytesPerPeer,
+    byKind: meter.kindsSince(before),
   }
 }
 
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   const { peers: n } = options
   const wallStart = now()
+  const loadStart = loadavg()[0] ?? 0
   const cpuStart = process.cpuUsage()
   const errors: string[] = []
   const note = (message: string): void => {
@@ -101,8 +104,8 @@ async function main(): Promise<void> {
   }
   process.on('unhandledRejection', (reason) => note(`unhandled rejection: ${String(reason)}`))
 
-  const meter = new WireMeter(n)
   const system = SYSTEMS[options.system]
+  const meter = new WireMeter(n, system.classify)
   await system.prepare?.(n)
   const server = await system.startServer()
   await send({ type: 'pid', role: 'signaling', pid: server.pid })
@@ -136,9 +139,11 @@ async function main(): Promise<void> {
   }
   const sampler = setInterval(sample, 5)
   let connectMs: number | null = null
+  let usableMs: number | null = null
   let syncedMs: number | null = null
   let connectionsAtConnect: number[] = []
   while (now() - tStart < options.connectTimeoutMs) {
+    if (usableMs === null && peers.every((p) => p.openConnections() > 0 && p.synced())) usableMs = now() - tStart
     if (connectMs === null && peers.every((p) => p.connected(n))) {
       connectMs = now() - tStart
       connectionsAtConnect = peers.map((p) => p.openConnections())
@@ -220,6 +225,7 @@ async function main(): Promise<void> {
     system: options.system,
     peers: n,
     connectMs,
+    usableMs,
     syncedMs,
     connectionsAtConnect,
     latency: {
@@ -268,6 +274,7 @@ async function main(): Promise<void> {
       (globalThis as { __gossamerBenchBroadcastChannel?: { publish: number } }).__gossamerBenchBroadcastChannel?.publish ?? 0,
     errors,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    loadAverage: [loadStart, loadavg()[0] ?? 0],
     wallMs: now() - wallStart,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   }

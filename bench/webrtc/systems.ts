@@ -7,10 +7,10 @@ import { register } from 'node:module'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebSocket } from 'ws'
-import { createRoom, type Room, type RoomStats } from '@gossamer/core'
+import { FrameType, createRoom, type Room, type RoomStats } from '@gossamer/core'
 import { webrtc, type WebRTCTransport, type WrtcImplementation } from '@gossamer/webrtc'
 import { startGossamerServer, startYWebrtcServer, type SignalingProcess } from './servers.js'
-import type { WrtcLike } from './wire.js'
+import type { Classifier, WrtcLike } from './wire.js'
 
 export type SystemName = 'gossamer' | 'y-webrtc'
 
@@ -42,6 +42,8 @@ export interface System {
   /** Connections each peer must have before the run counts as connected. */
   expectedConnections(peers: number): number
   startServer(): Promise<SignalingProcess>
+  /** Names a data-channel payload of this system (its message type), for the traffic breakdown. */
+  classify: Classifier
   /** Loads what `createPeer` needs for `peers` peers, so the connect clock measures connecting only. */
   prepare?(peers: number): Promise<void>
   /**
@@ -54,8 +56,46 @@ export interface System {
 
 // ---- Gossamer ------------------------------------------------------------------------
 
+const FRAME_NAMES = new Map<number, string>(Object.entries(FrameType).map(([name, tag]) => [tag, name]))
+
+/** @gossamer/webrtc's data-channel messages: chunk (0x00, 13-byte header, then the core frame: varUint type first), ready, close, ack. */
+function classifyGossamer(p: Uint8Array): string {
+  switch (p[0]) {
+    case 0: {
+      if (p.byteLength < 14) return 'chunk?'
+      const index = ((p[5]! << 24) | (p[6]! << 16) | (p[7]! << 8) | p[8]!) >>> 0
+      if (index !== 0) return 'chunk (continued)'
+      const tag = p[13]!
+      return tag < 128 ? (FRAME_NAMES.get(tag) ?? `frame ${tag}`) : 'frame ?'
+    }
+    case 1:
+      return 'ready'
+    case 2:
+      return 'close'
+    case 3:
+      return 'ack'
+    default:
+      return `wire ${String(p[0])}`
+  }
+}
+
+/** y-webrtc's messages: varUint type (0 sync, 1 awareness, 3 query awareness), sync's own type next. */
+function classifyYWebrtc(p: Uint8Array): string {
+  switch (p[0]) {
+    case 0:
+      return ['SyncStep1', 'SyncStep2', 'Update'][p[1] ?? 9] ?? 'Sync ?'
+    case 1:
+      return 'Awareness'
+    case 3:
+      return 'QueryAwareness'
+    default:
+      return `message ${String(p[0])}`
+  }
+}
+
 const gossamer: System = {
   name: 'gossamer',
+  classify: classifyGossamer,
   expectedConnections: (peers) => Math.min(peers - 1, MAX_NEIGHBOURS - 1),
   startServer: startGossamerServer,
   async createPeer(_index, doc, name, url, wrtc, onError) {
@@ -124,6 +164,7 @@ async function loadYWebrtc(index: number): Promise<YWebrtcModule> {
 
 const yWebrtc: System = {
   name: 'y-webrtc',
+  classify: classifyYWebrtc,
   expectedConnections: (peers) => peers - 1,
   startServer: startYWebrtcServer,
   async prepare(peers) {

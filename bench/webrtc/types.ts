@@ -24,6 +24,8 @@ export interface WindowTraffic {
   bytes: number
   messages: number
   bytesPerPeer: number[]
+  /** The same by kind of message (the system's message types), largest first. */
+  byKind: Record<string, { bytes: number; messages: number }>
 }
 
 /** The figures of one run. */
@@ -32,6 +34,8 @@ export interface ScenarioResult {
   peers: number
   /** Ms from creating the peers until each has its expected connections (y-webrtc: N−1 open; Gossamer: ≥ min(N−1, 5) neighbours and synced); null if not reached in time. */
   connectMs: number | null
+  /** Ms until every peer has at least one open connection and is synced: the document is usable everywhere. */
+  usableMs: number | null
   /** Ms until every peer is also synced (y-webrtc: with every connection; Gossamer: included in connectMs). */
   syncedMs: number | null
   /** Open connections per peer when the run counted as connected (or at the timeout). */
@@ -72,6 +76,8 @@ export interface ScenarioResult {
   broadcastChannelPublishes: number
   errors: string[]
   cpuMs: number
+  /** The machine's 1-minute load average when the run started and ended (the machine may be shared). */
+  loadAverage: [number, number]
   wallMs: number
   maxRssMB: number
 }

@@ -34,12 +34,34 @@ const wrtc = ((wrtcModule as unknown as { default?: typeof wrtcModule }).default
   RTCDataChannel: { prototype: NativeChannel }
 }
 
+/** Counters at one moment. */
+export interface WireSnapshot {
+  bytes: number[]
+  messages: number[]
+  kinds: Map<string, KindCount>
+}
+
 /** Byte length of a data-channel payload as the channel sends it. */
 export function payloadBytes(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8')
   if (ArrayBuffer.isView(data)) return data.byteLength
   if (data instanceof ArrayBuffer) return data.byteLength
   return 0
+}
+
+/** Bytes and messages of one kind of payload. */
+export interface KindCount {
+  bytes: number
+  messages: number
+}
+
+/** Names what a payload is (a system's message type), for the traffic breakdown. */
+export type Classifier = (payload: Uint8Array) => string
+
+function view(data: unknown): Uint8Array | undefined {
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return undefined
 }
 
 /** Sent data-channel payloads per peer, plus the live RTCPeerConnections of each peer. */
@@ -50,13 +72,15 @@ export class WireMeter {
   readonly messages: number[]
   /** Payloads sent by channels no peer owns (should stay 0). */
   unattributedBytes = 0
+  /** Totals per kind of payload (all peers), named by the classifier. */
+  readonly kinds = new Map<string, KindCount>()
   /** Set while a single edit runs: the sizes of what its origin sends synchronously. */
   capture: { peer: number; sizes: number[] } | undefined
   readonly #owner = new WeakMap<object, number>()
   readonly #live: Set<NativePeerConnection>[]
   readonly #restore: () => void
 
-  constructor(peers: number) {
+  constructor(peers: number, classify: Classifier = () => 'data') {
     this.bytes = new Array<number>(peers).fill(0)
     this.messages = new Array<number>(peers).fill(0)
     this.#live = Array.from({ length: peers }, () => new Set<NativePeerConnection>())
@@ -74,6 +98,15 @@ export class WireMeter {
         meter.messages[peer]!++
         if (meter.capture?.peer === peer) meter.capture.sizes.push(size)
       }
+      const bytes = view(data)
+      const kind = typeof data === 'string' ? 'string' : bytes === undefined ? 'other' : classify(bytes)
+      let count = meter.kinds.get(kind)
+      if (count === undefined) {
+        count = { bytes: 0, messages: 0 }
+        meter.kinds.set(kind, count)
+      }
+      count.bytes += size
+      count.messages++
       original.call(this, data)
     }
     this.#restore = () => {
@@ -124,8 +157,20 @@ export class WireMeter {
   }
 
   /** Copies of the per-peer counters, for differences over a window. */
-  snapshot(): { bytes: number[]; messages: number[] } {
-    return { bytes: [...this.bytes], messages: [...this.messages] }
+  snapshot(): WireSnapshot {
+    return { bytes: [...this.bytes], messages: [...this.messages], kinds: new Map([...this.kinds].map(([k, v]) => [k, { ...v }])) }
+  }
+
+  /** What was sent since `before`, per kind, largest first. */
+  kindsSince(before: WireSnapshot): Record<string, KindCount> {
+    const out: [string, KindCount][] = []
+    for (const [kind, now] of this.kinds) {
+      const then = before.kinds.get(kind) ?? { bytes: 0, messages: 0 }
+      const diff = { bytes: now.bytes - then.bytes, messages: now.messages - then.messages }
+      if (diff.messages > 0) out.push([kind, diff])
+    }
+    out.sort((a, b) => b[1].bytes - a[1].bytes)
+    return Object.fromEntries(out)
   }
 
   /** Puts the original `send` back. */

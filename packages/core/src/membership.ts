@@ -188,12 +188,14 @@ export class Membership {
 
   /** A random sample of peers we know, to share with `exclude` (ourselves included). */
   #shareSample(exclude: PeerId): PeerId[] {
-    const known = new Set<PeerId>(this.views.passive())
-    for (const link of this.neighbours()) known.add(link.peerId)
-    known.delete(exclude)
-    const chosen = sample(this.#host.random, [...known], SHARE_SAMPLE - 1)
+    const known: PeerId[] = []
+    for (const peerId of this.views.passive()) if (peerId !== exclude) known.push(peerId)
+    for (const link of this.#links) {
+      if (link.state === 'neighbour' && link.peerId !== exclude && !this.views.hasPassive(link.peerId)) known.push(link.peerId)
+    }
+    const chosen = sample(this.#host.random, known, Math.min(SHARE_SAMPLE, LIMITS.peersPerFrame) - 1)
     chosen.push(this.#config.peerId)
-    return chosen.slice(0, LIMITS.peersPerFrame)
+    return chosen
   }
 
   #learn(peers: readonly PeerId[], via: Link): void {

@@ -31,9 +31,12 @@ export class PeerViews {
       return
     }
     if (this.#passive.size >= this.#maxPassive) {
-      const victims = [...this.#passive.keys()]
-      const victim = victims[randomInt(this.#random, victims.length)]
-      if (victim !== undefined) this.#passive.delete(victim)
+      let skip = randomInt(this.#random, this.#passive.size)
+      for (const victim of this.#passive.keys()) {
+        if (skip-- > 0) continue
+        this.#passive.delete(victim)
+        break
+      }
     }
     this.#passive.set(peerId, transport)
   }

@@ -5,13 +5,18 @@
  *
  * ```
  * chunk  = 0x00 | messageId u32 | index u32 | count u32 | payload   (big-endian, 13-byte header)
- * ready  = 0x01                     dialer → acceptor: the dial completed, frames follow
+ * ready  = 0x01                     dialer → acceptor once its channel is open; repeated until acknowledged
+ * ack    = 0x03                     acceptor → dialer: ready arrived, frames may flow both ways
  * close  = 0x02 | reason (UTF-8)    either side: no more frames; the receiver tears down
  * ```
+ *
+ * Why ready is repeated: an answerer's first messages can arrive before its data channel's
+ * message handler is attached (the channel is announced asynchronously), and are then lost.
+ * Frames flow only after the acknowledgement, so none of them can be lost that way.
  */
 
 /** Tags of the first byte. */
-export const WireKind = { Chunk: 0, Ready: 1, Close: 2 } as const
+export const WireKind = { Chunk: 0, Ready: 1, Close: 2, Ack: 3 } as const
 
 /** Bytes before a chunk's payload. */
 export const CHUNK_HEADER_BYTES = 13
@@ -22,6 +27,7 @@ const MAX_REASON_BYTES = 512
 export type WireMessage =
   | { kind: 'chunk'; id: number; index: number; count: number; payload: Uint8Array }
   | { kind: 'ready' }
+  | { kind: 'ack' }
   | { kind: 'close'; reason: string }
 
 const encoder = new TextEncoder()
@@ -51,6 +57,11 @@ export function encodeReady(): Uint8Array {
   return Uint8Array.of(WireKind.Ready)
 }
 
+/** The `ack` control message. */
+export function encodeAck(): Uint8Array {
+  return Uint8Array.of(WireKind.Ack)
+}
+
 /** The `close` control message with a reason (truncated to 512 bytes). */
 export function encodeClose(reason: string): Uint8Array {
   const text = encoder.encode(reason).subarray(0, MAX_REASON_BYTES)
@@ -75,6 +86,8 @@ export function decodeWire(data: Uint8Array): WireMessage | string {
     }
     case WireKind.Ready:
       return data.byteLength === 1 ? { kind: 'ready' } : 'ready message with a body'
+    case WireKind.Ack:
+      return data.byteLength === 1 ? { kind: 'ack' } : 'ack message with a body'
     case WireKind.Close:
       if (data.byteLength - 1 > MAX_REASON_BYTES) return 'close reason too long'
       return { kind: 'close', reason: decoder.decode(data.subarray(1)) }

@@ -1,8 +1,8 @@
 /**
  * One WebRTC connection: a simple-peer instance (one RTCPeerConnection, one ordered
  * reliable data channel) behind core's `Connection`. Frames are chunked and reassembled;
- * the dialer's `ready` tells the acceptor that the dial completed; `close` lets the peer
- * receive what was sent before it, then tear down.
+ * the dialer's `ready` (repeated until acknowledged) and the acceptor's `ack` open it both
+ * ways; `close` lets the peer receive what was sent before it, then tear down.
  *
  * Life: `connecting` → `open` → `closing` (our close, waiting for the peer to tear down,
  * at most `closeTimeoutMs`) → `destroyed`. The RTCPeerConnection exists until `destroyed`.
@@ -19,7 +19,7 @@ import {
   type TimerHandle,
 } from '@gossamer/core'
 import type { PeerSignal } from './envelope.js'
-import { WireKind, decodeWire, encodeChunks, encodeClose, encodeReady } from './frames.js'
+import { WireKind, decodeWire, encodeAck, encodeChunks, encodeClose, encodeReady } from './frames.js'
 import { Reassembler } from './reassembler.js'
 import { createPeer, type PeerInstance, type PeerOptions } from './simple-peer.js'
 
@@ -34,7 +34,7 @@ export interface ConnectionHost {
   readonly closeTimeoutMs: number
   /** simple-peer produced signals for the remote peer: one offer or answer, or a batch of candidates. */
   signal(connection: WebRTCConnection, signals: PeerSignal[]): void
-  /** Dialer: the data channel opened. Acceptor: the dialer's `ready` arrived. */
+  /** The connection is open both ways. Dialer: the acceptor acknowledged `ready`. Acceptor: `ready` arrived. */
   opened(connection: WebRTCConnection): void
   /** The RTCPeerConnection is gone. Before `open`, the attempt failed for `reason`. */
   destroyed(connection: WebRTCConnection, reason: string): void
@@ -42,6 +42,8 @@ export interface ConnectionHost {
   error(error: Error): void
 }
 
+/** The dialer repeats `ready` this often until the acceptor acknowledges it. */
+const READY_RESEND_MS = 50
 /** ICE candidates gathered within this window travel in one signal (gathering's end flushes at once). */
 const CANDIDATE_BATCH_MS = 25
 /** Most messages reassembled at once per connection (our own sender never interleaves). */
@@ -67,6 +69,9 @@ export class WebRTCConnection implements Connection {
   #nextMessageId = 0
   #drainTimer: TimerHandle | undefined
   #candidates: PeerSignal[] = []
+  #readyTimer: TimerHandle | undefined
+  /** Set while a teardown is scheduled by {@link #lostSoon}. */
+  #dying: TimerHandle | undefined
   #candidateTimer: TimerHandle | undefined
   /** Frames that arrived before the first `message` listener; undefined once handed over. */
   #inbox: Uint8Array[] | undefined = []
@@ -91,7 +96,7 @@ export class WebRTCConnection implements Connection {
     peer.on('data', (data: unknown) => this.#onData(data))
     peer.on('iceStateChange', (state: unknown, gathering: unknown) => {
       if (gathering === 'complete') this.#flushCandidates()
-      if (state === 'disconnected' || state === 'failed') this.#lost(`ICE ${String(state)}`)
+      if (state === 'disconnected' || state === 'failed') this.#lostSoon(`ICE ${String(state)}`)
     })
     peer.on('error', (error: Error) => {
       this.#lastError = error
@@ -142,13 +147,6 @@ export class WebRTCConnection implements Connection {
     } catch (cause) {
       this.#host.error(new TransportError(`bad signal from ${this.remotePeerId}`, { cause }))
     }
-  }
-
-  /** Dialer only: the dial completed; tell the acceptor, and start carrying frames. */
-  activate(): void {
-    if (this.#phase !== 'connecting' || !this.initiator) return
-    this.#phase = 'open'
-    this.#write(encodeReady())
   }
 
   /** {@inheritDoc Connection.send} */
@@ -205,14 +203,22 @@ export class WebRTCConnection implements Connection {
   }
 
   #onConnect(): void {
-    if (this.#phase === 'connecting' && this.initiator) this.#host.opened(this)
+    if (this.#phase === 'connecting' && this.initiator && this.#readyTimer === undefined) this.#sendReady()
+  }
+
+  /** Dialer: says `ready` until the acceptor acknowledges it. */
+  #sendReady(): void {
+    this.#readyTimer = undefined
+    if (this.#phase !== 'connecting') return
+    this.#write(encodeReady())
+    this.#readyTimer = this.#host.clock.setTimeout(() => this.#sendReady(), READY_RESEND_MS)
   }
 
   #onData(raw: unknown): void {
     if (this.#phase === 'destroyed') return
-    if (this.#phase === 'closing') {
+    if (this.#phase === 'closing' || this.#dying !== undefined) {
       // Both ends closed at once: the peer's close is its acknowledgement too.
-      if (raw instanceof Uint8Array && raw[0] === WireKind.Close) this.#destroy('closed')
+      if (raw instanceof Uint8Array && raw[0] === WireKind.Close) this.#lostSoon('closed')
       return
     }
     if (!(raw instanceof Uint8Array)) {
@@ -227,17 +233,29 @@ export class WebRTCConnection implements Connection {
     switch (wire.kind) {
       case 'ready':
         // The dialer's first message: it may overtake simple-peer's own `connect` on this side.
-        if (this.initiator || this.#phase !== 'connecting') {
+        if (this.initiator) {
           this.#host.error(new ProtocolError('unexpected ready message; dropped', this.remotePeerId))
           return
         }
+        this.#write(encodeAck()) // also for a repeated ready: our earlier ack is on its way
+        if (this.#phase !== 'connecting') return
+        this.#phase = 'open'
+        this.#host.opened(this)
+        return
+      case 'ack':
+        if (!this.initiator) {
+          this.#host.error(new ProtocolError('unexpected ack message; dropped', this.remotePeerId))
+          return
+        }
+        if (this.#phase !== 'connecting') return
+        if (this.#readyTimer !== undefined) this.#host.clock.clearTimeout(this.#readyTimer)
+        this.#readyTimer = undefined
         this.#phase = 'open'
         this.#host.opened(this)
         return
       case 'close':
-        // The peer sent everything it will send: tear down first, so the slot is free when listeners run.
-        this.#destroy(wire.reason || 'closed by peer')
-        this.#emitClose(wire.reason || 'closed by peer')
+        // The peer sent everything it will send.
+        this.#lostSoon(wire.reason || 'closed by peer')
         return
       case 'chunk': {
         if (this.#phase !== 'open') {
@@ -275,10 +293,20 @@ export class WebRTCConnection implements Connection {
     })
   }
 
+  /** Tears down, then emits `close` (so the slot is free when listeners run). */
   #lost(reason: string): void {
     if (this.#phase === 'destroyed') return
     this.#destroy(reason)
     this.#emitClose(reason)
+  }
+
+  /**
+   * {@link #lost}, a macrotask later: closing an RTCPeerConnection from inside one of its own
+   * callbacks (a data-channel message, an ICE state change) can crash @roamhq/wrtc.
+   */
+  #lostSoon(reason: string): void {
+    if (this.#phase === 'destroyed' || this.#dying !== undefined) return
+    this.#dying = this.#host.clock.setTimeout(() => this.#lost(reason), 0)
   }
 
   #destroy(reason: string): void {
@@ -290,6 +318,9 @@ export class WebRTCConnection implements Connection {
     if (this.#candidateTimer !== undefined) this.#host.clock.clearTimeout(this.#candidateTimer)
     this.#candidateTimer = undefined
     this.#candidates = []
+    if (this.#readyTimer !== undefined) this.#host.clock.clearTimeout(this.#readyTimer)
+    this.#readyTimer = undefined
+    if (this.#dying !== undefined) this.#host.clock.clearTimeout(this.#dying)
     try {
       this.#peer.destroy()
     } catch (cause) {

@@ -51,6 +51,10 @@ interface PendingAccept {
 }
 
 const keyOf = (peerId: PeerId, cid: string): string => `${peerId}/${cid}`
+/** simple-peer's gathering deadline with trickle ICE (the timer outlives the peer), in ms. */
+const ICE_COMPLETE_TRICKLE_MS = 250
+/** simple-peer's gathering deadline without trickle ICE: the offer or answer waits this long at most, in ms. */
+const ICE_COMPLETE_MS = 2000
 
 /** The transport behind `webrtc()`. Internal. */
 export class WebRTCTransportImpl implements WebRTCTransport {
@@ -274,7 +278,6 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     this.#stats.dialsOpened++
     this.#stats.dialMsTotal += ms
     this.#stats.dialMsMax = Math.max(this.#stats.dialMsMax, ms)
-    connection.activate()
     dial.resolve(connection)
   }
 
@@ -432,6 +435,9 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     const peer: PeerOptions = {
       trickle: this.#opts.trickle,
       config: { iceServers: this.#opts.iceServers },
+      // simple-peer never clears this timer, even on destroy, and it keeps Node alive: keep it
+      // short. With trickle it only ends candidate gathering early; without, it bounds the wait.
+      iceCompleteTimeout: this.#opts.trickle ? ICE_COMPLETE_TRICKLE_MS : ICE_COMPLETE_MS,
     }
     if (this.#opts.wrtc !== undefined) peer.wrtc = this.#opts.wrtc as PeerOptions['wrtc']
     let connection: WebRTCConnection

@@ -126,10 +126,10 @@ describe('webrtc: chunking', () => {
           // the deadline ends the loop
         }
       })()
+      // Our `ready` arrives (maybe more than once); acknowledge it, and the dial resolves.
+      hostile.once('data', () => hostile.send(Uint8Array.of(3)))
       const connection = await dialing
       const got: Uint8Array[] = collect(connection)
-      const ready = new Promise<void>((resolve) => hostile.once('data', () => resolve())) // our `ready`
-      await ready
       const chunk = (id: number, index: number, count: number, bytes: number): Uint8Array => {
         const c = new Uint8Array(13 + bytes)
         const v = new DataView(c.buffer)

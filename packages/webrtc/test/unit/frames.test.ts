@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CHUNK_HEADER_BYTES, decodeWire, encodeChunks, encodeClose, encodeReady } from '../../src/frames.js'
+import { CHUNK_HEADER_BYTES, decodeWire, encodeAck, encodeChunks, encodeClose, encodeReady } from '../../src/frames.js'
 import { Reassembler } from '../../src/reassembler.js'
 
 function pattern(length: number, seed: number): Uint8Array {
@@ -59,6 +59,8 @@ describe('frames and reassembly', () => {
 
   it('decodes control messages and rejects malformed ones', () => {
     expect(decodeWire(encodeReady())).toEqual({ kind: 'ready' })
+    expect(decodeWire(encodeAck())).toEqual({ kind: 'ack' })
+    expect(decodeWire(Uint8Array.of(3, 0))).toBeTypeOf('string') // ack with a body
     expect(decodeWire(encodeClose('bye'))).toEqual({ kind: 'close', reason: 'bye' })
     expect(decodeWire(new Uint8Array(0))).toBeTypeOf('string')
     expect(decodeWire(Uint8Array.of(0, 1, 2))).toBeTypeOf('string') // short header
