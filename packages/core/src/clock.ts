@@ -14,6 +14,23 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle
   /** Cancels a timer. Unknown or fired handles are ignored. */
   clearTimeout(handle: TimerHandle): void
+  /**
+   * Milliseconds since the Unix epoch, comparable across processes and tabs (leases in
+   * shared storage). Optional: clocks without it fall back to `now()`.
+   */
+  wallNow?(): number
+}
+
+/** A clock whose `now()` is comparable across processes: `wallNow()` when the clock has one. */
+export function wallClock(clock: Clock): Clock {
+  const wallNow = clock.wallNow
+  if (wallNow === undefined) return clock
+  return {
+    now: () => wallNow.call(clock),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+    wallNow: () => wallNow.call(clock),
+  }
 }
 
 /** The real clock: `performance.now()` and the host's timers. */
@@ -27,5 +44,6 @@ export function systemClock(): Clock {
       return handle as TimerHandle
     },
     clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+    wallNow: () => Date.now(),
   }
 }

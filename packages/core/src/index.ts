@@ -26,6 +26,7 @@ export type {
   SyncedEvent,
   ErrorEvent,
   DeltaEvent,
+  PersistedEvent,
   SignalOptions,
 } from './room-types.js'
 export type {
@@ -61,7 +62,7 @@ export type { Identity, LockManagerLike } from './storage/identity.js'
 export { StorageError, StorageCorruptError, StorageCrashError, StorageClosedError, IdentityLostError } from './storage/errors.js'
 export { Emitter } from './emitter.js'
 export type { EventMap, Listener, Subscribable } from './emitter.js'
-export { systemClock } from './clock.js'
+export { systemClock, wallClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'
 export { seededRandom, systemRandom, randomInt, pick, sample, randomPeerId } from './random.js'
 export type { RandomSource } from './random.js'

@@ -4,8 +4,8 @@
  * update (local and remote) to the log, and saves its known peers now and then. Built on
  * {@link DocStore}, with any {@link StorageAdapter}.
  */
-import type * as Y from 'yjs'
-import type { Clock } from './clock.js'
+import * as Y from 'yjs'
+import { wallClock, type Clock } from './clock.js'
 import type { RandomSource } from './random.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import { DocStore } from './storage/doc-store.js'
@@ -32,15 +32,19 @@ export interface OpenResult {
 /** Persistence of one room. Internal. */
 export class Persistence {
   readonly #store: DocStore
+  readonly #random: RandomSource
   #identity: Identity | undefined
+  #doc: Y.Doc | undefined
   #offUpdate: (() => void) | undefined
   #savedPeers = ''
 
   constructor(adapter: StorageAdapter, host: PersistenceHost) {
+    this.#random = host.random
     this.#store = new DocStore({
       adapter,
       room: host.room,
-      clock: host.clock,
+      // Leases in shared storage compare times across tabs and processes.
+      clock: wallClock(host.clock),
       random: host.random,
       onEvent: (event) => {
         if (event.type === 'persisted') host.onPersisted(event.records, event.bytes)
@@ -50,24 +54,26 @@ export class Persistence {
   }
 
   /**
-   * Loads the stored state into `doc` (one transaction), then logs every later update.
-   * With `claimIdentity`, takes the persisted identity: its peer id, and its Yjs clientID
-   * when the document has not written anything with its own yet.
+   * Starts logging every update of `doc` at once (synchronously, so no edit made after
+   * `createRoom` is missed), then loads the stored state into it (one transaction). Content
+   * the document held before is stored too. With `claimIdentity`, takes the persisted
+   * identity: its peer id and its Yjs clientID, which only this writer holds while leased.
    */
   async open(doc: Y.Doc, claimIdentity: boolean): Promise<OpenResult> {
     const store = this.#store
-    await store.load(doc, store)
+    this.#doc = doc
     const listener = (update: Uint8Array, origin: unknown): void => {
       if (origin !== store) store.append(update)
     }
     doc.on('update', listener)
     this.#offUpdate = () => doc.off('update', listener)
+    if (doc.store.clients.size > 0) store.append(Y.encodeStateAsUpdate(doc))
+    await store.load(doc, store)
     const result: OpenResult = { knownPeers: await store.loadPeers() }
     if (claimIdentity) {
       this.#identity = await store.claimIdentity()
       result.peerId = this.#identity.peerId
-      // Never reuse a clientID this document already wrote with in this session.
-      if (!doc.store.clients.has(doc.clientID)) doc.clientID = this.#identity.clientID
+      doc.clientID = this.#identity.clientID
     }
     return result
   }
@@ -88,9 +94,16 @@ export class Persistence {
     return this.#store.flush(options)
   }
 
-  /** Flushes, stops logging, releases the identity. */
+  /**
+   * Flushes, stops logging, releases the identity. The document then gets a fresh clientID:
+   * the released one may go to another writer, and this Y.Doc may live on.
+   */
   async close(): Promise<void> {
     this.#offUpdate?.()
     await this.#store.close()
+    const doc = this.#doc
+    if (doc !== undefined && this.#identity !== undefined && doc.clientID === this.#identity.clientID) {
+      doc.clientID = Math.floor(this.#random.next() * 0xffffffff) >>> 0
+    }
   }
 }

@@ -80,9 +80,22 @@ export class Presence {
     }
   }
 
+  /**
+   * The document took another clientID (a persisted identity): presence follows it, keeping
+   * the local state. Called before the room joins the network.
+   */
+  follow(clientID: number): void {
+    const awareness = this.awareness
+    if (awareness.clientID === clientID) return
+    const state = awareness.getLocalState()
+    removeAwarenessStates(awareness, [awareness.clientID], 'local')
+    awareness.clientID = clientID
+    awareness.setLocalState(state)
+  }
+
   /** Tells neighbours our client left (before links close). */
-  leave(clientID: number): void {
-    if (this.awareness.getLocalState() !== null) removeAwarenessStates(this.awareness, [clientID], 'local')
+  leave(): void {
+    if (this.awareness.getLocalState() !== null) removeAwarenessStates(this.awareness, [this.awareness.clientID], 'local')
   }
 
   destroy(): void {

@@ -302,6 +302,7 @@ class GossipRoom implements Room {
       if (opened.peerId !== undefined) {
         this.#peerId = opened.peerId
         this.#membershipConfig.peerId = opened.peerId
+        this.#presence.follow(this.doc.clientID)
       }
       for (const peerId of opened.knownPeers) this.#membership.discovered(peerId)
     } catch (cause) {
@@ -351,7 +352,7 @@ class GossipRoom implements Room {
   async #shutdown(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#presence.leave(this.doc.clientID)
+    this.#presence.leave()
     this.#membership.closeAll(CloseCode.Leaving)
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#controller.abort()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createRoom, faultyStorage, memoryNetwork, memoryStorage, type PersistedEvent, type Room } from '../src/index.js'
+import { createRoom, faultyStorage, memoryNetwork, memoryStorage, systemClock, type Clock, type PersistedEvent, type Room } from '../src/index.js'
 
 function waitFor(predicate: () => boolean, signal = AbortSignal.timeout(5000)): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -83,5 +83,68 @@ describe('room with storage', () => {
     expect(room.doc.getText('t').toString()).toBe('xxxxx')
     expect(errors.length).toBeGreaterThan(0)
     await room.close()
+  })
+
+  describe('regressions found by the offline-todo tests', () => {
+    it('stores edits made right after createRoom, before the load finished, and content the doc had before', async () => {
+      const storage = memoryStorage()
+      const doc = new Y.Doc()
+      doc.getMap('m').set('before', 1)
+      const room = createRoom({ name: 'early', doc, transports: [], storage })
+      doc.getArray('a').push(['x'])
+      await room.flush()
+      await room.close()
+      const again = createRoom({ name: 'early', doc: new Y.Doc(), transports: [], storage })
+      await again.whenLoaded()
+      expect(again.doc.getArray('a').toArray()).toEqual(['x'])
+      expect(again.doc.getMap('m').get('before')).toBe(1)
+      await again.close()
+    })
+
+    it('leases compare wall-clock time, so writers whose monotonic clocks differ never share an identity', async () => {
+      const storage = memoryStorage()
+      const skewed = (offset: number): Clock => {
+        const base = systemClock()
+        return { ...base, now: () => base.now() + offset }
+      }
+      const a = createRoom({ name: 'lease', doc: new Y.Doc(), transports: [], storage, clock: skewed(1e9) })
+      await a.whenLoaded()
+      const b = createRoom({ name: 'lease', doc: new Y.Doc(), transports: [], storage, clock: skewed(0) })
+      await b.whenLoaded()
+      expect(b.peerId).not.toBe(a.peerId)
+      expect(b.doc.clientID).not.toBe(a.doc.clientID)
+      await Promise.all([a.close(), b.close()])
+    })
+
+    it('presence follows the persisted clientID, and a clean leave removes it at once', async () => {
+      const network = memoryNetwork()
+      const a = createRoom({ name: 'presence', doc: new Y.Doc(), transports: [network.transport()], storage: memoryStorage(), roundMs: 20 })
+      const b = createRoom({ name: 'presence', doc: new Y.Doc(), transports: [network.transport()], roundMs: 20 })
+      await a.whenLoaded()
+      expect(a.awareness.clientID).toBe(a.doc.clientID)
+      a.awareness.setLocalStateField('user', { name: 'Ada' })
+      await waitFor(() => b.awareness.getStates().has(a.doc.clientID))
+      await a.close()
+      await waitFor(() => !b.awareness.getStates().has(a.awareness.clientID))
+      await b.close()
+    })
+
+    it('a closed room gives its document a fresh clientID, so a reused Y.Doc never shares one with the next writer', async () => {
+      const storage = memoryStorage()
+      const doc1 = new Y.Doc()
+      const first = createRoom({ name: 'reuse', doc: doc1, transports: [], storage })
+      await first.whenLoaded()
+      doc1.getArray('a').push(['one'])
+      const released = doc1.clientID
+      await first.close()
+      expect(doc1.clientID).not.toBe(released)
+      const doc3 = new Y.Doc()
+      const third = createRoom({ name: 'reuse', doc: doc3, transports: [], storage })
+      await third.whenLoaded()
+      const second = createRoom({ name: 'reuse', doc: doc1, transports: [], storage })
+      await second.whenLoaded()
+      expect(doc1.clientID).not.toBe(doc3.clientID)
+      await Promise.all([second.close(), third.close()])
+    })
   })
 })
