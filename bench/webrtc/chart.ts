@@ -23,6 +23,10 @@ export interface Panel {
   references?: Reference[]
   /** Formats a bar label. Default {@link short}. */
   format?: (value: number) => string
+  /** A line under the unit (before the reference labels). */
+  note?: string
+  /** Drawn instead of a bar for a null value. Default "n/a". */
+  nullLabel?: string
 }
 
 /** Options of {@link smallMultiples}. */
@@ -70,7 +74,8 @@ function ticks(max: number): number[] {
 function panelSvg(p: Panel, o: Required<Omit<ChartOptions, 'subtitle'>>, x0: number, y0: number): string {
   const { panelWidth: width, panelHeight: height, groups, colors } = o
   const format = p.format ?? short
-  const notes = (p.references ?? []).map((ref) => ref.label).join('; ')
+  const refs = (p.references ?? []).map((ref) => ref.label).join('; ')
+  const notes = [p.note ?? '', refs === '' ? '' : `- - - ${refs}`].filter((t) => t !== '').join('  ')
   const left = x0 + 52
   const right = x0 + width - 14
   const top = y0 + (notes === '' ? 50 : 64)
@@ -84,7 +89,7 @@ function panelSvg(p: Panel, o: Required<Omit<ChartOptions, 'subtitle'>>, x0: num
   out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 18)}" text-anchor="middle" font-size="14" font-weight="bold" ${FONT}>${escapeXml(p.title)}</text>`)
   out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 34)}" text-anchor="middle" font-size="11" fill="#555" ${FONT}>${escapeXml(p.unit)}</text>`)
   if (notes !== '') {
-    out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 49)}" text-anchor="middle" font-size="10.5" fill="#222" ${FONT}>- - - ${escapeXml(notes)}</text>`)
+    out.push(`<text x="${r(x0 + width / 2)}" y="${r(y0 + 49)}" text-anchor="middle" font-size="10.5" fill="#222" ${FONT}>${escapeXml(notes)}</text>`)
   }
   for (const t of axis) {
     out.push(`<line x1="${r(left)}" x2="${r(right)}" y1="${r(y(t))}" y2="${r(y(t))}" stroke="#e4e4e4"/>`)
@@ -103,7 +108,7 @@ function panelSvg(p: Panel, o: Required<Omit<ChartOptions, 'subtitle'>>, x0: num
       const value = row[g] ?? null
       const bx = start + s * barWidth
       if (value === null || !Number.isFinite(value)) {
-        out.push(`<text x="${r(bx + barWidth / 2)}" y="${r(bottom - 4)}" text-anchor="middle" font-size="9" fill="#777" ${FONT}>n/a</text>`)
+        out.push(`<text x="${r(bx + barWidth / 2)}" y="${r(bottom - 4)}" text-anchor="middle" font-size="9" fill="#777" ${FONT}>${escapeXml(p.nullLabel ?? 'n/a')}</text>`)
         return
       }
       const h = Math.max(0.5, bottom - y(value))

@@ -22,7 +22,7 @@ import { mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises'
 import { arch, cpus, platform, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { smallMultiples, short, type Panel } from './chart.js'
+import { smallMultiples, type Panel } from './chart.js'
 import { MAX_NEIGHBOURS, isSystemName, type SystemName } from './systems.js'
 import { ROOM_NAME, isScenarioMessage, type ScenarioResult } from './types.js'
 
@@ -348,7 +348,13 @@ function chart(results: ScenarioResult[], args: Args, date: string): string {
   const g8 = find(results, 'gossamer', 8)
   const bytesRefs = index8 >= 0 && g8?.frameBytes != null ? [{ value: 2 * 7 * g8.frameBytes, label: `target at N = 8: 2(N−1) × frame = ${2 * 7 * g8.frameBytes} B`, group: index8 }] : []
   const panels: Panel[] = [
-    { title: 'Time to connect', unit: 'ms, lower is better', values: values((r) => r.connectMs), format: (v) => short(v) },
+    {
+      title: 'Time to connect',
+      unit: 'ms to the expected connections, lower is better',
+      values: values((r) => r.connectMs),
+      note: 'y-webrtc: N−1 each; Gossamer: ≥ min(N−1, 5) and synced',
+      nullLabel: '> 20 s',
+    },
     { title: 'Edit-to-visible latency p50', unit: 'ms over (edit, peer) pairs, lower is better', values: values((r) => r.latency.p50) },
     { title: 'Edit-to-visible latency p99', unit: 'ms over (edit, peer) pairs, lower is better', values: values((r) => r.latency.p99) },
     { title: 'Single-edit frame', unit: 'bytes of one data-channel payload', values: values((r) => r.frameBytes) },

@@ -14,7 +14,8 @@ import type { PeerId, SignalRelay, SignalRelayEvents } from './transport.js'
 /** What the relay needs from its room. */
 export interface RelayHost {
   readonly room: string
-  readonly peerId: PeerId
+  /** Our peer id (it may change once, when a persisted identity loads). */
+  localPeerId(): PeerId
   readonly random: RandomSource
   neighbours(): Link[]
   send(link: Link, frame: Frame): void
@@ -43,17 +44,17 @@ export class MeshRelay implements SignalRelay {
     if (data.byteLength > LIMITS.relayBytes) return false
     const id = Math.floor(this.#host.random.next() * Number.MAX_SAFE_INTEGER)
     this.#seen.add(id)
-    return this.#route({ type: FrameType.Relay, room: this.#host.room, id, origin: this.#host.peerId, target: to, ttl: RELAY_TTL, payload: data }, undefined)
+    return this.#route({ type: FrameType.Relay, room: this.#host.room, id, origin: this.#host.localPeerId(), target: to, ttl: RELAY_TTL, payload: data }, undefined)
   }
 
   /** Handles a Relay frame from a neighbour: deliver it, pass it on, or drop it. */
   handle(from: Link, frame: RelayFrame): void {
     if (!this.#seen.add(frame.id)) return
-    if (frame.target === this.#host.peerId) {
+    if (frame.target === this.#host.localPeerId()) {
       this.#emitter.emit('signal', { from: frame.origin, data: frame.payload })
       return
     }
-    if (frame.origin === this.#host.peerId || frame.ttl === 0) return
+    if (frame.origin === this.#host.localPeerId() || frame.ttl === 0) return
     this.#route({ ...frame, ttl: frame.ttl - 1 }, from)
   }
 

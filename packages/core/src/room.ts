@@ -168,12 +168,9 @@ class GossipRoom implements Room {
     const send = (link: Link, frame: Frame): void => this.#send(link, frame)
     const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
     this.#presence = new Presence(this.doc, { room: this.name, neighbours, send, onError }, options.awareness, this.#config.presence)
-    const room = this
     this.#relay = new MeshRelay({
       room: this.name,
-      get peerId() {
-        return room.peerId
-      },
+      localPeerId: () => this.#peerId,
       random: this.#random,
       neighbours,
       send,
