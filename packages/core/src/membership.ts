@@ -404,7 +404,9 @@ export class Membership {
       void this.dial(peerId, high ? JoinPriority.High : JoinPriority.Low, attach)
       high = false
     }
-    if (askForPeers && candidates.length < want) this.shuffle()
+    // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
+    // small room can never fill the view, and asking every round would be pure noise).
+    if (askForPeers && candidates.length === 0 && this.views.passive().length === 0) this.shuffle()
   }
 
   /**
