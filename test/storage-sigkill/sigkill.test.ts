@@ -10,13 +10,10 @@
  * Runs only inside a private network namespace (WebRTC gathers candidates on every
  * interface): `bash scripts/with-netns.sh pnpm vitest run test/storage-sigkill`.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
@@ -26,52 +23,15 @@ import { webrtc } from '@gossamer/webrtc'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fileStorage } from './file-storage.js'
 import { PeerProcess } from './peer-process.js'
+import { startSignalingProcess, stopSignalingProcess, type SignalingProcess } from '../support/signaling-process.js'
 
 const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
-const SERVER_BIN = fileURLToPath(new URL('../../packages/signaling-server/bin/gossamer-signal.mjs', import.meta.url))
 /** Errors that mean the store lost or mangled something. */
 const STORAGE_FAILURE = /^(StorageCorruptError|StorageError|CorruptStoreFileError)\b/
 
-interface Server {
-  child: ChildProcess
-  url: string
-}
-
-/** Starts `gossamer-signal --port 0` and reads its URL from the JSON `listening` line. */
-function startServer(signal: AbortSignal): Promise<Server> {
-  const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const stderr: string[] = []
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
-  return new Promise<Server>((resolve, reject) => {
-    const fail = (why: string): void => {
-      child.kill('SIGKILL')
-      reject(new Error(`${why}\n${stderr.join('')}`))
-    }
-    const onAbort = (): void => fail('the signaling server did not start in time')
-    signal.addEventListener('abort', onAbort, { once: true })
-    child.once('exit', (code) => fail(`the signaling server exited early (${String(code)})`))
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let record: { msg?: string; url?: string }
-      try {
-        record = JSON.parse(line) as { msg?: string; url?: string }
-      } catch {
-        return
-      }
-      if (record.msg !== 'listening' || record.url === undefined) return
-      signal.removeEventListener('abort', onAbort)
-      child.removeAllListeners('exit')
-      resolve({ child, url: record.url })
-    })
-  })
-}
-
-async function stopServer(server: Server | undefined): Promise<void> {
-  const child = server?.child
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
+type Server = SignalingProcess
+const startServer = startSignalingProcess
+const stopServer = (server: Server | undefined): Promise<void> => stopSignalingProcess(server, 'SIGTERM')
 
 const token = (): string => randomBytes(4).toString('hex')
 

@@ -9,17 +9,14 @@
  * interface): `bash scripts/with-netns.sh pnpm vitest run packages/webrtc test/webrtc`.
  * Set GOSSAMER_SEED to replay the seeded edits and peer ids; GOSSAMER_DEBUG=1 for a timeline.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import { createRoom, seededRandom, type Connection, type RandomSource, type Room } from '@gossamer/core'
 import { waitFor } from '@gossamer/testing'
 import { exponentialBackoff, webrtc, type WebRTCTransport, type WrtcImplementation } from '@gossamer/webrtc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSignalingProcess, stopSignalingProcess, type SignalingProcess } from '../support/signaling-process.js'
 
 const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
-const SERVER_BIN = fileURLToPath(new URL('../../packages/signaling-server/bin/gossamer-signal.mjs', import.meta.url))
 const PEERS = 8
 const MAX_NEIGHBOURS = 4
 const MIN_NEIGHBOURS = 2
@@ -34,46 +31,9 @@ interface Peer {
   alive: boolean
 }
 
-interface Server {
-  child: ChildProcess
-  url: string
-}
-
-/** Starts `gossamer-signal --port 0` and reads its port from the JSON `listening` line. */
-function startServer(signal: AbortSignal): Promise<Server> {
-  const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const stderr: string[] = []
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
-  return new Promise<Server>((resolve, reject) => {
-    const fail = (why: string): void => {
-      child.kill('SIGKILL')
-      reject(new Error(`${why}\n${stderr.join('')}`))
-    }
-    const onAbort = (): void => fail('the signaling server did not start in time')
-    signal.addEventListener('abort', onAbort, { once: true })
-    child.once('exit', (code) => fail(`the signaling server exited early (${String(code)})`))
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let record: { msg?: string; url?: string }
-      try {
-        record = JSON.parse(line) as { msg?: string; url?: string }
-      } catch {
-        return
-      }
-      if (record.msg !== 'listening' || record.url === undefined) return
-      signal.removeEventListener('abort', onAbort)
-      child.removeAllListeners('exit')
-      resolve({ child, url: record.url })
-    })
-  })
-}
-
-async function killServer(server: Server | undefined): Promise<void> {
-  const child = server?.child
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGKILL')
-  await exited
-}
+type Server = SignalingProcess
+const startServer = startSignalingProcess
+const killServer = (server: Server | undefined): Promise<void> => stopSignalingProcess(server, 'SIGKILL')
 
 /** Is the neighbour graph of `peers` connected (ignoring `without`)? */
 function connected(peers: Peer[], without?: Peer): boolean {

@@ -6,15 +6,17 @@ import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock, type TimerHandle } from './clock.js'
 import { Emitter } from './emitter.js'
-import { ConfigError, ListenerError, ProtocolError, RoomClosedError, TransportError, AbortError } from './errors.js'
+import { ListenerError, ProtocolError, RoomClosedError, TransportError } from './errors.js'
 import type { Link } from './link.js'
+import { abortable, gate } from './gate.js'
 import { Gossip } from './gossip.js'
+import { REWIRE_CHANCE, resolveRoomOptions, type RoomConfig } from './room-config.js'
 import { Membership } from './membership.js'
 import { Persistence } from './persistence.js'
 import { Presence } from './presence.js'
 import { MeshRelay } from './relay.js'
 import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
-import { CloseCode, FrameType, LIMITS, type Frame } from './protocol/messages.js'
+import { CloseCode, FrameType, type Frame } from './protocol/messages.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { Replica } from './replica.js'
 import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions } from './room-types.js'
@@ -34,32 +36,6 @@ export function createRoom(options: RoomOptions): Room {
   return new GossipRoom(options)
 }
 
-/** Chance that a peer rewires one link to a random known peer, per reconnect period. */
-const REWIRE_CHANCE = 1 / 8
-
-function resolve(options: RoomOptions) {
-  const maxNeighbours = options.maxNeighbours ?? 6
-  const minNeighbours = options.minNeighbours ?? Math.max(1, maxNeighbours - 1)
-  const roundMs = options.roundMs ?? 1000
-  if (typeof options.name !== 'string' || options.name.length === 0 || new TextEncoder().encode(options.name).length > LIMITS.roomBytes)
-    throw new ConfigError(`room name must be 1..${LIMITS.roomBytes} UTF-8 bytes`)
-  if (!Number.isInteger(maxNeighbours) || maxNeighbours < 1) throw new ConfigError('maxNeighbours must be an integer ≥ 1')
-  if (!Number.isInteger(minNeighbours) || minNeighbours < 1 || minNeighbours > maxNeighbours)
-    throw new ConfigError('minNeighbours must be an integer in 1..maxNeighbours')
-  if (!(roundMs > 0)) throw new ConfigError('roundMs must be > 0')
-  return {
-    maxNeighbours,
-    minNeighbours,
-    roundMs,
-    maxPassive: options.maxPassive ?? 30,
-    push: options.push ?? true,
-    presence: options.presence ?? true,
-    suspectAfterRounds: options.suspectAfterRounds ?? 5,
-    shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
-    reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
-  }
-}
-
 class GossipRoom implements Room {
   readonly name: string
   #peerId: PeerId
@@ -67,7 +43,7 @@ class GossipRoom implements Room {
   readonly #clock: Clock
   readonly #random: RandomSource
   readonly #transports: readonly Transport[]
-  readonly #config: ReturnType<typeof resolve>
+  readonly #config: RoomConfig
   readonly #emitter: Emitter<RoomEvents>
   readonly #replica: Replica
   readonly #membership: Membership
@@ -76,8 +52,8 @@ class GossipRoom implements Room {
   readonly #relay: MeshRelay
   readonly #persistence: Persistence | undefined
   readonly #membershipConfig: { peerId: PeerId }
-  readonly #loaded: Promise<void>
-  #markLoaded: (error?: Error) => void = () => undefined
+  readonly #loadedGate = gate()
+  readonly #syncedGate = gate()
   readonly #fixedPeerId: boolean
   readonly #controller = new AbortController()
   readonly #disposers: (() => void)[] = []
@@ -100,7 +76,7 @@ class GossipRoom implements Room {
   #closing: Promise<void> | undefined
 
   constructor(options: RoomOptions) {
-    this.#config = resolve(options)
+    this.#config = resolveRoomOptions(options)
     this.name = options.name
     this.doc = options.doc
     this.#clock = options.clock ?? systemClock()
@@ -108,10 +84,6 @@ class GossipRoom implements Room {
     this.#transports = [...options.transports]
     this.#peerId = options.peerId ?? randomPeerId(this.#random)
     this.#fixedPeerId = options.peerId !== undefined
-    this.#loaded = new Promise<void>((resolvePromise, reject) => {
-      this.#markLoaded = (error) => (error === undefined ? resolvePromise() : reject(error))
-    })
-    this.#loaded.catch(() => undefined) // observed through whenLoaded()
     this.#phase = Math.floor(this.#random.next() * 1_000_000)
     this.#emitter = new Emitter<RoomEvents>((error, event) => {
       if (event === 'error') {
@@ -234,49 +206,16 @@ class GossipRoom implements Room {
   }
 
   whenSynced(options: SignalOptions = {}): Promise<void> {
-    if (this.#synced) return Promise.resolve()
-    if (this.#closed) return Promise.reject(new RoomClosedError('the room is closed'))
-    return new Promise<void>((resolvePromise, reject) => {
-      const signal = options.signal
-      const cleanup = (): void => {
-        offSynced()
-        this.#controller.signal.removeEventListener('abort', onClose)
-        signal?.removeEventListener('abort', onAbort)
-      }
-      const offSynced = this.#emitter.on('synced', () => {
-        cleanup()
-        resolvePromise()
-      })
-      const onClose = (): void => {
-        cleanup()
-        reject(new RoomClosedError('the room closed before it synced'))
-      }
-      const onAbort = (): void => {
-        cleanup()
-        reject(new AbortError(undefined, { cause: signal?.reason }))
-      }
-      this.#controller.signal.addEventListener('abort', onClose, { once: true })
-      if (signal?.aborted === true) onAbort()
-      else signal?.addEventListener('abort', onAbort, { once: true })
-    })
+    return abortable(this.#syncedGate.promise, options.signal)
   }
 
   whenLoaded(options: SignalOptions = {}): Promise<void> {
-    const { signal } = options
-    if (signal === undefined) return this.#loaded
-    return Promise.race([
-      this.#loaded,
-      new Promise<void>((_, reject) => {
-        const onAbort = (): void => reject(new AbortError(undefined, { cause: signal.reason }))
-        if (signal.aborted) onAbort()
-        else signal.addEventListener('abort', onAbort, { once: true })
-      }),
-    ])
+    return abortable(this.#loadedGate.promise, options.signal)
   }
 
   async flush(options: SignalOptions = {}): Promise<void> {
     if (this.#persistence === undefined) return
-    await this.#loaded
+    await this.#loadedGate.promise
     await this.#persistence.flush(options)
   }
 
@@ -311,10 +250,10 @@ class GossipRoom implements Room {
   async #start(): Promise<void> {
     await this.#load()
     if (this.#closed) {
-      this.#markLoaded(new RoomClosedError('the room closed while loading'))
+      this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
       return
     }
-    this.#markLoaded()
+    this.#loadedGate.open()
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
     for (const transport of this.#transports) {
       this.#disposers.push(
@@ -349,6 +288,8 @@ class GossipRoom implements Room {
   async #shutdown(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
+    this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     this.#presence.leave()
     this.#membership.closeAll(CloseCode.Leaving)
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
@@ -466,6 +407,7 @@ class GossipRoom implements Room {
     link.synced = true
     if (this.#synced) return
     this.#synced = true
+    this.#syncedGate.open()
     this.#emitter.emit('synced', { peerId: link.peerId })
   }
 }

@@ -1,0 +1,36 @@
+/**
+ * A room's options, validated and with their defaults filled in.
+ */
+import { ConfigError } from './errors.js'
+import { LIMITS } from './protocol/messages.js'
+import type { RoomOptions } from './room-types.js'
+
+/** Chance that a peer rewires one link to a random known peer, per reconnect period. */
+export const REWIRE_CHANCE = 1 / 8
+
+/** The tunables of a room, resolved from {@link RoomOptions}. */
+export type RoomConfig = ReturnType<typeof resolveRoomOptions>
+
+/** Validates `options` (throwing a {@link ConfigError}) and fills in the defaults. */
+export function resolveRoomOptions(options: RoomOptions) {
+  const maxNeighbours = options.maxNeighbours ?? 6
+  const minNeighbours = options.minNeighbours ?? Math.max(1, maxNeighbours - 1)
+  const roundMs = options.roundMs ?? 1000
+  if (typeof options.name !== 'string' || options.name.length === 0 || new TextEncoder().encode(options.name).length > LIMITS.roomBytes)
+    throw new ConfigError(`room name must be 1..${LIMITS.roomBytes} UTF-8 bytes`)
+  if (!Number.isInteger(maxNeighbours) || maxNeighbours < 1) throw new ConfigError('maxNeighbours must be an integer ≥ 1')
+  if (!Number.isInteger(minNeighbours) || minNeighbours < 1 || minNeighbours > maxNeighbours)
+    throw new ConfigError('minNeighbours must be an integer in 1..maxNeighbours')
+  if (!(roundMs > 0)) throw new ConfigError('roundMs must be > 0')
+  return {
+    maxNeighbours,
+    minNeighbours,
+    roundMs,
+    maxPassive: options.maxPassive ?? 30,
+    push: options.push ?? true,
+    presence: options.presence ?? true,
+    suspectAfterRounds: options.suspectAfterRounds ?? 5,
+    shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
+    reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
+  }
+}
