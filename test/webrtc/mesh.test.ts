@@ -143,6 +143,11 @@ describe.skipIf(!ENABLED)(`webrtc mesh of ${PEERS} Node peers (network namespace
         maxNeighbours: MAX_NEIGHBOURS,
         minNeighbours: MIN_NEIGHBOURS,
         roundMs: ROUND_MS,
+        // This test is about repair after the server and a peer die, which `maintain` does.
+        // Periodic rewiring (every reconnect period) can evict a neighbour whose only link it
+        // was, and with the server dead nothing can reach that peer again: a known gap (see
+        // the issue's closing note). Keep rewiring out of this short run.
+        reconnectEveryRounds: 1000,
         random: seededRandom(SEED * 31 + index),
         peerId: `m${index}-${SEED}`,
       })
