@@ -20,6 +20,7 @@ import { createRoom, type Room } from '@gossamer/core'
 import { waitFor } from '@gossamer/testing'
 import { webrtc } from '@gossamer/webrtc'
 import type { GossamerHandle } from '../../examples/collab-editor/src/handle.js'
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js'
 
 declare global {
   interface Window {
@@ -28,19 +29,6 @@ declare global {
 }
 
 const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
-const CHROMIUM = '/usr/bin/chromium'
-/** The launch flags of shared/TOOLCHAIN.md. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-]
 const DEMO = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url))
 /** A small cap, so that 3 pages + 1 Node peer cannot all be connected to everyone. */
 const MAX_NEIGHBOURS = 2

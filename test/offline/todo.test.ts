@@ -24,21 +24,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 // For their `window.todo` and `window.storageCheck` declarations.
 import type {} from '../../examples/offline-todo/src/handle.js'
 import type {} from '../../examples/offline-todo/src/storage-check.js'
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js'
 
 const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
-const CHROMIUM = '/usr/bin/chromium'
-/** The launch flags of shared/TOOLCHAIN.md. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-]
 const SERVE = fileURLToPath(new URL('../../examples/offline-todo/scripts/serve.mjs', import.meta.url))
 const WAIT = { timeout: 15_000, polling: 50 } as const
 const VIEWPORT = { width: 900, height: 700 }

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { compareKeys, hasPrefix, type StorageAdapter, type StorageChunk, type StorageKey, type StorageOperation } from '@gossamer/core'
+import { assertKey, assertOperations, compareKeys, hasPrefix, type StorageAdapter, type StorageChunk, type StorageKey, type StorageOperation } from '@gossamer/core'
 
 const MAGIC = [0x47, 0x53, 0x4d, 0x46] // 'GSMF'
 const VERSION = 1
@@ -35,28 +35,6 @@ export class CorruptStoreFileError extends Error {
 }
 
 const idOf = (key: StorageKey): string => JSON.stringify(key)
-const isKey = (value: unknown): value is StorageKey => Array.isArray(value) && value.every((part) => typeof part === 'string')
-
-function checkKey(key: unknown, what = 'key'): StorageKey {
-  if (!isKey(key)) throw new TypeError(`${what} must be an array of strings`)
-  return key
-}
-
-/** Throws a TypeError naming the first invalid operation, before anything is applied. */
-function checkOperations(operations: readonly StorageOperation[]): void {
-  if (!Array.isArray(operations)) throw new TypeError('batch: operations must be an array')
-  operations.forEach((op: unknown, index) => {
-    const { type, key, data } = (op ?? {}) as { type?: unknown; key?: unknown; data?: unknown }
-    const fail = (why: string): never => {
-      throw new TypeError(`batch: operation ${index} is invalid: ${why}`)
-    }
-    if (!isKey(key)) fail('key is not an array of strings')
-    if (type === 'save') {
-      if (!(data instanceof Uint8Array)) fail('data is not a Uint8Array')
-    } else if (type !== 'remove') fail(`unknown operation type ${String(type)}`)
-  })
-}
-
 /** Encodes every entry, in key order, followed by the SHA-256 of the rest. */
 export function encodeStore(entries: Iterable<StorageChunk>): Uint8Array {
   const sorted = [...entries].sort((a, b) => compareKeys(a.key, b.key))
@@ -207,32 +185,32 @@ export function fileStorage(dir: string): FileStorage {
   return {
     path,
     load(key) {
-      const k = checkKey(key)
+      assertKey(key)
       return run((current) => {
-        const chunk = current.get(idOf(k))
+        const chunk = current.get(idOf(key))
         return chunk === undefined ? undefined : new Uint8Array(chunk.data)
       })
     },
     save(key, data) {
       try {
-        checkOperations([{ type: 'save', key, data }])
+        assertOperations([{ type: 'save', key, data }])
       } catch (error) {
         return Promise.reject(error)
       }
       return write([{ type: 'save', key, data }])
     },
     remove(key) {
-      const k = checkKey(key)
-      return write([{ type: 'remove', key: k }])
+      assertKey(key)
+      return write([{ type: 'remove', key }])
     },
     loadRange(prefix) {
-      const p = checkKey(prefix, 'prefix')
-      return run((current) => range(current, p).map((chunk) => ({ key: [...chunk.key], data: new Uint8Array(chunk.data) })))
+      assertKey(prefix, 'prefix')
+      return run((current) => range(current, prefix).map((chunk) => ({ key: [...chunk.key], data: new Uint8Array(chunk.data) })))
     },
     removeRange(prefix) {
-      const p = checkKey(prefix, 'prefix')
+      assertKey(prefix, 'prefix')
       return run(async (current) => {
-        const doomed = range(current, p)
+        const doomed = range(current, prefix)
         if (doomed.length === 0) return
         const next = new Map(current)
         for (const chunk of doomed) next.delete(idOf(chunk.key))
@@ -242,7 +220,7 @@ export function fileStorage(dir: string): FileStorage {
     },
     batch(operations) {
       try {
-        checkOperations(operations)
+        assertOperations(operations)
       } catch (error) {
         return Promise.reject(error)
       }

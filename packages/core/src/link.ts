@@ -1,6 +1,7 @@
 /**
  * One connection of a room to a remote peer, from handshake to close. Internal.
  */
+import type { TimerHandle } from './clock.js'
 import type { Connection, PeerId } from './transport.js'
 import type { JoinPriorityValue } from './protocol/messages.js'
 import { BoundedSet } from './bounded-set.js'
@@ -33,7 +34,7 @@ export class Link {
   /** Listener removers. */
   readonly disposers: (() => void)[] = []
   /** Handshake deadline timer. */
-  handshakeTimer: unknown
+  handshakeTimer: TimerHandle | undefined
 
   constructor(connection: Connection, initiator: boolean, priority: JoinPriorityValue, now: number) {
     this.connection = connection

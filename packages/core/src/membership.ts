@@ -4,10 +4,11 @@
  * the passive and failed lists. Prior art: HyParView (views, priorities), SWIM (probing).
  * It knows nothing of documents: gossip frames are handed to the room.
  */
-import type { Clock, TimerHandle } from './clock.js'
+import type { Clock } from './clock.js'
 import { ProtocolError, TransportError, VersionMismatchError } from './errors.js'
 import { Link } from './link.js'
 import { PeerViews } from './peer-views.js'
+import { Reservations } from './reservations.js'
 import {
   CloseCode,
   FrameType,
@@ -65,12 +66,13 @@ export class Membership {
   readonly #links = new Set<Link>()
   readonly #dialing = new Set<PeerId>()
   /** Inbound connections a transport was allowed to set up, not yet open. */
-  readonly #admitted = new Map<PeerId, TimerHandle>()
+  readonly #admitted: Reservations
 
   constructor(config: MembershipConfig, host: MembershipHost) {
     this.#config = config
     this.#host = host
     this.views = new PeerViews(config.peerId, host.random, config.maxPassive)
+    this.#admitted = new Reservations(host.clock, config.handshakeTimeoutMs)
   }
 
   /** Links that finished the handshake, as neighbours or transient. */
@@ -103,16 +105,8 @@ export class Membership {
       this.close(victim, CloseCode.Evicted, this.#shareSample(victim.peerId))
       if (this.slotsUsed() >= this.#config.maxNeighbours) return false
     }
-    const timer = this.#host.clock.setTimeout(() => this.#admitted.delete(peerId), this.#config.handshakeTimeoutMs)
-    this.#admitted.set(peerId, timer)
+    this.#admitted.reserve(peerId)
     return true
-  }
-
-  #release(peerId: PeerId): void {
-    const timer = this.#admitted.get(peerId)
-    if (timer === undefined) return
-    this.#host.clock.clearTimeout(timer)
-    this.#admitted.delete(peerId)
   }
 
   #isLinkedOrDialing = (peerId: PeerId): boolean => {
@@ -128,7 +122,7 @@ export class Membership {
 
   /** A remote peer opened a connection to us; wait for its Hello. */
   accept(connection: Connection): Link {
-    this.#release(connection.remotePeerId)
+    this.#admitted.release(connection.remotePeerId)
     const link = new Link(connection, false, JoinPriority.Low, this.#host.clock.now())
     this.#links.add(link)
     this.#armHandshakeTimer(link)
@@ -340,7 +334,7 @@ export class Membership {
 
   #up(link: Link, neighbour: boolean): void {
     link.state = neighbour ? 'neighbour' : 'transient'
-    if (link.handshakeTimer !== undefined) this.#host.clock.clearTimeout(link.handshakeTimer as TimerHandle)
+    if (link.handshakeTimer !== undefined) this.#host.clock.clearTimeout(link.handshakeTimer)
     link.handshakeTimer = undefined
     link.lastHeard = this.#host.clock.now()
     this.views.removePassive(link.peerId)
@@ -368,7 +362,7 @@ export class Membership {
   #drop(link: Link): void {
     const wasUp = link.state === 'neighbour' || link.state === 'transient'
     link.state = 'closed'
-    if (link.handshakeTimer !== undefined) this.#host.clock.clearTimeout(link.handshakeTimer as TimerHandle)
+    if (link.handshakeTimer !== undefined) this.#host.clock.clearTimeout(link.handshakeTimer)
     link.dispose()
     this.#links.delete(link)
     if (wasUp) this.#host.onLinkDown(link)
@@ -444,7 +438,7 @@ export class Membership {
 
   /** Closes every link, telling peers we leave and where else to go. */
   closeAll(code: CloseCodeValue): void {
-    for (const peerId of [...this.#admitted.keys()]) this.#release(peerId)
+    this.#admitted.releaseAll()
     for (const link of [...this.#links]) this.close(link, code, this.#shareSample(link.peerId).filter((id) => id !== this.#config.peerId))
   }
 }

@@ -3,7 +3,7 @@
  * IndexedDB array keys (which compare element-wise), range reads through `IDBKeyRange`, and
  * atomic batches in one readwrite transaction.
  */
-import type { StorageAdapter, StorageChunk, StorageKey, StorageOperation } from '@gossamer/core'
+import { assertKey, assertOperations, isStorageKey, type StorageAdapter, type StorageChunk, type StorageKey } from '@gossamer/core'
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval'
 
 /** Options of {@link indexeddb}. */
@@ -23,31 +23,6 @@ export interface IndexedDBStorageInit {
  */
 function prefixRange(prefix: StorageKey): IDBKeyRange {
   return IDBKeyRange.bound([...prefix], [...prefix, []])
-}
-
-function isKey(value: unknown): value is StorageKey {
-  return Array.isArray(value) && value.every((part) => typeof part === 'string')
-}
-
-/** Throws a TypeError when `key` is not an array of strings. */
-function checkKey(key: unknown, what = 'key'): StorageKey {
-  if (!isKey(key)) throw new TypeError(`${what} must be an array of strings`)
-  return key
-}
-
-/** Throws a TypeError naming the first invalid operation, before anything is written. */
-function checkOperations(operations: readonly StorageOperation[]): void {
-  if (!Array.isArray(operations)) throw new TypeError('batch: operations must be an array')
-  operations.forEach((op: unknown, index) => {
-    const { type, key, data } = (op ?? {}) as { type?: unknown; key?: unknown; data?: unknown }
-    const fail = (why: string): never => {
-      throw new TypeError(`batch: operation ${index} is invalid: ${why}`)
-    }
-    if (!isKey(key)) fail('key is not an array of strings')
-    if (type === 'save') {
-      if (!(data instanceof Uint8Array)) fail('data is not a Uint8Array')
-    } else if (type !== 'remove') fail(`unknown operation type ${String(type)}`)
-  })
 }
 
 /** A plain Uint8Array that owns its buffer: structured clone would otherwise store the whole underlying buffer of a view. */
@@ -101,36 +76,39 @@ export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
 
   return {
     async load(key) {
-      const value = await use('readonly', (objects) => promisifyRequest<unknown>(objects.get([...checkKey(key)])))
+      assertKey(key)
+      const value = await use('readonly', (objects) => promisifyRequest<unknown>(objects.get([...key])))
       return fromStored(value)
     },
     save(key, data) {
-      checkOperations([{ type: 'save', key, data }])
+      assertOperations([{ type: 'save', key, data }])
       return write((objects) => void objects.put(toStored(data), [...key]))
     },
     remove(key) {
-      checkKey(key)
+      assertKey(key)
       return write((objects) => objects.delete([...key]))
     },
     async loadRange(prefix) {
-      const range = prefixRange(checkKey(prefix, 'prefix'))
+      assertKey(prefix, 'prefix')
+      const range = prefixRange(prefix)
       const [keys, values] = await use('readonly', (objects) =>
         Promise.all([promisifyRequest(objects.getAllKeys(range)), promisifyRequest<unknown[]>(objects.getAll(range))]),
       )
       const chunks: StorageChunk[] = []
       keys.forEach((key, index) => {
         const data = fromStored(values[index])
-        if (isKey(key) && data !== undefined) chunks.push({ key, data })
+        if (isStorageKey(key) && data !== undefined) chunks.push({ key, data })
       })
       return chunks
     },
     removeRange(prefix) {
-      const range = prefixRange(checkKey(prefix, 'prefix'))
+      assertKey(prefix, 'prefix')
+      const range = prefixRange(prefix)
       return write((objects) => objects.delete(range))
     },
     batch(operations) {
       try {
-        checkOperations(operations)
+        assertOperations(operations)
       } catch (error) {
         return Promise.reject(error)
       }

@@ -40,36 +40,8 @@ import {
 } from './frame-io.js'
 import { fail, readU53, remaining } from './primitives.js'
 
-export {
-  readDelta,
-  readDigest,
-  readDigestMatch,
-  readDisconnect,
-  readHello,
-  readPeers,
-  readPing,
-  readPong,
-  readAwareness,
-  readRelay,
-  readReject,
-  readSyncReply,
-  readSyncRequest,
-  readWelcome,
-  writeDelta,
-  writeDigest,
-  writeDigestMatch,
-  writeDisconnect,
-  writeHello,
-  writePeers,
-  writePing,
-  writePong,
-  writeAwareness,
-  writeRelay,
-  writeReject,
-  writeSyncReply,
-  writeSyncRequest,
-  writeWelcome,
-} from './frame-io.js'
+/** The symmetric `write*` / `read*` pair of every frame type. */
+export * from './frame-io.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
