@@ -41,7 +41,7 @@ async function roomWithRawPeer(): Promise<{ clock: VirtualClock; network: Return
 
 /** Sends `update` as a Delta with a correct id (the hash check passes; Yjs sees the bytes). */
 async function pushDelta(raw: RawPeer, update: Uint8Array): Promise<void> {
-  await raw.deliverFrame({ type: FrameType.Delta, room: ROOM, id: hash53(update), hop: 0, update })
+  await raw.deliverFrame({ type: FrameType.Delta, room: ROOM, id: hash53(update), hop: 0, origin: 7, update })
 }
 
 /** Runs `fn` once, on first use, and shares its result between tests. */

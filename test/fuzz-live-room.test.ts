@@ -185,7 +185,7 @@ function validFrame(random: RandomSource, type: FrameTypeTag, content: Content, 
     case FrameType.Reject:
       return { type, room: name, code: pick(random, CLOSE_CODES) as CloseCodeValue, reason: 'go away', ...versions }
     case FrameType.Delta:
-      return { type, room: name, id: hash53(update), hop: randomU53(random), update }
+      return { type, room: name, id: hash53(update), hop: randomU53(random), origin: randomInt(random, 2 ** 32), update }
     case FrameType.Digest:
     case FrameType.DigestMatch:
       return { type, room: name, digest: random.next() < 0.5 ? docDigest(room.doc) : randomU53(random) }
@@ -237,6 +237,12 @@ function newerFrame(random: RandomSource, type: number, room: string, target?: R
   if (type === tags['Relay']) {
     const ends = [HOSTILE, TARGET, 'ghost-1']
     return { type, room, id: randomU53(random), origin: pick(random, ends), target: pick(random, ends), ttl: randomInt(random, 4), payload: randomBytes(random, randomInt(random, 24)) } as unknown as Frame
+  }
+  if (type === tags['Prune'] || type === tags['Graft']) {
+    // Origins the target really uses (its own clientID) or never saw.
+    const pool = [target?.doc.clientID ?? 1, 7, 0xffff_ffff]
+    const origins = [...new Set(Array.from({ length: randomInt(random, 3) + (type === tags['Prune'] ? 1 : 0) }, () => pick(random, pool) as number))]
+    return { type, room, origins } as unknown as Frame
   }
   return undefined
 }
@@ -482,7 +488,7 @@ describe('a live room under a hostile peer', () => {
         const update = mutate(mutation, random, source, other)
         const frame: Frame =
           random.next() < 0.5
-            ? { type: FrameType.Delta, room: ROOM, id: hash53(update), hop: 0, update }
+            ? { type: FrameType.Delta, room: ROOM, id: hash53(update), hop: 0, origin: 7, update }
             : { type: FrameType.SyncReply, room: ROOM, checksum: hash53(update), update }
         const errorCount = errors.length
         changed = false

@@ -43,6 +43,14 @@ export class TransportError extends GossamerError {
   override name = 'TransportError'
 }
 
+/**
+ * The remote peer refused a dial because its active view is full. Not a failure of the
+ * peer: it stays a candidate for later, and nobody retries it with high priority.
+ */
+export class PeerFullError extends TransportError {
+  override name = 'PeerFullError'
+}
+
 /** An operation was attempted on a connection that is closed. */
 export class ConnectionClosedError extends GossamerError {
   override name = 'ConnectionClosedError'

@@ -1,14 +1,16 @@
 /**
- * Dissemination and anti-entropy for one room. Fresh local deltas are pushed to every
- * neighbour at once; a received delta is applied once (deduplicated by id) and forwarded to
- * neighbours not known to have it. Every round, a push-pull exchange with one neighbour
- * compares digests and sends only what is missing. Prior art: epidemic broadcast, Yjs sync.
+ * Dissemination and anti-entropy for one room. Fresh local deltas are pushed at once; a
+ * received delta is applied once (deduplicated by id) and forwarded to neighbours not known
+ * to have it. Pushes follow the origin's push tree (push-tree.ts): a neighbour that got a
+ * copy twice prunes the slower path. Every round, a push-pull exchange with one neighbour
+ * compares digests and sends only what is missing. Prior art: epidemic broadcast, Plumtree, Yjs sync.
  */
 import type { Clock } from './clock.js'
 import { BoundedSet } from './bounded-set.js'
 import { ProtocolError } from './errors.js'
 import { hash53 } from './hash.js'
 import type { Link } from './link.js'
+import type { PushTree } from './push-tree.js'
 import { FrameType, type DeltaFrame, type Frame } from './protocol/messages.js'
 import type { RandomSource } from './random.js'
 import type { Replica } from './replica.js'
@@ -26,6 +28,9 @@ export interface GossipHost {
   readonly stats: RoomStats
   /** Push deltas eagerly (false: anti-entropy only). */
   readonly push: boolean
+  readonly tree: PushTree
+  /** Our origin: the document's Yjs clientID. */
+  origin(): number
   neighbours(): Link[]
   send(link: Link, frame: Frame): void
   /** Sends bytes already encoded (one encoding shared by many links). */
@@ -53,7 +58,7 @@ export class Gossip {
     if (!this.#host.push) return
     const id = hash53(update)
     this.#seen.add(id)
-    this.#forward({ type: FrameType.Delta, room: this.#host.room, id, hop: 0, update }, undefined)
+    this.#forward({ type: FrameType.Delta, room: this.#host.room, id, hop: 0, origin: this.#host.origin(), update }, undefined)
   }
 
   /** Handles a dissemination or anti-entropy frame from an established link. */
@@ -70,7 +75,7 @@ export class Gossip {
           host.send(link, { type: FrameType.DigestMatch, room, digest: frame.digest })
           host.onSynced(link)
         } else {
-          host.send(link, { type: FrameType.SyncRequest, room, stateVector: host.replica.stateVector(), reciprocate: true })
+                host.send(link, { type: FrameType.SyncRequest, room, stateVector: host.replica.stateVector(), reciprocate: true })
         }
         return
       case FrameType.DigestMatch:
@@ -88,6 +93,10 @@ export class Gossip {
       case FrameType.SyncReply:
         this.#onSyncReply(link, frame.update, frame.checksum)
         return
+      case FrameType.Prune:
+      case FrameType.Graft:
+        host.tree.handle(link, frame)
+        return
       default:
         host.stats.framesRejected++
         host.onError(new ProtocolError(`unexpected frame type ${frame.type}`, link.peerId), link.peerId)
@@ -104,10 +113,11 @@ export class Gossip {
     }
     if (result.changed) {
       host.stats.payloadsReceived++
+        host.tree.repaired(link)
       // Spread what anti-entropy repaired, so healed partitions converge fast.
       if (host.push && this.#seen.add(checksum)) {
         link.knownDeltas.add(checksum)
-        this.#forward({ type: FrameType.Delta, room: host.room, id: checksum, hop: 0, update }, link)
+        this.#forward({ type: FrameType.Delta, room: host.room, id: checksum, hop: 0, origin: host.origin(), update }, link)
       }
     }
     host.onSynced(link)
@@ -121,6 +131,7 @@ export class Gossip {
     link.knownDeltas.add(frame.id)
     if (!this.#seen.add(frame.id)) {
       host.stats.duplicateDeltas++
+      host.tree.duplicate(link, frame.origin)
       return
     }
     const result = host.replica.applyRemote(frame.update)
@@ -129,15 +140,17 @@ export class Gossip {
       host.onError(result.error, link.peerId)
       return
     }
+    host.tree.first(link, frame.origin)
     host.onDelta({ peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
     if (host.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
   }
 
-  /** Sends a delta to every neighbour except `from` and those known to have it. */
+  /** Sends a delta to every neighbour except `from`, those known to have it, and those that pruned its origin. */
   #forward(frame: DeltaFrame, from: Link | undefined): void {
+    const tree = this.#host.tree
     let bytes: Uint8Array | undefined
     for (const link of this.#host.neighbours()) {
-      if (link === from || link.knownDeltas.has(frame.id)) continue
+      if (link === from || link.knownDeltas.has(frame.id) || !tree.eager(link, frame.origin)) continue
       link.knownDeltas.add(frame.id)
       if (bytes === undefined) {
         try {

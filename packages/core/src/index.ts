@@ -73,6 +73,7 @@ export {
   ProtocolError,
   VersionMismatchError,
   TransportError,
+  PeerFullError,
   ConnectionClosedError,
   RoomClosedError,
   AbortError,

@@ -6,6 +6,12 @@ import type { Connection, PeerId } from './transport.js'
 import type { JoinPriorityValue } from './protocol/messages.js'
 import { BoundedSet } from './bounded-set.js'
 
+/**
+ * Origins remembered per link and direction. Forgetting one is safe: a forgotten prune only
+ * costs a duplicate, which prunes it again.
+ */
+const ORIGINS_PER_LINK = 4096
+
 /** Where a link is in its life. */
 export type LinkState = 'handshake' | 'neighbour' | 'transient' | 'closed'
 
@@ -29,6 +35,10 @@ export class Link {
   pendingPing: number | undefined
   /** Delta ids this neighbour is known to have (it sent them, or we did). */
   readonly knownDeltas = new BoundedSet<number>(1024)
+  /** Origins this neighbour pruned: we do not push their deltas or presence to it. */
+  readonly prunedByPeer = new BoundedSet<number>(ORIGINS_PER_LINK)
+  /** Origins we pruned on this link (so a first copy arriving here anyway grafts them back). */
+  readonly prunedByUs = new BoundedSet<number>(ORIGINS_PER_LINK)
   /** True once one full exchange completed with this peer. */
   synced = false
   /** Listener removers. */

@@ -57,6 +57,10 @@ export interface MembershipHost {
 }
 
 const SHARE_SAMPLE = 8
+/** Rounds below the minimum (every known peer full) before one dial asks for room. */
+const STARVING_ROUNDS = 5
+/** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
+const FILL_CHANCE = 1 / 2
 
 /** The membership layer of one room. Internal. */
 export class Membership {
@@ -65,6 +69,8 @@ export class Membership {
   readonly views: PeerViews
   readonly #links = new Set<Link>()
   readonly #dialing = new Set<PeerId>()
+  /** Consecutive maintain calls that found us below the minimum. */
+  #starvingRounds = 0
   /** Inbound connections a transport was allowed to set up, not yet open. */
   readonly #admitted: Reservations
 
@@ -157,8 +163,13 @@ export class Membership {
     } catch (error) {
       this.#dialing.delete(peerId)
       if (this.#host.signal.aborted) return
-      this.views.markFailed(peerId, this.#host.clock.now(), this.#config.retryMs)
       const name = (error as Error | undefined)?.name
+      if (name === 'PeerFullError') {
+        // Reachable, just full: a candidate for later, like a Disconnect Full.
+        this.views.addPassive(peerId, this.views.transportOf(peerId))
+        return
+      }
+      this.views.markFailed(peerId, this.#host.clock.now(), this.#config.retryMs)
       if (name !== 'TransportError' && name !== 'AbortError') {
         this.#host.onError(new TransportError(`dial ${peerId} failed`, { cause: error }), peerId)
       }
@@ -391,9 +402,14 @@ export class Membership {
   maintain(attach: (link: Link) => void, askForPeers: boolean): void {
     if (this.#host.signal.aborted) return
     const want = this.#config.minNeighbours - this.slotsUsed()
-    if (want <= 0) return
+    if (want <= 0) {
+      this.#starvingRounds = 0
+      return
+    }
     const candidates = this.views.samplePassive(want, this.#isLinkedOrDialing)
-    let high = this.slotsUsed() === 0
+    // Below the minimum for a while (every peer we know is full): one dial makes room.
+    let high = this.slotsUsed() === 0 || ++this.#starvingRounds >= STARVING_ROUNDS
+    if (high) this.#starvingRounds = 0
     for (const peerId of candidates) {
       void this.dial(peerId, high ? JoinPriority.High : JoinPriority.Low, attach)
       high = false
@@ -407,14 +423,21 @@ export class Membership {
    * Runs every few rounds. It redials one lost peer that is due, with high priority: a
    * saturated acceptor makes room, so the halves of a healed partition reconnect even when
    * every peer across is full. If we are full ourselves, we first free one slot (the evicted
-   * neighbour keeps us in its passive view and refills from its own). With no lost peer due,
-   * it rewires with probability `rewireChance`: one dial to a random passive peer (freeing a
-   * slot first when full). Components that formed apart with no failure to remember, or
-   * that sit at their minimum, still merge. Filling the view is `maintain`'s job, so the
-   * last free slot stays open for newcomers most of the time.
+   * neighbour keeps us in its passive view and refills from its own).
+   *
+   * With no lost peer due, a peer with a free slot fills it half the time: a low-priority
+   * dial to a random passive peer, which only a peer with a free slot accepts. Two ends of
+   * chains that formed apart join that way, at no cost to anyone. Otherwise it rewires with
+   * probability `rewireChance`: a high-priority dial to a random passive peer (freeing a
+   * slot first when full), so components that closed on themselves still merge.
    */
   reconnect(attach: (link: Link) => void, rewireChance: number): void {
     const lost = this.views.pickFailed(this.#host.clock.now(), this.#isLinkedOrDialing)
+    if (lost === undefined && this.slotsUsed() < this.#config.maxNeighbours && this.#host.random.next() < FILL_CHANCE) {
+      const target = this.views.samplePassive(1, this.#isLinkedOrDialing)[0]
+      if (target !== undefined) void this.dial(target, JoinPriority.Low, attach)
+      return
+    }
     if (lost === undefined && this.#host.random.next() >= rewireChance) return
     const target = lost ?? this.views.samplePassive(1, this.#isLinkedOrDialing)[0]
     if (target === undefined) return
@@ -425,8 +448,7 @@ export class Membership {
       this.close(victim, CloseCode.Evicted, this.#shareSample(victim.peerId))
       if (this.slotsUsed() >= this.#config.maxNeighbours) return
     }
-    const priority = lost !== undefined || full || this.slotsUsed() === 0 ? JoinPriority.High : JoinPriority.Low
-    void this.dial(target, priority, attach)
+    void this.dial(target, JoinPriority.High, attach)
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */

@@ -14,6 +14,7 @@ import { REWIRE_CHANCE, resolveRoomOptions, type RoomConfig } from './room-confi
 import { Membership } from './membership.js'
 import { Persistence } from './persistence.js'
 import { Presence } from './presence.js'
+import { PushTree } from './push-tree.js'
 import { MeshRelay } from './relay.js'
 import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
 import { CloseCode, FrameType, type Frame } from './protocol/messages.js'
@@ -48,6 +49,7 @@ class GossipRoom implements Room {
   readonly #replica: Replica
   readonly #membership: Membership
   readonly #gossip: Gossip
+  readonly #tree: PushTree
   readonly #presence: Presence
   readonly #relay: MeshRelay
   readonly #persistence: Persistence | undefined
@@ -102,7 +104,10 @@ class GossipRoom implements Room {
       signal: this.#controller.signal,
       send: (link: Link, frame: Frame) => this.#send(link, frame),
       onLinkUp: (link: Link) => this.#onLinkUp(link),
-      onLinkDown: (link: Link) => this.#emitter.emit('peer:leave', { peerId: link.peerId, transport: link.connection.transport }),
+      onLinkDown: (link: Link) => {
+        this.#tree.lost(link)
+        this.#emitter.emit('peer:leave', { peerId: link.peerId, transport: link.connection.transport })
+      },
       onError: (error: Error, peerId?: PeerId) => this.#error(error, peerId),
     }
     const membershipConfig = {
@@ -118,6 +123,10 @@ class GossipRoom implements Room {
       }
     this.#membershipConfig = membershipConfig
     this.#membership = new Membership(membershipConfig, host)
+    const neighbours = (): Link[] => this.#membership.neighbours()
+    const send = (link: Link, frame: Frame): void => this.#send(link, frame)
+    const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
+    this.#tree = new PushTree({ room: this.name, neighbours, send })
     this.#gossip = new Gossip({
       room: this.name,
       clock: this.#clock,
@@ -125,21 +134,20 @@ class GossipRoom implements Room {
       replica: this.#replica,
       stats: this.#stats,
       push: this.#config.push,
-      neighbours: () => this.#membership.neighbours(),
-      send: (link, frame) => this.#send(link, frame),
+      tree: this.#tree,
+      origin: () => this.doc.clientID,
+      neighbours,
+      send,
       sendBytes: (link, bytes) => this.#sendBytes(link, bytes),
       encode: (frame) => encodeFrame(frame),
       onSynced: (link) => this.#markSynced(link),
       onDelta: (event) => this.#emitter.emit('delta:receive', event),
-      onError: (error, peerId) => this.#error(error, peerId),
+      onError,
       onExchangeDone: (link) => {
         if (link.state === 'transient' && link.initiator) this.#membership.close(link, CloseCode.Done)
       },
     })
-    const neighbours = (): Link[] => this.#membership.neighbours()
-    const send = (link: Link, frame: Frame): void => this.#send(link, frame)
-    const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
-    this.#presence = new Presence(this.doc, { room: this.name, neighbours, send, onError }, options.awareness, this.#config.presence)
+    this.#presence = new Presence(this.doc, { room: this.name, tree: this.#tree, neighbours, send, onError }, options.awareness, this.#config.presence)
     this.#relay = new MeshRelay({
       room: this.name,
       localPeerId: () => this.#peerId,

@@ -55,6 +55,14 @@ function randomVersions(random: RandomSource): { versionMin: number; versionMax:
   return { versionMin, versionMax: versionMin + randomInt(random, 3) }
 }
 
+/** Distinct random u32 origins, at least `min`. */
+function randomOrigins(random: RandomSource, min: number): number[] {
+  const origins = new Set<number>()
+  const count = min + randomInt(random, 6)
+  while (origins.size < count) origins.add(randomInt(random, 2 ** 32))
+  return [...origins]
+}
+
 /** A valid frame of the given type with random field values. */
 function randomFrame(random: RandomSource, type: number): Frame {
   const room = randomString(random, LIMITS.roomBytes)
@@ -68,7 +76,7 @@ function randomFrame(random: RandomSource, type: number): Frame {
     case FrameType.Reject:
       return { type, room, code: closeCode, reason: randomString(random, LIMITS.reasonBytes), ...randomVersions(random) }
     case FrameType.Delta:
-      return { type, room, id: hash53(update), hop: randomU53(random), update }
+      return { type, room, id: hash53(update), hop: randomU53(random), origin: randomInt(random, 2 ** 32), update }
     case FrameType.Digest:
     case FrameType.DigestMatch:
       return { type, room, digest: randomU53(random) }
@@ -87,6 +95,10 @@ function randomFrame(random: RandomSource, type: number): Frame {
       return { type, room, update }
     case FrameType.Relay:
       return { type, room, id: randomU53(random), origin: randomString(random, LIMITS.peerIdBytes), target: randomString(random, LIMITS.peerIdBytes), ttl: randomInt(random, LIMITS.relayTtl + 1), payload: update }
+    case FrameType.Prune:
+      return { type, room, origins: randomOrigins(random, 1) }
+    case FrameType.Graft:
+      return { type, room, origins: randomOrigins(random, 0) }
     default:
       throw new Error(`no generator for frame type ${type}`)
   }

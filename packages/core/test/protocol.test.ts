@@ -25,7 +25,7 @@ function patternBytes(length: number): Uint8Array {
 }
 
 function delta(update: Uint8Array, hop = 0, room = 'r'): Frame {
-  return { type: FrameType.Delta, room, id: hash53(update), hop, update }
+  return { type: FrameType.Delta, room, id: hash53(update), hop, origin: 0x1234_5678, update }
 }
 
 function syncReply(update: Uint8Array, room = 'r'): Frame {
@@ -93,6 +93,10 @@ const validFrames: Record<string, Frame> = {
   'Awareness 64 KiB': { type: FrameType.Awareness, room: longRoom, update: patternBytes(65_536) },
   'Relay min': { type: FrameType.Relay, room: 'r', id: 0, origin: 'a', target: 'b', ttl: 0, payload: new Uint8Array(0) },
   'Relay max': { type: FrameType.Relay, room: longRoom, id: MAX, origin: 'a'.repeat(64), target: 'b'.repeat(64), ttl: LIMITS.relayTtl, payload: patternBytes(LIMITS.relayBytes) },
+  'Prune one': { type: FrameType.Prune, room: 'r', origins: [0] },
+  'Prune max': { type: FrameType.Prune, room: longRoom, origins: Array.from({ length: LIMITS.originsPerFrame }, (_, i) => 0xffff_ffff - i) },
+  'Graft all': { type: FrameType.Graft, room: 'r', origins: [] },
+  'Graft some': { type: FrameType.Graft, room: 'r', origins: [1, 0xffff_ffff] },
 }
 
 /** The small frames: their every prefix is tried in the truncation test. */
@@ -409,6 +413,17 @@ describe('decodeFrame rejects', () => {
     }
   })
 
+  it('Prune and Graft with bad origin lists: none in a Prune, duplicates, beyond u32, too many, truncated', () => {
+    const origins = (type: number, list: number[], count = list.length) =>
+      raw((e) => { head(e, type); encoding.writeVarUint(e, count); for (const o of list) encoding.writeVarUint(e, o) })
+    expect(expectRejected(origins(FrameType.Prune, [])).message).toMatch(/at least one origin/)
+    expect(expectRejected(origins(FrameType.Graft, [5, 5])).message).toMatch(/duplicate origin/)
+    expect(expectRejected(origins(FrameType.Prune, [2 ** 32])).message).toMatch(/not a u32/)
+    expect(expectRejected(origins(FrameType.Graft, [], LIMITS.originsPerFrame + 1)).message).toMatch(/exceed the limit/)
+    expect(expectRejected(origins(FrameType.Graft, [1, 2], 5)).message).toMatch(/truncated/)
+    expect(decodeFrame(origins(FrameType.Graft, []))).toEqual({ type: FrameType.Graft, room: 'r', origins: [] })
+  })
+
   it('input that is not a Uint8Array', () => {
     expectRejected(new ArrayBuffer(4) as unknown as Uint8Array)
     expectRejected(null as unknown as Uint8Array)
@@ -452,7 +467,12 @@ describe('encodeFrame rejects invalid frames with a ProtocolError', () => {
     ['version 0', { ...validFrames['Welcome accepted'], version: 0 }],
     ['an empty version range', { ...validFrames['Hello minimal'], versionMin: 2, versionMax: 1 }],
     ['a non-boolean flag', { type: FrameType.Peers, room: 'r', peers: [], reply: 1 }],
-    ['a wrong delta id', { type: FrameType.Delta, room: 'r', id: 1, hop: 0, update: new Uint8Array(0) }],
+    ['a wrong delta id', { type: FrameType.Delta, room: 'r', id: 1, hop: 0, origin: 0, update: new Uint8Array(0) }],
+    ['a delta origin beyond u32', { type: FrameType.Delta, room: 'r', id: hash53(new Uint8Array(0)), hop: 0, origin: 2 ** 32, update: new Uint8Array(0) }],
+    ['an empty prune', { type: FrameType.Prune, room: 'r', origins: [] }],
+    ['duplicate origins', { type: FrameType.Graft, room: 'r', origins: [3, 3] }],
+    ['a negative origin', { type: FrameType.Prune, room: 'r', origins: [-1] }],
+    ['too many origins', { type: FrameType.Graft, room: 'r', origins: Array.from({ length: LIMITS.originsPerFrame + 1 }, (_, i) => i) }],
     ['a wrong checksum', { type: FrameType.SyncReply, room: 'r', checksum: 1, update: new Uint8Array(0) }],
   ])('%s', (_, frame) => {
     expectEncodeRejected(frame)

@@ -117,7 +117,7 @@ describe('room', () => {
     const before = JSON.stringify(r.doc.getMap('m').toJSON())
     const { hash53 } = await import('../src/index.js')
     const garbage = new Uint8Array([5, 200, 1, 9, 9, 9])
-    raw.send({ type: FrameType.Delta, room: 'r', id: hash53(garbage), hop: 0, update: garbage })
+    raw.send({ type: FrameType.Delta, room: 'r', id: hash53(garbage), hop: 0, origin: 7, update: garbage })
     await waitFor(() => errors.length >= 1)
     expect(errors[0]?.error.name).toBe('UpdateRejectedError')
     expect(JSON.stringify(r.doc.getMap('m').toJSON())).toBe(before)

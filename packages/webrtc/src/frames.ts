@@ -1,14 +1,20 @@
 /**
- * What travels on a data channel: chunks of frames, and two control messages. A frame of
- * any size is cut into chunks of at most `chunkBytes` (header included), because browsers
- * drop data-channel messages over 256 KiB.
+ * What travels on a data channel: frames, whole or in chunks, and three control messages.
+ * Messages are at most `chunkBytes` long (header included), because browsers drop
+ * data-channel messages over 256 KiB. A non-empty frame that fits in one message travels
+ * `whole` (1 + length ≤ `chunkBytes`); any other frame, the empty one included, is cut into
+ * `chunk`s.
  *
  * ```
+ * whole  = 0x04 | payload                                          (1-byte header; payload not empty)
  * chunk  = 0x00 | messageId u32 | index u32 | count u32 | payload   (big-endian, 13-byte header)
  * ready  = 0x01                     dialer → acceptor once its channel is open; repeated until acknowledged
  * ack    = 0x03                     acceptor → dialer: ready arrived, frames may flow both ways
  * close  = 0x02 | reason (UTF-8)    either side: no more frames; the receiver tears down
  * ```
+ *
+ * The channel is ordered and the sender never interleaves, so a `whole` frame never arrives
+ * between the chunks of one message; the receiver drops one that does.
  *
  * Why ready is repeated: an answerer's first messages can arrive before its data channel's
  * message handler is attached (the channel is announced asynchronously), and are then lost.
@@ -16,7 +22,10 @@
  */
 
 /** Tags of the first byte. */
-export const WireKind = { Chunk: 0, Ready: 1, Close: 2, Ack: 3 } as const
+export const WireKind = { Chunk: 0, Ready: 1, Close: 2, Ack: 3, Whole: 4 } as const
+
+/** Bytes before a whole frame's payload. */
+export const WHOLE_HEADER_BYTES = 1
 
 /** Bytes before a chunk's payload. */
 export const CHUNK_HEADER_BYTES = 13
@@ -25,6 +34,7 @@ const MAX_REASON_BYTES = 512
 
 /** A decoded data-channel message. */
 export type WireMessage =
+  | { kind: 'whole'; payload: Uint8Array }
   | { kind: 'chunk'; id: number; index: number; count: number; payload: Uint8Array }
   | { kind: 'ready' }
   | { kind: 'ack' }
@@ -32,6 +42,24 @@ export type WireMessage =
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+
+/**
+ * Encodes one frame as the data-channel messages to send, in order: one `whole` message when
+ * `data` is not empty and fits (1 + length ≤ `chunkBytes`), otherwise {@link encodeChunks}
+ * with message id `id`. A copy: the caller may reuse `data`.
+ */
+export function encodeFrame(id: number, data: Uint8Array, chunkBytes: number): Uint8Array[] {
+  if (data.byteLength > 0 && WHOLE_HEADER_BYTES + data.byteLength <= chunkBytes) return [encodeWhole(data)]
+  return encodeChunks(id, data, chunkBytes)
+}
+
+/** A `whole` message carrying all of `data` (a copy). `data` must not be empty: receivers reject an empty one. */
+export function encodeWhole(data: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(WHOLE_HEADER_BYTES + data.byteLength)
+  bytes[0] = WireKind.Whole
+  bytes.set(data, WHOLE_HEADER_BYTES)
+  return bytes
+}
 
 /** Cuts `data` into chunks of at most `chunkBytes` each (a copy: the caller may reuse `data`). */
 export function encodeChunks(id: number, data: Uint8Array, chunkBytes: number): Uint8Array[] {
@@ -76,6 +104,9 @@ export function decodeWire(data: Uint8Array): WireMessage | string {
   if (data.byteLength === 0) return 'empty data-channel message'
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   switch (view.getUint8(0)) {
+    case WireKind.Whole:
+      if (data.byteLength === WHOLE_HEADER_BYTES) return 'whole message without a payload'
+      return { kind: 'whole', payload: data.subarray(WHOLE_HEADER_BYTES) }
     case WireKind.Chunk: {
       if (data.byteLength < CHUNK_HEADER_BYTES) return 'chunk shorter than its header'
       const id = view.getUint32(1)

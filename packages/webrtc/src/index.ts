@@ -4,7 +4,8 @@
  * (simple-peer). A signaling client introduces them through `@gossamer/signaling-server`
  * (room names are hashed, so the server never sees them), and once a peer is in the mesh,
  * signals travel through the room's relay, so new links form after the server is gone.
- * Frames of any size are chunked to 16 KiB and reassembled.
+ * A frame travels in one data-channel message when it fits (16 KiB by default); a larger one
+ * is chunked and reassembled, so frames may be of any size.
  *
  * @example
  * ```ts

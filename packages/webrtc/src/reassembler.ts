@@ -1,7 +1,8 @@
 /**
- * Reassembles chunked frames. A data channel is ordered and reliable, so the chunks of one
- * message arrive in index order; anything else is malformed. Limits bound what a hostile
- * peer can make us hold: the size of one message and the number of partial messages.
+ * Reassembles chunked frames, and checks whole ones. A data channel is ordered and reliable,
+ * so the chunks of one message arrive in index order, with no whole frame between them;
+ * anything else is malformed. Limits bound what a hostile peer can make us hold: the size of
+ * one message and the number of partial messages.
  */
 import { CHUNK_HEADER_BYTES } from './frames.js'
 
@@ -28,7 +29,7 @@ const MIN_PAYLOAD = 64 - CHUNK_HEADER_BYTES
 /** Ids of dropped messages remembered, so their remaining chunks are ignored quietly. */
 const DROPPED_MEMORY = 64
 
-/** Reassembles the chunks of one connection direction. Internal. */
+/** Reassembles the frames of one connection direction. Internal. */
 export class Reassembler {
   readonly #limits: ReassemblerLimits
   readonly #partial = new Map<number, Partial>()
@@ -79,6 +80,19 @@ export class Reassembler {
       offset += part.byteLength
     }
     return { message }
+  }
+
+  /**
+   * Takes one whole (unchunked) frame. `payload` may be a view: it is copied. A whole frame
+   * that arrives while a chunked message is being reassembled is dropped (a conforming
+   * sender never does that), and the partial message is left as it was.
+   */
+  pushWhole(payload: Uint8Array): PushResult {
+    const { maxMessageBytes } = this.#limits
+    const partial = this.#partial.keys().next()
+    if (partial.done !== true) return { problem: `a whole frame arrived between the chunks of message ${partial.value}` }
+    if (payload.byteLength > maxMessageBytes) return { problem: `a whole frame is larger than ${maxMessageBytes} bytes` }
+    return { message: payload.slice() }
   }
 
   /** Forgets every partial message. */

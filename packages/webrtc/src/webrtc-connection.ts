@@ -1,6 +1,7 @@
 /**
  * One WebRTC connection: a simple-peer instance (one RTCPeerConnection, one ordered
- * reliable data channel) behind core's `Connection`. Frames are chunked and reassembled;
+ * reliable data channel) behind core's `Connection`. A frame travels whole when it fits in
+ * one data-channel message, otherwise in chunks that are reassembled;
  * the dialer's `ready` (repeated until acknowledged) and the acceptor's `ack` open it both
  * ways; `close` lets the peer receive what was sent before it, then tear down.
  *
@@ -19,7 +20,7 @@ import {
   type TimerHandle,
 } from '@gossamer/core'
 import type { PeerSignal } from './envelope.js'
-import { WireKind, decodeWire, encodeAck, encodeChunks, encodeClose, encodeReady } from './frames.js'
+import { WireKind, decodeWire, encodeAck, encodeClose, encodeFrame, encodeReady } from './frames.js'
 import { Reassembler } from './reassembler.js'
 import { createPeer, type PeerInstance, type PeerOptions } from './simple-peer.js'
 
@@ -154,7 +155,7 @@ export class WebRTCConnection implements Connection {
     if (this.#phase !== 'open' || this.#closeEmitted) return
     const id = this.#nextMessageId
     this.#nextMessageId = (id + 1) >>> 0
-    for (const chunk of encodeChunks(id, data, this.#host.chunkBytes)) this.#write(chunk)
+    for (const message of encodeFrame(id, data, this.#host.chunkBytes)) this.#write(message)
   }
 
   /** {@inheritDoc Connection.close} */
@@ -257,13 +258,15 @@ export class WebRTCConnection implements Connection {
         // The peer sent everything it will send.
         this.#lostSoon(wire.reason || 'closed by peer')
         return
+      case 'whole':
       case 'chunk': {
         if (this.#phase !== 'open') {
           this.#host.error(new ProtocolError('a frame before the connection opened; dropped', this.remotePeerId))
           return
         }
-        const result = this.#reassembler.push(wire.id, wire.index, wire.count, wire.payload)
-        if ('problem' in result) this.#host.error(new ProtocolError(`malformed chunk: ${result.problem}; dropped`, this.remotePeerId))
+        const result =
+          wire.kind === 'whole' ? this.#reassembler.pushWhole(wire.payload) : this.#reassembler.push(wire.id, wire.index, wire.count, wire.payload)
+        if ('problem' in result) this.#host.error(new ProtocolError(`malformed ${wire.kind === 'whole' ? 'frame' : 'chunk'}: ${result.problem}; dropped`, this.remotePeerId))
         else if ('message' in result) this.#deliver(result.message)
         return
       }

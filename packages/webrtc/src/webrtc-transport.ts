@@ -14,6 +14,7 @@
 import {
   AbortError,
   Emitter,
+  PeerFullError,
   ProtocolError,
   TransportError,
   type Connection,
@@ -309,7 +310,13 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     const key = keyOf(from, envelope.cid)
     switch (envelope.k) {
       case 'refuse':
-        this.#failDial(key, new TransportError(`${from} refused the connection (${envelope.reason})`), false)
+        this.#failDial(
+          key,
+          envelope.reason === 'full'
+            ? new PeerFullError(`${from} refused the connection: its active view is full`)
+            : new TransportError(`${from} refused the connection (${envelope.reason})`),
+          false,
+        )
         return
       case 'abort': {
         this.#early.delete(key)

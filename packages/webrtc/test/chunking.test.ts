@@ -1,5 +1,5 @@
 /**
- * Frames of any size over real WebRTC, and a hostile peer sending malformed chunks.
+ * Frames of any size over real WebRTC, and a hostile peer sending malformed messages.
  * Runs only inside a network namespace.
  */
 import Peer from 'simple-peer'
@@ -7,7 +7,7 @@ import type { SignalingServer } from '@gossamer/signaling-server'
 import { waitFor, waitForEvent } from '@gossamer/testing'
 import type { Connection, TransportEvents } from '@gossamer/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeChunks } from '../src/frames.js'
+import { encodeChunks, encodeWhole } from '../src/frames.js'
 import { SIGNAL_TOPIC_NAME } from '../src/signaling.js'
 import { topicOf } from '../src/topic.js'
 import { rawClient } from './support/raw-client.js'
@@ -102,7 +102,7 @@ describe('webrtc: chunking', () => {
     }
   })
 
-  it('malformed chunks from a hostile peer become error events and are dropped, never thrown', async () => {
+  it('malformed chunks and whole frames from a hostile peer become error events and are dropped, never thrown', async () => {
     const signal = AbortSignal.timeout(15_000)
     const real = await startPeer([server.url])
     const hostileId = uniquePeerId('h')
@@ -148,11 +148,20 @@ describe('webrtc: chunking', () => {
       hostile.send(chunk(4, 0, 0xffffffff, 100)) // absurd count
       hostile.send(Uint8Array.of(1)) // a second ready
       hostile.send('text, not binary')
+      hostile.send(chunk(5, 0, 2, 100))
+      hostile.send(encodeWhole(Uint8Array.of(9))) // a whole frame between the chunks of message 5
+      hostile.send(chunk(5, 1, 2, 10)) // message 5 still completes
+      hostile.send(Uint8Array.of(4)) // an empty whole frame
+      hostile.send(encodeWhole(Uint8Array.of(4, 5, 6)))
       for (const c of encodeChunks(9, Uint8Array.of(1, 2, 3), 16 * 1024)) hostile.send(c)
-      await waitFor(() => got.length === 1, { signal, description: 'the one valid frame' })
-      expect([...(got[0] ?? [])]).toEqual([1, 2, 3])
-      await waitFor(() => real.errors.length >= 8, { signal, description: 'an error per malformed message' })
+      await waitFor(() => got.length === 3, { signal, description: 'the three valid frames' })
+      expect(got.map((g) => g.byteLength)).toEqual([110, 3, 3])
+      expect([...(got[1] ?? [])]).toEqual([4, 5, 6])
+      expect([...(got[2] ?? [])]).toEqual([1, 2, 3])
+      await waitFor(() => real.errors.length >= 10, { signal, description: 'an error per malformed message' })
       expect(real.errors.every((e) => e.name === 'ProtocolError')).toBe(true)
+      expect(real.errors.some((e) => /between the chunks of message 5/.test(e.message))).toBe(true)
+      expect(real.errors.some((e) => /whole message without a payload/.test(e.message))).toBe(true)
       expect(connection.closed).toBe(false)
     } finally {
       hostile.destroy()

@@ -19,6 +19,8 @@ import {
   readPong,
   readAwareness,
   readRelay,
+  readPrune,
+  readGraft,
   readReject,
   readSyncReply,
   readSyncRequest,
@@ -33,6 +35,8 @@ import {
   writePong,
   writeAwareness,
   writeRelay,
+  writePrune,
+  writeGraft,
   writeReject,
   writeSyncReply,
   writeSyncRequest,
@@ -97,6 +101,12 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Relay:
       writeRelay(encoder, frame)
       return
+    case FrameType.Prune:
+      writePrune(encoder, frame)
+      return
+    case FrameType.Graft:
+      writeGraft(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -119,6 +129,8 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Pong: return readPong(decoder)
     case FrameType.Awareness: return readAwareness(decoder)
     case FrameType.Relay: return readRelay(decoder)
+    case FrameType.Prune: return readPrune(decoder)
+    case FrameType.Graft: return readGraft(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

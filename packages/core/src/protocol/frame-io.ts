@@ -13,6 +13,8 @@ import type {
   AwarenessFrame,
   RelayFrame,
   DeltaFrame,
+  GraftFrame,
+  PruneFrame,
   DigestFrame,
   DigestMatchFrame,
   DisconnectFrame,
@@ -32,6 +34,8 @@ import {
   readBool,
   readBytes,
   readCloseCode,
+  readOrigin,
+  readOriginList,
   readPeerId,
   readPeerList,
   readPriority,
@@ -42,6 +46,8 @@ import {
   writeBool,
   writeBytes,
   writeCloseCode,
+  writeOrigin,
+  writeOriginList,
   writePeerId,
   writePeerList,
   writePriority,
@@ -139,6 +145,7 @@ export function writeDelta(encoder: encoding.Encoder, frame: DeltaFrame): void {
   writeHead(encoder, FrameType.Delta, frame.room)
   writeU53(encoder, frame.id, 'id')
   writeU53(encoder, frame.hop, 'hop')
+  writeOrigin(encoder, frame.origin, 'origin')
   writeBytes(encoder, frame.update, 'update', LIMITS.updateBytes)
 }
 
@@ -147,9 +154,10 @@ export function readDelta(decoder: decoding.Decoder): DeltaFrame {
   const room = readHead(decoder, FrameType.Delta)
   const id = readU53(decoder, 'id')
   const hop = readU53(decoder, 'hop')
+  const origin = readOrigin(decoder, 'origin')
   const update = readBytes(decoder, 'update', LIMITS.updateBytes)
   checkHash('id', id, update)
-  return { type: FrameType.Delta, room, id, hop, update }
+  return { type: FrameType.Delta, room, id, hop, origin, update }
 }
 
 /** Writes a {@link DigestFrame}. */
@@ -300,4 +308,32 @@ export function readRelay(decoder: decoding.Decoder): RelayFrame {
   if (ttl > LIMITS.relayTtl) fail('ttl', `${ttl} is over ${LIMITS.relayTtl}`)
   const payload = readBytes(decoder, 'payload', LIMITS.relayBytes)
   return { type: FrameType.Relay, room, id, origin, target, ttl, payload }
+}
+
+/** Writes a {@link PruneFrame} (one origin at least). */
+export function writePrune(encoder: encoding.Encoder, frame: PruneFrame): void {
+  if (frame.origins.length === 0) fail('origins', 'a Prune names at least one origin')
+  writeHead(encoder, FrameType.Prune, frame.room)
+  writeOriginList(encoder, frame.origins, 'origins')
+}
+
+/** Reads a {@link PruneFrame}. */
+export function readPrune(decoder: decoding.Decoder): PruneFrame {
+  const room = readHead(decoder, FrameType.Prune)
+  const origins = readOriginList(decoder, 'origins')
+  if (origins.length === 0) fail('origins', 'a Prune names at least one origin')
+  return { type: FrameType.Prune, room, origins }
+}
+
+/** Writes a {@link GraftFrame} (no origins: all of them). */
+export function writeGraft(encoder: encoding.Encoder, frame: GraftFrame): void {
+  writeHead(encoder, FrameType.Graft, frame.room)
+  writeOriginList(encoder, frame.origins, 'origins')
+}
+
+/** Reads a {@link GraftFrame}. */
+export function readGraft(decoder: decoding.Decoder): GraftFrame {
+  const room = readHead(decoder, FrameType.Graft)
+  const origins = readOriginList(decoder, 'origins')
+  return { type: FrameType.Graft, room, origins }
 }

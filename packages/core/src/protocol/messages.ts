@@ -4,9 +4,9 @@
  */
 
 /** The protocol version this build speaks best. */
-export const PROTOCOL_VERSION = 1
-/** The oldest protocol version this build still speaks. */
-export const MIN_PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
+/** The oldest protocol version this build still speaks (2: Delta carries an origin; Prune and Graft). */
+export const MIN_PROTOCOL_VERSION = 2
 
 /** Limits every decoder enforces before a frame is used. */
 export const LIMITS = {
@@ -26,6 +26,8 @@ export const LIMITS = {
   relayBytes: 64 * 1024,
   /** Most hops a relayed signal may still travel. */
   relayTtl: 8,
+  /** Most origins named in one Prune or Graft frame. */
+  originsPerFrame: 256,
 } as const
 
 /** Numeric tags, written first in every frame as a varUint. Never renumber. */
@@ -44,6 +46,8 @@ export const FrameType = {
   Pong: 11,
   Awareness: 12,
   Relay: 13,
+  Prune: 14,
+  Graft: 15,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -126,6 +130,11 @@ export interface DeltaFrame {
   id: number
   /** Hops travelled since the origin (0 when sent by the origin). */
   hop: number
+  /**
+   * The publishing peer's Yjs clientID (a u32). Deltas of one origin follow that origin's
+   * push tree: see {@link PruneFrame}.
+   */
+  origin: number
   update: Uint8Array
 }
 
@@ -215,6 +224,25 @@ export interface RelayFrame {
   payload: Uint8Array
 }
 
+/**
+ * "Stop pushing me the deltas and presence of these origins": a copy arrived from you that I
+ * already had. The sender then only reaches us through the push tree and anti-entropy.
+ */
+export interface PruneFrame {
+  type: typeof FrameType.Prune
+  room: string
+  /** Distinct u32 origins, at most `LIMITS.originsPerFrame`, at least one. */
+  origins: number[]
+}
+
+/** "Push me the deltas and presence of these origins again"; an empty list means every origin. */
+export interface GraftFrame {
+  type: typeof FrameType.Graft
+  room: string
+  /** Distinct u32 origins, at most `LIMITS.originsPerFrame`; empty: all. */
+  origins: number[]
+}
+
 /** Any frame of the protocol. */
 export type Frame =
   | HelloFrame
@@ -231,3 +259,5 @@ export type Frame =
   | PongFrame
   | AwarenessFrame
   | RelayFrame
+  | PruneFrame
+  | GraftFrame

@@ -222,3 +222,44 @@ export function writeCloseCode(encoder: encoding.Encoder, value: CloseCodeValue)
   if (!isCloseCode(value)) fail('code', `unknown close code ${String(value)}`)
   encoding.writeVarUint(encoder, value)
 }
+
+/** Reads an origin: a Yjs clientID, a u32. */
+export function readOrigin(decoder: decoding.Decoder, field: string): number {
+  const origin = readU53(decoder, field)
+  if (origin > 0xffff_ffff) fail(field, `${origin} is not a u32`)
+  return origin
+}
+
+/** Writes an origin: a Yjs clientID, a u32. */
+export function writeOrigin(encoder: encoding.Encoder, origin: number, field: string): void {
+  if (!Number.isInteger(origin) || origin < 0 || origin > 0xffff_ffff) fail(field, `${String(origin)} is not a u32`)
+  encoding.writeVarUint(encoder, origin)
+}
+
+/** Reads a list of distinct origins: varUint count (≤ `LIMITS.originsPerFrame`), then the origins. */
+export function readOriginList(decoder: decoding.Decoder, field: string): number[] {
+  const count = readU53(decoder, field)
+  if (count > LIMITS.originsPerFrame) fail(field, `${count} origins exceed the limit of ${LIMITS.originsPerFrame}`)
+  if (count > remaining(decoder)) fail(field, `truncated: ${count} origins, ${remaining(decoder)} bytes left`)
+  const origins: number[] = []
+  const seen = new Set<number>()
+  for (let i = 0; i < count; i++) {
+    const origin = readOrigin(decoder, `${field}[${i}]`)
+    if (seen.has(origin)) fail(field, `duplicate origin ${origin}`)
+    seen.add(origin)
+    origins.push(origin)
+  }
+  return origins
+}
+
+/** Writes a list of distinct origins. */
+export function writeOriginList(encoder: encoding.Encoder, origins: readonly number[], field: string): void {
+  const untrusted: unknown = origins
+  if (!Array.isArray(untrusted)) fail(field, 'not an array')
+  if (origins.length > LIMITS.originsPerFrame) fail(field, `${origins.length} origins exceed the limit of ${LIMITS.originsPerFrame}`)
+  if (new Set(origins).size !== origins.length) fail(field, 'duplicate origins')
+  encoding.writeVarUint(encoder, origins.length)
+  origins.forEach((origin, i) => {
+    writeOrigin(encoder, origin, `${field}[${i}]`)
+  })
+}

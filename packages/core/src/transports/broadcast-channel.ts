@@ -7,7 +7,7 @@
  * crashed one is caught by the room's liveness probes.
  */
 import { Emitter } from '../emitter.js'
-import { AbortError, ConfigError, TransportError } from '../errors.js'
+import { AbortError, ConfigError, PeerFullError, TransportError } from '../errors.js'
 import type { DialOptions, PeerId, Transport, TransportEvents, TransportStartOptions } from '../transport.js'
 import { BroadcastConnection } from './broadcast-connection.js'
 
@@ -146,7 +146,7 @@ export function broadcastChannel(init: BroadcastChannelInit = {}): Transport {
         pendingDials.get(message.cid)?.resolve()
         return
       case 'refuse':
-        pendingDials.get(message.cid)?.reject(new TransportError(`${message.from} refused the connection`))
+        pendingDials.get(message.cid)?.reject(new PeerFullError(`${message.from} refused the connection: its active view is full`))
         return
       case 'msg':
         connections.get(message.cid)?.deliver(message.data)
