@@ -58,7 +58,10 @@ export interface System {
 
 const FRAME_NAMES = new Map<number, string>(Object.entries(FrameType).map(([name, tag]) => [tag, name]))
 
-/** @gossamer/webrtc's data-channel messages: chunk (0x00, 13-byte header, then the core frame: varUint type first), ready, close, ack. */
+/**
+ * @gossamer/webrtc's data-channel messages: whole (0x04, then the core frame: varUint type
+ * first), chunk (0x00, 13-byte header, then the frame), ready, close, ack.
+ */
 function classifyGossamer(p: Uint8Array): string {
   switch (p[0]) {
     case 0: {
@@ -74,6 +77,10 @@ function classifyGossamer(p: Uint8Array): string {
       return 'close'
     case 3:
       return 'ack'
+    case 4: {
+      const tag = p[1]
+      return tag === undefined ? 'whole?' : tag < 128 ? (FRAME_NAMES.get(tag) ?? `frame ${tag}`) : 'frame ?'
+    }
     default:
       return `wire ${String(p[0])}`
   }

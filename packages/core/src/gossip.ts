@@ -3,7 +3,9 @@
  * received delta is applied once (deduplicated by id) and forwarded to neighbours not known
  * to have it. Pushes follow the origin's push tree (push-tree.ts): a neighbour that got a
  * copy twice prunes the slower path. Every round, a push-pull exchange with one neighbour
- * compares digests and sends only what is missing. Prior art: epidemic broadcast, Plumtree, Yjs sync.
+ * compares digests and sends only what is missing. When nothing new has happened for
+ * {@link QUIET_ROUNDS} rounds, an exchange opens only towards a neighbour we have not heard
+ * from lately, where it doubles as the liveness probe. Prior art: epidemic broadcast, Plumtree, Yjs sync.
  */
 import type { Clock } from './clock.js'
 import { BoundedSet } from './bounded-set.js'
@@ -18,6 +20,8 @@ import type { DeltaEvent, RoomStats } from './room-types.js'
 import type { PeerId } from './transport.js'
 
 const SEEN_CAPACITY = 16_384
+/** Rounds without news after which anti-entropy only probes quiet neighbours. */
+export const QUIET_ROUNDS = 4
 
 /** What the gossip layer needs from its room. */
 export interface GossipHost {
@@ -26,8 +30,10 @@ export interface GossipHost {
   readonly random: RandomSource
   readonly replica: Replica
   readonly stats: RoomStats
-  /** Push deltas eagerly (false: anti-entropy only). */
+  /** Push deltas eagerly (false: anti-entropy only, one exchange every round). */
   readonly push: boolean
+  /** In a quiet room, a neighbour silent this long gets the round's exchange; others none. */
+  readonly quietProbeMs: number
   readonly tree: PushTree
   /** Our origin: the document's Yjs clientID. */
   origin(): number
@@ -48,6 +54,8 @@ export interface GossipHost {
 export class Gossip {
   readonly #host: GossipHost
   readonly #seen = new BoundedSet<number>(SEEN_CAPACITY)
+  /** Rounds since anything new was published, received, repaired or found missing. */
+  #quietRounds = 0
 
   constructor(host: GossipHost) {
     this.#host = host
@@ -58,6 +66,7 @@ export class Gossip {
     if (!this.#host.push) return
     const id = hash53(update)
     this.#seen.add(id)
+    this.#quietRounds = 0
     this.#forward({ type: FrameType.Delta, room: this.#host.room, id, hop: 0, origin: this.#host.origin(), update }, undefined)
   }
 
@@ -75,7 +84,8 @@ export class Gossip {
           host.send(link, { type: FrameType.DigestMatch, room, digest: frame.digest })
           host.onSynced(link)
         } else {
-                host.send(link, { type: FrameType.SyncRequest, room, stateVector: host.replica.stateVector(), reciprocate: true })
+          this.#quietRounds = 0
+          host.send(link, { type: FrameType.SyncRequest, room, stateVector: host.replica.stateVector(), reciprocate: true })
         }
         return
       case FrameType.DigestMatch:
@@ -113,7 +123,8 @@ export class Gossip {
     }
     if (result.changed) {
       host.stats.payloadsReceived++
-        host.tree.repaired(link)
+      this.#quietRounds = 0
+      host.tree.repaired(link)
       // Spread what anti-entropy repaired, so healed partitions converge fast.
       if (host.push && this.#seen.add(checksum)) {
         link.knownDeltas.add(checksum)
@@ -140,6 +151,7 @@ export class Gossip {
       host.onError(result.error, link.peerId)
       return
     }
+    this.#quietRounds = 0
     host.tree.first(link, frame.origin)
     host.onDelta({ peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
     if (host.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
@@ -164,11 +176,18 @@ export class Gossip {
     }
   }
 
-  /** One anti-entropy round: a digest to the neighbour we exchanged with least recently. */
+  /**
+   * One anti-entropy round: a digest to the neighbour we exchanged with least recently. In a
+   * quiet room (pushing, nothing new for {@link QUIET_ROUNDS} rounds), only a neighbour that
+   * has been silent for `quietProbeMs` qualifies.
+   */
   round(links: readonly Link[]): void {
+    const quiet = this.#host.push && ++this.#quietRounds > QUIET_ROUNDS
+    const silentSince = this.#host.clock.now() - this.#host.quietProbeMs
     let best: Link | undefined
     let ties = 0
     for (const link of links) {
+      if (quiet && link.lastHeard > silentSince) continue
       if (best === undefined || link.lastExchange < best.lastExchange) {
         best = link
         ties = 1

@@ -59,6 +59,8 @@ export interface MembershipHost {
 const SHARE_SAMPLE = 8
 /** Rounds below the minimum (every known peer full) before one dial asks for room. */
 const STARVING_ROUNDS = 5
+/** Most shuffle periods between two shuffles that teach us nothing. */
+const MAX_SHUFFLE_SPACING = 8
 /** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
 const FILL_CHANCE = 1 / 2
 
@@ -71,6 +73,11 @@ export class Membership {
   readonly #dialing = new Set<PeerId>()
   /** Consecutive maintain calls that found us below the minimum. */
   #starvingRounds = 0
+  /** Shuffle periods between shuffles now, and periods since the last one. */
+  #shuffleSpacing = 1
+  #periodsSinceShuffle = 0
+  /** A peer we did not know arrived since the last periodic shuffle. */
+  #learnedNew = false
   /** Inbound connections a transport was allowed to set up, not yet open. */
   readonly #admitted: Reservations
 
@@ -206,6 +213,7 @@ export class Membership {
   #learn(peers: readonly PeerId[], via: Link): void {
     for (const peerId of peers) {
       if (peerId === this.#config.peerId || this.#isLinkedOrDialing(peerId)) continue
+      if (!this.views.hasPassive(peerId)) this.#learnedNew = true
       this.views.addPassive(peerId, via.connection.transport)
     }
   }
@@ -449,6 +457,19 @@ export class Membership {
       if (this.slotsUsed() >= this.#config.maxNeighbours) return
     }
     void this.dial(target, JoinPriority.High, attach)
+  }
+
+  /**
+   * Called once per shuffle period. Shuffles while shuffles (or anything else) teach us new
+   * peers; while they do not, the spacing doubles, up to every {@link MAX_SHUFFLE_SPACING}th
+   * period: in a small, settled room everyone is known and a shuffle is pure noise.
+   */
+  periodicShuffle(): void {
+    if (++this.#periodsSinceShuffle < this.#shuffleSpacing) return
+    this.#periodsSinceShuffle = 0
+    this.#shuffleSpacing = this.#learnedNew ? 1 : Math.min(MAX_SHUFFLE_SPACING, this.#shuffleSpacing * 2)
+    this.#learnedNew = false
+    this.shuffle()
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */

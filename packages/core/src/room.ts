@@ -134,6 +134,8 @@ class GossipRoom implements Room {
       replica: this.#replica,
       stats: this.#stats,
       push: this.#config.push,
+      // One round before a silent neighbour would get a Ping.
+      quietProbeMs: Math.max(1, this.#config.suspectAfterRounds - 1) * this.#config.roundMs,
       tree: this.#tree,
       origin: () => this.doc.clientID,
       neighbours,
@@ -323,7 +325,7 @@ class GossipRoom implements Room {
     this.#membership.maintain(this.#attach, (this.#round + this.#phase) % this.#config.shuffleEveryRounds === 1)
     this.#gossip.round(this.#membership.established())
     if ((this.#round + this.#phase) % shuffleEveryRounds === 0) {
-      this.#membership.shuffle()
+      this.#membership.periodicShuffle()
       this.#persistence?.savePeers([...this.neighbours(), ...this.knownPeers()])
     }
     if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach, REWIRE_CHANCE)
