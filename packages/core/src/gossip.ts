@@ -7,6 +7,7 @@
  * {@link QUIET_ROUNDS} rounds, an exchange opens only towards a neighbour we have not heard
  * from lately, where it doubles as the liveness probe. Prior art: epidemic broadcast, Plumtree, Yjs sync.
  */
+import * as Y from 'yjs'
 import type { Clock } from './clock.js'
 import { BoundedSet } from './bounded-set.js'
 import { ProtocolError } from './errors.js'
@@ -124,7 +125,7 @@ export class Gossip {
     if (result.changed) {
       host.stats.payloadsReceived++
       this.#quietRounds = 0
-      host.tree.repaired(link)
+      host.tree.repaired(authors(update))
       // Spread what anti-entropy repaired, so healed partitions converge fast.
       if (host.push && this.#seen.add(checksum)) {
         link.knownDeltas.add(checksum)
@@ -204,4 +205,9 @@ export class Gossip {
     this.#host.stats.antiEntropyRounds++
     this.#host.send(link, { type: FrameType.Digest, room: this.#host.room, digest: this.#host.replica.digest() })
   }
+}
+
+/** The clientIDs that wrote the structs of a (valid) Yjs V1 update. */
+function authors(update: Uint8Array): Iterable<number> {
+  return Y.parseUpdateMeta(update).from.keys()
 }

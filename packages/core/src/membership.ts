@@ -57,7 +57,10 @@ export interface MembershipHost {
 }
 
 const SHARE_SAMPLE = 8
-/** Rounds below the minimum (every known peer full) before one dial asks for room. */
+/**
+ * Rounds below the minimum before one dial asks for room (high priority). A dial refused as
+ * full, while below the minimum, makes the next one ask at once.
+ */
 const STARVING_ROUNDS = 5
 /** Most shuffle periods between two shuffles that teach us nothing. */
 const MAX_SHUFFLE_SPACING = 8
@@ -174,6 +177,7 @@ export class Membership {
       if (name === 'PeerFullError') {
         // Reachable, just full: a candidate for later, like a Disconnect Full.
         this.views.addPassive(peerId, this.views.transportOf(peerId))
+        this.#refusedAsFull()
         return
       }
       this.views.markFailed(peerId, this.#host.clock.now(), this.#config.retryMs)
@@ -251,6 +255,7 @@ export class Membership {
         else if (frame.code === CloseCode.Timeout || frame.code === CloseCode.ProtocolViolation)
           this.views.markFailed(link.peerId, this.#host.clock.now(), this.#config.retryMs)
         else this.views.addPassive(link.peerId, link.connection.transport)
+        if (frame.code === CloseCode.Full) this.#refusedAsFull()
         return true
       default:
         break
@@ -470,6 +475,18 @@ export class Membership {
     this.#shuffleSpacing = this.#learnedNew ? 1 : Math.min(MAX_SHUFFLE_SPACING, this.#shuffleSpacing * 2)
     this.#learnedNew = false
     this.shuffle()
+  }
+
+  /** Peers we know of, ourselves included: neighbours, links in the making, passive and lost peers. */
+  knownCount(): number {
+    const known = new Set<PeerId>([this.#config.peerId, ...this.views.passive(), ...this.views.failed(), ...this.#dialing])
+    for (const link of this.#links) known.add(link.peerId)
+    return known.size
+  }
+
+  /** A dial was refused because the peer is full: below the minimum, the next dial asks for room. */
+  #refusedAsFull(): void {
+    if (this.slotsUsed() < this.#config.minNeighbours) this.#starvingRounds = STARVING_ROUNDS
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */

@@ -63,6 +63,15 @@ export class Presence {
     this.awareness.on('update', this.#onUpdate)
   }
 
+  /**
+   * True when presence is on and we hold a state for at least `peers` clients (every peer
+   * we know, ourselves included): only a connected overlay delivers that, so rewiring it
+   * to merge components would be pure churn.
+   */
+  seesEveryone(peers: number): boolean {
+    return this.#enabled && this.awareness.getStates().size >= peers
+  }
+
   /** Sends every known state to a new neighbour. */
   greet(link: Link): void {
     if (!this.#enabled) return

@@ -11,8 +11,10 @@
  *   when its duplicate arrives;
  * - when the link a peer last got an origin's first copy from goes down, the peer grafts that
  *   origin on every link it had pruned it on;
- * - when anti-entropy brings content a tree failed to deliver, the peer grafts every origin
- *   on the link that had it (the lazy half of Plumtree, with digests as the announcements).
+ * - when anti-entropy brings content of an origin and no push of that origin follows within
+ *   a round, the tree failed us: the peer grafts that origin on every link it had pruned it
+ *   on (the lazy half of Plumtree, with digests as the announcements and the round as the
+ *   timer; content that merely raced its push is not mistaken for a failure).
  *
  * Trees are per origin, not shared as in the Plumtree paper, so one author's tree never
  * prunes the only path of another's. Prior art: Leitão et al., "Epidemic Broadcast Trees".
@@ -35,6 +37,10 @@ export class PushTree {
   readonly #host: PushTreeHost
   /** Per origin, the link its latest first copy arrived on (insertion order: oldest first). */
   readonly #parents = new Map<number, Link>()
+  /** Origins anti-entropy repaired, waiting one round for a push to show the tree works. */
+  readonly #suspects = new Set<number>()
+  /** Suspects of the previous round, whose round is up. */
+  #due = new Set<number>()
   #prunesSent = 0
   #graftsSent = 0
 
@@ -59,6 +65,8 @@ export class PushTree {
 
   /** The first copy of a message of `origin` arrived on `link`. */
   first(link: Link, origin: number): void {
+    this.#suspects.delete(origin)
+    this.#due.delete(origin)
     this.#parents.delete(origin)
     this.#parents.set(origin, link)
     if (this.#parents.size > PARENT_CAPACITY) {
@@ -81,11 +89,23 @@ export class PushTree {
     this.#host.send(link, { type: FrameType.Prune, room: this.#host.room, origins: [origin] })
   }
 
-  /** Anti-entropy brought new content from `link`: a tree failed us, so take everything it pushes. */
-  repaired(link: Link): void {
-    if (link.prunedByUs.size === 0) return
-    link.prunedByUs.clear()
-    this.#graft(link, [])
+  /**
+   * Anti-entropy brought new content written by `origins` (Yjs clientIDs). Those with a
+   * tree are suspects: unless a push of theirs arrives by the end of the next round, they
+   * are grafted everywhere we pruned them.
+   */
+  repaired(origins: Iterable<number>): void {
+    for (const origin of origins) {
+      if (this.#parents.has(origin)) this.#suspects.add(origin)
+    }
+  }
+
+  /** Once per round: suspects whose round is up are grafted; this round's wait one more. */
+  tick(): void {
+    const due = [...this.#due]
+    this.#due = new Set(this.#suspects)
+    this.#suspects.clear()
+    if (due.length > 0) this.#regraft(due, undefined)
   }
 
   /** `link` went down: origins whose last first copy came through it are grafted elsewhere. */
@@ -96,9 +116,14 @@ export class PushTree {
     }
     if (orphans.length === 0) return
     for (const origin of orphans) this.#parents.delete(origin)
+    this.#regraft(orphans, link)
+  }
+
+  /** Grafts `origins` on every link (but `except`) that we pruned them on. */
+  #regraft(origins: readonly number[], except: Link | undefined): void {
     for (const other of this.#host.neighbours()) {
-      if (other === link) continue
-      const regrafted = orphans.filter((origin) => other.prunedByUs.delete(origin))
+      if (other === except) continue
+      const regrafted = origins.filter((origin) => other.prunedByUs.delete(origin))
       for (let i = 0; i < regrafted.length; i += LIMITS.originsPerFrame) {
         this.#graft(other, regrafted.slice(i, i + LIMITS.originsPerFrame))
       }

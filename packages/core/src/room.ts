@@ -141,7 +141,8 @@ class GossipRoom implements Room {
       neighbours,
       send,
       sendBytes: (link, bytes) => this.#sendBytes(link, bytes),
-      encode: (frame) => encodeFrame(frame),
+      // Deltas only ever go to established links.
+      encode: (frame) => encodeFrame(onLink(frame)),
       onSynced: (link) => this.#markSynced(link),
       onDelta: (event) => this.#emitter.emit('delta:receive', event),
       onError,
@@ -323,12 +324,15 @@ class GossipRoom implements Room {
     const { shuffleEveryRounds, reconnectEveryRounds } = this.#config
     this.#membership.checkLiveness()
     this.#membership.maintain(this.#attach, (this.#round + this.#phase) % this.#config.shuffleEveryRounds === 1)
+    this.#tree.tick()
     this.#gossip.round(this.#membership.established())
     if ((this.#round + this.#phase) % shuffleEveryRounds === 0) {
       this.#membership.periodicShuffle()
       this.#persistence?.savePeers([...this.neighbours(), ...this.knownPeers()])
     }
-    if ((this.#round + this.#phase) % reconnectEveryRounds === 0) this.#membership.reconnect(this.#attach, REWIRE_CHANCE)
+    if ((this.#round + this.#phase) % reconnectEveryRounds === 0) {
+      this.#membership.reconnect(this.#attach, this.#presence.seesEveryone(this.#membership.knownCount()) ? 0 : REWIRE_CHANCE)
+    }
     this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
   }
 
@@ -364,7 +368,7 @@ class GossipRoom implements Room {
   #send(link: Link, frame: Frame): void {
     let bytes: Uint8Array
     try {
-      bytes = encodeFrame(frame)
+      bytes = encodeFrame(link.state === 'neighbour' || link.state === 'transient' ? onLink(frame) : frame)
     } catch (error) {
       // encodeFrame refuses frames peers would reject: a bug here, never a crash.
       this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)
@@ -396,7 +400,8 @@ class GossipRoom implements Room {
         return
       }
       const frame = result.frame
-      if (frame.room !== this.name) {
+      // An empty room means this link's room (membership refuses it before the handshake).
+      if (frame.room !== this.name && frame.room !== '') {
         this.#stats.framesRejected++
         this.#error(new ProtocolError(`frame for unknown room "${frame.room}"`, link.peerId), link.peerId)
         if (link.state === 'handshake') this.#membership.close(link, CloseCode.UnknownRoom)
@@ -420,4 +425,10 @@ class GossipRoom implements Room {
     this.#syncedGate.open()
     this.#emitter.emit('synced', { peerId: link.peerId })
   }
+}
+
+/** `frame` as sent on an established link: its room is implied, so the name is left out. */
+function onLink(frame: Frame): Frame {
+  if (frame.type === FrameType.Hello || frame.type === FrameType.Welcome || frame.type === FrameType.Reject) return frame
+  return { ...frame, room: '' }
 }

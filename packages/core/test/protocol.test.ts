@@ -346,8 +346,9 @@ describe('decodeFrame rejects', () => {
     }
   })
 
-  it('an empty room', () => {
-    expectRejected(raw((e) => { head(e, FrameType.Ping, ''); encoding.writeVarUint(e, 1) }))
+  it('an empty room in a handshake frame (other frames may leave it empty: the room of the link)', () => {
+    expect(expectRejected(rawHello({ room: '' })).message).toMatch(/empty in a handshake frame/)
+    expect(decodeFrame(raw((e) => { head(e, FrameType.Ping, ''); encoding.writeVarUint(e, 1) }))).toEqual({ type: FrameType.Ping, room: '', nonce: 1 })
   })
 
   it('an empty peer id, as the sender or in a list', () => {
@@ -456,7 +457,8 @@ describe('encodeFrame rejects invalid frames with a ProtocolError', () => {
     ['NaN', ping(Number.NaN)],
     ['a number beyond 53 bits', ping(2 ** 53)],
     ['an unknown type', { type: 42, room: 'r' }],
-    ['an empty room', { type: FrameType.Ping, room: '', nonce: 1 }],
+    ['an empty room in a Hello', { ...validFrames['Hello minimal'], room: '' }],
+    ['an empty room in a Welcome', { ...validFrames['Welcome accepted'], room: '' }],
     ['a room too long', { type: FrameType.Ping, room: 'é'.repeat(LIMITS.roomBytes / 2 + 1), nonce: 1 }],
     ['a lone surrogate', { type: FrameType.Ping, room: 'a\ud800b', nonce: 1 }],
     ['duplicate peers', { type: FrameType.Peers, room: 'r', peers: ['a', 'a'], reply: false }],

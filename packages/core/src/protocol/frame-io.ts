@@ -57,17 +57,22 @@ import {
   writeVersion,
 } from './primitives.js'
 
+/** The handshake frames: they always name their room (it routes a new connection). */
+function isHandshake(type: FrameTypeTag): boolean {
+  return type === FrameType.Hello || type === FrameType.Welcome || type === FrameType.Reject
+}
+
 /** Writes the type tag and the room, the head of every frame. */
 function writeHead(encoder: encoding.Encoder, type: FrameTypeTag, room: string): void {
   encoding.writeVarUint(encoder, type)
-  writeRoom(encoder, room)
+  writeRoom(encoder, room, isHandshake(type))
 }
 
-/** Reads the type tag (which must be `type`) and the room. */
+/** Reads the type tag (which must be `type`) and the room (empty: the link's room). */
 function readHead(decoder: decoding.Decoder, type: FrameTypeTag): string {
   const tag = readU53(decoder, 'type')
   if (tag !== type) fail('type', `expected frame type ${type}, got ${tag}`)
-  return readRoom(decoder)
+  return readRoom(decoder, isHandshake(type))
 }
 
 /** Throws unless `id` is `hash53(update)`: the frame was corrupted or forged. */

@@ -1,11 +1,19 @@
 /**
  * The frames of the Gossamer wire protocol, as typed values. `codec.ts` turns them into
  * bytes and back. docs/PROTOCOL.md specifies each one.
+ *
+ * Every frame starts with its type and a `room`. The handshake frames (Hello, Welcome,
+ * Reject) always name the room; after the handshake a link belongs to one room, so other
+ * frames may send it empty, meaning "this link's room" (rooms send it empty; it saves the
+ * room name on every frame).
  */
 
 /** The protocol version this build speaks best. */
 export const PROTOCOL_VERSION = 2
-/** The oldest protocol version this build still speaks (2: Delta carries an origin; Prune and Graft). */
+/**
+ * The oldest protocol version this build still speaks. Version 2: Delta carries an origin,
+ * Prune and Graft, and an empty room on established links.
+ */
 export const MIN_PROTOCOL_VERSION = 2
 
 /** Limits every decoder enforces before a frame is used. */

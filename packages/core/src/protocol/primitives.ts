@@ -127,16 +127,19 @@ export function writeString(encoder: encoding.Encoder, value: string, field: str
   encoding.writeVarUint8Array(encoder, bytes)
 }
 
-/** Reads a room name: non-empty, at most `LIMITS.roomBytes`. */
-export function readRoom(decoder: decoding.Decoder): string {
+/**
+ * Reads a room name of at most `LIMITS.roomBytes`. Empty means "the room of this link" and
+ * is allowed only when `named` is false (frames after the handshake).
+ */
+export function readRoom(decoder: decoding.Decoder, named: boolean): string {
   const room = readString(decoder, 'room', LIMITS.roomBytes)
-  if (room === '') fail('room', 'empty')
+  if (named && room === '') fail('room', 'empty in a handshake frame')
   return room
 }
 
-/** Writes a room name: non-empty, at most `LIMITS.roomBytes`. */
-export function writeRoom(encoder: encoding.Encoder, room: string): void {
-  if (room === '') fail('room', 'empty')
+/** Writes a room name of at most `LIMITS.roomBytes`; empty only when `named` is false. */
+export function writeRoom(encoder: encoding.Encoder, room: string, named: boolean): void {
+  if (named && room === '') fail('room', 'empty in a handshake frame')
   writeString(encoder, room, 'room', LIMITS.roomBytes)
 }
 
