@@ -256,6 +256,7 @@ async function main(): Promise<void> {
     connections: {
       peakPerPeer,
       peak: Math.max(...peakPerPeer),
+      createdPerPeer: [...meter.created],
       reportedPeakPerPeer: isGossamer ? reported.map((r) => r ?? 0) : null,
       samples,
     },

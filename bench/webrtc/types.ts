@@ -64,6 +64,8 @@ export interface ScenarioResult {
     peak: number
     /** Gossamer: the transports' exact peaks of RTCPeerConnections. */
     reportedPeakPerPeer: number[] | null
+    /** RTCPeerConnections each peer created over the run (dials, accepts, glares, retries). */
+    createdPerPeer: number[]
     samples: number
   }
   /** Gossamer only: the rooms' own frame counters over the edit and idle windows (frames without the 13-byte chunk header). */

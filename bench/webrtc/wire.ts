@@ -78,12 +78,15 @@ export class WireMeter {
   capture: { peer: number; sizes: number[] } | undefined
   readonly #owner = new WeakMap<object, number>()
   readonly #live: Set<NativePeerConnection>[]
+  /** RTCPeerConnections each peer created, over the whole run. */
+  readonly created: number[]
   readonly #restore: () => void
 
   constructor(peers: number, classify: Classifier = () => 'data') {
     this.bytes = new Array<number>(peers).fill(0)
     this.messages = new Array<number>(peers).fill(0)
     this.#live = Array.from({ length: peers }, () => new Set<NativePeerConnection>())
+    this.created = new Array<number>(peers).fill(0)
     const proto = wrtc.RTCDataChannel.prototype
     const original = proto.send
     const owner = this.#owner
@@ -118,11 +121,13 @@ export class WireMeter {
   wrtcFor(index: number): WrtcLike {
     const owner = this.#owner
     const live = this.#live[index]!
+    const created = this.created
     const Base = wrtc.RTCPeerConnection
     class TrackedPeerConnection extends Base {
       constructor(config?: unknown) {
         super(config)
         live.add(this)
+        created[index] = (created[index] ?? 0) + 1
         this.addEventListener('datachannel', (event) => {
           if (event.channel !== undefined) owner.set(event.channel, index)
         })

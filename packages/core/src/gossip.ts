@@ -143,7 +143,7 @@ export class Gossip {
     link.knownDeltas.add(frame.id)
     if (!this.#seen.add(frame.id)) {
       host.stats.duplicateDeltas++
-      host.tree.duplicate(link, frame.origin)
+      host.tree.duplicate(link, frame.origin, frame.hop)
       return
     }
     const result = host.replica.applyRemote(frame.update)
@@ -153,7 +153,7 @@ export class Gossip {
       return
     }
     this.#quietRounds = 0
-    host.tree.first(link, frame.origin)
+    host.tree.first(link, frame.origin, frame.hop)
     host.onDelta({ peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
     if (host.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
   }

@@ -420,11 +420,13 @@ export class Membership {
       return
     }
     const candidates = this.views.samplePassive(want, this.#isLinkedOrDialing)
-    // Below the minimum for a while (every peer we know is full): one dial makes room.
-    let high = this.slotsUsed() === 0 || ++this.#starvingRounds >= STARVING_ROUNDS
-    if (high) this.#starvingRounds = 0
+    // With no link at all, the first dial makes room. Below the minimum for a while (every
+    // peer we know is full), every dial does: each costs a full peer one of its links.
+    const starving = ++this.#starvingRounds >= STARVING_ROUNDS
+    if (starving) this.#starvingRounds = 0
+    let high = this.slotsUsed() === 0
     for (const peerId of candidates) {
-      void this.dial(peerId, high ? JoinPriority.High : JoinPriority.Low, attach)
+      void this.dial(peerId, high || starving ? JoinPriority.High : JoinPriority.Low, attach)
       high = false
     }
     // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
@@ -438,13 +440,16 @@ export class Membership {
    * every peer across is full. If we are full ourselves, we first free one slot (the evicted
    * neighbour keeps us in its passive view and refills from its own).
    *
-   * With no lost peer due, a peer with a free slot fills it half the time: a low-priority
-   * dial to a random passive peer, which only a peer with a free slot accepts. Two ends of
-   * chains that formed apart join that way, at no cost to anyone. Otherwise it rewires with
-   * probability `rewireChance`: a high-priority dial to a random passive peer (freeing a
-   * slot first when full), so components that closed on themselves still merge.
+   * None of this runs when the overlay is known to be connected (`connected`). With no lost
+   * peer due, a peer with a free slot fills it half the time: a low-priority dial to a random passive
+   * peer, which only a peer with a free slot accepts. Two ends of chains that formed apart
+   * join that way, at no cost to anyone. Otherwise it rewires with probability
+   * `rewireChance`: a high-priority dial to a random passive peer (freeing a slot first when
+   * full), so components that closed on themselves still merge.
    */
-  reconnect(attach: (link: Link) => void, rewireChance: number): void {
+  reconnect(attach: (link: Link) => void, rewireChance: number, connected: boolean): void {
+    // Every peer we know (lost ones included) is evidently in our component: nothing to heal.
+    if (connected) return
     const lost = this.views.pickFailed(this.#host.clock.now(), this.#isLinkedOrDialing)
     if (lost === undefined && this.slotsUsed() < this.#config.maxNeighbours && this.#host.random.next() < FILL_CHANCE) {
       const target = this.views.samplePassive(1, this.#isLinkedOrDialing)[0]

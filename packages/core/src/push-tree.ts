@@ -24,6 +24,14 @@ import { FrameType, LIMITS, type Frame, type GraftFrame, type PruneFrame } from 
 
 /** Origins whose last first-copy link is remembered. */
 const PARENT_CAPACITY = 4096
+/** The hop count of a copy that does not carry one (presence): longer than any real path. */
+const UNKNOWN_HOP = Number.POSITIVE_INFINITY
+
+/** Where the latest first copy of an origin came from. */
+interface Parent {
+  link: Link
+  hop: number
+}
 
 /** What a push tree needs from its room. */
 export interface PushTreeHost {
@@ -35,8 +43,11 @@ export interface PushTreeHost {
 /** The push trees of one room. Internal. */
 export class PushTree {
   readonly #host: PushTreeHost
-  /** Per origin, the link its latest first copy arrived on (insertion order: oldest first). */
-  readonly #parents = new Map<number, Link>()
+  /**
+   * Per origin, the link its latest first copy arrived on and that copy's hop count
+   * (insertion order: oldest first).
+   */
+  readonly #parents = new Map<number, Parent>()
   /** Origins anti-entropy repaired, waiting one round for a push to show the tree works. */
   readonly #suspects = new Set<number>()
   /** Suspects of the previous round, whose round is up. */
@@ -63,12 +74,12 @@ export class PushTree {
     return !link.prunedByPeer.has(origin)
   }
 
-  /** The first copy of a message of `origin` arrived on `link`. */
-  first(link: Link, origin: number): void {
+  /** The first copy of a message of `origin` arrived on `link`, `hop` hops from it (if known). */
+  first(link: Link, origin: number, hop = UNKNOWN_HOP): void {
     this.#suspects.delete(origin)
     this.#due.delete(origin)
     this.#parents.delete(origin)
-    this.#parents.set(origin, link)
+    this.#parents.set(origin, { link, hop })
     if (this.#parents.size > PARENT_CAPACITY) {
       const oldest = this.#parents.keys().next()
       if (oldest.done !== true) this.#parents.delete(oldest.value)
@@ -77,13 +88,25 @@ export class PushTree {
   }
 
   /**
-   * A copy of a message of `origin` we already had arrived on `link`. It prunes `link` only
-   * once a push of that origin reached us first somewhere else: content we got by
-   * anti-entropy or a presence greeting says nothing about the tree.
+   * A copy of a message of `origin` we already had arrived on `link`, `hop` hops from it (if
+   * known). The slower path is pruned: normally `link`, but the first copy's link when this
+   * copy took fewer hops (it only lost a race, and trees should follow the shortest paths).
+   * Nothing is pruned until a push of that origin reached us first somewhere: content we got
+   * by anti-entropy or a presence greeting says nothing about the tree.
    */
-  duplicate(link: Link, origin: number): void {
+  duplicate(link: Link, origin: number, hop = UNKNOWN_HOP): void {
     const parent = this.#parents.get(origin)
-    if (parent === undefined || parent === link) return
+    if (parent === undefined || parent.link === link) return
+    if (hop < parent.hop && parent.link.state === 'neighbour') {
+      this.#parents.set(origin, { link, hop })
+      if (link.prunedByUs.delete(origin)) this.#graft(link, [origin])
+      this.#prune(parent.link, origin)
+      return
+    }
+    this.#prune(link, origin)
+  }
+
+  #prune(link: Link, origin: number): void {
     if (!link.prunedByUs.add(origin)) return
     this.#prunesSent++
     this.#host.send(link, { type: FrameType.Prune, room: this.#host.room, origins: [origin] })
@@ -112,7 +135,7 @@ export class PushTree {
   lost(link: Link): void {
     const orphans: number[] = []
     for (const [origin, parent] of this.#parents) {
-      if (parent === link) orphans.push(origin)
+      if (parent.link === link) orphans.push(origin)
     }
     if (orphans.length === 0) return
     for (const origin of orphans) this.#parents.delete(origin)

@@ -331,7 +331,8 @@ class GossipRoom implements Room {
       this.#persistence?.savePeers([...this.neighbours(), ...this.knownPeers()])
     }
     if ((this.#round + this.#phase) % reconnectEveryRounds === 0) {
-      this.#membership.reconnect(this.#attach, this.#presence.seesEveryone(this.#membership.knownCount()) ? 0 : REWIRE_CHANCE)
+      // Presence from every peer we know proves the overlay connected: no merging needed.
+      this.#membership.reconnect(this.#attach, REWIRE_CHANCE, this.#presence.seesEveryone(this.#membership.knownCount()))
     }
     this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
   }

@@ -49,6 +49,11 @@ export interface WebRTCInit {
   backoff?: Backoff
   /** Trickle ICE candidates (faster with STUN/TURN) instead of one offer/answer with all candidates. Default true. */
   trickle?: boolean
+  /**
+   * Use ICE candidates over TCP, ours and the remote's. Default false: host TCP candidates
+   * rarely help peer to peer, and each pair of them costs a TCP connection.
+   */
+  iceTcp?: boolean
 }
 
 /** What the host injects into {@link webrtc}: platform objects, time and randomness. */
@@ -74,6 +79,7 @@ export interface ResolvedOptions {
   closeTimeoutMs: number
   backoff: Backoff
   trickle: boolean
+  iceTcp: boolean
   wrtc: WrtcImplementation | undefined
   WebSocket: WebSocketConstructor | undefined
   clock: Clock
@@ -132,6 +138,7 @@ export function resolveOptions(init: WebRTCInit & WebRTCDependencies): ResolvedO
     closeTimeoutMs: positive(init.closeTimeoutMs, 'closeTimeoutMs', 1000),
     backoff: init.backoff ?? exponentialBackoff({ random }),
     trickle: init.trickle ?? true,
+    iceTcp: init.iceTcp ?? false,
     wrtc,
     WebSocket: WebSocketImpl,
     clock: init.clock ?? systemClock(),

@@ -21,6 +21,7 @@ import {
 } from '@gossamer/core'
 import type { PeerSignal } from './envelope.js'
 import { WireKind, decodeWire, encodeAck, encodeClose, encodeFrame, encodeReady } from './frames.js'
+import { withoutTcp } from './ice-filter.js'
 import { Reassembler } from './reassembler.js'
 import { createPeer, type PeerInstance, type PeerOptions } from './simple-peer.js'
 
@@ -33,6 +34,8 @@ export interface ConnectionHost {
   readonly chunkBytes: number
   readonly maxMessageBytes: number
   readonly closeTimeoutMs: number
+  /** Use TCP ICE candidates (else they are dropped both ways: see ice-filter.ts). */
+  readonly iceTcp: boolean
   /** simple-peer produced signals for the remote peer: one offer or answer, or a batch of candidates. */
   signal(connection: WebRTCConnection, signals: PeerSignal[]): void
   /** The connection is open both ways. Dialer: the acceptor acknowledged `ready`. Acceptor: `ready` arrived. */
@@ -140,8 +143,10 @@ export class WebRTCConnection implements Connection {
   }
 
   /** Hands a remote signal to simple-peer. */
-  signal(signal: PeerSignal): void {
+  signal(remote: PeerSignal): void {
     if (this.#phase !== 'connecting') return
+    const signal = this.#host.iceTcp ? remote : withoutTcp(remote)
+    if (signal === undefined) return
     try {
       // simple-peer's types want a full RTCIceCandidate; it only reads the RTCIceCandidateInit fields.
       this.#peer.signal(signal as Parameters<PeerInstance['signal']>[0])
@@ -185,8 +190,10 @@ export class WebRTCConnection implements Connection {
     }
   }
 
-  #onSignal(signal: PeerSignal): void {
+  #onSignal(local: PeerSignal): void {
     if (this.#phase !== 'connecting') return
+    const signal = this.#host.iceTcp ? local : withoutTcp(local)
+    if (signal === undefined) return
     if (signal.type !== 'candidate') {
       this.#flushCandidates()
       this.#host.signal(this, [signal])

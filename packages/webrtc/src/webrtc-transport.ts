@@ -89,6 +89,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       chunkBytes: opts.chunkBytes,
       maxMessageBytes: opts.maxMessageBytes,
       closeTimeoutMs: opts.closeTimeoutMs,
+      iceTcp: opts.iceTcp,
       signal: (connection, signals) => this.#sendSignals(connection, signals),
       opened: (connection) => this.#opened(connection),
       destroyed: (connection, reason) => this.#destroyed(connection, reason),
