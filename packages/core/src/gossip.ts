@@ -129,7 +129,7 @@ export class Gossip {
       // Spread what anti-entropy repaired, so healed partitions converge fast.
       if (host.push && this.#seen.add(checksum)) {
         link.knownDeltas.add(checksum)
-        this.#forward({ type: FrameType.Delta, room: host.room, id: checksum, hop: 0, origin: host.origin(), update }, link)
+        this.#forward({ type: FrameType.Delta, room: host.room, id: checksum, hop: 0, origin: host.origin(), repair: true, update }, link)
       }
     }
     host.onSynced(link)
@@ -155,7 +155,8 @@ export class Gossip {
     this.#quietRounds = 0
     host.tree.first(link, frame.origin, frame.hop)
     host.onDelta({ peerId: link.peerId, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
-    if (host.push) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
+    // A repair that was no news here (it raced the pushes) stops here.
+    if (host.push && (frame.repair !== true || result.changed)) this.#forward({ ...frame, hop: frame.hop + 1 }, link)
   }
 
   /** Sends a delta to every neighbour except `from`, those known to have it, and those that pruned its origin. */

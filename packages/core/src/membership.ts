@@ -57,10 +57,7 @@ export interface MembershipHost {
 }
 
 const SHARE_SAMPLE = 8
-/**
- * Rounds below the minimum before one dial asks for room (high priority). A dial refused as
- * full, while below the minimum, makes the next one ask at once.
- */
+/** Rounds below the minimum before one dial asks for room (high priority). */
 const STARVING_ROUNDS = 5
 /** Most shuffle periods between two shuffles that teach us nothing. */
 const MAX_SHUFFLE_SPACING = 8
@@ -177,7 +174,6 @@ export class Membership {
       if (name === 'PeerFullError') {
         // Reachable, just full: a candidate for later, like a Disconnect Full.
         this.views.addPassive(peerId, this.views.transportOf(peerId))
-        this.#refusedAsFull()
         return
       }
       this.views.markFailed(peerId, this.#host.clock.now(), this.#config.retryMs)
@@ -255,7 +251,6 @@ export class Membership {
         else if (frame.code === CloseCode.Timeout || frame.code === CloseCode.ProtocolViolation)
           this.views.markFailed(link.peerId, this.#host.clock.now(), this.#config.retryMs)
         else this.views.addPassive(link.peerId, link.connection.transport)
-        if (frame.code === CloseCode.Full) this.#refusedAsFull()
         return true
       default:
         break
@@ -420,13 +415,13 @@ export class Membership {
       return
     }
     const candidates = this.views.samplePassive(want, this.#isLinkedOrDialing)
-    // With no link at all, the first dial makes room. Below the minimum for a while (every
-    // peer we know is full), every dial does: each costs a full peer one of its links.
-    const starving = ++this.#starvingRounds >= STARVING_ROUNDS
-    if (starving) this.#starvingRounds = 0
-    let high = this.slotsUsed() === 0
+    // With no link at all, or below the minimum for a while (every peer we tried was full),
+    // the first dial makes room. One at a time: an eviction moves a missing link elsewhere,
+    // and only low-priority dials to peers with a free slot add links.
+    let high = this.slotsUsed() === 0 || ++this.#starvingRounds >= STARVING_ROUNDS
+    if (high) this.#starvingRounds = 0
     for (const peerId of candidates) {
-      void this.dial(peerId, high || starving ? JoinPriority.High : JoinPriority.Low, attach)
+      void this.dial(peerId, high ? JoinPriority.High : JoinPriority.Low, attach)
       high = false
     }
     // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
@@ -487,11 +482,6 @@ export class Membership {
     const known = new Set<PeerId>([this.#config.peerId, ...this.views.passive(), ...this.views.failed(), ...this.#dialing])
     for (const link of this.#links) known.add(link.peerId)
     return known.size
-  }
-
-  /** A dial was refused because the peer is full: below the minimum, the next dial asks for room. */
-  #refusedAsFull(): void {
-    if (this.slotsUsed() < this.#config.minNeighbours) this.#starvingRounds = STARVING_ROUNDS
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */

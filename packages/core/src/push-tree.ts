@@ -21,6 +21,7 @@
  */
 import type { Link } from './link.js'
 import { FrameType, LIMITS, type Frame, type GraftFrame, type PruneFrame } from './protocol/messages.js'
+import type { RoomStats } from './room-types.js'
 
 /** Origins whose last first-copy link is remembered. */
 const PARENT_CAPACITY = 4096
@@ -36,6 +37,10 @@ interface Parent {
 /** What a push tree needs from its room. */
 export interface PushTreeHost {
   readonly room: string
+  /** Our own origin (the document's clientID): the root of its tree. */
+  origin(): number
+  /** Counts Prune and Graft frames sent. */
+  readonly stats: Pick<RoomStats, 'prunesSent' | 'graftsSent'>
   neighbours(): Link[]
   send(link: Link, frame: Frame): void
 }
@@ -52,21 +57,9 @@ export class PushTree {
   readonly #suspects = new Set<number>()
   /** Suspects of the previous round, whose round is up. */
   #due = new Set<number>()
-  #prunesSent = 0
-  #graftsSent = 0
 
   constructor(host: PushTreeHost) {
     this.#host = host
-  }
-
-  /** Prune frames sent so far. */
-  get prunesSent(): number {
-    return this.#prunesSent
-  }
-
-  /** Graft frames sent so far. */
-  get graftsSent(): number {
-    return this.#graftsSent
   }
 
   /** True when messages of `origin` should be pushed to `link` (it has not pruned them). */
@@ -74,12 +67,18 @@ export class PushTree {
     return !link.prunedByPeer.has(origin)
   }
 
-  /** The first copy of a message of `origin` arrived on `link`, `hop` hops from it (if known). */
-  first(link: Link, origin: number, hop = UNKNOWN_HOP): void {
+  /**
+   * The first copy of a message of `origin` arrived on `link`, `hop` hops from it. Presence
+   * carries no hop count: it only names a parent where deltas have not.
+   */
+  first(link: Link, origin: number, hop?: number): void {
     this.#suspects.delete(origin)
     this.#due.delete(origin)
-    this.#parents.delete(origin)
-    this.#parents.set(origin, { link, hop })
+    const current = this.#parents.get(origin)
+    if (hop !== undefined || current === undefined || current.link.state !== 'neighbour') {
+      this.#parents.delete(origin)
+      this.#parents.set(origin, { link, hop: hop ?? UNKNOWN_HOP })
+    }
     if (this.#parents.size > PARENT_CAPACITY) {
       const oldest = this.#parents.keys().next()
       if (oldest.done !== true) this.#parents.delete(oldest.value)
@@ -95,6 +94,11 @@ export class PushTree {
    * by anti-entropy or a presence greeting says nothing about the tree.
    */
   duplicate(link: Link, origin: number, hop = UNKNOWN_HOP): void {
+    // Our own messages coming back: we are the root of that tree.
+    if (origin === this.#host.origin()) {
+      this.#prune(link, origin)
+      return
+    }
     const parent = this.#parents.get(origin)
     if (parent === undefined || parent.link === link) return
     if (hop < parent.hop && parent.link.state === 'neighbour') {
@@ -108,7 +112,7 @@ export class PushTree {
 
   #prune(link: Link, origin: number): void {
     if (!link.prunedByUs.add(origin)) return
-    this.#prunesSent++
+    this.#host.stats.prunesSent++
     this.#host.send(link, { type: FrameType.Prune, room: this.#host.room, origins: [origin] })
   }
 
@@ -165,7 +169,7 @@ export class PushTree {
   }
 
   #graft(link: Link, origins: number[]): void {
-    this.#graftsSent++
+    this.#host.stats.graftsSent++
     this.#host.send(link, { type: FrameType.Graft, room: this.#host.room, origins })
   }
 }

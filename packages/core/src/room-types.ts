@@ -128,6 +128,10 @@ export interface RoomStats {
   framesRejected: number
   /** Anti-entropy exchanges this peer opened. */
   antiEntropyRounds: number
+  /** Prune frames sent: a redundant copy cut a push-tree link. */
+  prunesSent: number
+  /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
+  graftsSent: number
 }
 
 /** Options of async room methods. */

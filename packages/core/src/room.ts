@@ -69,6 +69,8 @@ class GossipRoom implements Room {
     payloadsReceived: 0,
     framesRejected: 0,
     antiEntropyRounds: 0,
+    prunesSent: 0,
+    graftsSent: 0,
   }
   #round = 0
   readonly #phase: number
@@ -126,7 +128,7 @@ class GossipRoom implements Room {
     const neighbours = (): Link[] => this.#membership.neighbours()
     const send = (link: Link, frame: Frame): void => this.#send(link, frame)
     const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
-    this.#tree = new PushTree({ room: this.name, neighbours, send })
+    this.#tree = new PushTree({ room: this.name, origin: () => this.doc.clientID, stats: this.#stats, neighbours, send })
     this.#gossip = new Gossip({
       room: this.name,
       clock: this.#clock,

@@ -151,6 +151,7 @@ export function writeDelta(encoder: encoding.Encoder, frame: DeltaFrame): void {
   writeU53(encoder, frame.id, 'id')
   writeU53(encoder, frame.hop, 'hop')
   writeOrigin(encoder, frame.origin, 'origin')
+  writeBool(encoder, frame.repair === true, 'repair')
   writeBytes(encoder, frame.update, 'update', LIMITS.updateBytes)
 }
 
@@ -160,9 +161,10 @@ export function readDelta(decoder: decoding.Decoder): DeltaFrame {
   const id = readU53(decoder, 'id')
   const hop = readU53(decoder, 'hop')
   const origin = readOrigin(decoder, 'origin')
+  const repair = readBool(decoder, 'repair')
   const update = readBytes(decoder, 'update', LIMITS.updateBytes)
   checkHash('id', id, update)
-  return { type: FrameType.Delta, room, id, hop, origin, update }
+  return repair ? { type: FrameType.Delta, room, id, hop, origin, repair, update } : { type: FrameType.Delta, room, id, hop, origin, update }
 }
 
 /** Writes a {@link DigestFrame}. */

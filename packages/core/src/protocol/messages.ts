@@ -143,6 +143,11 @@ export interface DeltaFrame {
    * push tree: see {@link PruneFrame}.
    */
   origin: number
+  /**
+   * Content anti-entropy found missing at the sender, pushed on so a healed partition
+   * converges fast: forwarded only by peers it was news to (absent: false).
+   */
+  repair?: boolean
   update: Uint8Array
 }
 
