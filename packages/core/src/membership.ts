@@ -58,7 +58,7 @@ export interface MembershipHost {
 
 const SHARE_SAMPLE = 8
 /** Rounds below the minimum before one dial asks for room (high priority). */
-const STARVING_ROUNDS = 5
+const STARVING_ROUNDS = 2
 /** Most shuffle periods between two shuffles that teach us nothing. */
 const MAX_SHUFFLE_SPACING = 8
 /** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
