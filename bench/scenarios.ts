@@ -72,7 +72,7 @@ const COMMON = {
   maxRounds: 60,
 }
 
-function spreadOptions(peers: number, loss: number, seed: number, push: boolean): MeasureOptions {
+function spreadOptions(peers: number, loss: number, seed: number, push: boolean, warmupUpdates = 0): MeasureOptions {
   return {
     peers,
     seed,
@@ -80,6 +80,7 @@ function spreadOptions(peers: number, loss: number, seed: number, push: boolean)
     latency: LATENCY,
     room: { push, roundMs: ROUND_MS, maxNeighbours: MAX_NEIGHBOURS },
     warmupRounds: COMMON.warmupRounds,
+    warmupUpdates,
     idleRounds: COMMON.idleRounds,
     maxRounds: COMMON.maxRounds,
   }
@@ -447,6 +448,62 @@ export const seeds: Scenario = {
   },
 }
 
-export const SCENARIOS: Scenario[] = [spread, antiEntropy, seeds]
+// ---------------------------------------------------------------------------------------
+// steady
+
+const STEADY_WARMUP_UPDATES = 5
+
+export const steady: Scenario = {
+  name: 'steady',
+  description:
+    `The spread experiment after peer 0 made ${STEADY_WARMUP_UPDATES} updates first: its push tree has formed ` +
+    '(redundant links pruned), so this is the steady state of an author\'s edits rather than a first flood.',
+  parameters: { ...COMMON, seed: 1, push: true, warmupUpdates: STEADY_WARMUP_UPDATES, peers: [100, 1000, 10000], loss: [0, 0.05], quickPeers: [100, 300] },
+  runs(quick) {
+    const sizes = quick ? [100, 300] : [100, 1000, 10000]
+    return sizes.flatMap((peers) =>
+      (peers === 10000 ? [0] : [0, 0.05]).map((loss) => ({
+        label: `N=${n(peers)} loss ${pct(loss)} steady`,
+        options: spreadOptions(peers, loss, 1, true, STEADY_WARMUP_UPDATES),
+      })),
+    )
+  },
+  finish(outcomes) {
+    const r1000 = find(outcomes, 1000, 0)
+    const targets: Target[] = [
+      {
+        description: `N=1,000, 0% loss, after ${STEADY_WARMUP_UPDATES} updates: redundancy (Plumtree RMR; 0 = one copy per peer)`,
+        target: '≤ 0.1',
+        ...(r1000 === undefined ? NOT_MEASURED : { measured: fmt(r1000.redundancy), met: r1000.redundancy <= 0.1 }),
+      },
+      {
+        description: `N=1,000, 0% loss, after ${STEADY_WARMUP_UPDATES} updates: delivered, hops to 99.9%`,
+        target: '1.0 within ≤ 8 hops',
+        ...(r1000 === undefined
+          ? NOT_MEASURED
+          : { measured: `${frac(r1000.deliveredFraction)}, ${r1000.hopsTo999} hops`, met: r1000.deliveredFraction === 1 && r1000.hopsTo999 <= 8 }),
+      },
+      idleTarget(outcomes),
+    ]
+    return { figures: { runs: outcomes.map((o) => record(o.result, false)) }, targets, plots: [] }
+  },
+  markdown(file) {
+    const rows = file.runs.map((r) => [
+      n(r.peers),
+      pct(r.loss),
+      frac(r.deliveredFraction),
+      fmt(r.hopsTo999),
+      fmt(r.roundsToConverge),
+      fmt(r.virtualMsTo999, 0),
+      fmt(r.redundancy),
+      fmt(r.copiesPerPeer),
+      fmt(r.bytesPerPeerPerRound, 1),
+      fmt(r.wallMs / 1000, 1),
+    ])
+    return table(['N', 'loss', 'delivered', 'hops 99.9%', 'rounds 100%', 'ms 99.9%', 'redundancy', 'copies/peer', 'busy B/peer/rd', 'wall s'], rows)
+  },
+}
+
+export const SCENARIOS: Scenario[] = [spread, antiEntropy, seeds, steady]
 
 export { targetsTable }

@@ -1,56 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { Clock, TimerHandle } from '../src/clock.js'
 import { seededRandom } from '../src/random.js'
 import type { Connection, PeerId, Transport } from '../src/transport.js'
 import { type MemoryNetwork, type MemoryNetworkInit, memoryNetwork } from '../src/transports/memory-network.js'
 
-/** Lets every queued microtask (and those they queue) run. Not a sleep: no time passes. */
-const flushMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
-interface ManualTimer {
-  at: number
-  seq: number
-  fn: () => void
-  cancelled: boolean
-}
-
-/** A tiny virtual clock: timers fire only from `run()`, in (time, insertion) order. */
-class ManualClock implements Clock {
-  #now = 0
-  #seq = 0
-  #timers: ManualTimer[] = []
-
-  now(): number {
-    return this.#now
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: ManualTimer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false }
-    this.#timers.push(timer)
-    return timer
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    ;(handle as ManualTimer).cancelled = true
-  }
-
-  /** Fires timers due by `until`, flushing microtasks after each, then moves time to `until`. */
-  async run(until = Number.POSITIVE_INFINITY): Promise<void> {
-    for (;;) {
-      await flushMicrotasks()
-      this.#timers = this.#timers.filter((t) => !t.cancelled)
-      let next: ManualTimer | undefined
-      for (const t of this.#timers) {
-        if (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq)) next = t
-      }
-      if (next === undefined || next.at > until) break
-      this.#timers.splice(this.#timers.indexOf(next), 1)
-      this.#now = next.at
-      next.fn()
-    }
-    if (until !== Number.POSITIVE_INFINITY) this.#now = Math.max(this.#now, until)
-  }
-}
+import { ManualClock, flushMicrotasks } from './support/manual-clock.js'
 
 interface Setup {
   network: MemoryNetwork

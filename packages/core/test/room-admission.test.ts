@@ -19,67 +19,18 @@ import {
   PeerFullError,
   seededRandom,
   TransportError,
-  type Clock,
   type Connection,
   type DialOptions,
   type ErrorEvent,
   type Listener,
   type PeerId,
   type Room,
-  type TimerHandle,
   type Transport,
   type TransportEvents,
   type TransportStartOptions,
 } from '../src/index.js'
 
-/** Lets every queued microtask (and those they queue) run. Not a sleep: no time passes. */
-const flushMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
-interface ManualTimer {
-  at: number
-  seq: number
-  fn: () => void
-  cancelled: boolean
-}
-
-/** A tiny virtual clock: timers fire only from `advance()`, in (time, insertion) order. */
-class ManualClock implements Clock {
-  #now = 0
-  #seq = 0
-  #timers: ManualTimer[] = []
-
-  now(): number {
-    return this.#now
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer: ManualTimer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false }
-    this.#timers.push(timer)
-    return timer
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    ;(handle as ManualTimer).cancelled = true
-  }
-
-  /** Fires the timers due within `ms`, flushing microtasks after each, then moves time on by `ms`. */
-  async advance(ms: number): Promise<void> {
-    const until = this.#now + ms
-    for (;;) {
-      await flushMicrotasks()
-      this.#timers = this.#timers.filter((t) => !t.cancelled)
-      let next: ManualTimer | undefined
-      for (const t of this.#timers) {
-        if (next === undefined || t.at < next.at || (t.at === next.at && t.seq < next.seq)) next = t
-      }
-      if (next === undefined || next.at > until) break
-      this.#timers.splice(this.#timers.indexOf(next), 1)
-      this.#now = next.at
-      next.fn()
-    }
-    this.#now = until
-  }
-}
+import { ManualClock } from './support/manual-clock.js'
 
 /** One call of {@link FakeTransport.dial}. */
 interface DialRecord {

@@ -16,6 +16,12 @@ export interface SpreadOptions {
   room?: SimRoomOptions
   /** Rounds of membership settling before the update. Default 10. */
   warmupRounds?: number
+  /**
+   * Updates the origin makes (each awaited until every live peer has it) before the idle
+   * measurement and the measured update: its push tree forms, so the measured update shows
+   * the steady state of an author's edits rather than a first flood. Default 0.
+   */
+  warmupUpdates?: number
   /** Rounds measured idle, before the update. Default 5. */
   idleRounds?: number
   /** Give up after this many rounds. Default 60. */
@@ -32,6 +38,8 @@ export interface SpreadResult {
   fail: number
   push: boolean
   maxNeighbours: number
+  /** Updates the origin made before the measured one (see {@link SpreadOptions.warmupUpdates}). */
+  warmupUpdates: number
   /** Live peers (origin excluded) that got the update ÷ live peers − 1. */
   deliveredFraction: number
   /** Rounds from the update until every live peer had it (null if never). */
@@ -75,6 +83,11 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
     ...(options.latency === undefined ? {} : { latency: options.latency }),
   })
   await sim.run((options.warmupRounds ?? 10) * roundMs)
+  const warmupUpdates = options.warmupUpdates ?? 0
+  for (let i = 0; i < warmupUpdates; i++) {
+    sim.peers[0]?.doc.getText('t').insert(0, `warm-up ${i} `)
+    await sim.runUntil(() => sim.converged(), (options.maxRounds ?? 60) * roundMs)
+  }
 
   // Idle cost: nothing changes, anti-entropy and membership only.
   const idleRounds = options.idleRounds ?? 5
@@ -138,6 +151,7 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
     fail: options.fail ?? 0,
     push: options.room?.push ?? true,
     maxNeighbours: options.room?.maxNeighbours ?? 6,
+    warmupUpdates,
     deliveredFraction: targets === 0 ? 1 : reachedAt.size / targets,
     roundsToConverge: t100 === null ? null : Math.ceil(t100 / roundMs),
     roundsTo999: t999 === null ? null : Math.ceil(t999 / roundMs),
