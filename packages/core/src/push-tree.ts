@@ -3,8 +3,10 @@
  *
  * Every link starts eager: the first message of an origin floods. A peer that receives a copy
  * it already has answers Prune(origin) and the sender stops pushing that origin's messages on
- * that link. What remains is, for each origin, the tree of first arrivals: the fastest paths
- * at the time they formed, one copy per peer. A tree repairs itself three ways:
+ * that link; if the duplicate travelled fewer hops than the first copy, the first copy's link
+ * is pruned instead (it only won a race), and the root prunes echoes of its own messages.
+ * What remains is, for each origin, a tree of shortest paths: one copy per peer. A tree
+ * repairs itself three ways:
  *
  * - a first copy that arrives on a link we pruned means that path became the faster one: we
  *   Graft(origin) it back (a Prune still in flight is undone), and the slower one is pruned

@@ -84,9 +84,20 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
   })
   await sim.run((options.warmupRounds ?? 10) * roundMs)
   const warmupUpdates = options.warmupUpdates ?? 0
-  for (let i = 0; i < warmupUpdates; i++) {
-    sim.peers[0]?.doc.getText('t').insert(0, `warm-up ${i} `)
-    await sim.runUntil(() => sim.converged(), (options.maxRounds ?? 60) * roundMs)
+  if (warmupUpdates > 0) {
+    // Reach is counted from update events: hashing every document per check is too slow at 10k.
+    const reached = new Set<number>()
+    const offs = sim.peers.slice(1).map((peer) => {
+      const onUpdate = (): void => void reached.add(peer.index)
+      peer.doc.on('update', onUpdate)
+      return () => peer.doc.off('update', onUpdate)
+    })
+    for (let i = 0; i < warmupUpdates; i++) {
+      reached.clear()
+      sim.peers[0]?.doc.getText('t').insert(0, `warm-up ${i} `)
+      await sim.runUntil(() => reached.size >= sim.peers.length - 1, (options.maxRounds ?? 60) * roundMs)
+    }
+    for (const off of offs) off()
   }
 
   // Idle cost: nothing changes, anti-entropy and membership only.
