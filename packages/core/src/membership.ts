@@ -406,8 +406,11 @@ export class Membership {
     }
   }
 
-  /** Dials passive peers while the active view is below its minimum. */
-  maintain(attach: (link: Link) => void, askForPeers: boolean): void {
+  /**
+   * Dials passive peers while the active view is below its minimum. `round` is true for the
+   * call of the periodic round (the one that counts rounds spent below the minimum).
+   */
+  maintain(attach: (link: Link) => void, askForPeers: boolean, round = false): void {
     if (this.#host.signal.aborted) return
     const want = this.#config.minNeighbours - this.slotsUsed()
     if (want <= 0) {
@@ -418,7 +421,8 @@ export class Membership {
     // With no link at all, or below the minimum for a while (every peer we tried was full),
     // the first dial makes room. One at a time: an eviction moves a missing link elsewhere,
     // and only low-priority dials to peers with a free slot add links.
-    let high = this.slotsUsed() === 0 || ++this.#starvingRounds >= STARVING_ROUNDS
+    if (round) this.#starvingRounds++
+    let high = this.slotsUsed() === 0 || this.#starvingRounds >= STARVING_ROUNDS
     if (high) this.#starvingRounds = 0
     for (const peerId of candidates) {
       void this.dial(peerId, high ? JoinPriority.High : JoinPriority.Low, attach)

@@ -325,7 +325,7 @@ class GossipRoom implements Room {
     this.#round++
     const { shuffleEveryRounds, reconnectEveryRounds } = this.#config
     this.#membership.checkLiveness()
-    this.#membership.maintain(this.#attach, (this.#round + this.#phase) % this.#config.shuffleEveryRounds === 1)
+    this.#membership.maintain(this.#attach, (this.#round + this.#phase) % this.#config.shuffleEveryRounds === 1, true)
     this.#tree.tick()
     this.#gossip.round(this.#membership.established())
     if ((this.#round + this.#phase) % shuffleEveryRounds === 0) {
