@@ -111,4 +111,6 @@ export type {
   PongFrame,
   AwarenessFrame,
   RelayFrame,
+  PruneFrame,
+  GraftFrame,
 } from './protocol/messages.js'
