@@ -61,6 +61,7 @@ export { compareKeys, hasPrefix, isStorageKey, assertKey, assertOperations } fro
 export type { Identity, LockManagerLike } from './storage/identity.js'
 export { StorageError, StorageCorruptError, StorageCrashError, StorageClosedError, IdentityLostError } from './storage/errors.js'
 export { Emitter } from './emitter.js'
+export { MessageInbox } from './transports/message-inbox.js'
 export type { EventMap, Listener, Subscribable } from './emitter.js'
 export { systemClock, wallClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'

@@ -10,6 +10,7 @@
  */
 import {
   Emitter,
+  MessageInbox,
   ProtocolError,
   TransportError,
   type Clock,
@@ -77,9 +78,11 @@ export class WebRTCConnection implements Connection {
   /** Set while a teardown is scheduled by {@link #lostSoon}. */
   #dying: TimerHandle | undefined
   #candidateTimer: TimerHandle | undefined
-  /** Frames that arrived before the first `message` listener; undefined once handed over. */
-  #inbox: Uint8Array[] | undefined = []
-  #claimed = false
+  /** Frames that arrived before the first `message` listener. */
+  readonly #inbox = new MessageInbox(
+    (data) => this.#emitter.emit('message', { data }),
+    () => this.closed,
+  )
   readonly #destroyedPromise: Promise<void>
   #resolveDestroyed!: () => void
 
@@ -127,14 +130,14 @@ export class WebRTCConnection implements Connection {
   on<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
     if (this.closed) return this.#lateClose(event, listener)
     const off = this.#emitter.on(event, listener)
-    if (event === 'message') this.#claim()
+    if (event === 'message') this.#inbox.claim()
     return off
   }
 
   once<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
     if (this.closed) return this.#lateClose(event, listener)
     const off = this.#emitter.once(event, listener)
-    if (event === 'message') this.#claim()
+    if (event === 'message') this.#inbox.claim()
     return off
   }
 
@@ -274,34 +277,12 @@ export class WebRTCConnection implements Connection {
         const result =
           wire.kind === 'whole' ? this.#reassembler.pushWhole(wire.payload) : this.#reassembler.push(wire.id, wire.index, wire.count, wire.payload)
         if ('problem' in result) this.#host.error(new ProtocolError(`malformed ${wire.kind === 'whole' ? 'frame' : 'chunk'}: ${result.problem}; dropped`, this.remotePeerId))
-        else if ('message' in result) this.#deliver(result.message)
+        else if ('message' in result) this.#inbox.deliver(result.message)
         return
       }
     }
   }
 
-  #deliver(data: Uint8Array): void {
-    if (this.#inbox !== undefined) this.#inbox.push(data)
-    else this.#emitter.emit('message', { data })
-  }
-
-  #claim(): void {
-    if (this.#claimed) return
-    this.#claimed = true
-    if (this.#inbox === undefined || this.#inbox.length === 0) {
-      this.#inbox = undefined
-      return
-    }
-    queueMicrotask(() => {
-      const inbox = this.#inbox
-      this.#inbox = undefined
-      if (inbox === undefined) return
-      for (const data of inbox) {
-        if (this.closed) return
-        this.#emitter.emit('message', { data })
-      }
-    })
-  }
 
   /** Tears down, then emits `close` (so the slot is free when listeners run). */
   #lost(reason: string): void {
@@ -346,7 +327,7 @@ export class WebRTCConnection implements Connection {
     if (this.#closeEmitted) return
     this.#closeEmitted = true
     this.#closeReason = reason
-    this.#inbox = undefined
+    this.#inbox.clear()
     this.#emitter.emit('close', reason === undefined ? {} : { reason })
     this.#emitter.clear()
   }

@@ -2,6 +2,7 @@
  * Frames of any size over real WebRTC, and a hostile peer sending malformed messages.
  * Runs only inside a network namespace.
  */
+import { patternBytes } from '@gossamer/testing'
 import Peer from 'simple-peer'
 import type { SignalingServer } from '@gossamer/signaling-server'
 import { waitFor, waitForEvent } from '@gossamer/testing'
@@ -20,18 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close()
 })
-
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    bytes[i] = x & 0xff
-  }
-  return bytes
-}
 
 const same = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
   a !== undefined && a.byteLength === b.byteLength && a.every((v, i) => v === b[i])
@@ -58,8 +47,8 @@ describe('webrtc: chunking', () => {
     try {
       const atA = collect(ab)
       const atB = collect(ba)
-      const oneMiB = pattern(1 << 20, 1)
-      const fiveMiB = pattern(5 << 20, 2)
+      const oneMiB = patternBytes(1 << 20, 1)
+      const fiveMiB = patternBytes(5 << 20, 2)
       const small = Uint8Array.of(7)
       for (const data of [oneMiB, small, fiveMiB, small]) {
         ab.send(data)
@@ -91,10 +80,10 @@ describe('webrtc: chunking', () => {
       const ab = await a.transport.dial(b.id, { signal })
       const { connection: ba } = await opened
       const atB = collect(ba)
-      ab.send(pattern(100_001, 3))
-      ab.send(pattern(100_000, 4))
+      ab.send(patternBytes(100_001, 3))
+      ab.send(patternBytes(100_000, 4))
       await waitFor(() => atB.length === 1, { signal, description: 'the frame within the limit' })
-      expect(same(atB[0], pattern(100_000, 4))).toBe(true)
+      expect(same(atB[0], patternBytes(100_000, 4))).toBe(true)
       expect(b.errors.map((e) => e.name)).toEqual(['ProtocolError'])
       expect(b.errors[0]?.message).toMatch(/larger than 100000 bytes/)
     } finally {

@@ -7,6 +7,7 @@
 import { Emitter, type Listener } from '../emitter.js'
 import type { Connection, ConnectionEvents, PeerId } from '../transport.js'
 import type { MemoryFabric, MemoryPeer } from './memory-fabric.js'
+import { MessageInbox } from './message-inbox.js'
 
 /** A frame, or a control action (close notice, dial reply) that travels in order with frames. */
 type Item = Uint8Array | (() => void)
@@ -36,9 +37,11 @@ export class MemoryConnection implements Connection {
   #other: MemoryConnection | undefined
   #closed = false
   #closeReason: string | undefined
-  /** Frames that arrived before the first `message` listener; undefined once handed over. */
-  #inbox: Uint8Array[] | undefined = []
-  #claimed = false
+  /** Frames that arrived before the first `message` listener. */
+  readonly #inbox = new MessageInbox(
+    (data) => this.#emitter.emit('message', { data }),
+    () => this.#closed,
+  )
   /** Outbound FIFO queue (unused with `reorder`). */
   #queue: Item[] = []
   #head = 0
@@ -72,14 +75,14 @@ export class MemoryConnection implements Connection {
   on<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
     if (this.#closed) return this.#lateClose(event, listener)
     const off = this.#emitter.on(event, listener)
-    if (event === 'message') this.#claim()
+    if (event === 'message') this.#inbox.claim()
     return off
   }
 
   once<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
     if (this.#closed) return this.#lateClose(event, listener)
     const off = this.#emitter.once(event, listener)
-    if (event === 'message') this.#claim()
+    if (event === 'message') this.#inbox.claim()
     return off
   }
 
@@ -171,26 +174,7 @@ export class MemoryConnection implements Connection {
       return
     }
     fabric.countDelivered(this.localPeerId, item.byteLength)
-    if (this.#inbox !== undefined) this.#inbox.push(item)
-    else this.#emitter.emit('message', { data: item })
-  }
-
-  #claim(): void {
-    if (this.#claimed) return
-    this.#claimed = true
-    if (this.#inbox === undefined || this.#inbox.length === 0) {
-      this.#inbox = undefined
-      return
-    }
-    queueMicrotask(() => {
-      const inbox = this.#inbox
-      this.#inbox = undefined
-      if (inbox === undefined) return
-      for (const data of inbox) {
-        if (this.#closed) return
-        this.#emitter.emit('message', { data })
-      }
-    })
+    this.#inbox.deliver(item)
   }
 
   #lateClose<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
@@ -210,7 +194,7 @@ export class MemoryConnection implements Connection {
     if (this.#closed) return
     this.#closed = true
     this.#closeReason = reason
-    this.#inbox = undefined
+    this.#inbox.clear()
     this.#owner.detach(this)
     this.#emitter.emit('close', reason === undefined ? {} : { reason })
     this.#emitter.clear()

@@ -4,6 +4,7 @@
  * element-wise keys and prefixes, key order, removeRange, atomic batches and isolation
  * between adapters. Optional capabilities are switched off with options (`it.skipIf`).
  */
+import { patternBytes } from '../pattern.js'
 import type { StorageAdapter, StorageKey, StorageOperation } from '@gossamer/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
@@ -30,18 +31,6 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return true
 }
 
-/** A deterministic pseudo-random buffer (xorshift), so a corrupted byte is caught. */
-function patterned(length: number, seed = 1): Uint8Array {
-  const data = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    data[i] = x & 0xff
-  }
-  return data
-}
 
 /**
  * Registers the storage conformance cases for an adapter. `createAdapter` must return a
@@ -100,7 +89,7 @@ export function runStorageConformance(
       it.each([
         ['empty', new Uint8Array(0)],
         ['every byte value', Uint8Array.from({ length: 256 }, (_, i) => i)],
-        ['64 KiB', patterned(64 * 1024, 7)],
+        ['64 KiB', patternBytes(64 * 1024, 7)],
       ])('round-trips binary values: %s', { timeout }, async (_label, data) => {
         await storage.save(['bin'], data)
         const loaded = await storage.load(['bin'])
@@ -111,7 +100,7 @@ export function runStorageConformance(
       })
 
       it.skipIf(!large)('round-trips a 1 MiB value', { timeout }, async () => {
-        const data = patterned(1024 * 1024, 3)
+        const data = patternBytes(1024 * 1024, 3)
         await storage.save(['big'], data)
         expect(sameBytes(await storage.load(['big']), data)).toBe(true)
         expect(sameBytes((await storage.loadRange(['big']))[0]?.data, data)).toBe(true)
@@ -198,12 +187,12 @@ export function runStorageConformance(
         const operations: StorageOperation[] = Array.from({ length: 500 }, (_, i) => ({
           type: 'save',
           key: ['log', 'w', String(i).padStart(10, '0')],
-          data: patterned(16, i + 1),
+          data: patternBytes(16, i + 1),
         }))
         await storage.batch(operations)
         const chunks = await storage.loadRange(['log'])
         expect(chunks).toHaveLength(500)
-        chunks.forEach((chunk, i) => expect(chunk.data).toEqual(patterned(16, i + 1)))
+        chunks.forEach((chunk, i) => expect(chunk.data).toEqual(patternBytes(16, i + 1)))
       })
     })
 

@@ -4,6 +4,7 @@
  * integrity, discovery, close semantics, reconnection, dial failures and stop.
  * Tests wait on events with deadlines, never on sleeps.
  */
+import { patternBytes } from '../pattern.js'
 import type { Connection, PeerId, Transport, TransportEvents } from '@gossamer/core'
 import { describe, expect, it } from 'vitest'
 import { waitFor, waitForEvent } from '../wait.js'
@@ -95,18 +96,6 @@ async function roundTrip(a: Peer, b: Peer, signal: AbortSignal): Promise<void> {
   ab.close()
 }
 
-/** Deterministic bytes that differ at every offset. */
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    bytes[i] = x & 0xff
-  }
-  return bytes
-}
 
 /** Index of the first differing byte, or -1 when equal (works without Node's Buffer). */
 function firstDifference(a: Uint8Array, b: Uint8Array): number {
@@ -208,9 +197,9 @@ export function runTransportConformance(
       const [ab, ba] = await connect(pick(c, 0), pick(c, 1), c.signal)
       const atA = record(ab)
       const atB = record(ba)
-      const payloads: Uint8Array[] = [new Uint8Array(0), pattern(100 * 1024, 1), new Uint8Array([0, 255, 0])]
-      for (let i = 0; i < 100; i++) payloads.push(pattern(1 + ((i * 37) % 300), i + 2))
-      payloads.push(new Uint8Array(0), pattern(64 * 1024 + 3, 999))
+      const payloads: Uint8Array[] = [new Uint8Array(0), patternBytes(100 * 1024, 1), new Uint8Array([0, 255, 0])]
+      for (let i = 0; i < 100; i++) payloads.push(patternBytes(1 + ((i * 37) % 300), i + 2))
+      payloads.push(new Uint8Array(0), patternBytes(64 * 1024 + 3, 999))
       for (const payload of payloads) {
         ab.send(payload)
         ba.send(payload)
@@ -388,7 +377,7 @@ export function runTransportConformance(
       ab.close()
       await closed(atB, c.signal, 'the remote end')
       for (const end of [ab, ba]) {
-        for (const payload of [new Uint8Array(0), new Uint8Array(1), pattern(70_000, 3)]) {
+        for (const payload of [new Uint8Array(0), new Uint8Array(1), patternBytes(70_000, 3)]) {
           expect(() => end.send(payload)).not.toThrow()
         }
         expect(() => end.close()).not.toThrow()

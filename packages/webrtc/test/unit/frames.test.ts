@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { patternBytes } from '@gossamer/testing'
 import {
   CHUNK_HEADER_BYTES,
   WHOLE_HEADER_BYTES,
@@ -12,18 +13,6 @@ import {
   encodeWhole,
 } from '../../src/frames.js'
 import { Reassembler } from '../../src/reassembler.js'
-
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    bytes[i] = x & 0xff
-  }
-  return bytes
-}
 
 /** Sends `data` through encode → decode → reassemble, the way a connection does. */
 function roundTrip(data: Uint8Array, chunkBytes: number, reassembler = new Reassembler({ maxMessageBytes: 64 << 20, maxPartialMessages: 4 })) {
@@ -49,7 +38,7 @@ describe('frames and reassembly', () => {
     const chunkBytes = 16 * 1024
     const room = chunkBytes - CHUNK_HEADER_BYTES
     for (const size of [0, 1, 20, 60, room, chunkBytes - 1, chunkBytes, 3 * room, 1 << 20]) {
-      const data = pattern(size, size + 1)
+      const data = patternBytes(size, size + 1)
       const { kinds, out } = roundTrip(data, chunkBytes)
       const whole = size > 0 && size + WHOLE_HEADER_BYTES <= chunkBytes
       expect(kinds).toEqual(whole ? ['whole'] : Array<string>(Math.max(1, Math.ceil(size / room))).fill('chunk'))
@@ -59,7 +48,7 @@ describe('frames and reassembly', () => {
 
   it('sends a frame whole up to exactly chunkBytes, and in chunks from one byte more', () => {
     for (const chunkBytes of [64, 16 * 1024, 65536]) {
-      const fits = pattern(chunkBytes - WHOLE_HEADER_BYTES, chunkBytes)
+      const fits = patternBytes(chunkBytes - WHOLE_HEADER_BYTES, chunkBytes)
       const [whole, ...rest] = encodeFrame(1, fits, chunkBytes)
       expect(rest).toEqual([])
       expect(whole?.byteLength).toBe(chunkBytes)
@@ -67,7 +56,7 @@ describe('frames and reassembly', () => {
       expect(sameBytes(whole?.subarray(1), fits)).toBe(true)
       expect(roundTrip(fits, chunkBytes).kinds).toEqual(['whole'])
 
-      const over = pattern(chunkBytes, chunkBytes + 1)
+      const over = patternBytes(chunkBytes, chunkBytes + 1)
       const { messages, kinds, out } = roundTrip(over, chunkBytes)
       expect(kinds).toEqual(['chunk', 'chunk'])
       expect(messages.every((m) => m[0] === WireKind.Chunk)).toBe(true)
@@ -76,16 +65,16 @@ describe('frames and reassembly', () => {
   })
 
   it('round-trips a whole message: 1-byte header, payload copied on both sides', () => {
-    const data = pattern(40, 9)
+    const data = patternBytes(40, 9)
     const bytes = encodeWhole(data)
     expect(bytes.byteLength).toBe(41)
     data.fill(0)
     const wire = decodeWire(bytes)
     if (typeof wire === 'string' || wire.kind !== 'whole') throw new Error(`bad wire: ${String(wire)}`)
-    expect(wire.payload).toEqual(pattern(40, 9))
+    expect(wire.payload).toEqual(patternBytes(40, 9))
     const result = new Reassembler({ maxMessageBytes: 100, maxPartialMessages: 1 }).pushWhole(wire.payload)
     bytes.fill(0)
-    expect(result).toEqual({ message: pattern(40, 9) })
+    expect(result).toEqual({ message: patternBytes(40, 9) })
   })
 
   it('rejects an empty whole message, and never sends one: an empty frame goes as a chunk', () => {
@@ -113,7 +102,7 @@ describe('frames and reassembly', () => {
   })
 
   it('copies: the sender may reuse its buffer, the receiver never aliases a chunk', () => {
-    const data = pattern(100, 3)
+    const data = patternBytes(100, 3)
     const chunks = encodeChunks(1, data, 64)
     data.fill(0)
     const r = new Reassembler({ maxMessageBytes: 1000, maxPartialMessages: 1 })
@@ -125,7 +114,7 @@ describe('frames and reassembly', () => {
       if ('message' in result) message = result.message
       chunk.fill(0)
     }
-    expect(message).toEqual(pattern(100, 3))
+    expect(message).toEqual(patternBytes(100, 3))
   })
 
   it('decodes control messages and rejects malformed ones', () => {
@@ -146,11 +135,11 @@ describe('frames and reassembly', () => {
   })
 
   it('decodeWire never throws: garbage and truncated messages become problem strings or well-formed messages', () => {
-    const valid = [encodeWhole(pattern(30, 1)), ...encodeChunks(2, pattern(100, 2), 64), encodeReady(), encodeAck(), encodeClose('bye')]
+    const valid = [encodeWhole(patternBytes(30, 1)), ...encodeChunks(2, patternBytes(100, 2), 64), encodeReady(), encodeAck(), encodeClose('bye')]
     const inputs: Uint8Array[] = []
     for (const bytes of valid) for (let end = 0; end <= bytes.byteLength; end++) inputs.push(bytes.subarray(0, end))
     for (let seed = 1; seed <= 2000; seed++) {
-      const bytes = pattern(seed % 40, seed)
+      const bytes = patternBytes(seed % 40, seed)
       if (bytes.byteLength > 0) bytes[0] = bytes[0]! % 7 // mostly known kinds, some unknown
       inputs.push(bytes)
     }
