@@ -72,13 +72,13 @@ const COMMON = {
   maxRounds: 60,
 }
 
-function spreadOptions(peers: number, loss: number, seed: number, push: boolean, warmupUpdates = 0): MeasureOptions {
+function spreadOptions(peers: number, loss: number, seed: number, push: boolean, warmupUpdates = 0, presence = false): MeasureOptions {
   return {
     peers,
     seed,
     loss,
     latency: LATENCY,
-    room: { push, roundMs: ROUND_MS, maxNeighbours: MAX_NEIGHBOURS },
+    room: { push, presence, roundMs: ROUND_MS, maxNeighbours: MAX_NEIGHBOURS },
     warmupRounds: COMMON.warmupRounds,
     warmupUpdates,
     idleRounds: COMMON.idleRounds,
@@ -458,18 +458,32 @@ export const steady: Scenario = {
   description:
     `The spread experiment after peer 0 made ${STEADY_WARMUP_UPDATES} updates first: its push tree has formed ` +
     '(redundant links pruned), so this is the steady state of an author\'s edits rather than a first flood.',
-  parameters: { ...COMMON, seed: 1, push: true, warmupUpdates: STEADY_WARMUP_UPDATES, peers: [100, 1000, 10000], loss: [0, 0.05], quickPeers: [100, 300] },
+  parameters: {
+    ...COMMON,
+    seed: 1,
+    push: true,
+    warmupUpdates: STEADY_WARMUP_UPDATES,
+    peers: [100, 1000, 10000],
+    loss: [0, 0.05],
+    presence: [false, true],
+    quickPeers: [100, 300],
+  },
   runs(quick) {
     const sizes = quick ? [100, 300] : [100, 1000, 10000]
-    return sizes.flatMap((peers) =>
-      (peers === 10000 ? [0] : [0, 0.05]).map((loss) => ({
-        label: `N=${n(peers)} loss ${pct(loss)} steady`,
-        options: spreadOptions(peers, loss, 1, true, STEADY_WARMUP_UPDATES),
-      })),
+    // Without presence, rooms cannot prove they are connected and keep rewiring, which
+    // disturbs the trees; with presence (every peer shows a state, as in an app) they settle.
+    return [false, true].flatMap((presence) =>
+      sizes.flatMap((peers) =>
+        (peers === 10000 ? [0] : [0, 0.05]).map((loss) => ({
+          label: `N=${n(peers)} loss ${pct(loss)} steady${presence ? ' presence' : ''}`,
+          options: spreadOptions(peers, loss, 1, true, STEADY_WARMUP_UPDATES, presence),
+        })),
+      ),
     )
   },
   finish(outcomes) {
-    const r1000 = find(outcomes, 1000, 0)
+    const r1000 = outcomes.find((o) => o.result.peers === 1000 && o.result.loss === 0 && !o.result.presence)?.result
+    const p1000 = outcomes.find((o) => o.result.peers === 1000 && o.result.loss === 0 && o.result.presence)?.result
     const targets: Target[] = [
       {
         description: `N=1,000, 0% loss, after ${STEADY_WARMUP_UPDATES} updates: redundancy (Plumtree RMR; 0 = one copy per peer)`,
@@ -487,6 +501,11 @@ export const steady: Scenario = {
               met: r1000.deliveredFraction === 1 && r1000.roundsToConverge === 1,
             }),
       },
+      {
+        description: `N=1,000, 0% loss, presence on, after ${STEADY_WARMUP_UPDATES} updates: redundancy (settled trees)`,
+        target: '≤ 0.1',
+        ...(p1000 === undefined ? NOT_MEASURED : { measured: fmt(p1000.redundancy), met: p1000.redundancy <= 0.1 }),
+      },
       idleTarget(outcomes),
     ]
     return { figures: { runs: outcomes.map((o) => record(o.result, false)) }, targets, plots: [] }
@@ -495,6 +514,7 @@ export const steady: Scenario = {
     const rows = file.runs.map((r) => [
       n(r.peers),
       pct(r.loss),
+      r.presence ? 'on' : 'off',
       frac(r.deliveredFraction),
       fmt(r.hopsTo999),
       fmt(r.roundsToConverge),
@@ -504,7 +524,7 @@ export const steady: Scenario = {
       fmt(r.bytesPerPeerPerRound, 1),
       fmt(r.wallMs / 1000, 1),
     ])
-    return table(['N', 'loss', 'delivered', 'hops 99.9%', 'rounds 100%', 'ms 99.9%', 'redundancy', 'copies/peer', 'busy B/peer/rd', 'wall s'], rows)
+    return table(['N', 'loss', 'presence', 'delivered', 'hops 99.9%', 'rounds 100%', 'ms 99.9%', 'redundancy', 'copies/peer', 'busy B/peer/rd', 'wall s'], rows)
   },
 }
 

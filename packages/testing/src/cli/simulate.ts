@@ -1,6 +1,6 @@
 /**
- * `pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--no-push]
- *  [--max-neighbours K] [--round-ms MS] [--json]`
+ * `pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--no-push] [--presence]
+ *  [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--json]`
  *
  * Spreads one update across N simulated peers running the real engine and prints the
  * figures. With --json the last line of stdout is one JSON object (DESIGN.md contract).
@@ -9,9 +9,9 @@ import { numberArg, parseArgs } from './args.js'
 import { runSpread } from '../sim/spread.js'
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['json', 'push', 'help'])
+  const args = parseArgs(process.argv.slice(2), ['json', 'push', 'presence', 'help'])
   if (args.get('help') === true) {
-    console.log('usage: pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--no-push] [--max-neighbours K] [--round-ms MS] [--json]')
+    console.log('usage: pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--no-push] [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--json]')
     return
   }
   const peers = numberArg(args, 'peers', 100, 2, 100_000)
@@ -24,8 +24,10 @@ async function main(): Promise<void> {
     seed: Math.floor(seed),
     loss,
     fail,
+    warmupUpdates: Math.floor(numberArg(args, 'warmup-updates', 0, 0, 100)),
     room: {
       push: args.get('push') !== false,
+      presence: args.get('presence') === true,
       maxNeighbours: numberArg(args, 'max-neighbours', 6, 1, 64),
       roundMs: numberArg(args, 'round-ms', 1000, 1, 60_000),
     },

@@ -1,6 +1,8 @@
 /**
  * The spread experiment: one update made by one peer, measured until every live peer has
- * it. It reports the machine-readable figures of DESIGN.md ("Machine-readable outputs").
+ * it, then for one more round while the copies still in flight land ("drained"), so every
+ * copy of the update counts in the redundancy. It reports the figures `pnpm simulate --json`
+ * prints (a stable, machine-readable contract).
  */
 import { Simulation, type SimRoomOptions } from './simulation.js'
 
@@ -26,6 +28,12 @@ export interface SpreadOptions {
   idleRounds?: number
   /** Give up after this many rounds. Default 60. */
   maxRounds?: number
+  /**
+   * Virtual ms to keep running after the last peer got its first copy, so copies still in
+   * flight land and count. Default: one round (links are at most 75 ms by default, and a
+   * copy is forwarded at once, so every copy of the update has landed by then).
+   */
+  drainMs?: number
   /** Called about every round with (virtual ms since the update, peers reached so far). */
   onProgress?: (virtualMs: number, reached: number, alive: number) => void
 }
@@ -52,13 +60,18 @@ export interface SpreadResult {
   lastDeliveryHop: number
   /** Hop count by which 99.9% of peers reached by push had it. */
   hopsTo999: number
+  /** True when presence (awareness) ran, every peer showing a state, as in an app. */
+  presence: boolean
   /**
    * Relative message redundancy (Plumtree's RMR): payload copies received ÷ (peers − 1),
-   * minus 1. 0 means every peer received the update exactly once.
+   * minus 1, counted after the network drained (see {@link SpreadOptions.drainMs}). 0 means
+   * every peer received the update exactly once.
    */
   redundancy: number
-  /** Payload copies received ÷ (peers − 1) (1 = one copy each). */
+  /** Payload copies received ÷ (peers − 1), after draining (1 = one copy each). */
   copiesPerPeer: number
+  /** Virtual ms run after the last first copy before copies were counted. */
+  drainMs: number
   messagesPerPeerPerRound: number
   bytesPerPeerPerRound: number
   idleMessagesPerPeerPerRound: number
@@ -82,6 +95,9 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
     room: options.room ?? {},
     ...(options.latency === undefined ? {} : { latency: options.latency }),
   })
+  const presence = options.room?.presence === true
+  // With presence on, every peer shows a state, as peers of an app do.
+  if (presence) for (const peer of sim.peers) peer.room.awareness.setLocalStateField('user', { name: peer.peerId })
   await sim.run((options.warmupRounds ?? 10) * roundMs)
   const warmupUpdates = options.warmupUpdates ?? 0
   if (warmupUpdates > 0) {
@@ -143,6 +159,9 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
     curve.push([elapsed, targets === 0 ? 1 : reachedAt.size / targets])
     options.onProgress?.(elapsed, reachedAt.size, targets)
   }
+  // Drain: copies still in flight land (and count) before anything is counted.
+  const drainMs = options.drainMs ?? roundMs
+  if (reachedAt.size >= targets) await sim.run(drainMs)
   const busyMs = Math.max(sim.clock.now() - t0, roundMs)
   const busy = sim.network.stats()
   const busyRounds = busyMs / roundMs
@@ -163,6 +182,7 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
     push: options.room?.push ?? true,
     maxNeighbours: options.room?.maxNeighbours ?? 6,
     warmupUpdates,
+    presence,
     deliveredFraction: targets === 0 ? 1 : reachedAt.size / targets,
     roundsToConverge: t100 === null ? null : Math.ceil(t100 / roundMs),
     roundsTo999: t999 === null ? null : Math.ceil(t999 / roundMs),
@@ -172,6 +192,7 @@ export async function runSpread(options: SpreadOptions): Promise<SpreadResult> {
     hopsTo999: hops.length === 0 ? 0 : (hops[Math.max(0, Math.ceil(0.999 * hops.length) - 1)] as number),
     redundancy: targets === 0 ? 0 : payloads / targets - 1,
     copiesPerPeer: targets === 0 ? 0 : payloads / targets,
+    drainMs: reachedAt.size >= targets ? drainMs : 0,
     messagesPerPeerPerRound: busy.framesSent / n / busyRounds,
     bytesPerPeerPerRound: busy.bytesSent / n / busyRounds,
     idleMessagesPerPeerPerRound: idleMessages,
