@@ -1,27 +1,22 @@
 /**
- * The room: one Y.Doc kept in sync by gossip. It wires transports to membership, pushes
- * fresh deltas to neighbours, forwards received ones, and runs anti-entropy every round.
+ * The room facade: the public {@link Room}. It validates options, loads storage, builds the
+ * engine once the peer's identity is known, and exposes events, gates and counters. It
+ * owns no protocol logic: frames go from the session layer straight to the engine's layers
+ * (engine/room-engine.ts) and never pass through here.
  */
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
-import { systemClock, type Clock, type TimerHandle } from './clock.js'
+import { systemClock, type Clock } from './clock.js'
 import { Emitter } from './emitter.js'
-import { ListenerError, ProtocolError, RoomClosedError, TransportError } from './errors.js'
-import type { Link } from './link.js'
+import { RoomEngine } from './engine/room-engine.js'
+import { ListenerError, RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
-import { Gossip } from './gossip.js'
-import { REWIRE_CHANCE, resolveRoomOptions, type RoomConfig } from './room-config.js'
-import { Membership } from './membership.js'
+import { followClient, roomAwareness } from './layers/presence.js'
 import { Persistence } from './persistence.js'
-import { Presence } from './presence.js'
-import { PushTree } from './push-tree.js'
-import { MeshRelay } from './relay.js'
-import { encodeFrame, tryDecodeFrame } from './protocol/codec.js'
-import { CloseCode, FrameType, type Frame } from './protocol/messages.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
-import { Replica } from './replica.js'
+import { resolveRoomOptions, type RoomConfig } from './room-config.js'
 import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions } from './room-types.js'
-import type { Connection, PeerId, Transport } from './transport.js'
+import type { PeerId, Transport } from './transport.js'
 
 /**
  * Creates a room and starts joining peers in the background.
@@ -37,29 +32,9 @@ export function createRoom(options: RoomOptions): Room {
   return new GossipRoom(options)
 }
 
-class GossipRoom implements Room {
-  readonly name: string
-  #peerId: PeerId
-  readonly doc: Y.Doc
-  readonly #clock: Clock
-  readonly #random: RandomSource
-  readonly #transports: readonly Transport[]
-  readonly #config: RoomConfig
-  readonly #emitter: Emitter<RoomEvents>
-  readonly #replica: Replica
-  readonly #membership: Membership
-  readonly #gossip: Gossip
-  readonly #tree: PushTree
-  readonly #presence: Presence
-  readonly #relay: MeshRelay
-  readonly #persistence: Persistence | undefined
-  readonly #membershipConfig: { peerId: PeerId }
-  readonly #loadedGate = gate()
-  readonly #syncedGate = gate()
-  readonly #fixedPeerId: boolean
-  readonly #controller = new AbortController()
-  readonly #disposers: (() => void)[] = []
-  readonly #stats: RoomStats = {
+/** Counters all zero. */
+function zeroStats(): RoomStats {
+  return {
     framesSent: 0,
     bytesSent: 0,
     framesReceived: 0,
@@ -72,9 +47,27 @@ class GossipRoom implements Room {
     prunesSent: 0,
     graftsSent: 0,
   }
-  #round = 0
-  readonly #phase: number
-  #timer: TimerHandle | undefined
+}
+
+class GossipRoom implements Room {
+  readonly name: string
+  readonly doc: Y.Doc
+  readonly awareness: Awareness
+  #peerId: PeerId
+  readonly #fixedPeerId: boolean
+  readonly #ownsAwareness: boolean
+  readonly #config: RoomConfig
+  readonly #clock: Clock
+  readonly #random: RandomSource
+  readonly #transports: readonly Transport[]
+  readonly #emitter: Emitter<RoomEvents>
+  readonly #stats = zeroStats()
+  readonly #persistence: Persistence | undefined
+  readonly #loadedGate = gate()
+  readonly #syncedGate = gate()
+  readonly #controller = new AbortController()
+  readonly #disposers: (() => void)[] = []
+  #engine: RoomEngine | undefined
   #synced = false
   #closed = false
   #closing: Promise<void> | undefined
@@ -86,80 +79,17 @@ class GossipRoom implements Room {
     this.#clock = options.clock ?? systemClock()
     this.#random = options.random ?? systemRandom()
     this.#transports = [...options.transports]
-    this.#peerId = options.peerId ?? randomPeerId(this.#random)
     this.#fixedPeerId = options.peerId !== undefined
-    this.#phase = Math.floor(this.#random.next() * 1_000_000)
+    // Without storage this id is final; with it, a persisted identity replaces it before the engine starts.
+    this.#peerId = options.peerId ?? randomPeerId(this.#random)
+    this.#ownsAwareness = options.awareness === undefined
+    this.awareness = roomAwareness(this.doc, options.awareness, this.#config.presence)
     this.#emitter = new Emitter<RoomEvents>((error, event) => {
       if (event === 'error') {
         console.error('gossamer: an error listener threw', error)
         return
       }
       this.#emitter.emit('error', { error: new ListenerError(`a "${event}" listener threw`, { cause: error }) })
-    })
-    this.#replica = new Replica(this.doc, this, (update) => {
-      if (!this.#closed) this.#gossip.publish(update)
-    })
-    const host = {
-      clock: this.#clock,
-      random: this.#random,
-      transports: this.#transports,
-      signal: this.#controller.signal,
-      send: (link: Link, frame: Frame) => this.#send(link, frame),
-      onLinkUp: (link: Link) => this.#onLinkUp(link),
-      onLinkDown: (link: Link) => {
-        this.#tree.lost(link)
-        this.#emitter.emit('peer:leave', { peerId: link.peerId, transport: link.connection.transport })
-      },
-      onError: (error: Error, peerId?: PeerId) => this.#error(error, peerId),
-    }
-    const membershipConfig = {
-        room: this.name,
-        peerId: this.#peerId,
-        maxNeighbours: this.#config.maxNeighbours,
-        minNeighbours: this.#config.minNeighbours,
-        maxPassive: this.#config.maxPassive,
-        roundMs: this.#config.roundMs,
-        suspectAfterRounds: this.#config.suspectAfterRounds,
-        handshakeTimeoutMs: 3 * this.#config.roundMs,
-        retryMs: this.#config.reconnectEveryRounds * this.#config.roundMs,
-      }
-    this.#membershipConfig = membershipConfig
-    this.#membership = new Membership(membershipConfig, host)
-    const neighbours = (): Link[] => this.#membership.neighbours()
-    const send = (link: Link, frame: Frame): void => this.#send(link, frame)
-    const onError = (error: Error, peerId?: PeerId): void => this.#error(error, peerId)
-    this.#tree = new PushTree({ room: this.name, origin: () => this.doc.clientID, stats: this.#stats, neighbours, send })
-    this.#gossip = new Gossip({
-      room: this.name,
-      clock: this.#clock,
-      random: this.#random,
-      replica: this.#replica,
-      stats: this.#stats,
-      push: this.#config.push,
-      // One round before a silent neighbour would get a Ping.
-      quietProbeMs: Math.max(1, this.#config.suspectAfterRounds - 1) * this.#config.roundMs,
-      tree: this.#tree,
-      origin: () => this.doc.clientID,
-      neighbours,
-      send,
-      sendBytes: (link, bytes) => this.#sendBytes(link, bytes),
-      // Deltas only ever go to established links.
-      encode: (frame) => encodeFrame(onLink(frame)),
-      onSynced: (link) => this.#markSynced(link),
-      onDelta: (event) => this.#emitter.emit('delta:receive', event),
-      onError,
-      onExchangeDone: (link) => {
-        if (link.state === 'transient' && link.initiator) this.#membership.close(link, CloseCode.Done)
-      },
-    })
-    this.#presence = new Presence(this.doc, { room: this.name, tree: this.#tree, neighbours, send, onError }, options.awareness, this.#config.presence)
-    this.#relay = new MeshRelay({
-      room: this.name,
-      localPeerId: () => this.#peerId,
-      random: this.#random,
-      neighbours,
-      send,
-      onError,
     })
     this.#persistence =
       options.storage === undefined
@@ -169,7 +99,7 @@ class GossipRoom implements Room {
             clock: this.#clock,
             random: this.#random,
             onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
-            onError,
+            onError: (error) => this.#report(error),
           })
     const onDocDestroy = (): void => void this.close()
     this.doc.on('destroy', onDocDestroy)
@@ -190,10 +120,6 @@ class GossipRoom implements Room {
     return this.#peerId
   }
 
-  get awareness(): Awareness {
-    return this.#presence.awareness
-  }
-
   get synced(): boolean {
     return this.#synced
   }
@@ -207,11 +133,11 @@ class GossipRoom implements Room {
   off: Room['off'] = (event, listener) => this.#emitter.off(event, listener)
 
   neighbours(): PeerId[] {
-    return this.#membership.neighbours().map((l) => l.peerId)
+    return this.#engine?.overlay.neighbours() ?? []
   }
 
   knownPeers(): PeerId[] {
-    return this.#membership.views.passive()
+    return this.#engine?.overlay.views.passive() ?? []
   }
 
   stats(): RoomStats {
@@ -244,58 +170,51 @@ class GossipRoom implements Room {
   // ---- lifecycle ------------------------------------------------------------------
 
   /** Loads the stored document and identity, before anything touches the network. */
-  async #load(): Promise<void> {
-    if (this.#persistence === undefined) return
+  async #load(): Promise<PeerId[]> {
+    if (this.#persistence === undefined) return []
     try {
       const opened = await this.#persistence.open(this.doc, !this.#fixedPeerId)
       if (opened.peerId !== undefined) {
         this.#peerId = opened.peerId
-        this.#membershipConfig.peerId = opened.peerId
-        this.#presence.follow(this.doc.clientID)
+        followClient(this.awareness, this.doc.clientID)
       }
-      for (const peerId of opened.knownPeers) this.#membership.discovered(peerId)
+      return opened.knownPeers.filter((peer) => peer !== this.#peerId)
     } catch (cause) {
       // The document keeps working in memory; it refills from peers.
-      this.#error(cause instanceof Error ? cause : new Error(String(cause)))
+      this.#report(cause instanceof Error ? cause : new Error(String(cause)))
+      return []
     }
   }
 
   async #start(): Promise<void> {
-    await this.#load()
+    const knownPeers = await this.#load()
     if (this.#closed) {
       this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
       return
     }
     this.#loadedGate.open()
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
-    for (const transport of this.#transports) {
-      this.#disposers.push(
-        transport.on('peer:discover', ({ peerId, topic }) => {
-          if (topic !== this.name || this.#closed) return
-          this.#membership.discovered(peerId, transport.name)
-          this.#membership.maintain(this.#attach, false)
-        }),
-        transport.on('connection:open', ({ connection }) => this.#onInbound(connection)),
-        transport.on('error', ({ error }) => this.#error(error)),
-      )
-    }
-    await Promise.all(
-      this.#transports.map(async (transport) => {
-        try {
-          await transport.start({
-            peerId: this.peerId,
-            signal: this.#controller.signal,
-            admit: (peerId, request) => this.#membership.admit(peerId, request?.urgent === true),
-            relay: this.#relay,
-          })
-          if (!this.#closed) transport.join(this.name)
-        } catch (cause) {
-          if (!this.#closed) this.#error(new TransportError(`transport ${transport.name} failed to start`, { cause }))
-        }
-      }),
-    )
-    if (this.#closed) return
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#random.next() * this.#config.roundMs)
+    // The identity is final now: the engine is built with it, once.
+    const persistence = this.#persistence
+    this.#engine = new RoomEngine({
+      room: this.name,
+      peerId: this.#peerId,
+      doc: this.doc,
+      origin: this,
+      awareness: this.awareness,
+      config: this.#config,
+      clock: this.#clock,
+      random: this.#random,
+      transports: this.#transports,
+      stats: this.#stats,
+      signal: this.#controller.signal,
+      emit: (event, payload) => this.#emitter.emit(event, payload),
+      report: (error, peer) => this.#report(error, peer),
+      onSynced: (peer) => this.#markSynced(peer),
+      knownPeers,
+      ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
+    })
+    await this.#engine.start()
   }
 
   async #shutdown(): Promise<void> {
@@ -303,135 +222,27 @@ class GossipRoom implements Room {
     this.#closed = true
     this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
-    this.#presence.leave()
-    this.#membership.closeAll(CloseCode.Leaving)
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#engine?.close()
     this.#controller.abort()
-    this.#replica.destroy()
-    this.#presence.destroy()
-    this.#relay.destroy()
+    if (this.#ownsAwareness) this.awareness.destroy()
     try {
       await this.#persistence?.close()
     } catch (cause) {
-      this.#error(cause instanceof Error ? cause : new Error(String(cause)))
+      this.#report(cause instanceof Error ? cause : new Error(String(cause)))
     }
     for (const dispose of this.#disposers.splice(0)) dispose()
     await Promise.allSettled(this.#transports.map((t) => t.stop()))
     this.#emitter.clear()
   }
 
-  #tick(): void {
-    if (this.#closed) return
-    this.#round++
-    const { shuffleEveryRounds, reconnectEveryRounds } = this.#config
-    this.#membership.checkLiveness()
-    this.#membership.maintain(this.#attach, (this.#round + this.#phase) % this.#config.shuffleEveryRounds === 1, true)
-    this.#tree.tick()
-    this.#gossip.round(this.#membership.established())
-    if ((this.#round + this.#phase) % shuffleEveryRounds === 0) {
-      this.#membership.periodicShuffle()
-      this.#persistence?.savePeers([...this.neighbours(), ...this.knownPeers()])
-    }
-    if ((this.#round + this.#phase) % reconnectEveryRounds === 0) {
-      // Presence from every peer we know proves the overlay connected: no merging needed.
-      this.#membership.reconnect(this.#attach, REWIRE_CHANCE, this.#presence.seesEveryone(this.#membership.knownCount()))
-    }
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#config.roundMs)
-  }
-
-  // ---- links ----------------------------------------------------------------------
-
-  #onInbound(connection: Connection): void {
-    if (this.#closed) {
-      connection.close('room closed')
-      return
-    }
-    this.#attach(this.#membership.accept(connection))
-  }
-
-  #attach = (link: Link): void => {
-    link.disposers.push(
-      link.connection.on('message', ({ data }) => this.#onData(link, data)),
-      link.connection.on('close', () => {
-        this.#membership.lost(link)
-        if (!this.#closed) this.#membership.maintain(this.#attach, false)
-      }),
-    )
-  }
-
-  #onLinkUp(link: Link): void {
-    if (link.state === 'neighbour') {
-      this.#emitter.emit('peer:join', { peerId: link.peerId, transport: link.connection.transport })
-      this.#presence.greet(link)
-    }
-    // The dialer opens the first exchange, so a newcomer syncs at once.
-    if (link.initiator) this.#gossip.openExchange(link)
-  }
-
-  #send(link: Link, frame: Frame): void {
-    let bytes: Uint8Array
-    try {
-      bytes = encodeFrame(link.state === 'neighbour' || link.state === 'transient' ? onLink(frame) : frame)
-    } catch (error) {
-      // encodeFrame refuses frames peers would reject: a bug here, never a crash.
-      this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)
-      return
-    }
-    this.#sendBytes(link, bytes)
-  }
-
-  #sendBytes(link: Link, bytes: Uint8Array): void {
-    if (link.connection.closed) return
-    this.#stats.framesSent++
-    this.#stats.bytesSent += bytes.byteLength
-    link.connection.send(bytes)
-  }
-
-  #error(error: Error, peerId?: PeerId): void {
+  #report(error: Error, peerId?: PeerId): void {
     this.#emitter.emit('error', peerId === undefined ? { error } : { error, peerId })
   }
 
-  #onData(link: Link, data: Uint8Array): void {
-    if (link.state === 'closed' || this.#closed) return
-    this.#stats.framesReceived++
-    this.#stats.bytesReceived += data.byteLength
-    try {
-      const result = tryDecodeFrame(data, link.peerId)
-      if (!result.ok) {
-        this.#stats.framesRejected++
-        this.#error(result.error, link.peerId)
-        return
-      }
-      const frame = result.frame
-      // An empty room means this link's room (membership refuses it before the handshake).
-      if (frame.room !== this.name && frame.room !== '') {
-        this.#stats.framesRejected++
-        this.#error(new ProtocolError(`frame for unknown room "${frame.room}"`, link.peerId), link.peerId)
-        if (link.state === 'handshake') this.#membership.close(link, CloseCode.UnknownRoom)
-        return
-      }
-      link.lastHeard = this.#clock.now()
-      if (this.#membership.handle(link, frame)) return
-      if (frame.type === FrameType.Awareness) this.#presence.handle(link, frame)
-      else if (frame.type === FrameType.Relay) this.#relay.handle(link, frame)
-      else this.#gossip.handle(link, frame)
-    } catch (error) {
-      // Nothing may escape a network callback.
-      this.#error(error instanceof Error ? error : new Error(String(error)), link.peerId)
-    }
-  }
-
-  #markSynced(link: Link): void {
-    link.synced = true
+  #markSynced(peerId: PeerId): void {
     if (this.#synced) return
     this.#synced = true
     this.#syncedGate.open()
-    this.#emitter.emit('synced', { peerId: link.peerId })
+    this.#emitter.emit('synced', { peerId })
   }
-}
-
-/** `frame` as sent on an established link: its room is implied, so the name is left out. */
-function onLink(frame: Frame): Frame {
-  if (frame.type === FrameType.Hello || frame.type === FrameType.Welcome || frame.type === FrameType.Reject) return frame
-  return { ...frame, room: '' }
 }

@@ -3,11 +3,11 @@ import { seededRandom } from '../src/random.js'
 import type { Connection, PeerId, Transport } from '../src/transport.js'
 import { type MemoryNetwork, type MemoryNetworkInit, memoryNetwork } from '../src/transports/memory-network.js'
 
-import { ManualClock, flushMicrotasks } from './support/manual-clock.js'
+import { VirtualClock, flushMicrotasks } from '../src/index.js'
 
 interface Setup {
   network: MemoryNetwork
-  clock: ManualClock
+  clock: VirtualClock
   transports: Map<PeerId, Transport>
   /** Ends handed to each peer by `connection:open`. */
   accepted: Map<PeerId, Connection[]>
@@ -16,7 +16,7 @@ interface Setup {
 }
 
 async function setup(ids: PeerId[], init: Omit<MemoryNetworkInit, 'clock'> = {}): Promise<Setup> {
-  const clock = new ManualClock()
+  const clock = new VirtualClock()
   const network = memoryNetwork({ random: seededRandom(1), ...init, clock })
   const controllers = new Map<PeerId, AbortController>()
   const transports = new Map<PeerId, Transport>()

@@ -30,7 +30,7 @@ import {
   type TransportStartOptions,
 } from '../src/index.js'
 
-import { ManualClock } from './support/manual-clock.js'
+import { VirtualClock } from '../src/index.js'
 
 /** One call of {@link FakeTransport.dial}. */
 interface DialRecord {
@@ -119,7 +119,7 @@ const unreachable = (peerId: PeerId): Error => new TransportError(`${peerId} is 
 
 interface Setup {
   room: Room
-  clock: ManualClock
+  clock: VirtualClock
   transport: FakeTransport
   errors: ErrorEvent[]
 }
@@ -135,7 +135,7 @@ afterEach(async () => {
  * and past discovery: every announced peer has been dialed once and answered.
  */
 async function setup(peers: readonly PeerId[], outcome: (peerId: PeerId) => DialOutcome): Promise<Setup> {
-  const clock = new ManualClock()
+  const clock = new VirtualClock()
   const transport = new FakeTransport(peers, outcome)
   const room = createRoom({
     name: 'admission',

@@ -34,7 +34,7 @@ import {
 const ROOM = 'empty-room-test'
 const ROOM_BYTES = new TextEncoder().encode(ROOM)
 
-import { ManualClock } from './support/manual-clock.js'
+import { VirtualClock } from '../src/index.js'
 
 /** Whether `needle` occurs as a contiguous run of bytes in `haystack`. */
 function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -52,7 +52,7 @@ interface Received {
 }
 
 /** A raw peer on the memory network that speaks frames by hand (after room.test.ts's `rawPeer`). */
-async function rawPeer(network: MemoryNetwork, clock: ManualClock, target: string, peerId = 'raw-peer') {
+async function rawPeer(network: MemoryNetwork, clock: VirtualClock, target: string, peerId = 'raw-peer') {
   const transport = network.transport()
   // The room may learn our id and dial back: a raw peer accepts nothing.
   transport.on('connection:open', ({ connection }) => connection.close('a raw peer accepts nothing'))
@@ -117,7 +117,7 @@ async function rawPeer(network: MemoryNetwork, clock: ManualClock, target: strin
 }
 
 interface Setup {
-  clock: ManualClock
+  clock: VirtualClock
   network: MemoryNetwork
   room: Room
   errors: ErrorEvent[]
@@ -131,7 +131,7 @@ afterEach(async () => {
 })
 
 async function setup(): Promise<Setup> {
-  const clock = new ManualClock()
+  const clock = new VirtualClock()
   const network = memoryNetwork({ clock })
   const room = createRoom({ name: ROOM, peerId: 'the-room', doc: new Y.Doc(), transports: [network.transport()], clock, roundMs: 1000 })
   cleanups.push(() => room.close())

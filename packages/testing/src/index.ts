@@ -13,7 +13,8 @@
  * await sim.runUntil(() => sim.converged(), 30_000)
  * ```
  */
-export { VirtualClock, flushMicrotasks } from './sim/virtual-clock.js'
+/** The virtual clock lives in core (users test on virtual time with it); re-exported here. */
+export { VirtualClock, flushMicrotasks } from '@gossamer/core'
 export { Simulation, docDigest, peerIdOf } from './sim/simulation.js'
 export type { SimulationOptions, SimPeer, SimRoomOptions } from './sim/simulation.js'
 export { runSpread } from './sim/spread.js'

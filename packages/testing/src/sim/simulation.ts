@@ -13,8 +13,8 @@ import {
   type RandomSource,
   type Room,
   type RoomOptions,
+  VirtualClock,
 } from '@gossamer/core'
-import { VirtualClock } from './virtual-clock.js'
 
 /** Room options the simulator lets you tune. */
 export type SimRoomOptions = Omit<RoomOptions, 'name' | 'doc' | 'transports' | 'clock' | 'random' | 'peerId' | 'signal'>

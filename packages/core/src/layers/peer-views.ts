@@ -2,8 +2,8 @@
  * The passive view (known peers we are not connected to) and the list of peers we lost,
  * kept for partition healing. The active view lives in the room as its open links.
  */
-import { randomInt, sample, type RandomSource } from './random.js'
-import type { PeerId } from './transport.js'
+import { randomInt, sample, type RandomSource } from '../random.js'
+import type { PeerId } from '../transport.js'
 
 /** Known-peer bookkeeping of one room. Internal. */
 export class PeerViews {

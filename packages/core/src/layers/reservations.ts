@@ -3,8 +3,8 @@
  * (`admit`) which has not opened yet. A reservation ends when the connection opens, or
  * when it expires because it never did.
  */
-import type { Clock, TimerHandle } from './clock.js'
-import type { PeerId } from './transport.js'
+import type { Clock, TimerHandle } from '../clock.js'
+import type { PeerId } from '../transport.js'
 
 /** Reserved inbound slots, one per peer. Internal. */
 export class Reservations {

@@ -1,8 +1,9 @@
 /**
- * A virtual clock: timers fire in time order when the simulation advances, never on
- * their own. Same-time timers fire in the order they were set, so runs are deterministic.
+ * A virtual clock: timers fire in time order when a test or the simulator advances it,
+ * never on their own. Same-time timers fire in the order they were set, so runs are
+ * deterministic. Exported so apps can test their own code on virtual time.
  */
-import type { Clock, TimerHandle } from '@gossamer/core'
+import type { Clock, TimerHandle } from './clock.js'
 
 interface Timer {
   at: number
@@ -11,7 +12,31 @@ interface Timer {
   cancelled: boolean
 }
 
-/** A {@link Clock} driven by {@link VirtualClock.advance} / {@link VirtualClock.runUntil}. */
+/** Runs `fn` after the current task: `setImmediate` where the platform has it, else a 0 ms timeout. */
+const nextTask: (fn: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (fn) => (globalThis as unknown as { setImmediate: (fn: () => void) => void }).setImmediate(fn)
+    : (fn) => void globalThis.setTimeout(fn, 0)
+
+/**
+ * Resolves after every queued microtask (and those they queue) has run. Not a sleep: no
+ * virtual time passes.
+ */
+export function flushMicrotasks(): Promise<void> {
+  return new Promise((resolve) => nextTask(resolve))
+}
+
+/**
+ * A {@link Clock} driven by {@link VirtualClock.run}, {@link VirtualClock.advance} or
+ * {@link VirtualClock.runUntil}.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock()
+ * const room = createRoom({ name: 'r', doc, transports: [memoryNetwork({ clock }).transport()], clock })
+ * await clock.advance(10_000)   // ten virtual seconds, in a few milliseconds
+ * ```
+ */
 export class VirtualClock implements Clock {
   #now = 0
   #seq = 0
@@ -42,6 +67,25 @@ export class VirtualClock implements Clock {
   /** Runs every timer due up to `now + ms`, then sets the time to `now + ms`. */
   async advance(ms: number): Promise<void> {
     await this.runUntil(() => false, this.#now + ms)
+  }
+
+  /**
+   * Fires every timer due by `until` (default: until none is left), letting microtasks run
+   * after each one, then moves the time to `until` when it is finite. Slower than
+   * {@link runUntil} but with the finest interleaving of timers and promise continuations.
+   */
+  async run(until = Number.POSITIVE_INFINITY): Promise<void> {
+    for (;;) {
+      await flushMicrotasks()
+      const top = this.#heap[0]
+      if (top === undefined || top.at > until) break
+      this.#pop()
+      if (top.cancelled) continue
+      this.#now = top.at
+      this.fired++
+      top.fn()
+    }
+    if (until !== Number.POSITIVE_INFINITY) this.#now = Math.max(this.#now, until)
   }
 
   /**
@@ -116,9 +160,4 @@ export class VirtualClock implements Clock {
     }
     heap[i] = last
   }
-}
-
-/** Resolves after every queued microtask (and those they queue) has run. */
-export function flushMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
 }

@@ -1,0 +1,252 @@
+/**
+ * The composition root of a room's engine: it builds the layers once the peer's identity
+ * is known, wires each layer's output to the next layer's input, maps every frame type to
+ * the layer that handles it, fans session up/down events out to the layers, and runs the
+ * round. It holds no protocol state of its own. Bottom to top:
+ *
+ * - session (layers/session-layer.ts): connections, handshake, versions, glare, decoding;
+ * - overlay (layers/overlay.ts): active and passive views, admission, shuffles, healing;
+ * - liveness (layers/liveness.ts): silence, Ping and Pong, dead peers;
+ * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
+ * - repair (layers/repair.ts): anti-entropy;
+ * - presence (layers/presence.ts): awareness on the trees;
+ * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh.
+ */
+import type * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import type { Clock, TimerHandle } from '../clock.js'
+import { TransportError } from '../errors.js'
+import { Broadcast } from '../layers/broadcast.js'
+import { Liveness } from '../layers/liveness.js'
+import { MeshRelay } from '../layers/mesh-relay.js'
+import { Overlay } from '../layers/overlay.js'
+import { Presence } from '../layers/presence.js'
+import { Repair } from '../layers/repair.js'
+import { SessionLayer, type SessionDown } from '../layers/session-layer.js'
+import { CloseCode, FrameType } from '../protocol/messages.js'
+import type { RandomSource } from '../random.js'
+import { Replica } from '../replica.js'
+import { REWIRE_CHANCE, type RoomConfig } from '../room-config.js'
+import type { RoomStats } from '../room-types.js'
+import type { PeerId, Transport } from '../transport.js'
+import { Activity } from './activity.js'
+import type { LayerContext, LinkInfo } from './context.js'
+import { dispatcher, type RoomFrame } from './dispatch.js'
+
+/** What the room facade gives its engine. */
+export interface RoomEngineInit {
+  room: string
+  /** The final peer id (a persisted identity is already loaded). */
+  peerId: PeerId
+  doc: Y.Doc
+  /** The transaction origin of remote updates applied to `doc` (the public room). */
+  origin: unknown
+  awareness: Awareness
+  config: RoomConfig
+  clock: Clock
+  random: RandomSource
+  transports: readonly Transport[]
+  stats: RoomStats
+  /** Aborted when the room closes. */
+  signal: AbortSignal
+  emit: LayerContext['emit']
+  report: LayerContext['report']
+  /** A full exchange with `peer` completed. */
+  onSynced(peer: PeerId): void
+  /** The peers worth remembering changed (a shuffle period passed). */
+  onKnownPeers?(peers: PeerId[]): void
+  /** Peers remembered from an earlier session. */
+  knownPeers?: readonly PeerId[]
+}
+
+/** One room's engine. Internal: the public surface is the `Room` facade. */
+export class RoomEngine {
+  readonly #init: RoomEngineInit
+  readonly ctx: LayerContext
+  readonly replica: Replica
+  readonly sessions: SessionLayer
+  readonly overlay: Overlay
+  readonly liveness: Liveness
+  readonly broadcast: Broadcast
+  readonly repair: Repair
+  readonly presence: Presence
+  readonly relay: MeshRelay
+  readonly #dispatch: (peer: PeerId, frame: RoomFrame) => void
+  readonly #disposers: (() => void)[] = []
+  readonly #phase: number
+  #round = 0
+  #timer: TimerHandle | undefined
+  #stopped = false
+
+  constructor(init: RoomEngineInit) {
+    this.#init = init
+    const { config, random } = init
+    this.#phase = Math.floor(random.next() * 1_000_000)
+    const ctx: LayerContext = {
+      room: init.room,
+      peerId: init.peerId,
+      clock: init.clock,
+      random,
+      stats: init.stats,
+      send: (peer, frame) => this.sessions.send(peer, frame),
+      sendMany: (peers, frame) => this.sessions.sendMany(peers, frame),
+      emit: init.emit,
+      report: init.report,
+    }
+    this.ctx = ctx
+    const activity = new Activity()
+    this.replica = new Replica(init.doc, init.origin, (update) => {
+      if (!this.#stopped) this.broadcast.publish(update)
+    })
+    this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
+      learn: (peers, transport) => this.overlay.learn(peers, transport),
+      join: (peer, priority) => this.overlay.join(peer, priority),
+      sample: (peer) => this.overlay.sample(peer),
+      up: (peer, link) => this.#up(peer, link),
+      down: (peer, info) => this.#down(peer, info),
+      frame: (peer, frame) => {
+        this.liveness.heard(peer)
+        this.#dispatch(peer, frame)
+      },
+    })
+    this.overlay = new Overlay(
+      ctx,
+      {
+        maxNeighbours: config.maxNeighbours,
+        minNeighbours: config.minNeighbours,
+        maxPassive: config.maxPassive,
+        reservationMs: 3 * config.roundMs,
+        retryMs: config.reconnectEveryRounds * config.roundMs,
+      },
+      this.sessions,
+      init.signal,
+    )
+    this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
+    const origin = (): number => init.doc.clientID
+    this.broadcast = new Broadcast(ctx, { push: config.push }, this.replica, activity, origin)
+    this.repair = new Repair(
+      ctx,
+      // One round before a silent neighbour would get a Ping.
+      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs },
+      this.replica,
+      activity,
+      {
+        lastHeard: (peer) => this.liveness.lastHeard(peer),
+        repaired: (from, update, checksum) => this.broadcast.repaired(from, update, checksum),
+        synced: (peer) => init.onSynced(peer),
+        exchangeDone: (peer) => this.overlay.exchangeDone(peer),
+      },
+    )
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree)
+    this.relay = new MeshRelay(ctx)
+    this.#dispatch = dispatcher({
+      [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
+      [FrameType.Prune]: (peer, frame) => this.broadcast.onPrune(peer, frame),
+      [FrameType.Graft]: (peer, frame) => this.broadcast.onGraft(peer, frame),
+      [FrameType.Digest]: (peer, frame) => this.repair.onDigest(peer, frame),
+      [FrameType.DigestMatch]: (peer, frame) => this.repair.onDigestMatch(peer, frame),
+      [FrameType.SyncRequest]: (peer, frame) => this.repair.onSyncRequest(peer, frame),
+      [FrameType.SyncReply]: (peer, frame) => this.repair.onSyncReply(peer, frame),
+      [FrameType.Peers]: (peer, frame) => this.overlay.onPeers(peer, frame),
+      [FrameType.Ping]: (peer, frame) => this.liveness.onPing(peer, frame),
+      [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
+      [FrameType.Awareness]: (peer, frame) => this.presence.onAwareness(peer, frame),
+      [FrameType.Relay]: (peer, frame) => this.relay.onRelay(peer, frame),
+    })
+    for (const peer of init.knownPeers ?? []) this.overlay.discovered(peer)
+  }
+
+  /** Starts the transports, joins the room's topic on each and schedules the first round. */
+  async start(): Promise<void> {
+    const { transports, signal, room } = this.#init
+    for (const transport of transports) {
+      this.#disposers.push(
+        transport.on('peer:discover', ({ peerId, topic }) => {
+          if (topic !== room || this.#stopped) return
+          this.overlay.discovered(peerId, transport.name)
+          this.overlay.maintain(false)
+        }),
+        transport.on('connection:open', ({ connection }) => {
+          this.overlay.opened(connection.remotePeerId)
+          this.sessions.accept(connection)
+        }),
+        transport.on('error', ({ error }) => this.ctx.report(error)),
+      )
+    }
+    await Promise.all(
+      transports.map(async (transport) => {
+        try {
+          await transport.start({
+            peerId: this.ctx.peerId,
+            signal,
+            admit: (peerId, request) => this.overlay.admit(peerId, request?.urgent === true),
+            relay: this.relay,
+          })
+          if (!this.#stopped) transport.join(room)
+        } catch (cause) {
+          if (!this.#stopped) this.ctx.report(new TransportError(`transport ${transport.name} failed to start`, { cause }))
+        }
+      }),
+    )
+    if (this.#stopped) return
+    this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
+  }
+
+  #up(peer: PeerId, link: LinkInfo): void {
+    this.overlay.up(peer, link)
+    this.liveness.up(peer)
+    this.broadcast.up(peer, link.neighbour)
+    this.relay.up(peer, link.neighbour)
+    if (link.neighbour) this.ctx.emit('peer:join', { peerId: peer, transport: link.transport })
+    this.presence.up(peer, link.neighbour)
+    this.repair.up(peer, link)
+  }
+
+  #down(peer: PeerId, info: SessionDown): void {
+    if (info.wasUp) {
+      this.liveness.down(peer)
+      this.broadcast.down(peer)
+      this.repair.down(peer)
+      this.presence.down(peer)
+      this.relay.down(peer)
+      this.ctx.emit('peer:leave', { peerId: peer, transport: info.transport })
+    }
+    if (!this.#stopped) this.overlay.down(peer, info)
+  }
+
+  #tick(): void {
+    if (this.#stopped) return
+    this.#round++
+    const { shuffleEveryRounds, reconnectEveryRounds, roundMs } = this.#init.config
+    const phase = this.#round + this.#phase
+    this.liveness.tick()
+    this.overlay.maintain(phase % shuffleEveryRounds === 1, true)
+    this.broadcast.tick()
+    this.repair.tick()
+    if (phase % shuffleEveryRounds === 0) {
+      this.overlay.periodicShuffle()
+      this.#init.onKnownPeers?.([...this.overlay.neighbours(), ...this.overlay.views.passive()])
+    }
+    if (phase % reconnectEveryRounds === 0) {
+      // Presence from every peer we know proves the overlay connected: no merging needed.
+      this.overlay.reconnect(REWIRE_CHANCE, this.presence.seesEveryone(this.overlay.knownCount()))
+    }
+    this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), roundMs)
+  }
+
+  /**
+   * Says goodbye (presence, then every session, each told where else to go) and stops every
+   * layer. The transports are the room's to stop.
+   */
+  close(): void {
+    if (this.#stopped) return
+    this.presence.leave()
+    this.overlay.closeAll(CloseCode.Leaving)
+    this.#stopped = true
+    if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
+    this.replica.destroy()
+    this.presence.destroy()
+    this.relay.destroy()
+    for (const dispose of this.#disposers.splice(0)) dispose()
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Broadcast: fresh deltas reach every peer at once, about once each. A local update is
+ * pushed to every neighbour; a received delta is applied once (deduplicated by id) and
+ * forwarded to neighbours not known to have it and that have not pruned its origin. The
+ * push trees (push-tree.ts) prune redundant paths, so once an author's tree has formed each
+ * peer gets one copy of its edits. Content that anti-entropy repaired is pushed on as a
+ * `repair` delta, forwarded only where it is news, so a healed partition converges at push
+ * speed. Prior art: epidemic broadcast, Plumtree.
+ */
+import * as Y from 'yjs'
+import { BoundedSet } from '../bounded-set.js'
+import type { Activity } from '../engine/activity.js'
+import type { LayerContext } from '../engine/context.js'
+import { hash53 } from '../hash.js'
+import { FrameType, type DeltaFrame, type GraftFrame, type PruneFrame } from '../protocol/messages.js'
+import type { Replica } from '../replica.js'
+import type { PeerId } from '../transport.js'
+import { PushTree } from './push-tree.js'
+
+/** Delta ids remembered as seen (applied, published or repaired). */
+const SEEN_CAPACITY = 16_384
+/** Delta ids remembered per link as known to the peer behind it. */
+const KNOWN_PER_LINK = 1024
+
+/** Tunables of broadcast. */
+export interface BroadcastConfig {
+  /** Push deltas eagerly (false: anti-entropy alone carries updates). */
+  push: boolean
+}
+
+interface BroadcastLink {
+  neighbour: boolean
+  /** Delta ids this peer is known to have (it sent them, or we did). */
+  readonly knownDeltas: BoundedSet<number>
+}
+
+/** The broadcast layer of one room. Internal. */
+export class Broadcast {
+  readonly #ctx: LayerContext
+  readonly #config: BroadcastConfig
+  readonly #replica: Replica
+  readonly #activity: Activity
+  readonly #origin: () => number
+  readonly #links = new Map<PeerId, BroadcastLink>()
+  readonly #seen = new BoundedSet<number>(SEEN_CAPACITY)
+  /** The per-origin push trees; presence rides them too. */
+  readonly tree: PushTree
+
+  /**
+   * @param origin our origin: the document's Yjs clientID
+   */
+  constructor(ctx: LayerContext, config: BroadcastConfig, replica: Replica, activity: Activity, origin: () => number) {
+    this.#ctx = ctx
+    this.#config = config
+    this.#replica = replica
+    this.#activity = activity
+    this.#origin = origin
+    this.tree = new PushTree(ctx, origin)
+  }
+
+  up(peer: PeerId, neighbour: boolean): void {
+    this.#links.set(peer, { neighbour, knownDeltas: new BoundedSet(KNOWN_PER_LINK) })
+    this.tree.up(peer, neighbour)
+  }
+
+  down(peer: PeerId): void {
+    this.#links.delete(peer)
+    this.tree.down(peer)
+  }
+
+  /** A local update: push it to every neighbour at once. */
+  publish(update: Uint8Array): void {
+    if (!this.#config.push) return
+    const id = hash53(update)
+    this.#seen.add(id)
+    this.#activity.touch()
+    this.#forward({ type: FrameType.Delta, room: this.#ctx.room, id, hop: 0, origin: this.#origin(), update }, undefined)
+  }
+
+  onDelta(peer: PeerId, frame: DeltaFrame): void {
+    const stats = this.#ctx.stats
+    stats.deltasReceived++
+    stats.payloadsReceived++
+    this.#links.get(peer)?.knownDeltas.add(frame.id)
+    if (!this.#seen.add(frame.id)) {
+      stats.duplicateDeltas++
+      this.tree.duplicate(peer, frame.origin, frame.hop)
+      return
+    }
+    const result = this.#replica.applyRemote(frame.update)
+    if (!result.ok) {
+      stats.framesRejected++
+      this.#ctx.report(result.error, peer)
+      return
+    }
+    this.#activity.touch()
+    this.tree.first(peer, frame.origin, frame.hop)
+    this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
+    // A repair that was no news here (it raced the pushes) stops here.
+    if (this.#config.push && (frame.repair !== true || result.changed)) this.#forward({ ...frame, hop: frame.hop + 1 }, peer)
+  }
+
+  onPrune(peer: PeerId, frame: PruneFrame): void {
+    this.tree.handle(peer, frame)
+  }
+
+  onGraft(peer: PeerId, frame: GraftFrame): void {
+    this.tree.handle(peer, frame)
+  }
+
+  /**
+   * Anti-entropy brought `update` (with id `checksum`) from `from`, and it changed the
+   * document: its authors' trees are suspected, and it is pushed on as a repair.
+   */
+  repaired(from: PeerId, update: Uint8Array, checksum: number): void {
+    this.tree.repaired(authors(update))
+    if (this.#config.push && this.#seen.add(checksum)) {
+      this.#links.get(from)?.knownDeltas.add(checksum)
+      this.#forward({ type: FrameType.Delta, room: this.#ctx.room, id: checksum, hop: 0, origin: this.#origin(), repair: true, update }, from)
+    }
+  }
+
+  /** Once per round. */
+  tick(): void {
+    this.tree.tick()
+  }
+
+  /** Sends a delta to every neighbour but `from`, those known to have it, and those that pruned its origin. */
+  #forward(frame: DeltaFrame, from: PeerId | undefined): void {
+    const targets: PeerId[] = []
+    for (const [peer, link] of this.#links) {
+      if (!link.neighbour || peer === from || link.knownDeltas.has(frame.id) || !this.tree.eager(peer, frame.origin)) continue
+      link.knownDeltas.add(frame.id)
+      targets.push(peer)
+    }
+    if (targets.length > 0) this.#ctx.sendMany(targets, frame)
+  }
+}
+
+/** The clientIDs that wrote the structs of a (valid) Yjs V1 update. */
+function authors(update: Uint8Array): Iterable<number> {
+  return Y.parseUpdateMeta(update).from.keys()
+}

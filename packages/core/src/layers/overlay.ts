@@ -1,0 +1,303 @@
+/**
+ * The overlay: which peers are our neighbours. It keeps the bounded active view (open
+ * sessions, dials in flight and inbound slots a transport reserved), the passive view of
+ * known peers and the list of lost ones; it admits joiners (evicting a neighbour for a
+ * peer with none), dials while below the minimum, shuffles peer samples, redials lost peers
+ * to heal partitions, fills free slots and rewires now and then so components merge.
+ * Prior art: HyParView (views, priorities, shuffles). It owns no connection: it asks the
+ * session layer ({@link SessionControl}) to dial and close.
+ */
+import type { LayerContext, LinkInfo } from '../engine/context.js'
+import { TransportError } from '../errors.js'
+import { CloseCode, FrameType, JoinPriority, LIMITS, type CloseCodeValue, type JoinPriorityValue, type PeersFrame } from '../protocol/messages.js'
+import { pick, sample } from '../random.js'
+import type { PeerId } from '../transport.js'
+import { PeerViews } from './peer-views.js'
+import { Reservations } from './reservations.js'
+import type { JoinDecision, SessionDown } from './session-layer.js'
+
+/** Tunables of the overlay, resolved from room options. */
+export interface OverlayConfig {
+  maxNeighbours: number
+  minNeighbours: number
+  maxPassive: number
+  /** How long an inbound slot stays reserved for a connection that does not open. */
+  reservationMs: number
+  /** Base wait before redialing a lost peer again after a failed redial. */
+  retryMs: number
+}
+
+/** What the overlay asks of the session layer. */
+export interface SessionControl {
+  /** Sessions in any state plus dials in flight. */
+  count(): number
+  /** True when a session or dial with `peer` exists. */
+  has(peer: PeerId): boolean
+  /** Peers of every session and dial. */
+  peers(): PeerId[]
+  dial(peer: PeerId, transport: string | undefined, priority: JoinPriorityValue, onFailure: (error: unknown) => void): void
+  close(peer: PeerId, code?: CloseCodeValue, peers?: PeerId[]): void
+  closeAll(code: CloseCodeValue, sampleFor: (peer: PeerId) => PeerId[]): void
+}
+
+const SHARE_SAMPLE = 8
+/** Rounds below the minimum before one dial asks for room (high priority). */
+const STARVING_ROUNDS = 2
+/** Most shuffle periods between two shuffles that teach us nothing. */
+const MAX_SHUFFLE_SPACING = 8
+/** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
+const FILL_CHANCE = 1 / 2
+
+/** The overlay layer of one room. Internal. */
+export class Overlay {
+  readonly #ctx: LayerContext
+  readonly #config: OverlayConfig
+  readonly #sessions: SessionControl
+  readonly #signal: AbortSignal
+  readonly views: PeerViews
+  /** Established links, in the order they came up. */
+  readonly #links = new Map<PeerId, LinkInfo>()
+  /** Inbound connections a transport was allowed to set up, not yet open. */
+  readonly #admitted: Reservations
+  /** Rounds in a row spent below the minimum. */
+  #starvingRounds = 0
+  /** Shuffle periods between shuffles now, and periods since the last one. */
+  #shuffleSpacing = 1
+  #periodsSinceShuffle = 0
+  /** A peer we did not know arrived since the last periodic shuffle. */
+  #learnedNew = false
+
+  constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
+    this.#ctx = ctx
+    this.#config = config
+    this.#sessions = sessions
+    this.#signal = signal
+    this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
+    this.#admitted = new Reservations(ctx.clock, config.reservationMs)
+  }
+
+  /** Neighbours (the active view), in the order they came up. */
+  neighbours(): PeerId[] {
+    const out: PeerId[] = []
+    for (const [peer, link] of this.#links) if (link.neighbour) out.push(peer)
+    return out
+  }
+
+  /** Slots of the active view in use: sessions in any state, dials in flight, reserved inbound. */
+  slotsUsed(): number {
+    return this.#sessions.count() + this.#admitted.size
+  }
+
+  /**
+   * A transport asks whether it may set up an inbound connection from `peer`. Yes reserves
+   * a slot until the connection opens or the reservation expires. An `urgent` dialer (it
+   * has no neighbour) gets room by evicting one, as a high-priority Hello would.
+   */
+  admit(peer: PeerId, urgent = false): boolean {
+    if (this.#signal.aborted) return false
+    if (this.#admitted.has(peer)) return true
+    if (this.slotsUsed() >= this.#config.maxNeighbours) {
+      if (!urgent) return false
+      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
+      if (victim === undefined) return false
+      this.#evict(victim)
+      if (this.slotsUsed() >= this.#config.maxNeighbours) return false
+    }
+    this.#admitted.reserve(peer)
+    return true
+  }
+
+  /** An inbound connection from `peer` opened: its reservation becomes a session. */
+  opened(peer: PeerId): void {
+    this.#admitted.release(peer)
+  }
+
+  /** A transport reported a peer of our room (or storage remembered one). */
+  discovered(peer: PeerId, transport?: string): void {
+    this.views.addPassive(peer, transport)
+  }
+
+  /** Peers shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
+  learn(peers: readonly PeerId[], transport: string): void {
+    for (const peer of peers) {
+      if (peer === this.#ctx.peerId || this.#sessions.has(peer)) continue
+      if (!this.views.hasPassive(peer)) this.#learnedNew = true
+      this.views.addPassive(peer, transport)
+    }
+  }
+
+  /** A peer's Hello asks to join with `priority`: accept, evicting for a high priority, or refuse as full. */
+  join(peer: PeerId, priority: JoinPriorityValue): JoinDecision {
+    // The joiner's own session already holds a slot.
+    const full = this.slotsUsed() - 1 >= this.#config.maxNeighbours
+    if (full && priority === JoinPriority.High) {
+      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
+      if (victim !== undefined) this.#evict(victim)
+    } else if (full) {
+      return { accept: false, code: CloseCode.Full, peers: this.sample(peer) }
+    }
+    return { accept: true }
+  }
+
+  #evict(victim: PeerId): void {
+    this.#sessions.close(victim, CloseCode.Evicted, this.sample(victim))
+  }
+
+  /** A random sample of peers we know, to share with `exclude` (ourselves included). */
+  sample(exclude: PeerId): PeerId[] {
+    const known: PeerId[] = []
+    for (const peer of this.views.passive()) if (peer !== exclude) known.push(peer)
+    for (const peer of this.neighbours()) if (peer !== exclude && !this.views.hasPassive(peer)) known.push(peer)
+    const chosen = sample(this.#ctx.random, known, Math.min(SHARE_SAMPLE, LIMITS.peersPerFrame) - 1)
+    chosen.push(this.#ctx.peerId)
+    return chosen
+  }
+
+  /** A session came up. */
+  up(peer: PeerId, link: LinkInfo): void {
+    this.#links.set(peer, link)
+    this.views.removePassive(peer)
+    this.views.clearFailed(peer)
+  }
+
+  /** A session ended: what it means for the views depends on why. */
+  down(peer: PeerId, info: SessionDown): void {
+    this.#links.delete(peer)
+    if (info.cause === 'lost') {
+      this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
+      this.maintain(false)
+    } else if (info.cause === 'disconnect') {
+      this.learn(info.peers.filter((p) => p !== peer), info.transport)
+      if (info.code === CloseCode.Leaving) this.views.forget(peer)
+      else if (info.code === CloseCode.Timeout || info.code === CloseCode.ProtocolViolation)
+        this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
+      else this.views.addPassive(peer, info.transport)
+    }
+  }
+
+  /** A neighbour stopped answering: close its session and remember it as lost. */
+  dead(peer: PeerId): void {
+    this.#sessions.close(peer, CloseCode.Timeout)
+    this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
+  }
+
+  /** A transient link we dialed finished its one exchange. */
+  exchangeDone(peer: PeerId): void {
+    const link = this.#links.get(peer)
+    if (link !== undefined && !link.neighbour && link.initiator) this.#sessions.close(peer, CloseCode.Done)
+  }
+
+  /** A Peers frame (shuffle): learn, and answer a request with our own sample. */
+  onPeers(peer: PeerId, frame: PeersFrame): void {
+    this.learn(frame.peers, this.#links.get(peer)?.transport ?? '')
+    if (!frame.reply) this.#ctx.send(peer, { type: FrameType.Peers, room: this.#ctx.room, peers: this.sample(peer), reply: true })
+  }
+
+  /** Dials `peer`. A failure moves it to the failed list (or keeps it a candidate, when it was only full). */
+  #dial(peer: PeerId, priority: JoinPriorityValue): void {
+    if (this.#sessions.has(peer) || peer === this.#ctx.peerId) return
+    this.#sessions.dial(peer, this.views.transportOf(peer), priority, (error) => {
+      const name = (error as Error | undefined)?.name
+      if (name === 'PeerFullError') {
+        // Reachable, just full: a candidate for later, like a Disconnect Full.
+        this.views.addPassive(peer, this.views.transportOf(peer))
+        return
+      }
+      this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
+      if (name !== 'TransportError' && name !== 'AbortError') {
+        this.#ctx.report(new TransportError(`dial ${peer} failed`, { cause: error }), peer)
+      }
+    })
+  }
+
+  /**
+   * Dials passive peers while the active view is below its minimum. `round` is true for the
+   * call of the periodic round (the one that counts rounds spent below the minimum).
+   */
+  maintain(askForPeers: boolean, round = false): void {
+    if (this.#signal.aborted) return
+    const want = this.#config.minNeighbours - this.slotsUsed()
+    if (want <= 0) {
+      this.#starvingRounds = 0
+      return
+    }
+    const candidates = this.views.samplePassive(want, (p) => this.#sessions.has(p))
+    // With no link at all, or below the minimum for a while (every peer we tried was full),
+    // the first dial makes room. One at a time: an eviction moves a missing link elsewhere,
+    // and only low-priority dials to peers with a free slot add links.
+    if (round) this.#starvingRounds++
+    let high = this.slotsUsed() === 0 || this.#starvingRounds >= STARVING_ROUNDS
+    if (high) this.#starvingRounds = 0
+    for (const peer of candidates) {
+      this.#dial(peer, high ? JoinPriority.High : JoinPriority.Low)
+      high = false
+    }
+    // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
+    // small room can never fill the view, and asking every round would be pure noise).
+    if (askForPeers && candidates.length === 0 && this.views.passive().length === 0) this.shuffle()
+  }
+
+  /**
+   * Runs every few rounds. It redials one lost peer that is due, with high priority: a
+   * saturated acceptor makes room, so the halves of a healed partition reconnect even when
+   * every peer across is full. If we are full ourselves, we first free one slot.
+   *
+   * None of this runs when the overlay is known to be connected (`connected`). With no lost
+   * peer due, a peer with a free slot fills it half the time with a low-priority dial (only
+   * a peer with a free slot accepts it), so ends of chains that formed apart join. Otherwise
+   * it rewires with probability `rewireChance`: a high-priority dial to a random passive
+   * peer (freeing a slot first when full), so components that closed on themselves merge.
+   */
+  reconnect(rewireChance: number, connected: boolean): void {
+    if (connected) return
+    const linked = (p: PeerId): boolean => this.#sessions.has(p)
+    const lost = this.views.pickFailed(this.#ctx.clock.now(), linked)
+    const random = this.#ctx.random
+    if (lost === undefined && this.slotsUsed() < this.#config.maxNeighbours && random.next() < FILL_CHANCE) {
+      const target = this.views.samplePassive(1, linked)[0]
+      if (target !== undefined) this.#dial(target, JoinPriority.Low)
+      return
+    }
+    if (lost === undefined && random.next() >= rewireChance) return
+    const target = lost ?? this.views.samplePassive(1, linked)[0]
+    if (target === undefined) return
+    if (this.slotsUsed() >= this.#config.maxNeighbours) {
+      const victim = pick(random, this.neighbours())
+      if (victim === undefined) return
+      this.#evict(victim)
+      if (this.slotsUsed() >= this.#config.maxNeighbours) return
+    }
+    this.#dial(target, JoinPriority.High)
+  }
+
+  /**
+   * Called once per shuffle period. Shuffles while shuffles (or anything else) teach us new
+   * peers; while they do not, the spacing doubles, up to every {@link MAX_SHUFFLE_SPACING}th
+   * period: in a small, settled room everyone is known and a shuffle is pure noise.
+   */
+  periodicShuffle(): void {
+    if (++this.#periodsSinceShuffle < this.#shuffleSpacing) return
+    this.#periodsSinceShuffle = 0
+    this.#shuffleSpacing = this.#learnedNew ? 1 : Math.min(MAX_SHUFFLE_SPACING, this.#shuffleSpacing * 2)
+    this.#learnedNew = false
+    this.shuffle()
+  }
+
+  /** Sends a peer sample to a random neighbour, which answers with its own. */
+  shuffle(): void {
+    const peer = pick(this.#ctx.random, this.neighbours())
+    if (peer === undefined) return
+    this.#ctx.send(peer, { type: FrameType.Peers, room: this.#ctx.room, peers: this.sample(peer), reply: false })
+  }
+
+  /** Peers we know of, ourselves included: neighbours, sessions and dials, passive and lost peers. */
+  knownCount(): number {
+    return new Set<PeerId>([this.#ctx.peerId, ...this.views.passive(), ...this.views.failed(), ...this.#sessions.peers()]).size
+  }
+
+  /** Closes every session, telling peers we leave and where else to go. */
+  closeAll(code: CloseCodeValue): void {
+    this.#admitted.releaseAll()
+    this.#sessions.closeAll(code, (peer) => this.sample(peer).filter((p) => p !== this.#ctx.peerId))
+  }
+}

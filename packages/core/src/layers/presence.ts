@@ -1,0 +1,199 @@
+/**
+ * Presence: ephemeral per-client state (cursors, names) through y-protocols' Awareness.
+ * Changes are gossiped, not flooded to every peer by every peer: a peer forwards only the
+ * entries that were new to it, to neighbours other than the sender. An update of one client
+ * (a cursor move, a renewal) follows that client's push tree, the same one its deltas use
+ * (its clientID is the origin), so once the tree is pruned each peer gets one copy. A new
+ * neighbour gets every state we know. A peer that leaves cleanly removes its state at once.
+ *
+ * Renewal and expiry run on the room's clock, not the wall clock: the local state is
+ * renewed every {@link RENEW_MS}, and remote states not renewed for {@link OUTDATED_MS}
+ * are dropped (y-protocols' own timings), so the simulator replays presence exactly.
+ */
+import {
+  Awareness,
+  applyAwarenessUpdate,
+  encodeAwarenessUpdate,
+  removeAwarenessStates,
+} from 'y-protocols/awareness'
+import * as decoding from 'lib0/decoding'
+import type * as Y from 'yjs'
+import type { TimerHandle } from '../clock.js'
+import type { LayerContext } from '../engine/context.js'
+import { UpdateRejectedError } from '../errors.js'
+import { FrameType, LIMITS, type AwarenessFrame } from '../protocol/messages.js'
+import type { PeerId } from '../transport.js'
+
+/** A remote state not renewed for this long is dropped (y-protocols' `outdatedTimeout`). */
+export const OUTDATED_MS = 30_000
+/** The local state is renewed this often, so peers never drop it. */
+export const RENEW_MS = OUTDATED_MS / 2
+/** How often renewal and expiry are checked. */
+const CHECK_MS = OUTDATED_MS / 10
+
+/** The push trees, as presence uses them. */
+export interface PresenceTree {
+  eager(peer: PeerId, origin: number): boolean
+  first(peer: PeerId, origin: number): void
+  duplicate(peer: PeerId, origin: number): void
+}
+
+type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
+
+/**
+ * The Awareness of a room: the one given, or a new one on `doc`. A new one's own wall-clock
+ * timer is stopped (the presence layer renews on the room's clock), and so is any
+ * awareness's when presence is off (no presence traffic at all).
+ */
+export function roomAwareness(doc: Y.Doc, given: Awareness | undefined, enabled: boolean): Awareness {
+  const awareness = given ?? new Awareness(doc)
+  if (given === undefined || !enabled) {
+    clearInterval((awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval)
+  }
+  return awareness
+}
+
+/**
+ * The document took another clientID (a persisted identity): presence follows it, keeping
+ * the local state. Called before the room joins the network.
+ */
+export function followClient(awareness: Awareness, clientID: number): void {
+  if (awareness.clientID === clientID) return
+  const state = awareness.getLocalState()
+  removeAwarenessStates(awareness, [awareness.clientID], 'local')
+  awareness.clientID = clientID
+  awareness.setLocalState(state)
+}
+
+/** The presence layer of one room. Internal. */
+export class Presence {
+  readonly #ctx: LayerContext
+  readonly #awareness: Awareness
+  readonly #enabled: boolean
+  readonly #tree: PresenceTree
+  /** Neighbours, which get every change. */
+  readonly #neighbours = new Set<PeerId>()
+  /** When each client's state last arrived or changed, on the room's clock. */
+  readonly #updatedAt = new Map<number, number>()
+  /** The peer an update being applied came from (set only during apply). */
+  #applyingFrom: PeerId | undefined
+  /** Set by the update listener while an update is applied: it carried something new. */
+  #applyChanged = false
+  #timer: TimerHandle | undefined
+  readonly #onUpdate: (changes: AwarenessChanges, origin: unknown) => void
+
+  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree) {
+    this.#ctx = ctx
+    this.#awareness = awareness
+    this.#enabled = enabled
+    this.#tree = tree
+    this.#onUpdate = ({ added, updated, removed }, origin) => {
+      const now = this.#ctx.clock.now()
+      for (const client of added) this.#updatedAt.set(client, now)
+      for (const client of updated) this.#updatedAt.set(client, now)
+      for (const client of removed) this.#updatedAt.delete(client)
+      const clients = [...added, ...updated, ...removed]
+      if (!enabled || clients.length === 0) return
+      const from = origin === this ? this.#applyingFrom : undefined
+      if (origin === this) this.#applyChanged = true
+      this.#broadcast(encodeAwarenessUpdate(this.#awareness, clients), from, clients.length === 1 ? clients[0] : undefined)
+    }
+    awareness.on('update', this.#onUpdate)
+    if (enabled) {
+      const now = ctx.clock.now()
+      for (const client of awareness.getStates().keys()) this.#updatedAt.set(client, now)
+      this.#timer = ctx.clock.setTimeout(() => this.#check(), CHECK_MS)
+    }
+  }
+
+  /**
+   * True when presence is on and we hold a state for at least `peers` clients (every peer
+   * we know, ourselves included): only a connected overlay delivers that, so rewiring it
+   * to merge components would be pure churn.
+   */
+  seesEveryone(peers: number): boolean {
+    return this.#enabled && this.#awareness.getStates().size >= peers
+  }
+
+  /** A session came up: a new neighbour gets every state we know. */
+  up(peer: PeerId, neighbour: boolean): void {
+    if (!neighbour) return
+    this.#neighbours.add(peer)
+    if (!this.#enabled) return
+    const clients = [...this.#awareness.getStates().keys()]
+    if (clients.length === 0) return
+    this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update: encodeAwarenessUpdate(this.#awareness, clients) })
+  }
+
+  down(peer: PeerId): void {
+    this.#neighbours.delete(peer)
+  }
+
+  /**
+   * Applies a peer's awareness update; what was new is forwarded by the update listener.
+   * An update of one client that brought nothing new prunes that client's tree on this link.
+   */
+  onAwareness(peer: PeerId, frame: AwarenessFrame): void {
+    this.#applyingFrom = peer
+    this.#applyChanged = false
+    try {
+      applyAwarenessUpdate(this.#awareness, frame.update, this)
+    } catch (cause) {
+      this.#ctx.report(new UpdateRejectedError('awareness update does not parse', { cause }), peer)
+      return
+    } finally {
+      this.#applyingFrom = undefined
+    }
+    const client = this.#enabled ? soleClient(frame.update) : undefined
+    if (client === undefined) return
+    if (this.#applyChanged) this.#tree.first(peer, client)
+    else this.#tree.duplicate(peer, client)
+  }
+
+  #broadcast(update: Uint8Array, from: PeerId | undefined, client: number | undefined): void {
+    if (update.byteLength > LIMITS.awarenessBytes) return
+    const targets: PeerId[] = []
+    for (const peer of this.#neighbours) {
+      if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
+      targets.push(peer)
+    }
+    if (targets.length > 0) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })
+  }
+
+  /** Renews the local state when due and drops remote states nobody renewed. */
+  #check(): void {
+    const now = this.#ctx.clock.now()
+    const awareness = this.#awareness
+    const local = awareness.getLocalState()
+    if (local !== null && now - (this.#updatedAt.get(awareness.clientID) ?? 0) >= RENEW_MS) awareness.setLocalState(local)
+    const outdated: number[] = []
+    for (const [client, at] of this.#updatedAt) {
+      if (client !== awareness.clientID && now - at >= OUTDATED_MS && awareness.getStates().has(client)) outdated.push(client)
+    }
+    if (outdated.length > 0) removeAwarenessStates(awareness, outdated, 'timeout')
+    this.#timer = this.#ctx.clock.setTimeout(() => this.#check(), CHECK_MS)
+  }
+
+  /** Tells neighbours our client left (before sessions close). */
+  leave(): void {
+    if (this.#awareness.getLocalState() !== null) removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'local')
+  }
+
+  /** Stops listening and renewing (the room destroys an awareness it created). */
+  destroy(): void {
+    if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
+    this.#awareness.off('update', this.#onUpdate)
+  }
+}
+
+/** The clientID of an awareness update that carries exactly one client, else undefined. */
+function soleClient(update: Uint8Array): number | undefined {
+  try {
+    const decoder = decoding.createDecoder(update)
+    if (decoding.readVarUint(decoder) !== 1) return undefined
+    const client = decoding.readVarUint(decoder)
+    return client <= 0xffff_ffff ? client : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Repair (anti-entropy): whatever pushes lost (frame loss, a partition, a crashed relay, a
+ * pruned path) is found and sent here. Every round a peer sends its digest (a hash of its
+ * state vector and delete set) to the established peer it exchanged with least recently;
+ * equal digests end the exchange, otherwise both swap state vectors and send each other
+ * exactly what the other misses (push-pull). In a quiet room (pushing, nothing new for a
+ * few rounds) only a peer we have not heard from lately gets the round's digest, where it
+ * doubles as the liveness probe. Prior art: Demers et al., Yjs's sync protocol.
+ */
+import type { Activity } from '../engine/activity.js'
+import type { LayerContext, LinkInfo } from '../engine/context.js'
+import { hash53 } from '../hash.js'
+import { FrameType, type DigestFrame, type DigestMatchFrame, type SyncReplyFrame, type SyncRequestFrame } from '../protocol/messages.js'
+import type { Replica } from '../replica.js'
+import type { PeerId } from '../transport.js'
+
+/** Tunables of repair. */
+export interface RepairConfig {
+  /** Pushing is on (otherwise every round exchanges, quiet or not). */
+  push: boolean
+  /** In a quiet room, a peer silent this long gets the round's exchange; others none. */
+  quietProbeMs: number
+}
+
+/** What repair asks of, and tells, the room. */
+export interface RepairPorts {
+  /** When the last frame from `peer` arrived. */
+  lastHeard(peer: PeerId): number | undefined
+  /** An exchange with `from` brought `update` (id `checksum`), and it changed the document. */
+  repaired(from: PeerId, update: Uint8Array, checksum: number): void
+  /** An exchange with `peer` completed: both hold the same content, or we got what we missed. */
+  synced(peer: PeerId): void
+  /** An exchange with `peer` is over (a transient link closes then). */
+  exchangeDone(peer: PeerId): void
+}
+
+/** The repair layer of one room. Internal. */
+export class Repair {
+  readonly #ctx: LayerContext
+  readonly #config: RepairConfig
+  readonly #replica: Replica
+  readonly #activity: Activity
+  readonly #ports: RepairPorts
+  /** Per established peer: the last exchange with it, either direction. */
+  readonly #lastExchange = new Map<PeerId, number>()
+
+  constructor(ctx: LayerContext, config: RepairConfig, replica: Replica, activity: Activity, ports: RepairPorts) {
+    this.#ctx = ctx
+    this.#config = config
+    this.#replica = replica
+    this.#activity = activity
+    this.#ports = ports
+  }
+
+  /** A session came up; the dialer opens the first exchange, so a newcomer syncs at once. */
+  up(peer: PeerId, link: LinkInfo): void {
+    this.#lastExchange.set(peer, this.#ctx.clock.now())
+    if (link.initiator) this.openExchange(peer)
+  }
+
+  down(peer: PeerId): void {
+    this.#lastExchange.delete(peer)
+  }
+
+  /** Opens a push-pull exchange with `peer` by sending our digest. */
+  openExchange(peer: PeerId): void {
+    this.#lastExchange.set(peer, this.#ctx.clock.now())
+    this.#ctx.stats.antiEntropyRounds++
+    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest: this.#replica.digest() })
+  }
+
+  onDigest(peer: PeerId, frame: DigestFrame): void {
+    this.#lastExchange.set(peer, this.#ctx.clock.now())
+    if (frame.digest === this.#replica.digest()) {
+      this.#ctx.send(peer, { type: FrameType.DigestMatch, room: this.#ctx.room, digest: frame.digest })
+      this.#ports.synced(peer)
+    } else {
+      this.#activity.touch()
+      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#replica.stateVector(), reciprocate: true })
+    }
+  }
+
+  onDigestMatch(peer: PeerId, frame: DigestMatchFrame): void {
+    if (frame.digest === this.#replica.digest()) this.#ports.synced(peer)
+    this.#ports.exchangeDone(peer)
+  }
+
+  onSyncRequest(peer: PeerId, frame: SyncRequestFrame): void {
+    let update: Uint8Array
+    try {
+      update = this.#replica.diff(frame.stateVector)
+    } catch (error) {
+      this.#ctx.report(error as Error, peer)
+      return
+    }
+    this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
+    if (frame.reciprocate) {
+      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#replica.stateVector(), reciprocate: false })
+    }
+  }
+
+  onSyncReply(peer: PeerId, frame: SyncReplyFrame): void {
+    const result = this.#replica.applyRemote(frame.update)
+    if (!result.ok) {
+      this.#ctx.stats.framesRejected++
+      this.#ctx.report(result.error, peer)
+      return
+    }
+    if (result.changed) {
+      this.#ctx.stats.payloadsReceived++
+      this.#activity.touch()
+      this.#ports.repaired(peer, frame.update, frame.checksum)
+    }
+    this.#ports.synced(peer)
+    this.#ports.exchangeDone(peer)
+  }
+
+  /**
+   * One round: a digest to the peer we exchanged with least recently (ties at random). In a
+   * quiet room only a peer silent for `quietProbeMs` qualifies.
+   */
+  tick(): void {
+    const quiet = this.#config.push && this.#activity.round()
+    const silentSince = this.#ctx.clock.now() - this.#config.quietProbeMs
+    let best: PeerId | undefined
+    let bestAt = 0
+    let ties = 0
+    for (const [peer, at] of this.#lastExchange) {
+      if (quiet && (this.#ports.lastHeard(peer) ?? 0) > silentSince) continue
+      if (best === undefined || at < bestAt) {
+        best = peer
+        bestAt = at
+        ties = 1
+      } else if (at === bestAt && this.#ctx.random.next() * ++ties < 1) {
+        best = peer
+      }
+    }
+    if (best !== undefined) this.openExchange(best)
+  }
+}
