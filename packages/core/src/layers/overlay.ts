@@ -1,11 +1,10 @@
 /**
- * The overlay: which peers are our neighbours. It keeps the bounded active view (open
- * sessions, dials in flight and inbound slots a transport reserved), the passive view of
- * known peers and the list of lost ones; it admits joiners (evicting a neighbour for a
- * peer with none), dials while below the minimum, shuffles peer samples, redials lost peers
- * to heal partitions, fills free slots and rewires now and then so components merge.
- * Prior art: HyParView (views, priorities, shuffles). It owns no connection: it asks the
- * session layer ({@link SessionControl}) to dial and close.
+ * The overlay: which peers are our neighbours. It keeps the bounded active view (sessions,
+ * dials in flight, reserved inbound slots), the passive view and the lost peers; it admits
+ * joiners (evicting a neighbour for a peer with none), dials while below the minimum,
+ * shuffles peer samples, redials lost peers, fills free slots and rewires now and then so
+ * components merge. Prior art: HyParView. It owns no connection: it asks the session layer
+ * ({@link SessionControl}) to dial and close.
  */
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
@@ -14,7 +13,7 @@ import { pick, sample } from '../random.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
 import { Reservations } from './reservations.js'
-import type { JoinDecision, SessionDown } from './session-layer.js'
+import type { JoinDecision, SessionControl, SessionDown } from './session-ports.js'
 
 /** Tunables of the overlay, resolved from room options. */
 export interface OverlayConfig {
@@ -25,19 +24,6 @@ export interface OverlayConfig {
   reservationMs: number
   /** Base wait before redialing a lost peer again after a failed redial. */
   retryMs: number
-}
-
-/** What the overlay asks of the session layer. */
-export interface SessionControl {
-  /** Sessions in any state plus dials in flight. */
-  count(): number
-  /** True when a session or dial with `peer` exists. */
-  has(peer: PeerId): boolean
-  /** Peers of every session and dial. */
-  peers(): PeerId[]
-  dial(peer: PeerId, transport: string | undefined, priority: JoinPriorityValue, onFailure: (error: unknown) => void): void
-  close(peer: PeerId, code?: CloseCodeValue, peers?: PeerId[]): void
-  closeAll(code: CloseCodeValue, sampleFor: (peer: PeerId) => PeerId[]): void
 }
 
 const SHARE_SAMPLE = 8
@@ -114,7 +100,7 @@ export class Overlay {
 
   /** A transport reported a peer of our room (or storage remembered one). */
   discovered(peer: PeerId, transport?: string): void {
-    this.views.addPassive(peer, transport)
+    if (peer !== this.#ctx.peerId) this.views.addPassive(peer, transport)
   }
 
   /** Peers shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */

@@ -9,43 +9,46 @@ import { ProtocolError } from '../errors.js'
 import type { Frame } from './messages.js'
 import { FrameType } from './messages.js'
 import {
-  readDelta,
-  readDigest,
-  readDigestMatch,
   readDisconnect,
   readHello,
   readPeers,
   readPing,
   readPong,
-  readAwareness,
   readRelay,
-  readPrune,
-  readGraft,
   readReject,
-  readSyncReply,
-  readSyncRequest,
   readWelcome,
-  writeDelta,
-  writeDigest,
-  writeDigestMatch,
   writeDisconnect,
   writeHello,
   writePeers,
   writePing,
   writePong,
-  writeAwareness,
   writeRelay,
-  writePrune,
-  writeGraft,
   writeReject,
-  writeSyncReply,
-  writeSyncRequest,
   writeWelcome,
 } from './frame-io.js'
+import {
+  readAwareness,
+  readDelta,
+  readDigest,
+  readDigestMatch,
+  readGraft,
+  readPrune,
+  readSyncReply,
+  readSyncRequest,
+  writeAwareness,
+  writeDelta,
+  writeDigest,
+  writeDigestMatch,
+  writeGraft,
+  writePrune,
+  writeSyncReply,
+  writeSyncRequest,
+} from './frame-io-sync.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
+export * from './frame-io-sync.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }

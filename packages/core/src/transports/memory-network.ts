@@ -5,10 +5,11 @@
  */
 import { type Clock, systemClock } from '../clock.js'
 import { ConfigError, TransportError } from '../errors.js'
-import { type RandomSource, randomInt, sample, systemRandom } from '../random.js'
+import { type RandomSource, systemRandom } from '../random.js'
 import type { PeerId, Transport } from '../transport.js'
 import type { MemoryFabric, MemoryPeer } from './memory-fabric.js'
 import { createMemoryTransport } from './memory-transport.js'
+import { sampleMembers, TopicMembers } from './memory-topics.js'
 
 /**
  * One-way latency of a memory network, in ms: a constant, a uniform range, or a function
@@ -241,45 +242,6 @@ export function memoryNetwork(init: MemoryNetworkInit = {}): MemoryNetwork {
       perPeer = new Map()
     },
   }
-}
-
-/** Members of one topic: O(1) add, remove and random access. */
-class TopicMembers {
-  readonly ids: PeerId[] = []
-  readonly #index = new Map<PeerId, number>()
-
-  add(peerId: PeerId): void {
-    if (this.#index.has(peerId)) return
-    this.#index.set(peerId, this.ids.length)
-    this.ids.push(peerId)
-  }
-
-  remove(peerId: PeerId): void {
-    const index = this.#index.get(peerId)
-    if (index === undefined) return
-    this.#index.delete(peerId)
-    const last = this.ids.pop() as PeerId
-    if (index < this.ids.length) {
-      this.ids[index] = last
-      this.#index.set(last, index)
-    }
-  }
-}
-
-/** Up to `k` distinct members, in O(k) expected time when the topic is large. */
-function sampleMembers(random: RandomSource, ids: readonly PeerId[], k: number): PeerId[] {
-  const n = ids.length
-  if (k <= 0 || n === 0) return []
-  if (n <= 2 * k) return sample(random, ids, k)
-  const chosen = new Set<number>()
-  const found: PeerId[] = []
-  while (found.length < k) {
-    const index = randomInt(random, n)
-    if (chosen.has(index)) continue
-    chosen.add(index)
-    found.push(ids[index] as PeerId)
-  }
-  return found
 }
 
 function latencyOf(latency: MemoryLatency): (from: PeerId, to: PeerId, random: RandomSource) => number {
