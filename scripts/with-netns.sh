@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command inside a private, uniquely named network namespace, so WebRTC and browser
-# tests gather candidates and send traffic only there (see shared/TOOLCHAIN.md).
+# tests gather candidates and send traffic only there: WebRTC stacks gather candidates on
+# every interface, so outside a namespace they could reach beyond this machine.
 #
 #   bash scripts/with-netns.sh pnpm vitest run --project @gossamer/webrtc --project webrtc-integration
 #

@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   await send({ type: 'pid', role: 'signaling', pid: server.pid })
 
   // Each run has its own signaling server, so the name need not be unique. Gossamer frames
-  // carry the room name, so its length counts: DESIGN.md's example name, for both systems.
+  // carry the room name, so its length counts: the README's example name, for both systems.
   const roomName = ROOM_NAME
   const peers: BenchPeer[] = []
   const peakPerPeer = new Array<number>(n).fill(0)

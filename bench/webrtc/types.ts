@@ -3,7 +3,7 @@
  */
 import type { SystemName } from './systems.js'
 
-/** The room (document) name both systems use. Gossamer frames carry it, so its length counts: DESIGN.md's example name. */
+/** The room (document) name both systems use. Gossamer frames carry it, so its length counts: the README's example name. */
 export const ROOM_NAME = 'design-review'
 
 /** Options of one run: one system at one N. */

@@ -1,10 +1,13 @@
 /**
- * Debian's Chromium for the browser tests, with the launch flags of shared/TOOLCHAIN.md
- * (headless, no network beyond the test's own namespace, mDNS host candidates off).
+ * Debian's Chromium for the browser tests. It runs headless, as root (hence no sandbox),
+ * with every background service off: this machine's network is closed, and Chromium's own
+ * connections (updates, sync, QUIC probes) would only fail. mDNS host candidates are off
+ * so WebRTC gathers the namespace's real addresses. `npx playwright install` cannot
+ * download a browser here, so playwright-core drives the apt package.
  */
 export const CHROMIUM = '/usr/bin/chromium'
 
-/** The launch flags of shared/TOOLCHAIN.md. */
+/** The launch flags of every test browser. */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -3,7 +3,7 @@
  *  [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--json]`
  *
  * Spreads one update across N simulated peers running the real engine and prints the
- * figures. With --json the last line of stdout is one JSON object (DESIGN.md contract).
+ * figures. With --json the last line of stdout is one JSON object (a stable contract that other tools read; see docs/ARCHITECTURE.md, "Machine-readable outputs").
  */
 import { numberArg, parseArgs } from './args.js'
 import { runSpread } from '../sim/spread.js'
