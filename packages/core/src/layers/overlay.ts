@@ -13,7 +13,7 @@ import { pick, sample } from '../random.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
 import { Reservations } from './reservations.js'
-import type { JoinDecision, SessionControl, SessionDown } from './session-ports.js'
+import type { JoinDecision, SessionControl, SessionDown } from '../engine/session-ports.js'
 
 /** Tunables of the overlay, resolved from room options. */
 export interface OverlayConfig {

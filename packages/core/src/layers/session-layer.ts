@@ -25,7 +25,7 @@ import {
 import type { Connection, PeerId, Transport } from '../transport.js'
 import { checkHello, checkWelcome, refuseCrossedDial, rejectError, VERSIONS } from './handshake.js'
 import { Session } from './session.js'
-import type { SessionDown, SessionPorts } from './session-ports.js'
+import type { SessionDown, SessionPorts } from '../engine/session-ports.js'
 import { asError, SessionTable } from './session-table.js'
 
 /** Tunables of the session layer. */

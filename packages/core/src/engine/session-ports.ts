@@ -2,8 +2,8 @@
  * What the session layer asks of, and tells, the room it serves: whether a peer may join,
  * which peers to share, and that a session came up, went down or carried a frame.
  */
-import type { LinkInfo } from '../engine/context.js'
-import type { RoomFrame } from '../engine/dispatch.js'
+import type { LinkInfo } from './context.js'
+import type { RoomFrame } from './dispatch.js'
 import type { CloseCodeValue, JoinPriorityValue } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
 

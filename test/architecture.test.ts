@@ -1,0 +1,95 @@
+/**
+ * docs/ARCHITECTURE.md's diagram against the real import graph of `@gossamer/core`: every
+ * module belongs to a box of the diagram, every arrow drawn between core boxes is a real
+ * import, no layer imports another layer, and every import between the engine, the facade
+ * and the layers is drawn.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const src = join(root, 'packages', 'core', 'src')
+
+/** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
+const BOXES: Record<string, (file: string) => boolean> = {
+  room: (f) => f === 'room.ts',
+  options: (f) => f === 'room-config.ts' || f === 'room-types.ts',
+  engine: (f) => f === 'engine/room-engine.ts',
+  ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
+  session: (f) => ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts'].map((n) => `layers/${n}`).includes(f),
+  overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),
+  liveness: (f) => f === 'layers/liveness.ts',
+  broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',
+  repair: (f) => f === 'layers/repair.ts',
+  presence: (f) => f === 'layers/presence.ts',
+  relay: (f) => f === 'layers/mesh-relay.ts',
+  replica: (f) => f === 'replica.ts',
+  persistence: (f) => f === 'persistence.ts',
+  storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',
+  protocol: (f) => f.startsWith('protocol/'),
+  seams: (f) => ['transport.ts', 'storage/adapter.ts', 'clock.ts', 'random.ts'].includes(f),
+  transports: (f) => f.startsWith('transports/'),
+  vclock: (f) => f === 'virtual-clock.ts',
+}
+/** Small helpers every box may use; the diagram leaves them out. */
+const HELPERS = new Set(['errors.ts', 'hash.ts', 'bounded-set.ts', 'emitter.ts', 'gate.ts', 'index.ts'])
+const LAYERS = ['session', 'overlay', 'liveness', 'broadcast', 'repair', 'presence', 'relay']
+
+function boxOf(file: string): string | undefined {
+  return Object.entries(BOXES).find(([, has]) => has(file))?.[0]
+}
+
+function sources(): string[] {
+  return (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => f.split('\\').join('/'))
+}
+
+/** Edges between boxes, from every relative import of every core source file. */
+function importEdges(): Set<string> {
+  const edges = new Set<string>()
+  for (const file of sources()) {
+    const from = boxOf(file)
+    if (from === undefined) continue
+    const text = readFileSync(join(src, file), 'utf8')
+    for (const match of text.matchAll(/from '(\.[^']+)'/g)) {
+      const target = relative(src, resolve(dirname(join(src, file)), match[1] as string)).replace(/\.js$/, '.ts').split('\\').join('/')
+      const to = boxOf(target)
+      if (to !== undefined && to !== from) edges.add(`${from} --> ${to}`)
+    }
+  }
+  return edges
+}
+
+/** The arrows of the diagram, as `a --> b`. */
+function diagramEdges(): Set<string> {
+  const doc = readFileSync(join(root, 'docs', 'ARCHITECTURE.md'), 'utf8')
+  const block = /```mermaid\n([\s\S]*?)```/.exec(doc)?.[1]
+  if (block === undefined) throw new Error('docs/ARCHITECTURE.md has no mermaid diagram')
+  return new Set([...block.matchAll(/^\s*(\w+) --> (\w+)\s*$/gm)].map((m) => `${m[1]} --> ${m[2]}`))
+}
+
+describe('docs/ARCHITECTURE.md matches the import graph', () => {
+  it('every core module belongs to a box of the diagram', () => {
+    const orphans = sources().filter((f) => !HELPERS.has(f) && boxOf(f) === undefined)
+    expect(orphans).toEqual([])
+  })
+
+  it('every arrow drawn between core boxes is a real import', () => {
+    const real = importEdges()
+    const drawn = [...diagramEdges()].filter((e) => e.split(' --> ').every((box) => box in BOXES))
+    expect(drawn.length).toBeGreaterThan(20)
+    expect(drawn.filter((e) => !real.has(e))).toEqual([])
+  })
+
+  it('no layer imports another layer, and every import of the engine, the facade and the layers is drawn', () => {
+    const real = [...importEdges()]
+    expect(real.filter((e) => { const [a, b] = e.split(' --> ') as [string, string]; return LAYERS.includes(a) && LAYERS.includes(b) })).toEqual([])
+    const drawn = diagramEdges()
+    const structural = real.filter((e) => {
+      const [a, b] = e.split(' --> ') as [string, string]
+      return (a === 'room' || a === 'engine') && b !== 'seams' && b !== 'ctx' ? true : LAYERS.includes(a) && (b === 'replica' || b === 'ctx')
+    })
+    expect(structural.filter((e) => !drawn.has(e))).toEqual([])
+  })
+})
