@@ -464,6 +464,7 @@ export const steady: Scenario = {
     push: true,
     warmupUpdates: STEADY_WARMUP_UPDATES,
     peers: [100, 1000, 10000],
+    presencePeers: [100, 1000],
     loss: [0, 0.05],
     presence: [false, true],
     quickPeers: [100, 300],
@@ -472,8 +473,10 @@ export const steady: Scenario = {
     const sizes = quick ? [100, 300] : [100, 1000, 10000]
     // Without presence, rooms cannot prove they are connected and keep rewiring, which
     // disturbs the trees; with presence (every peer shows a state, as in an app) they settle.
+    // Presence costs N² deliveries (every peer's state reaches every peer, and each renewal
+    // floods once before its tree forms): the simulator runs it up to N = 1,000.
     return [false, true].flatMap((presence) =>
-      sizes.flatMap((peers) =>
+      sizes.filter((peers) => !presence || peers <= 1000).flatMap((peers) =>
         (peers === 10000 ? [0] : [0, 0.05]).map((loss) => ({
           label: `N=${n(peers)} loss ${pct(loss)} steady${presence ? ' presence' : ''}`,
           options: spreadOptions(peers, loss, 1, true, STEADY_WARMUP_UPDATES, presence),
