@@ -2,6 +2,7 @@
  * Test helpers: a server started on an ephemeral loopback port and torn down after the
  * test, and a client that queues incoming messages so tests wait on them, never on sleeps.
  */
+import { createHash } from 'node:crypto'
 import { onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { createSignalingServer, type LogRecord, type ServerMessage, type SignalingServer, type SignalingServerOptions } from '../src/index.js'
@@ -186,4 +187,21 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** A room as a client sees it: the proof it sends with `join`, and the topic that proof opens. */
+export interface TestRoom {
+  proof: string
+  topic: string
+}
+
+/** A test room named `name`: proof = SHA-256 of the name, topic = base64url(SHA-256(proof)). */
+export function testRoom(name: string): TestRoom {
+  const proofBytes = createHash('sha256').update(`test-room/${name}`).digest()
+  return { proof: proofBytes.toString('base64url'), topic: createHash('sha256').update(proofBytes).digest('base64url') }
+}
+
+/** A `join` message that proves `room`. */
+export function joinRoom(room: TestRoom, ref?: string | number): Record<string, unknown> {
+  return { type: 'join', topic: room.topic, proof: room.proof, ...(ref === undefined ? {} : { ref }) }
 }
