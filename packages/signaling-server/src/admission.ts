@@ -5,6 +5,7 @@
 import type { ClientConnection } from './connection.js'
 import type { IdleQueue } from './idle-queue.js'
 import type { Limits } from './limits.js'
+import type { LogThrottle, Logger } from './log.js'
 import type { SourceState, SourceTable } from './sources.js'
 
 /** The outcome of {@link Admission.admit}. */
@@ -75,4 +76,28 @@ export class Admission {
     }
     return { ok: true, source }
   }
+}
+
+/**
+ * Logs a refusal as a warning, throttled: one `server-full` warning per interval, and one
+ * warning per source that reaches its limits (with a hint when that source is loopback,
+ * which usually means a reverse proxy without `trustProxy`).
+ */
+export function logRefusal(log: Logger, throttle: LogThrottle, verdict: Extract<AdmissionVerdict, { ok: false }>, limits: Limits): void {
+  const key = verdict.source.key
+  if (verdict.code === 'server-full') {
+    const held = throttle.pass('server-full')
+    if (held !== undefined) log.warn('server full, turning a connection away', { maxConnections: limits.maxConnections, source: key, alsoTurnedAway: held })
+    return
+  }
+  const held = verdict.source.warned ? undefined : throttle.pass('source-limit')
+  if (held === undefined) return
+  verdict.source.warned = true
+  const loopback = key.startsWith('127.') || key === '0:0:0:0:0:0:0:1/128' || key === '::/64'
+  log.warn('a source reached its connection limits', {
+    source: key,
+    maxConnectionsPerSource: limits.maxConnectionsPerSource,
+    otherSourcesRefused: held,
+    ...(loopback ? { hint: 'every client shares this address: behind a reverse proxy, set trustProxy (--trust-proxy)' } : {}),
+  })
 }

@@ -6,13 +6,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { Admission } from './admission.js'
+import { Admission, logRefusal } from './admission.js'
 import { ClientConnection, CloseCode, type TrafficCounters } from './connection.js'
 import { AbortError, ListenError, type ErrorCode } from './errors.js'
 import { httpHandler } from './http.js'
 import { IdleQueue } from './idle-queue.js'
 import { handleFrame } from './inbound.js'
-import { createLogger } from './log.js'
+import { LogThrottle, createLogger } from './log.js'
 import { resolveOptions, type SignalingServerOptions } from './options.js'
 import { detach, type Hub } from './router.js'
 import { sourceKey } from './source-address.js'
@@ -21,6 +21,8 @@ import { TopicRegistry } from './topics.js'
 
 /** How long a refused or evicted socket gets to finish the closing handshake before it is cut off. */
 const FAREWELL_MS = 1_000
+/** At most one warning per kind of refusal in this interval; the others are counted in the next one. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000
 
 /** Counters returned by {@link SignalingServer.stats}. */
 export interface SignalingServerStats {
@@ -76,6 +78,7 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
   const { limits, now } = opts
   if (opts.signal?.aborted) throw new AbortError('aborted before the server started', { cause: opts.signal.reason })
   const log = createLogger({ log: opts.log, level: opts.logLevel })
+  const throttle = new LogThrottle(REFUSAL_LOG_INTERVAL_MS, now)
   const idle = new IdleQueue<ClientConnection>()
   const sources = new SourceTable(limits, now)
   const hub: Hub = {
@@ -162,21 +165,9 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
     const key = sourceKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.source)
     const verdict = admission.admit(key)
     if (!verdict.ok) {
-      if (verdict.code === 'server-full') {
-        rejectedConnections++
-        log.warn('server full, turning a connection away', { maxConnections: limits.maxConnections, source: key })
-      } else {
-        refusedBySource++
-        if (!verdict.source.warned) {
-          verdict.source.warned = true
-          const loopback = key.startsWith('127.') || key === '::1/64' || key === '::1/128'
-          log.warn('a source reached its connection limits', {
-            source: key,
-            maxConnectionsPerSource: limits.maxConnectionsPerSource,
-            ...(loopback ? { hint: 'every client shares this address: behind a reverse proxy, set trustProxy (--trust-proxy)' } : {}),
-          })
-        }
-      }
+      if (verdict.code === 'server-full') rejectedConnections++
+      else refusedBySource++
+      logRefusal(log, throttle, verdict, limits)
       farewell(socket, verdict.code, verdict.message, CloseCode.tryAgainLater, verdict.code === 'server-full' ? 'server full' : 'source limit')
       return
     }
