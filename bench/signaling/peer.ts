@@ -122,3 +122,30 @@ export async function waitingPeer(options: Omit<JoinOptions, 'backoff' | 'deadli
   })
   return peer
 }
+
+/** Application-level pings every `intervalMs` on a joined peer's socket: the server's responsiveness. */
+export function probe(ws: WebSocket, intervalMs: number): { stop(): number[] } {
+  const samples: number[] = []
+  const sent = new Map<string, number>()
+  let n = 0
+  const onMessage = (data: WebSocket.RawData): void => {
+    const m = JSON.parse(String(data)) as { type: string; ref?: string }
+    const t0 = m.type === 'pong' && m.ref !== undefined ? sent.get(m.ref) : undefined
+    if (t0 === undefined || m.ref === undefined) return
+    sent.delete(m.ref)
+    samples.push(performance.now() - t0)
+  }
+  ws.on('message', onMessage)
+  const timer = setInterval(() => {
+    const ref = `probe-${n++}`
+    sent.set(ref, performance.now())
+    ws.send(JSON.stringify({ type: 'ping', ref }))
+  }, intervalMs)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      ws.off('message', onMessage)
+      return samples
+    },
+  }
+}

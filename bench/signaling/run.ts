@@ -16,11 +16,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { arch, cpus, platform, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { exponentialBackoff, roomTopic, topicOf } from '@gossamer/webrtc'
 import { compactJson, signalingChart, summarize, type Summary } from './report.js'
 import { startHorde } from './horde.js'
 import { openFileLimits, withRaisedLimit } from './limits.js'
-import { joinRoom, waitingPeer, type JoinedPeer, type JoinTiming } from './peer.js'
+import { joinRoom, probe, waitingPeer, type JoinedPeer, type JoinTiming } from './peer.js'
 import { startServer } from './server.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -116,13 +117,20 @@ async function main(): Promise<void> {
 
     await sleep(Math.max(0, IDLE_EVICT_AFTER_MS + 1_000 - (performance.now() - fillStart)))
     const heldSince = performance.now()
+    const pings = probe(waiting.ws, 100)
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+    loopDelay.enable()
     const underAttack: Array<JoinTiming & { signalMs: number }> = []
     for (let i = 0; i < args.trials; i++) {
       underAttack.push(await trial(`held-${i}`, `127.0.3.${i + 1}`, true))
       await sleep(250) // let evicted hostile sockets come back between trials
     }
+    loopDelay.disable()
+    const serverPingMs = summarize(pings.stop())
+    const benchLoopDelayMaxMs = Math.round(loopDelay.max / 1e5) / 10
     const heldSummary = summarize(underAttack.map((t) => t.joinMs))
     console.log(`  held (horde older than ${IDLE_EVICT_AFTER_MS} ms): ${fmt(heldSummary)}`)
+    console.log(`  meanwhile: server ping round trip ${fmt(serverPingMs)}; bench process event-loop delay max ${benchLoopDelayMaxMs} ms`)
     const end = await server.health()
     const legitStillOpen = [waiting, ...held].filter((p) => p.ws.readyState === p.ws.OPEN).length
     const hordeStats = { ...horde.stats }
@@ -159,6 +167,8 @@ async function main(): Promise<void> {
         trialsMs: underAttack.map((t) => round(t.joinMs)),
         phasesMs: underAttack.map((t) => [round(t.openMs), round(t.welcomeMs), round(t.peersMs)]),
         oldestHostileAgeAtStartMs: Math.round(heldSince - fillStart),
+        serverPingMs,
+        benchLoopDelayMaxMs,
       },
       end: { serverConnections: end.connections, serverRssMB: rssMB, horde: hordeStats, legitimateStillOpen: legitStillOpen, legitimatePeers: held.length + 1 },
       targets: [
