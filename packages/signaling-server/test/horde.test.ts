@@ -54,7 +54,9 @@ describe('a server full of hostile sockets', () => {
     const { server } = await startServer({
       logLevel: 'warn',
       now: clock.now,
-      pingIntervalMs: 250,
+      // Long enough that a busy event loop (both ends of every socket live in this process)
+      // never delays a pong past the next tick, which would drop the socket as dead.
+      pingIntervalMs: 2_000,
       limits: { maxConnections: HORDE + 1, idleEvictAfterMs },
     })
     // A peer that joined its room before the attack, and then stays quiet.
@@ -72,7 +74,8 @@ describe('a server full of hostile sockets', () => {
       await withDeadline(Promise.all(batch.map((h) => h.ready)), `hostile sockets ${start}..`, 30_000)
     }
     expect(server.stats()).toMatchObject({ connections: HORDE + 1, peers: HORDE + 1 })
-    // The horde answers the server's keepalive pings, so it is never dropped as dead.
+    // The horde answers the server's keepalive pings, so it is never dropped as dead: a second
+    // ping means the tick after the first one found the socket alive.
     await withDeadline(waitUntil(() => horde.every((h) => h.pings >= 2)), 'two keepalive rounds', 30_000)
     expect(server.stats().connections).toBe(HORDE + 1)
 
