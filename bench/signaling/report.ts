@@ -74,6 +74,6 @@ export function signalingMarkdown(file: Record<string, unknown>): string {
     '| :-- | --: | --: | --: | --: |',
     row('no hostile sockets', s('baseline')),
     row('hostile sockets held open', s('held')),
-    `| right after the flood (oldest hostile ${fresh.oldestHostileAgeAtStartMs} ms old) | 1 | ${fresh.joinMs} | | ${fresh.joinMs} (${fresh.attempts} attempts) |`,
+    `| right after the flood (oldest hostile ${fresh.oldestHostileAgeAtStartMs} ms old) | 1 | ${fresh.joinMs} | | ${fresh.joinMs} (${fresh.attempts} ${fresh.attempts === 1 ? 'attempt' : 'attempts'}) |`,
   ].join('\n')
 }
