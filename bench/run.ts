@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isMeasureMessage, type Measured, type MeasureOptions } from './measure.js'
 import { SCENARIOS, targetsTable, type RunOutcome, type Scenario, type ScenarioFile, type Target } from './scenarios.js'
+import { STANDALONE, runStandalone } from './standalone.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -203,6 +204,12 @@ async function summary(dir: string): Promise<string> {
     parts.push(`### ${scenario.name}${file.quick ? ' (quick)' : ''}\n\n${file.description}\n\n${scenario.markdown(file)}\n`)
     allTargets.push(...file.targets)
   }
+  for (const scenario of STANDALONE) {
+    if (!present.has(`${scenario.name}.json`)) continue
+    const file = JSON.parse(await readFile(join(dir, `${scenario.name}.json`), 'utf8')) as ScenarioFile
+    parts.push(`### ${scenario.name}${file.quick ? ' (quick)' : ''}\n\n${file.description}\n\n${scenario.markdown(file)}\n`)
+    allTargets.push(...file.targets)
+  }
   if (allTargets.length > 0) parts.push(`### targets\n\n${targetsTable(allTargets)}\n`)
   return `## Figures\n\n_${stamp}; generated ${new Date().toISOString().slice(0, 10)}._\n\n${parts.join('\n')}`
 }
@@ -211,21 +218,29 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   if (args.help) {
     console.log('usage: pnpm bench [-- --only <substring>] [--quick] [--out <dir>]')
-    console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`)
+    console.log(`scenarios: ${[...SCENARIOS, ...STANDALONE].map((s) => s.name).join(', ')}`)
     return
   }
-  const chosen = SCENARIOS.filter((s) => args.only.length === 0 || args.only.some((o) => s.name.includes(o)))
-  if (chosen.length === 0) throw new Error(`no scenario matches ${args.only.join(', ')} (have ${SCENARIOS.map((s) => s.name).join(', ')})`)
+  const matches = (name: string): boolean => args.only.length === 0 || args.only.some((o) => name.includes(o))
+  const chosen = SCENARIOS.filter((s) => matches(s.name))
+  const standalone = STANDALONE.filter((s) => matches(s.name))
+  if (chosen.length + standalone.length === 0) throw new Error(`no scenario matches ${args.only.join(', ')} (have ${[...SCENARIOS, ...STANDALONE].map((s) => s.name).join(', ')})`)
   await mkdir(args.out, { recursive: true })
   const versionInfo = await versions()
   const started = performance.now()
   const targets: Target[] = []
   for (const scenario of chosen) targets.push(...(await runScenario(scenario, args, versionInfo)))
+  for (const scenario of standalone) {
+    console.log(`\n== ${scenario.name}`)
+    await runStandalone(scenario, args.out, args.quick)
+    const file = JSON.parse(await readFile(join(args.out, `${scenario.name}.json`), 'utf8')) as ScenarioFile
+    targets.push(...file.targets)
+  }
   const markdown = await summary(args.out)
   await writeFile(join(args.out, 'SUMMARY.md'), markdown)
   console.log(`\n${targetsTable(targets)}`)
   const missed = targets.filter((t) => t.met === false)
-  console.log(`\n${chosen.length} scenario(s) in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${args.out}`)
+  console.log(`\n${chosen.length + standalone.length} scenario(s) in ${((performance.now() - started) / 1000).toFixed(0)} s; results in ${args.out}`)
   if (missed.length > 0) console.log(`targets missed: ${missed.map((t) => `${t.description} (${t.measured ?? ''})`).join('; ')}`)
 }
 

@@ -16,6 +16,11 @@ export interface CliArgs {
   logLevel: LogThreshold
   pingIntervalMs: number
   maxConnections: number | undefined
+  maxConnectionsPerSource: number | undefined
+  helloTimeoutMs: number | undefined
+  idleEvictAfterMs: number | undefined
+  /** Trusted reverse proxies in front of the server (0: ignore X-Forwarded-For). */
+  trustProxy: number
   help: boolean
   version: boolean
 }
@@ -32,6 +37,13 @@ Options:
   --log-level <level>     debug | info | warn | error | silent (default info)
   --ping-interval <ms>    WebSocket keepalive interval (default ${DEFAULT_PING_INTERVAL_MS})
   --max-connections <n>   total connection limit (default 10000)
+  --max-connections-per-source <n>
+                          connections one address (IPv6: one /64) may hold (default 64)
+  --hello-timeout <ms>    close connections that send no hello in time (default 5000)
+  --idle-evict-after <ms> near capacity, evict connections idle this long (default 10000)
+  --trust-proxy <hops>    trust X-Forwarded-For from this many reverse proxies (default 0:
+                          ignore the header; set it behind a proxy, or every client shares
+                          the proxy's address and its per-source limits)
   --help, --version
 `
 
@@ -55,6 +67,10 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
         'log-level': { type: 'string' },
         'ping-interval': { type: 'string' },
         'max-connections': { type: 'string' },
+        'max-connections-per-source': { type: 'string' },
+        'hello-timeout': { type: 'string' },
+        'idle-evict-after': { type: 'string' },
+        'trust-proxy': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -64,13 +80,18 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   }
   const logLevel = values['log-level'] ?? (values.quiet ? 'warn' : 'info')
   if (!isLogThreshold(logLevel)) throw new SignalingError(`--log-level must be debug, info, warn, error or silent`)
-  const maxConnections = values['max-connections']
+  const optional = (flag: string, text: string | undefined): number | undefined =>
+    text === undefined ? undefined : integer(flag, text, 1)
   return {
     port: integer('--port', values.port ?? env['PORT'] ?? String(DEFAULT_PORT), 0),
     host: values.host ?? env['HOST'] ?? DEFAULT_HOST,
     logLevel,
     pingIntervalMs: integer('--ping-interval', values['ping-interval'] ?? String(DEFAULT_PING_INTERVAL_MS), 1),
-    maxConnections: maxConnections === undefined ? undefined : integer('--max-connections', maxConnections, 1),
+    maxConnections: optional('--max-connections', values['max-connections']),
+    maxConnectionsPerSource: optional('--max-connections-per-source', values['max-connections-per-source']),
+    helloTimeoutMs: optional('--hello-timeout', values['hello-timeout']),
+    idleEvictAfterMs: optional('--idle-evict-after', values['idle-evict-after']),
+    trustProxy: integer('--trust-proxy', values['trust-proxy'] ?? '0', 0),
     help: values.help,
     version: values.version,
   }
@@ -112,7 +133,13 @@ export async function runCli(argv: readonly string[] = process.argv.slice(2)): P
       log: sink,
       logLevel: args.logLevel,
       pingIntervalMs: args.pingIntervalMs,
-      ...(args.maxConnections === undefined ? {} : { limits: { maxConnections: args.maxConnections } }),
+      trustProxy: args.trustProxy,
+      limits: {
+        maxConnections: args.maxConnections,
+        maxConnectionsPerSource: args.maxConnectionsPerSource,
+        helloTimeoutMs: args.helloTimeoutMs,
+        idleEvictAfterMs: args.idleEvictAfterMs,
+      },
     })
   } catch (err) {
     log.error('cannot start', { err })

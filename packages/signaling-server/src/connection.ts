@@ -1,11 +1,13 @@
 /**
- * One client connection: its socket, peer id, joined topics, rate limiter and liveness.
- * Sending never throws; a client that stops reading is dropped.
+ * One client connection: its socket, source, peer id, joined topics, rate limiter and
+ * liveness. Sending never throws; a client that stops reading is dropped.
  */
 import type WebSocket from 'ws'
 import type { ErrorCode } from './errors.js'
-import { TokenBucket, type Limits } from './limits.js'
+import type { Limits } from './limits.js'
 import type { Ref, ServerMessage } from './messages.js'
+import type { SourceState } from './sources.js'
+import { TokenBucket } from './token-bucket.js'
 
 /** WebSocket close codes the server uses (RFC 6455 §7.4.1). */
 export const CloseCode = {
@@ -27,8 +29,10 @@ export interface TrafficCounters {
 export class ClientConnection {
   /** Set by a successful `hello`. */
   peerId: string | undefined
-  /** Topics this connection has joined. */
+  /** Topics this connection has joined, with or without a proof. */
   readonly topics = new Set<string>()
+  /** The subset of {@link topics} joined with a valid proof (listed there). */
+  readonly proven = new Set<string>()
   /** Cleared by the keepalive sweep, set again by a pong. */
   alive = true
   /** Consecutive messages dropped by the rate limiter. */
@@ -46,6 +50,8 @@ export class ClientConnection {
     private readonly limits: Limits,
     private readonly counters: TrafficCounters,
     now: () => number,
+    /** Where it comes from; shared with the other connections of that source. */
+    readonly source: SourceState,
   ) {
     this.bucket = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now)
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()))
@@ -85,6 +91,7 @@ export class ClientConnection {
 
   /** Label for logs. */
   get label(): Record<string, unknown> {
-    return this.peerId === undefined ? { conn: this.id } : { conn: this.id, peerId: this.peerId }
+    const base = { conn: this.id, source: this.source.key }
+    return this.peerId === undefined ? base : { ...base, peerId: this.peerId }
   }
 }

@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   'duplicate-peer',
   'not-joined',
   'hello-required',
+  'bad-proof',
+  'source-limit',
+  'evicted',
 ] as const
 
 /** One of {@link ERROR_CODES}. */

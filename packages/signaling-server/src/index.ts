@@ -1,8 +1,10 @@
 /**
  * `@gossamer/signaling-server`: a small WebSocket server that introduces the peers of a
  * topic to each other and relays their WebRTC offers, answers and ICE candidates. It
- * never sees room names (topics are hashed by clients) nor document data, and once peers
- * are connected to each other it can go away. PROTOCOL.md specifies the messages.
+ * never sees room names (topics are hashed by clients) nor document data, lists a topic's
+ * peers only to clients that prove they know the room, bounds what each source address may
+ * hold, and evicts idle connections when it is near capacity. Once peers are connected to
+ * each other it can go away. PROTOCOL.md specifies the messages.
  *
  * @example
  * ```ts
@@ -24,8 +26,12 @@ export {
   DEFAULT_PORT,
 } from './options.js'
 export type { SignalingServerOptions } from './options.js'
-export { DEFAULT_LIMITS, TokenBucket, resolveLimits } from './limits.js'
+export { DEFAULT_LIMITS, resolveLimits } from './limits.js'
 export type { Limits } from './limits.js'
+export { TokenBucket } from './token-bucket.js'
+export { provesTopic, topicOfProof } from './proof.js'
+export { UNKNOWN_SOURCE, sourceKey } from './source-address.js'
+export type { SourcePolicy } from './source-address.js'
 export {
   AbortError,
   ERROR_CODES,
@@ -39,11 +45,13 @@ export {
   FORBIDDEN_KEYS,
   MAX_JSON_DEPTH,
   PEER_ID_PATTERN,
+  PROOF_PATTERN,
   PROTOCOL_VERSION,
   REF_PATTERN,
   TOPIC_PATTERN,
   decodeClientMessage,
   isPeerId,
+  isProof,
   isRef,
   isTopic,
 } from './messages.js'
@@ -54,6 +62,7 @@ export type {
   ErrorMessage,
   HelloMessage,
   JoinMessage,
+  JoinedMessage,
   JsonValue,
   LeaveMessage,
   PeersMessage,

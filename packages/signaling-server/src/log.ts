@@ -80,3 +80,32 @@ function serializable(value: unknown): unknown {
   }
   return value
 }
+
+/**
+ * Lets one record per key through every `intervalMs` and counts the ones it held back, so
+ * that a flood (thousands of refused connections a second) cannot flood the log too.
+ */
+export class LogThrottle {
+  readonly #last = new Map<string, { at: number; held: number }>()
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Returns the number of records held back since the last one that passed for `key` when
+   * this one may be logged, or `undefined` when it must be dropped.
+   */
+  pass(key: string): number | undefined {
+    const now = this.now()
+    const entry = this.#last.get(key)
+    if (entry !== undefined && now - entry.at < this.intervalMs) {
+      entry.held++
+      return undefined
+    }
+    const held = entry?.held ?? 0
+    this.#last.set(key, { at: now, held: 0 })
+    return held
+  }
+}

@@ -5,7 +5,7 @@
 import { ProtocolViolationError } from './errors.js'
 
 /** Version of the message protocol described in PROTOCOL.md, sent in `welcome`. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
@@ -17,6 +17,11 @@ export type Ref = string | number
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 /** Topics (already hashed by the client): 1–128 characters of `[A-Za-z0-9_-]`. */
 export const TOPIC_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
+/**
+ * Room proofs: base64url without padding of 16 to 64 bytes (22–86 characters). A join with a
+ * proof `p` is accepted for topic `base64url(SHA-256(p))` only (see proof.ts).
+ */
+export const PROOF_PATTERN = /^[A-Za-z0-9_-]{22,86}$/
 /** String refs: 1–64 characters of `[A-Za-z0-9_-]` (numeric refs are non-negative safe integers). */
 export const REF_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 /** Deepest nesting of arrays and objects accepted anywhere in a message. */
@@ -26,8 +31,12 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** First message of a connection: announces the client's peer id. */
 export interface HelloMessage { type: 'hello'; peerId: string; ref?: Ref }
-/** Join a topic; answered by `peers`. */
-export interface JoinMessage { type: 'join'; topic: string; ref?: Ref }
+/**
+ * Join a topic. With a `proof` (the preimage of the topic, see PROTOCOL.md), the connection
+ * is listed in the topic and the answer is `peers`; without one it may only signal and
+ * receive signals there, and the answer is `joined`.
+ */
+export interface JoinMessage { type: 'join'; topic: string; proof?: string; ref?: Ref }
 /** Leave a topic. No answer on success. */
 export interface LeaveMessage { type: 'leave'; topic: string; ref?: Ref }
 /** Relay `data` to the peer `to` in `topic`. No answer on success. */
@@ -57,6 +66,8 @@ export interface WelcomeMessage {
 }
 /** Answer to `join`: a bounded random sample of the topic's other peers. */
 export interface PeersMessage { type: 'peers'; topic: string; peers: string[]; ref?: Ref }
+/** Answer to a `join` without a proof: membership for signaling only, no peer ids. */
+export interface JoinedMessage { type: 'joined'; topic: string; ref?: Ref }
 /** A relayed signal from peer `from`. */
 export interface RelayedSignalMessage { type: 'signal'; topic: string; from: string; data: JsonValue }
 /** A rejected message or a limit hit. `ref` echoes the offending message's `ref`. */
@@ -64,7 +75,7 @@ export interface ErrorMessage { type: 'error'; code: ProtocolViolationError['cod
 /** Answer to `ping`. */
 export interface PongMessage { type: 'pong'; ref?: Ref }
 /** Every message the server sends. */
-export type ServerMessage = WelcomeMessage | PeersMessage | RelayedSignalMessage | ErrorMessage | PongMessage
+export type ServerMessage = WelcomeMessage | PeersMessage | JoinedMessage | RelayedSignalMessage | ErrorMessage | PongMessage
 
 /** Result of {@link decodeClientMessage}. On failure, `ref` is set when the message carried a valid one. */
 export type DecodeResult =
@@ -105,10 +116,17 @@ export function decodeClientMessage(text: string): DecodeResult {
       if (!isPeerId(peerId)) return fail('bad-message', 'hello.peerId must be 1-64 chars of [A-Za-z0-9_-]', validRef)
       return withRef({ type, peerId })
     }
-    case 'join':
+    case 'join': {
+      const topic = own(obj, 'topic')
+      const proof = own(obj, 'proof')
+      if (!isTopic(topic)) return fail('bad-message', 'join.topic must be 1-128 chars of [A-Za-z0-9_-]', validRef)
+      if (proof === undefined) return withRef({ type, topic })
+      if (!isProof(proof)) return fail('bad-message', 'join.proof must be 22-86 chars of base64url (16-64 bytes)', validRef)
+      return withRef({ type, topic, proof })
+    }
     case 'leave': {
       const topic = own(obj, 'topic')
-      if (!isTopic(topic)) return fail('bad-message', `${type}.topic must be 1-128 chars of [A-Za-z0-9_-]`, validRef)
+      if (!isTopic(topic)) return fail('bad-message', 'leave.topic must be 1-128 chars of [A-Za-z0-9_-]', validRef)
       return withRef({ type, topic })
     }
     case 'signal': {
@@ -132,6 +150,11 @@ export function isPeerId(value: unknown): value is string {
 /** True for a valid topic. */
 export function isTopic(value: unknown): value is string {
   return typeof value === 'string' && TOPIC_PATTERN.test(value)
+}
+
+/** True for a syntactically valid proof (whether it matches a topic is checked on join). */
+export function isProof(value: unknown): value is string {
+  return typeof value === 'string' && PROOF_PATTERN.test(value)
 }
 
 /** True for a valid ref. */

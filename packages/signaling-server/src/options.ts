@@ -5,6 +5,7 @@ import { InvalidOptionsError } from './errors.js'
 import { resolveLimits, type Limits } from './limits.js'
 import { isLogThreshold, type LogFn, type LogThreshold } from './log.js'
 import { cryptoRandom, type RandomFn } from './sample.js'
+import type { SourcePolicy } from './source-address.js'
 
 /** Default TCP port (the CLI's too). */
 export const DEFAULT_PORT = 4444
@@ -37,6 +38,16 @@ export interface SignalingServerOptions {
   now?: () => number
   /** Aborting it closes the server (and rejects `createSignalingServer` if still starting). */
   signal?: AbortSignal
+  /**
+   * Trust `X-Forwarded-For` from reverse proxies in front of the server, for the per-source
+   * limits: `true` for one proxy, or the number of proxies (hops) whose entries are trusted.
+   * The source is then the address the outermost trusted proxy saw. Default `false`: the
+   * header is ignored, because any client can send it. Behind a proxy without this option,
+   * every client shares the proxy's address and its per-source limits.
+   */
+  trustProxy?: boolean | number
+  /** IPv6 clients are counted per prefix of this many bits for the per-source limits (1–128). Default 64. */
+  ipv6SourcePrefix?: number
 }
 
 /** Options with every default applied. */
@@ -51,6 +62,7 @@ export interface ResolvedOptions {
   random: RandomFn
   now: () => number
   signal: AbortSignal | undefined
+  source: SourcePolicy
 }
 
 /**
@@ -82,6 +94,15 @@ export function resolveOptions(options: SignalingServerOptions = {}): ResolvedOp
       throw new InvalidOptionsError(`${key} must be a function`)
     }
   }
+  const trustProxy = options.trustProxy ?? false
+  const trustProxyHops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy
+  if (!Number.isSafeInteger(trustProxyHops) || trustProxyHops < 0) {
+    throw new InvalidOptionsError(`trustProxy must be a boolean or a non-negative integer, got ${String(trustProxy)}`)
+  }
+  const ipv6PrefixBits = options.ipv6SourcePrefix ?? 64
+  if (!Number.isSafeInteger(ipv6PrefixBits) || ipv6PrefixBits < 1 || ipv6PrefixBits > 128) {
+    throw new InvalidOptionsError(`ipv6SourcePrefix must be an integer in 1..128, got ${String(ipv6PrefixBits)}`)
+  }
   return {
     port,
     host,
@@ -93,5 +114,6 @@ export function resolveOptions(options: SignalingServerOptions = {}): ResolvedOp
     random: options.random ?? cryptoRandom,
     now: options.now ?? (() => performance.now()),
     signal: options.signal,
+    source: { trustProxyHops, ipv6PrefixBits },
   }
 }

@@ -1,8 +1,10 @@
 /**
  * What the server does with each valid client message: hello, join, leave, signal, ping.
- * Every rejection becomes an `error` message to the sender; nothing here throws.
+ * Every rejection becomes an `error` message to the sender; nothing here throws. It also
+ * tells the idle queue which connections do useful work (a proven join, a relayed signal).
  */
 import type { ClientConnection } from './connection.js'
+import type { IdleQueue } from './idle-queue.js'
 import type { Limits } from './limits.js'
 import type { Logger } from './log.js'
 import {
@@ -14,6 +16,7 @@ import {
   type LeaveMessage,
   type SignalMessage,
 } from './messages.js'
+import { provesTopic } from './proof.js'
 import type { RandomFn } from './sample.js'
 import type { TopicRegistry } from './topics.js'
 import { SERVER_VERSION } from './version.js'
@@ -27,6 +30,10 @@ export interface Hub {
   readonly topics: TopicRegistry
   /** Live connections that said hello, by peer id. */
   readonly peers: Map<string, ClientConnection>
+  /** Connections in no proven topic, by how long they have relayed no signal. */
+  readonly idle: IdleQueue<ClientConnection>
+  /** The server clock (ms). */
+  readonly now: () => number
 }
 
 /** Handles one validated message from `conn`. */
@@ -64,6 +71,7 @@ export function detach(hub: Hub, conn: ClientConnection): void {
   if (peerId === undefined) return
   for (const topic of conn.topics) hub.topics.leave(topic, peerId)
   conn.topics.clear()
+  conn.proven.clear()
   if (hub.peers.get(peerId) === conn) hub.peers.delete(peerId)
 }
 
@@ -92,6 +100,20 @@ function hello(hub: Hub, conn: ClientConnection, msg: HelloMessage): void {
 }
 
 function join(hub: Hub, conn: ClientConnection, peerId: string, msg: JoinMessage): void {
+  const ref = msg.ref === undefined ? {} : { ref: msg.ref }
+  if (!conn.source.joins.take()) {
+    conn.sendError(
+      'rate-limited',
+      `more than ${hub.limits.joinsPerSecondPerSource} joins/s from this address (burst ${hub.limits.joinBurstPerSource}); retry later`,
+      msg.ref,
+    )
+    return
+  }
+  const proof = msg.proof
+  if (proof !== undefined && !provesTopic(msg.topic, proof)) {
+    conn.sendError('bad-proof', `the proof does not open topic '${msg.topic}' (the topic must be base64url(SHA-256(proof)))`, msg.ref)
+    return
+  }
   if (!conn.topics.has(msg.topic)) {
     if (conn.topics.size >= hub.limits.maxTopicsPerConnection) {
       conn.sendError(
@@ -102,10 +124,17 @@ function join(hub: Hub, conn: ClientConnection, peerId: string, msg: JoinMessage
       return
     }
     conn.topics.add(msg.topic)
-    hub.topics.join(msg.topic, peerId)
   }
+  hub.topics.join(msg.topic, peerId, proof !== undefined)
+  if (proof === undefined) {
+    // Signaling only: no peer ids for a client that did not prove it knows the room.
+    conn.send({ type: 'joined', topic: msg.topic, ...ref })
+    return
+  }
+  conn.proven.add(msg.topic)
+  hub.idle.remove(conn)
   const peers = hub.topics.sample(msg.topic, peerId, hub.limits.peerSampleSize, hub.random)
-  conn.send({ type: 'peers', topic: msg.topic, peers, ...(msg.ref === undefined ? {} : { ref: msg.ref }) })
+  conn.send({ type: 'peers', topic: msg.topic, peers, ...ref })
 }
 
 function leave(hub: Hub, conn: ClientConnection, peerId: string, msg: LeaveMessage): void {
@@ -114,6 +143,7 @@ function leave(hub: Hub, conn: ClientConnection, peerId: string, msg: LeaveMessa
     return
   }
   hub.topics.leave(msg.topic, peerId)
+  if (conn.proven.delete(msg.topic) && conn.proven.size === 0) hub.idle.touch(conn, hub.now())
 }
 
 function signal(hub: Hub, conn: ClientConnection, peerId: string, msg: SignalMessage): void {
@@ -127,6 +157,10 @@ function signal(hub: Hub, conn: ClientConnection, peerId: string, msg: SignalMes
     return
   }
   target.send({ type: 'signal', topic: msg.topic, from: peerId, data: msg.data })
+  // Real signaling: both ends count as busy, so neither is evicted as idle for a while.
+  const now = hub.now()
+  if (hub.idle.has(conn)) hub.idle.touch(conn, now)
+  if (hub.idle.has(target)) hub.idle.touch(target, now)
 }
 
 function advertised(limits: Limits, pingIntervalMs: number): AdvertisedLimits {

@@ -1,18 +1,28 @@
 /**
  * The signaling server: an HTTP server answering `/health`, with a WebSocket server on
- * the same port. Owns the connections, the keepalive sweep and shutdown.
+ * the same port. Owns the connections, their admission and eviction, the keepalive sweep
+ * and shutdown.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { Admission, logRefusal } from './admission.js'
 import { ClientConnection, CloseCode, type TrafficCounters } from './connection.js'
-import { AbortError, ListenError } from './errors.js'
+import { AbortError, ListenError, type ErrorCode } from './errors.js'
 import { httpHandler } from './http.js'
-import { createLogger } from './log.js'
-import { decodeClientMessage } from './messages.js'
+import { IdleQueue } from './idle-queue.js'
+import { handleFrame } from './inbound.js'
+import { LogThrottle, createLogger } from './log.js'
 import { resolveOptions, type SignalingServerOptions } from './options.js'
-import { detach, route, type Hub } from './router.js'
+import { detach, type Hub } from './router.js'
+import { sourceKey } from './source-address.js'
+import { SourceTable } from './sources.js'
 import { TopicRegistry } from './topics.js'
+
+/** How long a refused or evicted socket gets to finish the closing handshake before it is cut off. */
+const FAREWELL_MS = 1_000
+/** At most one warning per kind of refusal in this interval; the others are counted in the next one. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000
 
 /** Counters returned by {@link SignalingServer.stats}. */
 export interface SignalingServerStats {
@@ -27,6 +37,14 @@ export interface SignalingServerStats {
   errorsSent: number
   /** Connections turned away with `server-full`. */
   rejectedConnections: number
+  /** Connections turned away with `source-limit` (per-source connection count or rate). */
+  refusedBySource: number
+  /** Idle connections evicted to make room for newcomers. */
+  evictedConnections: number
+  /** Connections currently idle: in no topic joined with a proof, and relaying no signal. */
+  idleConnections: number
+  /** Source addresses (or IPv6 prefixes) currently tracked. */
+  sources: number
   /** Whole seconds since the server started listening. */
   uptimeS: number
 }
@@ -60,6 +78,9 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
   const { limits, now } = opts
   if (opts.signal?.aborted) throw new AbortError('aborted before the server started', { cause: opts.signal.reason })
   const log = createLogger({ log: opts.log, level: opts.logLevel })
+  const throttle = new LogThrottle(REFUSAL_LOG_INTERVAL_MS, now)
+  const idle = new IdleQueue<ClientConnection>()
+  const sources = new SourceTable(limits, now)
   const hub: Hub = {
     limits,
     pingIntervalMs: opts.pingIntervalMs,
@@ -67,11 +88,16 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
     log,
     topics: new TopicRegistry(),
     peers: new Map(),
+    idle,
+    now,
   }
   const counters: TrafficCounters = { messagesIn: 0, messagesOut: 0, errorsSent: 0 }
   const connections = new Set<ClientConnection>()
-  const turnedAway = new Set<WebSocket>()
+  /** Refused and evicted sockets that are still closing. */
+  const leaving = new Set<WebSocket>()
   let rejectedConnections = 0
+  let refusedBySource = 0
+  let evictedConnections = 0
   let nextId = 1
   let startedAt = now()
   let closing: Promise<void> | undefined
@@ -89,60 +115,66 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
   // ws re-emits the HTTP server's errors here; without a listener they would crash the process.
   wss.on('error', (err) => log.error('server error', { err }))
 
-  const onMessage = (conn: ClientConnection, data: RawData, isBinary: boolean): void => {
-    counters.messagesIn++
-    if (!conn.bucket.take()) {
-      conn.rateViolations++
-      if (conn.rateViolations === 1) {
-        conn.sendError(
-          'rate-limited',
-          `more than ${limits.messagesPerSecond} messages/s (burst ${limits.messageBurst}); messages are dropped until the rate falls`,
-        )
-      }
-      if (conn.rateViolations === limits.maxRateViolations) {
-        log.warn('closing connection for sustained rate-limit abuse', conn.label)
-        conn.close(CloseCode.policyViolation, 'rate limit exceeded')
-      } else if (conn.rateViolations >= 2 * limits.maxRateViolations) {
-        conn.socket.terminate()
-      }
-      return
+  /** Closes a socket that holds no slot, cutting it off if the handshake lingers. */
+  const farewell = (socket: WebSocket, code: ErrorCode, message: string, closeCode: number, reason: string): void => {
+    if (socket.readyState === socket.OPEN) {
+      socket.send(JSON.stringify({ type: 'error', code, message }))
+      counters.messagesOut++
+      counters.errorsSent++
     }
-    conn.rateViolations = 0
-    if (isBinary) {
-      conn.sendError('bad-message', 'binary frames are not supported; send JSON as text frames')
-      return
-    }
-    const size = byteLength(data)
-    if (size > limits.maxMessageBytes) {
-      conn.sendError('too-large', `message is ${size} bytes; the limit is ${limits.maxMessageBytes} bytes`)
-      return
-    }
-    const result = decodeClientMessage(toText(data))
-    if (!result.ok) {
-      log.debug('rejected message', { ...conn.label, code: result.error.code })
-      conn.sendError(result.error.code, result.error.message, result.ref)
-      return
-    }
-    route(hub, conn, result.message)
+    socket.close(closeCode, reason)
+    leaving.add(socket)
+    const timer = setTimeout(() => socket.terminate(), FAREWELL_MS)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      leaving.delete(socket)
+    })
   }
 
-  wss.on('connection', (socket) => {
+  /** Frees the slot of `conn`: idempotent, whether it closed or was evicted. */
+  const release = (conn: ClientConnection): boolean => {
+    if (!connections.delete(conn)) return false
+    clearTimeout(conn.helloTimer)
+    conn.source.open--
+    idle.remove(conn)
+    detach(hub, conn)
+    return true
+  }
+
+  const admission = new Admission({
+    limits,
+    now,
+    sources,
+    idle,
+    connectionCount: () => connections.size,
+    evict: (conn) => {
+      if (!release(conn)) return
+      evictedConnections++
+      conn.source.evictedAt = now()
+      log.debug('evicted an idle connection', conn.label)
+      farewell(conn.socket, 'evicted', 'the server is near capacity and this connection was idle (no proven join, no signal); retry later', CloseCode.tryAgainLater, 'evicted: idle')
+    },
+  })
+
+  wss.on('connection', (socket, req) => {
     socket.on('error', (err) => log.debug('socket error', { err }))
     if (closing) {
       socket.close(CloseCode.goingAway, 'server shutting down')
       return
     }
-    if (connections.size >= limits.maxConnections) {
-      rejectedConnections++
-      log.warn('server full, turning a connection away', { maxConnections: limits.maxConnections })
-      socket.send(JSON.stringify({ type: 'error', code: 'server-full', message: `the server is at its limit of ${limits.maxConnections} connections; retry later` }))
-      socket.close(CloseCode.tryAgainLater, 'server full')
-      turnedAway.add(socket)
-      socket.once('close', () => turnedAway.delete(socket))
+    const key = sourceKey(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.source)
+    const verdict = admission.admit(key)
+    if (!verdict.ok) {
+      if (verdict.code === 'server-full') rejectedConnections++
+      else refusedBySource++
+      logRefusal(log, throttle, verdict, limits)
+      farewell(socket, verdict.code, verdict.message, CloseCode.tryAgainLater, verdict.code === 'server-full' ? 'server full' : 'source limit')
       return
     }
-    const conn = new ClientConnection(nextId++, socket, limits, counters, now)
+    const conn = new ClientConnection(nextId++, socket, limits, counters, now, verdict.source)
+    verdict.source.open++
     connections.add(conn)
+    idle.touch(conn, now())
     log.debug('connected', conn.label)
     conn.helloTimer = setTimeout(() => {
       if (conn.peerId !== undefined) return
@@ -153,21 +185,21 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
       conn.alive = true
     })
     socket.on('message', (data, isBinary) => {
+      if (!connections.has(conn)) return // evicted: its slot is gone
       try {
-        onMessage(conn, data, isBinary)
+        counters.messagesIn++
+        handleFrame(hub, conn, data, isBinary)
       } catch (err) {
         log.error('internal error while handling a message', { ...conn.label, err, stack: (err as Error)?.stack })
       }
     })
     socket.once('close', (code) => {
-      clearTimeout(conn.helloTimer)
-      connections.delete(conn)
-      detach(hub, conn)
-      log.debug('disconnected', { ...conn.label, code })
+      if (release(conn)) log.debug('disconnected', { ...conn.label, code })
     })
   })
 
   const keepalive = setInterval(() => {
+    sources.prune()
     for (const conn of connections) {
       if (!conn.alive) {
         log.debug('no pong within the ping interval, dropping', conn.label)
@@ -186,7 +218,7 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
       const all = [...connections]
       for (const conn of all) conn.close(CloseCode.goingAway, 'server shutting down')
-      for (const socket of turnedAway) socket.terminate()
+      for (const socket of leaving) socket.terminate()
       const handshakes = Promise.all(all.map((c) => c.closed))
       let timer: ReturnType<typeof setTimeout> | undefined
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.closeTimeoutMs)))
@@ -238,18 +270,11 @@ export async function createSignalingServer(options: SignalingServerOptions = {}
       topics: hub.topics.size,
       ...counters,
       rejectedConnections,
+      refusedBySource,
+      evictedConnections,
+      idleConnections: idle.size,
+      sources: sources.size,
       uptimeS: uptimeS(),
     }),
   }
-}
-
-function byteLength(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0)
-  return data.byteLength
-}
-
-function toText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
-  return data.toString('utf8')
 }

@@ -96,10 +96,14 @@ describe('parseCliArgs', () => {
       maxConnections: 3,
     })
     expect(parseCliArgs([]).port).toBe(4444)
+    expect(parseCliArgs([])).toMatchObject({ trustProxy: 0, maxConnectionsPerSource: undefined, idleEvictAfterMs: undefined })
+    expect(
+      parseCliArgs(['--trust-proxy', '2', '--max-connections-per-source', '8', '--hello-timeout', '2000', '--idle-evict-after', '30000']),
+    ).toMatchObject({ trustProxy: 2, maxConnectionsPerSource: 8, helloTimeoutMs: 2000, idleEvictAfterMs: 30_000 })
   })
 
   it('rejects bad values with a readable SignalingError', () => {
-    for (const argv of [['--port', 'abc'], ['--port', '-1'], ['--log-level', 'loud'], ['--ping-interval', '0'], ['stray'], ['--nope']]) {
+    for (const argv of [['--port', 'abc'], ['--port', '-1'], ['--log-level', 'loud'], ['--ping-interval', '0'], ['--trust-proxy', 'yes'], ['--max-connections-per-source', '0'], ['stray'], ['--nope']]) {
       expect(() => parseCliArgs(argv), argv.join(' ')).toThrowError(expect.objectContaining({ name: 'SignalingError' }))
     }
   })

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ERROR_CODES, type SignalingServer } from '../src/index.js'
-import { TestClient, seeded, startServer, type Received } from './helpers.js'
+import { TestClient, joinRoom, seeded, startServer, testRoom, type Received } from './helpers.js'
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x5eed)
 const CLIENTS = 4
@@ -18,7 +18,8 @@ const int = (r: Rng, n: number): number => Math.floor(r() * n)
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)] as T
 
 const PEERS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5']
-const TOPICS = ['t0', 't1', 't2']
+const ROOMS = ['t0', 't1', 't2'].map(testRoom)
+const TOPICS = [...ROOMS.map((r) => r.topic), 't0', 't1']
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf']
 
 function randomString(r: Rng, max: number): string {
@@ -46,7 +47,12 @@ function randomJson(r: Rng, depth = 0): unknown {
 function validMessage(r: Rng): Record<string, unknown> {
   switch (int(r, 5)) {
     case 0: return { type: 'hello', peerId: pick(r, PEERS) }
-    case 1: return { type: 'join', topic: pick(r, TOPICS) }
+    case 1: {
+      // Without a proof, with the right one, or with another room's (bad-proof).
+      const room = pick(r, ROOMS)
+      const roll = int(r, 3)
+      return roll === 0 ? { type: 'join', topic: pick(r, TOPICS) } : { type: 'join', topic: room.topic, proof: roll === 1 ? room.proof : pick(r, ROOMS).proof }
+    }
     case 2: return { type: 'leave', topic: pick(r, TOPICS) }
     case 3: return { type: 'signal', topic: pick(r, TOPICS), to: pick(r, PEERS), data: randomJson(r) }
     default: return { type: 'ping', ref: int(r, 100) }
@@ -83,7 +89,7 @@ function randomFrame(r: Rng): { data: string | Buffer; binary: boolean; fatal?: 
 }
 
 function checkWellFormed(m: Received, seed: number): void {
-  const known = ['welcome', 'peers', 'signal', 'error', 'pong']
+  const known = ['welcome', 'peers', 'joined', 'signal', 'error', 'pong']
   expect(known, `seed ${seed}: unexpected ${JSON.stringify(m).slice(0, 200)}`).toContain(m.type)
   if (m.type === 'error') expect(ERROR_CODES, `seed ${seed}`).toContain(m.code)
 }
@@ -122,7 +128,17 @@ describe('garbage input', () => {
   it(`never crashes the server (seed ${SEED})`, { timeout: 60_000 }, async () => {
     const { server, logs } = await startServer({
       logLevel: 'warn',
-      limits: { maxMessageBytes: MAX_BYTES, messagesPerSecond: 1e6, messageBurst: 1e6 },
+      // Every client comes from 127.0.0.1: lift the per-source limits too, so only garbage is tested.
+      limits: {
+        maxMessageBytes: MAX_BYTES,
+        messagesPerSecond: 1e6,
+        messageBurst: 1e6,
+        messagesPerSecondPerSource: 1e6,
+        messageBurstPerSource: 1e6,
+        joinsPerSecondPerSource: 1e6,
+        joinBurstPerSource: 1e6,
+        connectionBurstPerSource: 1e6,
+      },
     })
     const closeCodes: number[] = []
     const results = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => fuzzClient(server, seeded(SEED + i), closeCodes)))
@@ -139,12 +155,13 @@ describe('garbage input', () => {
     // Still serving: a fresh pair of clients can meet and signal.
     const a = await TestClient.peer(server.url, 'after-a')
     const b = await TestClient.peer(server.url, 'after-b')
-    a.send({ type: 'join', topic: 'fresh' })
+    const fresh = testRoom('fresh')
+    a.send(joinRoom(fresh))
     await a.next((m) => m.type === 'peers')
-    b.send({ type: 'join', topic: 'fresh' })
-    expect(await b.next((m) => m.type === 'peers')).toEqual({ type: 'peers', topic: 'fresh', peers: ['after-a'] })
-    b.send({ type: 'signal', topic: 'fresh', to: 'after-a', data: { ok: true } })
-    expect(await a.next((m) => m.type === 'signal')).toEqual({ type: 'signal', topic: 'fresh', from: 'after-b', data: { ok: true } })
+    b.send(joinRoom(fresh))
+    expect(await b.next((m) => m.type === 'peers')).toEqual({ type: 'peers', topic: fresh.topic, peers: ['after-a'] })
+    b.send({ type: 'signal', topic: fresh.topic, to: 'after-a', data: { ok: true } })
+    expect(await a.next((m) => m.type === 'signal')).toEqual({ type: 'signal', topic: fresh.topic, from: 'after-b', data: { ok: true } })
     const health = await fetch(`http://127.0.0.1:${server.port}/health`, { signal: AbortSignal.timeout(3_000) })
     expect(health.status).toBe(200)
   })

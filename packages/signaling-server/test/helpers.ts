@@ -2,6 +2,8 @@
  * Test helpers: a server started on an ephemeral loopback port and torn down after the
  * test, and a client that queues incoming messages so tests wait on them, never on sleeps.
  */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { createSignalingServer, type LogRecord, type ServerMessage, type SignalingServer, type SignalingServerOptions } from '../src/index.js'
@@ -21,6 +23,13 @@ export async function startServer(options: SignalingServerOptions = {}): Promise
   })
   onTestFinished(() => server.close())
   return { server, logs }
+}
+
+/** Options of {@link TestClient.connect}. */
+export interface ConnectOptions {
+  autoPong?: boolean
+  localAddress?: string
+  headers?: Record<string, string>
 }
 
 /** Anything a client received: a parsed JSON message, or a raw string that was not JSON. */
@@ -52,9 +61,17 @@ export class TestClient {
     )
   }
 
-  /** Opens a connection and resolves once it is open (or rejects on failure / deadline). */
-  static async connect(url: string, options: { autoPong?: boolean } = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, { autoPong: options.autoPong ?? true })
+  /**
+   * Opens a connection and resolves once it is open (or rejects on failure / deadline).
+   * `localAddress` picks the source address (any of 127.0.0.0/8 is loopback on Linux), and
+   * `headers` adds request headers (such as `X-Forwarded-For`).
+   */
+  static async connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, {
+      autoPong: options.autoPong ?? true,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+    })
     const client = new TestClient(ws)
     onTestFinished(() => ws.terminate())
     await new Promise<void>((resolve, reject) => {
@@ -68,8 +85,8 @@ export class TestClient {
   }
 
   /** Connects and completes `hello` as `peerId`. */
-  static async peer(url: string, peerId: string): Promise<TestClient> {
-    const client = await TestClient.connect(url)
+  static async peer(url: string, peerId: string, options: ConnectOptions = {}): Promise<TestClient> {
+    const client = await TestClient.connect(url, options)
     client.send({ type: 'hello', peerId })
     await client.next((m) => m.type === 'welcome')
     return client
@@ -186,4 +203,41 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** A room as a client sees it: the proof it sends with `join`, and the topic that proof opens. */
+export interface TestRoom {
+  proof: string
+  topic: string
+}
+
+/** A test room named `name`: proof = SHA-256 of the name, topic = base64url(SHA-256(proof)). */
+export function testRoom(name: string): TestRoom {
+  const proofBytes = createHash('sha256').update(`test-room/${name}`).digest()
+  return { proof: proofBytes.toString('base64url'), topic: createHash('sha256').update(proofBytes).digest('base64url') }
+}
+
+/** A `join` message that proves `room`. */
+export function joinRoom(room: TestRoom, ref?: string | number): Record<string, unknown> {
+  return { type: 'join', topic: room.topic, proof: room.proof, ...(ref === undefined ? {} : { ref }) }
+}
+
+/**
+ * The soft limit on open files of this process (from /proc/self/limits on Linux; 1024 when
+ * it cannot be read). Tests that open many sockets size themselves by it.
+ */
+export function openFileSoftLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
+    const soft = Number(line?.split(/\s{2,}/)[1])
+    return Number.isSafeInteger(soft) && soft > 0 ? soft : 1024
+  } catch {
+    return 1024
+  }
+}
+
+/** A clock that moves only when a test says so, for limits that depend on elapsed time. */
+export function manualClock(start = 0): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
+  let t = start
+  return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) }
 }

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { SERVER_VERSION, createSignalingServer } from '../src/index.js'
-import { TestClient, startServer, withDeadline } from './helpers.js'
+import { TestClient, joinRoom, startServer, testRoom, withDeadline } from './helpers.js'
 
 describe('HTTP', () => {
   it('GET /health reports status, connections, topics and uptime; other paths are 404', async () => {
     const { server } = await startServer()
     const c = await TestClient.peer(server.url, 'a')
-    c.send({ type: 'join', topic: 't' })
+    c.send(joinRoom(testRoom('t')))
     await c.next((m) => m.type === 'peers')
     const base = `http://127.0.0.1:${server.port}`
     const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(3_000) })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TestClient, startServer } from './helpers.js'
+import { TestClient, joinRoom, startServer, testRoom } from './helpers.js'
 
 describe('limits', () => {
   it('message size: too-large error under closeAboveBytes, close 1009 above it', async () => {
@@ -36,15 +36,16 @@ describe('limits', () => {
   it('topics per connection: too-many-topics past the limit; re-join and leave free a slot', async () => {
     const { server } = await startServer({ limits: { maxTopicsPerConnection: 3 } })
     const c = await TestClient.peer(server.url, 'a')
-    for (const t of ['t0', 't1', 't2', 't0']) {
-      c.send({ type: 'join', topic: t })
-      expect(await c.next()).toMatchObject({ type: 'peers', topic: t })
+    const [t0, t1, t2, t3] = ['t0', 't1', 't2', 't3'].map(testRoom) as [ReturnType<typeof testRoom>, ReturnType<typeof testRoom>, ReturnType<typeof testRoom>, ReturnType<typeof testRoom>]
+    for (const t of [t0, t1, t2, t0]) {
+      c.send(joinRoom(t))
+      expect(await c.next()).toMatchObject({ type: 'peers', topic: t.topic })
     }
-    c.send({ type: 'join', topic: 't3', ref: 'j3' })
+    c.send(joinRoom(t3, 'j3'))
     expect(await c.nextError()).toMatchObject({ code: 'too-many-topics', ref: 'j3', message: expect.stringContaining('3') })
-    c.send({ type: 'leave', topic: 't0' })
-    c.send({ type: 'join', topic: 't3' })
-    expect(await c.next()).toMatchObject({ type: 'peers', topic: 't3' })
+    c.send({ type: 'leave', topic: t0.topic })
+    c.send(joinRoom(t3))
+    expect(await c.next()).toMatchObject({ type: 'peers', topic: t3.topic })
   })
 
   it('total connections: server-full then close 1013; a slot frees when a client leaves', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { PROTOCOL_VERSION, SERVER_VERSION, type PeersMessage } from '../src/index.js'
-import { TestClient, startServer } from './helpers.js'
+import { TestClient, joinRoom, startServer, testRoom } from './helpers.js'
+
+// Protocol 2: a join lists the joiner and answers with peers only when it proves the room,
+// so these tests join with proofs (testRoom/joinRoom) where protocol 1 sent a bare topic.
+const ROOM = testRoom('room')
+const T = testRoom('t')
+const A = testRoom('A')
+const B = testRoom('B')
 
 describe('hello', () => {
   it('answers hello with welcome carrying version and limits, echoing ref', async () => {
@@ -56,15 +63,15 @@ describe('join', () => {
     const ids = Array.from({ length: 30 }, (_, i) => `p${i}`)
     const clients = await Promise.all(ids.map((id) => TestClient.peer(server.url, id)))
     for (const c of clients) {
-      c.send({ type: 'join', topic: 'room' })
+      c.send(joinRoom(ROOM))
       await c.next((m) => m.type === 'peers')
     }
     const newcomer = await TestClient.peer(server.url, 'new')
     const seen = new Set<string>()
     for (let i = 0; i < 10; i++) {
-      newcomer.send({ type: 'join', topic: 'room', ref: i }) // re-join is idempotent and re-samples
+      newcomer.send(joinRoom(ROOM, i)) // re-join is idempotent and re-samples
       const m = (await newcomer.next((x) => x.type === 'peers' && x.ref === i)) as PeersMessage
-      expect(m.topic).toBe('room')
+      expect(m.topic).toBe(ROOM.topic)
       expect(m.peers).toHaveLength(8)
       expect(new Set(m.peers).size).toBe(8)
       expect(m.peers).not.toContain('new')
@@ -80,29 +87,29 @@ describe('join', () => {
   it('uses the injected random source and the configured sample size', async () => {
     const { server } = await startServer({ random: () => 0, limits: { peerSampleSize: 2 } })
     const a = await TestClient.peer(server.url, 'a')
-    a.send({ type: 'join', topic: 't' })
-    expect(await a.next()).toEqual({ type: 'peers', topic: 't', peers: [] })
+    a.send(joinRoom(T))
+    expect(await a.next()).toEqual({ type: 'peers', topic: T.topic, peers: [] })
     const others = await Promise.all(['b', 'c', 'd'].map((id) => TestClient.peer(server.url, id)))
     for (const o of others) {
-      o.send({ type: 'join', topic: 't' })
+      o.send(joinRoom(T))
       await o.next((m) => m.type === 'peers')
     }
     const e = await TestClient.peer(server.url, 'e')
-    e.send({ type: 'join', topic: 't' })
-    expect(await e.next()).toEqual({ type: 'peers', topic: 't', peers: ['a', 'b'] })
+    e.send(joinRoom(T))
+    expect(await e.next()).toEqual({ type: 'peers', topic: T.topic, peers: ['a', 'b'] })
   })
 
   it('leave removes the peer from samples; leaving twice is not-joined', async () => {
     const { server } = await startServer()
     const a = await TestClient.peer(server.url, 'a')
     const b = await TestClient.peer(server.url, 'b')
-    a.send({ type: 'join', topic: 't' })
+    a.send(joinRoom(T))
     await a.next((m) => m.type === 'peers')
-    a.send({ type: 'leave', topic: 't' })
-    a.send({ type: 'leave', topic: 't', ref: 'again' })
+    a.send({ type: 'leave', topic: T.topic })
+    a.send({ type: 'leave', topic: T.topic, ref: 'again' })
     expect(await a.nextError('not-joined')).toMatchObject({ ref: 'again' })
-    b.send({ type: 'join', topic: 't' })
-    expect(await b.next()).toEqual({ type: 'peers', topic: 't', peers: [] })
+    b.send(joinRoom(T))
+    expect(await b.next()).toEqual({ type: 'peers', topic: T.topic, peers: [] })
   })
 })
 
@@ -112,12 +119,12 @@ describe('signal', () => {
     const ids = ['a', 'b', 'c', 'd', 'e']
     const [a, b, ...rest] = await Promise.all(ids.map((id) => TestClient.peer(server.url, id)))
     for (const c of [a!, b!, ...rest]) {
-      c.send({ type: 'join', topic: 't' })
+      c.send(joinRoom(T))
       await c.next((m) => m.type === 'peers')
     }
     const data = { sdp: { type: 'offer', sdp: 'v=0...' }, n: [1, 2, 3] }
-    a!.send({ type: 'signal', topic: 't', to: 'b', data })
-    expect(await b!.next((m) => m.type === 'signal')).toEqual({ type: 'signal', topic: 't', from: 'a', data })
+    a!.send({ type: 'signal', topic: T.topic, to: 'b', data })
+    expect(await b!.next((m) => m.type === 'signal')).toEqual({ type: 'signal', topic: T.topic, from: 'a', data })
     // The server relayed before it could answer any later ping: after these round trips,
     // a stray copy would already be queued.
     await Promise.all([a!, b!, ...rest].map((c) => c.barrier()))
@@ -129,10 +136,10 @@ describe('signal', () => {
     const { server } = await startServer()
     const a = await TestClient.peer(server.url, 'a')
     const b = await TestClient.peer(server.url, 'b')
-    a.send({ type: 'join', topic: 't' })
+    a.send(joinRoom(T))
     await a.next((m) => m.type === 'peers')
     for (const to of ['ghost', 'a', 'b']) {
-      a.send({ type: 'signal', topic: 't', to, data: 'x', ref: to })
+      a.send({ type: 'signal', topic: T.topic, to, data: 'x', ref: to })
       expect(await a.nextError()).toMatchObject({ code: 'unknown-peer', ref: to })
     }
     await b.barrier()
@@ -143,26 +150,26 @@ describe('signal', () => {
     const { server } = await startServer()
     const a = await TestClient.peer(server.url, 'a')
     const b = await TestClient.peer(server.url, 'b')
-    b.send({ type: 'join', topic: 't' })
+    b.send(joinRoom(T))
     await b.next((m) => m.type === 'peers')
-    a.send({ type: 'signal', topic: 't', to: 'b', data: 1 })
+    a.send({ type: 'signal', topic: T.topic, to: 'b', data: 1 })
     expect(await a.nextError()).toMatchObject({ code: 'not-joined' })
   })
 
   it('keeps topics isolated: samples and signals never cross topics', async () => {
     const { server } = await startServer()
     const [a1, a2, b1, b2] = await Promise.all(['a1', 'a2', 'b1', 'b2'].map((id) => TestClient.peer(server.url, id)))
-    const join = async (c: TestClient, topic: string): Promise<string[]> => {
-      c.send({ type: 'join', topic })
+    const join = async (c: TestClient, room: typeof A): Promise<string[]> => {
+      c.send(joinRoom(room))
       return ((await c.next((m) => m.type === 'peers')) as PeersMessage).peers
     }
-    expect(await join(a1!, 'A')).toEqual([])
-    expect(await join(b1!, 'B')).toEqual([])
-    expect(await join(a2!, 'A')).toEqual(['a1'])
-    expect(await join(b2!, 'B')).toEqual(['b1'])
-    a1!.send({ type: 'signal', topic: 'A', to: 'b1', data: 1 })
+    expect(await join(a1!, A)).toEqual([])
+    expect(await join(b1!, B)).toEqual([])
+    expect(await join(a2!, A)).toEqual(['a1'])
+    expect(await join(b2!, B)).toEqual(['b1'])
+    a1!.send({ type: 'signal', topic: A.topic, to: 'b1', data: 1 })
     expect(await a1!.nextError()).toMatchObject({ code: 'unknown-peer' })
-    a1!.send({ type: 'signal', topic: 'B', to: 'b1', data: 1 })
+    a1!.send({ type: 'signal', topic: B.topic, to: 'b1', data: 1 })
     expect(await a1!.nextError()).toMatchObject({ code: 'not-joined' })
     expect(server.stats().topics).toBe(2)
   })

@@ -2,7 +2,8 @@
  * @packageDocumentation
  * The WebRTC transport of Gossamer: peers connect directly over WebRTC data channels
  * (simple-peer). A signaling client introduces them through `@gossamer/signaling-server`
- * (room names are hashed, so the server never sees them), and once a peer is in the mesh,
+ * (room names are hashed, so the server never sees them, and a join proves knowledge of the
+ * room, so the server lists a room's peers only to those who know it), and once a peer is in the mesh,
  * signals travel through the room's relay, so new links form after the server is gone.
  * A frame travels in one data-channel message when it fits (16 KiB by default); a larger one
  * is chunked and reassembled, so frames may be of any size.
@@ -40,5 +41,6 @@ export type {
 export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './options.js'
 export { exponentialBackoff } from './backoff.js'
 export type { Backoff, ExponentialBackoffInit } from './backoff.js'
-export { topicOf } from './topic.js'
+export { MIN_SECRET_BYTES, ROOM_PROOF_LABEL, roomTopic, topicFromProof, topicOf, topicProof } from './topic.js'
+export type { RoomTopic } from './topic.js'
 export { SIGNALING_PROTOCOL_VERSION } from './server-messages.js'

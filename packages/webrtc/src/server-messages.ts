@@ -1,11 +1,14 @@
 /**
  * The client side of the signaling protocol (packages/signaling-server/PROTOCOL.md,
- * version 1): the messages we send, the messages the server sends, and the validation of
+ * version 2): the messages we send, the messages the server sends, and the validation of
  * every inbound one. Declared here so that this package never depends on the server's.
  */
 
-/** Signaling protocol version this client speaks. */
-export const SIGNALING_PROTOCOL_VERSION = 1
+/**
+ * Signaling protocol version this client speaks. Version 2 added proofs to `join` (a room's
+ * peers are listed only to clients that prove the room) and the `joined` answer.
+ */
+export const SIGNALING_PROTOCOL_VERSION = 2
 
 /** A correlation value echoed by the server's direct answer. */
 export type Ref = string | number
@@ -16,7 +19,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** Messages this client sends. */
 export type ClientMessage =
   | { type: 'hello'; peerId: string; ref?: Ref }
-  | { type: 'join'; topic: string; ref?: Ref }
+  | { type: 'join'; topic: string; proof?: string; ref?: Ref }
   | { type: 'leave'; topic: string }
   | { type: 'signal'; topic: string; to: string; data: JsonValue; ref?: Ref }
   | { type: 'ping'; ref?: Ref }
@@ -25,6 +28,7 @@ export type ClientMessage =
 export type ServerMessage =
   | { type: 'welcome'; peerId: string; protocolVersion: number; ref?: Ref }
   | { type: 'peers'; topic: string; peers: string[]; ref?: Ref }
+  | { type: 'joined'; topic: string; ref?: Ref }
   | { type: 'signal'; topic: string; from: string; data: JsonValue }
   | { type: 'error'; code: string; message: string; ref?: Ref }
   | { type: 'pong'; ref?: Ref }
@@ -71,6 +75,9 @@ export function parseServerMessage(raw: unknown): ParseResult {
       if (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every(isPeerId)) return { ok: false, problem: 'peers.peers is not a list of peer ids' }
       return { ok: true, message: withRef({ type: 'peers', topic: m['topic'], peers: [...new Set(peers as string[])] }) }
     }
+    case 'joined':
+      if (!isTopic(m['topic'])) return { ok: false, problem: 'joined.topic is invalid' }
+      return { ok: true, message: withRef({ type: 'joined', topic: m['topic'] }) }
     case 'signal':
       if (!isTopic(m['topic'])) return { ok: false, problem: 'signal.topic is invalid' }
       if (!isPeerId(m['from'])) return { ok: false, problem: 'signal.from is invalid' }

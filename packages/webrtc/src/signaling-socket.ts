@@ -6,7 +6,7 @@
 import { ProtocolError, TransportError, type Clock, type TimerHandle } from '@gossamer/core'
 import type { Backoff } from './backoff.js'
 import type { WebSocketConstructor, WebSocketLike } from './options.js'
-import { parseServerMessage, type ClientMessage, type JsonValue, type ServerMessage } from './server-messages.js'
+import { SIGNALING_PROTOCOL_VERSION, parseServerMessage, type ClientMessage, type JsonValue, type ServerMessage } from './server-messages.js'
 
 /** What a socket needs from its owner. */
 export interface SignalingSocketHost {
@@ -14,8 +14,11 @@ export interface SignalingSocketHost {
   readonly clock: Clock
   readonly backoff: Backoff
   readonly WebSocket: WebSocketConstructor
-  /** Hashed topics to (re)join once the server welcomes us (the signaling topic first). */
-  topics(): Iterable<string>
+  /**
+   * Topics to (re)join once the server welcomes us (the signaling topic first, without a
+   * proof: it is for signals only), each with the proof of its room when it has one.
+   */
+  topics(): Iterable<TopicJoin>
   /** The server answered `join` with a sample of the topic's peers. */
   onPeers(socket: SignalingSocket, topic: string, peers: string[]): void
   /** A peer sent us a signal through this server. */
@@ -25,6 +28,12 @@ export interface SignalingSocketHost {
   /** The socket became ready, or stopped being ready. */
   onReadyChange(socket: SignalingSocket): void
   onError(error: Error): void
+}
+
+/** A topic to join, and the proof that makes the server list it (base64url), if any. */
+export interface TopicJoin {
+  topic: string
+  proof?: string
 }
 
 type State = 'connecting' | 'greeting' | 'joining' | 'ready' | 'waiting' | 'stopped'
@@ -48,6 +57,8 @@ export class SignalingSocket {
   readonly #sent = new Map<number, { to: string; data: JsonValue }>()
   /** True while an outage has been reported, so one outage makes one error. */
   #reported = false
+  /** Set once an older protocol version has been reported. */
+  #warnedVersion = false
   /** Resolves when the first attempt ended: welcomed, failed, or stopped. */
   readonly settled: Promise<void>
   #settle!: () => void
@@ -81,9 +92,13 @@ export class SignalingSocket {
     if (wasReady) this.#host.onReadyChange(this)
   }
 
-  /** Sends `join` for a hashed topic, if welcomed (otherwise it is sent on welcome). */
-  join(topic: string): void {
-    if (this.#welcomed) this.#send({ type: 'join', topic, ref: this.#nextRef() })
+  /**
+   * Sends `join` for a topic, with the room's proof when given (then the server answers with
+   * peers), if welcomed (otherwise it is sent on welcome).
+   */
+  join(topic: string, proof?: string): void {
+    if (!this.#welcomed) return
+    this.#send(proof === undefined ? { type: 'join', topic, ref: this.#nextRef() } : { type: 'join', topic, proof, ref: this.#nextRef() })
   }
 
   /** Sends `leave` for a hashed topic, if welcomed. */
@@ -200,13 +215,20 @@ export class SignalingSocket {
         this.#state = 'joining'
         this.#attempt = 0
         this.#reported = false
-        for (const topic of this.#host.topics()) this.join(topic)
+        if (message.protocolVersion < SIGNALING_PROTOCOL_VERSION && !this.#warnedVersion) {
+          // It still works (an older server ignores proofs), but it lists rooms to anyone.
+          this.#warnedVersion = true
+          this.#host.onError(new ProtocolError(`signaling server ${this.url} speaks protocol ${message.protocolVersion} (< ${SIGNALING_PROTOCOL_VERSION}): it lists room peers without checking proofs`))
+        }
+        for (const { topic, proof } of this.#host.topics()) this.join(topic, proof)
         // The server answers in order: its pong means every join above is done.
         this.#send({ type: 'ping', ref: READY_REF })
         return
       case 'peers':
         if (this.#welcomed) this.#host.onPeers(this, message.topic, message.peers)
         return
+      case 'joined':
+        return // a join without a proof (the signaling topic): membership only, nothing to do
       case 'signal':
         if (this.#welcomed) this.#host.onSignal(this, message.from, message.topic, message.data)
         return

@@ -7,8 +7,8 @@ import { ProtocolError, type Clock, type PeerId, type SignalRelay } from '@gossa
 import type { Backoff } from './backoff.js'
 import type { WebSocketConstructor } from './options.js'
 import type { JsonValue } from './server-messages.js'
-import { SignalingSocket } from './signaling-socket.js'
-import { topicOf } from './topic.js'
+import { SignalingSocket, type TopicJoin } from './signaling-socket.js'
+import { roomTopic, topicOf, type RoomTopic } from './topic.js'
 
 /** What signaling needs from the transport. */
 export interface SignalingHost {
@@ -27,10 +27,11 @@ export interface SignalingHost {
 
 /**
  * Every transport joins this topic (hashed) besides its rooms, and signals travel on it, so
- * any two peers on one server can signal each other whatever rooms they are in. Its
- * `peers` answers are ignored: discovery happens on room topics only.
+ * any two peers on one server can signal each other whatever rooms they are in. It is joined
+ * without a proof, so the server never lists its members to anybody (a proof would be
+ * worthless anyway: the name is public). Discovery happens on room topics only.
  */
-export const SIGNAL_TOPIC_NAME = 'gossamer/v1/signaling'
+export const SIGNAL_TOPIC_NAME = 'gossamer/v2/signaling'
 
 /** Most peers remembered per routing table before it is cleared (keeps memory bounded). */
 const ROUTE_MEMORY = 4096
@@ -43,10 +44,10 @@ export class Signaling {
   readonly #sockets: SignalingSocket[]
   readonly #relay: SignalRelay | undefined
   readonly #offRelay: () => void
-  /** Hashed topic → room name, for the rooms joined (hashing done). */
+  /** Topic → room name, for the rooms joined (derivation done). */
   readonly #rooms = new Map<string, string>()
-  /** Room name → hashed topic, including joins whose hash is still being computed. */
-  readonly #joined = new Map<string, string | undefined>()
+  /** Room name → its topic and proof, including joins whose derivation is still running. */
+  readonly #joined = new Map<string, RoomTopic | undefined>()
   /** The shared topic every transport joins, so any two peers can signal each other. */
   #signalTopic: string | undefined
   /** Peers each server said it does not know. */
@@ -120,29 +121,32 @@ export class Signaling {
     })
   }
 
-  /** Joins a room: its hashed topic is joined on every server now and after each reconnect. */
+  /**
+   * Joins a room: its topic is joined, with the room's proof, on every server now and after
+   * each reconnect. (Rooms with a secret will pass their topic key to `roomTopic` here.)
+   */
   join(room: string): void {
     if (this.#stopped || this.#joined.has(room)) return
     this.#joined.set(room, undefined)
-    topicOf(room).then(
-      (topic) => {
+    roomTopic(room).then(
+      (derived) => {
         if (this.#stopped || !this.#joined.has(room)) return
-        this.#joined.set(room, topic)
-        this.#rooms.set(topic, room)
-        for (const socket of this.#sockets) socket.join(topic)
+        this.#joined.set(room, derived)
+        this.#rooms.set(derived.topic, room)
+        for (const socket of this.#sockets) socket.join(derived.topic, derived.proof)
       },
-      (cause) => this.#host.onError(new ProtocolError(`cannot hash the topic of room "${room}"`, undefined, { cause })),
+      (cause) => this.#host.onError(new ProtocolError(`cannot derive the topic of room "${room}"`, undefined, { cause })),
     )
   }
 
   /** Leaves a room on every server. */
   leave(room: string): void {
     if (!this.#joined.has(room)) return
-    const topic = this.#joined.get(room)
+    const derived = this.#joined.get(room)
     this.#joined.delete(room)
-    if (topic === undefined) return
-    this.#rooms.delete(topic)
-    for (const socket of this.#sockets) socket.leave(topic)
+    if (derived === undefined) return
+    this.#rooms.delete(derived.topic)
+    for (const socket of this.#sockets) socket.leave(derived.topic)
   }
 
   /**
@@ -176,9 +180,9 @@ export class Signaling {
     this.#absent.clear()
   }
 
-  *#topics(): Iterable<string> {
-    if (this.#signalTopic !== undefined) yield this.#signalTopic
-    yield* this.#rooms.keys()
+  *#topics(): Iterable<TopicJoin> {
+    if (this.#signalTopic !== undefined) yield { topic: this.#signalTopic }
+    for (const derived of this.#joined.values()) if (derived !== undefined) yield derived
   }
 
   #seen(socket: SignalingSocket, peerId: PeerId): void {

@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exponentialBackoff } from '../src/index.js'
 import { SIGNAL_TOPIC_NAME } from '../src/signaling.js'
-import { topicOf } from '../src/topic.js'
+import { roomTopic, topicOf } from '../src/topic.js'
 import { rawClient } from './support/raw-client.js'
 import { signalingServer, startPeer, stopPeers, uniquePeerId } from './support/peers.js'
 
@@ -53,24 +53,24 @@ function relayNetwork() {
 }
 
 describe('webrtc: signaling client', () => {
-  it('joins the SHA-256 of the room name, and reports peers under the original name', async () => {
+  it('joins the room topic with its proof, and reports peers under the original name', async () => {
     const signal = AbortSignal.timeout(8000)
     const room = `room-${globalThis.crypto.randomUUID()}`
-    const hashed = await topicOf(room)
-    expect(hashed).not.toContain(room)
+    const derived = await roomTopic(room)
+    expect(derived.topic).not.toContain(room)
     const first = await startPeer([server.url])
     first.transport.join(room)
-    // A raw client on the hashed topic finds the transport there: the server saw only the hash.
-    const raw = await rawClient(server.url, uniquePeerId('raw'), [hashed], signal)
-    // `join` is sent once the name is hashed: ask again (a fresh sample each time) until it is there.
-    const sample = (): unknown => [...raw.received].reverse().find((m) => m['type'] === 'peers' && m['topic'] === hashed)?.['peers']
+    // A raw client with the room's proof finds the transport there: the server saw only the topic and proof.
+    const raw = await rawClient(server.url, uniquePeerId('raw'), [derived], signal)
+    // `join` is sent once the topic is derived: ask again (a fresh sample each time) until it is there.
+    const sample = (): unknown => [...raw.received].reverse().find((m) => m['type'] === 'peers' && m['topic'] === derived.topic)?.['peers']
     await waitFor(
       () => {
         if (JSON.stringify(sample()) === JSON.stringify([first.id])) return true
-        raw.send({ type: 'join', topic: hashed })
+        raw.send({ type: 'join', ...derived })
         return false
       },
-      { signal, intervalMs: 50, description: 'the transport in the hashed topic' },
+      { signal, intervalMs: 50, description: 'the transport in the room topic' },
     )
     raw.close()
     expect(sample()).toEqual([first.id])
@@ -79,6 +79,37 @@ describe('webrtc: signaling client', () => {
     second.transport.join(room)
     expect(await found).toEqual({ peerId: first.id, topic: room })
     await stopPeers([first, second])
+  })
+
+  it('lists no peer ids to a listener on the shared signaling topic, or on a room topic without its proof', async () => {
+    const signal = AbortSignal.timeout(10_000)
+    const rooms = Array.from({ length: 4 }, () => `room-${globalThis.crypto.randomUUID()}`)
+    const peers = await Promise.all(Array.from({ length: 8 }, () => startPeer([server.url])))
+    try {
+      for (const [i, p] of peers.entries()) p.transport.join(rooms[i % rooms.length]!)
+      // Every transport is on the server and in its room: a peer that proves its room sees the others.
+      const witness = await startPeer([server.url])
+      const found = new Set<string>()
+      witness.transport.on('peer:discover', ({ peerId }) => found.add(peerId))
+      witness.transport.join(rooms[0]!)
+      await waitFor(() => found.size === 2, { signal, description: 'the two members of room 0' })
+      const shared = await roomTopic(SIGNAL_TOPIC_NAME) // the name is public: anyone can compute this proof
+      const roomTopics = await Promise.all(rooms.map((r) => topicOf(r)))
+      const listener = await rawClient(server.url, uniquePeerId('listener'), [await topicOf(SIGNAL_TOPIC_NAME), ...roomTopics], signal)
+      for (let i = 0; i < 5; i++) {
+        listener.send({ type: 'join', ...shared, ref: `s${i}` })
+        for (const topic of roomTopics) listener.send({ type: 'join', topic })
+      }
+      listener.send({ type: 'ping', ref: 'done' })
+      await listener.next((m) => m['type'] === 'pong' && m['ref'] === 'done', signal)
+      const listed = listener.received.filter((m) => m['type'] === 'peers').flatMap((m) => m['peers'] as string[])
+      expect(listed).toEqual([])
+      expect(listener.received.filter((m) => m['type'] === 'joined').length).toBeGreaterThanOrEqual(5 * rooms.length)
+      listener.close()
+      await stopPeers([witness])
+    } finally {
+      await stopPeers(peers)
+    }
   })
 
   it('reconnects with backoff after the server restarts, and joins its rooms again', async () => {
@@ -171,7 +202,7 @@ describe('webrtc: signaling client', () => {
       const connection = await a.transport.dial(b.id, { signal })
       expect(connection.remotePeerId).toBe(b.id)
       expect(net.carried).toBeGreaterThanOrEqual(2)
-      expect(await topicOf(SIGNAL_TOPIC_NAME)).toMatch(/^[0-9a-f]{64}$/)
+      expect(await topicOf(SIGNAL_TOPIC_NAME)).toMatch(/^[A-Za-z0-9_-]{43}$/)
     } finally {
       await stopPeers([a, b])
       await own.close()

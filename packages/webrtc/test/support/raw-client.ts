@@ -17,8 +17,11 @@ export interface RawClient {
   close(): void
 }
 
+/** A topic to join: a bare topic (signaling only), or a topic with its room proof (listed, answered with peers). */
+export type RawJoin = string | { topic: string; proof: string }
+
 /** Connects, says hello as `peerId`, joins `topics` and waits until they are joined. */
-export async function rawClient(url: string, peerId: string, topics: string[], signal: AbortSignal): Promise<RawClient> {
+export async function rawClient(url: string, peerId: string, topics: RawJoin[], signal: AbortSignal): Promise<RawClient> {
   const socket = new WebSocket(url)
   const received: Array<Record<string, unknown>> = []
   socket.on('message', (data) => received.push(JSON.parse(String(data)) as Record<string, unknown>))
@@ -28,7 +31,7 @@ export async function rawClient(url: string, peerId: string, topics: string[], s
   })
   const client: RawClient = {
     socket,
-    topic: topics[0] ?? '',
+    topic: topicOf(topics[0]),
     received,
     send: (message) => socket.send(JSON.stringify(message)),
     async next(filter, sig) {
@@ -40,8 +43,12 @@ export async function rawClient(url: string, peerId: string, topics: string[], s
     close: () => socket.close(),
   }
   client.send({ type: 'hello', peerId })
-  for (const topic of topics) client.send({ type: 'join', topic })
+  for (const join of topics) client.send(typeof join === 'string' ? { type: 'join', topic: join } : { type: 'join', ...join })
   client.send({ type: 'ping', ref: 'joined' })
   await client.next((m) => m['type'] === 'pong' && m['ref'] === 'joined', signal)
   return client
+}
+
+function topicOf(join: RawJoin | undefined): string {
+  return join === undefined ? '' : typeof join === 'string' ? join : join.topic
 }

@@ -15,6 +15,7 @@ describe('server messages', () => {
     expect(parseServerMessage('{"type":"signal","topic":"t","from":"a","data":null}')).toMatchObject({ ok: true })
     expect(parseServerMessage('{"type":"error","code":"unknown-peer","message":"x","ref":3}')).toMatchObject({ ok: true, message: { code: 'unknown-peer', ref: 3 } })
     expect(parseServerMessage('{"type":"pong","ref":"r7"}')).toMatchObject({ ok: true })
+    expect(parseServerMessage('{"type":"joined","topic":"t","ref":2}')).toEqual({ ok: true, message: { type: 'joined', topic: 't', ref: 2 } })
   })
 
   it('rejects malformed server messages without throwing', () => {
@@ -27,6 +28,8 @@ describe('server messages', () => {
       '{"type":"peers","topic":"bad topic","peers":[]}',
       '{"type":"peers","topic":"t","peers":["ok","not ok"]}',
       '{"type":"signal","topic":"t","from":"a"}',
+      '{"type":"joined","topic":"bad topic"}',
+      '{"type":"joined"}',
       '{"type":"welcome","peerId":"a"}',
       '{"type":"pong","ref":-1}',
       '{"type":"error","code":5}',
@@ -72,9 +75,9 @@ describe('signal envelopes', () => {
 })
 
 describe('options, topics and backoff', () => {
-  it('hashes room names into 64-hex-character topics', async () => {
+  it('hashes room names into 43-character base64url topics (protocol 2; see topic.test.ts)', async () => {
     const topic = await topicOf('design-review')
-    expect(topic).toMatch(/^[0-9a-f]{64}$/)
+    expect(topic).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(await topicOf('design-review')).toBe(topic)
     expect(await topicOf('design-review2')).not.toBe(topic)
   })
