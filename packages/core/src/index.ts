@@ -3,6 +3,8 @@
  * Gossamer core: rooms that keep a Yjs document in sync across peers by gossiping CRDT
  * deltas. It owns every seam (transports, clock, randomness), the wire protocol, the
  * gossip engine, typed errors and events, and a deterministic in-memory transport.
+ * Its crypto layer (`deriveRoomKeys`, Ed25519 identities, session frame sealing, envelopes
+ * for stored and signaling data) is sans-IO and runs on WebCrypto, falling back to @noble.
  *
  * @example
  * ```ts

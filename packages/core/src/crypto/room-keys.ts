@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { LIMITS } from '../protocol/messages.js'
+import { abortable } from './abortable.js'
 import { concatBytes, toBase64Url, utf8 } from './bytes.js'
 import { LABELS } from './labels.js'
 import { passwordBytes, pbkdf2Iterations, roomSecretBytes } from './secret.js'
@@ -108,7 +109,11 @@ async function inputKey(provider: SymmetricProvider, options: RoomKeyOptions): P
  * keys.fingerprint // 'mF3k…' (11 characters), the same at every peer with the same password
  * ```
  */
-export async function deriveRoomKeys(options: RoomKeyOptions): Promise<RoomKeys> {
+export function deriveRoomKeys(options: RoomKeyOptions): Promise<RoomKeys> {
+  return abortable(() => derive(options), options.signal)
+}
+
+async function derive(options: RoomKeyOptions): Promise<RoomKeys> {
   const room = checkRoom(options.room)
   const provider = symmetricProvider(options.provider)
   const { ikm, source } = await inputKey(provider, options)
