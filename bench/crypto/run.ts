@@ -34,7 +34,7 @@ const argv = process.argv.slice(2).filter((arg) => arg !== '--')
 const quick = argv.includes('--quick')
 const outIndex = argv.indexOf('--out')
 const outDir = outIndex >= 0 && argv[outIndex + 1] !== undefined ? resolve(argv[outIndex + 1] as string) : join(here, '..', 'results', quick ? 'quick' : '')
-const DURATION_MS = quick ? 300 : 2000
+const DURATION_MS = quick ? 200 : 1000
 const SIGNED_BYTES = 128 // a small delta plus its header
 const VERIFY_TARGET = 10_000
 
@@ -79,7 +79,7 @@ async function ed25519Figures(): Promise<Record<string, unknown>[]> {
     const sequential = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++) await verifyBatch(1)
     }
-    const duration = name === 'noble' ? DURATION_MS / 2 : DURATION_MS
+    const duration = DURATION_MS
     for (const [mode, batch] of [['sequential', 1], ['parallel', 64], ['parallel', 256]] as const) {
       if (name !== 'webcrypto' && batch === 256) continue // synchronous backends gain nothing from wider batches
       const t = await throughput(mode === 'sequential' ? sequential : verifyBatch, mode === 'sequential' ? 64 : batch, duration)
@@ -117,7 +117,7 @@ async function aeadFigures(): Promise<Record<string, unknown>[]> {
           }
         }
         const size = mode === 'sequential' ? Math.max(1, Math.min(64, Math.floor(65_536 / bytes))) : batch
-        const t = await throughput(run, size, provider === 'noble' ? DURATION_MS / 2 : DURATION_MS)
+        const t = await throughput(run, size, DURATION_MS)
         const mbPerSecond = round((t.perSecond * bytes) / 1e6)
         rows.push({ provider, frameBytes: bytes, mode, batch, sealOpenPerSecond: t.perSecond, mbPerSecond, sealOpenPerCpuSecond: t.perCpuSecond, ...t })
         console.log(`  aes-gcm ${provider.padEnd(9)} ${String(bytes).padStart(5)} B ${mode.padEnd(10)}: ${t.perSecond} seal+open/s (${mbPerSecond} MB/s)`)
