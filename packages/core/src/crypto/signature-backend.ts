@@ -1,8 +1,9 @@
 /**
  * Ed25519 signature backends behind one interface: WebCrypto (preferred where the platform
  * has Ed25519: Node ≥ 20, current Chromium, Firefox and Safari), node:crypto (Node only,
- * synchronous, opt-in) and @noble/curves (everywhere, pure JavaScript, about 15× slower).
- * All three accept exactly the same signatures for keys that pass `validatePublicKey`.
+ * synchronous, opt-in) and @noble/curves (everywhere, pure JavaScript, about 25× slower).
+ * For keys that pass `validatePublicKey`, all three agree on the known edge cases (a small-order
+ * component in R, S ≥ L, non-canonical encodings): tests craft each one.
  */
 import { CryptoUnavailableError } from './errors.js'
 import { nodeEd25519 } from './ed25519-node.js'
