@@ -3,6 +3,8 @@
  * Gossamer core: rooms that keep a Yjs document in sync across peers by gossiping CRDT
  * deltas. It owns every seam (transports, clock, randomness), the wire protocol, the
  * gossip engine, typed errors and events, and a deterministic in-memory transport.
+ * Its crypto layer (`deriveRoomKeys`, Ed25519 identities, session frame sealing, envelopes
+ * for stored and signaling data) is sans-IO and runs on WebCrypto, falling back to @noble.
  *
  * @example
  * ```ts
@@ -116,3 +118,49 @@ export type {
   PruneFrame,
   GraftFrame,
 } from './protocol/messages.js'
+export { deriveRoomKeys } from './crypto/room-keys.js'
+export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'
+export { generateRoomSecret, roomSecretBytes, MIN_SECRET_BYTES, MAX_SECRET_BYTES } from './crypto/secret.js'
+export { LABELS as KEY_SCHEDULE_LABELS, PBKDF2_ITERATIONS } from './crypto/labels.js'
+export { signalingTopic } from './crypto/signaling-topic.js'
+export { symmetricProvider } from './crypto/symmetric.js'
+export type { SymmetricProvider, SymmetricProviderName, AeadKey, MacKey, KeyMaterial } from './crypto/symmetric.js'
+export { handshakeTranscript, handshakeNonce } from './crypto/transcript.js'
+export type { HandshakeParty, HandshakeTranscriptInit, HandshakeTranscript, HandshakeRole } from './crypto/transcript.js'
+export { deriveSessionKeys } from './crypto/session-keys.js'
+export type { SessionKeys, SessionDirection } from './crypto/session-keys.js'
+export { frameSealer } from './crypto/frame-sealer.js'
+export type { FrameSealer, FrameAssociatedData } from './crypto/frame-sealer.js'
+export { frameOpener } from './crypto/frame-opener.js'
+export type { FrameOpener } from './crypto/frame-opener.js'
+export { frameNonce } from './crypto/frame-nonce.js'
+export { frameAssociatedData } from './crypto/frame-ad.js'
+export type { FrameAssociatedDataInit } from './crypto/frame-ad.js'
+export { proveSecret, verifySecretProof } from './crypto/secret-proof.js'
+export { sealEnvelope, openEnvelope, envelopeKeyId, ENVELOPE_FORMAT } from './crypto/envelope.js'
+export type { EnvelopePurpose, EnvelopeOptions } from './crypto/envelope.js'
+export { peerIdFromPublicKey, publicKeyFromPeerId, isKeyPeerId, validatePublicKey, KEY_PEER_ID_LENGTH } from './crypto/peer-id.js'
+export {
+  generateIdentity,
+  importIdentity,
+  exportIdentity,
+  encodeStoredIdentity,
+  decodeStoredIdentity,
+  importPublicKey,
+  verifySignature,
+} from './crypto/identity-keys.js'
+export type { IdentityKeyPair, StoredIdentityKey, IdentityOptions, ExportIdentityOptions, PeerPublicKey } from './crypto/identity-keys.js'
+export { signatureBackend } from './crypto/signature-backend.js'
+export type { SignatureBackend, SignatureBackendName, SigningKey, VerifyingKey } from './crypto/signature-backend.js'
+export { toBase64Url, fromBase64Url } from './crypto/bytes.js'
+export {
+  CryptoError,
+  WeakSecretError,
+  DecryptError,
+  KeyMismatchError,
+  FrameReplayError,
+  FrameOrderError,
+  InvalidPublicKeyError,
+  CryptoUnavailableError,
+  IdentityKeyError,
+} from './crypto/errors.js'
