@@ -10,7 +10,8 @@ import { VERSIONS } from '../../src/layers/handshake.js'
 import { SessionLayer } from '../../src/layers/session-layer.js'
 import { CloseCode, FrameType, JoinPriority, type HelloFrame, type WelcomeFrame } from '../../src/protocol/messages.js'
 import { flushMicrotasks } from '../../src/virtual-clock.js'
-import { RecordingConnection, RecordingContext, RecordingSessionPorts, ScriptedTransport } from '../support/layer-harness.js'
+import { RecordingContext, RecordingSessionPorts } from '../support/layer-harness.js'
+import { RecordingConnection, ScriptedTransport } from '../support/transport-doubles.js'
 
 let ctx: RecordingContext
 let ports: RecordingSessionPorts
@@ -251,6 +252,30 @@ describe('glare: both peers dial at once', () => {
     expect([a1.closed, b1.closed, a2.closed, b2.closed]).toEqual([false, false, true, true])
     expect(a.ports.ups).toHaveLength(1)
     expect(b.ports.ups).toHaveLength(1)
+  })
+
+  it('a dial still in flight when the other Hello is welcomed: the later link replaces the first, one remains', async () => {
+    const a = side('a')
+    const b = side('b')
+    a.layer.dial('b', undefined, JoinPriority.Low, () => {})
+    b.layer.dial('a', undefined, JoinPriority.Low, () => {})
+    const b2 = b.transport.resolve('a')
+    const a2 = new RecordingConnection('b')
+    a.layer.accept(a2)
+    await flushMicrotasks()
+    pump(b2, a2) // a welcomes b's dial: its own dial is no session yet, so no glare
+    pump(a2, b2)
+    const a1 = a.transport.resolve('b')
+    const b1 = new RecordingConnection('a')
+    b.layer.accept(b1)
+    await flushMicrotasks()
+    pump(a1, b1) // b: a Hello from a peer with an open session replaces it
+    pump(b1, a1) // a: the Welcome for its dial replaces the older open session
+    pump(b2, a2)
+    pump(a2, b2)
+    expect([a.layer.count(), b.layer.count()]).toEqual([1, 1])
+    expect([a1.closed, b1.closed, a2.closed, b2.closed]).toEqual([false, false, true, true])
+    expect([a.ports.downs.length, b.ports.downs.length]).toEqual([1, 1])
   })
 
   // BUG (reported to the lead): when the Welcome for a's dial overtakes b's crossed Hello on

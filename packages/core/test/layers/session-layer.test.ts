@@ -8,7 +8,8 @@ import { VERSIONS } from '../../src/layers/handshake.js'
 import { SessionLayer } from '../../src/layers/session-layer.js'
 import { encodeFrame } from '../../src/protocol/codec.js'
 import { CloseCode, FrameType, JoinPriority, type Frame, type HelloFrame } from '../../src/protocol/messages.js'
-import { RecordingConnection, RecordingContext, RecordingSessionPorts, ScriptedTransport } from '../support/layer-harness.js'
+import { RecordingContext, RecordingSessionPorts } from '../support/layer-harness.js'
+import { RecordingConnection, ScriptedTransport } from '../support/transport-doubles.js'
 
 const HANDSHAKE_MS = 3000
 
@@ -233,6 +234,16 @@ describe('before the handshake', () => {
     await ctx.clock.advance(10 * HANDSHAKE_MS)
     expect(connection.take()).toEqual([])
     expect(connection.closed).toBe(false)
+  })
+
+  it('a second connection from a peer with an open session times out alone', async () => {
+    const open = accepted('p')
+    open.take()
+    layer.accept(new RecordingConnection('p'))
+    await ctx.clock.advance(HANDSHAKE_MS)
+    expect(ports.downs).toEqual([{ peer: 'p', info: { wasUp: false, cause: 'closed', peers: [], transport: 'memory' } }])
+    layer.send('p', { type: FrameType.Ping, room: 'r', nonce: 1 })
+    expect(open.take()).toEqual([{ type: FrameType.Ping, room: '', nonce: 1 }])
   })
 
   it('a Disconnect ends it as a disconnect that was never up', () => {
