@@ -1,0 +1,85 @@
+/**
+ * The room's activity signal (quiet after QUIET_ROUNDS rounds without news) and the dispatch
+ * table, which routes each frame type of an established session to its one handler.
+ */
+import { describe, expect, it } from 'vitest'
+import { Activity, QUIET_ROUNDS } from '../../src/engine/activity.js'
+import { dispatcher, type FrameHandlers, type RoomFrame } from '../../src/engine/dispatch.js'
+import { FrameType } from '../../src/protocol/messages.js'
+
+describe('activity', () => {
+  it(`is quiet after ${QUIET_ROUNDS} rounds without news, and news resets it`, () => {
+    const activity = new Activity()
+    const rounds: boolean[] = []
+    for (let i = 0; i <= QUIET_ROUNDS; i++) rounds.push(activity.round())
+    expect(rounds).toEqual([...Array<boolean>(QUIET_ROUNDS).fill(false), true])
+    expect(activity.quietRounds).toBe(QUIET_ROUNDS + 1)
+    activity.touch()
+    expect(activity.quietRounds).toBe(0)
+    expect(activity.round()).toBe(false)
+  })
+})
+
+describe('dispatch', () => {
+  const update = new Uint8Array([0])
+  const frames: RoomFrame[] = [
+    { type: FrameType.Delta, room: '', id: 1, hop: 0, origin: 1, update },
+    { type: FrameType.Digest, room: '', digest: 1 },
+    { type: FrameType.DigestMatch, room: '', digest: 1 },
+    { type: FrameType.SyncRequest, room: '', stateVector: update, reciprocate: true },
+    { type: FrameType.SyncReply, room: '', checksum: 1, update },
+    { type: FrameType.Peers, room: '', peers: [], reply: false },
+    { type: FrameType.Ping, room: '', nonce: 1 },
+    { type: FrameType.Pong, room: '', nonce: 1 },
+    { type: FrameType.Awareness, room: '', update },
+    { type: FrameType.Relay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update },
+    { type: FrameType.Prune, room: '', origins: [1] },
+    { type: FrameType.Graft, room: '', origins: [] },
+  ]
+
+  it('routes each room frame type to its own handler, with the peer', () => {
+    const calls: [string, string, RoomFrame][] = []
+    const record =
+      (name: string) =>
+      (peer: string, frame: RoomFrame): void => {
+        calls.push([name, peer, frame])
+      }
+    const handlers: FrameHandlers = {
+      [FrameType.Delta]: record('delta'),
+      [FrameType.Digest]: record('digest'),
+      [FrameType.DigestMatch]: record('digestMatch'),
+      [FrameType.SyncRequest]: record('syncRequest'),
+      [FrameType.SyncReply]: record('syncReply'),
+      [FrameType.Peers]: record('peers'),
+      [FrameType.Ping]: record('ping'),
+      [FrameType.Pong]: record('pong'),
+      [FrameType.Awareness]: record('awareness'),
+      [FrameType.Relay]: record('relay'),
+      [FrameType.Prune]: record('prune'),
+      [FrameType.Graft]: record('graft'),
+    }
+    const dispatch = dispatcher(handlers)
+    for (const frame of frames) dispatch('p', frame)
+    expect(calls.map(([name]) => name)).toEqual([
+      'delta',
+      'digest',
+      'digestMatch',
+      'syncRequest',
+      'syncReply',
+      'peers',
+      'ping',
+      'pong',
+      'awareness',
+      'relay',
+      'prune',
+      'graft',
+    ])
+    expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
+  })
+
+  it('covers every frame type but the four the session layer keeps', () => {
+    const all = Object.values(FrameType)
+    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect]
+    expect(frames.map((f) => f.type).sort((x, y) => x - y)).toEqual(all.filter((t) => !session.includes(t)).sort((x, y) => x - y))
+  })
+})

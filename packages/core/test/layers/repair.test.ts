@@ -1,0 +1,197 @@
+/**
+ * Repair (anti-entropy), with real Y.Docs behind real Replicas: the digest exchange, the
+ * push-pull of state vectors and updates, what each outcome tells the ports, and which peer
+ * each round's exchange goes to, in a busy room and in a quiet one. Time is a virtual clock.
+ */
+import { beforeEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { Activity, QUIET_ROUNDS } from '../../src/engine/activity.js'
+import { hash53 } from '../../src/hash.js'
+import { Repair } from '../../src/layers/repair.js'
+import { FrameType } from '../../src/protocol/messages.js'
+import { Replica } from '../../src/replica.js'
+import { RecordingContext } from '../support/layer-harness.js'
+
+const QUIET_PROBE = 4000
+
+let ctx: RecordingContext
+let doc: Y.Doc
+let replica: Replica
+let activity: Activity
+let repair: Repair
+let heard: Map<string, number>
+let calls: string[]
+let repaired: { from: string; update: Uint8Array; checksum: number }[]
+
+function setup(push = true): void {
+  ctx = new RecordingContext()
+  doc = new Y.Doc()
+  replica = new Replica(doc, 'remote-origin', () => {})
+  activity = new Activity()
+  heard = new Map()
+  calls = []
+  repaired = []
+  repair = new Repair(ctx, { push, quietProbeMs: QUIET_PROBE }, replica, activity, {
+    lastHeard: (peer) => heard.get(peer),
+    repaired: (from, update, checksum) => repaired.push({ from, update, checksum }),
+    synced: (peer) => calls.push(`synced:${peer}`),
+    exchangeDone: (peer) => calls.push(`done:${peer}`),
+  })
+}
+
+beforeEach(() => setup())
+
+const link = { neighbour: true, transport: 'memory' }
+
+/** A peer's document holding `text`, with its own replica. */
+function remoteWith(text: string): Replica {
+  const other = new Y.Doc()
+  other.getText('t').insert(0, text)
+  return new Replica(other, 'remote-origin', () => {})
+}
+
+describe('opening an exchange', () => {
+  it('the dialer sends its digest as soon as the session is up; the acceptor waits', () => {
+    repair.up('a', { ...link, initiator: true })
+    repair.up('b', { ...link, initiator: false })
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.Digest, room: 'r', digest: replica.digest() } }])
+    expect(ctx.stats.antiEntropyRounds).toBe(1)
+  })
+})
+
+describe('answering a digest', () => {
+  it('an equal digest: DigestMatch, and the peer is synced', () => {
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: replica.digest() })
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.DigestMatch, room: 'r', digest: replica.digest() } }])
+    expect(calls).toEqual(['synced:a'])
+  })
+
+  it('a different digest: a reciprocal SyncRequest with our state vector, and news for the activity', () => {
+    doc.getText('t').insert(0, 'x')
+    activity.round()
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: remoteWith('y').digest() })
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.SyncRequest, room: 'r', stateVector: replica.stateVector(), reciprocate: true } }])
+    expect(activity.quietRounds).toBe(0)
+    expect(calls).toEqual([])
+  })
+
+  it('a DigestMatch ends the exchange; it syncs only if our digest still matches', () => {
+    const digest = replica.digest()
+    repair.onDigestMatch('a', { type: FrameType.DigestMatch, room: '', digest })
+    doc.getText('t').insert(0, 'x')
+    repair.onDigestMatch('b', { type: FrameType.DigestMatch, room: '', digest })
+    expect(calls).toEqual(['synced:a', 'done:a', 'done:b'])
+  })
+})
+
+describe('the push-pull', () => {
+  it('a SyncRequest gets exactly what the peer misses, with checksum = hash53(update)', () => {
+    doc.getText('t').insert(0, 'ours')
+    const peer = remoteWith('theirs')
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: peer.stateVector(), reciprocate: false })
+    const sent = ctx.take()
+    expect(sent).toHaveLength(1)
+    const reply = sent[0]?.frame
+    expect(reply?.type).toBe(FrameType.SyncReply)
+    if (reply?.type !== FrameType.SyncReply) return
+    expect(reply.checksum).toBe(hash53(reply.update))
+    expect(peer.applyRemote(reply.update)).toEqual({ ok: true, changed: true })
+    expect(peer.doc.getText('t').toString()).toContain('ours')
+  })
+
+  it('a reciprocal SyncRequest is followed by our own, which asks for nothing back', () => {
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: remoteWith('x').stateVector(), reciprocate: true })
+    const sent = ctx.take()
+    expect(sent.map((s) => s.frame.type)).toEqual([FrameType.SyncReply, FrameType.SyncRequest])
+    expect(sent[1]?.frame).toEqual({ type: FrameType.SyncRequest, room: 'r', stateVector: replica.stateVector(), reciprocate: false })
+  })
+
+  it('an unparsable state vector is reported and answered with nothing', () => {
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: new Uint8Array([0xff, 0xff, 0xff]), reciprocate: true })
+    expect(ctx.take()).toEqual([])
+    expect(ctx.errorNames()).toEqual(['UpdateRejectedError'])
+    expect(ctx.errors[0]?.peer).toBe('a')
+  })
+
+  it('a SyncReply that changes the document: repaired port with the update, synced, exchange done', () => {
+    const peer = remoteWith('news')
+    const update = peer.diff(replica.stateVector())
+    activity.round()
+    repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(update), update })
+    expect(doc.getText('t').toString()).toBe('news')
+    expect(repaired).toEqual([{ from: 'a', update, checksum: hash53(update) }])
+    expect(calls).toEqual(['synced:a', 'done:a'])
+    expect(ctx.stats.payloadsReceived).toBe(1)
+    expect(activity.quietRounds).toBe(0)
+  })
+
+  it('a SyncReply with nothing new: synced and done, nothing repaired', () => {
+    const update = replica.diff(replica.stateVector())
+    repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(update), update })
+    expect(repaired).toEqual([])
+    expect(calls).toEqual(['synced:a', 'done:a'])
+    expect(ctx.stats.payloadsReceived).toBe(0)
+  })
+
+  it('a SyncReply whose update does not parse is rejected: no sync, no exchange end', () => {
+    const update = new Uint8Array([9, 9, 9])
+    repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(update), update })
+    expect(ctx.stats.framesRejected).toBe(1)
+    expect(ctx.errorNames()).toEqual(['UpdateRejectedError'])
+    expect([calls, repaired]).toEqual([[], []])
+  })
+})
+
+describe('each round', () => {
+  /** Runs one round `ms` after the previous one; returns the peers that got a Digest. */
+  async function round(ms = 1000): Promise<string[]> {
+    await ctx.clock.advance(ms)
+    repair.tick()
+    return ctx.takeOf(FrameType.Digest).map((s) => s.peer)
+  }
+
+  it('opens an exchange with the peer exchanged with least recently', async () => {
+    repair.up('a', { ...link, initiator: false })
+    await ctx.clock.advance(100)
+    repair.up('b', { ...link, initiator: false })
+    await ctx.clock.advance(100)
+    repair.up('c', { ...link, initiator: false })
+    await ctx.clock.advance(100)
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: replica.digest() }) // an exchange a opened
+    ctx.take()
+    expect([await round(), await round(), await round(), await round()]).toEqual([['b'], ['c'], ['a'], ['b']])
+    expect(ctx.stats.antiEntropyRounds).toBe(4)
+  })
+
+  it('forgets a peer that went down', async () => {
+    repair.up('a', { ...link, initiator: false })
+    repair.down('a')
+    expect(await round()).toEqual([])
+  })
+
+  it(`in a quiet room (after ${QUIET_ROUNDS} rounds without news) only a peer silent for quietProbeMs gets the digest`, async () => {
+    repair.up('a', { ...link, initiator: false })
+    repair.up('b', { ...link, initiator: false })
+    const busy: string[][] = []
+    for (let i = 0; i < QUIET_ROUNDS; i++) busy.push(await round())
+    expect(busy.every((peers) => peers.length === 1)).toBe(true)
+    const now = ctx.clock.now() + 1000
+    heard.set('a', now - QUIET_PROBE) // silent long enough
+    heard.set('b', now - QUIET_PROBE + 1)
+    expect(await round()).toEqual(['a'])
+    heard.set('a', now + 1000)
+    heard.set('b', now + 1000)
+    expect(await round()).toEqual([]) // nobody silent: no exchange at all
+    activity.touch()
+    expect(await round()).toHaveLength(1) // news: every round exchanges again
+  })
+
+  it('with push off, the room is never quiet', async () => {
+    setup(false)
+    repair.up('a', { ...link, initiator: false })
+    heard.set('a', 1_000_000)
+    const rounds: string[][] = []
+    for (let i = 0; i < QUIET_ROUNDS + 3; i++) rounds.push(await round())
+    expect(rounds.every((peers) => peers.join() === 'a')).toBe(true)
+  })
+})
