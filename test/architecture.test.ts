@@ -32,6 +32,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   seams: (f) => ['transport.ts', 'storage/adapter.ts', 'clock.ts', 'random.ts'].includes(f),
   transports: (f) => f.startsWith('transports/'),
   vclock: (f) => f === 'virtual-clock.ts',
+  crypto: (f) => f.startsWith('crypto/'),
 }
 /** Small helpers every box may use; the diagram leaves them out. */
 const HELPERS = new Set(['errors.ts', 'hash.ts', 'bounded-set.ts', 'emitter.ts', 'gate.ts', 'index.ts'])

@@ -100,7 +100,7 @@ export class Overlay {
 
   /** A transport reported a peer of our room (or storage remembered one). */
   discovered(peer: PeerId, transport?: string): void {
-    if (peer !== this.#ctx.peerId) this.views.addPassive(peer, transport)
+    if (peer !== this.#ctx.peerId && !this.#links.has(peer)) this.views.addPassive(peer, transport)
   }
 
   /** Peers shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
@@ -148,7 +148,9 @@ export class Overlay {
 
   /** A session ended: what it means for the views depends on why. */
   down(peer: PeerId, info: SessionDown): void {
-    this.#links.delete(peer)
+    if (info.wasUp) this.#links.delete(peer)
+    // A second session with a peer we are linked to ended (a crossed dial, say): the link stands.
+    else if (this.#links.has(peer)) return
     if (info.cause === 'lost') {
       this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       this.maintain(false)

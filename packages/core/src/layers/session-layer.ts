@@ -229,7 +229,11 @@ export class SessionLayer {
     this.#ports.learn(frame.peers, session.transport)
     for (const other of this.#table.all()) {
       if (other === session || other.peerId !== peer) continue
-      if (other.state === 'handshake' && other.initiator && refuseCrossedDial(this.#ctx.peerId, peer)) {
+      // Glare: both dialed at once (our dial may even have completed first, when its Welcome
+      // overtook this Hello): the session dialed by the smaller peer id survives. An open
+      // session older than a handshake is a stale one that this redial replaces.
+      const crossed = other.state === 'handshake' || this.#ctx.clock.now() - other.openedAt < this.#config.handshakeTimeoutMs
+      if (other.initiator && crossed && refuseCrossedDial(this.#ctx.peerId, peer)) {
         this.#reject(session, CloseCode.Duplicate, 'duplicate connection')
         this.#close(session)
         return
@@ -272,6 +276,7 @@ export class SessionLayer {
     const previous = this.#table.open(session.peerId)
     if (previous !== undefined && previous !== session) this.#close(previous, CloseCode.Duplicate)
     session.state = 'open'
+    session.openedAt = this.#ctx.clock.now()
     if (session.handshakeTimer !== undefined) this.#ctx.clock.clearTimeout(session.handshakeTimer)
     session.handshakeTimer = undefined
     this.#table.opened(session)

@@ -24,6 +24,8 @@ export class Session {
   version = 0
   /** Handshake deadline. */
   handshakeTimer: TimerHandle | undefined
+  /** When the handshake completed (clock time), once open. */
+  openedAt = 0
   /** Listener removers. */
   readonly disposers: (() => void)[] = []
 

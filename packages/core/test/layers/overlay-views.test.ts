@@ -99,11 +99,10 @@ describe('a session going down', () => {
     expect([overlay.neighbours(), overlay.views.passive(), overlay.views.failed()]).toEqual([[], [], []])
   })
 
-  // BUG (reported to the lead): the overlay keys links by peer and ignores `wasUp`. When a
-  // second session with a peer ends before its handshake (a redial that timed out or was
-  // lost) while the first one is open, the open link is forgotten: the peer is no longer a
-  // neighbour (and with cause 'lost' it is even marked failed), yet its session lives on.
-  it.fails('a second session that never came up does not forget the open link', () => {
+  // Regression: the overlay keyed links by peer and ignored `wasUp`. When a second session
+  // with a peer ended before its handshake (a redial that timed out or was lost) while the
+  // first one was open, the open link was forgotten and the peer even marked failed.
+  it('a second session that never came up does not forget the open link', () => {
     link('b')
     overlay.down('b', { wasUp: false, cause: 'lost', peers: [], transport: 'memory' })
     expect(overlay.neighbours()).toEqual(['b'])
@@ -251,10 +250,9 @@ describe('known peers', () => {
     expect(call?.samples.get('b')).toEqual(['a'])
   })
 
-  // BUG (reported to the lead): discovered() does not check for a session, so a transport
-  // announcing a peer we are connected to puts a neighbour in the passive view, which
-  // room.knownPeers() lists as "known but unconnected".
-  it.fails('a discovered neighbour does not enter the passive view', () => {
+  // Regression: a transport announcing a peer we are linked to put a neighbour in the
+  // passive view, which room.knownPeers() lists as "known but unconnected".
+  it('a discovered neighbour does not enter the passive view', () => {
     link('a')
     overlay.discovered('a', 'memory')
     expect(overlay.views.passive()).toEqual([])

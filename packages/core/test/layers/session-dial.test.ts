@@ -278,10 +278,11 @@ describe('glare: both peers dial at once', () => {
     expect([a.ports.downs.length, b.ports.downs.length]).toEqual([1, 1])
   })
 
-  // BUG (reported to the lead): when the Welcome for a's dial overtakes b's crossed Hello on
-  // the other connection, a treats that Hello as a redial and closes its own open session
-  // (Duplicate), while b has already dropped its own dial by the glare rule. Both links die.
-  it.fails('a Welcome that overtakes the crossed Hello still leaves one link', async () => {
+  // Regression: when the Welcome for a's dial overtook b's crossed Hello on the other
+  // connection, a took that Hello for a redial and closed its own open session (Duplicate),
+  // while b had already dropped its own dial by the glare rule: both links died. An open
+  // session younger than a handshake now counts as a crossed dial.
+  it('a Welcome that overtakes the crossed Hello still leaves one link', async () => {
     const { a, b, a1, b1, a2, b2 } = await crossedDials()
     pump(a1, b1) // b drops its dial (Disconnect queued behind its Hello) and welcomes a's
     pump(b1, a1) // a: Welcome, a's dial is open
