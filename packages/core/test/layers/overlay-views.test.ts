@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { TransportError } from '../../src/errors.js'
-import type { SessionDown } from '../../src/layers/session-ports.js'
+import type { SessionDown } from '../../src/engine/session-ports.js'
 import { Overlay } from '../../src/layers/overlay.js'
 import { CloseCode, FrameType, JoinPriority } from '../../src/protocol/messages.js'
 import { RecordingContext, RecordingSessionControl } from '../support/layer-harness.js'

@@ -9,7 +9,7 @@
  */
 import type { LayerContext, LinkInfo } from '../../src/engine/context.js'
 import type { RoomFrame } from '../../src/engine/dispatch.js'
-import type { JoinDecision, SessionControl, SessionDown, SessionPorts } from '../../src/layers/session-ports.js'
+import type { JoinDecision, SessionControl, SessionDown, SessionPorts } from '../../src/engine/session-ports.js'
 import { encodeFrame } from '../../src/protocol/codec.js'
 import type { CloseCodeValue, Frame, FrameTypeTag, JoinPriorityValue } from '../../src/protocol/messages.js'
 import { seededRandom, type RandomSource } from '../../src/random.js'
