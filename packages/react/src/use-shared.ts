@@ -72,7 +72,7 @@ export function useYMap<V = unknown>(source: DocSource, name: string): Record<st
  * ```
  */
 export function useYArray<V = unknown>(source: DocSource, name: string): V[] {
-  return useShared(source, (doc) => doc.getArray(name), (array) => array.toJSON() as V[]) ?? (EMPTY_ARRAY as V[])
+  return useShared(source, (doc) => doc.getArray(name), (array) => array.toJSON() as V[]) ?? (EMPTY_ARRAY as unknown as V[])
 }
 
 /** What {@link useYDoc} returns. */

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { usePeers, usePresence, useRoom, useShared, useStatus, useYArray, useYDoc, useYMap, useYText } from '../src/index.js'
 
-const DEADLINE = { timeoutMs: 5000 }
+/** A deadline for @gossamer/testing's waitFor, and one for Testing Library's find* and waitFor. */
+const deadline = () => ({ signal: AbortSignal.timeout(5000) })
+const DEADLINE = { timeout: 5000 }
 const outside: Room[] = []
 
 /** A room outside React on the same memory network: the remote peer the hooks see. */
@@ -46,7 +48,7 @@ describe('useRoom', () => {
     expect(factoryCalls).toBe(1)
     expect(made).toHaveLength(1)
     const room = made[0]!
-    await waitUntil(() => joins.includes(room.peerId), DEADLINE)
+    await waitUntil(() => joins.includes(room.peerId), deadline())
     const closes: number[] = []
     const close = room.close.bind(room)
     room.close = () => {
@@ -54,9 +56,9 @@ describe('useRoom', () => {
       return close()
     }
     view.unmount()
-    await waitUntil(() => room.closed, DEADLINE)
+    await waitUntil(() => room.closed, deadline())
     expect(closes).toHaveLength(1)
-    await waitUntil(() => !other.neighbours().includes(room.peerId), DEADLINE)
+    await waitUntil(() => !other.neighbours().includes(room.peerId), deadline())
     expect(joins).toEqual([room.peerId])
   })
 
@@ -84,7 +86,7 @@ describe('useRoom', () => {
     expect(seen[0]!.closed).toBe(true)
     expect(seen[1]!.closed).toBe(false)
     view.unmount()
-    await waitUntil(() => seen[1]!.closed, DEADLINE)
+    await waitUntil(() => seen[1]!.closed, deadline())
   })
 
   it('throws createRoom errors (a ConfigError) to the error boundary', async () => {
