@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command inside a private, uniquely named network namespace, so WebRTC and browser
-# tests gather candidates and send traffic only there (see shared/TOOLCHAIN.md).
+# tests gather candidates and send traffic only there.
 #
 #   bash scripts/with-netns.sh pnpm vitest run --project @gossamer/webrtc --project webrtc-integration
 #

@@ -16,11 +16,13 @@
 //
 //   node scripts/consumer/run.mjs [--no-build] [--keep] [--skip-net]
 //
-// --no-build uses the packages' existing dist (check:packages has just built them), --keep
+// --no-build uses the packages' existing dist when there is one (check:packages has just
+// built them), --keep
 // leaves the temp dir for inspection, --skip-net skips step 5. The app's files are in
 // scripts/consumer/app. Prints "consumer: N passed, M failed" and exits 1 on a failure.
 /* global process, console */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -69,7 +71,8 @@ for (const name of await readdir(join(ROOT, 'packages'))) {
   if (manifest.private !== true) publicPackages.push({ dir: join(ROOT, 'packages', name), manifest })
 }
 
-if (!args.has('--no-build')) await step('build the packages', () => run('pnpm', ['-r', '--filter', './packages/*', 'run', 'build'], ROOT))
+const built = publicPackages.every(({ dir }) => existsSync(join(dir, 'dist', 'index.js')) && existsSync(join(dir, 'dist', 'index.cjs')))
+if (!args.has('--no-build') || !built) await step('build the packages', () => run('pnpm', ['-r', '--filter', './packages/*', 'run', 'build'], ROOT))
 
 const tmp = await mkdtemp(join(tmpdir(), 'gossamer-consumer-'))
 const tarballs = join(tmp, 'tarballs')
