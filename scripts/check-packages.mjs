@@ -10,7 +10,7 @@
 //     are peer dependencies, and `sideEffects` is false.
 // Exits 1 and lists every problem when one is found.
 /* global process, console */
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,8 +22,22 @@ const problems = []
 const started = Date.now()
 
 function run(command, args, cwd) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8' })
-  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() }
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('error', (error) => resolve({ ok: false, output: String(error) }))
+    child.on('exit', (code) => resolve({ ok: code === 0, output: output.trim() }))
+  })
+}
+
+/** Runs `task` over `items`, `limit` at a time. */
+async function pool(items, limit, task) {
+  const queue = [...items]
+  await Promise.all(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item)
+  }))
 }
 
 const packages = readdirSync(join(ROOT, 'packages'))
@@ -34,21 +48,23 @@ const packages = readdirSync(join(ROOT, 'packages'))
 
 if (!process.argv.includes('--no-build')) {
   console.error('check:packages: building every package ...')
-  const build = run('pnpm', ['-r', '--filter', './packages/*', 'run', 'build'], ROOT)
+  const build = await run('pnpm', ['-r', '--filter', './packages/*', 'run', 'build'], ROOT)
   if (!build.ok) {
     console.error(build.output)
     process.exit(1)
   }
+  console.error(`check:packages: built in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 
 const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8')
-for (const { dir, manifest } of packages) {
+// Two packages at a time: publint and attw each pack the package and mostly wait on I/O.
+await pool(packages, 2, async ({ dir, manifest }) => {
   const name = manifest.name
   const fail = (what) => problems.push(`${name}: ${what}`)
 
-  const publint = run(join(BIN, 'publint'), ['--strict'], dir)
+  const publint = await run(join(BIN, 'publint'), ['--strict'], dir)
   if (!publint.ok) fail(`publint\n${publint.output}`)
-  const attw = run(join(BIN, 'attw'), ['--pack', '.', '--profile', 'node16', '--format', 'ascii'], dir)
+  const attw = await run(join(BIN, 'attw'), ['--pack', '.', '--profile', 'node16', '--format', 'ascii'], dir)
   if (!attw.ok) fail(`attw\n${attw.output}`)
 
   if (!existsSync(join(dir, 'LICENSE')) || readFileSync(join(dir, 'LICENSE'), 'utf8') !== license)
@@ -66,7 +82,7 @@ for (const { dir, manifest } of packages) {
       fail(`peer dependency ${dep} has no pinned devDependency to test with`)
   }
   console.error(`check:packages: ${name} checked`)
-}
+})
 
 if (problems.length > 0) {
   console.error(`\ncheck:packages: ${problems.length} problem(s)\n\n${problems.join('\n\n')}`)

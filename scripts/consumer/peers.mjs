@@ -11,15 +11,15 @@ import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 
-const DEADLINE_MS = 45_000
+const DEADLINE_MS = 90_000
 
 /**
  * Starts a peer: `node args` in `cwd`. `synced` resolves with its report line (it saw the
- * other peer's edit), or rejects when it exits first; `stop()` sends SIGTERM and resolves
- * with its exit code once it is gone.
+ * other peer's edit), or rejects when it exits first; `stop()` closes its stdin (the peer
+ * then closes its room and exits) and resolves with its exit code once it is gone.
  */
 function peer(args, cwd) {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
   process.once('exit', () => child.kill('SIGKILL'))
   let output = ''
   child.stderr.on('data', (chunk) => (output += chunk))
@@ -36,7 +36,8 @@ function peer(args, cwd) {
     synced,
     output: () => output.trim(),
     stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      // Closing its stdin tells the peer to close its room and exit.
+      child.stdin.end()
       return exited
     },
   }

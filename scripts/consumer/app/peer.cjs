@@ -1,5 +1,5 @@
 // The same peer from CommonJS (require), so the two module formats sync with each other.
-// It reports once the other peer's tag arrived and stays until SIGTERM.
+// It reports once the other peer's tag arrived and stays until its stdin closes.
 // Usage: node peer.cjs <signaling url> <room> <mine> <theirs>
 const Y = require('yjs')
 const { createRoom } = require('@gossamer/core')
@@ -23,6 +23,8 @@ const check = () => {
   clearTimeout(deadline)
   console.log(JSON.stringify({ peer: mine, text: text.toString(), neighbours: room.neighbours().length }))
 }
-process.once('SIGTERM', () => room.close().then(() => process.exit(0)))
+// The orchestrator closes our stdin when both peers have synced.
+process.stdin.on('end', () => room.close().then(() => process.exit(0)))
+process.stdin.resume()
 text.observe(check)
 check()

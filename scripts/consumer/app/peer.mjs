@@ -1,6 +1,6 @@
 // A Node peer (ESM): joins the room over WebRTC, writes its tag into a Y.Text and waits
-// until the other peer's tag arrives, then reports and stays until SIGTERM (so that it keeps
-// serving the other peer until both have synced). Usage: node peer.mjs <signaling url> <room> <mine> <theirs>
+// until the other peer's tag arrives, then reports and stays until its stdin closes (so that it
+// keeps serving the other peer until both have synced), then closes the room and exits. Usage: node peer.mjs <signaling url> <room> <mine> <theirs>
 import * as Y from 'yjs'
 import { createRoom } from '@gossamer/core'
 import { webrtc } from '@gossamer/webrtc'
@@ -24,4 +24,6 @@ await new Promise((resolve) => {
 })
 clearTimeout(deadline)
 console.log(JSON.stringify({ peer: mine, text: text.toString(), neighbours: room.neighbours().length }))
-process.once('SIGTERM', () => room.close().then(() => process.exit(0)))
+// The orchestrator closes our stdin when both peers have synced.
+process.stdin.on('end', () => room.close().then(() => process.exit(0)))
+process.stdin.resume()
