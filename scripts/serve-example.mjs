@@ -5,7 +5,7 @@
 // stops both. Port 0 picks any free port. `scripts/demo.mjs` (the collaborative editor) and
 // `examples/offline-todo/scripts/serve.mjs` are thin wrappers around it.
 //
-//   node scripts/serve-example.mjs --app collab-editor|offline-todo [--port N] [--signal-port N]
+//   node scripts/serve-example.mjs --app collab-editor|offline-todo|react-notes [--port N] [--signal-port N]
 //        [--room NAME] [--out-dir DIR] [--no-build] [--json]
 //
 // --out-dir builds into (and serves) DIR instead of examples/<app>/dist, so that two runs
@@ -23,7 +23,30 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const APPS = { 'collab-editor': { port: '5173', room: 'demo' }, 'offline-todo': { port: '5180', room: 'todo' } }
+// Each app's default port and room, and the lines the banner prints about it.
+const APPS = {
+  'collab-editor': {
+    port: '5173',
+    room: 'demo',
+    title: 'Gossamer collaborative editor',
+    open: 'Open this URL in two windows (or two browsers):',
+    tryIt: 'Type in both: text, cursors and names sync peer to peer. Ctrl-C stops everything.',
+  },
+  'offline-todo': {
+    port: '5180',
+    room: 'todo',
+    title: 'Gossamer offline todo',
+    open: 'Open this URL in two tabs or two browsers:',
+    tryIt: '"Go offline", edit in both, "Go online": the edits merge. Ctrl-C stops everything.',
+  },
+  'react-notes': {
+    port: '5190',
+    room: 'notes',
+    title: 'Gossamer React notes',
+    open: 'Open this URL in two windows (or two browsers):',
+    tryIt: 'Type in one: the note, the names and the neighbour count update in the other. Ctrl-C stops everything.',
+  },
+}
 const APP_NAME = (() => {
   const index = process.argv.indexOf('--app')
   const name = index === -1 ? 'collab-editor' : process.argv[index + 1]
@@ -204,7 +227,7 @@ async function main() {
     process.exit(2)
   }
   if (opts.help) {
-    process.stdout.write('usage: node scripts/serve-example.mjs --app collab-editor|offline-todo [--port N] [--signal-port 4444] [--room NAME] [--out-dir DIR] [--no-build] [--json]\n')
+    process.stdout.write('usage: node scripts/serve-example.mjs --app collab-editor|offline-todo|react-notes [--port N] [--signal-port 4444] [--room NAME] [--out-dir DIR] [--no-build] [--json]\n')
     return
   }
   // Until the servers are up, a signal just exits (the 'exit' hooks reap the children).
@@ -253,13 +276,14 @@ async function main() {
     process.stdout.write(`${JSON.stringify({ msg: 'ready', url, signalingUrl: signalUrl, port: web.port, signalPort: signaling.port, checkUrl })}\n`)
   } else {
     log('')
-    log('  Gossamer offline todo is running. Open this URL in two tabs or two browsers:')
+    const app = APPS[APP_NAME]
+    log(`  ${app.title} (examples/${APP_NAME}) is running. ${app.open}`)
     log('')
     log(process.stdout.isTTY ? `    \x1b[1m${url}\x1b[0m` : `    ${url}`)
     log('')
     log(`  signaling    ${signalUrl}`)
     if (checkUrl !== undefined) log(`  self-check   ${checkUrl}  (the IndexedDB adapter's checks in this browser)`)
-    log('  "Go offline", edit in both, "Go online": the edits merge. Ctrl-C stops everything.')
+    log(`  ${app.tryIt}`)
     log('')
   }
 }

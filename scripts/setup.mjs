@@ -2,7 +2,9 @@
 // Installs everything the repo needs on a machine that has only Node 20 and npm:
 // the pinned pnpm, the workspace's dependencies and, for the WebRTC and browser test
 // tiers, Debian's chromium and iproute2 (network namespaces). Safe to run again: each
-// step is skipped when already done.
+// step is skipped when already done. The consumer tier (scripts/consumer/run.mjs) needs
+// nothing more: npm, pnpm, tar and the npm registry for the apps it installs, and the
+// network namespace (iproute2, root) for its WebRTC peers.
 //
 //   node scripts/setup.mjs            # pnpm + dependencies
 //   node scripts/setup.mjs --system   # also chromium + iproute2 from apt (needs root)

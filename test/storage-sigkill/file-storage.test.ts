@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runStorageConformance } from '@gossamer/testing'
+import { runStorageConformance } from '@gossamer/testing/conformance'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CorruptStoreFileError, decodeStore, encodeStore, fileStorage } from './file-storage.js'
 

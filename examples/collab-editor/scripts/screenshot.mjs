@@ -34,6 +34,14 @@ if (process.env.GOSSAMER_NETNS !== '1') {
 const demoPath = fileURLToPath(new URL('../../../scripts/demo.mjs', import.meta.url))
 const demo = spawn(process.execPath, [demoPath, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
 process.once('exit', () => demo.kill('SIGTERM'))
+/** Stops the server child and waits for it, so that this script exits when it is done. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
 const ready = await new Promise((resolve, reject) => {
   demo.once('exit', (code) => reject(new Error(`demo exited (${code})`)))
   createInterface({ input: demo.stdout }).on('line', (line) => {
@@ -77,4 +85,5 @@ try {
   process.stdout.write(`${out}\n`)
 } finally {
   await browser.close()
+  await stopChild(demo)
 }

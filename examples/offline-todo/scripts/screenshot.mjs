@@ -30,6 +30,14 @@ const serve = spawn(process.execPath, [fileURLToPath(new URL('serve.mjs', import
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 process.once('exit', () => serve.kill('SIGTERM'))
+/** Stops the server child and waits for it, so that this script exits when it is done. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
 const ready = await new Promise((resolve, reject) => {
   serve.once('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)))
   createInterface({ input: serve.stdout }).on('line', (line) => {
@@ -70,5 +78,6 @@ try {
   process.stdout.write(`${out}\n`)
 } finally {
   await browser.close()
+  await stopChild(serve)
   await rm(dist, { recursive: true, force: true })
 }

@@ -1,6 +1,7 @@
 /**
- * The closing summary: one row per peer (or the first and last ten of a big swarm) with
- * its state vector and content hashes, then the verdict that proves convergence.
+ * The closing summary, on one screen: one row per distinct document state (peers grouped by
+ * state vector, digest and content hash; a converged swarm is one row), the wire and
+ * document figures, then the verdict that proves convergence.
  */
 import type { MemoryNetworkStats } from '@gossamer/core'
 import type { Fingerprint } from './fingerprint.js'
@@ -26,36 +27,51 @@ export interface Summary {
   lines: string[]
 }
 
-const FULL_TABLE_MAX = 60
-const HEAD = 10
+/** Most distinct states listed one per row; the rest are counted on one line. */
+const MAX_STATE_ROWS = 8
+/** Peer ids named per state row. */
+const NAMED_PEERS = 3
+
+/** Peers that share one state: same state vector, digest and content. */
+interface StateGroup {
+  key: string
+  sample: Fingerprint
+  peerIds: string[]
+}
 
 export function summarize(input: SummaryInput, c: Style): Summary {
   const { fingerprints: fps } = input
   const key = (f: Fingerprint): string => `${f.svHash}:${f.digest}:${f.contentHash}`
-  const tally = new Map<string, number>()
-  for (const f of fps) tally.set(key(f), (tally.get(key(f)) ?? 0) + 1)
-  let refKey = ''
-  let agreeing = 0
-  for (const [k, n] of tally) if (n > agreeing) [refKey, agreeing] = [k, n]
-  const ref = fps.find((f) => key(f) === refKey)
+  const groups = new Map<string, StateGroup>()
+  for (const f of fps) {
+    const group = groups.get(key(f)) ?? { key: key(f), sample: f, peerIds: [] }
+    group.peerIds.push(f.peerId)
+    groups.set(group.key, group)
+  }
+  // Largest group first: the state most peers agree on.
+  const states = [...groups.values()].sort((x, y) => y.peerIds.length - x.peerIds.length)
+  const ref = states[0]?.sample
+  const agreeing = states[0]?.peerIds.length ?? 0
   const converged = ref !== undefined && agreeing === fps.length
 
-  const widths = [6, 7, 8, 10, 10, 10, 6, 4]
-  const head = ['peer', 'clients', 'Σ clock', 'sv hash', 'digest', 'text+map', 'text', 'keys']
+  // One row per distinct state, not per peer: a converged swarm is one row, whatever its size.
+  const widths = [6, 22, 7, 8, 10, 10, 10, 6, 4]
+  const head = ['peers', 'for example', 'clients', 'Σ clock', 'sv hash', 'digest', 'text+map', 'text', 'keys']
   const row = (cells: string[]): string =>
-    '  ' + cells.map((cell, i) => (i === 0 || (i >= 3 && i <= 5) ? padEnd : padStart)(cell, widths[i] as number)).join('  ') + '  '
+    '  ' + cells.map((cell, i) => (i === 1 || (i >= 4 && i <= 6) ? padEnd : padStart)(cell, widths[i] as number)).join('  ') + '  '
   const lines: string[] = []
-  const span = (label: string, width: number): string => `${label} ${'─'.repeat(width - label.length - 1)}`
-  lines.push(c.dim(`  ${' '.repeat(6 + 2)}${span('state vector', 7 + 8 + 10 + 4)}  ${span('content', 10 + 10 + 6 + 4 + 6)}`))
+  lines.push(c.bold(`  ${states.length === 1 ? '1 distinct state' : `${states.length} distinct states`} across ${count(fps.length)} peers`))
   lines.push(c.bold(row(head)))
-  lines.push(c.dim(`  ${'─'.repeat(widths.reduce((a, b) => a + b + 2, 0) + 1)}`))
-  const show = (f: Fingerprint): void => {
-    const same = key(f) === refKey
-    const mark = same ? c.green('✓') : c.red('✗ differs')
-    const paint = same ? (s: string): string => s : c.red
+  lines.push(c.dim(`  ${'─'.repeat(widths.reduce((x, y) => x + y + 2, 0) + 1)}`))
+  for (const [i, group] of states.slice(0, MAX_STATE_ROWS).entries()) {
+    const f = group.sample
+    const paint = i === 0 ? (text: string): string => text : c.red
+    const named = group.peerIds.slice(0, NAMED_PEERS).join(' ')
+    const example = group.peerIds.length > NAMED_PEERS ? `${named} …` : named
     lines.push(
       row([
-        f.peerId,
+        count(group.peerIds.length),
+        example.length > 22 ? `${example.slice(0, 21)}…` : example,
         String(f.clients),
         count(f.clockSum),
         paint(hex(f.svHash)),
@@ -63,17 +79,13 @@ export function summarize(input: SummaryInput, c: Style): Summary {
         paint(hex(f.contentHash)),
         count(f.textLength),
         String(f.mapKeys),
-      ]) + mark,
+      ]) + (i === 0 ? (converged ? c.green('✓ everyone') : c.yellow('majority')) : c.red('✗ differs')),
     )
   }
-  if (fps.length <= FULL_TABLE_MAX) fps.forEach(show)
-  else {
-    fps.slice(0, HEAD).forEach(show)
-    const middle = fps.slice(HEAD, fps.length - HEAD)
-    const odd = middle.filter((f) => key(f) !== refKey).length
-    const note = odd === 0 ? c.green(`all identical ✓`) : c.red(`${odd} differ ✗`)
-    lines.push(c.dim(`  … ${count(middle.length)} more peers: `) + note)
-    fps.slice(-HEAD).forEach(show)
+  if (states.length > MAX_STATE_ROWS) {
+    const rest = states.slice(MAX_STATE_ROWS)
+    const peers = rest.reduce((sum, group) => sum + group.peerIds.length, 0)
+    lines.push(c.red(`  … ${rest.length} more states held by ${count(peers)} peers`))
   }
   lines.push('')
 
@@ -100,7 +112,7 @@ export function summarize(input: SummaryInput, c: Style): Summary {
     )
   else
     lines.push(
-      c.bold(c.red(`NOT CONVERGED: only ${agreeing}/${fps.length} peers share one state (${tally.size} distinct states)`)),
+      c.bold(c.red(`NOT CONVERGED: only ${agreeing}/${fps.length} peers share one state (${states.length} distinct states)`)),
     )
   return { converged, lines }
 }

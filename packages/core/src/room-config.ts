@@ -4,6 +4,7 @@
 import { ConfigError } from './errors.js'
 import { LIMITS } from './protocol/messages.js'
 import type { RoomOptions } from './room-types.js'
+import { assertSameYjs } from './yjs-instance.js'
 
 /** Chance that a peer rewires one link to a random known peer, per reconnect period. */
 export const REWIRE_CHANCE = 1 / 8
@@ -13,6 +14,7 @@ export type RoomConfig = ReturnType<typeof resolveRoomOptions>
 
 /** Validates `options` (throwing a {@link ConfigError}) and fills in the defaults. */
 export function resolveRoomOptions(options: RoomOptions) {
+  assertSameYjs(options.doc, 'doc')
   const maxNeighbours = options.maxNeighbours ?? 6
   const minNeighbours = options.minNeighbours ?? Math.max(1, maxNeighbours - 1)
   const roundMs = options.roundMs ?? 1000

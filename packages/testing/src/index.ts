@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
- * Testing tools for Gossamer: the conformance suite every transport runs, the
- * deterministic network simulator (virtual clock, seeded randomness, latency, loss,
- * partitions, crashes, churn) that runs the real engine, and small wait helpers.
+ * Testing tools for Gossamer: the deterministic network simulator (virtual clock, seeded
+ * randomness, latency, loss, partitions, crashes, churn) that runs the real engine, and
+ * small wait helpers. The conformance suites, which need vitest, are in
+ * `@gossamer/testing/conformance`.
  *
  * @example
  * ```ts
@@ -19,7 +20,5 @@ export { Simulation, docDigest, peerIdOf } from './sim/simulation.js'
 export type { SimulationOptions, SimPeer, SimRoomOptions } from './sim/simulation.js'
 export { runSpread } from './sim/spread.js'
 export type { SpreadOptions, SpreadResult } from './sim/spread.js'
-export * from './conformance/transport.js'
 export * from './wait.js'
 export { patternBytes } from './pattern.js'
-export * from './conformance/storage.js'

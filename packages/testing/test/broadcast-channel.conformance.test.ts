@@ -2,7 +2,8 @@ import { broadcastChannel } from '@gossamer/core'
 import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { createRoom } from '@gossamer/core'
-import { type TransportHarness, runTransportConformance, waitFor } from '../src/index.js'
+import { type TransportHarness, runTransportConformance } from '../src/conformance.js'
+import { waitFor } from '../src/index.js'
 
 let run = 0
 

@@ -1,5 +1,5 @@
 import { type MemoryNetworkInit, memoryNetwork } from '@gossamer/core'
-import { type TransportHarness, runTransportConformance } from '../src/index.js'
+import { type TransportHarness, runTransportConformance } from '../src/conformance.js'
 
 /** `peerCount` started memory transports on a fresh network. */
 function memoryHarness(init?: MemoryNetworkInit): (peerCount: number) => Promise<TransportHarness> {

@@ -3,7 +3,8 @@
  * with a real signaling server. Runs only inside a network namespace (see vitest.config.ts).
  */
 import type { TransportEvents } from '@gossamer/core'
-import { runTransportConformance, waitForEvent, type TransportHarness } from '@gossamer/testing'
+import { waitForEvent } from '@gossamer/testing'
+import { runTransportConformance, type TransportHarness } from '@gossamer/testing/conformance'
 import { describe, expect, it } from 'vitest'
 import { signalingServer, startPeer, stopPeers } from './support/peers.js'
 
