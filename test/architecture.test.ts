@@ -15,7 +15,7 @@ const src = join(root, 'packages', 'core', 'src')
 /** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
 const BOXES: Record<string, (file: string) => boolean> = {
   room: (f) => f === 'room.ts',
-  options: (f) => f === 'room-config.ts' || f === 'room-types.ts',
+  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts'].includes(f),
   engine: (f) => f === 'engine/room-engine.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
   session: (f) => ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts'].map((n) => `layers/${n}`).includes(f),
