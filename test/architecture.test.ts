@@ -14,7 +14,7 @@ const src = join(root, 'packages', 'core', 'src')
 
 /** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
 const BOXES: Record<string, (file: string) => boolean> = {
-  room: (f) => f === 'room.ts',
+  room: (f) => f === 'room.ts' || f === 'room-identity.ts',
   options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts'].includes(f),
   engine: (f) => f === 'engine/room-engine.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
@@ -33,6 +33,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   transports: (f) => f.startsWith('transports/'),
   vclock: (f) => f === 'virtual-clock.ts',
   crypto: (f) => f.startsWith('crypto/'),
+  trust: (f) => f.startsWith('trust/'),
 }
 /** Small helpers every box may use; the diagram leaves them out. */
 const HELPERS = new Set(['errors.ts', 'hash.ts', 'bounded-set.ts', 'emitter.ts', 'gate.ts', 'index.ts'])

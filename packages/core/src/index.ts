@@ -119,6 +119,7 @@ export type {
   GraftFrame,
 } from './protocol/messages.js'
 export { deriveRoomKeys } from './crypto/room-keys.js'
+export { clientIdOf } from './trust/client-id.js'
 export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'
 export { generateRoomSecret, roomSecretBytes, MIN_SECRET_BYTES, MAX_SECRET_BYTES } from './crypto/secret.js'
 export { LABELS as KEY_SCHEDULE_LABELS, PBKDF2_ITERATIONS } from './crypto/labels.js'

@@ -1,6 +1,7 @@
 /**
  * A room's options, validated and with their defaults filled in.
  */
+import { passwordBytes, roomSecretBytes } from './crypto/secret.js'
 import { ConfigError } from './errors.js'
 import { LIMITS } from './protocol/messages.js'
 import type { RoomOptions } from './room-types.js'
@@ -24,7 +25,10 @@ export function resolveRoomOptions(options: RoomOptions) {
   if (!Number.isInteger(minNeighbours) || minNeighbours < 1 || minNeighbours > maxNeighbours)
     throw new ConfigError('minNeighbours must be an integer in 1..maxNeighbours')
   if (!(roundMs > 0)) throw new ConfigError('roundMs must be > 0')
+  const trusted = checkTrust(options)
   return {
+    /** The room has a secret (or password): authenticated peers, encrypted frames, author-bound writes. */
+    trusted,
     maxNeighbours,
     minNeighbours,
     roundMs,
@@ -35,4 +39,18 @@ export function resolveRoomOptions(options: RoomOptions) {
     shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
     reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
   }
+}
+
+/** Checks the trust options: a secret xor a password; writers and an identity only with one; no chosen peer id then. */
+function checkTrust(options: RoomOptions): boolean {
+  const { secret, password } = options
+  if (secret !== undefined && password !== undefined) throw new ConfigError('give a room `secret` or a `password`, not both')
+  // Throw WeakSecretError (a ConfigError) now, at createRoom, rather than later from the key derivation.
+  if (secret !== undefined) roomSecretBytes(secret).fill(0)
+  if (password !== undefined) passwordBytes(password).fill(0)
+  const trusted = secret !== undefined || password !== undefined
+  if (!trusted && options.writers !== undefined) throw new ConfigError('`writers` needs a room `secret` or `password`')
+  if (!trusted && options.identity !== undefined) throw new ConfigError('`identity` needs a room `secret` or `password`')
+  if (trusted && options.peerId !== undefined) throw new ConfigError('a room with a secret takes its peer id from its identity key; leave `peerId` out')
+  return trusted
 }

@@ -8,6 +8,7 @@ import type { Subscribable } from './emitter.js'
 import type { RandomSource } from './random.js'
 import type { PeerId, Transport } from './transport.js'
 import type { StorageAdapter } from './storage/adapter.js'
+import type { IdentityKeyPair } from './crypto/identity-keys.js'
 
 /** Options of `createRoom`. */
 export interface RoomOptions {
@@ -48,6 +49,23 @@ export interface RoomOptions {
    * loads the stored document before it joins the network and logs every update.
    */
   storage?: StorageAdapter
+  /**
+   * The room secret: high-entropy bytes (≥ 16) or their base64url text (`generateRoomSecret()`).
+   * With a secret, only peers that know it can join, read or write: sessions are mutually
+   * authenticated and encrypted, every write and presence state is signed by its author,
+   * and the signaling server sees only an opaque topic. See docs/SECURITY.md.
+   */
+  secret?: Uint8Array | string
+  /** A human passphrase instead of `secret`, stretched with PBKDF2-SHA-256 (600,000 iterations, salted per room). */
+  password?: string
+  /**
+   * Peers that may write (their key-derived peer ids, `room.peerId` of each writer). Everyone
+   * else who knows the secret reads: every peer refuses their writes, deletions and presence.
+   * Needs `secret` or `password`. Absent: every peer with the secret writes.
+   */
+  writers?: readonly PeerId[]
+  /** This peer's Ed25519 identity in a room with a secret (its peer id). Default: a fresh one. */
+  identity?: IdentityKeyPair
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
@@ -169,4 +187,21 @@ export interface Room extends Subscribable<RoomEvents> {
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
   destroy(): void
+}
+
+/** Room counters, all zero. */
+export function zeroStats(): RoomStats {
+  return {
+    framesSent: 0,
+    bytesSent: 0,
+    framesReceived: 0,
+    bytesReceived: 0,
+    deltasReceived: 0,
+    duplicateDeltas: 0,
+    payloadsReceived: 0,
+    framesRejected: 0,
+    antiEntropyRounds: 0,
+    prunesSent: 0,
+    graftsSent: 0,
+  }
 }

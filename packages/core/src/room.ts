@@ -11,11 +11,12 @@ import { Emitter } from './emitter.js'
 import { RoomEngine } from './engine/room-engine.js'
 import { ListenerError, RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
-import { followClient, roomAwareness } from './layers/presence.js'
+import { roomAwareness } from './layers/presence.js'
 import { Persistence } from './persistence.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { resolveRoomOptions, type RoomConfig } from './room-config.js'
-import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions } from './room-types.js'
+import { establishIdentity } from './room-identity.js'
+import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
 import type { PeerId, Transport } from './transport.js'
 
 /**
@@ -32,29 +33,13 @@ export function createRoom(options: RoomOptions): Room {
   return new GossipRoom(options)
 }
 
-/** Counters all zero. */
-function zeroStats(): RoomStats {
-  return {
-    framesSent: 0,
-    bytesSent: 0,
-    framesReceived: 0,
-    bytesReceived: 0,
-    deltasReceived: 0,
-    duplicateDeltas: 0,
-    payloadsReceived: 0,
-    framesRejected: 0,
-    antiEntropyRounds: 0,
-    prunesSent: 0,
-    graftsSent: 0,
-  }
-}
-
 class GossipRoom implements Room {
   readonly name: string
   readonly doc: Y.Doc
   readonly awareness: Awareness
   #peerId: PeerId
   readonly #fixedPeerId: boolean
+  readonly #options: RoomOptions
   readonly #ownsAwareness: boolean
   readonly #config: RoomConfig
   readonly #clock: Clock
@@ -74,6 +59,7 @@ class GossipRoom implements Room {
 
   constructor(options: RoomOptions) {
     this.#config = resolveRoomOptions(options)
+    this.#options = options
     this.name = options.name
     this.doc = options.doc
     this.#clock = options.clock ?? systemClock()
@@ -110,6 +96,9 @@ class GossipRoom implements Room {
       if (signal.aborted) queueMicrotask(onAbort)
       else signal.addEventListener('abort', onAbort, { once: true })
       this.#disposers.push(() => signal.removeEventListener('abort', onAbort))
+    }
+    if (!this.#config.trusted && this.#transports.some((t) => t.name !== 'memory')) {
+      console.warn(`gossamer: room "${this.name}" has no secret: anyone who learns its name can read and write it (see the secret option)`)
     }
     void this.#start()
   }
@@ -169,25 +158,20 @@ class GossipRoom implements Room {
 
   // ---- lifecycle ------------------------------------------------------------------
 
-  /** Loads the stored document and identity, before anything touches the network. */
-  async #load(): Promise<PeerId[]> {
-    if (this.#persistence === undefined) return []
-    try {
-      const opened = await this.#persistence.open(this.doc, !this.#fixedPeerId)
-      if (opened.peerId !== undefined) {
-        this.#peerId = opened.peerId
-        followClient(this.awareness, this.doc.clientID)
-      }
-      return opened.knownPeers.filter((peer) => peer !== this.#peerId)
-    } catch (cause) {
-      // The document keeps working in memory; it refills from peers.
-      this.#report(cause instanceof Error ? cause : new Error(String(cause)))
-      return []
-    }
-  }
-
   async #start(): Promise<void> {
-    const knownPeers = await this.#load()
+    const { peerId, knownPeers, trust } = await establishIdentity({
+      name: this.name,
+      options: this.#options,
+      trusted: this.#config.trusted,
+      doc: this.doc,
+      awareness: this.awareness,
+      persistence: this.#persistence,
+      peerId: this.#fixedPeerId ? this.#peerId : undefined,
+      signal: this.#controller.signal,
+      report: (error) => this.#report(error),
+      fail: () => void this.close(),
+    })
+    if (peerId !== undefined) this.#peerId = peerId
     if (this.#closed) {
       this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
       return
@@ -212,6 +196,7 @@ class GossipRoom implements Room {
       report: (error, peer) => this.#report(error, peer),
       onSynced: (peer) => this.#markSynced(peer),
       knownPeers,
+      ...(trust === undefined ? {} : { trust }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
     })
     await this.#engine.start()

@@ -30,6 +30,7 @@ import { Replica } from '../replica.js'
 import { REWIRE_CHANCE, type RoomConfig } from '../room-config.js'
 import type { RoomStats } from '../room-types.js'
 import type { PeerId, Transport } from '../transport.js'
+import type { RoomTrust } from '../trust/room-trust.js'
 import { Activity } from './activity.js'
 import type { LayerContext, LinkInfo } from './context.js'
 import { dispatcher, type RoomFrame } from './dispatch.js'
@@ -58,6 +59,8 @@ export interface RoomEngineInit {
   onKnownPeers?(peers: PeerId[]): void
   /** Peers remembered from an earlier session. */
   knownPeers?: readonly PeerId[]
+  /** Keys, identity and writers of a room with a secret; absent for an open room. */
+  trust?: RoomTrust
 }
 
 /** One room's engine. Internal: the public surface is the `Room` facade. */
