@@ -63,11 +63,11 @@ export class Persistence {
     const store = this.#store
     this.#doc = doc
     const listener = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== store) store.append(update)
+      if (origin !== store) store.append(update, { fromDoc: true })
     }
     doc.on('update', listener)
     this.#offUpdate = () => doc.off('update', listener)
-    if (doc.store.clients.size > 0) store.append(Y.encodeStateAsUpdate(doc))
+    if (doc.store.clients.size > 0) store.append(Y.encodeStateAsUpdate(doc), { fromDoc: true })
     await store.load(doc, store)
     const result: OpenResult = { knownPeers: await store.loadPeers() }
     if (claimIdentity) {

@@ -116,7 +116,8 @@ export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
       return write((objects) => {
         for (const op of operations) {
           if (op.type === 'save') objects.put(toStored(op.data), [...op.key])
-          else objects.delete([...op.key])
+          else if (op.type === 'remove') objects.delete([...op.key])
+          else objects.delete(prefixRange(op.prefix))
         }
       })
     },

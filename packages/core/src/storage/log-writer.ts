@@ -13,6 +13,8 @@ interface Pending {
   data: Uint8Array
   /** How many appended updates `data` holds. */
   count: number
+  /** Made by Yjs itself (a document's update event, or a merge here): not decoded again. */
+  verified: boolean
 }
 
 /** What a {@link LogWriter} needs. */
@@ -21,10 +23,8 @@ export interface LogWriterOptions {
   /** The key of the next log record. */
   nextKey: () => StorageKey
   report: (error: GossamerError) => void
-  /** After a record is stored: `count` appended updates in `bytes` bytes. */
-  onWritten: (count: number, bytes: number) => void
-  /** Runs (serialized) after every successful write: the store compacts here when due. */
-  afterWrite: () => Promise<void>
+  /** After a record is stored at `key`: `count` appended updates, merged into `data`. Compaction starts from here, never awaited. */
+  onWritten: (count: number, key: StorageKey, data: Uint8Array) => void
 }
 
 /** Queues appended updates and writes them as merged log records, one write at a time. */
@@ -52,9 +52,9 @@ export class LogWriter {
     return this.#appended - this.#durable
   }
 
-  /** Queues `update`; a write follows one microtask later (or after the write in flight). */
-  append(update: Uint8Array): void {
-    this.#queue.push({ data: update, count: 1 })
+  /** Queues `update`; a write follows one microtask later (or after the write in flight). `verified`: Yjs made it (see {@link Pending}). */
+  append(update: Uint8Array, verified = false): void {
+    this.#queue.push({ data: update, count: 1, verified })
     this.#appended++
     this.#schedule()
   }
@@ -106,7 +106,6 @@ export class LogWriter {
       while (this.#queue.length > 0) {
         this.#again = false
         if (!(await this.exclusive(() => this.#writeQueued()))) return
-        await this.exclusive(this.#options.afterWrite)
       }
     } catch (error) {
       this.#options.report(storageError(error, 'append', 'the write loop failed'))
@@ -126,11 +125,12 @@ export class LogWriter {
     if (entries.length === 0) return true
     const count = entries.reduce((sum, entry) => sum + entry.count, 0)
     const data = this.#merge(entries)
-    if (data !== undefined) {
+    const key = data === undefined ? undefined : this.#options.nextKey()
+    if (data !== undefined && key !== undefined) {
       try {
-        await this.#options.adapter.save(this.#options.nextKey(), data)
+        await this.#options.adapter.save(key, data)
       } catch (error) {
-        this.#queue.unshift({ data, count })
+        this.#queue.unshift({ data, count, verified: true })
         const failure = storageError(error, 'append', 'could not store an update; it stays queued')
         this.#options.report(failure)
         this.#waiters.rejectAll(failure)
@@ -139,7 +139,7 @@ export class LogWriter {
     }
     this.#durable += count
     this.#waiters.settle(this.#durable)
-    if (data !== undefined) this.#options.onWritten(count, data.byteLength)
+    if (data !== undefined && key !== undefined) this.#options.onWritten(count, key, data)
     return true
   }
 
@@ -147,7 +147,8 @@ export class LogWriter {
   #merge(entries: readonly Pending[]): Uint8Array | undefined {
     try {
       // mergeUpdates parses every input but returns a single one unparsed: check that one here.
-      if (entries.length === 1 && decodeError((entries[0] as Pending).data) !== undefined) throw new Error('invalid')
+      const single = entries.length === 1 ? (entries[0] as Pending) : undefined
+      if (single !== undefined && !single.verified && decodeError(single.data) !== undefined) throw new Error('invalid')
       return mergeUpdates(entries.map((entry) => entry.data))
     } catch {
       const valid: Uint8Array[] = []
