@@ -67,7 +67,7 @@ export function gossamer(options: { shared?: boolean } = {}): System {
       const store = new DocStore({ adapter, room: ROOM, random: systemRandom(), clock: systemClock(), locks: null })
       await store.load(doc, store)
       const onUpdate = (update: Uint8Array, origin: unknown): void => {
-        if (origin !== store) store.append(update)
+        if (origin !== store) store.append(update, { fromDoc: true })
       }
       doc.on('update', onUpdate)
       return {

@@ -236,6 +236,7 @@ export class DocStore {
    * last updates could not be stored. Idempotent.
    */
   close(): Promise<void> {
+    this.#identities.stop()
     this.#closing ??= (async () => {
       let failure: unknown
       try {

@@ -40,9 +40,14 @@ export class IdentityHolder {
     return task
   }
 
-  /** Stops new claims, waits for the claims in flight (each releases itself), and releases every identity held. */
-  async releaseAll(): Promise<void> {
+  /** Refuses new claims from now on; a claim in flight is released as soon as it lands and rejects. */
+  stop(): void {
     this.#closing = true
+  }
+
+  /** {@link stop}s, waits for the claims in flight (each releases itself), and releases every identity held. */
+  async releaseAll(): Promise<void> {
+    this.stop()
     await Promise.allSettled([...this.#claims])
     for (const identity of [...this.#held]) {
       try {
