@@ -81,7 +81,7 @@ export function gossamer(options: { shared?: boolean } = {}): System {
     },
     async stored(dbName) {
       const adapter: StorageAdapter = indexeddb({ dbName })
-      const chunks = (await adapter.loadRange(['gossamer', ROOM])).filter((c) => c.key[2] === 'snapshot' || c.key[2] === 'log')
+      const chunks = (await adapter.loadRange(['gossamer', ROOM])).filter((c) => c.key[2] === 'snapshot' || c.key[2] === 'log' || c.key[2] === 'bundle')
       await adapter.close?.()
       return { records: chunks.length, bytes: chunks.reduce((sum, c) => sum + c.data.byteLength, 0) }
     },
