@@ -6,14 +6,16 @@
  *
  * The two systems run side by side on the same load: their documents advance in alternating
  * blocks of {@link BLOCK} edits (which system goes first alternates too), so a burst of load
- * from other processes hits both. Throughput is edits ÷ the time spent in that system's blocks.
+ * from other processes hits both. Throughput is edits ÷ the time spent in that system's blocks;
+ * CPU time per edit (this process's user + system time over those blocks) is reported too, as
+ * it depends much less on what else runs on the machine.
  */
 import * as Y from 'yjs'
 import { collect, quantile, round, typist, freshDb } from './common.js'
 import type { Opened, System } from './systems.js'
 
 /** Edits per block before the other system runs. */
-export const BLOCK = 500
+export const BLOCK = 100
 /** Slices of each run reported separately, to show whether the cost grows with the document. */
 const SLICES = 10
 
@@ -30,6 +32,8 @@ export interface PerEditRun extends Record<string, unknown> {
   system: string
   edits: number
   editsPerSec: number
+  /** CPU time of this process per edit, in µs (garbage collection included). */
+  cpuUsPerEdit: number
   meanMs: number
   p50Ms: number
   p90Ms: number
@@ -46,6 +50,7 @@ interface Live {
   edit: () => void
   latencies: Float64Array
   spentMs: number
+  cpuUs: number
   done: number
 }
 
@@ -63,6 +68,7 @@ function summarize(live: Live, edits: number): PerEditRun {
     system: live.system.name,
     edits,
     editsPerSec: Math.round((edits / live.spentMs) * 1000),
+    cpuUsPerEdit: round(live.cpuUs / edits, 1),
     meanMs: round(live.spentMs / edits, 4),
     p50Ms: round(quantile(sorted, 0.5), 4),
     p90Ms: round(quantile(sorted, 0.9), 4),
@@ -76,6 +82,7 @@ function summarize(live: Live, edits: number): PerEditRun {
 /** Runs `BLOCK` edits (or what is left) of `live`, each awaited until durable. */
 async function block(live: Live, edits: number): Promise<void> {
   const end = Math.min(edits, live.done + BLOCK)
+  const cpu = process.cpuUsage()
   const start = performance.now()
   for (let i = live.done; i < end; i++) {
     const t0 = performance.now()
@@ -84,6 +91,8 @@ async function block(live: Live, edits: number): Promise<void> {
     live.latencies[i] = performance.now() - t0
   }
   live.spentMs += performance.now() - start
+  const used = process.cpuUsage(cpu)
+  live.cpuUs += used.user + used.system
   live.done = end
 }
 
@@ -94,7 +103,7 @@ export async function perEdit(systems: readonly System[], edits: number, seed: n
     const doc = new Y.Doc()
     const opened = await system.open(freshDb(`${system.name.replace(/\W+/g, '')}-per-edit-${edits}`), doc)
     const typing = typist(doc, seed)
-    lives.push({ system, doc, opened, edit: () => typing.edit(), latencies: new Float64Array(edits), spentMs: 0, done: 0 })
+    lives.push({ system, doc, opened, edit: () => typing.edit(), latencies: new Float64Array(edits), spentMs: 0, cpuUs: 0, done: 0 })
   }
   collect()
   for (let round = 0; lives.some((live) => live.done < edits); round++) {

@@ -329,7 +329,7 @@ async function appendScenario(): Promise<void> {
       loadAverageAfter: loadavg().map((v) => round(v)).join(' '),
       gitCommit: gitCommit(),
     },
-    parameters: { edits: EDITS, appendBudgetMs: APPEND_BUDGET_MS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, loadWarmup: LOAD_WARMUP, loadBudgetMs: LOAD_BUDGET_MS, openWarmup: OPEN_WARMUP, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 64, compactBytes: 1048576, compaction: 'doc' },
+    parameters: { edits: EDITS, appendBudgetMs: APPEND_BUDGET_MS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, loadWarmup: LOAD_WARMUP, loadBudgetMs: LOAD_BUDGET_MS, openWarmup: OPEN_WARMUP, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 128, compactBytes: 1048576, compaction: 'doc' },
     runs,
     opens,
     targets,

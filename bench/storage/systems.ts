@@ -145,3 +145,45 @@ export async function trimYIndexeddb(dbName: string): Promise<void> {
   await persistence.destroy()
 }
 
+
+/**
+ * Not a persistence system: the floor under any of them. Each update is one raw IndexedDB
+ * `put` (a key shaped like Gossamer's log keys) in its own readwrite transaction, with no
+ * queue, no validation and no compaction; `durable()` waits for the last one to commit. A
+ * store that makes each awaited edit durable cannot do less than this per edit.
+ */
+export function rawPutFloor(): System {
+  return {
+    name: 'one raw put per edit (floor)',
+    async open(dbName, doc) {
+      const request = indexedDB.open(dbName, 1)
+      request.onupgradeneeded = () => void request.result.createObjectStore('raw')
+      const db = await promisify(request)
+      let last: Promise<void> = Promise.resolve()
+      let seq = 0
+      const onUpdate = (update: Uint8Array): void => {
+        const tx = db.transaction('raw', 'readwrite')
+        tx.objectStore('raw').put(update, ['gossamer', ROOM, 'log', 'floor.0.0', String(seq++).padStart(10, '0')])
+        last = new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve()
+          tx.onerror = () => reject(tx.error)
+        })
+      }
+      doc.on('update', onUpdate)
+      return {
+        durable: () => last,
+        async close() {
+          doc.off('update', onUpdate)
+          await last
+          db.close()
+        },
+      }
+    },
+    async stored(dbName) {
+      const db = await promisify(indexedDB.open(dbName))
+      const values = await promisify(db.transaction(['raw'], 'readonly').objectStore('raw').getAll())
+      db.close()
+      return { records: values.length, bytes: values.reduce((sum: number, v: Uint8Array) => sum + v.byteLength, 0) }
+    },
+  }
+}
