@@ -86,6 +86,9 @@ export class Persistence {
       throw error
     }
     result.peerId = this.#identity.peerId
+    // A peer never knows itself: the stored list may hold this identity's id (saved by another
+    // room that held it before), and dialing it would only fail.
+    result.knownPeers = result.knownPeers.filter((peerId) => peerId !== result.peerId)
     doc.clientID = this.#identity.clientID
     return result
   }

@@ -39,9 +39,9 @@ const leases = (dump: readonly string[]): number => dump.filter((line) => line.i
 /** Opens a Persistence on `adapter` and closes it at the first adapter call numbered `closeAt` (or once loaded). */
 async function openAndClose(disk: StorageAdapter, seed: number, closeAt: number | 'loaded', expected: string): Promise<FaultyOperation[]> {
   const calls: FaultyOperation[] = []
-  let persistence: Persistence | undefined
+  const opened: { persistence?: Persistence } = {}
   let closing: Promise<void> | undefined
-  const close = (): void => void (closing ??= persistence?.close())
+  const close = (): void => void (closing ??= opened.persistence?.close())
   const adapter = faultyStorage(disk, {
     onOperation: (op) => {
       calls.push(op)
@@ -49,13 +49,14 @@ async function openAndClose(disk: StorageAdapter, seed: number, closeAt: number 
     },
   })
   const errors: Error[] = []
-  persistence = new Persistence(adapter, {
+  const persistence = new Persistence(adapter, {
     room: ROOM,
     clock: systemClock(),
     random: seededRandom(seed),
     onPersisted: () => undefined,
     onError: (error) => errors.push(error),
   })
+  opened.persistence = persistence
   const doc = new Y.Doc()
   doc.on('update', () => {
     // "Closed as soon as the text has loaded": from inside the load's own transaction.
@@ -125,3 +126,22 @@ function memoryCopy(dump: readonly string[]): StorageAdapter {
   }
   return disk
 }
+
+describe('Persistence.open', () => {
+  it('never returns its own persisted peer id among the known peers', async () => {
+    const disk = memoryStorage()
+    const host = { room: ROOM, clock: systemClock(), onPersisted: () => undefined, onError: (error: Error) => expect.fail(error.message) }
+    const first = new Persistence(disk, { ...host, random: seededRandom(1) })
+    const opened = await first.open(new Y.Doc(), true)
+    // Another room on the same storage saved the first one's id as a known peer.
+    const other = new DocStore({ adapter: disk, room: ROOM, random: seededRandom(2), clock: systemClock(), locks: null })
+    await other.savePeers([opened.peerId as string, 'someone-else'])
+    await other.close()
+    await first.close()
+    const reopened = new Persistence(disk, { ...host, random: seededRandom(3) })
+    const again = await reopened.open(new Y.Doc(), true)
+    await reopened.close()
+    expect(again.peerId).toBe(opened.peerId)
+    expect(again.knownPeers).toEqual(['someone-else'])
+  })
+})
