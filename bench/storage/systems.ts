@@ -52,7 +52,7 @@ function promisify<T>(request: IDBRequest<T>): Promise<T> {
  * open, like y-indexeddb; `shared` reuses one adapter per database, as an app that keeps one
  * `indexeddb()` for all its documents does.
  */
-export function gossamer(options: { shared?: boolean } = {}): System {
+export function gossamer(options: { shared?: boolean; compactRecords?: number } = {}): System {
   const adapters = new Map<string, StorageAdapter>()
   const adapterFor = (dbName: string): StorageAdapter => {
     if (options.shared !== true) return indexeddb({ dbName })
@@ -61,10 +61,17 @@ export function gossamer(options: { shared?: boolean } = {}): System {
     return adapter
   }
   return {
-    name: options.shared === true ? 'Gossamer (shared adapter)' : 'Gossamer',
+    name: `${options.shared === true ? 'Gossamer (shared adapter)' : 'Gossamer'}${options.compactRecords === undefined ? '' : ` (compactRecords ${options.compactRecords})`}`,
     async open(dbName, doc) {
       const adapter = adapterFor(dbName)
-      const store = new DocStore({ adapter, room: ROOM, random: systemRandom(), clock: systemClock(), locks: null })
+      const store = new DocStore({
+        adapter,
+        room: ROOM,
+        random: systemRandom(),
+        clock: systemClock(),
+        locks: null,
+        ...(options.compactRecords === undefined ? {} : { compactRecords: options.compactRecords }),
+      })
       await store.load(doc, store)
       const onUpdate = (update: Uint8Array, origin: unknown): void => {
         if (origin !== store) store.append(update, { fromDoc: true })

@@ -97,8 +97,11 @@ export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
       return fromStored(value)
     },
     save(key, data) {
-      assertOperations([{ type: 'save', key, data }])
-      return write((objects) => void objects.put(toStored(data), [...key]))
+      assertKey(key)
+      if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
+      const stored = toStored(data)
+      const storedKey = [...key]
+      return write((objects) => void objects.put(stored, storedKey))
     },
     remove(key) {
       assertKey(key)

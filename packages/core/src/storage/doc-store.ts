@@ -93,7 +93,7 @@ export class DocStore {
       report,
       onWritten: (count, key, data) => {
         this.#compactor.written(key, data)
-        this.#emit({ type: 'persisted', records: count, bytes: data.byteLength })
+        if (this.#onEvent !== undefined) this.#emit({ type: 'persisted', records: count, bytes: data.byteLength })
       },
     })
     this.#identities = new IdentityHolder({

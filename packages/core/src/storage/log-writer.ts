@@ -38,10 +38,15 @@ export class LogWriter {
   #draining = false
   /** An append or flush arrived while the loop ran: run it again if it stops on a failure. */
   #again = false
-  /** Tail of the chain that serializes every adapter write. */
+  /** Tail of the chain of {@link exclusive} tasks. */
   #tail: Promise<unknown> = Promise.resolve()
-  /** Settles when the scheduled or running write loop ends. */
+  /** Settles when the running write loop ends. */
   #drained: Promise<void> = Promise.resolve()
+  /** Starts the write loop (one microtask after the first append or flush that needs it). */
+  readonly #run = (): void => {
+    this.#scheduled = false
+    this.#drained = this.#drain()
+  }
 
   constructor(options: LogWriterOptions) {
     this.#options = options
@@ -68,7 +73,7 @@ export class LogWriter {
     return waiting
   }
 
-  /** Runs `fn` after every earlier write finished (one write in flight at a time). */
+  /** Runs `fn` after every earlier exclusive task finished (they never overlap one another). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(fn, fn)
     this.#tail = run.then(
@@ -80,7 +85,7 @@ export class LogWriter {
 
   /** Resolves when no write loop is scheduled or running and every exclusive task is done. */
   async idle(): Promise<void> {
-    while (this.#scheduled || this.#draining) await this.#drained
+    while (this.#scheduled || this.#draining) await (this.#scheduled ? Promise.resolve() : this.#drained)
     await this.#tail
   }
 
@@ -88,12 +93,7 @@ export class LogWriter {
     if (this.#draining) this.#again = true
     if (this.#scheduled || this.#draining || this.#queue.length === 0) return
     this.#scheduled = true
-    this.#drained = new Promise<void>((resolve) =>
-      queueMicrotask(() => {
-        this.#scheduled = false
-        void this.#drain().then(resolve)
-      }),
-    )
+    queueMicrotask(this.#run)
   }
 
   /** Writes queued updates until the queue is empty or a write fails. */
@@ -105,7 +105,8 @@ export class LogWriter {
       // never slip in between and be left unscheduled.
       while (this.#queue.length > 0) {
         this.#again = false
-        if (!(await this.exclusive(() => this.#writeQueued()))) return
+        // One write in flight at a time: the loop awaits each before the next.
+        if (!(await this.#writeQueued())) return
       }
     } catch (error) {
       this.#options.report(storageError(error, 'append', 'the write loop failed'))
