@@ -23,9 +23,12 @@ export interface NodeLoadRun extends Record<string, unknown> {
   edits: number
   records: number
   bytes: number
+  /** A new adapter and DocStore loading the room into a fresh Y.Doc: median, best, every trial (ms). */
   loadMs: number
   loadMsMin: number
   loadMsAll: number[]
+  /** The adapter's part alone: `loadRange` of the room, median ms. */
+  readMs: number
 }
 
 interface Backend {
@@ -68,47 +71,73 @@ interface Measured {
   loadMs: number
   loadMsMin: number
   loadMsAll: number[]
+  /** The adapter's part alone: `loadRange` of the room, median ms. */
+  readMs: number
 }
 
-async function measure(backend: Backend, room: string, expected: string, trials: number): Promise<Measured> {
-  const probe = backend.open()
-  const chunks = (await probe.loadRange(['gossamer', room])).filter((c) => c.key[2] !== 'peers')
-  await probe.close?.()
-  const times: number[] = []
-  for (let trial = -2; trial < trials; trial++) {
-    collect()
-    const adapter = backend.open()
-    const start = performance.now()
-    const store = new DocStore({ adapter, room, random: seededRandom(100 + trial), clock: systemClock(), locks: null })
-    const doc = new Y.Doc()
-    await store.load(doc, store)
-    const ms = performance.now() - start
-    if (doc.getText('t').toString() !== expected) throw new Error(`${backend.name}: the loaded document differs`)
-    await store.close()
-    await adapter.close?.()
-    if (trial >= 0) times.push(ms)
-  }
-  return {
-    records: chunks.length,
-    bytes: chunks.reduce((sum, c) => sum + c.data.byteLength, 0),
-    loadMs: round(median(times)),
-    loadMsMin: round(Math.min(...times)),
-    loadMsAll: times.map((t) => round(t)),
-  }
+/** One timed load by a new adapter and DocStore; returns [load ms, read ms]. */
+async function loadOnce(backend: Backend, room: string, expected: string, seed: number): Promise<[number, number]> {
+  collect()
+  const adapter = backend.open()
+  const read0 = performance.now()
+  await adapter.loadRange(['gossamer', room])
+  const readMs = performance.now() - read0
+  await adapter.close?.()
+  collect()
+  const again = backend.open()
+  const start = performance.now()
+  const store = new DocStore({ adapter: again, room, random: seededRandom(seed), clock: systemClock(), locks: null })
+  const doc = new Y.Doc()
+  await store.load(doc, store)
+  const ms = performance.now() - start
+  if (doc.getText('t').toString() !== expected) throw new Error(`${backend.name}: the loaded document differs`)
+  await store.close()
+  await again.close?.()
+  return [ms, readMs]
 }
 
-/** Loads of an `edits`-edit history on both adapters, in both states. */
+/**
+ * Loads of an `edits`-edit history on both adapters, in both states. Trials alternate between
+ * the adapters (after two warm-up rounds), so a burst of load from elsewhere hits both.
+ */
 export async function nodeLoad(edits: number, trials: number, seed: number): Promise<NodeLoadRun[]> {
+  const all = await backends()
   const runs: NodeLoadRun[] = []
-  for (const backend of await backends()) {
-    for (const state of ['closed', 'killed'] as const) {
-      const room = `${ROOM}-${state}`
+  for (const state of ['closed', 'killed'] as const) {
+    const room = `${ROOM}-${state}`
+    const expected: string[] = []
+    const sizes: { records: number; bytes: number }[] = []
+    for (const backend of all) {
       const writer = backend.open()
-      const expected = await write(writer, room, edits, seed, state === 'killed')
+      expected.push(await write(writer, room, edits, seed, state === 'killed'))
+      const chunks = (await writer.loadRange(['gossamer', room])).filter((c) => c.key[2] !== 'peers')
+      sizes.push({ records: chunks.length, bytes: chunks.reduce((sum, c) => sum + c.data.byteLength, 0) })
       await writer.close?.()
-      runs.push({ adapter: backend.name, state, edits, ...(await measure(backend, room, expected, trials)) })
     }
-    await backend.dispose()
+    const times: number[][] = all.map(() => [])
+    const reads: number[][] = all.map(() => [])
+    for (let trial = -2; trial < trials; trial++) {
+      for (const [i, backend] of all.entries()) {
+        const [ms, readMs] = await loadOnce(backend, room, expected[i] as string, 100 + trial)
+        if (trial < 0) continue
+        ;(times[i] as number[]).push(ms)
+        ;(reads[i] as number[]).push(readMs)
+      }
+    }
+    for (const [i, backend] of all.entries()) {
+      const t = times[i] as number[]
+      runs.push({
+        adapter: backend.name,
+        state,
+        edits,
+        ...(sizes[i] as { records: number; bytes: number }),
+        loadMs: round(median(t)),
+        loadMsMin: round(Math.min(...t)),
+        loadMsAll: t.map((v) => round(v)),
+        readMs: round(median(reads[i] as number[])),
+      })
+    }
   }
+  for (const backend of all) await backend.dispose()
   return runs
 }
