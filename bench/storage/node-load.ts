@@ -65,16 +65,6 @@ async function write(adapter: StorageAdapter, room: string, edits: number, seed:
   return doc.getText('t').toString()
 }
 
-interface Measured {
-  records: number
-  bytes: number
-  loadMs: number
-  loadMsMin: number
-  loadMsAll: number[]
-  /** The adapter's part alone: `loadRange` of the room, median ms. */
-  readMs: number
-}
-
 /** One timed load by a new adapter and DocStore; returns [load ms, read ms]. */
 async function loadOnce(backend: Backend, room: string, expected: string, seed: number): Promise<[number, number]> {
   collect()
