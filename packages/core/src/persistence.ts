@@ -93,6 +93,11 @@ export class Persistence {
     return result
   }
 
+  /** The transaction origin of the updates storage loads into the document (not local edits). */
+  get origin(): unknown {
+    return this.#store
+  }
+
   /** Saves the known peers when they changed since the last save. */
   savePeers(peers: readonly PeerId[]): void {
     const key = [...peers].sort().join(',')

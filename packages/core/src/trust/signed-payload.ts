@@ -3,13 +3,13 @@
  * (docs/PROTOCOL.md, "Signed content"). Open rooms carry raw Yjs updates and state vectors
  * there; rooms with a secret carry one of three tagged payloads instead:
  *
- * - **update** (Delta): one signed update of one author: tag 1, public key (32), seq,
- *   signature (64), then the Yjs V1 update.
+ * - **update** (Delta): one signed entry of one author: tag 1, public key (32), seq,
+ *   signature (64), then the entry (its dependencies and the Yjs V1 update, see entry.ts).
  * - **heads** (SyncRequest): how far this peer's chain of each author goes: tag 2, a count,
  *   then (clientID, seq) pairs.
- * - **segments** (SyncReply, repair Delta): runs of consecutive updates per author, each run
- *   with the signature of its last update: tag 3, a count, then per run the public key,
- *   the first seq, the signature, a count and the updates.
+ * - **segments** (SyncReply, repair Delta): runs of consecutive entries per author, each run
+ *   with the signature of its last entry: tag 3, a count, then per run the public key,
+ *   the first seq, the signature, a count and the entries.
  *
  * Decoding validates every field and its limits, and throws an {@link UpdateRejectedError}.
  */
@@ -26,12 +26,12 @@ export const MAX_HEADS = 65_536
 export const MAX_RUNS = 65_536
 export const MAX_RUN_UPDATES = 1_000_000
 
-/** One signed update. */
+/** One signed entry (an authored update with its dependencies). */
 export interface SignedUpdate {
   author: Uint8Array
   seq: number
   signature: Uint8Array
-  update: Uint8Array
+  entry: Uint8Array
 }
 
 /** How far a chain goes. */
@@ -40,12 +40,12 @@ export interface Head {
   seq: number
 }
 
-/** Consecutive updates `from`, `from + 1`, … of one author; `signature` signs the last. */
+/** Consecutive entries `from`, `from + 1`, … of one author; `signature` signs the last. */
 export interface Segment {
   author: Uint8Array
   from: number
   signature: Uint8Array
-  updates: Uint8Array[]
+  entries: Uint8Array[]
 }
 
 /** A decoded payload. */
@@ -57,7 +57,7 @@ export function encodeSignedUpdate(value: SignedUpdate): Uint8Array {
   encoding.writeUint8Array(encoder, value.author)
   encoding.writeVarUint(encoder, value.seq)
   encoding.writeUint8Array(encoder, value.signature)
-  encoding.writeUint8Array(encoder, value.update)
+  encoding.writeUint8Array(encoder, value.entry)
   return encoding.toUint8Array(encoder)
 }
 
@@ -80,8 +80,8 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
     encoding.writeUint8Array(encoder, segment.author)
     encoding.writeVarUint(encoder, segment.from)
     encoding.writeUint8Array(encoder, segment.signature)
-    encoding.writeVarUint(encoder, segment.updates.length)
-    for (const update of segment.updates) encoding.writeVarUint8Array(encoder, update)
+    encoding.writeVarUint(encoder, segment.entries.length)
+    for (const entry of segment.entries) encoding.writeVarUint8Array(encoder, entry)
   }
   return encoding.toUint8Array(encoder)
 }
@@ -105,8 +105,8 @@ function readPayload(decoder: decoding.Decoder): Payload {
     const author = readFixed(decoder, 32)
     const seq = readSeq(decoder)
     const signature = readFixed(decoder, 64)
-    const update = decoding.readTailAsUint8Array(decoder).slice()
-    return { kind: 'update', author, seq, signature, update }
+    const entry = decoding.readTailAsUint8Array(decoder).slice()
+    return { kind: 'update', author, seq, signature, entry }
   }
   if (tag === PayloadTag.Heads) {
     const count = readCount(decoder, MAX_HEADS)
@@ -123,9 +123,9 @@ function readPayload(decoder: decoding.Decoder): Payload {
       const signature = readFixed(decoder, 64)
       const n = readCount(decoder, MAX_RUN_UPDATES)
       if (n === 0) throw new RangeError('an empty run')
-      const updates: Uint8Array[] = []
-      for (let k = 0; k < n; k++) updates.push(decoding.readVarUint8Array(decoder).slice())
-      segments.push({ author, from, signature, updates })
+      const entries: Uint8Array[] = []
+      for (let k = 0; k < n; k++) entries.push(decoding.readVarUint8Array(decoder).slice())
+      segments.push({ author, from, signature, entries })
     }
     return { kind: 'segments', segments }
   }
