@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
- * Testing tools for Gossamer: the conformance suite every transport runs, the
- * deterministic network simulator (virtual clock, seeded randomness, latency, loss,
- * partitions, crashes, churn) that runs the real engine, and small wait helpers.
+ * Testing tools for Gossamer: the conformance suites every transport, storage adapter and
+ * signal path runs, the deterministic network simulator (virtual clock, seeded randomness,
+ * latency, loss, partitions, crashes, churn) that runs the real engine, and small wait
+ * helpers.
  *
  * @example
  * ```ts
@@ -23,3 +24,4 @@ export * from './conformance/transport.js'
 export * from './wait.js'
 export { patternBytes } from './pattern.js'
 export * from './conformance/storage.js'
+export * from './conformance/signaling.js'
