@@ -79,6 +79,10 @@ function ringHarness(init: MemoryNetworkInit = {}): (count: number) => Promise<S
         // Two neighbours at most, and dial until two: every room links both its sides.
         maxNeighbours: 2,
         minNeighbours: 2,
+        // No reconnect rounds: a rewire evicts a ring link to dial a random peer (which the
+        // ring refuses), and a signal in flight across that link would be lost. The suite
+        // tests the relay on a fixed topology, not the overlay's repairs.
+        reconnectEveryRounds: Number.MAX_SAFE_INTEGER,
         transports: [ringTransport(network.transport(), adjacent, (relay) => relays.set(peerId, relay))],
       }),
     )
