@@ -4,8 +4,9 @@
  * passes to `start()`, and (b) the overlay is forced into a ring (a peer discovers and dials
  * only the two peers next to it). For n endpoints the ring has 2n rooms, an endpoint at every
  * other place and a relay-only room between each two: every signal travels through
- * intermediate rooms (which must pass it on without delivering it), and the flood reaches its
- * target along both halves of the ring (so the relay must deliver the copy only once).
+ * intermediate rooms (which must pass it on without delivering it), and for most pairs the
+ * flood reaches its target along both halves of the ring within its hop limit (so the relay
+ * must deliver only the first copy). Removing the relay's deduplication fails the suite.
  */
 import * as Y from 'yjs'
 import {
