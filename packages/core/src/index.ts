@@ -35,6 +35,8 @@ export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
+  SignalPath,
+  SignalPathEvents,
   SignalRelay,
   SignalRelayEvents,
   DialOptions,
