@@ -140,7 +140,7 @@ export class RoomEngine {
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
-      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs },
+      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs, replyTimeoutMs: 4 * config.roundMs },
       this.content,
       activity,
       {
