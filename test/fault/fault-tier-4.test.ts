@@ -9,7 +9,7 @@ import { runSchedule } from './fault-schedule.js'
 
 const TOTAL = Number(process.env['GOSSAMER_FAULT_SCHEDULES'] ?? 1000)
 const STEPS = Number(process.env['GOSSAMER_FAULT_STEPS'] ?? 16)
-const PART = 4
+const PART: number = 4
 const seeds =
   process.env['GOSSAMER_FAULT_SEED'] !== undefined
     ? PART === 1
