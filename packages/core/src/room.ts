@@ -9,15 +9,19 @@ import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock } from './clock.js'
 import { Emitter } from './emitter.js'
 import { RoomEngine } from './engine/room-engine.js'
-import { ListenerError, RoomClosedError } from './errors.js'
+import { deriveRoomKeys } from './crypto/room-keys.js'
+import { ConfigError, ListenerError, RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
 import { roomAwareness } from './layers/presence.js'
 import { Persistence } from './persistence.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { resolveRoomOptions, type RoomConfig } from './room-config.js'
 import { establishIdentity } from './room-identity.js'
-import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
+import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type RotateSecretOptions, type SignalOptions } from './room-types.js'
 import type { PeerId, Transport } from './transport.js'
+
+/** How long `rotateSecret` keeps the previous secret accepted by default: ten minutes. */
+const DEFAULT_GRACE_MS = 600_000
 
 /**
  * Creates a room and starts joining peers in the background.
@@ -145,6 +149,23 @@ class GossipRoom implements Room {
     if (this.#persistence === undefined) return
     await this.#loadedGate.promise
     await this.#persistence.flush(options)
+  }
+
+  async rotateSecret(secretOrPassword: Uint8Array | string, options: RotateSecretOptions = {}): Promise<void> {
+    if (this.#closed) throw new RoomClosedError('the room is closed')
+    const { password } = this.#options
+    if (!this.#config.trusted) throw new ConfigError('rotateSecret: the room has no secret or password')
+    if (password !== undefined && typeof secretOrPassword !== 'string') throw new ConfigError('rotateSecret: a password room takes a new password (a string)')
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new ConfigError('rotateSecret: graceMs must be a non-negative number')
+    const keys = await deriveRoomKeys({
+      room: this.name,
+      ...(password === undefined ? { secret: secretOrPassword } : { password: secretOrPassword as string }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
+    await abortable(this.#loadedGate.promise, options.signal)
+    if (this.#closed || this.#engine === undefined) throw new RoomClosedError('the room closed during the rotation')
+    this.#engine.rotate(keys, graceMs)
   }
 
   close(): Promise<void> {
