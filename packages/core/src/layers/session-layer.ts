@@ -17,14 +17,7 @@ import type { RoomKeys } from '../crypto/room-keys.js'
 import type { LayerContext } from '../engine/context.js'
 import { ProtocolError, TransportError } from '../errors.js'
 import { tryDecodeFrame, type VersionRange } from '../protocol/codec.js'
-import {
-  CloseCode,
-  FrameType,
-  JoinPriority,
-  type CloseCodeValue,
-  type Frame,
-  type JoinPriorityValue,
-} from '../protocol/messages.js'
+import { CloseCode, FrameType, JoinPriority, type CloseCodeValue, type Frame, type JoinPriorityValue } from '../protocol/messages.js'
 import { isAuthFrame } from '../protocol/messages-auth.js'
 import type { Connection, PeerId, Transport } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
@@ -33,6 +26,7 @@ import { Session } from './session.js'
 import type { SessionDown, SessionPorts } from '../engine/session-ports.js'
 import { JoinHandshake } from './session-join.js'
 import { asError, SessionTable } from './session-table.js'
+import type { ChannelLimits } from './secure-channel.js'
 import { TrustedSessions } from './session-trust.js'
 
 /** Tunables of the session layer. */
@@ -40,6 +34,8 @@ export interface SessionConfig {
   handshakeTimeoutMs: number
   /** In a room with a secret: most inbound connections still authenticating (default 8). */
   maxUnproven?: number
+  /** In a room with a secret: bounds of each session's send and receive queues (default `CHANNEL_LIMITS`). */
+  channelLimits?: ChannelLimits
 }
 
 /** The session layer of one room. Internal. */
@@ -71,7 +67,7 @@ export class SessionLayer {
       close: (session: Session, code: CloseCodeValue) => this.#close(session, code),
       redial: (session: Session, keys: RoomKeys) => this.#redial(session, keys),
     }
-    this.trusted = trust === undefined ? undefined : new TrustedSessions(ctx, trust, host, { maxPending: config.maxUnproven ?? 8, signal })
+    this.trusted = trust === undefined ? undefined : new TrustedSessions(ctx, trust, host, { maxPending: config.maxUnproven ?? 8, signal, ...(config.channelLimits === undefined ? {} : { limits: config.channelLimits }) })
   }
 
   /** Sessions in any state plus dials in flight: each holds a slot of the active view. */
@@ -152,10 +148,8 @@ export class SessionLayer {
     this.#table.add(session)
     session.disposers.push(
       session.connection.on('message', ({ data }) => this.#receive(session, data)),
-      session.connection.on('close', () => {
-        this.#drop(session, 'lost')
-        session.channel?.close()
-      }),
+      // With a secret, frames already received are opened first (a Disconnect among them says why).
+      session.connection.on('close', () => (session.channel === undefined ? this.#drop(session, 'lost') : session.channel.run(async () => this.#lost(session)))),
     )
     session.handshakeTimer = this.#ctx.clock.setTimeout(() => {
       if (session.state === 'handshake') this.#close(session, CloseCode.Timeout)
@@ -200,6 +194,11 @@ export class SessionLayer {
     if (session.state === 'closed') return
     this.#drop(session, session.initiator || session.state === 'open' ? 'lost' : 'closed')
     this.#release(session, 'gossamer: authentication failed')
+  }
+
+  #lost(session: Session): void {
+    this.#drop(session, 'lost')
+    session.channel?.close()
   }
 
   /** Closes the connection of a dropped session once what is queued on its channel went out. */

@@ -142,6 +142,13 @@ export class TrustedSessions {
     })
   }
 
+  /** The key generation (fingerprint) of each authenticated session, by peer. */
+  generations(): Map<string, string> {
+    const out = new Map<string, string>()
+    for (const session of this.#sessions) if (session.channel?.phase === 'sealed' && session.channel.keys !== undefined) out.set(session.peerId, session.channel.keys.fingerprint)
+    return out
+  }
+
   /** The session ended: forget it. */
   detach(session: Session): void {
     this.#sessions.delete(session)
