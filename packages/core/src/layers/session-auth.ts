@@ -164,6 +164,8 @@ export async function acceptAuthHello(trust: RoomTrust, frame: AuthHelloFrame, p
   if (!(await keys.frame.proof.verify(frame.tag, concatBytes(utf8(AUTH_LABELS.roomTag), new Uint8Array([0]), publicKeyFromPeerId(peer), keys.keyId, frame.nonce)))) {
     return refusal('bad-tag', 'the AuthHello room tag does not verify', peer)
   }
+  // The dialer holds the secret: import its key now (about a signature's cost), while we sign.
+  trust.verifier(peer).catch(() => undefined)
   const nonce = handshakeNonce()
   const transcript = await handshakeTranscript({
     initiator: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce },

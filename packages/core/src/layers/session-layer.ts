@@ -104,6 +104,7 @@ export class SessionLayer {
    * current generation). A failed dial is handed to `onFailure` (not after close).
    */
   dial(peer: PeerId, transportName: string | undefined, priority: JoinPriorityValue, onFailure: (error: unknown) => void, keys?: RoomKeys): void {
+    this.trusted?.prefetch(peer)
     this.#start(peer, { transport: transportName, priority, onFailure }, keys)
   }
 

@@ -149,6 +149,11 @@ export class TrustedSessions {
     return out
   }
 
+  /** We are about to dial `peer`: its key is imported meanwhile (the handshake then only verifies). */
+  prefetch(peer: string): void {
+    this.#trust.verifier(peer).catch(() => undefined)
+  }
+
   /** The session ended: forget it. */
   detach(session: Session): void {
     this.#sessions.delete(session)
