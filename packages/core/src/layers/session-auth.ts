@@ -10,6 +10,7 @@ import * as encoding from 'lib0/encoding'
 import { bytesEqual, concatBytes, utf8 } from '../crypto/bytes.js'
 import { publicKeyFromPeerId } from '../crypto/peer-id.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
+import { deriveSessionKeys, type SessionKeys } from '../crypto/session-keys.js'
 import { proveSecret, verifySecretProof } from '../crypto/secret-proof.js'
 import { handshakeNonce, handshakeTranscript, type HandshakeRole, type HandshakeTranscript } from '../crypto/transcript.js'
 import { AuthenticationError, VersionMismatchError, type AuthFailure } from '../errors.js'
@@ -136,12 +137,24 @@ export async function authHello(trust: RoomTrust, keys: RoomKeys): Promise<Diale
   return { hello, keys }
 }
 
-/** An authenticated handshake: the keys and transcript to derive session keys from. */
+/** An authenticated handshake: its key generation, transcript and version, and its session keys. */
 export interface AuthResult {
   ok: true
   keys: RoomKeys
   transcript: HandshakeTranscript
   version: number
+  /**
+   * This side's session keys, derived while the handshake's signatures are made and checked
+   * (fewer round trips through the platform's crypto); used only once it is authenticated.
+   */
+  session: Promise<SessionKeys>
+}
+
+/** Starts deriving this side's session keys (a failure surfaces when they are awaited). */
+function derive(keys: RoomKeys, transcript: HandshakeTranscript, role: HandshakeRole): Promise<SessionKeys> {
+  const session = deriveSessionKeys(keys, transcript, role)
+  session.catch(() => undefined)
+  return session
 }
 
 /** What the acceptor keeps between its AuthWelcome and the AuthConfirm. */
@@ -164,17 +177,16 @@ export async function acceptAuthHello(trust: RoomTrust, frame: AuthHelloFrame, p
   if (!(await keys.frame.proof.verify(frame.tag, concatBytes(utf8(AUTH_LABELS.roomTag), new Uint8Array([0]), publicKeyFromPeerId(peer), keys.keyId, frame.nonce)))) {
     return refusal('bad-tag', 'the AuthHello room tag does not verify', peer)
   }
-  // The dialer holds the secret: import its key now (about a signature's cost), while we sign.
-  trust.verifier(peer).catch(() => undefined)
   const nonce = handshakeNonce()
   const transcript = await handshakeTranscript({
     initiator: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce },
     acceptor: { publicKey: trust.identity.publicKey, nonce },
     context: handshakeContext(version, keys.keyId, frame.tag),
   })
+  const session = derive(keys, transcript, 'acceptor')
   const { signature, proof } = await attest(trust, keys, transcript, 'acceptor')
   const welcome: AuthWelcomeFrame = { type: FrameType.AuthWelcome, room: '', peerId: trust.peerId, version, keyId: keys.keyId.slice(), nonce, signature, proof }
-  return { ok: true, keys, transcript, version, welcome }
+  return { ok: true, keys, transcript, version, welcome, session }
 }
 
 /**
@@ -198,15 +210,16 @@ export async function acceptAuthWelcome(
     acceptor: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce },
     context: handshakeContext(frame.version, sent.keys.keyId, sent.hello.tag),
   })
-  const failed = await checkAttestation(trust, sent.keys, transcript, 'acceptor', peer, frame)
+  const session = derive(sent.keys, transcript, 'initiator')
+  // Our own attestation is made meanwhile, and sent only if theirs verifies.
+  const [failed, { signature, proof }] = await Promise.all([checkAttestation(trust, sent.keys, transcript, 'acceptor', peer, frame), attest(trust, sent.keys, transcript, 'initiator')])
   if (failed !== undefined) return failed
-  const { signature, proof } = await attest(trust, sent.keys, transcript, 'initiator')
-  return { ok: true, keys: sent.keys, transcript, version: frame.version, confirm: { type: FrameType.AuthConfirm, room: '', signature, proof } }
+  return { ok: true, keys: sent.keys, transcript, version: frame.version, session, confirm: { type: FrameType.AuthConfirm, room: '', signature, proof } }
 }
 
 /** The acceptor checks the dialer's AuthConfirm over the transcript it answered. */
 export async function acceptAuthConfirm(trust: RoomTrust, pending: AcceptorAuth, frame: AuthConfirmFrame, peer: PeerId): Promise<AuthResult | AuthRefusal> {
   const failed = await checkAttestation(trust, pending.keys, pending.transcript, 'initiator', peer, frame)
   if (failed !== undefined) return failed
-  return { ok: true, keys: pending.keys, transcript: pending.transcript, version: pending.version }
+  return { ok: true, keys: pending.keys, transcript: pending.transcript, version: pending.version, session: pending.session }
 }

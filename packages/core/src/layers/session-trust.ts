@@ -10,7 +10,6 @@
 import type { TimerHandle } from '../clock.js'
 import { bytesEqual } from '../crypto/bytes.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
-import { deriveSessionKeys } from '../crypto/session-keys.js'
 import type { LayerContext } from '../engine/context.js'
 import { AuthenticationError, GossamerError, ProtocolError, VersionMismatchError } from '../errors.js'
 import { encodeFrame, tryDecodeFrame } from '../protocol/codec.js'
@@ -215,6 +214,8 @@ export class TrustedSessions {
       if (closed(session)) return
       pending.answered = result
       session.channel?.sendPlain(encodeFrame(result.welcome))
+      // It holds the secret: import its key while the AuthWelcome travels (the AuthConfirm then only verifies).
+      this.prefetch(session.peerId)
       return
     }
     if (pending.role === 'acceptor' && pending.answered !== undefined && frame.type === FrameType.AuthConfirm) {
@@ -232,7 +233,7 @@ export class TrustedSessions {
   }
 
   async #established(session: Session, result: AuthResult, role: 'initiator' | 'acceptor'): Promise<void> {
-    const keys = await deriveSessionKeys(result.keys, result.transcript, role)
+    const keys = await result.session
     const channel = session.channel
     if (closed(session) || channel === undefined) return
     if (result.keys !== this.#trust.keys && !this.#trust.previousKeys.includes(result.keys)) {

@@ -101,7 +101,7 @@ describe('an outsider without the secret', () => {
       { type: FrameType.Sealed, room: '', sealed: Uint8Array.from({ length: 60 }, () => randomInt(random, 256)) },
       { type: FrameType.AuthConfirm, room: '', signature: new Uint8Array(64), proof: new Uint8Array(32) },
     ]
-    const outsiders = []
+    const outsiders: Awaited<ReturnType<typeof raw>>[] = []
     for (const [i, frame] of attempts.entries()) {
       const o = await raw(network, target.room.peerId, strangerId(i + 1))
       o.send(frame)
@@ -152,7 +152,7 @@ describe('an outsider without the secret', () => {
     const admit = target.tap.admit
     if (admit === undefined) throw new Error('the room started its transport without an admission gate')
     expect([admit('stranger-1', { urgent: true }), admit('stranger-2', { urgent: true }), admit('stranger-3', {})]).toEqual([true, false, false])
-    const outsiders = []
+    const outsiders: Awaited<ReturnType<typeof raw>>[] = []
     for (let i = 0; i < 6; i++) {
       const o = await raw(network, target.room.peerId, `stranger-${i}`)
       o.send({ type: FrameType.Hello, room: ROOM, peerId: `stranger-${i}`, versionMin: 3, versionMax: 3, priority: JoinPriority.High, peers: [] })

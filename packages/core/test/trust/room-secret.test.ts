@@ -48,7 +48,9 @@ describe('a room with a secret', () => {
       for (const word of words) expect(containsBytes(bytes, new TextEncoder().encode(word))).toBe(false)
     }
     expect([...types.keys()].sort((x, y) => x - y)).toEqual([FrameType.AuthHello, FrameType.AuthWelcome, FrameType.AuthConfirm, FrameType.Sealed])
-    expect(types.get(FrameType.AuthHello)).toBe(types.get(FrameType.AuthConfirm))
+    // Every AuthConfirm answers an AuthWelcome, which answers an AuthHello (one may still be in flight).
+    expect(types.get(FrameType.AuthConfirm)).toBeLessThanOrEqual(types.get(FrameType.AuthWelcome) ?? 0)
+    expect(types.get(FrameType.AuthWelcome)).toBeLessThanOrEqual(types.get(FrameType.AuthHello) ?? 0)
     expect(types.get(FrameType.Sealed)).toBeGreaterThan(10)
   })
 
