@@ -186,6 +186,22 @@ describe('refusing a lying insider (it holds the secret)', () => {
     expect(t.layer.count()).toBe(0)
   })
 
+  it('once authenticated, cannot claim another id in its Hello: refused inside the sealed channel', async () => {
+    const t = trustedLayer(f)
+    const remote = t.hand()
+    const connection = new RecordingConnection(remote.peerId)
+    t.layer.accept(connection)
+    connection.deliver(await remote.hello())
+    await until(() => connection.sent.length === 1)
+    connection.deliver(await remote.confirm(sentFrame(connection, 0) as AuthWelcomeFrame, t.trust.peerId))
+    connection.deliverBytes(await remote.seal(hello(f.insider.peerId)))
+    await until(() => connection.closed, 'the session to close')
+    expect(await remote.open(connection.sent[1] as Uint8Array)).toMatchObject({ type: FrameType.Reject, code: CloseCode.ProtocolViolation })
+    expect(t.ctx.errorNames()).toEqual(['ProtocolError'])
+    expect(t.ports.joins).toEqual([])
+    expect(t.ports.ups).toEqual([])
+  })
+
   it('a valid signature with a wrong proof of the secret is refused', async () => {
     const t = trustedLayer(f)
     const remote = t.hand()

@@ -88,3 +88,33 @@ describe(`rotation under load (seed ${SEED})`, () => {
     expect(refused.length, `seed ${SEED}`).toBeGreaterThan(0)
   }, 30_000)
 })
+
+describe('room.rotateSecret', () => {
+  it('refuses a room without a secret, a weak secret, bytes for a password room, and a closed room', async () => {
+    const network = memoryNetwork()
+    const open = peer(network, { name: 'plain' })
+    const withPassword = peer(network, { name: 'pw', password: 'first passphrase' })
+    const withSecret = peer(network, { name: 'sec', secret: generateRoomSecret() })
+    peers.push(open, withPassword, withSecret)
+    await expect(open.room.rotateSecret(generateRoomSecret())).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(withSecret.room.rotateSecret('short')).rejects.toMatchObject({ name: 'WeakSecretError' })
+    await expect(withPassword.room.rotateSecret(new Uint8Array(32))).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(withSecret.room.rotateSecret(generateRoomSecret(), { graceMs: -1 })).rejects.toMatchObject({ name: 'ConfigError' })
+    await withSecret.room.close()
+    await expect(withSecret.room.rotateSecret(generateRoomSecret())).rejects.toMatchObject({ name: 'RoomClosedError' })
+  })
+
+  it('a password room moves to a new password; a peer that only knows the new one joins it', async () => {
+    const network = memoryNetwork()
+    const [a, b] = [peer(network, { name: 'pw-room', password: 'old passphrase' }), peer(network, { name: 'pw-room', password: 'old passphrase' })]
+    peers.push(a, b)
+    a.room.doc.getArray<string>('edits').push(['before'])
+    await waitFor(() => has(b.room, 'before'), 'the first sync', AbortSignal.timeout(20_000))
+    await Promise.all([a.room.rotateSecret('new passphrase'), b.room.rotateSecret('new passphrase')])
+    const c = peer(network, { name: 'pw-room', password: 'new passphrase' })
+    peers.push(c)
+    c.room.doc.getArray<string>('edits').push(['from the newcomer'])
+    await waitFor(() => [a, b, c].every((p) => has(p.room, 'before') && has(p.room, 'from the newcomer')), 'the newcomer to sync', AbortSignal.timeout(20_000))
+    for (const p of [a, b, c]) expect(errorKinds(p)).toEqual([])
+  }, 30_000)
+})
