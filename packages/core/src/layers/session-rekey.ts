@@ -55,11 +55,6 @@ export class Rekeyer {
     this.#host = host
   }
 
-  /** True while `session` is moving to another generation. */
-  busy(session: Session): boolean {
-    return session.channel !== undefined && this.#state.has(session.channel)
-  }
-
   /** Moves `session` to the current generation if it is on another: answers a kept offer, or offers. */
   update(session: Session): void {
     const channel = session.channel

@@ -85,12 +85,12 @@ export class TrustedSessions {
   rotate(keys: RoomKeys, graceMs: number): void {
     const trust = this.#trust
     if (this.#config.signal.aborted || bytesEqual(keys.keyId, trust.keys.keyId)) return
-    // Back to a generation still in its grace period: it is current again, with no end.
-    const again = trust.previousKeys.findIndex((k) => bytesEqual(k.keyId, keys.keyId))
-    if (again >= 0) this.#endGrace(trust.previousKeys[again] as RoomKeys, false)
+    // Back to a generation still in its grace period: it is current again (the same keys), with no end.
+    const again = trust.previousKeys.find((k) => bytesEqual(k.keyId, keys.keyId))
+    if (again !== undefined) this.#endGrace(again, false)
     const old = trust.keys
     trust.previousKeys.unshift(old)
-    trust.keys = keys
+    trust.keys = again ?? keys
     const clock = this.#ctx.clock
     this.#graceTimers.set(old, clock.setTimeout(() => this.#endGrace(old, true), graceMs))
     for (const session of this.#sessions) this.rekeyer.update(session)
