@@ -36,6 +36,10 @@ export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
+  TransportSecrets,
+  SignalRoute,
+  SignalPath,
+  SignalPathEvents,
   SignalRelay,
   SignalRelayEvents,
   DialOptions,
@@ -57,7 +61,7 @@ export { broadcastChannel } from './transports/broadcast-channel.js'
 export type { BroadcastChannelInit } from './transports/broadcast-channel.js'
 export type { StorageAdapter, StorageKey, StorageChunk, StorageOperation } from './storage/adapter.js'
 export { DocStore } from './storage/doc-store.js'
-export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
+export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, AppendOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
 export { memoryStorage, faultyStorage } from './storage/memory-adapter.js'
 export type { FaultyStorage, FaultyStorageInit, FaultyOperation, StorageMethod } from './storage/memory-adapter.js'
 export { compareKeys, hasPrefix, isStorageKey, assertKey, assertOperations } from './storage/keys.js'

@@ -24,7 +24,7 @@ function hello(peerId: string, priority: HelloFrame['priority'] = JoinPriority.L
 }
 
 /** Accepts a connection from `remote` and runs the whole handshake; returns the open session's pieces. */
-async function authenticated(t: ReturnType<typeof trustedLayer>, remote: HandAuth) {
+async function authenticated(t: Awaited<ReturnType<typeof trustedLayer>>, remote: HandAuth) {
   const connection = new RecordingConnection(remote.peerId)
   t.layer.accept(connection)
   connection.deliver(await remote.hello())
@@ -47,7 +47,7 @@ async function closedWith(connection: RecordingConnection): Promise<Uint8Array[]
 
 describe('accepting an authenticated dialer', () => {
   it('answers AuthHello with a verifiable AuthWelcome, then admits the dialer inside the sealed channel', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const { connection, welcome, opened } = await authenticated(t, remote)
     expect(welcome).toMatchObject({ type: FrameType.AuthWelcome, room: '', peerId: t.trust.peerId, version: 3 })
@@ -62,7 +62,7 @@ describe('accepting an authenticated dialer', () => {
   })
 
   it('seals what the room sends and hands opened frames to the room, in order', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const { connection } = await authenticated(t, remote)
     for (let nonce = 1; nonce <= 20; nonce++) connection.deliverBytes(await remote.seal({ type: FrameType.Ping, room: '', nonce }))
@@ -76,7 +76,7 @@ describe('accepting an authenticated dialer', () => {
   })
 
   it('does not count a connection that is still authenticating as a slot', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const connection = new RecordingConnection(remote.peerId)
     t.layer.accept(connection)
@@ -91,7 +91,7 @@ describe('accepting an authenticated dialer', () => {
 
 describe('refusing an outsider without a word it could use', () => {
   it('a wrong room tag (no secret): a Disconnect that names no room and no peer, then close', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const connection = new RecordingConnection(remote.peerId)
     t.layer.accept(connection)
@@ -104,7 +104,7 @@ describe('refusing an outsider without a word it could use', () => {
   })
 
   it('another secret (unknown key generation): the same Disconnect', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand(f.remote, f.otherKeys)
     const connection = new RecordingConnection(remote.peerId)
     t.layer.accept(connection)
@@ -120,7 +120,7 @@ describe('refusing an outsider without a word it could use', () => {
       { type: FrameType.Ping, room: '', nonce: 1 } as const,
       { type: FrameType.AuthConfirm, room: '', signature: new Uint8Array(64), proof: new Uint8Array(32) } as const,
     ]) {
-      const t = trustedLayer(f)
+      const t = await trustedLayer(f)
       const connection = new RecordingConnection('outsider')
       t.layer.accept(connection)
       connection.deliver(frame)
@@ -131,7 +131,7 @@ describe('refusing an outsider without a word it could use', () => {
   })
 
   it('undecodable bytes before authentication: closed, nothing sent', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const connection = new RecordingConnection('outsider')
     t.layer.accept(connection)
     connection.deliverBytes(Uint8Array.of(0xff, 0xff, 0xff))
@@ -140,7 +140,7 @@ describe('refusing an outsider without a word it could use', () => {
   })
 
   it('an AuthHello whose peer id is not the connection\'s remote peer: closed, nothing sent', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const connection = new RecordingConnection(strangerId(5))
     t.layer.accept(connection)
@@ -150,7 +150,7 @@ describe('refusing an outsider without a word it could use', () => {
   })
 
   it('a connection that never authenticates is closed at the handshake deadline, nothing sent', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const connection = new RecordingConnection('silent')
     t.layer.accept(connection)
     await t.ctx.clock.advance(3000)
@@ -159,7 +159,7 @@ describe('refusing an outsider without a word it could use', () => {
   })
 
   it('too many connections authenticating at once: the oldest is closed', async () => {
-    const t = trustedLayer(f, { maxUnproven: 2 })
+    const t = await trustedLayer(f, { maxUnproven: 2 })
     const connections = ['a', 'b', 'c'].map((peer) => new RecordingConnection(peer))
     for (const connection of connections) t.layer.accept(connection)
     await until(() => connections[0]?.closed === true, 'the oldest to close')
@@ -171,7 +171,7 @@ describe('refusing an outsider without a word it could use', () => {
 
 describe('refusing a lying insider (it holds the secret)', () => {
   it('cannot take another peer\'s id: its AuthConfirm is not signed by that key', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     // The insider knows the secret, so its room tag for the victim's id verifies and it gets an
     // AuthWelcome; but it signs the transcript (which names the victim's key) with its own key.
     const liar = new HandAuth(f.keys, f.insider, ROOM, f.remote.peerId)
@@ -187,7 +187,7 @@ describe('refusing a lying insider (it holds the secret)', () => {
   })
 
   it('once authenticated, cannot claim another id in its Hello: refused inside the sealed channel', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const connection = new RecordingConnection(remote.peerId)
     t.layer.accept(connection)
@@ -203,7 +203,7 @@ describe('refusing a lying insider (it holds the secret)', () => {
   })
 
   it('a valid signature with a wrong proof of the secret is refused', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const connection = new RecordingConnection(remote.peerId)
     t.layer.accept(connection)
@@ -216,7 +216,7 @@ describe('refusing a lying insider (it holds the secret)', () => {
   })
 
   it('a replayed AuthHello and AuthConfirm of an earlier session do not authenticate a new one', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const first = new RecordingConnection(remote.peerId)
     t.layer.accept(first)

@@ -19,10 +19,10 @@ beforeAll(async () => {
   f = await fixture()
 })
 
-const reasons = (t: ReturnType<typeof trustedLayer>): (string | undefined)[] => t.ctx.errors.map((e) => (e.error as { reason?: string }).reason ?? e.error.name)
+const reasons = (t: Awaited<ReturnType<typeof trustedLayer>>): (string | undefined)[] => t.ctx.errors.map((e) => (e.error as { reason?: string }).reason ?? e.error.name)
 
 /** Dials the hand-written `remote` and completes the handshake and the join; returns the connection. */
-async function dialed(t: ReturnType<typeof trustedLayer>, remote: HandAuth) {
+async function dialed(t: Awaited<ReturnType<typeof trustedLayer>>, remote: HandAuth) {
   const failures: unknown[] = []
   t.layer.dial(remote.peerId, undefined, JoinPriority.High, (e) => failures.push(e))
   const connection = t.transport.resolve(remote.peerId)
@@ -36,7 +36,7 @@ async function dialed(t: ReturnType<typeof trustedLayer>, remote: HandAuth) {
 
 describe('dialing with a secret', () => {
   it('sends an AuthHello whose room tag proves the secret, then AuthConfirm and its Hello sealed', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const { connection, hello } = await dialed(t, remote)
     expect(hello).toMatchObject({ type: FrameType.AuthHello, room: '', peerId: t.trust.peerId, versionMin: 3, versionMax: 3 })
@@ -54,10 +54,10 @@ describe('dialing with a secret', () => {
   })
 
   it('refuses a replayed AuthWelcome: its signature covers another dial\'s nonce', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const remote = t.hand()
     const { welcome } = await dialed(t, remote)
-    const t2 = trustedLayer(f)
+    const t2 = await trustedLayer(f)
     t2.layer.dial(remote.peerId, undefined, JoinPriority.Low, () => undefined)
     const connection = t2.transport.resolve(remote.peerId)
     await until(() => connection.sent.length === 1)
@@ -74,7 +74,7 @@ describe('dialing with a secret', () => {
       ['impostor', new HandAuth(f.keys, f.insider, ROOM), 'peer-mismatch'],
       ['no secret', new HandAuth(f.otherKeys, f.remote, ROOM), 'bad-proof'],
     ] as const) {
-      const t = trustedLayer(f)
+      const t = await trustedLayer(f)
       t.layer.dial(f.remote.peerId, undefined, JoinPriority.Low, () => undefined)
       const connection = t.transport.resolve(f.remote.peerId)
       await until(() => connection.sent.length === 1)
@@ -87,7 +87,7 @@ describe('dialing with a secret', () => {
   })
 
   it('retries with the previous key generation when the acceptor does not hold the new one', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     const rotated = await deriveRoomKeys({ room: ROOM, secret: new Uint8Array(32).fill(9) })
     t.layer.trusted?.rotate(rotated, 60_000)
     t.layer.dial(f.remote.peerId, undefined, JoinPriority.Low, () => undefined)
@@ -114,7 +114,7 @@ describe('dialing with a secret', () => {
   })
 
   it('gives up (counted, reported) when the acceptor refuses and no older generation is left', async () => {
-    const t = trustedLayer(f)
+    const t = await trustedLayer(f)
     t.layer.dial(f.remote.peerId, undefined, JoinPriority.Low, () => undefined)
     const connection = t.transport.resolve(f.remote.peerId)
     await until(() => connection.sent.length === 1)
@@ -128,7 +128,7 @@ describe('dialing with a secret', () => {
 
 describe('the sealed channel of an open session', () => {
   async function open() {
-    const t = trustedLayer(f, { channelLimits: { frames: 8, bytes: 1 << 20 } })
+    const t = await trustedLayer(f, { channelLimits: { frames: 8, bytes: 1 << 20 } })
     const remote = t.hand()
     const { connection } = await dialed(t, remote)
     await remote.accept(sentFrame(connection, 1) as never)

@@ -39,8 +39,8 @@ function bridge(a: RecordingConnection, b: RecordingConnection): void {
 
 /** A dials B; both sessions open. */
 async function pair() {
-  const a = trustedLayer(f)
-  const b = trustedLayer(f, {}, second)
+  const a = await trustedLayer(f)
+  const b = await trustedLayer(f, {}, second)
   a.layer.dial(b.trust.peerId, undefined, JoinPriority.Low, () => undefined)
   const ca = a.transport.resolve(b.trust.peerId)
   const cb = new RecordingConnection(a.trust.peerId)
@@ -50,7 +50,7 @@ async function pair() {
   return { a, b, ca, cb }
 }
 
-type Side = ReturnType<typeof trustedLayer>
+type Side = Awaited<ReturnType<typeof trustedLayer>>
 
 /** Sends `count` pings from `from` to `to`, numbered from `start`. */
 function pings(from: Side, to: Side, start: number, count: number): void {

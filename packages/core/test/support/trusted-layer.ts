@@ -8,7 +8,7 @@ import { deriveRoomKeys, type RoomKeys } from '../../src/crypto/room-keys.js'
 import { SessionLayer, type SessionConfig } from '../../src/layers/session-layer.js'
 import { decodeFrame } from '../../src/protocol/codec.js'
 import { FrameType, type Frame } from '../../src/protocol/messages.js'
-import { RoomTrust } from '../../src/trust/room-trust.js'
+import { createRoomTrust } from '../../src/trust/room-trust.js'
 import { HandAuth } from './hand-auth.js'
 import { RecordingContext, RecordingSessionPorts } from './layer-harness.js'
 import { ScriptedTransport, type RecordingConnection } from './transport-doubles.js'
@@ -38,9 +38,10 @@ export async function fixture(): Promise<Fixture> {
   return { keys, otherKeys, local, remote, insider }
 }
 
-/** A trusted session layer on the recording harness. */
-export function trustedLayer(f: Fixture, config: Partial<SessionConfig> = {}, identity: IdentityKeyPair = f.local) {
-  const trust = new RoomTrust(f.keys, identity, undefined)
+/** A trusted session layer on the recording harness (its trust ready, with the fixture's keys). */
+export async function trustedLayer(f: Fixture, config: Partial<SessionConfig> = {}, identity: IdentityKeyPair = f.local) {
+  const trust = await createRoomTrust({ room: ROOM, secret: SECRET, identity })
+  trust.keys = f.keys
   const ctx = new RecordingContext({ peerId: trust.peerId, room: ROOM })
   const ports = new RecordingSessionPorts()
   const transport = new ScriptedTransport()

@@ -22,19 +22,14 @@ export function peer(network: MemoryNetwork, options: Partial<RoomOptions> & { n
   return { room, tap: wire, errors }
 }
 
-/**
- * Frame origins (Delta, Prune, Graft) are still encoded as u32 while a room with a secret
- * uses 53-bit clientIDs; widening them is a separate change, and until it lands the encoder
- * refuses those frames locally (anti-entropy still carries every edit). Everything else is kept.
- */
+/** `peer`'s errors, as `name: message`. */
 export function sessionErrors(peer: Peer): string[] {
-  return peer.errors.filter((e) => !/origin(s\[\d+\])?: \d+ is not a u32/.test(e.error.message)).map((e) => `${e.error.name}: ${e.error.message}`)
+  return peer.errors.map((e) => `${e.error.name}: ${e.error.message}`)
 }
 
-/** Names (and reasons, for AuthenticationError) of `peer`'s session errors. */
+/** Names (and reasons, for AuthenticationError) of `peer`'s errors. */
 export function errorKinds(peer: Peer): string[] {
   return peer.errors
-    .filter((e) => !/is not a u32/.test(e.error.message))
     .map((e) => {
       const reason = (e.error as { reason?: string }).reason
       return reason === undefined ? e.error.name : `${e.error.name}:${reason}`
