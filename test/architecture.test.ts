@@ -19,7 +19,10 @@ const BOXES: Record<string, (file: string) => boolean> = {
   content: (f) => f === 'content.ts',
   engine: (f) => f === 'engine/room-engine.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
-  session: (f) => ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts'].map((n) => `layers/${n}`).includes(f),
+  session: (f) =>
+    ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
+      .map((n) => `layers/${n}`)
+      .includes(f),
   overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',

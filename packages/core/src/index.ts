@@ -30,6 +30,7 @@ export type {
   DeltaEvent,
   PersistedEvent,
   SignalOptions,
+  RotateSecretOptions,
 } from './room-types.js'
 export type {
   Transport,
@@ -88,8 +89,11 @@ export {
   ListenerError,
   UpdateRejectedError,
   ConfigError,
+  AuthenticationError,
+  SessionOverflowError,
   throwIfAborted,
 } from './errors.js'
+export type { AuthFailure } from './errors.js'
 export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
 export type { DecodeResult, VersionRange } from './protocol/codec.js'
 export {
@@ -122,6 +126,19 @@ export type {
   PruneFrame,
   GraftFrame,
 } from './protocol/messages.js'
+export { AUTH_SIZES, RekeyStage, isAuthFrame } from './protocol/messages-auth.js'
+export type {
+  AuthFrame,
+  AuthHelloFrame,
+  AuthWelcomeFrame,
+  AuthConfirmFrame,
+  SealedFrame,
+  RekeyFrame,
+  RekeyOffer,
+  RekeyAnswer,
+  RekeyConfirm,
+  RekeyStageValue,
+} from './protocol/messages-auth.js'
 export { deriveRoomKeys } from './crypto/room-keys.js'
 export { clientIdOf } from './trust/client-id.js'
 export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'

@@ -150,11 +150,26 @@ export interface RoomStats {
   prunesSent: number
   /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
   graftsSent: number
+  /**
+   * Sessions refused or cut off because a peer did not prove the room secret and its key (a
+   * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
+   * Always 0 in a room without a secret.
+   */
+  authFailures: number
 }
 
 /** Options of async room methods. */
 export interface SignalOptions {
   signal?: AbortSignal
+}
+
+/** Options of {@link Room.rotateSecret}. */
+export interface RotateSecretOptions extends SignalOptions {
+  /**
+   * How long the previous secret stays accepted, in ms (default 600,000: ten minutes).
+   * Peers that have not rotated by then are cut off.
+   */
+  graceMs?: number
 }
 
 /** A room: one Yjs document kept in sync with peers by gossip. Quacks like a Yjs provider. */
@@ -186,6 +201,18 @@ export interface Room extends Subscribable<RoomEvents> {
    * and, in a room with a secret, signed and ready to share.
    */
   flush(options?: SignalOptions): Promise<void>
+  /**
+   * Moves a room with a secret to a new one: a `secret` room takes a new secret (bytes or
+   * base64url), a `password` room a new password. New connections authenticate with the new
+   * keys, open connections move to them in band without losing a frame, and the previous
+   * secret stays accepted for `graceMs` (peers that rotate later still connect meanwhile).
+   * After that, peers still on the old secret are cut off. Every peer must call it with the
+   * same new secret. Resolves once the new keys are in use.
+   *
+   * @throws ConfigError in a room without a secret; WeakSecretError for a weak secret;
+   * RoomClosedError after `close()`.
+   */
+  rotateSecret(secretOrPassword: Uint8Array | string, options?: RotateSecretOptions): Promise<void>
   /** Leaves the room: closes every connection and timer and removes every listener. */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
@@ -206,5 +233,6 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    authFailures: 0,
   }
 }

@@ -9,7 +9,8 @@ import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock } from './clock.js'
 import { Emitter } from './emitter.js'
 import { RoomEngine } from './engine/room-engine.js'
-import { ListenerError, RoomClosedError } from './errors.js'
+import { deriveRoomKeys } from './crypto/room-keys.js'
+import { ConfigError, ListenerError, RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
 import { roomAwareness } from './layers/presence.js'
 import { Persistence } from './persistence.js'
@@ -19,8 +20,11 @@ import { establishIdentity } from './room-identity.js'
 import type { Content } from './content.js'
 import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
-import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
+import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type RotateSecretOptions, type SignalOptions } from './room-types.js'
 import type { PeerId, Transport } from './transport.js'
+
+/** How long `rotateSecret` keeps the previous secret accepted by default: ten minutes. */
+const DEFAULT_GRACE_MS = 600_000
 
 /**
  * Creates a room and starts joining peers in the background.
@@ -43,6 +47,8 @@ class GossipRoom implements Room {
   #peerId: PeerId
   readonly #fixedPeerId: boolean
   readonly #trust: RoomTrust | undefined
+  /** The room's secret is a password (a rotation takes a new password). */
+  readonly #password: boolean
   readonly #content: Content | undefined
   readonly #ownsAwareness: boolean
   readonly #config: RoomConfig
@@ -70,6 +76,7 @@ class GossipRoom implements Room {
     this.#transports = [...options.transports]
     this.#fixedPeerId = options.peerId !== undefined
     this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
+    this.#password = options.password !== undefined
     if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
     // Without storage (or with a secret) this id is final; with storage, a persisted identity replaces it before the engine starts.
     this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
@@ -161,6 +168,22 @@ class GossipRoom implements Room {
     if (this.#persistence === undefined) return
     await this.#loadedGate.promise
     await this.#persistence.flush(options)
+  }
+
+  async rotateSecret(secretOrPassword: Uint8Array | string, options: RotateSecretOptions = {}): Promise<void> {
+    if (this.#closed) throw new RoomClosedError('the room is closed')
+    if (!this.#config.trusted) throw new ConfigError('rotateSecret: the room has no secret or password')
+    if (this.#password && typeof secretOrPassword !== 'string') throw new ConfigError('rotateSecret: a password room takes a new password (a string)')
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new ConfigError('rotateSecret: graceMs must be a non-negative number')
+    const keys = await deriveRoomKeys({
+      room: this.name,
+      ...(this.#password ? { password: secretOrPassword as string } : { secret: secretOrPassword }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
+    await abortable(this.#loadedGate.promise, options.signal)
+    if (this.#closed || this.#engine === undefined) throw new RoomClosedError('the room closed during the rotation')
+    this.#engine.rotate(keys, graceMs)
   }
 
   close(): Promise<void> {

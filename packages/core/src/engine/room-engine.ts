@@ -5,6 +5,7 @@
  * round. It holds no protocol state of its own. Bottom to top:
  *
  * - session (layers/session-layer.ts): connections, handshake, versions, glare, decoding;
+ *   with a secret, authentication and sealing (layers/session-trust.ts) and key rotation;
  * - overlay (layers/overlay.ts): active and passive views, admission, shuffles, healing;
  * - liveness (layers/liveness.ts): silence, Ping and Pong, dead peers;
  * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
@@ -18,6 +19,7 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Clock, TimerHandle } from '../clock.js'
+import type { RoomKeys } from '../crypto/room-keys.js'
 import { TransportError } from '../errors.js'
 import { Broadcast } from '../layers/broadcast.js'
 import { Liveness } from '../layers/liveness.js'
@@ -121,7 +123,7 @@ export class RoomEngine {
         this.liveness.heard(peer)
         this.#dispatch(peer, frame)
       },
-    })
+    }, init.trust)
     this.overlay = new Overlay(
       ctx,
       {
@@ -192,7 +194,7 @@ export class RoomEngine {
           await transport.start({
             peerId: this.ctx.peerId,
             signal,
-            admit: (peerId, request) => this.overlay.admit(peerId, request?.urgent === true),
+            admit: (peerId, request) => this.#admit(peerId, request?.urgent === true),
             relay: this.relay,
             ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
@@ -204,6 +206,27 @@ export class RoomEngine {
     )
     if (this.#stopped) return
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
+  }
+
+  /**
+   * May a transport set up an inbound connection from `peer`? In a room with a secret no
+   * dialer is admitted to anything, nor makes anyone leave, before it is authenticated:
+   * connections still authenticating use slots but never evict; an urgent dialer to a full
+   * room gets one spare slot, and its (sealed) Hello asks for room once it is proven.
+   */
+  #admit(peer: PeerId, urgent: boolean): boolean {
+    if (this.#init.trust === undefined) return this.overlay.admit(peer, urgent)
+    const unproven = this.sessions.unproven()
+    if (this.overlay.slotsUsed() + unproven < this.#init.config.maxNeighbours) return this.overlay.admit(peer, false)
+    return urgent && unproven === 0 && this.overlay.admit(peer, true, false)
+  }
+
+  /**
+   * Moves the room to key generation `keys` (`room.rotateSecret`): new handshakes use it,
+   * open sessions rekey in band, and the previous generation is accepted for `graceMs`.
+   */
+  rotate(keys: RoomKeys, graceMs: number): void {
+    this.sessions.trusted?.rotate(keys, graceMs)
   }
 
   #up(peer: PeerId, link: LinkInfo): void {

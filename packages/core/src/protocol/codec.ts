@@ -44,11 +44,24 @@ import {
   writeSyncReply,
   writeSyncRequest,
 } from './frame-io-sync.js'
+import {
+  readAuthConfirm,
+  readAuthHello,
+  readAuthWelcome,
+  readRekey,
+  readSealed,
+  writeAuthConfirm,
+  writeAuthHello,
+  writeAuthWelcome,
+  writeRekey,
+  writeSealed,
+} from './frame-io-auth.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
+export * from './frame-io-auth.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
@@ -110,6 +123,21 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Graft:
       writeGraft(encoder, frame)
       return
+    case FrameType.AuthHello:
+      writeAuthHello(encoder, frame)
+      return
+    case FrameType.AuthWelcome:
+      writeAuthWelcome(encoder, frame)
+      return
+    case FrameType.AuthConfirm:
+      writeAuthConfirm(encoder, frame)
+      return
+    case FrameType.Sealed:
+      writeSealed(encoder, frame)
+      return
+    case FrameType.Rekey:
+      writeRekey(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -134,6 +162,11 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Relay: return readRelay(decoder)
     case FrameType.Prune: return readPrune(decoder)
     case FrameType.Graft: return readGraft(decoder)
+    case FrameType.AuthHello: return readAuthHello(decoder)
+    case FrameType.AuthWelcome: return readAuthWelcome(decoder)
+    case FrameType.AuthConfirm: return readAuthConfirm(decoder)
+    case FrameType.Sealed: return readSealed(decoder)
+    case FrameType.Rekey: return readRekey(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

@@ -7,9 +7,14 @@
  * frames may send it empty, meaning "this link's room" (rooms send it empty; it saves the
  * room name on every frame).
  */
+import type { AuthFrame } from './messages-auth.js'
 
-/** The protocol version this build speaks best. */
-export const PROTOCOL_VERSION = 2
+/**
+ * The protocol version this build speaks best. Version 3 is version 2 plus authenticated,
+ * encrypted sessions (AuthHello, AuthWelcome, AuthConfirm, Sealed, Rekey), spoken only in
+ * rooms with a secret; rooms without one speak version 2.
+ */
+export const PROTOCOL_VERSION = 3
 /**
  * The oldest protocol version this build still speaks. Version 2: Delta carries an origin,
  * Prune and Graft, and an empty room on established links.
@@ -56,6 +61,12 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
+  // Authenticated sessions (version 3, rooms with a secret): protocol/messages-auth.ts.
+  AuthHello: 16,
+  AuthWelcome: 17,
+  AuthConfirm: 18,
+  Sealed: 19,
+  Rekey: 20,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -258,6 +269,7 @@ export interface GraftFrame {
 
 /** Any frame of the protocol. */
 export type Frame =
+  | AuthFrame
   | HelloFrame
   | WelcomeFrame
   | RejectFrame

@@ -77,9 +77,10 @@ describe('dispatch', () => {
     expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
   })
 
-  it('covers every frame type but the four the session layer keeps', () => {
+  it('covers every frame type but those the session layer keeps (the handshake and the authenticated session frames)', () => {
     const all = Object.values(FrameType)
-    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect]
+    const auth: number[] = [FrameType.AuthHello, FrameType.AuthWelcome, FrameType.AuthConfirm, FrameType.Sealed, FrameType.Rekey]
+    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect, ...auth]
     expect(frames.map((f) => f.type).sort((x, y) => x - y)).toEqual(all.filter((t) => !session.includes(t)).sort((x, y) => x - y))
   })
 })

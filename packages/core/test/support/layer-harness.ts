@@ -40,6 +40,7 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    authFailures: 0,
   }
 }
 
