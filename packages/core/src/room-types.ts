@@ -150,6 +150,10 @@ export interface RoomStats {
   prunesSent: number
   /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
   graftsSent: number
+  /** Presence refused (also in `framesRejected`): unsigned, forged, a reader's, over the queue bound. */
+  presenceRejected: number
+  /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
+  relaysRejected: number
 }
 
 /** Options of async room methods. */
@@ -203,5 +207,7 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
   }
 }

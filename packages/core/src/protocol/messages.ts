@@ -7,6 +7,7 @@
  * frames may send it empty, meaning "this link's room" (rooms send it empty; it saves the
  * room name on every frame).
  */
+import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
 
 /** The protocol version this build speaks best. */
 export const PROTOCOL_VERSION = 2
@@ -56,6 +57,9 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
+  // Rooms with a secret (v3), presence and relay: see messages-presence.ts.
+  SignedAwareness: 21,
+  SignedRelay: 22,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -274,3 +278,5 @@ export type Frame =
   | RelayFrame
   | PruneFrame
   | GraftFrame
+  | SignedAwarenessFrame
+  | SignedRelayFrame

@@ -40,6 +40,8 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
   }
 }
 
