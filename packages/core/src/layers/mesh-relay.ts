@@ -126,6 +126,11 @@ export class MeshRelay implements SignalRelay {
     if (!queued) this.#reject(new VerifyOverloadError(`relay: ${this.#queue.pending(from)} signals already waiting for verification`), from)
   }
 
+  /** Signals of `peer` waiting for their signature check. */
+  pending(peer: PeerId): number {
+    return this.#queue.pending(peer)
+  }
+
   #reject(error: Error, peer: PeerId): void {
     this.#ctx.stats.framesRejected++
     this.#ctx.stats.relaysRejected++
