@@ -26,7 +26,7 @@ const DURATION_MS = quick ? 200 : 1000
 const UPDATES = quick ? 50 : 400
 
 /** Presence states as editor bindings set them: a name alone, and a name, colour and a selection of relative positions. */
-const STATES: Record<string, unknown> = {
+const STATES: Record<string, Record<string, unknown>> = {
   name: { user: { name: 'Ada' } },
   cursor: {
     user: { name: 'Ada Lovelace', color: '#30bced', colorLight: '#30bced33' },
