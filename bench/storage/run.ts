@@ -1,7 +1,11 @@
 /**
- * `tsx --conditions=source bench/storage/run.ts [--quick] [--out <dir>]`
+ * `tsx --conditions=source bench/storage/run.ts [--only <name>]... [--quick] [--out <dir>]`
  *
- * Storage bench: Gossamer's DocStore on `indexeddb()` vs y-indexeddb 9, both on
+ * Storage bench scenarios (names for `--only`; default all): `append`, `per-edit`,
+ * `open-close`, `node`. Each writes `<out>/<scenario>.json` and `.svg` (default
+ * `bench/results`); see bench/README.md. The `append` scenario (storage.json):
+ *
+ * Gossamer's DocStore on `indexeddb()` vs y-indexeddb 9, both on
  * fake-indexeddb, in one harness. For 10k and 100k small edits (typing with a moving
  * cursor, ~10% backspaces, an event-loop turn every 100 edits) it measures append
  * throughput until durable, load time into a fresh Y.Doc, records and bytes stored vs
@@ -19,6 +23,7 @@ import { runInNewContext } from 'node:vm'
 import { seededRandom, randomInt, type RandomSource } from '@gossamer/core'
 import * as Y from 'yjs'
 import { compact, groupedBarChart, type BarPanel } from './bars.js'
+import { nodeLoadReport, openCloseReport, perEditReport } from './reports.js'
 import { countIdbWrites, gossamer, trimYIndexeddb, yIndexeddb, type System } from './systems.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -26,6 +31,10 @@ const argv = process.argv.slice(2).filter((arg) => arg !== '--')
 const quick = argv.includes('--quick')
 const outIndex = argv.indexOf('--out')
 const outDir = outIndex >= 0 && argv[outIndex + 1] !== undefined ? resolve(argv[outIndex + 1] as string) : join(here, '..', 'results', quick ? 'quick' : '')
+const SCENARIO_NAMES = ['append', 'per-edit', 'open-close', 'node'] as const
+const only = argv.flatMap((arg, i) => (argv[i - 1] === '--only' ? [arg] : []))
+for (const name of only) if (!(SCENARIO_NAMES as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}; one of ${SCENARIO_NAMES.join(', ')}`)
+const selected = (name: (typeof SCENARIO_NAMES)[number]): boolean => only.length === 0 || only.includes(name)
 
 const EDITS = quick ? [1_000, 5_000] : [10_000, 100_000]
 /**
@@ -223,6 +232,13 @@ function gitCommit(): string {
 }
 
 async function main(): Promise<void> {
+  if (selected('append')) await appendScenario()
+  if (selected('per-edit')) await perEditReport({ quick, outDir })
+  if (selected('open-close')) await openCloseReport({ quick, outDir })
+  if (selected('node')) await nodeLoadReport({ quick, outDir })
+}
+
+async function appendScenario(): Promise<void> {
   const started = performance.now()
   const loadBefore = loadavg().map((v) => round(v))
   const g = gossamer()
@@ -313,7 +329,7 @@ async function main(): Promise<void> {
       loadAverageAfter: loadavg().map((v) => round(v)).join(' '),
       gitCommit: gitCommit(),
     },
-    parameters: { edits: EDITS, appendBudgetMs: APPEND_BUDGET_MS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, loadWarmup: LOAD_WARMUP, loadBudgetMs: LOAD_BUDGET_MS, openWarmup: OPEN_WARMUP, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 64, compactBytes: 1048576, compaction: 'doc' },
+    parameters: { edits: EDITS, appendBudgetMs: APPEND_BUDGET_MS, yieldEvery: YIELD_EVERY, loadTrials: LOAD_TRIALS, loadWarmup: LOAD_WARMUP, loadBudgetMs: LOAD_BUDGET_MS, openWarmup: OPEN_WARMUP, opens: OPENS, openDocEdits: OPEN_DOC_EDITS, seed: SEED, compactRecords: 128, compactBytes: 1048576, compaction: 'doc' },
     runs,
     opens,
     targets,

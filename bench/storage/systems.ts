@@ -52,7 +52,7 @@ function promisify<T>(request: IDBRequest<T>): Promise<T> {
  * open, like y-indexeddb; `shared` reuses one adapter per database, as an app that keeps one
  * `indexeddb()` for all its documents does.
  */
-export function gossamer(options: { shared?: boolean } = {}): System {
+export function gossamer(options: { shared?: boolean; compactRecords?: number } = {}): System {
   const adapters = new Map<string, StorageAdapter>()
   const adapterFor = (dbName: string): StorageAdapter => {
     if (options.shared !== true) return indexeddb({ dbName })
@@ -61,13 +61,20 @@ export function gossamer(options: { shared?: boolean } = {}): System {
     return adapter
   }
   return {
-    name: options.shared === true ? 'Gossamer (shared adapter)' : 'Gossamer',
+    name: `${options.shared === true ? 'Gossamer (shared adapter)' : 'Gossamer'}${options.compactRecords === undefined ? '' : ` (compactRecords ${options.compactRecords})`}`,
     async open(dbName, doc) {
       const adapter = adapterFor(dbName)
-      const store = new DocStore({ adapter, room: ROOM, random: systemRandom(), clock: systemClock(), locks: null })
+      const store = new DocStore({
+        adapter,
+        room: ROOM,
+        random: systemRandom(),
+        clock: systemClock(),
+        locks: null,
+        ...(options.compactRecords === undefined ? {} : { compactRecords: options.compactRecords }),
+      })
       await store.load(doc, store)
       const onUpdate = (update: Uint8Array, origin: unknown): void => {
-        if (origin !== store) store.append(update)
+        if (origin !== store) store.append(update, { fromDoc: true })
       }
       doc.on('update', onUpdate)
       return {
@@ -81,7 +88,7 @@ export function gossamer(options: { shared?: boolean } = {}): System {
     },
     async stored(dbName) {
       const adapter: StorageAdapter = indexeddb({ dbName })
-      const chunks = (await adapter.loadRange(['gossamer', ROOM])).filter((c) => c.key[2] === 'snapshot' || c.key[2] === 'log')
+      const chunks = (await adapter.loadRange(['gossamer', ROOM])).filter((c) => c.key[2] === 'snapshot' || c.key[2] === 'log' || c.key[2] === 'bundle')
       await adapter.close?.()
       return { records: chunks.length, bytes: chunks.reduce((sum, c) => sum + c.data.byteLength, 0) }
     },
@@ -145,3 +152,45 @@ export async function trimYIndexeddb(dbName: string): Promise<void> {
   await persistence.destroy()
 }
 
+
+/**
+ * Not a persistence system: the floor under any of them. Each update is one raw IndexedDB
+ * `put` (a key shaped like Gossamer's log keys) in its own readwrite transaction, with no
+ * queue, no validation and no compaction; `durable()` waits for the last one to commit. A
+ * store that makes each awaited edit durable cannot do less than this per edit.
+ */
+export function rawPutFloor(): System {
+  return {
+    name: 'one raw put per edit (floor)',
+    async open(dbName, doc) {
+      const request = indexedDB.open(dbName, 1)
+      request.onupgradeneeded = () => void request.result.createObjectStore('raw')
+      const db = await promisify(request)
+      let last: Promise<void> = Promise.resolve()
+      let seq = 0
+      const onUpdate = (update: Uint8Array): void => {
+        const tx = db.transaction('raw', 'readwrite')
+        tx.objectStore('raw').put(update, ['gossamer', ROOM, 'log', 'floor.0.0', String(seq++).padStart(10, '0')])
+        last = new Promise<void>((resolve, reject) => {
+          tx.oncomplete = () => resolve()
+          tx.onerror = () => reject(tx.error)
+        })
+      }
+      doc.on('update', onUpdate)
+      return {
+        durable: () => last,
+        async close() {
+          doc.off('update', onUpdate)
+          await last
+          db.close()
+        },
+      }
+    },
+    async stored(dbName) {
+      const db = await promisify(indexedDB.open(dbName))
+      const values = await promisify(db.transaction(['raw'], 'readonly').objectStore('raw').getAll())
+      db.close()
+      return { records: values.length, bytes: values.reduce((sum: number, v: Uint8Array) => sum + v.byteLength, 0) }
+    },
+  }
+}

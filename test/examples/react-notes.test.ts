@@ -56,7 +56,8 @@ describe('react-notes', () => {
       const scripts = (await readdir(join(out, 'assets'))).filter((file) => file.endsWith('.js'))
       expect(scripts.length).toBeGreaterThan(0)
       const js = (await Promise.all(scripts.map((file) => readFile(join(out, 'assets', file), 'utf8')))).join('\n')
-      for (const script of scripts) expect(html).toContain(script)
+      // The entry script is in the page; the rest are chunks it imports on demand (the crypto fallbacks).
+      expect(scripts.some((script) => html.includes(script))).toBe(true)
       // The app's own text, the React hooks' error message and the WebRTC transport are in the bundle.
       expect(js).toContain('Shared note')
       expect(js).toContain('@gossamer/react: closing a room failed')

@@ -1,6 +1,6 @@
 /**
  * A peer process for the SIGKILL test: one room on real WebRTC (introduced by the signaling
- * server) with the file-backed store in `--dir`. It speaks one line per event on stdout and
+ * server) with `@gossamer/storage-node`'s SQLite store in `--dir`. It speaks one line per event on stdout and
  * takes one command per line on stdin.
  *
  *   node --conditions=source --import tsx test/storage-sigkill/peer.ts --dir D --room R --signal ws://…
@@ -11,6 +11,7 @@
  * stdin: `EDIT <text>` appends `<text>` and flushes; `BURST <prefix> <n>` does that for
  * `<prefix>-0` … `<prefix>-<n-1>`, one flush each; `EXIT` closes the room and exits 0.
  */
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import wrtc from '@roamhq/wrtc'
@@ -18,7 +19,7 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { createRoom } from '@gossamer/core'
 import { webrtc } from '@gossamer/webrtc'
-import { fileStorage } from './file-storage.js'
+import { sqlite } from '@gossamer/storage-node'
 
 const { values } = parseArgs({
   options: { dir: { type: 'string' }, room: { type: 'string' }, signal: { type: 'string' } },
@@ -37,7 +38,7 @@ const room = createRoom({
   name: values.room,
   doc,
   transports: [webrtc({ signaling: [values.signal], iceServers: [], wrtc, WebSocket })],
-  storage: fileStorage(values.dir),
+  storage: sqlite({ path: join(values.dir, 'peer.db') }),
   roundMs: 250,
 })
 room.on('error', ({ error }) => say(`ERROR ${error.name} ${JSON.stringify(error.message)}`))

@@ -1,10 +1,10 @@
 /**
- * Durability across a real crash: a peer PROCESS (peer.ts: a room on real WebRTC with the
- * file-backed store of file-storage.ts) makes an edit, awaits `room.flush()`, says so, and is
+ * Durability across a real crash: a peer PROCESS (peer.ts: a room on real WebRTC with
+ * `@gossamer/storage-node`'s SQLite store) makes an edit, awaits `room.flush()`, says so, and is
  * SIGKILLed at once. Restarted on the same store directory, it has the edit before it joins
  * the network, and it syncs both ways with a live peer in this process, over WebRTC through
  * the real signaling server (a separate process too). A second case kills the process in
- * the middle of a burst of flushed edits (automatic compactions included), three times over:
+ * the middle of a burst of flushed edits (compaction steps included), three times over:
  * every acknowledged edit survives, and the store never reads as corrupt.
  *
  * Runs only inside a private network namespace (WebRTC gathers candidates on every
@@ -21,13 +21,13 @@ import { createRoom, type Room } from '@gossamer/core'
 import { waitFor } from '@gossamer/testing'
 import { webrtc } from '@gossamer/webrtc'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fileStorage } from './file-storage.js'
+import { sqlite } from '@gossamer/storage-node'
 import { PeerProcess } from './peer-process.js'
 import { startSignalingProcess, stopSignalingProcess, type SignalingProcess } from '../support/signaling-process.js'
 
 const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
 /** Errors that mean the store lost or mangled something. */
-const STORAGE_FAILURE = /^(StorageCorruptError|StorageError|CorruptStoreFileError)\b/
+const STORAGE_FAILURE = /^(StorageCorruptError|StorageError|SqliteStorageError|SqliteOpenError)\b/
 
 type Server = SignalingProcess
 const startServer = startSignalingProcess
@@ -138,7 +138,7 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
     for (const peer of [first, second, third]) expect(peer.errors.filter((e) => STORAGE_FAILURE.test(e)), peer.describe()).toEqual([])
   })
 
-  it('keeps every flushed edit when killed in the middle of a burst (compactions included), three times over', async () => {
+  it('keeps every flushed edit when killed in the middle of a burst (compaction steps included), three times over', async () => {
     const room = `burst-${token()}`
     const dir = await storeDir()
     const acknowledged: string[] = []
@@ -151,8 +151,8 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
       expect(loaded.slice(0, previous.length)).toEqual(previous)
       for (const text of acknowledged) expect(loaded).toContain(text)
       expect(peer.errors.filter((e) => STORAGE_FAILURE.test(e)), peer.describe()).toEqual([])
-      // Past the first automatic compaction (64 log records), at a point that varies per run.
-      const killAfter = 80 + Math.floor(Math.random() * 120)
+      // Past the first compaction step (128 log records bundled), at a point that varies per run.
+      const killAfter = 150 + Math.floor(Math.random() * 120)
       const prefix = `r${round}`
       const off = peer.onLine((line) => {
         if (line === `FLUSHED ${prefix}-${killAfter}`) peer.child.kill('SIGKILL')
@@ -172,10 +172,12 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
     expect(loaded.slice(0, previous.length)).toEqual(previous)
     expect(last.errors.filter((e) => STORAGE_FAILURE.test(e)), last.describe()).toEqual([])
 
-    // Compaction did run between the kills: snapshots exist, and far fewer records than edits.
+    // Compaction did run between the kills: bundles exist, and far fewer records than edits.
     await last.kill()
-    const kinds = (await fileStorage(dir).loadRange(['gossamer', room])).map((chunk) => chunk.key[2])
-    expect(kinds).toContain('snapshot')
+    const disk = sqlite({ path: join(dir, 'peer.db') })
+    const kinds = (await disk.loadRange(['gossamer', room])).map((chunk) => chunk.key[2])
+    await disk.close()
+    expect(kinds.some((kind) => kind === 'bundle' || kind === 'snapshot')).toBe(true)
     expect(kinds.length).toBeLessThan(acknowledged.length / 2)
   })
 })

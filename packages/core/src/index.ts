@@ -35,6 +35,8 @@ export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
+  SignalPath,
+  SignalPathEvents,
   SignalRelay,
   SignalRelayEvents,
   DialOptions,
@@ -56,7 +58,7 @@ export { broadcastChannel } from './transports/broadcast-channel.js'
 export type { BroadcastChannelInit } from './transports/broadcast-channel.js'
 export type { StorageAdapter, StorageKey, StorageChunk, StorageOperation } from './storage/adapter.js'
 export { DocStore } from './storage/doc-store.js'
-export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
+export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, AppendOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
 export { memoryStorage, faultyStorage } from './storage/memory-adapter.js'
 export type { FaultyStorage, FaultyStorageInit, FaultyOperation, StorageMethod } from './storage/memory-adapter.js'
 export { compareKeys, hasPrefix, isStorageKey, assertKey, assertOperations } from './storage/keys.js'
@@ -128,7 +130,15 @@ export {
   verifyAwarenessEntry,
 } from './trust/presence-signatures.js'
 export type { AwarenessEntryFields, RelayFields } from './trust/presence-signatures.js'
-export { SignatureError, ClientIdClaimError, ReadOnlyError, FrameNotAllowedError, VerifyOverloadError } from './trust/errors.js'
+export {
+  UnauthorizedWriteError,
+  ReadOnlyError,
+  SignatureError,
+  AuthorshipError,
+  EquivocationError,
+  FrameNotAllowedError,
+  VerifyOverloadError,
+} from './trust/errors.js'
 export { deriveRoomKeys } from './crypto/room-keys.js'
 export { clientIdOf } from './trust/client-id.js'
 export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'

@@ -9,6 +9,7 @@ import { wallClock, type Clock } from './clock.js'
 import type { RandomSource } from './random.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import { DocStore } from './storage/doc-store.js'
+import { StorageClosedError } from './storage/errors.js'
 import type { Identity } from './storage/identity.js'
 import type { PeerId } from './transport.js'
 
@@ -37,6 +38,8 @@ export class Persistence {
   #doc: Y.Doc | undefined
   #offUpdate: (() => void) | undefined
   #savedPeers = ''
+  /** Set by `close()`: an `open()` still running stops at its next step and claims nothing. */
+  #closing = false
 
   constructor(adapter: StorageAdapter, host: PersistenceHost) {
     this.#random = host.random
@@ -58,24 +61,41 @@ export class Persistence {
    * `createRoom` is missed), then loads the stored state into it (one transaction). Content
    * the document held before is stored too. With `claimIdentity`, takes the persisted
    * identity: its peer id and its Yjs clientID, which only this writer holds while leased.
+   * When `close()` is called before it finishes (even from a listener of the load itself),
+   * it stops there, resolves without an identity, and leaves no lease behind.
    */
   async open(doc: Y.Doc, claimIdentity: boolean): Promise<OpenResult> {
     const store = this.#store
     this.#doc = doc
     const listener = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== store) store.append(update)
+      if (origin !== store) store.append(update, { fromDoc: true })
     }
     doc.on('update', listener)
     this.#offUpdate = () => doc.off('update', listener)
-    if (doc.store.clients.size > 0) store.append(Y.encodeStateAsUpdate(doc))
-    await store.load(doc, store)
-    const result: OpenResult = { knownPeers: await store.loadPeers() }
-    if (claimIdentity) {
+    if (doc.store.clients.size > 0) store.append(Y.encodeStateAsUpdate(doc), { fromDoc: true })
+    const result: OpenResult = { knownPeers: [] }
+    try {
+      await store.load(doc, store)
+      if (this.#closing) return result
+      result.knownPeers = await store.loadPeers()
+      if (this.#closing || !claimIdentity) return result
       this.#identity = await store.claimIdentity()
-      result.peerId = this.#identity.peerId
-      doc.clientID = this.#identity.clientID
+    } catch (error) {
+      // Closed meanwhile: nothing to report, and the store released whatever it claimed.
+      if (this.#closing && error instanceof StorageClosedError) return result
+      throw error
     }
+    result.peerId = this.#identity.peerId
+    // A peer never knows itself: the stored list may hold this identity's id (saved by another
+    // room that held it before), and dialing it would only fail.
+    result.knownPeers = result.knownPeers.filter((peerId) => peerId !== result.peerId)
+    doc.clientID = this.#identity.clientID
     return result
+  }
+
+  /** The transaction origin of the updates storage loads into the document (not local edits). */
+  get origin(): unknown {
+    return this.#store
   }
 
   /** Saves the known peers when they changed since the last save. */
@@ -99,6 +119,7 @@ export class Persistence {
    * the released one may go to another writer, and this Y.Doc may live on.
    */
   async close(): Promise<void> {
+    this.#closing = true
     this.#offUpdate?.()
     await this.#store.close()
     const doc = this.#doc

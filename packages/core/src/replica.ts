@@ -4,6 +4,7 @@
  * document half-way.
  */
 import * as Y from 'yjs'
+import type { ApplyResult, Content } from './content.js'
 import { UpdateRejectedError } from './errors.js'
 import { hashParts } from './hash.js'
 
@@ -60,11 +61,8 @@ export function documentDigest(doc: Y.Doc, stateVector: Uint8Array = Y.encodeSta
   return hashParts([stateVector, deleteSet])
 }
 
-/** Outcome of {@link Replica.applyRemote}. */
-export type ApplyResult = { ok: true; changed: boolean } | { ok: false; error: UpdateRejectedError }
-
-/** The document side of a room. Internal. */
-export class Replica {
+/** The document side of an open room: payloads are Yjs V1 updates and state vectors. Internal. */
+export class Replica implements Content {
   readonly doc: Y.Doc
   readonly #origin: unknown
   #digest: number | undefined
@@ -146,6 +144,18 @@ export class Replica {
       return { ok: false, error: new UpdateRejectedError('Yjs refused the update', { cause }) }
     }
     return { ok: true, changed: this.#version !== before }
+  }
+
+  state(): Uint8Array {
+    return this.stateVector()
+  }
+
+  apply(payload: Uint8Array): ApplyResult {
+    return this.applyRemote(payload)
+  }
+
+  authors(payload: Uint8Array): Iterable<number> {
+    return Y.parseUpdateMeta(payload).from.keys()
   }
 
   /** Stops listening to the document. */

@@ -1,24 +1,20 @@
 /**
  * Who this peer is in a room, settled before the engine starts: the stored document and
  * persisted identity are loaded (with storage), and in a room with a secret the keys are
- * derived and the Ed25519 identity set up, whose key-derived peer id and clientID replace
- * any other. Nothing touches the network before this resolves, so no layer ever sees a
- * provisional identity.
+ * derived and the Ed25519 identity (chosen at createRoom) imported. Nothing touches the
+ * network before this resolves, so no layer ever sees a provisional identity.
  */
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { followClient } from './layers/presence.js'
 import type { Persistence } from './persistence.js'
-import type { RoomOptions } from './room-types.js'
 import type { PeerId } from './transport.js'
-import { createRoomTrust, type RoomTrust } from './trust/room-trust.js'
+import type { RoomTrust } from './trust/room-trust.js'
 
 /** What {@link establishIdentity} needs. */
 export interface IdentityInit {
-  name: string
-  options: RoomOptions
-  /** The room has a secret or password. */
-  trusted: boolean
+  /** The trust of a room with a secret (prepared at createRoom; made ready here). */
+  trust: RoomTrust | undefined
   doc: Y.Doc
   awareness: Awareness
   persistence: Persistence | undefined
@@ -36,7 +32,6 @@ export interface RoomIdentity {
   peerId?: PeerId
   /** Peers remembered from an earlier session (never ourselves). */
   knownPeers: PeerId[]
-  trust?: RoomTrust
 }
 
 /** Loads storage, then sets up the trust of a room with a secret. Reports failures; never throws. */
@@ -45,7 +40,7 @@ export async function establishIdentity(init: IdentityInit): Promise<RoomIdentit
   if (init.persistence !== undefined) {
     try {
       // A room with a secret takes its identity from its key (persisting it is the storage's next step).
-      const opened = await init.persistence.open(init.doc, init.peerId === undefined && !init.trusted)
+      const opened = await init.persistence.open(init.doc, init.peerId === undefined && init.trust === undefined)
       if (opened.peerId !== undefined) {
         result.peerId = opened.peerId
         followClient(init.awareness, init.doc.clientID)
@@ -56,21 +51,10 @@ export async function establishIdentity(init: IdentityInit): Promise<RoomIdentit
       init.report(asError(cause))
     }
   }
-  if (init.trusted) {
+  if (init.trust !== undefined) {
     try {
-      const { secret, password, writers, identity } = init.options
-      const trust = await createRoomTrust({
-        room: init.name,
-        ...(secret === undefined ? {} : { secret }),
-        ...(password === undefined ? {} : { password }),
-        ...(writers === undefined ? {} : { writers }),
-        ...(identity === undefined ? {} : { identity }),
-        signal: init.signal,
-      })
-      result.peerId = trust.peerId
-      init.doc.clientID = trust.clientId
-      followClient(init.awareness, trust.clientId)
-      result.trust = trust
+      await init.trust.ready(init.signal)
+      result.peerId = init.trust.peerId
     } catch (cause) {
       // Options were checked at createRoom; what fails here is the platform (no usable crypto).
       init.report(asError(cause))

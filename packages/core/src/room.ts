@@ -16,6 +16,9 @@ import { Persistence } from './persistence.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { resolveRoomOptions, type RoomConfig } from './room-config.js'
 import { establishIdentity } from './room-identity.js'
+import type { Content } from './content.js'
+import { signedContent, trustOptions } from './room-trust-setup.js'
+import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
 import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
 import type { PeerId, Transport } from './transport.js'
 
@@ -39,7 +42,8 @@ class GossipRoom implements Room {
   readonly awareness: Awareness
   #peerId: PeerId
   readonly #fixedPeerId: boolean
-  readonly #options: RoomOptions
+  readonly #trust: RoomTrust | undefined
+  readonly #content: Content | undefined
   readonly #ownsAwareness: boolean
   readonly #config: RoomConfig
   readonly #clock: Clock
@@ -59,15 +63,16 @@ class GossipRoom implements Room {
 
   constructor(options: RoomOptions) {
     this.#config = resolveRoomOptions(options)
-    this.#options = options
     this.name = options.name
     this.doc = options.doc
     this.#clock = options.clock ?? systemClock()
     this.#random = options.random ?? systemRandom()
     this.#transports = [...options.transports]
     this.#fixedPeerId = options.peerId !== undefined
-    // Without storage this id is final; with it, a persisted identity replaces it before the engine starts.
-    this.#peerId = options.peerId ?? randomPeerId(this.#random)
+    this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
+    if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
+    // Without storage (or with a secret) this id is final; with storage, a persisted identity replaces it before the engine starts.
+    this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
     this.#ownsAwareness = options.awareness === undefined
     this.awareness = roomAwareness(this.doc, options.awareness, this.#config.presence)
     this.#emitter = new Emitter<RoomEvents>((error, event) => {
@@ -87,6 +92,18 @@ class GossipRoom implements Room {
             onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
             onError: (error) => this.#report(error),
           })
+    this.#content =
+      this.#trust === undefined
+        ? undefined
+        : signedContent({
+            name: this.name,
+            doc: this.doc,
+            origin: this,
+            trust: this.#trust,
+            persistence: this.#persistence,
+            publish: (payload) => this.#engine?.broadcast.publish(payload),
+            report: (error, peer) => this.#report(error, peer),
+          })
     const onDocDestroy = (): void => void this.close()
     this.doc.on('destroy', onDocDestroy)
     this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
@@ -102,8 +119,6 @@ class GossipRoom implements Room {
     }
     void this.#start()
   }
-
-  // ---- public surface -------------------------------------------------------------
 
   get peerId(): PeerId {
     return this.#peerId
@@ -142,6 +157,7 @@ class GossipRoom implements Room {
   }
 
   async flush(options: SignalOptions = {}): Promise<void> {
+    await this.#content?.settled?.()
     if (this.#persistence === undefined) return
     await this.#loadedGate.promise
     await this.#persistence.flush(options)
@@ -159,10 +175,9 @@ class GossipRoom implements Room {
   // ---- lifecycle ------------------------------------------------------------------
 
   async #start(): Promise<void> {
-    const { peerId, knownPeers, trust } = await establishIdentity({
-      name: this.name,
-      options: this.#options,
-      trusted: this.#config.trusted,
+    const trust = this.#trust
+    const { peerId, knownPeers } = await establishIdentity({
+      trust,
       doc: this.doc,
       awareness: this.awareness,
       persistence: this.#persistence,
@@ -197,6 +212,7 @@ class GossipRoom implements Room {
       onSynced: (peer) => this.#markSynced(peer),
       knownPeers,
       ...(trust === undefined ? {} : { trust }),
+      ...(this.#content === undefined ? {} : { content: this.#content }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
     })
     await this.#engine.start()
@@ -231,3 +247,4 @@ class GossipRoom implements Room {
     this.#emitter.emit('synced', { peerId })
   }
 }
+

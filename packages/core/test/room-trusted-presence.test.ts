@@ -102,9 +102,9 @@ describe('a room with a secret', () => {
       mallory.sendToNeighbours({ type: FrameType.SignedAwareness, room: '', entries: [{ ...old, clock: 2 ** 52 }] }),
     ]
     expect(sent.every((to) => to.length === peers.length)).toBe(true)
-    const expected = ['ClientIdClaimError', 'FrameNotAllowedError', 'SignatureError', 'SignatureError']
-    // Presence refusals only (until origins are 53-bit on the wire, Prunes of 53-bit clientIDs fail to encode too).
-    const refusals = new Set([...expected, 'UpdateRejectedError', 'ReadOnlyError', 'VerifyOverloadError'])
+    const expected = ['AuthorshipError', 'FrameNotAllowedError', 'SignatureError', 'SignatureError']
+    // Presence refusals only: other layers report on their own.
+    const refusals = new Set([...expected, 'UpdateRejectedError', 'UnauthorizedWriteError', 'VerifyOverloadError'])
     const fromMallory = (p: Peer): string[] => p.errors.filter((e) => e.peerId === mallory.peerId && refusals.has(e.error.name)).map((e) => e.error.name).sort()
     // The replay is checked before the last frame, whose refusal is reported last.
     await until(() => peers.every((p) => fromMallory(p).length >= expected.length))
@@ -128,7 +128,7 @@ describe('a room with a secret', () => {
     const key = mallory.trust!
     const own = await signAwarenessEntry(key.identity, 'live', { clientID: key.clientId, clock: 2 ** 52, state: new TextEncoder().encode('{"user":{"name":"mallory"}}') })
     mallory.sendToNeighbours({ type: FrameType.SignedAwareness, room: '', entries: [own] })
-    await until(() => peers.every((p) => p.errors.some((e) => e.peerId === mallory.peerId && e.error.name === 'ReadOnlyError')))
+    await until(() => peers.every((p) => p.errors.some((e) => e.peerId === mallory.peerId && e.error.name === 'UnauthorizedWriteError')))
     for (const p of peers) {
       for (const r of readers) expect(p === r || !p.room.awareness.getStates().has(r.room.doc.clientID)).toBe(true)
       expect(p.room.awareness.getStates().has(key.clientId)).toBe(false)

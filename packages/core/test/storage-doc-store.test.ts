@@ -31,7 +31,7 @@ async function open(adapter: StorageAdapter, seed: number, options: Partial<DocS
   const doc = new Y.Doc()
   await store.load(doc, store)
   doc.on('update', (update: Uint8Array, origin: unknown) => {
-    if (origin !== store) store.append(update)
+    if (origin !== store) store.append(update, { fromDoc: true })
   })
   const errors: Error[] = []
   return {
@@ -65,18 +65,20 @@ async function until(predicate: () => boolean): Promise<void> {
   throw new Error('condition not reached')
 }
 
-async function roomRecords(adapter: StorageAdapter): Promise<{ snapshots: number; logs: number; bytes: number }> {
+async function roomRecords(adapter: StorageAdapter): Promise<{ snapshots: number; logs: number; bundles: number; bytes: number }> {
   const chunks = await adapter.loadRange(ROOM)
   let snapshots = 0
   let logs = 0
+  let bundles = 0
   let bytes = 0
   for (const { key, data } of chunks) {
     if (key[2] === 'snapshot') snapshots++
     else if (key[2] === 'log') logs++
+    else if (key[2] === 'bundle') bundles++
     else continue
     bytes += data.byteLength
   }
-  return { snapshots, logs, bytes }
+  return { snapshots, logs, bundles, bytes }
 }
 
 /** One random edit: text insert/delete, or a map overwrite (delete-heavy). */
@@ -158,7 +160,7 @@ describe('DocStore', () => {
     }
   })
 
-  it('compacts when the log reaches compactRecords: one atomic batch, one snapshot', async () => {
+  it('bundles every compactRecords records into one: one batch of a save and a range removal; close leaves one snapshot', async () => {
     const disk = memoryStorage()
     const { adapter, calls } = counted(disk)
     const a = await open(adapter, 1, { compactRecords: 8 })
@@ -166,16 +168,59 @@ describe('DocStore', () => {
       a.doc.getText('t').insert(0, 'x')
       await a.store.flush()
     }
-    expect(await roomRecords(disk)).toMatchObject({ snapshots: 0, logs: 7 })
+    expect(await roomRecords(disk)).toMatchObject({ snapshots: 0, logs: 7, bundles: 0 })
     a.doc.getText('t').insert(0, 'x')
     await a.store.flush()
-    await a.store.close() // waits for the compaction that follows the write
-    expect(await roomRecords(disk)).toMatchObject({ snapshots: 1, logs: 0 })
-    const batches = calls.filter((c) => c.method === 'batch')
-    expect(batches).toHaveLength(1)
-    expect(batches[0]?.operations?.filter((op) => op.type === 'save')).toHaveLength(1)
-    expect(batches[0]?.operations?.filter((op) => op.type === 'remove')).toHaveLength(8)
+    await until(() => calls.some((c) => c.method === 'batch'))
+    await a.store.flush()
+    expect(await roomRecords(disk)).toMatchObject({ snapshots: 0, logs: 0, bundles: 1 })
+    const [bundling] = calls.filter((c) => c.method === 'batch')
+    expect(bundling?.operations?.map((op) => op.type)).toEqual(['save', 'removeRange'])
+    expect(calls.filter((c) => c.method === 'loadRange')).toHaveLength(1) // the load: bundling reads nothing back
+    await a.store.close()
+    expect(await roomRecords(disk)).toMatchObject({ snapshots: 1, logs: 0, bundles: 0 })
     expect((await open(disk, 2)).doc.getText('t').toString()).toBe('xxxxxxxx')
+  })
+
+  it('never makes flush() wait for a compaction step: edits stay durable while compaction batches are stuck', async () => {
+    const disk = memoryStorage()
+    const held: (() => void)[] = []
+    let holding = true
+    const stuck: StorageAdapter = {
+      ...disk,
+      batch: (operations) => (holding ? new Promise<void>((resolve) => held.push(() => resolve(disk.batch(operations)))) : disk.batch(operations)),
+    }
+    const a = await open(stuck, 1, { compactRecords: 4 })
+    for (let i = 0; i < 200; i++) {
+      a.doc.getText('t').insert(0, 'y')
+      await a.store.flush() // would hang here if a flush waited for the held bundling batch
+    }
+    expect(held.length).toBe(1) // one step in flight; the next ones wait for it, the writes do not
+    expect((await roomRecords(disk)).logs).toBe(200)
+    holding = false
+    for (const release of held.splice(0)) release()
+    await a.store.close()
+    expect(await roomRecords(disk)).toMatchObject({ snapshots: 1, logs: 0, bundles: 0 })
+    expect((await open(disk, 2)).doc.getText('t').length).toBe(200)
+  })
+
+  it('keeps the work per write flat: over 4,000 flushed edits no write reads the room, and the log stays a few groups long', async () => {
+    const disk = memoryStorage()
+    const { adapter, calls } = counted(disk)
+    const a = await open(adapter, 1, { compactRecords: 16 })
+    let most = 0
+    for (let i = 0; i < 4_000; i++) {
+      a.doc.getText('t').insert(i, 'z')
+      await a.store.flush()
+      if (i % 50 === 0) most = Math.max(most, a.store.log.records)
+    }
+    expect(calls.filter((c) => c.method === 'loadRange')).toHaveLength(1)
+    // Three levels of at most 16 (plus the group being bundled) whatever the length of the history.
+    expect(most).toBeLessThanOrEqual(3 * 16 + 16)
+    const stored = await roomRecords(disk)
+    expect(stored.logs + stored.bundles).toBeLessThanOrEqual(3 * 16 + 16)
+    await a.store.close()
+    expect((await open(disk, 2)).doc.getText('t').length).toBe(4_000)
   })
 
   it('compacts when the log reaches compactBytes', async () => {
@@ -204,7 +249,7 @@ describe('DocStore', () => {
       await a.store.close()
       const stored = await roomRecords(disk)
       const state = Y.encodeStateAsUpdate(a.doc).byteLength
-      expect(stored.snapshots + stored.logs).toBeLessThanOrEqual(64)
+      expect(stored.snapshots + stored.logs + stored.bundles).toBeLessThanOrEqual(64)
       expect(stored.bytes).toBeLessThanOrEqual(1.25 * state)
       const b = await open(disk, 2)
       expect(b.doc.getText('t').toString()).toBe(a.doc.getText('t').toString())

@@ -14,9 +14,10 @@
  * const store = new DocStore({ adapter: indexeddb(), room: 'notes', random: systemRandom(), clock: systemClock() })
  * await store.load(doc, store) // offline-first: the last saved state, before any peer answers
  * doc.on('update', (update, origin) => {
- *   if (origin !== store) store.append(update)
+ *   if (origin !== store) store.append(update, { fromDoc: true })
  * })
  * ```
  */
 export { indexeddb } from './indexeddb.js'
 export type { IndexedDBStorageInit } from './indexeddb.js'
+export { IndexedDBUnavailableError, IndexedDBClosedError } from './errors.js'

@@ -5,6 +5,7 @@
  */
 import { assertKey, assertOperations, isStorageKey, type StorageAdapter, type StorageChunk, type StorageKey } from '@gossamer/core'
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval'
+import { IndexedDBClosedError, IndexedDBUnavailableError } from './errors.js'
 
 /** Options of {@link indexeddb}. */
 export interface IndexedDBStorageInit {
@@ -39,12 +40,26 @@ function fromStored(value: unknown): Uint8Array | undefined {
   return undefined
 }
 
+/** Throws {@link IndexedDBUnavailableError} unless this environment has IndexedDB. */
+function assertIndexedDB(): void {
+  const scope = globalThis as { indexedDB?: unknown; IDBKeyRange?: unknown }
+  if (typeof scope.indexedDB === 'object' && scope.indexedDB !== null && typeof scope.IDBKeyRange === 'function') return
+  const node = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string'
+  throw new IndexedDBUnavailableError(
+    node
+      ? 'indexeddb(): Node has no IndexedDB. Use sqlite() from @gossamer/storage-node for durable storage in Node (or import "fake-indexeddb/auto" in tests).'
+      : 'indexeddb(): IndexedDB is not available here (blocked or unsupported). Use another StorageAdapter, or no storage.',
+  )
+}
+
 /**
  * A {@link StorageAdapter} on IndexedDB through idb-keyval's `createStore`. Keys are stored
  * as IndexedDB array keys, so they compare element-wise (`['a','b']` is not a prefix of
  * `['a','bc']`) and `loadRange` returns chunks in key order. `batch` runs every write in ONE
- * readwrite transaction: all of them land, or none. Values that are not bytes (written by
- * something else) are skipped by `loadRange` and read as absent by `load`.
+ * readwrite transaction: all of them land, or none (a range removal is one request). Values
+ * that are not bytes (written by something else) are skipped by `loadRange` and read as
+ * absent by `load`. Throws {@link IndexedDBUnavailableError} at once where there is no
+ * IndexedDB (in Node, use `sqlite()` from `@gossamer/storage-node`).
  *
  * @example
  * ```ts
@@ -56,10 +71,11 @@ function fromStored(value: unknown): Uint8Array | undefined {
  * ```
  */
 export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
+  assertIndexedDB()
   const store: UseStore = createStore(init.dbName ?? 'gossamer', init.storeName ?? 'gossamer')
   let closed = false
   const use = <T>(mode: IDBTransactionMode, callback: (store: IDBObjectStore) => T | PromiseLike<T>): Promise<T> => {
-    if (closed) return Promise.reject(new Error('the IndexedDB storage is closed'))
+    if (closed) return Promise.reject(new IndexedDBClosedError('the IndexedDB storage is closed'))
     return store(mode, callback)
   }
   /** Runs `write` in one readwrite transaction and resolves when it commits; aborts it when `write` throws. */
@@ -81,8 +97,11 @@ export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
       return fromStored(value)
     },
     save(key, data) {
-      assertOperations([{ type: 'save', key, data }])
-      return write((objects) => void objects.put(toStored(data), [...key]))
+      assertKey(key)
+      if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
+      const stored = toStored(data)
+      const storedKey = [...key]
+      return write((objects) => void objects.put(stored, storedKey))
     },
     remove(key) {
       assertKey(key)
@@ -116,7 +135,8 @@ export function indexeddb(init: IndexedDBStorageInit = {}): StorageAdapter {
       return write((objects) => {
         for (const op of operations) {
           if (op.type === 'save') objects.put(toStored(op.data), [...op.key])
-          else objects.delete([...op.key])
+          else if (op.type === 'remove') objects.delete([...op.key])
+          else objects.delete(prefixRange(op.prefix))
         }
       })
     },

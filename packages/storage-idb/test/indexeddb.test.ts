@@ -53,7 +53,7 @@ describe('indexeddb()', () => {
     const storage = indexeddb({ dbName: freshName() })
     await storage.save(['a'], bytes(1))
     await storage.close?.()
-    await expect(storage.load(['a'])).rejects.toThrow(/closed/)
+    await expect(storage.load(['a'])).rejects.toMatchObject({ name: 'IndexedDBClosedError' })
   })
 
   it('keeps a Yjs document across DocStores: append, compact, reload, no write on an unchanged open', async () => {

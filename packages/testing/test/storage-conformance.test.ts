@@ -1,11 +1,11 @@
-import 'fake-indexeddb/auto'
 import { memoryStorage } from '@gossamer/core'
-import { indexeddb } from '@gossamer/storage-idb'
 import { runStorageConformance } from '../src/conformance/storage.js'
+import { runStorageCrashProperty } from '../src/conformance/storage-crash.js'
 
+// The reference implementation runs every storage suite first; each adapter package runs them from its own tests.
 runStorageConformance('memoryStorage', async () => memoryStorage())
 
-let databases = 0
-runStorageConformance('indexeddb (fake-indexeddb)', async () =>
-  indexeddb({ dbName: `gossamer-conformance-${process.pid}-${++databases}` }),
-)
+runStorageCrashProperty('memoryStorage', async () => {
+  const disk = memoryStorage()
+  return { open: async () => disk }
+})

@@ -11,6 +11,9 @@
  * - repair (layers/repair.ts): anti-entropy;
  * - presence (layers/presence.ts): awareness on the trees;
  * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh.
+ *
+ * Broadcast and repair reach the document through a {@link Content}: the {@link Replica} in
+ * an open room, the signed replica (trust/signed-replica.ts) in a room with a secret.
  */
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
@@ -26,6 +29,7 @@ import { SessionLayer } from '../layers/session-layer.js'
 import type { SessionDown } from './session-ports.js'
 import { CloseCode, FrameType } from '../protocol/messages.js'
 import type { RandomSource } from '../random.js'
+import type { Content } from '../content.js'
 import { Replica } from '../replica.js'
 import { REWIRE_CHANCE, type RoomConfig } from '../room-config.js'
 import type { RoomStats } from '../room-types.js'
@@ -61,13 +65,15 @@ export interface RoomEngineInit {
   knownPeers?: readonly PeerId[]
   /** Keys, identity and writers of a room with a secret; absent for an open room. */
   trust?: RoomTrust
+  /** The document side, when the room made it (a room with a secret: the signed replica); default a {@link Replica}. */
+  content?: Content
 }
 
 /** One room's engine. Internal: the public surface is the `Room` facade. */
 export class RoomEngine {
   readonly #init: RoomEngineInit
   readonly ctx: LayerContext
-  readonly replica: Replica
+  readonly content: Content
   readonly sessions: SessionLayer
   readonly overlay: Overlay
   readonly liveness: Liveness
@@ -99,9 +105,11 @@ export class RoomEngine {
     }
     this.ctx = ctx
     const activity = new Activity()
-    this.replica = new Replica(init.doc, init.origin, (update) => {
-      if (!this.#stopped) this.broadcast.publish(update)
-    })
+    this.content =
+      init.content ??
+      new Replica(init.doc, init.origin, (update) => {
+        if (!this.#stopped) this.broadcast.publish(update)
+      })
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
       learn: (peers, transport) => this.overlay.learn(peers, transport),
       join: (peer, priority) => this.overlay.join(peer, priority),
@@ -127,12 +135,12 @@ export class RoomEngine {
     )
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID
-    this.broadcast = new Broadcast(ctx, { push: config.push }, this.replica, activity, origin)
+    this.broadcast = new Broadcast(ctx, { push: config.push }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
       { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs },
-      this.replica,
+      this.content,
       activity,
       {
         lastHeard: (peer) => this.liveness.lastHeard(peer),
@@ -250,7 +258,7 @@ export class RoomEngine {
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
-    this.replica.destroy()
+    this.content.destroy()
     this.presence.destroy()
     this.relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()

@@ -7,13 +7,12 @@
  * `repair` delta, forwarded only where it is news, so a healed partition converges at push
  * speed. Prior art: epidemic broadcast, Plumtree.
  */
-import * as Y from 'yjs'
 import { BoundedSet } from '../bounded-set.js'
+import type { ApplyResult, Content } from '../content.js'
 import type { Activity } from '../engine/activity.js'
 import type { LayerContext } from '../engine/context.js'
 import { hash53 } from '../hash.js'
 import { FrameType, type DeltaFrame, type GraftFrame, type PruneFrame } from '../protocol/messages.js'
-import type { Replica } from '../replica.js'
 import type { PeerId } from '../transport.js'
 import { PushTree } from './push-tree.js'
 
@@ -38,7 +37,7 @@ interface BroadcastLink {
 export class Broadcast {
   readonly #ctx: LayerContext
   readonly #config: BroadcastConfig
-  readonly #replica: Replica
+  readonly #content: Content
   readonly #activity: Activity
   readonly #origin: () => number
   readonly #links = new Map<PeerId, BroadcastLink>()
@@ -49,10 +48,10 @@ export class Broadcast {
   /**
    * @param origin our origin: the document's Yjs clientID
    */
-  constructor(ctx: LayerContext, config: BroadcastConfig, replica: Replica, activity: Activity, origin: () => number) {
+  constructor(ctx: LayerContext, config: BroadcastConfig, content: Content, activity: Activity, origin: () => number) {
     this.#ctx = ctx
     this.#config = config
-    this.#replica = replica
+    this.#content = content
     this.#activity = activity
     this.#origin = origin
     this.tree = new PushTree(ctx, origin)
@@ -87,14 +86,22 @@ export class Broadcast {
       this.tree.duplicate(peer, frame.origin, frame.hop)
       return
     }
-    const result = this.#replica.applyRemote(frame.update)
+    const result = this.#content.apply(frame.update, peer)
+    if (result instanceof Promise) void result.then((done) => this.#applied(peer, frame, done))
+    else this.#applied(peer, frame, result)
+  }
+
+  /** A first copy was checked (and applied, or held until what it builds on arrives). */
+  #applied(peer: PeerId, frame: DeltaFrame, result: ApplyResult): void {
     if (!result.ok) {
-      stats.framesRejected++
+      this.#ctx.stats.framesRejected++
       this.#ctx.report(result.error, peer)
       return
     }
+    // Held until what comes before it arrives: not vouched for, so not passed on.
+    if (result.held === true) return
     this.#activity.touch()
-    this.tree.first(peer, frame.origin, frame.hop)
+    if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
     this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
     // A repair that was no news here (it raced the pushes) stops here.
     if (this.#config.push && (frame.repair !== true || result.changed)) this.#forward({ ...frame, hop: frame.hop + 1 }, peer)
@@ -113,7 +120,7 @@ export class Broadcast {
    * document: its authors' trees are suspected, and it is pushed on as a repair.
    */
   repaired(from: PeerId, update: Uint8Array, checksum: number): void {
-    this.tree.repaired(authors(update))
+    this.tree.repaired(this.#content.authors(update))
     if (this.#config.push && this.#seen.add(checksum)) {
       this.#links.get(from)?.knownDeltas.add(checksum)
       this.#forward({ type: FrameType.Delta, room: this.#ctx.room, id: checksum, hop: 0, origin: this.#origin(), repair: true, update }, from)
@@ -135,9 +142,4 @@ export class Broadcast {
     }
     if (targets.length > 0) this.#ctx.sendMany(targets, frame)
   }
-}
-
-/** The clientIDs that wrote the structs of a (valid) Yjs V1 update. */
-function authors(update: Uint8Array): Iterable<number> {
-  return Y.parseUpdateMeta(update).from.keys()
 }

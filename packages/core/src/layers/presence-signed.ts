@@ -29,7 +29,8 @@ import { UpdateRejectedError } from '../errors.js'
 import { FrameType, LIMITS } from '../protocol/messages.js'
 import { SIGNED_LIMITS, type SignedAwarenessEntry, type SignedAwarenessFrame } from '../protocol/messages-presence.js'
 import type { PeerId } from '../transport.js'
-import { ClientIdClaimError, ReadOnlyError, SignatureError, VerifyOverloadError } from '../trust/errors.js'
+import { CryptoError } from '../crypto/errors.js'
+import { AuthorshipError, SignatureError, UnauthorizedWriteError, VerifyOverloadError } from '../trust/errors.js'
 import { signAwarenessEntry, verifyAwarenessEntry } from '../trust/presence-signatures.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { VerifyQueue } from '../trust/verify-queue.js'
@@ -146,10 +147,10 @@ export class SignedPresence {
     if (!this.#isNewer(entry)) return { kind: 'old' }
     const owned = this.#trust.clientIdOf(entry.publicKey)
     if (owned !== entry.clientID) {
-      return this.#reject(new ClientIdClaimError(`presence: an entry for clientID ${entry.clientID} is signed by a key that owns ${owned}`, entry.clientID, owned), peer)
+      return this.#reject(new AuthorshipError(`presence: an entry for clientID ${entry.clientID} is signed by a key that owns ${owned}`), peer)
     }
     const signer = peerIdFromPublicKey(entry.publicKey)
-    if (!this.#trust.mayWrite(signer)) return this.#reject(new ReadOnlyError(`presence: ${signer} is not a writer of this room`), peer)
+    if (!this.#trust.mayWrite(signer)) return this.#reject(new UnauthorizedWriteError(`presence: ${signer} is not a writer of this room`), peer)
     if (!own && !this.#known.has(entry.clientID) && this.#known.size >= MAX_SIGNED_CLIENTS) {
       return this.#reject(new VerifyOverloadError(`presence: states of ${MAX_SIGNED_CLIENTS} clients are shown already`), peer)
     }
@@ -245,7 +246,7 @@ export class SignedPresence {
         this.#send([entry], undefined)
       }
     } catch (cause) {
-      this.#ctx.report(new SignatureError('presence: signing the local state failed', { cause }))
+      this.#ctx.report(new CryptoError('presence: signing the local state failed', { cause }))
     } finally {
       this.#signing = false
     }

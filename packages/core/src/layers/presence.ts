@@ -219,7 +219,7 @@ function soleClient(update: Uint8Array): number | undefined {
     const decoder = decoding.createDecoder(update)
     if (decoding.readVarUint(decoder) !== 1) return undefined
     const client = decoding.readVarUint(decoder)
-    return client <= 0xffff_ffff ? client : undefined
+    return Number.isSafeInteger(client) ? client : undefined
   } catch {
     return undefined
   }

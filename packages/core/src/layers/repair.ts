@@ -7,11 +7,11 @@
  * few rounds) only a peer we have not heard from lately gets the round's digest, where it
  * doubles as the liveness probe. Prior art: Demers et al., Yjs's sync protocol.
  */
+import type { ApplyResult, Content } from '../content.js'
 import type { Activity } from '../engine/activity.js'
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { hash53 } from '../hash.js'
 import { FrameType, type DigestFrame, type DigestMatchFrame, type SyncReplyFrame, type SyncRequestFrame } from '../protocol/messages.js'
-import type { Replica } from '../replica.js'
 import type { PeerId } from '../transport.js'
 
 /** Tunables of repair. */
@@ -38,16 +38,16 @@ export interface RepairPorts {
 export class Repair {
   readonly #ctx: LayerContext
   readonly #config: RepairConfig
-  readonly #replica: Replica
+  readonly #content: Content
   readonly #activity: Activity
   readonly #ports: RepairPorts
   /** Per established peer: the last exchange with it, either direction. */
   readonly #lastExchange = new Map<PeerId, number>()
 
-  constructor(ctx: LayerContext, config: RepairConfig, replica: Replica, activity: Activity, ports: RepairPorts) {
+  constructor(ctx: LayerContext, config: RepairConfig, content: Content, activity: Activity, ports: RepairPorts) {
     this.#ctx = ctx
     this.#config = config
-    this.#replica = replica
+    this.#content = content
     this.#activity = activity
     this.#ports = ports
   }
@@ -66,41 +66,46 @@ export class Repair {
   openExchange(peer: PeerId): void {
     this.#lastExchange.set(peer, this.#ctx.clock.now())
     this.#ctx.stats.antiEntropyRounds++
-    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest: this.#replica.digest() })
+    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest: this.#content.digest() })
   }
 
   onDigest(peer: PeerId, frame: DigestFrame): void {
     this.#lastExchange.set(peer, this.#ctx.clock.now())
-    if (frame.digest === this.#replica.digest()) {
+    if (frame.digest === this.#content.digest()) {
       this.#ctx.send(peer, { type: FrameType.DigestMatch, room: this.#ctx.room, digest: frame.digest })
       this.#ports.synced(peer)
     } else {
       this.#activity.touch()
-      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#replica.stateVector(), reciprocate: true })
+      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#content.state(), reciprocate: true })
     }
   }
 
   onDigestMatch(peer: PeerId, frame: DigestMatchFrame): void {
-    if (frame.digest === this.#replica.digest()) this.#ports.synced(peer)
+    if (frame.digest === this.#content.digest()) this.#ports.synced(peer)
     this.#ports.exchangeDone(peer)
   }
 
   onSyncRequest(peer: PeerId, frame: SyncRequestFrame): void {
     let update: Uint8Array
     try {
-      update = this.#replica.diff(frame.stateVector)
+      update = this.#content.diff(frame.stateVector)
     } catch (error) {
       this.#ctx.report(error as Error, peer)
       return
     }
     this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
     if (frame.reciprocate) {
-      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#replica.stateVector(), reciprocate: false })
+      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#content.state(), reciprocate: false })
     }
   }
 
   onSyncReply(peer: PeerId, frame: SyncReplyFrame): void {
-    const result = this.#replica.applyRemote(frame.update)
+    const result = this.#content.apply(frame.update, peer)
+    if (result instanceof Promise) void result.then((done) => this.#replied(peer, frame, done))
+    else this.#replied(peer, frame, result)
+  }
+
+  #replied(peer: PeerId, frame: SyncReplyFrame, result: ApplyResult): void {
     if (!result.ok) {
       this.#ctx.stats.framesRejected++
       this.#ctx.report(result.error, peer)

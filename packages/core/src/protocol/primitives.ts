@@ -226,16 +226,16 @@ export function writeCloseCode(encoder: encoding.Encoder, value: CloseCodeValue)
   encoding.writeVarUint(encoder, value)
 }
 
-/** Reads an origin: a Yjs clientID, a u32. */
+/** Reads an origin: a Yjs clientID, an integer below 2⁵³ (rooms with a secret use 53-bit clientIDs). */
 export function readOrigin(decoder: decoding.Decoder, field: string): number {
   const origin = readU53(decoder, field)
-  if (origin > 0xffff_ffff) fail(field, `${origin} is not a u32`)
+  if (!Number.isSafeInteger(origin)) fail(field, `${origin} is not below 2⁵³`)
   return origin
 }
 
-/** Writes an origin: a Yjs clientID, a u32. */
+/** Writes an origin: a Yjs clientID, an integer below 2⁵³. */
 export function writeOrigin(encoder: encoding.Encoder, origin: number, field: string): void {
-  if (!Number.isInteger(origin) || origin < 0 || origin > 0xffff_ffff) fail(field, `${String(origin)} is not a u32`)
+  if (!Number.isSafeInteger(origin) || origin < 0) fail(field, `${String(origin)} is not an integer in 0..2⁵³`)
   encoding.writeVarUint(encoder, origin)
 }
 

@@ -12,10 +12,14 @@ export interface StorageChunk {
   data: Uint8Array
 }
 
-/** One write of an atomic batch. */
+/**
+ * One write of an atomic batch: save a value, remove a key, or remove every key that starts
+ * with `prefix` (element-wise, like {@link StorageAdapter.removeRange}).
+ */
 export type StorageOperation =
   | { type: 'save'; key: StorageKey; data: Uint8Array }
   | { type: 'remove'; key: StorageKey }
+  | { type: 'removeRange'; prefix: StorageKey }
 
 /** A persistent key/value store. Implemented by adapters; core owns the interface. */
 export interface StorageAdapter {
@@ -29,7 +33,7 @@ export interface StorageAdapter {
   loadRange(prefix: StorageKey): Promise<StorageChunk[]>
   /** Removes every value whose key starts with `prefix`. */
   removeRange(prefix: StorageKey): Promise<void>
-  /** Applies every operation, or none of them (one transaction). */
+  /** Applies every operation in order, or none of them (one transaction). */
   batch(operations: readonly StorageOperation[]): Promise<void>
   /** Releases the store's resources. Optional. */
   close?(): Promise<void>

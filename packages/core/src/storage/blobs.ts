@@ -1,7 +1,11 @@
 /**
- * Validating and merging stored Yjs updates (V1). A blob that Yjs cannot decode is reported
- * as corrupt, never applied: applying a malformed update could leave a document half-changed.
+ * Validating, merging and bundling stored Yjs updates (V1). A blob that Yjs cannot decode is
+ * reported as corrupt, never applied: applying a malformed update could leave a document
+ * half-changed. A *bundle* holds several updates unmerged, each framed by its length, so
+ * bundling costs a copy, not a parse.
  */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import type { StorageChunk } from './adapter.js'
 
@@ -9,6 +13,8 @@ import type { StorageChunk } from './adapter.js'
 export interface ValidatedChunks {
   /** Chunks whose blob decoded. */
   valid: StorageChunk[]
+  /** The updates of the valid chunks: one per update blob, several per bundle. */
+  updates: Uint8Array[]
   /** Chunks whose blob failed to decode, each with the decoder's error. */
   corrupt: { chunk: StorageChunk; error: unknown }[]
 }
@@ -30,16 +36,30 @@ export function decodeError(update: Uint8Array): unknown {
   }
 }
 
-/** Validates every chunk with `Y.decodeUpdate` and sets the corrupt ones apart. */
-export function validateChunks(chunks: readonly StorageChunk[]): ValidatedChunks {
+/** The updates of one blob: itself, or (a bundle) the updates it frames; undefined when a bundle's framing is broken. */
+export function updatesOf(chunk: StorageChunk, isBundle: boolean): Uint8Array[] | undefined {
+  return isBundle ? splitBundle(chunk.data) : [chunk.data]
+}
+
+/**
+ * Validates every chunk with `Y.decodeUpdate` (every update of a bundle) and sets the corrupt
+ * ones apart; a bundle with one bad update is corrupt as a whole.
+ */
+export function validateChunks(chunks: readonly StorageChunk[], isBundle: (chunk: StorageChunk) => boolean = () => false): ValidatedChunks {
   const valid: StorageChunk[] = []
+  const updates: Uint8Array[] = []
   const corrupt: ValidatedChunks['corrupt'] = []
   for (const chunk of chunks) {
-    const error = decodeError(chunk.data)
-    if (error === undefined) valid.push(chunk)
-    else corrupt.push({ chunk, error })
+    const parts = updatesOf(chunk, isBundle(chunk))
+    let error: unknown = parts === undefined ? new Error('broken bundle framing') : undefined
+    for (const part of parts ?? []) if ((error = decodeError(part)) !== undefined) break
+    if (error !== undefined) corrupt.push({ chunk, error })
+    else {
+      valid.push(chunk)
+      updates.push(...(parts as Uint8Array[]))
+    }
   }
-  return { valid, corrupt }
+  return { valid, updates, corrupt }
 }
 
 /**
@@ -57,4 +77,39 @@ export function mergeUpdates(updates: readonly Uint8Array[]): Uint8Array | undef
     level = next
   }
   return level[0]
+}
+
+/** A bundle of `updates`: each one framed by its length (varuint). Bundles concatenate into a bundle. */
+export function bundleUpdates(updates: readonly Uint8Array[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  for (const update of updates) encoding.writeVarUint8Array(encoder, update)
+  return encoding.toUint8Array(encoder)
+}
+
+/** One bundle made of several: their bytes, end to end. */
+export function concatBundles(bundles: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(bundles.reduce((sum, bundle) => sum + bundle.byteLength, 0))
+  let at = 0
+  for (const bundle of bundles) {
+    out.set(bundle, at)
+    at += bundle.byteLength
+  }
+  return out
+}
+
+/** The updates of a bundle (views into it), or undefined when its framing is broken. */
+export function splitBundle(bundle: Uint8Array): Uint8Array[] | undefined {
+  const decoder = decoding.createDecoder(bundle)
+  const updates: Uint8Array[] = []
+  try {
+    while (decoding.hasContent(decoder)) {
+      const length = decoding.readVarUint(decoder)
+      if (length > bundle.byteLength - decoder.pos) return undefined
+      updates.push(bundle.subarray(decoder.pos, decoder.pos + length))
+      decoder.pos += length
+    }
+  } catch {
+    return undefined
+  }
+  return updates
 }

@@ -1,16 +1,19 @@
 /**
- * One compaction of a room: read every snapshot and log record, build ONE snapshot, and in
- * ONE atomic batch save it and remove exactly the keys read (quarantining corrupt ones).
+ * One full compaction of a room: read every snapshot, log record and bundle, build ONE snapshot, and
+ * in ONE atomic batch save it and remove exactly the keys read (quarantining corrupt ones).
  * Records another writer adds after the read are never touched, so two writers compacting
  * at once lose nothing (both snapshots may coexist until the next compaction).
  */
 import * as Y from 'yjs'
 import type { GossamerError } from '../errors.js'
-import type { StorageAdapter, StorageChunk, StorageOperation } from './adapter.js'
-import { mergeUpdates, validateChunks } from './blobs.js'
+import type { StorageAdapter, StorageChunk, StorageKey, StorageOperation } from './adapter.js'
+import { mergeUpdates, updatesOf, validateChunks } from './blobs.js'
 import type { CompactStats, CompactionMode } from './doc-store-types.js'
 import { StorageCorruptError, storageError } from './errors.js'
 import type { RoomLayout } from './layout.js'
+
+/** A string that names a key: equal keys give equal ids, distinct keys distinct ids. */
+export const keyId = (key: StorageKey): string => JSON.stringify(key)
 
 /** What {@link compactRoom} needs. */
 export interface CompactRoomOptions {
@@ -22,7 +25,23 @@ export interface CompactRoomOptions {
   doc: Y.Doc | undefined
   /** Transaction origin for what is applied to `doc`. */
   origin: unknown
+  /**
+   * Ids ({@link keyId}) of blobs this writer already validated and, when `doc` is given,
+   * whose content `doc` already holds: they are neither decoded nor applied again (a large
+   * snapshot costs as much to decode as to write). Everything else read is validated.
+   */
+  known?: ReadonlySet<string>
   report: (error: GossamerError) => void
+}
+
+/** What one {@link compactRoom} did, for the writer's bookkeeping. */
+export interface CompactResult extends CompactStats {
+  /** Every key the batch removed (valid and quarantined), empty when nothing was written. */
+  removed: StorageKey[]
+  /** The key of the new snapshot, when one was written. */
+  snapshot: StorageKey | undefined
+  /** Every snapshot and log key the compaction read. */
+  readKeys: StorageKey[]
 }
 
 /** Operations that move corrupt blobs under the quarantine prefix; reports each as a `StorageCorruptError`. */
@@ -40,8 +59,8 @@ export function quarantineOperations(
 }
 
 /** Compacts the room once. Rejects with a `StorageError` when the adapter fails (nothing changed then). */
-export async function compactRoom(options: CompactRoomOptions): Promise<CompactStats> {
-  const { adapter, layout, doc, origin } = options
+export async function compactRoom(options: CompactRoomOptions): Promise<CompactResult> {
+  const { adapter, layout, doc, origin, known } = options
   const path: CompactionMode = doc === undefined ? 'merge' : 'doc'
   let chunks: StorageChunk[]
   try {
@@ -52,26 +71,39 @@ export async function compactRoom(options: CompactRoomOptions): Promise<CompactS
   const read = chunks.filter((chunk) => layout.kind(chunk.key) !== 'other')
   const bytesBefore = read.reduce((sum, chunk) => sum + chunk.data.byteLength, 0)
   const onlySnapshot = read.length === 1 && layout.kind((read[0] as StorageChunk).key) === 'snapshot'
-  if (read.length === 0 || onlySnapshot) return { path, read: read.length, bytesBefore, bytesAfter: 0, quarantined: 0 }
+  const readKeys = read.map((chunk) => chunk.key)
+  const nothing: CompactResult = { path, read: read.length, bytesBefore, bytesAfter: 0, quarantined: 0, removed: [], snapshot: undefined, readKeys }
+  if (read.length === 0 || onlySnapshot) return nothing
 
-  const { valid, corrupt } = validateChunks(read)
+  const ours: StorageChunk[] = []
+  const theirs: StorageChunk[] = []
+  for (const chunk of read) (known?.has(keyId(chunk.key)) === true ? ours : theirs).push(chunk)
+  const isBundle = (chunk: StorageChunk): boolean => layout.kind(chunk.key) === 'bundle'
+  const { valid, updates, corrupt } = validateChunks(theirs, isBundle)
   let snapshot: Uint8Array | undefined
-  if (doc === undefined) snapshot = mergeUpdates(valid.map((chunk) => chunk.data))
-  else {
+  if (doc === undefined) {
+    // Known blobs were validated when this writer loaded or wrote them.
+    const own = ours.flatMap((chunk) => updatesOf(chunk, isBundle(chunk)) ?? [])
+    snapshot = mergeUpdates([...own, ...updates])
+  } else {
     // Everything read goes into the document first, so the snapshot drops nothing another writer stored.
-    doc.transact(() => {
-      for (const chunk of valid) Y.applyUpdate(doc, chunk.data, origin)
-    }, origin)
+    if (updates.length > 0) {
+      const merged = mergeUpdates(updates) as Uint8Array
+      doc.transact(() => Y.applyUpdate(doc, merged, origin), origin)
+    }
     snapshot = Y.encodeStateAsUpdate(doc)
   }
+  const snapshotKey = snapshot === undefined ? undefined : layout.snapshot(options.snapshotId)
   const operations: StorageOperation[] = []
-  if (snapshot !== undefined) operations.push({ type: 'save', key: layout.snapshot(options.snapshotId), data: snapshot })
+  if (snapshot !== undefined && snapshotKey !== undefined) operations.push({ type: 'save', key: snapshotKey, data: snapshot })
   operations.push(...quarantineOperations(layout, corrupt, options.report))
-  for (const chunk of valid) operations.push({ type: 'remove', key: chunk.key })
+  const removed = [...ours, ...valid].map((chunk) => chunk.key)
+  for (const key of removed) operations.push({ type: 'remove', key })
   try {
     await adapter.batch(operations)
   } catch (error) {
     throw storageError(error, 'compact', 'could not write the compacted snapshot')
   }
-  return { path, read: read.length, bytesBefore, bytesAfter: snapshot?.byteLength ?? 0, quarantined: corrupt.length }
+  removed.push(...corrupt.map(({ chunk }) => chunk.key))
+  return { path, read: read.length, bytesBefore, bytesAfter: snapshot?.byteLength ?? 0, quarantined: corrupt.length, removed, snapshot: snapshotKey, readKeys }
 }

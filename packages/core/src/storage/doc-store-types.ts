@@ -40,9 +40,17 @@ export interface DocStoreOptions {
   clock: Clock
   /** Receives `persisted` and `error` events. A listener that throws is ignored. */
   onEvent?: (event: DocStoreEvent) => void
-  /** Compact once the log holds this many records. Default 64. */
+  /**
+   * Log records merged into one at a time: every `compactRecords` records this store writes
+   * become one record (and so on up a few levels), so the log stays a few times this size.
+   * Default 128 (under 1% of writes then carry a bundling step), at least 2.
+   */
   compactRecords?: number
-  /** Compact once the log holds this many bytes. Default 1 MiB. */
+  /**
+   * A full compaction (one snapshot) runs once this store's log holds this many bytes and
+   * more than the last snapshot, so its cost (proportional to the document) is spread over
+   * as many bytes of writes. Default 1 MiB.
+   */
   compactBytes?: number
   /** How automatic compaction builds its snapshot. Default `'doc'` (see {@link CompactionMode}). */
   compaction?: CompactionMode
@@ -78,6 +86,15 @@ export interface CompactStats {
   bytesAfter: number
   /** Blobs quarantined. */
   quarantined: number
+}
+
+/** Options of `DocStore.append`. */
+export interface AppendOptions {
+  /**
+   * The update comes straight from a `Y.Doc`'s `update` event (Yjs encoded it), so it is not
+   * decoded again before it is stored. Default false: every update is checked.
+   */
+  fromDoc?: boolean
 }
 
 /** Options of the async methods of `DocStore`. */

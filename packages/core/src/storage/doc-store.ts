@@ -4,20 +4,22 @@
  * blobs, remembers known peers and hands out writer identities.
  */
 import * as Y from 'yjs'
-import type { Clock } from '../clock.js'
 import { type GossamerError, throwIfAborted } from '../errors.js'
-import { randomPeerId, type RandomSource } from '../random.js'
+import { randomPeerId } from '../random.js'
 import type { StorageAdapter, StorageChunk } from './adapter.js'
 import { mergeUpdates, validateChunks } from './blobs.js'
-import { compactRoom, quarantineOperations } from './compaction.js'
-import type { CompactStats, CompactionMode, DocStoreEvent, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'
+import { quarantineOperations } from './compaction.js'
+import { Compactor, type CompactionTarget } from './compactor.js'
+import type { AppendOptions, CompactStats, CompactionMode, DocStoreEvent, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'
 import { StorageClosedError, StorageCorruptError, storageError } from './errors.js'
-import { claimIdentity as claimIdentityIn, platformLocks, type Identity, type LockManagerLike } from './identity.js'
+import { platformLocks, type Identity } from './identity.js'
 import { roomLayout, type RoomLayout } from './layout.js'
 import { LogWriter } from './log-writer.js'
+import { IdentityHolder } from './identity-holder.js'
 import { MAX_PEERS, boundPeers, decodePeers, encodePeers } from './records.js'
 
-const DEFAULT_COMPACT_RECORDS = 64
+/** Below 1% of writes carry a bundling step, so the p99 of per-edit writes is a plain write. */
+const DEFAULT_COMPACT_RECORDS = 128
 const DEFAULT_COMPACT_BYTES = 1024 * 1024
 const DEFAULT_LEASE_MS = 10_000
 
@@ -25,16 +27,19 @@ const DEFAULT_LEASE_MS = 10_000
  * One room's document in a {@link StorageAdapter}.
  *
  * - Keys: snapshots at `['gossamer', room, 'snapshot', id]`, log records at
- *   `['gossamer', room, 'log', writerId, seq]` (`writerId` is random per instance, so two
- *   stores on one adapter never write the same key), quarantined blobs under
+ *   `['gossamer', room, 'log', stream, seq]` (a stream belongs to one writer, and
+ *   `writerId` is random per instance, so two stores on one adapter never write the same key), quarantined blobs under
  *   `['gossamer', room, 'quarantine']`, known peers at `['gossamer', room, 'peers']`.
  * - `append()` never blocks: updates queue up and are merged into one log record per write;
  *   one write is in flight at a time. `flush()` resolves once everything appended before it
  *   is durable, and rejects with the typed error when the adapter fails.
- * - Compaction (when the log reaches `compactRecords` or `compactBytes`, and at `close()`
- *   after this store wrote) reads the room, builds one snapshot, and in ONE atomic batch
- *   saves it and removes exactly the keys it read. A crash at any point loses nothing;
- *   records another writer adds meanwhile survive.
+ * - Compaction never blocks `append()` or `flush()`: it runs beside the writes (see
+ *   `Compactor`). Every `compactRecords` own records are merged into one (tiered, from
+ *   memory, cost independent of the document); a full compaction (read the room, build
+ *   one snapshot, and in ONE atomic batch save it and remove exactly the keys read) runs
+ *   rarely, when its cost is amortized over as many bytes of writes, and at `close()` after
+ *   this store wrote. A crash at any point loses nothing; records another writer adds
+ *   meanwhile survive.
  * - Nothing throws out of a background write: failures become `error` events and the
  *   in-memory document keeps working.
  *
@@ -42,73 +47,69 @@ const DEFAULT_LEASE_MS = 10_000
  * ```ts
  * const store = new DocStore({ adapter: memoryStorage(), room: 'notes', random: systemRandom(), clock: systemClock() })
  * await store.load(doc, store)
- * doc.on('update', (update, origin) => { if (origin !== store) store.append(update) })
+ * doc.on('update', (update, origin) => { if (origin !== store) store.append(update, { fromDoc: true }) })
  * await store.flush()
  * ```
  */
 export class DocStore {
   readonly #adapter: StorageAdapter
   readonly #layout: RoomLayout
-  readonly #random: RandomSource
-  readonly #clock: Clock
   readonly #onEvent: ((event: DocStoreEvent) => void) | undefined
-  readonly #compactRecords: number
-  readonly #compactBytes: number
   readonly #compaction: CompactionMode
-  readonly #leaseMs: number
-  readonly #locks: LockManagerLike | undefined
   readonly #maxPeers: number
   readonly #writer: LogWriter
+  readonly #compactor: Compactor
+  readonly #identities: IdentityHolder
   /** Random per instance: names this writer's log records and snapshots. */
   readonly writerId: string
 
-  #seq = 0
   #snapshotSeq = 0
-  #logRecords = 0
-  #logBytes = 0
-  /** Log records this store wrote since its last compaction. */
-  #ownRecords = 0
-  /** Log size at which the next automatic compaction runs (raised after a failed one). */
-  #compactAtRecords: number
-  #compactAtBytes: number
   #doc: Y.Doc | undefined
   #origin: unknown
-  #identities = new Set<Identity>()
   #closing: Promise<void> | undefined
   #closed = false
 
   constructor(options: DocStoreOptions) {
     this.#adapter = options.adapter
     this.#layout = roomLayout(options.room)
-    this.#random = options.random
-    this.#clock = options.clock
     this.#onEvent = options.onEvent
-    this.#compactRecords = Math.max(1, options.compactRecords ?? DEFAULT_COMPACT_RECORDS)
-    this.#compactBytes = Math.max(1, options.compactBytes ?? DEFAULT_COMPACT_BYTES)
-    this.#compactAtRecords = this.#compactRecords
-    this.#compactAtBytes = this.#compactBytes
     this.#compaction = options.compaction ?? 'doc'
-    this.#leaseMs = Math.max(3, options.leaseMs ?? DEFAULT_LEASE_MS)
-    this.#locks = options.locks === null ? undefined : (options.locks ?? platformLocks())
     this.#maxPeers = Math.min(MAX_PEERS, Math.max(0, options.maxPeers ?? MAX_PEERS))
-    this.writerId = randomPeerId(this.#random)
+    this.writerId = randomPeerId(options.random)
+    const report = (error: GossamerError): void => this.#report(error)
+    this.#compactor = new Compactor({
+      adapter: this.#adapter,
+      layout: this.#layout,
+      writerId: this.writerId,
+      fanIn: options.compactRecords ?? DEFAULT_COMPACT_RECORDS,
+      compactBytes: Math.max(1, options.compactBytes ?? DEFAULT_COMPACT_BYTES),
+      nextSnapshotId: () => `${this.writerId}-${String(this.#snapshotSeq++).padStart(6, '0')}`,
+      target: () => this.#target(),
+      report,
+    })
     this.#writer = new LogWriter({
       adapter: this.#adapter,
-      nextKey: () => this.#layout.log(this.writerId, this.#seq++),
-      report: (error) => this.#report(error),
-      onWritten: (count, bytes) => {
-        this.#logRecords++
-        this.#logBytes += bytes
-        this.#ownRecords++
-        this.#emit({ type: 'persisted', records: count, bytes })
+      nextKey: () => this.#compactor.nextKey(),
+      report,
+      onWritten: (count, key, data) => {
+        this.#compactor.written(key, data)
+        if (this.#onEvent !== undefined) this.#emit({ type: 'persisted', records: count, bytes: data.byteLength })
       },
-      afterWrite: () => this.#compactIfDue(),
+    })
+    this.#identities = new IdentityHolder({
+      adapter: this.#adapter,
+      clock: options.clock,
+      random: options.random,
+      leaseMs: Math.max(3, options.leaseMs ?? DEFAULT_LEASE_MS),
+      locks: options.locks === null ? undefined : (options.locks ?? platformLocks()),
+      report,
+      isClean: () => this.#writer.pending === 0,
     })
   }
 
-  /** Log records and bytes this store knows of (its own writes plus what `load()` found). */
+  /** Log records and bytes this store knows of (what `load()` found plus its own writes, less what it compacted). */
   get log(): { records: number; bytes: number } {
-    return { records: this.#logRecords, bytes: this.#logBytes }
+    return this.#compactor.log
   }
 
   /** Updates appended but not yet durable. */
@@ -133,20 +134,15 @@ export class DocStore {
       throw storageError(error, 'load', 'could not read the document from storage')
     }
     throwIfAborted(options.signal)
-    const { valid, corrupt } = validateChunks(chunks.filter((chunk) => this.#layout.kind(chunk.key) !== 'other'))
-    const merged = mergeUpdates(valid.map((chunk) => chunk.data))
+    const stored = chunks.filter((chunk) => this.#layout.kind(chunk.key) !== 'other')
+    const { valid, updates, corrupt } = validateChunks(stored, (chunk) => this.#layout.kind(chunk.key) === 'bundle')
+    const merged = mergeUpdates(updates)
     if (corrupt.length > 0) await this.#quarantine(corrupt)
     this.#doc = doc
     this.#origin = origin
-    let records = 0
-    let bytes = 0
-    for (const chunk of valid) {
-      bytes += chunk.data.byteLength
-      if (this.#layout.kind(chunk.key) !== 'log') continue
-      records++
-      this.#logRecords++
-      this.#logBytes += chunk.data.byteLength
-    }
+    this.#compactor.loaded(valid)
+    const records = valid.filter((chunk) => this.#layout.kind(chunk.key) !== 'snapshot').length
+    const bytes = valid.reduce((sum, chunk) => sum + chunk.data.byteLength, 0)
     if (merged !== undefined) Y.applyUpdate(doc, merged, origin)
     return { snapshots: valid.length - records, records, bytes, quarantined: corrupt.length }
   }
@@ -154,17 +150,20 @@ export class DocStore {
   /**
    * Queues `update` (a V1 Yjs update) to be stored. Never blocks and never throws: queued
    * updates are merged into one log record per write (one microtask later, or when the write
-   * in flight finishes). Failures are reported as `error` events.
+   * in flight finishes). An update that Yjs cannot decode is dropped with an
+   * `UpdateRejectedError` event; pass `{ fromDoc: true }` for an update straight from a
+   * `Y.Doc`'s `update` event, which Yjs made itself, to skip that check. Failures are
+   * reported as `error` events.
    */
-  append(update: Uint8Array): void {
+  append(update: Uint8Array, options: AppendOptions = {}): void {
     if (this.#closed) this.#report(new StorageClosedError('append after close: the update was not stored'))
-    else this.#writer.append(update)
+    else this.#writer.append(update, options.fromDoc === true)
   }
 
   /**
-   * Resolves once every update appended before the call is durable. Rejects with the typed
-   * error (a `StorageError`) when the write failed; the updates stay queued and the next
-   * `append()` or `flush()` retries them.
+   * Resolves once every update appended before the call is durable. Never waits for a
+   * compaction. Rejects with the typed error (a `StorageError`) when the write failed; the
+   * updates stay queued and the next `append()` or `flush()` retries them.
    */
   flush(options: DocStoreSignalOptions = {}): Promise<void> {
     return this.#writer.flush(options.signal)
@@ -175,12 +174,14 @@ export class DocStore {
    * batch, saves it and removes exactly the keys read. With `doc` (or, in `'doc'` mode, the
    * document bound by `load()`), first applies every record read to the document, then
    * snapshots `Y.encodeStateAsUpdate(doc)`, so nothing another writer stored is dropped and
-   * deleted content is not kept. Without a document, merges with `Y.mergeUpdates`.
+   * deleted content is not kept. Without a document, merges with `Y.mergeUpdates`. Runs after
+   * the compaction steps already started; writes go on meanwhile.
    */
   compact(doc?: Y.Doc, options: DocStoreSignalOptions = {}): Promise<CompactStats> {
     this.#assertOpen()
     throwIfAborted(options.signal)
-    return this.#writer.exclusive(() => this.#compactNow(doc ?? this.#boundDoc()))
+    const target = doc === undefined ? this.#target() : { doc, origin: this.#origin }
+    return this.#compactor.compact(target, target.doc === this.#doc)
   }
 
   /** Stores the known peers of the room (validated, distinct, at most `maxPeers`). */
@@ -216,52 +217,27 @@ export class DocStore {
 
   /**
    * Claims a writer identity (peer id + Yjs clientID) shared by every store on this adapter.
-   * **Never two live writers with one Yjs clientID:** see {@link claimIdentityIn | claimIdentity}
+   * **Never two live writers with one Yjs clientID:** see `claimIdentity` (identity.ts)
    * for the lease and Web Locks rule. A reloaded tab gets its peer id back as soon as the old
    * lease is released (or expired, or its Web Lock freed); it keeps its clientID only if the
-   * identity was released clean (every update durable). `close()` releases it.
+   * identity was released clean (every update durable). `close()` releases it, also when
+   * it is called while the claim is still in flight (the claim then rejects with
+   * `StorageClosedError` and leaves no lease behind).
    */
-  async claimIdentity(options: DocStoreSignalOptions = {}): Promise<Identity> {
-    this.#assertOpen()
-    let identity: Identity
-    try {
-      identity = await claimIdentityIn({
-        adapter: this.#adapter,
-        clock: this.#clock,
-        random: this.#random,
-        leaseMs: this.#leaseMs,
-        locks: this.#locks,
-        report: (error) => this.#report(error),
-        isClean: () => this.#writer.pending === 0,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      })
-    } catch (error) {
-      throw storageError(error, 'identity', 'could not claim an identity')
-    }
-    const tracked: Identity = {
-      peerId: identity.peerId,
-      clientID: identity.clientID,
-      slot: identity.slot,
-      release: async () => {
-        this.#identities.delete(tracked)
-        try {
-          await identity.release()
-        } catch (error) {
-          throw storageError(error, 'identity', 'could not release the identity')
-        }
-      },
-    }
-    this.#identities.add(tracked)
-    return tracked
+  claimIdentity(options: DocStoreSignalOptions = {}): Promise<Identity> {
+    if (this.#closing !== undefined) return Promise.reject(new StorageClosedError('the store is closed'))
+    return this.#identities.claim(options.signal)
   }
 
   /**
-   * Flushes, waits for the write in flight, compacts if this store wrote log records since its
-   * last compaction (so the next open reads one snapshot; an unchanged open still writes
-   * nothing), releases every identity this store claimed and stops its timers. Rejects with
-   * the flush error (after releasing) when the last updates could not be stored. Idempotent.
+   * Flushes, waits for the write and compaction steps in flight, compacts fully if this store
+   * wrote log records since its last full compaction (so the next open reads one snapshot; an
+   * unchanged open still writes nothing), releases every identity this store claimed or is
+   * claiming, and stops its timers. Rejects with the flush error (after releasing) when the
+   * last updates could not be stored. Idempotent.
    */
   close(): Promise<void> {
+    this.#identities.stop()
     this.#closing ??= (async () => {
       let failure: unknown
       try {
@@ -271,20 +247,15 @@ export class DocStore {
       }
       this.#closed = true
       await this.#writer.idle()
-      if (failure === undefined && this.#ownRecords > 0) {
+      await this.#compactor.idle()
+      if (failure === undefined && this.#compactor.dirty) {
         try {
-          await this.#writer.exclusive(() => this.#compactNow(this.#boundDoc()))
+          await this.#compactor.compact(this.#target(), true)
         } catch (error) {
           this.#report(storageError(error, 'compact', 'compaction at close failed; the log was kept'))
         }
       }
-      for (const identity of [...this.#identities]) {
-        try {
-          await identity.release()
-        } catch (error) {
-          this.#report(storageError(error, 'identity', 'could not release the identity'))
-        }
-      }
+      await this.#identities.releaseAll()
       if (failure !== undefined) throw failure
     })()
     return this.#closing
@@ -306,21 +277,9 @@ export class DocStore {
     }
   }
 
-  /** The document compaction applies records to: the one `load()` bound, in `'doc'` mode. */
-  #boundDoc(): Y.Doc | undefined {
-    return this.#compaction === 'doc' ? this.#doc : undefined
-  }
-
-  /** Compacts when the log reached a threshold; a failure is reported and retried a threshold later. */
-  async #compactIfDue(): Promise<void> {
-    if (this.#logRecords < this.#compactAtRecords && this.#logBytes < this.#compactAtBytes) return
-    try {
-      await this.#compactNow(this.#boundDoc())
-    } catch (error) {
-      this.#compactAtRecords = this.#logRecords + this.#compactRecords
-      this.#compactAtBytes = this.#logBytes + this.#compactBytes
-      this.#report(storageError(error, 'compact', 'compaction failed; the log was kept'))
-    }
+  /** What automatic and closing compactions snapshot: the document `load()` bound, in `'doc'` mode. */
+  #target(): CompactionTarget {
+    return { doc: this.#compaction === 'doc' ? this.#doc : undefined, origin: this.#origin }
   }
 
   /** Moves corrupt blobs under the quarantine prefix in one atomic batch and reports each. */
@@ -331,24 +290,6 @@ export class DocStore {
       this.#report(storageError(error, 'quarantine', 'could not quarantine corrupt blobs; they were skipped'))
     }
   }
-
-  /** One compaction (see {@link DocStore.compact}); runs inside the writer's exclusive chain. */
-  async #compactNow(doc: Y.Doc | undefined): Promise<CompactStats> {
-    const stats = await compactRoom({
-      adapter: this.#adapter,
-      layout: this.#layout,
-      snapshotId: `${this.writerId}-${String(this.#snapshotSeq++).padStart(6, '0')}`,
-      doc,
-      origin: this.#origin,
-      report: (error) => this.#report(error),
-    })
-    this.#ownRecords = 0
-    this.#logRecords = 0
-    this.#logBytes = 0
-    this.#compactAtRecords = this.#compactRecords
-    this.#compactAtBytes = this.#compactBytes
-    return stats
-  }
 }
 
-export type { CompactStats, CompactionMode, DocStoreEvent, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'
+export type { AppendOptions, CompactStats, CompactionMode, DocStoreEvent, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'

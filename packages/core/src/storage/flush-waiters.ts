@@ -15,34 +15,43 @@ export class FlushWaiters {
 
   /** Resolves once {@link settle} reports `durable >= target`; rejects on {@link rejectAll} or abort. */
   wait(target: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
+    if (signal === undefined) {
+      // The common case (a flush per edit): no listener to wire, no closure to keep.
+      return new Promise<void>((resolve, reject) => void this.#waiters.push({ target, resolve, reject }))
+    }
+    if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter)
-        reject(new AbortError(undefined, { cause: signal?.reason }))
+        reject(new AbortError(undefined, { cause: signal.reason }))
       }
-      const done = (): void => signal?.removeEventListener('abort', onAbort)
       const waiter: Waiter = {
         target,
         resolve: () => {
-          done()
+          signal.removeEventListener('abort', onAbort)
           resolve()
         },
         reject: (error) => {
-          done()
+          signal.removeEventListener('abort', onAbort)
           reject(error)
         },
       }
-      signal?.addEventListener('abort', onAbort, { once: true })
+      signal.addEventListener('abort', onAbort, { once: true })
       this.#waiters.push(waiter)
     })
   }
 
   /** Resolves every waiter whose target is reached. */
   settle(durable: number): void {
-    const ready = this.#waiters.filter((waiter) => waiter.target <= durable)
-    if (ready.length === 0) return
-    this.#waiters = this.#waiters.filter((waiter) => waiter.target > durable)
+    if (this.#waiters.length === 0) return
+    let ready: Waiter[] | undefined
+    let waiting: Waiter[] | undefined
+    for (const waiter of this.#waiters) {
+      if (waiter.target <= durable) (ready ??= []).push(waiter)
+      else (waiting ??= []).push(waiter)
+    }
+    if (ready === undefined) return
+    this.#waiters = waiting ?? []
     for (const waiter of ready) waiter.resolve()
   }
 

@@ -147,7 +147,13 @@ export async function claimIdentity(options: ClaimIdentityOptions): Promise<Iden
     const now = clock.now()
     if ([...slot.leases.values()].some((expiresAt) => expiresAt > now)) continue
     await adapter.save(leaseKey(name, owner), encodeLease({ expiresAt: now + leaseMs }))
-    const after = readSlots(await adapter.loadRange(identityKey(name)), report).get(name)
+    let after: Slot | undefined
+    try {
+      after = readSlots(await adapter.loadRange(identityKey(name)), report).get(name)
+    } catch (error) {
+      await withdraw(name)
+      throw error
+    }
     const then = clock.now()
     const contested = [...(after?.leases ?? [])].some(([other, expiresAt]) => other !== owner && expiresAt > then)
     if (contested || after?.record === undefined) {
@@ -174,14 +180,31 @@ export async function claimIdentity(options: ClaimIdentityOptions): Promise<Iden
     }
   }
 
-  /** Writes our lease and the (now dirty) record, drops others' leases, and starts renewing. */
+  /** Removes the lease this claim wrote on `name` (after a failed step); a failure is reported, the lease then expires. */
+  async function withdraw(name: string): Promise<void> {
+    try {
+      await adapter.remove(leaseKey(name, owner))
+    } catch (error) {
+      report(new StorageError('could not remove the lease of a failed claim; it expires by itself', 'identity', { cause: error }))
+    }
+  }
+
+  /**
+   * Writes our lease and the (now dirty) record, drops the slot's other leases and every
+   * expired lease of other slots (left by writers that died: reclaimed here), and starts renewing.
+   */
   async function take(name: string, slot: Slot, unlock: (() => void) | undefined): Promise<Identity> {
     const record = slot.record as IdentityRecord
     const clientID = record.clean ? record.clientID : freshClientID(random)
-    let expiresAt = clock.now() + leaseMs
+    const now = clock.now()
+    let expiresAt = now + leaseMs
     const operations: StorageOperation[] = [...slot.leases.keys()]
       .filter((other) => other !== owner)
       .map((other) => ({ type: 'remove', key: leaseKey(name, other) }))
+    for (const [otherName, other] of slots) {
+      if (otherName === name) continue
+      for (const [holder, until] of other.leases) if (until <= now) operations.push({ type: 'remove', key: leaseKey(otherName, holder) })
+    }
     operations.push(
       { type: 'save', key: leaseKey(name, owner), data: encodeLease({ expiresAt }) },
       { type: 'save', key: identityKey(name), data: encodeIdentity({ peerId: record.peerId, clientID, clean: false }) },

@@ -34,7 +34,8 @@ export function isStorageKey(value: unknown): value is StorageKey {
 /** Why `operation` is not a valid {@link StorageOperation}, or undefined when it is. */
 export function invalidOperation(operation: unknown): string | undefined {
   if (typeof operation !== 'object' || operation === null) return 'not an object'
-  const op = operation as { type?: unknown; key?: unknown; data?: unknown }
+  const op = operation as { type?: unknown; key?: unknown; prefix?: unknown; data?: unknown }
+  if (op.type === 'removeRange') return isStorageKey(op.prefix) ? undefined : 'prefix is not an array of strings'
   if (!isStorageKey(op.key)) return 'key is not an array of strings'
   if (op.type === 'remove') return undefined
   if (op.type !== 'save') return `unknown operation type ${String(op.type)}`

@@ -13,6 +13,8 @@ interface Pending {
   data: Uint8Array
   /** How many appended updates `data` holds. */
   count: number
+  /** Made by Yjs itself (a document's update event, or a merge here): not decoded again. */
+  verified: boolean
 }
 
 /** What a {@link LogWriter} needs. */
@@ -21,10 +23,8 @@ export interface LogWriterOptions {
   /** The key of the next log record. */
   nextKey: () => StorageKey
   report: (error: GossamerError) => void
-  /** After a record is stored: `count` appended updates in `bytes` bytes. */
-  onWritten: (count: number, bytes: number) => void
-  /** Runs (serialized) after every successful write: the store compacts here when due. */
-  afterWrite: () => Promise<void>
+  /** After a record is stored at `key`: `count` appended updates, merged into `data`. Compaction starts from here, never awaited. */
+  onWritten: (count: number, key: StorageKey, data: Uint8Array) => void
 }
 
 /** Queues appended updates and writes them as merged log records, one write at a time. */
@@ -38,10 +38,15 @@ export class LogWriter {
   #draining = false
   /** An append or flush arrived while the loop ran: run it again if it stops on a failure. */
   #again = false
-  /** Tail of the chain that serializes every adapter write. */
+  /** Tail of the chain of {@link exclusive} tasks. */
   #tail: Promise<unknown> = Promise.resolve()
-  /** Settles when the scheduled or running write loop ends. */
+  /** Settles when the running write loop ends. */
   #drained: Promise<void> = Promise.resolve()
+  /** Starts the write loop (one microtask after the first append or flush that needs it). */
+  readonly #run = (): void => {
+    this.#scheduled = false
+    this.#drained = this.#drain()
+  }
 
   constructor(options: LogWriterOptions) {
     this.#options = options
@@ -52,9 +57,9 @@ export class LogWriter {
     return this.#appended - this.#durable
   }
 
-  /** Queues `update`; a write follows one microtask later (or after the write in flight). */
-  append(update: Uint8Array): void {
-    this.#queue.push({ data: update, count: 1 })
+  /** Queues `update`; a write follows one microtask later (or after the write in flight). `verified`: Yjs made it (see {@link Pending}). */
+  append(update: Uint8Array, verified = false): void {
+    this.#queue.push({ data: update, count: 1, verified })
     this.#appended++
     this.#schedule()
   }
@@ -68,7 +73,7 @@ export class LogWriter {
     return waiting
   }
 
-  /** Runs `fn` after every earlier write finished (one write in flight at a time). */
+  /** Runs `fn` after every earlier exclusive task finished (they never overlap one another). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(fn, fn)
     this.#tail = run.then(
@@ -80,7 +85,7 @@ export class LogWriter {
 
   /** Resolves when no write loop is scheduled or running and every exclusive task is done. */
   async idle(): Promise<void> {
-    while (this.#scheduled || this.#draining) await this.#drained
+    while (this.#scheduled || this.#draining) await (this.#scheduled ? Promise.resolve() : this.#drained)
     await this.#tail
   }
 
@@ -88,12 +93,7 @@ export class LogWriter {
     if (this.#draining) this.#again = true
     if (this.#scheduled || this.#draining || this.#queue.length === 0) return
     this.#scheduled = true
-    this.#drained = new Promise<void>((resolve) =>
-      queueMicrotask(() => {
-        this.#scheduled = false
-        void this.#drain().then(resolve)
-      }),
-    )
+    queueMicrotask(this.#run)
   }
 
   /** Writes queued updates until the queue is empty or a write fails. */
@@ -105,8 +105,8 @@ export class LogWriter {
       // never slip in between and be left unscheduled.
       while (this.#queue.length > 0) {
         this.#again = false
-        if (!(await this.exclusive(() => this.#writeQueued()))) return
-        await this.exclusive(this.#options.afterWrite)
+        // One write in flight at a time: the loop awaits each before the next.
+        if (!(await this.#writeQueued())) return
       }
     } catch (error) {
       this.#options.report(storageError(error, 'append', 'the write loop failed'))
@@ -126,11 +126,12 @@ export class LogWriter {
     if (entries.length === 0) return true
     const count = entries.reduce((sum, entry) => sum + entry.count, 0)
     const data = this.#merge(entries)
-    if (data !== undefined) {
+    const key = data === undefined ? undefined : this.#options.nextKey()
+    if (data !== undefined && key !== undefined) {
       try {
-        await this.#options.adapter.save(this.#options.nextKey(), data)
+        await this.#options.adapter.save(key, data)
       } catch (error) {
-        this.#queue.unshift({ data, count })
+        this.#queue.unshift({ data, count, verified: true })
         const failure = storageError(error, 'append', 'could not store an update; it stays queued')
         this.#options.report(failure)
         this.#waiters.rejectAll(failure)
@@ -139,7 +140,7 @@ export class LogWriter {
     }
     this.#durable += count
     this.#waiters.settle(this.#durable)
-    if (data !== undefined) this.#options.onWritten(count, data.byteLength)
+    if (data !== undefined && key !== undefined) this.#options.onWritten(count, key, data)
     return true
   }
 
@@ -147,7 +148,8 @@ export class LogWriter {
   #merge(entries: readonly Pending[]): Uint8Array | undefined {
     try {
       // mergeUpdates parses every input but returns a single one unparsed: check that one here.
-      if (entries.length === 1 && decodeError((entries[0] as Pending).data) !== undefined) throw new Error('invalid')
+      const single = entries.length === 1 ? (entries[0] as Pending) : undefined
+      if (single !== undefined && !single.verified && decodeError(single.data) !== undefined) throw new Error('invalid')
       return mergeUpdates(entries.map((entry) => entry.data))
     } catch {
       const valid: Uint8Array[] = []

@@ -60,7 +60,8 @@ export function memoryStorage(): StorageAdapter {
         assertOperations(operations)
         for (const op of operations) {
           if (op.type === 'save') entries.set(idOf(op.key), { key: [...op.key], data: ownBytes(op.data) })
-          else entries.delete(idOf(op.key))
+          else if (op.type === 'remove') entries.delete(idOf(op.key))
+          else for (const chunk of range(op.prefix)) entries.delete(idOf(chunk.key))
         }
       }),
   } satisfies StorageAdapter

@@ -1,44 +1,57 @@
 /**
- * Typed errors of a room with a secret that refuses what a peer sent: content signed by the
- * wrong key or not signed at all, a clientID the signer does not own, a reader acting as a
- * writer, and more pending verification work than one peer may queue. Each one means the
- * item was dropped and counted; callers branch on `err.name`.
+ * Typed errors of authored content in a room with a secret. Each is an
+ * {@link UpdateRejectedError} (the content was refused and the document is untouched) with a
+ * stable `name` of its own. Presence states and relayed signals are refused with the same
+ * errors (a reader's presence, a forged signature, a state under another client), plus two
+ * of their own at the end of this file.
  */
-import { GossamerError } from '../errors.js'
+import { GossamerError, UpdateRejectedError } from '../errors.js'
 
-/** A signature did not verify under the key it names: forged, tampered or replayed into another context. */
-export class SignatureError extends GossamerError {
+/** Content or a presence state signed by a key that may not write in this room (a reader). */
+export class UnauthorizedWriteError extends UpdateRejectedError {
+  override name = 'UnauthorizedWriteError'
+}
+
+/** A local edit on a peer that may only read: it stays local and reaches nobody. */
+export class ReadOnlyError extends UpdateRejectedError {
+  override name = 'ReadOnlyError'
+}
+
+/** A signature that does not verify: over the author's chain, a presence entry, or a relayed signal's origin. */
+export class SignatureError extends UpdateRejectedError {
   override name = 'SignatureError'
 }
 
-/** An entry claims a clientID that its signing key does not own (see `clientIdOf`). */
-export class ClientIdClaimError extends GossamerError {
-  override name = 'ClientIdClaimError'
+/**
+ * Signed content that breaks the authorship rules: a struct under another author's clientID,
+ * a gap in the author's clock, or a reference to content its dependencies do not reach; or a
+ * presence entry for a clientID its signing key does not own.
+ */
+export class AuthorshipError extends UpdateRejectedError {
+  override name = 'AuthorshipError'
+}
+
+/** An author signed two different entries with the same number: proof that it misbehaved. */
+export class EquivocationError extends UpdateRejectedError {
+  override name = 'EquivocationError'
   constructor(
     message: string,
-    /** The clientID claimed. */
-    readonly claimed: number,
-    /** The clientID the key owns. */
-    readonly owned: number,
+    /** The equivocating author's peer id. */
+    readonly author: string,
   ) {
     super(message)
   }
 }
 
-/** A peer that the room's `writers` do not name tried to write or show presence. */
-export class ReadOnlyError extends GossamerError {
-  override name = 'ReadOnlyError'
-}
-
 /**
  * A frame type this room does not take: an unsigned Awareness or Relay in a room with a
- * secret (they carry nothing a receiver could authenticate), or a signed one in an open room.
+ * secret (nothing in them can be authenticated), or a signed one in an open room.
  */
 export class FrameNotAllowedError extends GossamerError {
   override name = 'FrameNotAllowedError'
 }
 
-/** A peer has more verifications pending than it may queue; its newest frame was dropped. */
+/** A peer has more verifications pending than it may queue: its newest frame was dropped. */
 export class VerifyOverloadError extends GossamerError {
   override name = 'VerifyOverloadError'
 }

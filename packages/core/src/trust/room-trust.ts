@@ -1,18 +1,21 @@
 /**
  * A room's trust: its keys (from the secret or password), this peer's Ed25519 identity,
- * the clientID that identity owns, and who may write. Built once, before the engine, when
- * a room has a secret; the engine's layers use it to authenticate sessions, sign and
- * verify authored content, and refuse writes from readers. docs/SECURITY.md describes
- * the model.
+ * the clientID that identity owns, and who may write. It is prepared synchronously at
+ * `createRoom` (so the document's clientID is the identity's from the first edit) and made
+ * ready (keys derived, identity imported) before the engine starts; the engine's layers use
+ * it to authenticate sessions, sign and verify authored content, and refuse writes from
+ * readers. docs/SECURITY.md describes the model.
  */
 import { ConfigError } from '../errors.js'
-import { generateIdentity, importPublicKey, type IdentityKeyPair, type PeerPublicKey } from '../crypto/identity-keys.js'
-import { isKeyPeerId } from '../crypto/peer-id.js'
+import { importPublicKey, type IdentityKeyPair, type PeerPublicKey } from '../crypto/identity-keys.js'
+import { isKeyPeerId, peerIdFromPublicKey } from '../crypto/peer-id.js'
 import { deriveRoomKeys, type RoomKeys } from '../crypto/room-keys.js'
 import type { PeerId } from '../transport.js'
+import { roomSignatureBackend } from './backend.js'
 import { clientIdOf } from './client-id.js'
+import { freshIdentity, importFreshIdentity } from './fresh-identity.js'
 
-/** Options of {@link createRoomTrust}. Exactly one of `secret` and `password`. */
+/** Options of {@link prepareRoomTrust}. Exactly one of `secret` and `password`. */
 export interface RoomTrustInit {
   room: string
   secret?: Uint8Array | string
@@ -21,34 +24,67 @@ export interface RoomTrustInit {
   writers?: readonly PeerId[]
   /** This peer's identity; absent: a fresh one. */
   identity?: IdentityKeyPair
-  signal?: AbortSignal
 }
 
 /** Most public keys whose verifiers are kept. */
 const VERIFIER_CACHE = 4096
 
-/** The trust of one room. Internal to the engine; built by {@link createRoomTrust}. */
+/** The trust of one room. Internal to the engine; made by {@link prepareRoomTrust}. */
 export class RoomTrust {
-  /** The current key generation. */
-  keys: RoomKeys
-  /** Older generations still accepted (during a rotation's grace period). */
-  readonly previousKeys: RoomKeys[] = []
-  readonly identity: IdentityKeyPair
+  readonly #init: RoomTrustInit
+  /** This peer's public key (known at once). */
+  readonly publicKey: Uint8Array
+  /** This peer's id (its public key). */
+  readonly peerId: PeerId
   /** The Yjs clientID this peer's identity owns. */
   readonly clientId: number
+  /** The identity that signs, once imported. */
+  readonly signer: Promise<IdentityKeyPair>
+  /** Older key generations still accepted (during a rotation's grace period). */
+  readonly previousKeys: RoomKeys[] = []
   readonly #writers: ReadonlySet<PeerId> | undefined
   readonly #verifiers = new Map<string, Promise<PeerPublicKey>>()
+  #keys: RoomKeys | undefined
+  #identity: IdentityKeyPair | undefined
 
-  constructor(keys: RoomKeys, identity: IdentityKeyPair, writers: ReadonlySet<PeerId> | undefined) {
-    this.keys = keys
-    this.identity = identity
-    this.clientId = clientIdOf(identity.publicKey)
+  constructor(init: RoomTrustInit, publicKey: Uint8Array, signer: Promise<IdentityKeyPair>, writers: ReadonlySet<PeerId> | undefined) {
+    this.#init = init
+    this.publicKey = publicKey
+    this.peerId = peerIdFromPublicKey(publicKey)
+    this.clientId = clientIdOf(publicKey)
+    this.signer = signer
     this.#writers = writers
+    signer.then(
+      (identity) => (this.#identity = identity),
+      () => undefined,
+    )
   }
 
-  /** This peer's id (its public key). */
-  get peerId(): PeerId {
-    return this.identity.peerId
+  /** Derives the keys and waits for the identity. Rejects with WeakSecretError or CryptoUnavailableError. */
+  async ready(signal?: AbortSignal): Promise<void> {
+    const { room, secret, password } = this.#init
+    const [keys, identity] = await Promise.all([
+      deriveRoomKeys({ room, ...(secret === undefined ? {} : { secret }), ...(password === undefined ? {} : { password }), ...(signal === undefined ? {} : { signal }) }),
+      this.signer,
+    ])
+    this.#keys = keys
+    this.#identity = identity
+  }
+
+  /** The current key generation (after {@link ready}). */
+  get keys(): RoomKeys {
+    if (this.#keys === undefined) throw new ConfigError('the room trust is not ready yet')
+    return this.#keys
+  }
+
+  set keys(keys: RoomKeys) {
+    this.#keys = keys
+  }
+
+  /** The identity key pair (after {@link ready}). */
+  get identity(): IdentityKeyPair {
+    if (this.#identity === undefined) throw new ConfigError('the room trust is not ready yet')
+    return this.#identity
   }
 
   /** True when the room names its writers (everyone else only reads). */
@@ -68,11 +104,11 @@ export class RoomTrust {
 
   /** A validated verifier for a peer's public key (or key-derived peer id), cached. Rejects with InvalidPublicKeyError. */
   verifier(key: Uint8Array | PeerId): Promise<PeerPublicKey> {
-    const id = typeof key === 'string' ? key : keyString(key)
+    const id = typeof key === 'string' ? key : peerIdFromPublicKey(key)
     let found = this.#verifiers.get(id)
     if (found === undefined) {
       if (this.#verifiers.size >= VERIFIER_CACHE) this.#verifiers.clear()
-      found = importPublicKey(key)
+      found = importPublicKey(key, { backend: roomSignatureBackend() })
       // A rejected import is not cached: the next attempt retries (and fails again for a bad key).
       found.catch(() => this.#verifiers.delete(id))
       this.#verifiers.set(id, found)
@@ -81,19 +117,13 @@ export class RoomTrust {
   }
 }
 
-function keyString(publicKey: Uint8Array): string {
-  let s = ''
-  for (const byte of publicKey) s += String.fromCharCode(byte)
-  return s
-}
-
 /**
- * Derives a room's keys and sets up this peer's identity.
+ * The trust of a room, decided synchronously: the identity (the given one, or a fresh one
+ * whose public key is computed at once) and the writers. Call `ready()` before use.
  *
- * @throws WeakSecretError for a weak secret or empty password; ConfigError for a writer
- * that is not a key-derived peer id.
+ * @throws ConfigError for a writer that is not a key-derived peer id.
  */
-export async function createRoomTrust(init: RoomTrustInit): Promise<RoomTrust> {
+export function prepareRoomTrust(init: RoomTrustInit): RoomTrust {
   let writers: Set<PeerId> | undefined
   if (init.writers !== undefined) {
     writers = new Set()
@@ -102,7 +132,14 @@ export async function createRoomTrust(init: RoomTrustInit): Promise<RoomTrust> {
       writers.add(writer)
     }
   }
-  const keyOptions = { room: init.room, ...(init.secret === undefined ? {} : { secret: init.secret }), ...(init.password === undefined ? {} : { password: init.password }), ...(init.signal === undefined ? {} : { signal: init.signal }) }
-  const [keys, identity] = await Promise.all([deriveRoomKeys(keyOptions), init.identity ?? generateIdentity({ extractable: true })])
-  return new RoomTrust(keys, identity, writers)
+  if (init.identity !== undefined) return new RoomTrust(init, init.identity.publicKey, Promise.resolve(init.identity), writers)
+  const fresh = freshIdentity()
+  return new RoomTrust(init, fresh.publicKey, importFreshIdentity(fresh), writers)
+}
+
+/** A room's trust, ready (keys derived, identity imported). */
+export async function createRoomTrust(init: RoomTrustInit & { signal?: AbortSignal }): Promise<RoomTrust> {
+  const trust = prepareRoomTrust(init)
+  await trust.ready(init.signal)
+  return trust
 }

@@ -58,6 +58,14 @@ describe('sending a signal', () => {
     expect(ctx.batches.map((b) => (b.frame as SignedRelayFrame).payload[0])).toEqual([0, 1, 2, 3, 4])
   })
 
+  it('copies the payload: the caller may reuse its buffer while the signature is made', async () => {
+    const buffer = Uint8Array.of(1, 2, 3)
+    relay.send('a', buffer)
+    buffer.fill(9)
+    await until(() => ctx.batches.length === 1)
+    expect([...(ctx.batches[0]?.frame as SignedRelayFrame).payload]).toEqual([1, 2, 3])
+  })
+
   it('fails with no neighbour to carry it, or when it is too large', () => {
     expect(relay.send('z', new Uint8Array(LIMITS.relayBytes + 1))).toBe(false)
     relay.down('a')
@@ -140,10 +148,11 @@ describe('a forged or unsigned signal is never delivered as its claimed origin',
   })
 
   it('after destroy() nothing is delivered or forwarded', async () => {
-    relay.onSignedRelay('a', await signed(alice))
-    relay.onSignedRelay('a', await signed(alice, { id: 43, target: 'z' }))
+    const frames = await Promise.all([signed(alice), signed(alice, { id: 43, target: 'z' }), signed(alice, { id: 44 }, mallory)])
+    relay.onSignedRelay('a', frames[0]!)
+    relay.onSignedRelay('a', frames[1]!)
     relay.destroy()
-    relay.onSignedRelay('a', await signed(alice, { id: 44 }, mallory))
+    relay.onSignedRelay('a', frames[2]!)
     await until(() => ctx.errors.length === 0 && relay.pending('a') === 0)
     expect([signals, ctx.take()]).toEqual([[], []])
   })

@@ -67,7 +67,7 @@ describe('a hostile insider cannot set another client\'s state', () => {
     s.tree.firsts.length = 0
     const forged = await signAwarenessEntry(mallory.identity, 'r', { clientID: bob.clientId, clock: 1e12, state: json({ name: 'forged' }) })
     s.presence.onSignedAwareness('a', signedFrame(forged))
-    await expectRefused(s, ['ClientIdClaimError'])
+    await expectRefused(s, ['AuthorshipError'])
     expect(s.awareness.getStates().get(bob.clientId)).toEqual({ name: 'bob' })
   })
 
@@ -98,7 +98,7 @@ describe('a hostile insider cannot set another client\'s state', () => {
     const transplanted = await signAwarenessEntry(mallory.identity, 'r', { clientID: s.trust.clientId, clock: 1e12, state: null })
     s.presence.onSignedAwareness('a', signedFrame(claimed))
     s.presence.onSignedAwareness('a', signedFrame({ ...transplanted, publicKey: s.trust.identity.publicKey }))
-    await expectRefused(s, ['ClientIdClaimError', 'SignatureError'])
+    await expectRefused(s, ['AuthorshipError', 'SignatureError'])
     expect(s.awareness.getLocalState()).toEqual({ name: 'me' })
     const echo = await entryOf(s.trust, s.awareness.meta.get(s.trust.clientId)!.clock, { name: 'me' })
     s.presence.onSignedAwareness('b', signedFrame(echo))
@@ -136,7 +136,7 @@ describe('a hostile insider cannot set another client\'s state', () => {
     const frame = signedFrame(forged, await entryOf(bob, 1, { name: 'bob' }))
     s.presence.onSignedAwareness('a', frame)
     await until(() => s.ctx.batches.length > 0)
-    expect(s.ctx.errorNames()).toEqual(['ClientIdClaimError'])
+    expect(s.ctx.errorNames()).toEqual(['AuthorshipError'])
     expect(signedSent(s.ctx).map((f) => [f.peer, f.frame.entries])).toEqual([['b', [frame.entries[1]]]])
   })
 })
@@ -146,7 +146,7 @@ describe('read-only members', () => {
     const [reader, me] = await Promise.all([remotePeer(), generateIdentity()])
     const s = await setup({ identity: me, writers: [me.peerId] })
     s.presence.onSignedAwareness('a', signedFrame(await entryOf(reader, 1, { name: 'reader' })))
-    await expectRefused(s, ['ReadOnlyError'])
+    await expectRefused(s, ['UnauthorizedWriteError'])
     expect(s.awareness.getStates().has(reader.clientId)).toBe(false)
   })
 

@@ -1,7 +1,7 @@
 /**
  * The storage conformance suite. Every {@link StorageAdapter} runs it, the in-memory one
  * first. It covers save/load/remove, missing keys, binary integrity (empty and 1 MiB values),
- * element-wise keys and prefixes, key order, removeRange, atomic batches and isolation
+ * element-wise keys and prefixes, key order, removeRange, atomic batches (with range removals) and isolation
  * between adapters. Optional capabilities are switched off with options (`it.skipIf`).
  */
 import { patternBytes } from '../pattern.js'
@@ -225,6 +225,25 @@ export function runStorageConformance(
         expect(await storage.load(['k'])).toEqual(bytes(5))
       })
 
+      it('removes a whole prefix inside a batch (element-wise), atomically with the other operations', { timeout }, async () => {
+        await storage.save(['log', 'w.0', '1'], bytes(1))
+        await storage.save(['log', 'w.0', '2'], bytes(2))
+        await storage.save(['log', 'w.0', '2', 'deeper'], bytes(3))
+        await storage.save(['log', 'w.00', '1'], bytes(4))
+        await storage.save(['log', 'w'], bytes(5))
+        await storage.batch([
+          { type: 'save', key: ['bundle', 'w.1', '1'], data: bytes(9) },
+          { type: 'removeRange', prefix: ['log', 'w.0'] },
+        ])
+        expect(keysOf(await storage.loadRange([]))).toEqual([['bundle', 'w.1', '1'], ['log', 'w'], ['log', 'w.00', '1']])
+        // In order: a save after the range removal under the same prefix stays.
+        await storage.batch([
+          { type: 'removeRange', prefix: ['log'] },
+          { type: 'save', key: ['log', 'again'], data: bytes(6) },
+        ])
+        expect(keysOf(await storage.loadRange([]))).toEqual([['bundle', 'w.1', '1'], ['log', 'again']])
+      })
+
       it('accepts an empty batch', { timeout }, async () => {
         await expect(storage.batch([])).resolves.toBeUndefined()
       })
@@ -233,6 +252,7 @@ export function runStorageConformance(
         ['a key that is not an array of strings', { type: 'save', key: ['x', 42], data: bytes(1) }],
         ['data that is not a Uint8Array', { type: 'save', key: ['x'], data: 'bytes' }],
         ['an unknown operation type', { type: 'rename', key: ['x'] }],
+        ['a range removal whose prefix is not an array of strings', { type: 'removeRange', prefix: 'x' }],
       ])('fails entirely on a batch holding %s', { timeout }, async (_label, invalid) => {
         await storage.save(['keep'], bytes(7))
         const operations = [

@@ -1,0 +1,33 @@
+/**
+ * The document side of a room, as broadcast and repair see it: a digest to compare, a state
+ * to ask with, a diff to answer with, and payloads to apply. In an open room it is the
+ * {@link Replica} (payloads are Yjs updates and state vectors); in a room with a secret it
+ * is the signed replica (trust/signed-replica.ts: payloads are signed entries and chain
+ * heads, checked before anything touches the document). The layers never see the difference.
+ */
+import type { PeerId } from './transport.js'
+
+/**
+ * Outcome of applying a payload. `changed`: the document took something new from it.
+ * `held`: it could not be checked yet (it waits for what comes before it), so it must not be
+ * passed on.
+ */
+export type ApplyResult = { ok: true; changed: boolean; held?: boolean } | { ok: false; error: Error }
+
+/** The content of a room. */
+export interface Content {
+  /** A 53-bit digest: equal digests, equal content. */
+  digest(): number
+  /** Our state, as a SyncRequest payload. */
+  state(): Uint8Array
+  /** What a peer whose state is `state` misses, as a SyncReply payload. Throws UpdateRejectedError for a bad state. */
+  diff(state: Uint8Array): Uint8Array
+  /** Applies a pushed or replied payload that came from `from` (checks first; may finish later). */
+  apply(payload: Uint8Array, from: PeerId): ApplyResult | Promise<ApplyResult>
+  /** The origins (Yjs clientIDs) whose content a payload carries, for push-tree repair. */
+  authors(payload: Uint8Array): Iterable<number>
+  /** Resolves once every local edit made so far is ready to share (a room with a secret signs each one). */
+  settled?(): Promise<void>
+  /** Stops listening to the document. */
+  destroy(): void
+}

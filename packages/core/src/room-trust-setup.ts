@@ -1,0 +1,54 @@
+/**
+ * What a room with a secret sets up at `createRoom`: its trust options, and the signed
+ * replica that signs local edits from the very first one and checks everything remote.
+ */
+import type * as Y from 'yjs'
+import type { Content } from './content.js'
+import type { Persistence } from './persistence.js'
+import type { RoomOptions } from './room-types.js'
+import type { PeerId } from './transport.js'
+import type { RoomTrust, RoomTrustInit } from './trust/room-trust.js'
+import { SignedReplica } from './trust/signed-replica.js'
+
+/** The trust options of a room. */
+export function trustOptions(options: RoomOptions): RoomTrustInit {
+  const { secret, password, writers, identity } = options
+  return {
+    room: options.name,
+    ...(secret === undefined ? {} : { secret }),
+    ...(password === undefined ? {} : { password }),
+    ...(writers === undefined ? {} : { writers }),
+    ...(identity === undefined ? {} : { identity }),
+  }
+}
+
+/** What {@link signedContent} needs from the room. */
+export interface SignedContentInit {
+  name: string
+  doc: Y.Doc
+  /** The room: the transaction origin of remote updates. */
+  origin: unknown
+  trust: RoomTrust
+  persistence: Persistence | undefined
+  /** Pushes a signed local edit (once the engine runs). */
+  publish(payload: Uint8Array): void
+  report(error: Error, peer?: PeerId): void
+}
+
+/** The document side of a room with a secret. */
+export function signedContent(init: SignedContentInit): Content {
+  const { trust, persistence, origin } = init
+  return new SignedReplica({
+    room: init.name,
+    doc: init.doc,
+    origin,
+    // Storage loading is not a local edit.
+    ...(persistence === undefined ? {} : { isLocal: (o: unknown) => o !== origin && o !== persistence.origin }),
+    publicKey: trust.publicKey,
+    identity: trust.signer,
+    mayWrite: (peer) => trust.mayWrite(peer),
+    verifier: (key) => trust.verifier(key),
+    onLocal: (payload) => init.publish(payload),
+    report: init.report,
+  })
+}

@@ -1,0 +1,155 @@
+/**
+ * The verified chains of every author of a room: for each author, its entries in order
+ * (the peer serves them to others), the chain head after the last one, that entry's
+ * signature, and how many are applied to the document. Only entries whose signature checked
+ * (or that we signed) enter, in order and without gaps. Anti-entropy compares chains, not
+ * documents: two peers with the same chain heads hold the same signed content.
+ */
+import { peerIdFromPublicKey } from '../crypto/peer-id.js'
+import { hashParts } from '../hash.js'
+import type { PeerId } from '../transport.js'
+import { clientIdOf } from './client-id.js'
+import { chainNext, chainStart } from './chain.js'
+import type { Head, Segment } from './signed-payload.js'
+
+/** One checked entry of a chain. */
+export interface ChainEntry {
+  /** The entry as signed (dependencies and update). */
+  readonly bytes: Uint8Array
+  readonly deps: readonly Head[]
+  readonly update: Uint8Array
+  /** The author's clock after this entry. */
+  readonly end: number
+  /** Per other author, the clock its content must reach for this entry to apply. */
+  readonly needs: ReadonlyMap<number, number>
+  /** The chain head after this entry. */
+  readonly head: Uint8Array
+}
+
+/** One author's chain. */
+export interface AuthorChain {
+  readonly author: Uint8Array
+  readonly peerId: PeerId
+  readonly clientId: number
+  /** Entries 1..n (index seq − 1). */
+  readonly entries: ChainEntry[]
+  /** How many entries are applied to the document (a prefix: entries apply in order). */
+  applied: number
+  /** The head after the last entry (H(0) when there is none). */
+  head: Uint8Array
+  /** The signature of the last entry (empty when there is none). */
+  signature: Uint8Array
+  /** Set when an entry can never apply (its dependencies do not reach what it references): the chain stops there. */
+  broken: boolean
+}
+
+/** Every author's chain in one room. Internal. */
+export class AuthorChains {
+  readonly #room: string
+  readonly #chains = new Map<number, AuthorChain>()
+  #digest: number | undefined
+
+  constructor(room: string) {
+    this.#room = room
+  }
+
+  /** The chain of the author with `clientId`, if we hold one. */
+  get(clientId: number): AuthorChain | undefined {
+    return this.#chains.get(clientId)
+  }
+
+  /** The chain of `author` (a 32-byte public key), created empty when new. */
+  open(author: Uint8Array): AuthorChain {
+    const clientId = clientIdOf(author)
+    let chain = this.#chains.get(clientId)
+    if (chain === undefined) {
+      chain = { author: author.slice(), peerId: peerIdFromPublicKey(author), clientId, entries: [], applied: 0, head: chainStart(this.#room, author), signature: new Uint8Array(0), broken: false }
+      this.#chains.set(clientId, chain)
+    }
+    return chain
+  }
+
+  /** Every chain. */
+  all(): IterableIterator<AuthorChain> {
+    return this.#chains.values()
+  }
+
+  /** How many entries of `clientId` we hold. */
+  length(clientId: number): number {
+    return this.#chains.get(clientId)?.entries.length ?? 0
+  }
+
+  /** The author's clock after its first `seq` entries (0 for none). */
+  endAt(chain: AuthorChain, seq: number): number {
+    return seq === 0 ? 0 : (chain.entries[seq - 1]?.end ?? 0)
+  }
+
+  /** Appends checked entries, the last of which has chain head `head` and signature `signature`. */
+  append(chain: AuthorChain, entries: readonly ChainEntry[], head: Uint8Array, signature: Uint8Array): void {
+    chain.entries.push(...entries)
+    chain.head = head
+    chain.signature = signature
+    this.#digest = undefined
+  }
+
+  /** The head of a chain after its first `seq` entries. */
+  headAt(chain: AuthorChain, seq: number): Uint8Array {
+    return seq === 0 ? chainStart(this.#room, chain.author) : (chain.entries[seq - 1] as ChainEntry).head
+  }
+
+  /** The heads a chain would pass through after `entries` (one per entry), from its current head. */
+  extend(chain: AuthorChain, entries: readonly Uint8Array[]): Uint8Array[] {
+    let head = chain.head
+    let seq = chain.entries.length
+    return entries.map((bytes) => (head = chainNext(head, ++seq, bytes)))
+  }
+
+  /**
+   * The smallest seq of `clientId`'s chain whose content reaches clock `clock` (exclusive),
+   * or undefined when the chain does not reach it.
+   */
+  seqReaching(clientId: number, clock: number): number | undefined {
+    const chain = this.#chains.get(clientId)
+    if (chain === undefined) return undefined
+    let lo = 0
+    let hi = chain.entries.length - 1
+    if (hi < 0 || (chain.entries[hi] as ChainEntry).end < clock) return undefined
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((chain.entries[mid] as ChainEntry).end >= clock) hi = mid
+      else lo = mid + 1
+    }
+    return lo + 1
+  }
+
+  /** How far each chain goes. */
+  heads(): Head[] {
+    const out: Head[] = []
+    for (const chain of this.#chains.values()) if (chain.entries.length > 0) out.push({ clientId: chain.clientId, seq: chain.entries.length })
+    return out
+  }
+
+  /** A 53-bit digest of every chain's length and head: equal digests, equal signed content. */
+  digest(): number {
+    if (this.#digest === undefined) {
+      const parts: Uint8Array[] = []
+      const chains = [...this.#chains.values()].filter((c) => c.entries.length > 0).sort((a, b) => a.clientId - b.clientId)
+      for (const chain of chains) parts.push(chain.head)
+      this.#digest = hashParts(parts)
+    }
+    return this.#digest
+  }
+
+  /** What a peer whose chains go as far as `theirs` misses: one run per author we are ahead on. */
+  missing(theirs: readonly Head[]): Segment[] {
+    const known = new Map<number, number>()
+    for (const head of theirs) known.set(head.clientId, head.seq)
+    const out: Segment[] = []
+    for (const chain of this.#chains.values()) {
+      const from = (known.get(chain.clientId) ?? 0) + 1
+      if (from > chain.entries.length) continue
+      out.push({ author: chain.author, from, signature: chain.signature, entries: chain.entries.slice(from - 1).map((e) => e.bytes) })
+    }
+    return out
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Rooms with a secret on the memory network: signed content converges, readers cannot write,
+ * and every write is its author's.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { createRoom, generateIdentity, memoryNetwork, VirtualClock, seededRandom, type ErrorEvent, type Room } from '../../src/index.js'
+import { documentDigest } from '../../src/replica.js'
+
+const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
+
+let rooms: Room[] = []
+afterEach(async () => {
+  await Promise.all(rooms.map((r) => r.close()))
+  rooms = []
+})
+
+async function trustedRooms(count: number, extra: Partial<Parameters<typeof createRoom>[0]>[] = []) {
+  const clock = new VirtualClock()
+  const network = memoryNetwork({ clock, random: seededRandom(7), latency: { min: 5, max: 20 } })
+  const errors: ErrorEvent[][] = []
+  for (let i = 0; i < count; i++) {
+    const room = createRoom({ name: 'trusted', doc: new Y.Doc(), transports: [network.transport()], secret: SECRET, clock, random: seededRandom(100 + i), roundMs: 200, presence: false, ...extra[i] })
+    const seen: ErrorEvent[] = []
+    room.on('error', (e) => seen.push(e))
+    errors.push(seen)
+    rooms.push(room)
+  }
+  await Promise.all(rooms.map((r) => r.whenLoaded()))
+  return { clock, network, errors }
+}
+
+const text = (room: Room): string => room.doc.getText('t').toString()
+const converged = (all: Room[]): boolean => all.every((r) => text(r) === text(all[0] as Room) && documentDigest(r.doc) === documentDigest((all[0] as Room).doc))
+
+describe('rooms with a secret', () => {
+  it('peer ids and clientIDs come from the identity keys; edits converge', async () => {
+    const { clock } = await trustedRooms(3)
+    const [a, b, c] = rooms as [Room, Room, Room]
+    expect(a.peerId).toHaveLength(43)
+    expect(a.doc.clientID).toBeGreaterThan(2 ** 32)
+    await clock.advance(2000)
+    a.doc.getText('t').insert(0, 'hello ')
+    b.doc.getText('t').insert(0, 'world ')
+    await clock.advance(2000)
+    c.doc.getText('t').delete(0, 3)
+    a.doc.getText('t').insert(2, 'XY')
+    for (let i = 0; i < 40 && !converged(rooms); i++) await clock.advance(200)
+    expect(converged(rooms)).toBe(true)
+    expect(text(a).length).toBe(12 + 2 - 3)
+  })
+
+  it('a reader receives everything, and its own edits reach nobody', async () => {
+    const writer = await generateIdentity({ extractable: true })
+    const other = await generateIdentity({ extractable: true })
+    const writers = [writer.peerId, other.peerId]
+    const { clock, errors } = await trustedRooms(3, [{ identity: writer, writers }, { identity: other, writers }, { writers }])
+    const [a, , reader] = rooms as [Room, Room, Room]
+    await clock.advance(2000)
+    a.doc.getText('t').insert(0, 'from a writer')
+    reader.doc.getText('t').insert(0, 'from a reader ')
+    for (let i = 0; i < 40 && text(rooms[1] as Room) !== 'from a writer'; i++) await clock.advance(200)
+    await clock.advance(2000)
+    expect(text(a)).toBe('from a writer')
+    expect(text(rooms[1] as Room)).toBe('from a writer')
+    // The reader holds its own edit (local only) and the writer's, in Yjs's order for concurrent inserts.
+    expect([...text(reader)].sort().join('')).toBe([...'from a reader from a writer'].sort().join(''))
+    expect(errors[2]?.some((e) => e.error.name === 'ReadOnlyError')).toBe(true)
+  })
+})
