@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { createRoom, encodeFrame, FrameType, generateIdentity, importPublicKey, memoryNetwork, signAwarenessEntry, verifyAwarenessEntry } from '@gossamer/core'
+import { createRoom, encodeFrame, FrameType, generateIdentity, importPublicKey, memoryNetwork, signatureBackend, signAwarenessEntry, verifyAwarenessEntry } from '@gossamer/core'
 import { round, throughput } from '../crypto/timing.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -40,8 +40,10 @@ const STATES: Record<string, Record<string, unknown>> = {
 const encoder = new TextEncoder()
 
 async function signingFigures(): Promise<Record<string, unknown>> {
-  const identity = await generateIdentity()
-  const key = await importPublicKey(identity.publicKey)
+  // The implementation rooms use: node:crypto in Node, else the platform's choice.
+  const backend = await signatureBackend('node').catch(() => signatureBackend('auto'))
+  const identity = await generateIdentity({ backend })
+  const key = await importPublicKey(identity.publicKey, { backend })
   const state = encoder.encode(JSON.stringify(STATES.cursor))
   let clock = Date.now()
   // One local update: its entry and the removal that would follow it, signed side by side.
