@@ -118,6 +118,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const openMs = median(joins.filter((j) => !j.secret).map((j) => j.ms))
 const secretMs = median(joins.filter((j) => j.secret).map((j) => j.ms))
 const bestVerify = Math.max(...verifies.map((v) => v.entriesPerCpuSecond))
+// A join checks one run per author: its entries hashed and checked, one signature verified.
+const joinCpu = median(joins.filter((j) => j.secret).map((j) => j.cpuMs))
+const batched = Math.round(EDITS / (joinCpu / 1000))
 const result = {
   scenario: 'trust',
   description: 'what a room secret costs: joining a 10,000-edit document, and checking pushed signed entries',
@@ -129,7 +132,8 @@ const result = {
   verify: verifies,
   targets: [
     { description: `initial sync of the ${EDITS.toLocaleString('en-US')}-edit document, with a secret`, target: '≤ 1.3 × without', measured: `${secretMs} ms against ${openMs} ms (${round(secretMs / openMs, 2)}×)`, met: secretMs <= 1.3 * openMs },
-    { description: 'verification throughput (author and receiver in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestVerify} entries per CPU second`, met: bestVerify >= 10_000 },
+    { description: 'verification throughput, entries checked in runs (a join: both peers in one process)', target: '≥ 10,000 entries/s per core', measured: `${batched} entries per CPU second`, met: batched >= 10_000 },
+    { description: 'verification throughput, entries pushed one by one (author signing and receiver checking in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestVerify} entries per CPU second`, met: bestVerify >= 10_000 },
   ],
 }
 await mkdir(out, { recursive: true })

@@ -35,6 +35,8 @@ export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
+  TransportSecrets,
+  SignalRoute,
   SignalPath,
   SignalPathEvents,
   SignalRelay,

@@ -117,6 +117,28 @@ export type SignalRelay = SignalPath
  */
 export type SignalRelayEvents = SignalPathEvents
 
+/**
+ * What a room with a secret hands its transports, so that signaling reveals neither the room
+ * nor what peers say: where to meet, and how to seal signals end to end for the room's peers.
+ */
+export interface TransportSecrets {
+  /**
+   * The room's signaling topic proof (32 bytes), derived from the secret: transports meet on
+   * it instead of anything derived from the room name, so it cannot be linked to the name.
+   */
+  readonly topicProof: Uint8Array
+  /** Seals a signal payload from `from` for `to`: only peers that know the secret can open it. */
+  seal(data: Uint8Array, route: SignalRoute): Promise<Uint8Array>
+  /** Opens a sealed signal; rejects with a typed error for anything not sealed for this route by a peer that knows the secret. */
+  open(data: Uint8Array, route: SignalRoute): Promise<Uint8Array>
+}
+
+/** Who a signal is from and for: sealed signals are bound to both. */
+export interface SignalRoute {
+  from: PeerId
+  to: PeerId
+}
+
 /** What a transport is started with. */
 export interface TransportStartOptions {
   /** The local peer's id. */
@@ -137,6 +159,8 @@ export interface TransportStartOptions {
    * server, or alone), so new links form even when no signaling server is reachable.
    */
   relay?: SignalPath
+  /** A room with a secret: meet and signal under it (absent: an open room). */
+  secrets?: TransportSecrets
 }
 
 /** What a transport tells the admission gate about an inbound dial. */

@@ -18,7 +18,7 @@ import type { WebSocketConstructor } from './options.js'
 import type { JsonValue } from './server-messages.js'
 import type { ServerSignals, ServerSignalsEvents } from './server-signals.js'
 import { SignalingSocket, type TopicJoin } from './signaling-socket.js'
-import { roomTopic, topicOf, type RoomTopic } from './topic.js'
+import { base64url, roomTopic, topicFromProof, topicOf, type RoomTopic } from './topic.js'
 
 /**
  * Every client joins this topic (hashed) besides its rooms, and signals travel on it, so
@@ -116,11 +116,12 @@ export class ServerSignalsClient implements ServerSignals {
     })
   }
 
-  join(room: string): void {
+  join(room: string, options: { topicProof?: Uint8Array } = {}): void {
     if (this.#stopped || this.#joined.has(room)) return
     this.#joined.set(room, undefined)
-    // (Rooms with a secret will pass their topic key to `roomTopic` here.)
-    roomTopic(room).then(
+    const proof = options.topicProof
+    const derived = proof === undefined ? roomTopic(room) : topicFromProof(proof).then((topic) => ({ topic, proof: base64url(proof) }))
+    derived.then(
       (derived) => {
         if (this.#stopped || !this.#joined.has(room)) return
         this.#joined.set(room, derived)

@@ -77,8 +77,12 @@ export interface ServerSignals extends Subscribable<ServerSignalsEvents> {
    * false when it is too large, the client is stopped, or no server can take it now.
    */
   send(to: PeerId, data: Uint8Array): boolean
-  /** Joins `room` (its hashed topic, with its proof) on every server, now and after reconnects. */
-  join(room: string): void
+  /**
+   * Joins `room` (its hashed topic, with its proof) on every server, now and after reconnects.
+   * A room with a secret passes its `topicProof` (from its key schedule): the topic is then
+   * derived from it, and nothing the server sees can be linked to the room name.
+   */
+  join(room: string, options?: { topicProof?: Uint8Array }): void
   /** Leaves `room` on every server. */
   leave(room: string): void
   /**

@@ -5,7 +5,7 @@
  * once, as the UTF-8 bytes of its JSON, and the same bytes go down whichever path takes them.
  * Discovery (`peers` answers) comes through the server client.
  */
-import { ProtocolError, type PeerId, type SignalPath } from '@gossamer/core'
+import { ProtocolError, type PeerId, type SignalPath, type TransportSecrets } from '@gossamer/core'
 import type { JsonValue } from './server-messages.js'
 import type { ServerSignals } from './server-signals.js'
 
@@ -28,17 +28,25 @@ export class Signaling {
   readonly #host: SignalingHost
   readonly #server: ServerSignals
   readonly #relay: SignalPath | undefined
+  readonly #self: PeerId
+  readonly #secrets: TransportSecrets | undefined
   readonly #offs: (() => void)[]
   #stopped = false
   /** Signals handed to a server, and to the mesh relay. */
   sentViaServer = 0
   sentViaRelay = 0
 
-  /** Takes ownership of `server` (stops it with itself); `relay` belongs to the room. */
-  constructor(server: ServerSignals, relay: SignalPath | undefined, host: SignalingHost) {
+  /**
+   * Takes ownership of `server` (stops it with itself); `relay` belongs to the room. With
+   * `secrets` (a room with a secret), every signal is sealed end to end for its recipient and
+   * rooms meet on the secret's topic.
+   */
+  constructor(server: ServerSignals, relay: SignalPath | undefined, host: SignalingHost, self: PeerId, secrets?: TransportSecrets) {
     this.#host = host
     this.#server = server
     this.#relay = relay
+    this.#self = self
+    this.#secrets = secrets
     this.#offs = [
       server.on('signal', ({ from, data }) => this.#onSignal(from, data)),
       server.on('signal:undelivered', ({ to, data }) => this.#onServerUndelivered(to, data)),
@@ -60,7 +68,9 @@ export class Signaling {
 
   /** Joins a room on every server. */
   join(room: string): void {
-    if (!this.#stopped) this.#server.join(room)
+    if (this.#stopped) return
+    if (this.#secrets === undefined) this.#server.join(room)
+    else this.#server.join(room, { topicProof: this.#secrets.topicProof })
   }
 
   /** Leaves a room on every server. */
@@ -75,6 +85,19 @@ export class Signaling {
   send(to: PeerId, data: JsonValue): boolean {
     if (this.#stopped) return false
     const bytes = encoder.encode(JSON.stringify(data))
+    const secrets = this.#secrets
+    if (secrets === undefined) return this.#route(to, bytes)
+    // Sealed for `to`: the route is found once the seal is done; no route is reported then.
+    secrets.seal(bytes, { from: this.#self, to }).then(
+      (sealed) => {
+        if (!this.#stopped && !this.#route(to, sealed)) this.#host.onUndeliverable(to, data)
+      },
+      (cause) => this.#host.onError(new ProtocolError('cannot seal a signal', to, { cause })),
+    )
+    return true
+  }
+
+  #route(to: PeerId, bytes: Uint8Array): boolean {
     if (this.#server.send(to, bytes)) {
       this.sentViaServer++
       return true
@@ -99,14 +122,30 @@ export class Signaling {
   /** No server knows `to`: try the relay, else tell the transport. */
   #onServerUndelivered(to: PeerId, bytes: Uint8Array): void {
     if (this.#stopped || this.#viaRelay(to, bytes)) return
-    const value = this.#decode(bytes, to)
-    if (value !== undefined) this.#host.onUndeliverable(to, value)
+    void this.#open(bytes, { from: this.#self, to }).then((plain) => {
+      const value = plain === undefined ? undefined : this.#decode(plain, to)
+      if (value !== undefined) this.#host.onUndeliverable(to, value)
+    })
   }
 
   #onSignal(from: PeerId, bytes: Uint8Array): void {
     if (this.#stopped) return
-    const value = this.#decode(bytes, from)
-    if (value !== undefined) this.#host.onSignal(from, value)
+    void this.#open(bytes, { from, to: this.#self }).then((plain) => {
+      const value = plain === undefined || this.#stopped ? undefined : this.#decode(plain, from)
+      if (value !== undefined) this.#host.onSignal(from, value)
+    })
+  }
+
+  /** The plain bytes of a signal: as they came in an open room, opened in a room with a secret (undefined, reported, when they do not open). */
+  async #open(bytes: Uint8Array, route: { from: PeerId; to: PeerId }): Promise<Uint8Array | undefined> {
+    const secrets = this.#secrets
+    if (secrets === undefined) return bytes
+    try {
+      return await secrets.open(bytes, route)
+    } catch (cause) {
+      this.#host.onError(new ProtocolError('a signal that is not sealed for us by a peer of the room; dropped', route.from, { cause }))
+      return undefined
+    }
   }
 
   /** The JSON value in `bytes`; undefined (reported) when they are not UTF-8 JSON. */

@@ -132,7 +132,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     return this.#state === 'running' && this.#signaling?.serverReady === true
   }
 
-  async start({ peerId, signal, admit, relay }: TransportStartOptions): Promise<void> {
+  async start({ peerId, signal, admit, relay, secrets }: TransportStartOptions): Promise<void> {
     if (this.#state === 'running') throw new TransportError('the webrtc transport is already started')
     if (this.#state === 'stopped') throw new TransportError('a stopped webrtc transport cannot restart: make a new one with webrtc()')
     if (signal.aborted) throw new AbortError('start aborted', { cause: signal.reason })
@@ -157,7 +157,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       onSignal: (from, data) => this.#onSignal(from, data),
       onUndeliverable: (to, data) => this.#onUndeliverable(to, data),
       onError: (error) => this.#error(error),
-    })
+    }, peerId, secrets)
     for (const topic of this.#topics) this.#signaling.join(topic)
     // Signal at once when a server is up; never wait longer than a dial would.
     await this.#signaling.whenSettled(this.#opts.connectTimeoutMs, signal)
