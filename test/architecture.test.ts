@@ -27,7 +27,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',
   repair: (f) => f === 'layers/repair.ts',
-  presence: (f) => f === 'layers/presence.ts',
+  presence: (f) => f === 'layers/presence.ts' || f === 'layers/presence-signed.ts',
   relay: (f) => f === 'layers/mesh-relay.ts',
   replica: (f) => f === 'replica.ts',
   persistence: (f) => f === 'persistence.ts',

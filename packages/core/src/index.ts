@@ -139,6 +139,25 @@ export type {
   RekeyConfirm,
   RekeyStageValue,
 } from './protocol/messages-auth.js'
+export { SIGNED_LIMITS } from './protocol/messages-presence.js'
+export type { SignedAwarenessEntry, SignedAwarenessFrame, SignedRelayFrame } from './protocol/messages-presence.js'
+export {
+  PRESENCE_LABELS,
+  awarenessSigningMessage,
+  relaySigningMessage,
+  signAwarenessEntry,
+  verifyAwarenessEntry,
+} from './trust/presence-signatures.js'
+export type { AwarenessEntryFields, RelayFields } from './trust/presence-signatures.js'
+export {
+  UnauthorizedWriteError,
+  ReadOnlyError,
+  SignatureError,
+  AuthorshipError,
+  EquivocationError,
+  FrameNotAllowedError,
+  VerifyOverloadError,
+} from './trust/errors.js'
 export { deriveRoomKeys } from './crypto/room-keys.js'
 export { clientIdOf } from './trust/client-id.js'
 export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'

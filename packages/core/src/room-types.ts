@@ -156,6 +156,10 @@ export interface RoomStats {
    * Always 0 in a room without a secret.
    */
   authFailures: number
+  /** Presence refused (also in `framesRejected`): unsigned, forged, a reader's, over the queue bound. */
+  presenceRejected: number
+  /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
+  relaysRejected: number
 }
 
 /** Options of async room methods. */
@@ -234,5 +238,7 @@ export function zeroStats(): RoomStats {
     prunesSent: 0,
     graftsSent: 0,
     authFailures: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
   }
 }

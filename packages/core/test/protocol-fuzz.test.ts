@@ -100,6 +100,20 @@ function randomFrame(random: RandomSource, type: number): Frame {
       return { type, room, origins: randomOrigins(random, 1) }
     case FrameType.Graft:
       return { type, room, origins: randomOrigins(random, 0) }
+    case FrameType.SignedAwareness:
+      return {
+        type,
+        room,
+        entries: randomOrigins(random, 1).map((clientID) => ({
+          publicKey: randomBytes(random, 32),
+          clientID: clientID * 2 ** 21 + randomInt(random, 2 ** 21),
+          clock: randomU53(random),
+          state: random.next() < 0.2 ? null : update,
+          signature: randomBytes(random, 64),
+        })),
+      }
+    case FrameType.SignedRelay:
+      return { type, room, id: randomU53(random), origin: randomString(random, LIMITS.peerIdBytes), target: randomString(random, LIMITS.peerIdBytes), ttl: randomInt(random, LIMITS.relayTtl + 1), payload: update, signature: randomBytes(random, 64) }
     default: {
       const auth = randomAuthFrame(random, type)
       if (auth !== undefined) return auth

@@ -13,6 +13,7 @@ import {
   writeSyncReply,
 } from '../src/protocol/codec.js'
 import { CloseCode, FrameType, JoinPriority, LIMITS, PROTOCOL_VERSION } from '../src/protocol/messages.js'
+import { SIGNED_LIMITS } from '../src/protocol/messages-presence.js'
 import type { Frame, HelloFrame } from '../src/protocol/messages.js'
 import { validAuthFrames } from './support/auth-frames.js'
 
@@ -99,6 +100,21 @@ const validFrames: Record<string, Frame> = {
   'Graft all': { type: FrameType.Graft, room: 'r', origins: [] },
   'Graft some': { type: FrameType.Graft, room: 'r', origins: [1, 0xffff_ffff] },
   ...validAuthFrames,
+  'SignedAwareness removal': {
+    type: FrameType.SignedAwareness, room: 'r',
+    entries: [{ publicKey: patternBytes(32), clientID: 0, clock: 0, state: null, signature: patternBytes(64) }],
+  },
+  'SignedAwareness max': {
+    type: FrameType.SignedAwareness, room: longRoom,
+    entries: Array.from({ length: SIGNED_LIMITS.entriesPerFrame }, (_, i) => ({
+      publicKey: patternBytes(32), clientID: MAX - i, clock: MAX, state: i === 0 ? patternBytes(65_536) : patternBytes(3), signature: patternBytes(64),
+    })),
+  },
+  'SignedRelay min': { type: FrameType.SignedRelay, room: 'r', id: 0, origin: 'a', target: 'b', ttl: 0, payload: new Uint8Array(0), signature: patternBytes(64) },
+  'SignedRelay max': {
+    type: FrameType.SignedRelay, room: longRoom, id: MAX, origin: 'a'.repeat(64), target: 'b'.repeat(64), ttl: LIMITS.relayTtl,
+    payload: patternBytes(LIMITS.relayBytes), signature: patternBytes(64),
+  },
 }
 
 /** The small frames: their every prefix is tried in the truncation test. */

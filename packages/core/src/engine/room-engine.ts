@@ -152,8 +152,8 @@ export class RoomEngine {
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
       },
     )
-    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree)
-    this.relay = new MeshRelay(ctx)
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust)
+    this.relay = new MeshRelay(ctx, init.trust)
     this.#dispatch = dispatcher({
       [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
       [FrameType.Prune]: (peer, frame) => this.broadcast.onPrune(peer, frame),
@@ -167,6 +167,8 @@ export class RoomEngine {
       [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
       [FrameType.Awareness]: (peer, frame) => this.presence.onAwareness(peer, frame),
       [FrameType.Relay]: (peer, frame) => this.relay.onRelay(peer, frame),
+      [FrameType.SignedAwareness]: (peer, frame) => this.presence.onSignedAwareness(peer, frame),
+      [FrameType.SignedRelay]: (peer, frame) => this.relay.onSignedRelay(peer, frame),
     })
     for (const peer of init.knownPeers ?? []) this.overlay.discovered(peer)
   }

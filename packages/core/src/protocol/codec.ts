@@ -56,12 +56,14 @@ import {
   writeRekey,
   writeSealed,
 } from './frame-io-auth.js'
+import { readSignedAwareness, readSignedRelay, writeSignedAwareness, writeSignedRelay } from './frame-io-presence.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
 export * from './frame-io-auth.js'
+export * from './frame-io-presence.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
@@ -138,6 +140,12 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Rekey:
       writeRekey(encoder, frame)
       return
+    case FrameType.SignedAwareness:
+      writeSignedAwareness(encoder, frame)
+      return
+    case FrameType.SignedRelay:
+      writeSignedRelay(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -167,6 +175,8 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.AuthConfirm: return readAuthConfirm(decoder)
     case FrameType.Sealed: return readSealed(decoder)
     case FrameType.Rekey: return readRekey(decoder)
+    case FrameType.SignedAwareness: return readSignedAwareness(decoder)
+    case FrameType.SignedRelay: return readSignedRelay(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

@@ -8,6 +8,7 @@
  * room name on every frame).
  */
 import type { AuthFrame } from './messages-auth.js'
+import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
 
 /**
  * The protocol version this build speaks best. Version 3 is version 2 plus authenticated,
@@ -67,6 +68,9 @@ export const FrameType = {
   AuthConfirm: 18,
   Sealed: 19,
   Rekey: 20,
+  // Rooms with a secret (v3), presence and relay: see messages-presence.ts.
+  SignedAwareness: 21,
+  SignedRelay: 22,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -286,3 +290,5 @@ export type Frame =
   | RelayFrame
   | PruneFrame
   | GraftFrame
+  | SignedAwarenessFrame
+  | SignedRelayFrame

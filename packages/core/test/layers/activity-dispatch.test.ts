@@ -35,6 +35,8 @@ describe('dispatch', () => {
     { type: FrameType.Relay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update },
     { type: FrameType.Prune, room: '', origins: [1] },
     { type: FrameType.Graft, room: '', origins: [] },
+    { type: FrameType.SignedAwareness, room: '', entries: [] },
+    { type: FrameType.SignedRelay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update, signature: update },
   ]
 
   it('routes each room frame type to its own handler, with the peer', () => {
@@ -57,6 +59,8 @@ describe('dispatch', () => {
       [FrameType.Relay]: record('relay'),
       [FrameType.Prune]: record('prune'),
       [FrameType.Graft]: record('graft'),
+      [FrameType.SignedAwareness]: record('signedAwareness'),
+      [FrameType.SignedRelay]: record('signedRelay'),
     }
     const dispatch = dispatcher(handlers)
     for (const frame of frames) dispatch('p', frame)
@@ -73,6 +77,8 @@ describe('dispatch', () => {
       'relay',
       'prune',
       'graft',
+      'signedAwareness',
+      'signedRelay',
     ])
     expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
   })
