@@ -71,7 +71,7 @@ class GossipRoom implements Room {
     this.#fixedPeerId = options.peerId !== undefined
     this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
     if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
-    // Without storage (or with a secret) this id is final; with storage, a persisted identity replaces it before the engine starts.
+    // Final without storage; with storage, the persisted identity may replace it before the engine starts (room-identity.ts).
     this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
     this.#ownsAwareness = options.awareness === undefined
     this.awareness = roomAwareness(this.doc, options.awareness, this.#config.presence)
@@ -91,6 +91,7 @@ class GossipRoom implements Room {
             random: this.#random,
             onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
             onError: (error) => this.#report(error),
+            ...(this.#trust === undefined ? {} : { trust: this.#trust, encrypt: this.#config.encryptStorage, origin: this }),
           })
     this.#content =
       this.#trust === undefined
@@ -183,13 +184,13 @@ class GossipRoom implements Room {
       peerId: this.#fixedPeerId ? this.#peerId : undefined,
       signal: this.#controller.signal,
       report: (error) => this.#report(error),
-      fail: () => void this.close(),
+      fail: (error) => {
+        this.#loadedGate.fail(error)
+        void this.close()
+      },
     })
     if (peerId !== undefined) this.#peerId = peerId
-    if (this.#closed) {
-      this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
-      return
-    }
+    if (this.#closed) return // closing failed the loaded gate (with the load's error, if it failed)
     this.#loadedGate.open()
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
     // The identity is final now: the engine is built with it, once.

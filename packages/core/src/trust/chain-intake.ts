@@ -76,6 +76,11 @@ export class ChainIntake {
     return { ok: true, changed: results.some((r) => r.ok && r.changed) }
   }
 
+  /** Applies every held entry whose dependencies are applied (after chains were restored from storage). True when anything applied. */
+  settle(): boolean {
+    return this.#applyReady()
+  }
+
   #serial<T>(author: Uint8Array, work: () => Promise<T>): Promise<T> {
     const key = clientIdOf(author)
     const next = (this.#queues.get(key) ?? Promise.resolve()).then(work, work)

@@ -15,6 +15,7 @@ import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains
 import { signedMessage } from './chain.js'
 import { clientIdOf } from './client-id.js'
 import { ChainIntake } from './chain-intake.js'
+import { markApplied, restoreChains, unchainedContent, type RestoredRun, type RestoreResult } from './chain-restore.js'
 import { encodeEntry } from './entry.js'
 import { AuthorshipError, ReadOnlyError } from './errors.js'
 import { inspect } from './inspect.js'
@@ -35,7 +36,18 @@ export interface SignedReplicaInit {
   verifier(publicKey: Uint8Array): Promise<PeerPublicKey>
   /** A local edit, signed and ready to push (a Delta payload). */
   onLocal(payload: Uint8Array): void
+  /**
+   * A local edit once its entry joined our chain (or once it is known to stay unsigned): a
+   * room with storage keeps it then, in the same write as its chain entry.
+   */
+  keepLocal?: (update: Uint8Array) => void
   report(error: Error, peer?: PeerId): void
+}
+
+/** What {@link SignedReplica.restore} did. */
+export interface ReplicaRestore extends RestoreResult {
+  /** Per client, how far the document's content goes beyond what its chain carries (it stays on this peer). */
+  unchained: Map<number, number>
 }
 
 /** The signed replica of one room. Internal. */
@@ -43,10 +55,13 @@ export class SignedReplica implements Content {
   readonly #init: SignedReplicaInit
   readonly #chains: AuthorChains
   readonly #intake: ChainIntake
-  readonly #own: AuthorChain
+  #own: AuthorChain
+  #identity: Promise<IdentityKeyPair>
   readonly #offUpdate: () => void
   /** Local edits wait here for their signature, in order. */
   #signing: Promise<void> = Promise.resolve()
+  /** Local edits seen (signed or not). */
+  #localEdits = 0
   #readOnlyReported = false
   #stopped = false
 
@@ -54,6 +69,7 @@ export class SignedReplica implements Content {
     this.#init = init
     this.#chains = new AuthorChains(init.room)
     this.#own = this.#chains.open(init.publicKey)
+    this.#identity = init.identity
     this.#intake = new ChainIntake({
       chains: this.#chains,
       mayWrite: init.mayWrite,
@@ -64,6 +80,7 @@ export class SignedReplica implements Content {
     const isLocal = init.isLocal ?? ((origin: unknown) => origin !== init.origin)
     const listener = (update: Uint8Array, origin: unknown): void => {
       if (this.#stopped || origin === init.origin || !isLocal(origin)) return
+      this.#localEdits++
       this.#signing = this.#signing.then(
         () => this.#signLocal(update),
         () => this.#signLocal(update),
@@ -81,6 +98,55 @@ export class SignedReplica implements Content {
   /** Resolves once every local edit made so far is signed (and pushed). */
   whenSigned(): Promise<void> {
     return this.#signing
+  }
+
+  /** Local edits seen since the replica was made (signed or not). */
+  get localEdits(): number {
+    return this.#localEdits
+  }
+
+  /** The chain this peer signs into. */
+  get own(): AuthorChain {
+    return this.#own
+  }
+
+  /**
+   * Holds back the signing of local edits made from now on until the returned function is
+   * called (while storage restores the chains those edits may build on).
+   */
+  pause(): () => void {
+    let resume!: () => void
+    const held = new Promise<void>((resolve) => (resume = resolve))
+    this.#signing = this.#signing.then(
+      () => held,
+      () => held,
+    )
+    return resume
+  }
+
+  /**
+   * Signs as another identity from now on: `publicKey`'s chain becomes ours (it may hold
+   * entries restored from storage: local edits continue it). Only before the first local
+   * edit: returns false, changing nothing, once a local edit was seen or our chain has entries.
+   */
+  adopt(publicKey: Uint8Array, identity: Promise<IdentityKeyPair>): boolean {
+    if (this.#localEdits > 0 || this.#own.entries.length > 0) return false
+    const previous = this.#own
+    this.#own = this.#chains.open(publicKey)
+    this.#identity = identity
+    if (previous !== this.#own) this.#chains.dropEmpty(previous.clientId)
+    return true
+  }
+
+  /**
+   * Loads chains read back from storage (checked: trust/chain-restore.ts), marks what `doc`
+   * already holds as applied, and applies the entries it lacks in dependency order.
+   */
+  async restore(runs: readonly RestoredRun[], doc: Y.Doc): Promise<ReplicaRestore> {
+    const restored = await restoreChains({ chains: this.#chains, mayWrite: this.#init.mayWrite, verifier: this.#init.verifier }, runs)
+    markApplied(restored.chains, doc)
+    this.#intake.settle()
+    return { ...restored, unchained: unchainedContent(this.#chains, doc) }
   }
 
   digest(): number {
@@ -117,26 +183,32 @@ export class SignedReplica implements Content {
     this.#offUpdate()
   }
 
-  /** Signs a local edit into our chain and pushes it. Edits that cannot be signed stay local, reported. */
+  /**
+   * Signs a local edit into our chain and pushes it. Edits that cannot be signed stay local,
+   * reported. Edits made before `destroy()` are still signed (storage keeps them), not pushed.
+   */
   async #signLocal(update: Uint8Array): Promise<void> {
-    if (this.#stopped) return
     const own = this.#own
     if (!this.#init.mayWrite(own.peerId)) {
       if (!this.#readOnlyReported) this.#init.report(new ReadOnlyError('this peer may only read this room: its edits stay local'))
       this.#readOnlyReported = true
+      this.#init.keepLocal?.(update)
       return
     }
     let entry: ChainEntry
+    let signature: Uint8Array
     try {
       entry = this.#localEntry(own, update)
+      const identity = await this.#identity
+      signature = await identity.sign(signedMessage(entry.head))
     } catch (error) {
       this.#init.report(error instanceof Error ? error : new Error(String(error)))
+      this.#init.keepLocal?.(update)
       return
     }
-    const identity = await this.#init.identity
-    const signature = await identity.sign(signedMessage(entry.head))
     this.#chains.append(own, [entry], entry.head, signature)
     own.applied = own.entries.length
+    this.#init.keepLocal?.(update)
     if (this.#stopped) return
     this.#init.onLocal(encodeSignedUpdate({ author: own.author, seq: own.entries.length, signature, entry: entry.bytes }))
   }
