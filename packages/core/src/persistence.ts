@@ -160,9 +160,11 @@ export class Persistence {
     const resume = trusted.pause()
     try {
       const loaded = await store.load(doc, store, { keep: (key) => key[2] === 'chain' || key[2] === 'identity-key' })
+      trusted.ownClientId(doc)
       trusted.start(before)
       if (this.#closing) return result
       await trusted.restore(loaded.kept, doc)
+      trusted.ownClientId(doc)
       if (this.#closing) return result
       result.knownPeers = await store.loadPeers()
       if (this.#closing || !claimIdentity) return result

@@ -123,6 +123,15 @@ export class TrustedStorage {
     this.chainLog.start()
   }
 
+  /**
+   * Gives `doc` the trust's clientID again: Yjs draws a random one when a remote (or loaded)
+   * update carries structs of the document's own clientID, which loading our own stored
+   * content does.
+   */
+  ownClientId(doc: Y.Doc): void {
+    doc.clientID = this.#init.trust.clientId
+  }
+
   /** Rebuilds the chains from the records `load()` kept; reports what did not check out and content no chain carries. */
   async restore(kept: readonly { key: readonly string[]; data: Uint8Array }[], doc: Y.Doc): Promise<void> {
     const replica = this.#replica
