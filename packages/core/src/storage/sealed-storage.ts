@@ -10,6 +10,7 @@ import { openEnvelope, sealEnvelope } from '../crypto/envelope.js'
 import { KeyMismatchError } from '../crypto/errors.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
 import type { StorageAdapter, StorageChunk, StorageKey, StorageOperation } from './adapter.js'
+import { assertOperations } from './keys.js'
 
 /** Options of {@link sealedStorage}. */
 export interface SealedStorageInit {
@@ -132,6 +133,8 @@ export function sealedStorage(adapter: StorageAdapter, init: SealedStorageInit):
     },
     save(key, data) {
       return inOrder(async () => {
+        // Invalid input is refused as the inner adapter would, before sealing makes it look valid.
+        assertOperations([{ type: 'save', key, data }])
         const sealed = await seal(key, data)
         return () => adapter.save(key, sealed)
       })
@@ -146,6 +149,7 @@ export function sealedStorage(adapter: StorageAdapter, init: SealedStorageInit):
     removeRange: (prefix) => inOrder(async () => () => adapter.removeRange(prefix)),
     batch(operations) {
       return inOrder(async () => {
+        assertOperations(operations)
         const sealed = await Promise.all(operations.map(sealOperation))
         return () => adapter.batch(sealed)
       })
