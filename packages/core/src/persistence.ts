@@ -216,7 +216,7 @@ export class Persistence {
     if (trusted !== undefined && doc !== undefined) {
       await this.#opening
       await trusted.settled()
-      await trusted.release(doc)
+      await trusted.release()
     }
     await this.#store.close()
     // A room with a secret: the clientID belongs to its key, which signs nothing more here.

@@ -29,6 +29,7 @@ import type { Identity } from './storage/identity.js'
 import type { RoomLayout } from './storage/layout.js'
 import { sealedStorage } from './storage/sealed-storage.js'
 import { decodeSlotKey, encodeSlotKey, type SlotKeyRecord } from './storage/slot-key.js'
+import { peerIdFromPublicKey } from './crypto/peer-id.js'
 import { clientIdOf } from './trust/client-id.js'
 import type { RoomTrust } from './trust/room-trust.js'
 import type { SignedReplica } from './trust/signed-replica.js'
@@ -197,15 +198,15 @@ export class TrustedStorage {
 
   /**
    * At close, after the last local edit was signed: stores what is pending, compacts the
-   * chains if this writer wrote, and marks the slot's key clean when everything it signed
-   * is durable and its chain covers its content in `doc` (else it stays dirty: never reused).
+   * chains if this writer wrote, and marks the slot's key clean when everything it signed is
+   * durable (else it stays dirty, and never signs again).
    */
-  async release(doc: Y.Doc): Promise<void> {
+  async release(): Promise<void> {
     const store = this.#storeOrThrow()
     let clean = false
     try {
       await store.flush()
-      clean = this.#covered(this.#init.trust.publicKey, doc)
+      clean = true
     } catch {
       // The store reported the failure; the key stays dirty.
     }
@@ -219,10 +220,16 @@ export class TrustedStorage {
     }
   }
 
-  /** Whether `publicKey` may become ours: no local edit yet, and its stored chain covers its content in `doc`. */
+  /**
+   * Whether `publicKey` may become ours: no local edit yet, and its stored chain covers its
+   * content in `doc` (else its next entry could not continue the chain). A reader's key is
+   * kept even when its own edits (which stay local) are not covered: its peer id is what a
+   * writers list names.
+   */
   #mayAdopt(publicKey: Uint8Array, doc: Y.Doc): boolean {
     const replica = this.#replica
-    return replica !== undefined && replica.localEdits === 0 && replica.own.entries.length === 0 && this.#covered(publicKey, doc)
+    if (replica === undefined || replica.localEdits > 0 || replica.own.entries.length > 0) return false
+    return this.#covered(publicKey, doc) || !this.#init.trust.mayWrite(peerIdFromPublicKey(publicKey))
   }
 
   /** The chain of `publicKey` is fully applied, unbroken, and reaches exactly as far as its content in `doc`. */

@@ -29,10 +29,15 @@ afterEach(async () => {
   rooms = []
 })
 
+const allErrors: string[] = []
+
 function open(storage: StorageAdapter | undefined, extra: Partial<RoomOptions> = {}): { room: Room; errors: ErrorEvent[] } {
   const room = createRoom({ name: ROOM, doc: new Y.Doc(), transports: [], secret: SECRET, presence: false, ...(storage === undefined ? {} : { storage }), ...extra })
   const errors: ErrorEvent[] = []
-  room.on('error', (e) => errors.push(e))
+  room.on('error', (e) => {
+    errors.push(e)
+    allErrors.push(`${room.peerId.slice(0, 6)}: ${e.error.name} ${e.error.message}`)
+  })
   rooms.push(room)
   return { room, errors }
 }
@@ -55,7 +60,7 @@ async function storedChains(storage: StorageAdapter): Promise<Map<string, number
 /** Runs the virtual clock until `done()` holds (bounded). */
 async function until(clock: VirtualClock, done: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !done(); i++) await clock.advance(100)
-  if (!done()) throw new Error(`gave up waiting for ${what}: ${rooms.map((r) => `${r.peerId.slice(0, 6)} ${JSON.stringify(text(r))} ${r.neighbours().length}`).join('; ')}`)
+  if (!done()) throw new Error(`gave up waiting for ${what}: ${rooms.map((r) => `${r.peerId.slice(0, 6)} ${JSON.stringify(text(r))} ${r.neighbours().length}`).join('; ')}\n${allErrors.join('\n')}`)
 }
 
 describe('a room with a secret and storage', () => {
@@ -195,6 +200,23 @@ describe('a room with a secret and storage', () => {
     await room.whenLoaded()
     expect(errors.map((e) => e.error.name)).toEqual(['UnsignedContentError'])
     await room.close()
+  })
+
+  it('a reader keeps its identity across reopenings even though its own edits stay local', async () => {
+    const { generateIdentity } = await import('../../src/index.js')
+    const writer = await generateIdentity({ extractable: true })
+    const storage = memoryStorage()
+    const { room: first, errors } = open(storage, { writers: [writer.peerId] })
+    await first.whenLoaded()
+    first.doc.getText('t').insert(0, 'a local note')
+    await first.close()
+    expect(errors.map((e) => e.error.name)).toEqual(['ReadOnlyError'])
+    const { room: second, errors: errors2 } = open(storage, { writers: [writer.peerId] })
+    await second.whenLoaded()
+    expect(second.peerId).toBe(first.peerId)
+    expect(text(second)).toBe('a local note')
+    // Its note has no chain: it is reported, and stays on this peer.
+    expect(errors2.map((e) => e.error.name)).toEqual(['UnsignedContentError'])
   })
 
   it('an identity the app gives is used as is and its chain still continues across reopenings', async () => {
