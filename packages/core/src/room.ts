@@ -224,13 +224,10 @@ class GossipRoom implements Room {
     this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     this.#engine?.close()
+    this.#content?.destroy() // also when the engine never started (closed while loading)
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
-    try {
-      await this.#persistence?.close()
-    } catch (cause) {
-      this.#report(cause instanceof Error ? cause : new Error(String(cause)))
-    }
+    await this.#persistence?.close().catch((cause: unknown) => this.#report(cause instanceof Error ? cause : new Error(String(cause))))
     for (const dispose of this.#disposers.splice(0)) dispose()
     await Promise.allSettled(this.#transports.map((t) => t.stop()))
     this.#emitter.clear()

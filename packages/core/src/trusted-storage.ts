@@ -16,7 +16,7 @@
  *   (storage/sealed-storage.ts); without it, only identity keys are sealed.
  */
 import * as Y from 'yjs'
-import { importIdentity, type StoredIdentityKey } from './crypto/identity-keys.js'
+import { importIdentity, type IdentityKeyPair, type StoredIdentityKey } from './crypto/identity-keys.js'
 import type { GossamerError } from './errors.js'
 import type { RandomSource } from './random.js'
 import { randomPeerId } from './random.js'
@@ -172,23 +172,30 @@ export class TrustedStorage {
       if (!(error instanceof Error) || error.name !== 'DecryptError') throw error
       this.#init.report(new StorageCorruptError('an identity key record that does not authenticate; replaced', key, { cause: error }))
     }
-    let adopted = false
+    const save = (identity: SlotKeyRecord['identity']): Promise<void> => store.exclusive((adapter) => adapter.save(key, encodeSlotKey({ identity, clean: false })))
     if (record !== undefined && record.clean && this.#mayAdopt(record.identity.publicKey, doc)) {
+      let identity: IdentityKeyPair | undefined
       try {
-        const identity = await importIdentity(record.identity, { extractable: true })
-        adopted = this.#mayAdopt(identity.publicKey, doc) && (this.#replica as SignedReplica).adopt(identity.publicKey, Promise.resolve(identity))
-        if (adopted) {
-          trust.adopt(identity)
-          doc.clientID = trust.clientId
-        }
+        identity = await importIdentity(record.identity, { extractable: true })
       } catch (error) {
         this.#init.report(new StorageCorruptError('a stored identity key does not import; a fresh identity replaces it', key, { cause: error }))
       }
+      if (identity !== undefined) {
+        // Marked dirty BEFORE it signs anything: should this process die, the key is never used again.
+        await save(record.identity)
+        if (this.#mayAdopt(identity.publicKey, doc) && (this.#replica as SignedReplica).adopt(identity.publicKey, Promise.resolve(identity))) {
+          trust.adopt(identity)
+          doc.clientID = trust.clientId
+          this.#slot = { name: claimed.slot, identity: record.identity }
+          return true
+        }
+      }
     }
-    const identity = adopted ? (record as SlotKeyRecord).identity : await seedOf(trust)
-    await store.exclusive((adapter) => adapter.save(key, encodeSlotKey({ identity, clean: false })))
-    this.#slot = { name: claimed.slot, identity }
-    return adopted
+    // The identity chosen at createRoom (it may have signed already: edits before the load) takes the slot.
+    const fresh = await seedOf(trust)
+    await save(fresh)
+    this.#slot = { name: claimed.slot, identity: fresh }
+    return false
   }
 
   /** Resolves once every local edit made so far is signed and handed to storage. */
