@@ -141,6 +141,8 @@ export class TrustedStorage {
     const { runs, corrupt } = this.chainLog.loaded(kept.filter((chunk) => layout.isChain(chunk.key)))
     if (corrupt.length > 0) await this.#storeOrThrow().quarantine(corrupt)
     const restored = await replica.restore(runs, doc)
+    // Chains of authors that may not write (now) are not loaded: their records stay as they are.
+    this.chainLog.restored(new Set(runs.filter((run) => !this.#init.trust.mayWrite(peerIdFromPublicKey(run.author))).map((run) => run.clientId)))
     for (const problem of restored.problems) {
       this.#init.report(new StorageCorruptError(`stored chain of ${problem.author}: ${problem.reason}`, [...layout.chainPrefix, String(problem.clientId)], { cause: problem.cause }))
     }

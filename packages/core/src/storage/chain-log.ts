@@ -9,8 +9,10 @@
  * record per author (the chains in memory hold every stored entry) and, in ONE atomic batch,
  * removes exactly the records this writer loaded or wrote. It runs when the records written
  * since the last one are many and their bytes a fair share of the chains (so its cost, which
- * grows with the chains, is spread over as many bytes of writes), and at close after this
- * writer wrote. Records other writers add meanwhile are never touched.
+ * grows with the chains, is spread over as many bytes of writes), once after a load that
+ * found many records (left by a writer that died), and at close after this writer wrote;
+ * never before the loaded chains are in memory. Records other writers add meanwhile, and
+ * those of authors whose chains were not loaded, are never touched.
  */
 import type { GossamerError } from '../errors.js'
 import type { StorageChunk, StorageKey, StorageOperation } from './adapter.js'
@@ -22,6 +24,8 @@ import type { SideRecords } from './log-writer.js'
 
 /** Records written since the last compaction before one may run (with enough bytes, see the module comment). */
 const COMPACT_RECORDS = 1024
+/** Records found at load (more than one per author) past which a compaction runs at once (a writer that died left them). */
+const LOADED_RECORDS = 256
 
 /** What a {@link ChainLog} needs. */
 export interface ChainLogOptions {
@@ -61,6 +65,10 @@ export class ChainLog implements SideRecords {
   /** Bytes of the chains at the last compaction (or load). */
   #baseBytes = 0
   #compacting: Promise<void> | undefined
+  /** Records read at load, per author, until the chains in memory hold them ({@link restored}). */
+  #loaded = new Map<number, { key: StorageKey; bytes: number }[]>()
+  /** True once the chains in memory hold what was loaded: only then may a compaction (written from memory) run. */
+  #ready = false
 
   constructor(options: ChainLogOptions) {
     this.#options = options
@@ -117,7 +125,7 @@ export class ChainLog implements SideRecords {
     if (this.#due()) void this.compact()
   }
 
-  /** Decodes the chain records `load()` read (any order). Corrupt ones are set apart. */
+  /** Decodes the chain records `load()` read (any order). Corrupt ones are set apart. Call {@link restored} once their chains are in memory. */
   loaded(chunks: readonly StorageChunk[]): LoadedChains {
     const result: LoadedChains = { runs: [], corrupt: [] }
     for (const chunk of chunks) {
@@ -126,13 +134,34 @@ export class ChainLog implements SideRecords {
         const run = decodeChainRecord(chunk.data)
         if (!Number.isSafeInteger(clientId) || Number(chunk.key[4]) !== run.from) throw new RangeError('a chain record under the wrong key')
         result.runs.push({ ...run, clientId })
-        this.#known.set(keyId(chunk.key), { key: chunk.key, bytes: chunk.data.byteLength })
-        this.#baseBytes += chunk.data.byteLength
+        const list = this.#loaded.get(clientId) ?? []
+        list.push({ key: chunk.key, bytes: chunk.data.byteLength })
+        this.#loaded.set(clientId, list)
       } catch (error) {
         result.corrupt.push({ chunk, error })
       }
     }
     return result
+  }
+
+  /**
+   * The loaded chains are in memory (but those of `skipped` authors, left on disk as they
+   * are): their records may be compacted from now on, at once when the load found many.
+   */
+  restored(skipped: ReadonlySet<number>): void {
+    let records = 0
+    for (const [clientId, list] of this.#loaded) {
+      if (skipped.has(clientId)) continue
+      for (const { key, bytes } of list) {
+        this.#known.set(keyId(key), { key, bytes })
+        this.#baseBytes += bytes
+        records++
+      }
+    }
+    const authors = this.#loaded.size
+    this.#loaded = new Map()
+    this.#ready = true
+    if (records >= authors + LOADED_RECORDS && this.#source !== undefined) void this.compact()
   }
 
   /**
@@ -148,18 +177,18 @@ export class ChainLog implements SideRecords {
   /** At close: compacts when this writer wrote records, or when the load found many. */
   async close(authors: number): Promise<void> {
     await this.#compacting
-    if (this.dirty || this.#known.size > authors + 64) await this.compact()
+    if (this.#ready && (this.dirty || this.#known.size > authors + 64)) await this.compact()
   }
 
   #due(): boolean {
-    if (this.#compacting !== undefined || this.#source === undefined) return false
+    if (!this.#ready || this.#compacting !== undefined || this.#source === undefined) return false
     if (this.#bytesSince >= Math.max(this.#options.compactBytes, this.#baseBytes)) return true
     return this.#recordsSince >= COMPACT_RECORDS && this.#bytesSince * 4 >= this.#baseBytes
   }
 
   async #compact(): Promise<void> {
     const source = this.#source
-    if (source === undefined) return
+    if (source === undefined || !this.#ready) return
     const removed = [...this.#known.entries()]
     const saves: StorageOperation[] = []
     let bytes = 0
