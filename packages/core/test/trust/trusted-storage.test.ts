@@ -194,6 +194,35 @@ describe('a room with a secret and storage', () => {
     expect(new Set([c.peerId, d.peerId])).toEqual(ids)
   })
 
+  it('writes a signed edit and its chain entry in one transaction, and the next writer compacts the records a dead writer left', async () => {
+    const storage = memoryStorage()
+    const clock = new VirtualClock()
+    const writes: string[] = []
+    const counted = faultyStorage(storage, { onOperation: (op) => void (op.method !== 'load' && op.method !== 'loadRange' && writes.push(op.method)) })
+    const { room: dying } = open(counted, { clock })
+    await dying.whenLoaded()
+    const before = writes.length
+    for (let i = 0; i < 300; i++) {
+      dying.doc.getText('t').insert(i, 'x')
+      if (i % 3 === 2) await dying.flush()
+    }
+    await dying.flush()
+    // At most one write per edit (the document update and its chain entry go together), a few compaction steps aside.
+    expect(writes.length - before).toBeLessThanOrEqual(300 + 10)
+    const records = async (): Promise<number> => (await storage.loadRange(['gossamer', ROOM, 'chain'])).length
+    expect(await records()).toBeGreaterThan(256)
+    // The writer dies (never closes); the next one finds 100 records... and 200 more.
+    const { room: second } = open(storage, { clock })
+    await second.whenLoaded()
+    await second.close()
+    const { room: next, errors } = open(storage, { clock })
+    await next.whenLoaded()
+    expect(text(next)).toBe('x'.repeat(300))
+    expect(await records()).toBeLessThanOrEqual(2)
+    expect((await storedChains(storage)).get(dying.peerId)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+    expect(errors).toEqual([])
+  })
+
   it('content the stored document holds without a signed chain is reported once, and stays local', async () => {
     const storage = memoryStorage()
     const doc = new Y.Doc()
