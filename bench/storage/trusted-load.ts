@@ -146,10 +146,3 @@ export async function trustedLoad(edits: number, trials: number, seed: number): 
   }
   return runs
 }
-
-// Run directly: `tsx --conditions=source bench/storage/trusted-load.ts [edits] [trials]`
-if (process.argv[1]?.endsWith('trusted-load.ts') === true) {
-  const edits = Number(process.argv[2] ?? 10_000)
-  const trials = Number(process.argv[3] ?? 5)
-  await trustedLoad(edits, trials, 1)
-}
