@@ -29,6 +29,8 @@ export function resolveRoomOptions(options: RoomOptions) {
   return {
     /** The room has a secret (or password): authenticated peers, encrypted frames, author-bound writes. */
     trusted,
+    /** Seal every stored blob with the room's storage key. */
+    encryptStorage: options.encryptStorage === true,
     maxNeighbours,
     minNeighbours,
     roundMs,
@@ -41,7 +43,7 @@ export function resolveRoomOptions(options: RoomOptions) {
   }
 }
 
-/** Checks the trust options: a secret xor a password; writers and an identity only with one; no chosen peer id then. */
+/** Checks the trust options: a secret xor a password; writers, an identity and storage encryption only with one; no chosen peer id then. */
 function checkTrust(options: RoomOptions): boolean {
   const { secret, password } = options
   if (secret !== undefined && password !== undefined) throw new ConfigError('give a room `secret` or a `password`, not both')
@@ -51,6 +53,7 @@ function checkTrust(options: RoomOptions): boolean {
   const trusted = secret !== undefined || password !== undefined
   if (!trusted && options.writers !== undefined) throw new ConfigError('`writers` needs a room `secret` or `password`')
   if (!trusted && options.identity !== undefined) throw new ConfigError('`identity` needs a room `secret` or `password`')
+  if (!trusted && options.encryptStorage === true) throw new ConfigError('`encryptStorage` needs a room `secret` or `password` (its storage key)')
   if (trusted && options.peerId !== undefined) throw new ConfigError('a room with a secret takes its peer id from its identity key; leave `peerId` out')
   return trusted
 }

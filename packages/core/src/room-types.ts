@@ -64,8 +64,20 @@ export interface RoomOptions {
    * Needs `secret` or `password`. Absent: every peer with the secret writes.
    */
   writers?: readonly PeerId[]
-  /** This peer's Ed25519 identity in a room with a secret (its peer id). Default: a fresh one. */
+  /**
+   * This peer's Ed25519 identity in a room with a secret (its peer id). Default: with
+   * `storage`, the identity persisted for this room (sealed with the room's storage key) when
+   * it was released clean and no edit came before `whenLoaded()`; else a fresh one, then
+   * persisted. An identity given here is neither replaced nor stored: keep it unique yourself.
+   */
   identity?: IdentityKeyPair
+  /**
+   * Seal every blob this room stores (snapshots, log records, chain entries, known peers)
+   * with the room's storage key (AES-256-GCM, the key path as associated data). Needs
+   * `secret` or `password`. Opening it with another secret fails `whenLoaded()` with a
+   * `KeyMismatchError` and writes nothing. Default false (identity keys are sealed anyway).
+   */
+  encryptStorage?: boolean
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */

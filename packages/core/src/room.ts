@@ -78,7 +78,7 @@ class GossipRoom implements Room {
     this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
     this.#password = options.password !== undefined
     if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
-    // Without storage (or with a secret) this id is final; with storage, a persisted identity replaces it before the engine starts.
+    // Final without storage; with storage, the persisted identity may replace it before the engine starts (room-identity.ts).
     this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
     this.#ownsAwareness = options.awareness === undefined
     this.awareness = roomAwareness(this.doc, options.awareness, this.#config.presence)
@@ -98,6 +98,7 @@ class GossipRoom implements Room {
             random: this.#random,
             onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
             onError: (error) => this.#report(error),
+            ...(this.#trust === undefined ? {} : { trust: this.#trust, encrypt: this.#config.encryptStorage, origin: this }),
           })
     this.#content =
       this.#trust === undefined
@@ -207,13 +208,13 @@ class GossipRoom implements Room {
       peerId: this.#fixedPeerId ? this.#peerId : undefined,
       signal: this.#controller.signal,
       report: (error) => this.#report(error),
-      fail: () => void this.close(),
+      fail: (error) => {
+        this.#loadedGate.fail(error)
+        void this.close()
+      },
     })
     if (peerId !== undefined) this.#peerId = peerId
-    if (this.#closed) {
-      this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
-      return
-    }
+    if (this.#closed) return // closing failed the loaded gate (with the load's error, if it failed)
     this.#loadedGate.open()
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
     // The identity is final now: the engine is built with it, once.
@@ -247,13 +248,10 @@ class GossipRoom implements Room {
     this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     this.#engine?.close()
+    this.#content?.destroy() // also when the engine never started (closed while loading)
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
-    try {
-      await this.#persistence?.close()
-    } catch (cause) {
-      this.#report(cause instanceof Error ? cause : new Error(String(cause)))
-    }
+    await this.#persistence?.close().catch((cause: unknown) => this.#report(cause instanceof Error ? cause : new Error(String(cause))))
     for (const dispose of this.#disposers.splice(0)) dispose()
     await Promise.allSettled(this.#transports.map((t) => t.stop()))
     this.#emitter.clear()
