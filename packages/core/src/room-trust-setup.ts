@@ -28,16 +28,16 @@ export interface SignedContentInit {
   doc: Y.Doc
   /** The room: the transaction origin of remote updates. */
   origin: unknown
-  trust: RoomTrust
   persistence: Persistence | undefined
   /** Pushes a signed local edit (once the engine runs). */
   publish(payload: Uint8Array): void
   report(error: Error, peer?: PeerId): void
 }
 
-/** The document side of a room with a secret. */
-export function signedContent(init: SignedContentInit): Content {
-  const { trust, persistence, origin } = init
+/** The document side of a room with a secret (`trust`); undefined for an open room. */
+export function signedContent(trust: RoomTrust | undefined, init: SignedContentInit): Content | undefined {
+  if (trust === undefined) return undefined
+  const { persistence, origin } = init
   return new SignedReplica({
     room: init.name,
     doc: init.doc,

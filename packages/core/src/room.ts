@@ -1,25 +1,31 @@
 /**
- * The room facade: the public {@link Room}. It validates options, loads storage, builds the
- * engine once the peer's identity is known, and exposes events, gates and counters. It
- * owns no protocol logic: frames go from the session layer straight to the engine's layers
- * (engine/room-engine.ts) and never pass through here.
+ * The room facade: the public {@link Room}. It validates options, loads storage, builds an
+ * engine for each network session once the peer's identity is known (room-network.ts), and
+ * exposes events, gates and counters (provider-state.ts). It owns no protocol logic: frames
+ * go from the session layer straight to the engine's layers (engine/room-engine.ts) and
+ * never pass through here.
  */
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock } from './clock.js'
-import { Emitter } from './emitter.js'
+import type { Emitter } from './emitter.js'
 import { RoomEngine } from './engine/room-engine.js'
-import { ListenerError, RoomClosedError } from './errors.js'
+import { RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
 import { roomAwareness } from './layers/presence.js'
-import { Persistence } from './persistence.js'
+import { roomPersistence, type Persistence } from './persistence.js'
+import { ProviderState } from './provider-state.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { resolveRoomOptions, type RoomConfig } from './room-config.js'
+import { roomEmitter } from './room-emitter.js'
 import { establishIdentity } from './room-identity.js'
+import { closeWhen } from './room-lifetime.js'
+import { RoomNetwork, type NetworkSession } from './room-network.js'
 import type { Content } from './content.js'
 import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
-import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
+import { claimTransports } from './transports/transport-claim.js'
+import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions, type WhenSyncedOptions } from './room-types.js'
 import type { PeerId, Transport } from './transport.js'
 
 /**
@@ -50,14 +56,13 @@ class GossipRoom implements Room {
   readonly #random: RandomSource
   readonly #transports: readonly Transport[]
   readonly #emitter: Emitter<RoomEvents>
+  readonly #state: ProviderState
+  readonly #network: RoomNetwork
   readonly #stats = zeroStats()
   readonly #persistence: Persistence | undefined
   readonly #loadedGate = gate()
-  readonly #syncedGate = gate()
   readonly #controller = new AbortController()
-  readonly #disposers: (() => void)[] = []
-  #engine: RoomEngine | undefined
-  #synced = false
+  readonly #unwatch: () => void
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -75,48 +80,31 @@ class GossipRoom implements Room {
     this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
     this.#ownsAwareness = options.awareness === undefined
     this.awareness = roomAwareness(this.doc, options.awareness, this.#config.presence)
-    this.#emitter = new Emitter<RoomEvents>((error, event) => {
-      if (event === 'error') {
-        console.error('gossamer: an error listener threw', error)
-        return
-      }
-      this.#emitter.emit('error', { error: new ListenerError(`a "${event}" listener threw`, { cause: error }) })
+    this.#emitter = roomEmitter()
+    const online = options.connect !== false
+    this.#state = new ProviderState((event, payload) => this.#emitter.emit(event, payload), this.#clock, online)
+    this.#network = new RoomNetwork(
+      { transports: this.#transports, awareness: this.awareness, signal: this.#controller.signal, build: (s) => this.#engine(s), report: (e) => this.#report(e) },
+      online,
+    )
+    this.#persistence = roomPersistence(options.storage, {
+      room: this.name,
+      clock: this.#clock,
+      random: this.#random,
+      onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
+      onError: (error) => this.#report(error),
     })
-    this.#persistence =
-      options.storage === undefined
-        ? undefined
-        : new Persistence(options.storage, {
-            room: this.name,
-            clock: this.#clock,
-            random: this.#random,
-            onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
-            onError: (error) => this.#report(error),
-          })
-    this.#content =
-      this.#trust === undefined
-        ? undefined
-        : signedContent({
-            name: this.name,
-            doc: this.doc,
-            origin: this,
-            trust: this.#trust,
-            persistence: this.#persistence,
-            publish: (payload) => this.#engine?.broadcast.publish(payload),
-            report: (error, peer) => this.#report(error, peer),
-          })
-    const onDocDestroy = (): void => void this.close()
-    this.doc.on('destroy', onDocDestroy)
-    this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
-    if (options.signal !== undefined) {
-      const signal = options.signal
-      const onAbort = (): void => void this.close()
-      if (signal.aborted) queueMicrotask(onAbort)
-      else signal.addEventListener('abort', onAbort, { once: true })
-      this.#disposers.push(() => signal.removeEventListener('abort', onAbort))
-    }
-    if (!this.#config.trusted && this.#transports.some((t) => t.name !== 'memory')) {
-      console.warn(`gossamer: room "${this.name}" has no secret: anyone who learns its name can read and write it (see the secret option)`)
-    }
+    this.#content = signedContent(this.#trust, {
+      name: this.name,
+      doc: this.doc,
+      origin: this,
+      persistence: this.#persistence,
+      publish: (payload) => this.#network.engine?.broadcast.publish(payload),
+      report: (error, peer) => this.#report(error, peer),
+    })
+    // Everything that can throw has run: the transports become this room's.
+    claimTransports(this.#transports, this.name)
+    this.#unwatch = closeWhen(this.doc, options.signal, () => void this.close())
     void this.#start()
   }
 
@@ -125,7 +113,11 @@ class GossipRoom implements Room {
   }
 
   get synced(): boolean {
-    return this.#synced
+    return this.#state.synced
+  }
+
+  get connected(): boolean {
+    return this.#state.connected
   }
 
   get closed(): boolean {
@@ -137,19 +129,19 @@ class GossipRoom implements Room {
   off: Room['off'] = (event, listener) => this.#emitter.off(event, listener)
 
   neighbours(): PeerId[] {
-    return this.#engine?.overlay.neighbours() ?? []
+    return this.#network.engine?.overlay.neighbours() ?? []
   }
 
   knownPeers(): PeerId[] {
-    return this.#engine?.overlay.views.passive() ?? []
+    return this.#network.knownPeers()
   }
 
   stats(): RoomStats {
     return { ...this.#stats }
   }
 
-  whenSynced(options: SignalOptions = {}): Promise<void> {
-    return abortable(this.#syncedGate.promise, options.signal)
+  whenSynced(options: WhenSyncedOptions = {}): Promise<void> {
+    return this.#state.whenSynced(options)
   }
 
   whenLoaded(options: SignalOptions = {}): Promise<void> {
@@ -160,6 +152,19 @@ class GossipRoom implements Room {
     if (this.#persistence === undefined) return
     await this.#loadedGate.promise
     await this.#persistence.flush(options)
+  }
+
+  async connect(): Promise<void> {
+    if (this.#closed) throw new RoomClosedError('connect(): the room is closed')
+    this.#state.setConnected(true)
+    await this.#network.connect()
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.#closed) return
+    const stopped = this.#network.disconnect()
+    this.#state.setConnected(false)
+    await stopped
   }
 
   close(): Promise<void> {
@@ -192,9 +197,15 @@ class GossipRoom implements Room {
     }
     this.#loadedGate.open()
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
-    // The identity is final now: the engine is built with it, once.
+    // The identity is final now: every engine is built with it.
+    await this.#network.ready(knownPeers)
+  }
+
+  /** The engine of one network session: the same identity, document, trust and content each time. */
+  #engine(session: NetworkSession): RoomEngine {
+    const trust = this.#trust
     const persistence = this.#persistence
-    this.#engine = new RoomEngine({
+    return new RoomEngine({
       room: this.name,
       peerId: this.#peerId,
       doc: this.doc,
@@ -205,24 +216,24 @@ class GossipRoom implements Room {
       random: this.#random,
       transports: this.#transports,
       stats: this.#stats,
-      signal: this.#controller.signal,
-      emit: (event, payload) => this.#emitter.emit(event, payload),
+      signal: session.signal,
+      emit: this.#state.forward,
       report: (error, peer) => this.#report(error, peer),
-      onSynced: (peer) => this.#markSynced(peer),
-      knownPeers,
+      onSynced: (peer) => this.#state.markSynced(peer),
+      knownPeers: session.knownPeers,
       ...(trust === undefined ? {} : { trust }),
       ...(this.#content === undefined ? {} : { content: this.#content }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
     })
-    await this.#engine.start()
   }
 
   async #shutdown(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
-    this.#engine?.close()
+    const stopped = this.#network.close()
+    this.#state.close()
+    this.#content?.destroy()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
     try {
@@ -230,20 +241,12 @@ class GossipRoom implements Room {
     } catch (cause) {
       this.#report(cause instanceof Error ? cause : new Error(String(cause)))
     }
-    for (const dispose of this.#disposers.splice(0)) dispose()
-    await Promise.allSettled(this.#transports.map((t) => t.stop()))
+    this.#unwatch()
+    await stopped
     this.#emitter.clear()
   }
 
   #report(error: Error, peerId?: PeerId): void {
     this.#emitter.emit('error', peerId === undefined ? { error } : { error, peerId })
   }
-
-  #markSynced(peerId: PeerId): void {
-    if (this.#synced) return
-    this.#synced = true
-    this.#syncedGate.open()
-    this.#emitter.emit('synced', { peerId })
-  }
 }
-
