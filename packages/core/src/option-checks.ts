@@ -48,6 +48,6 @@ export function shapeOption(name: string, value: unknown, methods: readonly stri
   const missing =
     typeof value !== 'object' || value === null ? methods : methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
   if (missing.length > 0) {
-    throw new ConfigError(`\`${name}\` must be ${what}, got ${shown(value)}${typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}()` : ''}`)
+    throw new ConfigError(`\`${name}\` must be ${what}, got ${shown(value)}${typeof value === 'object' && value !== null ? ` without ${missing.map((m) => `${m}()`).join(', ')}` : ''}`)
   }
 }

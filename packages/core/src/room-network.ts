@@ -9,7 +9,8 @@
  * awareness, storage, the identity and trust, the content of a room with a secret (still
  * signing local edits while offline), the counters, and the peers it knew (so it redials them
  * at once). Going offline tells the neighbours our presence left and drops the others'
- * states; our local state comes back with the next session. Sessions never overlap: a new
+ * states, but keeps our local state (editor bindings keep writing cursors into it), which
+ * the next session sends to its neighbours. Sessions never overlap: a new
  * engine starts its transports only after the last session's transports have stopped.
  */
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
@@ -47,8 +48,6 @@ export class RoomNetwork {
   #ready = false
   #wanted: boolean
   #known: PeerId[] = []
-  /** Our presence state when the last session ended, restored by the next one. */
-  #localState: Record<string, unknown> | null = null
   /** Settles once the last session's transports have stopped. */
   #stopped: Promise<void> = Promise.resolve()
   /** Settles once the current session's transports have started. */
@@ -87,14 +86,16 @@ export class RoomNetwork {
   /** Ends the current session. Resolves once its transports have stopped. */
   disconnect(): Promise<void> {
     this.#wanted = false
-    this.#down()
+    this.#down(true)
     return this.#stopped
   }
 
-  /** The room closes: the session ends for good. */
+  /** The room closes: the session ends for good, and our presence with it. */
   close(): Promise<void> {
     this.#ready = false
-    return this.disconnect()
+    this.#wanted = false
+    this.#down(false)
+    return this.#stopped
   }
 
   #up(): void {
@@ -106,23 +107,26 @@ export class RoomNetwork {
     this.#session = session
     const engine = this.#init.build({ signal: session.signal, knownPeers: this.#known })
     this.#engine = engine
-    const { awareness } = this.#init
-    if (this.#localState !== null && awareness.getLocalState() === null) awareness.setLocalState(this.#localState)
     // The transports of the last session must be stopped before they start again.
     this.#started = this.#stopped.then(() => (this.#engine === engine ? engine.start() : undefined))
   }
 
-  #down(): void {
+  /** Ends the session; `keepPresence`: our local presence state stays (locally) for the next one. */
+  #down(keepPresence: boolean): void {
     const engine = this.#engine
     if (engine === undefined) return
     this.#engine = undefined
     this.#known = [...new Set([...engine.overlay.neighbours(), ...engine.overlay.views.passive()])]
     const { awareness } = this.#init
-    this.#localState = awareness.getLocalState()
-    engine.close()
-    // The engine no longer listens: dropping the others' states here tells nobody anything.
+    const local = awareness.getLocalState()
+    engine.close() // tells the neighbours our presence left
+    // The engine no longer listens: what changes here stays local.
     const others = [...awareness.getStates().keys()].filter((client) => client !== awareness.clientID)
     if (others.length > 0) removeAwarenessStates(awareness, others, 'disconnect')
+    // Forget their clocks too: y-protocols takes a state only with a newer clock than it knew,
+    // and the next session must take every state again as it is now.
+    for (const client of others) awareness.meta.delete(client)
+    if (keepPresence && local !== null) awareness.setLocalState(local)
     this.#session?.abort()
     this.#release?.()
     this.#session = undefined

@@ -62,6 +62,9 @@ export function followClient(awareness: Awareness, clientID: number): void {
   const state = awareness.getLocalState()
   removeAwarenessStates(awareness, [awareness.clientID], 'local')
   awareness.clientID = clientID
+  // A remote Awareness takes a client it has never seen only from clock 1 on (y-protocols
+  // compares against clock 0), so the new client's first state is a placeholder, as in `new Awareness()`.
+  awareness.setLocalState({})
   awareness.setLocalState(state)
 }
 
