@@ -17,7 +17,7 @@ import { startExample, type ExampleServer } from '../support/example-server.js'
 
 declare global {
   interface Window {
-    gossamer: BindingsHandle
+    bindings: BindingsHandle
   }
 }
 
@@ -49,11 +49,11 @@ function isSubsequence(part: string, whole: string): boolean {
   return i === part.length
 }
 
-const text = (page: Page): Promise<string> => page.evaluate(() => window.gossamer.text())
+const text = (page: Page): Promise<string> => page.evaluate(() => window.bindings.text())
 
 /** Waits until the document and the editor of `page` both hold `expected`. */
 async function expectText(page: Page, expected: string): Promise<void> {
-  await page.waitForFunction((want) => window.gossamer?.text() === want && window.gossamer.shown() === want, expected, WAIT)
+  await page.waitForFunction((want) => window.bindings?.text() === want && window.bindings.shown() === want, expected, WAIT)
 }
 
 describe.skipIf(!ENABLED)('editor bindings in Chromium (network namespace)', () => {
@@ -129,7 +129,7 @@ describe.skipIf(!ENABLED)('editor bindings in Chromium (network namespace)', () 
         if (context.task.result?.state !== 'fail') return
         for (const page of pages) {
           const state = await page
-            .evaluate(() => ({ text: window.gossamer.text(), shown: window.gossamer.shown(), neighbours: window.gossamer.room.neighbours().length, errors: window.gossamer.errors }))
+            .evaluate(() => ({ text: window.bindings.text(), shown: window.bindings.shown(), neighbours: window.bindings.room.neighbours().length, errors: window.bindings.errors }))
             .catch((error: unknown) => String(error))
           console.error(`${kind} page:`, JSON.stringify(state))
         }
@@ -141,7 +141,7 @@ describe.skipIf(!ENABLED)('editor bindings in Chromium (network namespace)', () 
 
       it('connects the three pages', async () => {
         for (const page of pages) {
-          await page.waitForFunction(() => window.gossamer?.room.neighbours().length > 0 && window.gossamer.room.synced, undefined, WAIT)
+          await page.waitForFunction(() => window.bindings?.room.neighbours().length > 0 && window.bindings.room.synced, undefined, WAIT)
         }
       })
 
@@ -152,7 +152,7 @@ describe.skipIf(!ENABLED)('editor bindings in Chromium (network namespace)', () 
         const typed = ['Ada was here. ', 'Grace wrote this line. ', 'Linus typed too. ']
         await Promise.all(pages.map((page, i) => typeAtEnd(page, typed[i] ?? '')))
         const total = 'Notes: '.length + typed.reduce((n, t) => n + t.length, 0)
-        for (const page of pages) await page.waitForFunction((n) => window.gossamer.text().length === n, total, WAIT)
+        for (const page of pages) await page.waitForFunction((n) => window.bindings.text().length === n, total, WAIT)
         const texts = await Promise.all(pages.map(text))
         expected = texts[0] ?? ''
         expect(texts).toEqual([expected, expected, expected])
@@ -180,15 +180,15 @@ describe.skipIf(!ENABLED)('editor bindings in Chromium (network namespace)', () 
 
       it('merges what was typed while one page was disconnected', async () => {
         const offline = pages[2]!
-        await offline.evaluate(() => window.gossamer.room.disconnect())
-        expect(await offline.evaluate(() => window.gossamer.room.connected)).toBe(false)
-        await offline.waitForFunction(() => window.gossamer.room.neighbours().length === 0, undefined, WAIT)
+        await offline.evaluate(() => window.bindings.room.disconnect())
+        expect(await offline.evaluate(() => window.bindings.room.connected)).toBe(false)
+        await offline.waitForFunction(() => window.bindings.room.neighbours().length === 0, undefined, WAIT)
         await typeAtEnd(offline, 'offline words')
         await typeAtEnd(pages[0]!, 'online words')
-        await offline.evaluate(() => window.gossamer.room.connect())
+        await offline.evaluate(() => window.bindings.room.connect())
         const typed = ['offline words', 'online words']
         const total = expected.length + typed.reduce((n, t) => n + t.length, 0)
-        for (const page of pages) await page.waitForFunction((n) => window.gossamer.text().length === n, total, WAIT)
+        for (const page of pages) await page.waitForFunction((n) => window.bindings.text().length === n, total, WAIT)
         const texts = await Promise.all(pages.map(text))
         expected = texts[0] ?? ''
         expect(texts).toEqual([expected, expected, expected])

@@ -2,7 +2,7 @@
  * What both editor pages share: the room (BroadcastChannel for tabs of this browser, WebRTC
  * for everyone else), who this page is on the awareness (`user: { name, color }`, which
  * y-prosemirror reads and the Monaco page turns into cursor labels), a status line fed by
- * the room's `status`, `synced` and `peers` events, and `window.gossamer` for tests.
+ * the room's `status`, `synced` and `peers` events, and `window.bindings` for tests.
  *
  * Query string: `?room=demo&name=Ada&signal=ws://127.0.0.1:4444&max=6`.
  */
@@ -14,7 +14,7 @@ import { webrtc, type WebRTCTransport } from '@gossamer/webrtc'
 /** Which editor a page runs. */
 export type EditorKind = 'prosemirror' | 'monaco'
 
-/** What a page exposes on `window.gossamer`. */
+/** What a page exposes on `window.bindings`. */
 export interface BindingsHandle {
   kind: EditorKind
   room: Room
@@ -30,7 +30,7 @@ export interface BindingsHandle {
 
 declare global {
   interface Window {
-    gossamer: BindingsHandle
+    bindings: BindingsHandle
   }
 }
 
@@ -84,12 +84,12 @@ export function openSession(): Session {
   return { room: gossamerRoom, doc, user, webrtc: rtc }
 }
 
-/** Publishes the page's handle on `window.gossamer`. */
+/** Publishes the page's handle on `window.bindings`. */
 export function publish(kind: EditorKind, session: Session, text: () => string, shown: () => string): void {
   const errors: string[] = []
   session.room.on('error', ({ error }) => {
     errors.push(`${error.name}: ${error.message}`)
     console.warn('gossamer:', error)
   })
-  window.gossamer = { kind, room: session.room, doc: session.doc, webrtc: session.webrtc, text, shown, errors }
+  window.bindings = { kind, room: session.room, doc: session.doc, webrtc: session.webrtc, text, shown, errors }
 }
