@@ -13,28 +13,20 @@
  * the next session sends to its neighbours. Sessions never overlap: a new
  * engine starts its transports only after the last session's transports have stopped.
  */
-import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
+import { removeAwarenessStates } from 'y-protocols/awareness'
 
-import type { RoomEngine } from './engine/room-engine.js'
+import { RoomEngine, type RoomEngineInit } from './engine/room-engine.js'
 import { TransportError } from './errors.js'
-import type { PeerId, Transport } from './transport.js'
-
-/** What one network session is built with. */
-export interface NetworkSession {
-  /** Aborted when the session ends (disconnect or close). */
-  signal: AbortSignal
-  /** Peers known from storage or from the previous session. */
-  knownPeers: readonly PeerId[]
-}
+import type { PeerId } from './transport.js'
 
 /** What a {@link RoomNetwork} needs from its room. */
 export interface RoomNetworkInit {
-  transports: readonly Transport[]
-  awareness: Awareness
+  /** Everything each session's engine is built with, but what belongs to the session. */
+  engine: Omit<RoomEngineInit, 'peerId' | 'signal' | 'knownPeers'>
+  /** The room's peer id, final once the identity is settled (before the first session). */
+  peerId(): PeerId
   /** Aborted when the room closes. */
   signal: AbortSignal
-  /** Builds the engine of one session (the room's wiring). */
-  build(session: NetworkSession): RoomEngine
   report(error: Error): void
 }
 
@@ -105,7 +97,7 @@ export class RoomNetwork {
     room.addEventListener('abort', onAbort, { once: true })
     this.#release = () => room.removeEventListener('abort', onAbort)
     this.#session = session
-    const engine = this.#init.build({ signal: session.signal, knownPeers: this.#known })
+    const engine = new RoomEngine({ ...this.#init.engine, peerId: this.#init.peerId(), signal: session.signal, knownPeers: this.#known })
     this.#engine = engine
     // The transports of the last session must be stopped before they start again.
     this.#started = this.#stopped.then(() => (this.#engine === engine ? engine.start() : undefined))
@@ -117,7 +109,7 @@ export class RoomNetwork {
     if (engine === undefined) return
     this.#engine = undefined
     this.#known = [...new Set([...engine.overlay.neighbours(), ...engine.overlay.views.passive()])]
-    const { awareness } = this.#init
+    const { awareness } = this.#init.engine
     const local = awareness.getLocalState()
     engine.close() // tells the neighbours our presence left
     // The engine no longer listens: what changes here stays local.
@@ -131,7 +123,7 @@ export class RoomNetwork {
     this.#release?.()
     this.#session = undefined
     this.#release = undefined
-    const transports = this.#init.transports
+    const { transports } = this.#init.engine
     this.#stopped = this.#stopped.then(async () => {
       const results = await Promise.allSettled(transports.map((t) => t.stop()))
       for (const [i, result] of results.entries()) {

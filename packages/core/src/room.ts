@@ -9,7 +9,6 @@ import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock } from './clock.js'
 import type { Emitter } from './emitter.js'
-import { RoomEngine } from './engine/room-engine.js'
 import { RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
 import { roomAwareness } from './layers/presence.js'
@@ -20,13 +19,13 @@ import { resolveRoomOptions, type RoomConfig } from './room-config.js'
 import { roomEmitter } from './room-emitter.js'
 import { establishIdentity } from './room-identity.js'
 import { closeWhen } from './room-lifetime.js'
-import { RoomNetwork, type NetworkSession } from './room-network.js'
+import { RoomNetwork } from './room-network.js'
 import type { Content } from './content.js'
 import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
 import { claimTransports } from './transports/transport-claim.js'
 import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions, type WhenSyncedOptions } from './room-types.js'
-import type { PeerId, Transport } from './transport.js'
+import type { PeerId } from './transport.js'
 
 /**
  * Creates a room and starts joining peers in the background.
@@ -54,7 +53,6 @@ class GossipRoom implements Room {
   readonly #config: RoomConfig
   readonly #clock: Clock
   readonly #random: RandomSource
-  readonly #transports: readonly Transport[]
   readonly #emitter: Emitter<RoomEvents>
   readonly #state: ProviderState
   readonly #network: RoomNetwork
@@ -72,7 +70,7 @@ class GossipRoom implements Room {
     this.doc = options.doc
     this.#clock = options.clock ?? systemClock()
     this.#random = options.random ?? systemRandom()
-    this.#transports = [...options.transports]
+    const transports = [...options.transports]
     this.#fixedPeerId = options.peerId !== undefined
     this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
     if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
@@ -83,10 +81,6 @@ class GossipRoom implements Room {
     this.#emitter = roomEmitter()
     const online = options.connect !== false
     this.#state = new ProviderState((event, payload) => this.#emitter.emit(event, payload), this.#clock, online)
-    this.#network = new RoomNetwork(
-      { transports: this.#transports, awareness: this.awareness, signal: this.#controller.signal, build: (s) => this.#engine(s), report: (e) => this.#report(e) },
-      online,
-    )
     this.#persistence = roomPersistence(options.storage, {
       room: this.name,
       clock: this.#clock,
@@ -102,8 +96,28 @@ class GossipRoom implements Room {
       publish: (payload) => this.#network.engine?.broadcast.publish(payload),
       report: (error, peer) => this.#report(error, peer),
     })
+    const persistence = this.#persistence
+    // Each network session gets an engine with the same identity, document, trust and content.
+    const engine = {
+      room: this.name,
+      doc: this.doc,
+      origin: this,
+      awareness: this.awareness,
+      config: this.#config,
+      clock: this.#clock,
+      random: this.#random,
+      transports,
+      stats: this.#stats,
+      emit: this.#state.forward,
+      report: (error: Error, peer?: PeerId) => this.#report(error, peer),
+      onSynced: (peer: PeerId) => this.#state.markSynced(peer),
+      ...(this.#trust === undefined ? {} : { trust: this.#trust }),
+      ...(this.#content === undefined ? {} : { content: this.#content }),
+      ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
+    }
+    this.#network = new RoomNetwork({ engine, peerId: () => this.#peerId, signal: this.#controller.signal, report: (e) => this.#report(e) }, online)
     // Everything that can throw has run: the transports become this room's.
-    claimTransports(this.#transports, this.name)
+    claimTransports(transports, this.name)
     this.#unwatch = closeWhen(this.doc, options.signal, () => void this.close())
     void this.#start()
   }
@@ -179,9 +193,8 @@ class GossipRoom implements Room {
   // ---- lifecycle ------------------------------------------------------------------
 
   async #start(): Promise<void> {
-    const trust = this.#trust
     const { peerId, knownPeers } = await establishIdentity({
-      trust,
+      trust: this.#trust,
       doc: this.doc,
       awareness: this.awareness,
       persistence: this.#persistence,
@@ -199,32 +212,6 @@ class GossipRoom implements Room {
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
     // The identity is final now: every engine is built with it.
     await this.#network.ready(knownPeers)
-  }
-
-  /** The engine of one network session: the same identity, document, trust and content each time. */
-  #engine(session: NetworkSession): RoomEngine {
-    const trust = this.#trust
-    const persistence = this.#persistence
-    return new RoomEngine({
-      room: this.name,
-      peerId: this.#peerId,
-      doc: this.doc,
-      origin: this,
-      awareness: this.awareness,
-      config: this.#config,
-      clock: this.#clock,
-      random: this.#random,
-      transports: this.#transports,
-      stats: this.#stats,
-      signal: session.signal,
-      emit: this.#state.forward,
-      report: (error, peer) => this.#report(error, peer),
-      onSynced: (peer) => this.#state.markSynced(peer),
-      knownPeers: session.knownPeers,
-      ...(trust === undefined ? {} : { trust }),
-      ...(this.#content === undefined ? {} : { content: this.#content }),
-      ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
-    })
   }
 
   async #shutdown(): Promise<void> {
