@@ -103,6 +103,9 @@ function checkTrust(options: RoomOptions): boolean {
   if (options.writers !== undefined && !Array.isArray(options.writers)) throw new ConfigError(`\`writers\` must be an array of peer ids, got ${shown(options.writers)}`)
   if (!trusted && options.writers !== undefined) throw new ConfigError('`writers` needs a room `secret` or `password`')
   if (!trusted && options.identity !== undefined) throw new ConfigError('`identity` needs a room `secret` or `password`')
+  shapeOption('identity', options.identity, ['sign', 'export'], 'an IdentityKeyPair (generateIdentity() or importIdentity())')
+  if (options.identity !== undefined && !(options.identity.publicKey instanceof Uint8Array && options.identity.publicKey.length === 32))
+    throw new ConfigError('`identity.publicKey` must be a 32-byte Ed25519 public key')
   if (trusted && options.peerId !== undefined) throw new ConfigError('a room with a secret takes its peer id from its identity key; leave `peerId` out')
   return trusted
 }
