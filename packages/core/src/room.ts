@@ -171,6 +171,8 @@ class GossipRoom implements Room {
   async connect(): Promise<void> {
     if (this.#closed) throw new RoomClosedError('connect(): the room is closed')
     this.#state.setConnected(true)
+    // While the room loads, the network starts once the identity is settled.
+    await this.#loadedGate.promise.catch(() => undefined)
     await this.#network.connect()
   }
 

@@ -151,6 +151,15 @@ describe('disconnect() and connect()', () => {
     await waitFor(() => text(a) === 'from b', 'the document')
   })
 
+  it('connect() during the load resolves once the transports started', async () => {
+    const network = memoryNetwork()
+    const b = room(network)
+    const a = room(network, { connect: false, storage: memoryStorage() })
+    await a.connect()
+    expect(network.peers().sort()).toEqual([a.peerId, b.peerId].sort())
+    await a.whenSynced({ signal: AbortSignal.timeout(5000) })
+  })
+
   it('survives rapid toggling and ends connected and synced', async () => {
     const network = memoryNetwork()
     const a = room(network)
