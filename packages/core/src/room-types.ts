@@ -223,7 +223,10 @@ export interface Room extends Subscribable<RoomEvents> {
   whenSynced(options?: WhenSyncedOptions): Promise<void>
   /** Resolves once the stored document is in `doc` (at once without storage). */
   whenLoaded(options?: SignalOptions): Promise<void>
-  /** Resolves once every update made before the call is durable (at once without storage). */
+  /**
+   * Resolves once every update made before the call is durable (at once without storage)
+   * and, in a room with a secret, signed and ready to share.
+   */
   flush(options?: SignalOptions): Promise<void>
   /**
    * Goes back online after `disconnect()`: the transports start again and the room rejoins

@@ -163,6 +163,7 @@ class GossipRoom implements Room {
   }
 
   async flush(options: SignalOptions = {}): Promise<void> {
+    await this.#content?.settled?.()
     if (this.#persistence === undefined) return
     await this.#loadedGate.promise
     await this.#persistence.flush(options)

@@ -35,6 +35,7 @@ import { REWIRE_CHANCE, type RoomConfig } from '../room-config.js'
 import type { RoomStats } from '../room-types.js'
 import type { PeerId, Transport } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
+import { transportSecrets } from '../trust/transport-secrets.js'
 import { Activity } from './activity.js'
 import type { LayerContext, LinkInfo } from './context.js'
 import { dispatcher, type RoomFrame } from './dispatch.js'
@@ -139,7 +140,7 @@ export class RoomEngine {
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
-      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs },
+      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs, replyTimeoutMs: 4 * config.roundMs },
       this.content,
       activity,
       {
@@ -193,6 +194,7 @@ export class RoomEngine {
             signal,
             admit: (peerId, request) => this.overlay.admit(peerId, request?.urgent === true),
             relay: this.relay,
+            ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
           if (!this.#stopped) transport.join(room)
         } catch (cause) {
