@@ -14,8 +14,8 @@ const src = join(root, 'packages', 'core', 'src')
 
 /** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
 const BOXES: Record<string, (file: string) => boolean> = {
-  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts'].includes(f),
-  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts'].includes(f),
+  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts', 'room-network.ts', 'provider-state.ts', 'room-emitter.ts', 'room-lifetime.ts', 'room-rotate.ts'].includes(f),
+  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts', 'option-checks.ts'].includes(f),
   content: (f) => f === 'content.ts',
   engine: (f) => f === 'engine/room-engine.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
@@ -30,7 +30,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   presence: (f) => f === 'layers/presence.ts' || f === 'layers/presence-signed.ts',
   relay: (f) => f === 'layers/mesh-relay.ts',
   replica: (f) => f === 'replica.ts',
-  persistence: (f) => f === 'persistence.ts',
+  persistence: (f) => f === 'persistence.ts' || f === 'trusted-storage.ts',
   storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',
   protocol: (f) => f.startsWith('protocol/'),
   seams: (f) => ['transport.ts', 'storage/adapter.ts', 'clock.ts', 'random.ts'].includes(f),

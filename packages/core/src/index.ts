@@ -26,6 +26,9 @@ export type {
   RoomStats,
   PeerEvent,
   SyncedEvent,
+  StatusEvent,
+  PeersEvent,
+  WhenSyncedOptions,
   ErrorEvent,
   DeltaEvent,
   PersistedEvent,
@@ -58,6 +61,9 @@ export type {
   MemoryKillOptions,
 } from './transports/memory-network.js'
 export { broadcastChannel } from './transports/broadcast-channel.js'
+export { transportClaim } from './transports/transport-claim.js'
+export type { ClaimTransport } from './transports/transport-claim.js'
+export { PEER_ID_PATTERN } from './room-config.js'
 export type { BroadcastChannelInit } from './transports/broadcast-channel.js'
 export type { StorageAdapter, StorageKey, StorageChunk, StorageOperation } from './storage/adapter.js'
 export { DocStore } from './storage/doc-store.js'
@@ -94,6 +100,8 @@ export {
   ConfigError,
   AuthenticationError,
   SessionOverflowError,
+  TransportInUseError,
+  SyncTimeoutError,
   throwIfAborted,
 } from './errors.js'
 export type { AuthFailure } from './errors.js'

@@ -44,6 +44,11 @@ export interface OpenResult {
   knownPeers: PeerId[]
 }
 
+/** The persistence of a room on `storage`; undefined without storage. */
+export function roomPersistence(storage: StorageAdapter | undefined, host: PersistenceHost): Persistence | undefined {
+  return storage === undefined ? undefined : new Persistence(storage, host)
+}
+
 /** Persistence of one room. Internal. */
 export class Persistence {
   readonly #store: DocStore

@@ -275,7 +275,8 @@ export class RoomEngine {
 
   /**
    * Says goodbye (presence, then every session, each told where else to go) and stops every
-   * layer. The transports are the room's to stop.
+   * layer. The transports are the room's to stop (room-network.ts), and a later session
+   * gets a new engine.
    */
   close(): void {
     if (this.#stopped) return
@@ -283,7 +284,8 @@ export class RoomEngine {
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
-    this.content.destroy()
+    // Content the room made (a room with a secret) outlives this engine: the room destroys it.
+    if (this.#init.content === undefined) this.content.destroy()
     this.presence.destroy()
     this.relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()
