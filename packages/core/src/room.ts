@@ -93,33 +93,14 @@ class GossipRoom implements Room {
       onError: (error) => this.#report(error),
       ...(this.#trust === undefined ? {} : { trust: this.#trust, encrypt: this.#config.encryptStorage, origin: this }),
     })
-    const trust = this.#trust
-    this.#content =
-      trust &&
-      signedContent({
-        name: this.name,
-        doc: this.doc,
-        origin: this,
-        trust,
-        persistence: this.#persistence,
-        publish: (payload) => this.#network.engine?.broadcast.publish(payload),
-        report: (error, peer) => this.#report(error, peer),
-      })
+    const publish = (payload: Uint8Array): void => this.#network.engine?.broadcast.publish(payload)
+    const report = (error: Error, peer?: PeerId): void => this.#report(error, peer)
     const persistence = this.#persistence
+    this.#content = this.#trust && signedContent({ name: this.name, doc: this.doc, origin: this, trust: this.#trust, persistence, publish, report })
     // Each network session gets an engine with the same identity, document, trust and content.
     const engine = {
-      room: this.name,
-      doc: this.doc,
-      origin: this,
-      awareness: this.awareness,
-      config: this.#config,
-      clock: this.#clock,
-      random: this.#random,
-      transports,
-      stats: this.#stats,
-      emit: this.#state.forward,
-      report: (error: Error, peer?: PeerId) => this.#report(error, peer),
-      onSynced: (peer: PeerId) => this.#state.markSynced(peer),
+      ...{ room: this.name, doc: this.doc, origin: this, awareness: this.awareness, config: this.#config, clock: this.#clock, random: this.#random },
+      ...{ transports, stats: this.#stats, emit: this.#state.forward, report, onSynced: (peer: PeerId) => this.#state.markSynced(peer) },
       ...(this.#trust === undefined ? {} : { trust: this.#trust }),
       ...(this.#content === undefined ? {} : { content: this.#content }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
