@@ -17,11 +17,14 @@ export const REWIRE_CHANCE = 1 / 8
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Every option of {@link RoomOptions}; anything else is a mistake worth naming. */
-const KNOWN_OPTIONS = new Set([
-  'name', 'doc', 'transports', 'peerId', 'maxNeighbours', 'minNeighbours', 'maxPassive', 'roundMs', 'push',
-  'suspectAfterRounds', 'shuffleEveryRounds', 'reconnectEveryRounds', 'presence', 'awareness', 'storage',
-  'secret', 'password', 'writers', 'identity', 'clock', 'random', 'signal', 'connect',
-])
+/** Every option of {@link RoomOptions}: the type makes a new option fail to compile until it is listed. */
+const OPTION_NAMES: Record<keyof RoomOptions, true> = {
+  name: true, doc: true, transports: true, peerId: true, maxNeighbours: true, minNeighbours: true, maxPassive: true,
+  roundMs: true, push: true, suspectAfterRounds: true, shuffleEveryRounds: true, reconnectEveryRounds: true,
+  presence: true, awareness: true, storage: true, secret: true, password: true, writers: true, identity: true,
+  encryptStorage: true, clock: true, random: true, signal: true, connect: true,
+}
+const KNOWN_OPTIONS = new Set(Object.keys(OPTION_NAMES))
 
 /** Where y-webrtc's provider options went. */
 const MOVED: Record<string, string> = {
