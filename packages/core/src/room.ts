@@ -246,7 +246,8 @@ class GossipRoom implements Room {
     this.#closed = true
     this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
-    this.#engine?.close()
+    // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
+    await this.#engine?.close()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
     try {

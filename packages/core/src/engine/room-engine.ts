@@ -275,10 +275,12 @@ export class RoomEngine {
 
   /**
    * Says goodbye (presence, then every session, each told where else to go) and stops every
-   * layer. The transports are the room's to stop.
+   * layer. The promise resolves once the goodbye went out (in a room with a secret it is
+   * sealed asynchronously, see SessionLayer.leave): the transports, which are the room's to
+   * stop, must outlive it.
    */
-  close(): void {
-    if (this.#stopped) return
+  close(): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
     this.presence.leave()
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
@@ -287,5 +289,6 @@ export class RoomEngine {
     this.presence.destroy()
     this.relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()
+    return this.sessions.leave()
   }
 }
