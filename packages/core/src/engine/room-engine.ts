@@ -267,8 +267,12 @@ export class RoomEngine {
       this.#init.onKnownPeers?.([...this.overlay.neighbours(), ...this.overlay.views.passive()])
     }
     if (phase % reconnectEveryRounds === 0) {
-      // Presence from every peer we know proves the overlay connected: no merging needed.
-      this.overlay.reconnect(REWIRE_CHANCE, this.presence.seesEveryone(this.overlay.knownCount()))
+      // Presence from every peer we know proves the overlay connected: no merging needed. Not
+      // without a neighbour: presence arrives only over links, so with none it is stale (a
+      // lost link's peer is still shown until its state expires, OUTDATED_MS later), and the
+      // lost peer must be redialled now, not once its state expired.
+      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount())
+      this.overlay.reconnect(REWIRE_CHANCE, connected)
     }
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), roundMs)
   }
