@@ -20,7 +20,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   engine: (f) => f === 'engine/room-engine.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
   session: (f) =>
-    ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
+    ['session-layer.ts', 'session.ts', 'session-table.ts', 'session-release.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
       .map((n) => `layers/${n}`)
       .includes(f),
   overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),

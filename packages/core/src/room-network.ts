@@ -111,7 +111,8 @@ export class RoomNetwork {
     this.#known = [...new Set([...engine.overlay.neighbours(), ...engine.overlay.views.passive()])]
     const { awareness } = this.#init.engine
     const local = awareness.getLocalState()
-    engine.close() // tells the neighbours our presence left
+    // Tells the neighbours our presence left and says goodbye; the transports stop once it went out.
+    const goodbye = engine.close()
     // The engine no longer listens: what changes here stays local.
     const others = [...awareness.getStates().keys()].filter((client) => client !== awareness.clientID)
     if (others.length > 0) removeAwarenessStates(awareness, others, 'disconnect')
@@ -119,12 +120,16 @@ export class RoomNetwork {
     // and the next session must take every state again as it is now.
     for (const client of others) awareness.meta.delete(client)
     if (keepPresence && local !== null) awareness.setLocalState(local)
-    this.#session?.abort()
-    this.#release?.()
+    const session = this.#session
+    const release = this.#release
     this.#session = undefined
     this.#release = undefined
     const { transports } = this.#init.engine
     this.#stopped = this.#stopped.then(async () => {
+      // The session ends, and the transports stop, once the goodbye went out.
+      await goodbye.catch(() => undefined)
+      session?.abort()
+      release?.()
       const results = await Promise.allSettled(transports.map((t) => t.stop()))
       for (const [i, result] of results.entries()) {
         if (result.status === 'rejected') {

@@ -225,6 +225,8 @@ class GossipRoom implements Room {
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     const stopped = this.#network.close()
     this.#state.close()
+    // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
+    await stopped
     this.#content?.destroy()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
@@ -234,7 +236,6 @@ class GossipRoom implements Room {
       this.#report(cause instanceof Error ? cause : new Error(String(cause)))
     }
     this.#unwatch()
-    await stopped
     this.#emitter.clear()
   }
 

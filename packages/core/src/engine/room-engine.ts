@@ -267,19 +267,24 @@ export class RoomEngine {
       this.#init.onKnownPeers?.([...this.overlay.neighbours(), ...this.overlay.views.passive()])
     }
     if (phase % reconnectEveryRounds === 0) {
-      // Presence from every peer we know proves the overlay connected: no merging needed.
-      this.overlay.reconnect(REWIRE_CHANCE, this.presence.seesEveryone(this.overlay.knownCount()))
+      // Presence from every peer we know proves the overlay connected: no merging needed. Not
+      // without a neighbour: presence arrives only over links, so with none it is stale (a
+      // lost link's peer is still shown until its state expires, OUTDATED_MS later), and the
+      // lost peer must be redialled now, not once its state expired.
+      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount())
+      this.overlay.reconnect(REWIRE_CHANCE, connected)
     }
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), roundMs)
   }
 
   /**
    * Says goodbye (presence, then every session, each told where else to go) and stops every
-   * layer. The transports are the room's to stop (room-network.ts), and a later session
-   * gets a new engine.
+   * layer. The promise resolves once the goodbye went out (in a room with a secret it is
+   * sealed asynchronously, see SessionLayer.leave): the transports, which are the room's to
+   * stop (room-network.ts), must outlive it. A later session gets a new engine.
    */
-  close(): void {
-    if (this.#stopped) return
+  close(): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
     this.presence.leave()
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
@@ -289,5 +294,6 @@ export class RoomEngine {
     this.presence.destroy()
     this.relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()
+    return this.sessions.leave()
   }
 }

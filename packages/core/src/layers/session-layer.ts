@@ -25,6 +25,7 @@ import { rejectError, TRUSTED_VERSIONS, VERSIONS } from './handshake.js'
 import { Session } from './session.js'
 import type { SessionDown, SessionPorts } from '../engine/session-ports.js'
 import { JoinHandshake } from './session-join.js'
+import { SessionReleases } from './session-release.js'
 import { asError, SessionTable } from './session-table.js'
 import type { ChannelLimits } from './secure-channel.js'
 import { TrustedSessions } from './session-trust.js'
@@ -50,6 +51,9 @@ export class SessionLayer {
   readonly trusted: TrustedSessions | undefined
   readonly #versions: VersionRange
   readonly #join: JoinHandshake
+  readonly #releases: SessionReleases
+  /** The room is leaving: no new session starts (the connection of a dial that completes is closed). */
+  #leaving = false
 
   constructor(ctx: LayerContext, config: SessionConfig, transports: readonly Transport[], signal: AbortSignal, ports: SessionPorts, trust?: RoomTrust) {
     this.#ctx = ctx
@@ -58,6 +62,7 @@ export class SessionLayer {
     this.#signal = signal
     this.#ports = ports
     this.#table = new SessionTable(ctx.stats, ctx.report)
+    this.#releases = new SessionReleases(ctx.clock)
     this.#versions = trust === undefined ? VERSIONS : TRUSTED_VERSIONS
     this.#join = new JoinHandshake(ctx, config.handshakeTimeoutMs, this.#versions, this.#table, ports, (session, code, peers) => this.#close(session, code, peers))
     const host = {
@@ -92,7 +97,7 @@ export class SessionLayer {
 
   /** A remote peer opened a connection to us: wait for its Hello (or AuthHello). */
   accept(connection: Connection): void {
-    if (this.#signal.aborted) return connection.close('room closed')
+    if (this.#signal.aborted || this.#leaving) return connection.close('room closed')
     const session = new Session(connection, false)
     this.#track(session)
     this.trusted?.attach(session)
@@ -123,7 +128,7 @@ export class SessionLayer {
     if (transport === undefined) throw new TransportError('the room has no transport')
     const connection = await transport.dial(peer, { signal: this.#signal, urgent: priority === JoinPriority.High })
     this.#table.dialing(peer, false)
-    if (this.#signal.aborted) {
+    if (this.#signal.aborted || this.#leaving) {
       connection.close('room closed')
       return
     }
@@ -141,7 +146,7 @@ export class SessionLayer {
     // Marked as dialing first, so the room does not dial the peer meanwhile.
     this.#table.dialing(session.peerId, true)
     this.#drop(session, 'closed')
-    this.#release(session, 'gossamer: redial with another key generation')
+    this.#releases.release(session, 'gossamer: redial with another key generation')
     this.#start(session.peerId, request, keys)
   }
 
@@ -178,12 +183,24 @@ export class SessionLayer {
     for (const session of this.#table.all()) this.#close(session, code, sampleFor(session.peerId))
   }
 
+  /**
+   * The room leaves: no session starts any more, and the promise resolves once every closed
+   * session sent what was queued on it before its close (in a room with a secret, frames
+   * are sealed asynchronously: the signed presence removal and the Disconnect of a leaving
+   * peer are still being sealed when its sessions close). It waits at most the handshake
+   * timeout, on the room's clock.
+   */
+  leave(): Promise<void> {
+    this.#leaving = true
+    return this.#releases.drained(this.#config.handshakeTimeoutMs)
+  }
+
   #close(session: Session, code?: CloseCodeValue, peers: PeerId[] = []): void {
     if (session.state === 'closed') return
     // (On a session still authenticating, the Disconnect is not sent: it would name the room.)
     if (code !== undefined) this.#table.sendOn(session, { type: FrameType.Disconnect, room: this.#ctx.room, code, peers })
     this.#drop(session, 'closed')
-    this.#release(session, code === undefined ? undefined : `gossamer close code ${code}`)
+    this.#releases.release(session, code === undefined ? undefined : `gossamer close code ${code}`)
   }
 
   /**
@@ -194,22 +211,12 @@ export class SessionLayer {
   #abort(session: Session): void {
     if (session.state === 'closed') return
     this.#drop(session, session.initiator || session.state === 'open' ? 'lost' : 'closed')
-    this.#release(session, 'gossamer: authentication failed')
+    this.#releases.release(session, 'gossamer: authentication failed')
   }
 
   #lost(session: Session): void {
     this.#drop(session, 'lost')
     session.channel?.close()
-  }
-
-  /** Closes the connection of a dropped session once what is queued on its channel went out. */
-  #release(session: Session, reason: string | undefined): void {
-    const channel = session.channel
-    if (channel === undefined) return session.connection.close(reason)
-    void channel.end().then(() => {
-      channel.close()
-      session.connection.close(reason)
-    })
   }
 
   #drop(session: Session, cause: SessionDown['cause'], code?: CloseCodeValue, peers: PeerId[] = []): void {

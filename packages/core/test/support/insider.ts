@@ -1,8 +1,11 @@
 /**
  * A hostile insider for live-room tests: a peer that holds the room secret and runs the real
- * engine (so it completes whatever handshake the room requires), but whose test also sends
- * frames of its own making through that engine's sessions: forged presence, forged relay
- * origins, replays. It records what it hears, so it can replay genuine frames later. Also a
+ * engine, built as `createRoom` builds it (so it completes whatever handshake the room
+ * requires and, with a secret, keeps its document behind the signed replica, as every
+ * member does), but whose test also sends frames of its own making through that engine's
+ * sessions: forged presence, forged relay origins, replays. Apart from those, it behaves
+ * like an honest member, so every refusal an honest peer reports about it comes from a
+ * forged frame. It records what it hears, so it can replay genuine frames later. Also a
  * transport wrapper that exposes the `SignalRelay` a room hands its transports.
  */
 import * as Y from 'yjs'
@@ -10,6 +13,7 @@ import { generateIdentity } from '../../src/crypto/identity-keys.js'
 import { RoomEngine } from '../../src/engine/room-engine.js'
 import { followClient, roomAwareness } from '../../src/layers/presence.js'
 import type { Frame } from '../../src/protocol/messages.js'
+import { signedContent } from '../../src/room-trust-setup.js'
 import type { SignedAwarenessEntry } from '../../src/protocol/messages-presence.js'
 import { systemClock } from '../../src/clock.js'
 import { systemRandom } from '../../src/random.js'
@@ -54,7 +58,13 @@ export async function insider(init: InsiderInit): Promise<Insider> {
   awareness.setLocalState({ user: { name: 'mallory' } })
   const controller = new AbortController()
   const peerId = trust?.peerId ?? 'mallory'
-  const engine = new RoomEngine({
+  // With a secret, the document travels as signed entries (as in createRoom): a plain replica
+  // would answer every sync with unsigned updates, which members refuse as malformed.
+  const content =
+    trust === undefined
+      ? undefined
+      : signedContent({ name: init.name, doc, origin: 'insider', trust, persistence: undefined, publish: (payload) => engine.broadcast.publish(payload), report: () => {} })
+  const engine: RoomEngine = new RoomEngine({
     room: init.name,
     peerId,
     doc,
@@ -70,6 +80,7 @@ export async function insider(init: InsiderInit): Promise<Insider> {
     report: () => {},
     onSynced: () => {},
     ...(trust === undefined ? {} : { trust }),
+    ...(content === undefined ? {} : { content }),
   })
   const heard: SignedAwarenessEntry[] = []
   const onSigned = engine.presence.onSignedAwareness.bind(engine.presence)
@@ -89,7 +100,7 @@ export async function insider(init: InsiderInit): Promise<Insider> {
       return neighbours
     },
     close() {
-      engine.close()
+      void engine.close()
       controller.abort()
       awareness.destroy()
       void init.transport.stop()
@@ -98,12 +109,13 @@ export async function insider(init: InsiderInit): Promise<Insider> {
 }
 
 /** A transport that hands out the `SignalRelay` its room started it with. */
-export function relayTap(inner: Transport): { transport: Transport; relay(): SignalRelay } {
+export function relayTap(inner: Transport, started?: (relay: SignalRelay) => void): { transport: Transport; relay(): SignalRelay } {
   let relay: SignalRelay | undefined
   const transport: Transport = {
     name: inner.name,
     start: (options) => {
       relay = options.relay
+      if (relay !== undefined) started?.(relay)
       return inner.start(options)
     },
     join: (topic) => inner.join(topic),

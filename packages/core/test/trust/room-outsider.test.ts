@@ -61,10 +61,17 @@ async function raw(network: MemoryNetwork, target: string, peerId: string) {
   }
 }
 
+/**
+ * `count` members of a room with a secret, linked in a full mesh (at most `maxNeighbours`
+ * each) and synced. Each wants as many neighbours as the mesh gives it (`minNeighbours`): a
+ * connected overlay whose members all see each other's presence does not fill spare slots,
+ * so with a lower minimum three members may settle as a chain.
+ */
 async function members(count: number, maxNeighbours = 6) {
   const network = memoryNetwork()
   const secret = generateRoomSecret()
-  const rooms = Array.from({ length: count }, () => peer(network, { name: ROOM, secret, maxNeighbours, roundMs: 100 }))
+  const minNeighbours = Math.min(count - 1, maxNeighbours)
+  const rooms = Array.from({ length: count }, () => peer(network, { name: ROOM, secret, maxNeighbours, minNeighbours, roundMs: 100 }))
   cleanups.push(async () => void (await Promise.all(rooms.map((p) => p.room.close()))))
   rooms[0]?.room.doc.getText('t').insert(0, 'the members text')
   await waitFor(() => converged(rooms.map((p) => p.room)) && rooms.every((p) => p.room.neighbours().length === Math.min(count - 1, maxNeighbours)), 'the members to link and sync')

@@ -72,7 +72,7 @@ export async function hostileInsider(network: MemoryNetwork, clock: VirtualClock
       return { payload: encodeSignedUpdate({ author: identity.publicKey, seq, signature, entry }), head }
     },
     close() {
-      engine.close()
+      void engine.close()
       controller.abort()
     },
   }
