@@ -178,7 +178,8 @@ export class Simulation {
    * the same key, and edits made to the old document while the peer was down are not
    * carried over: they were never signed. Without `keepDoc` the peer is a new device, with a
    * new key (so a new peer id) and empty storage. The promise settles once the peer is
-   * replaced; without a secret that happens before `restart` returns.
+   * replaced (with a secret, once its storage is loaded: edits made before that are not
+   * what a restart means here); without a secret that happens before `restart` returns.
    */
   async restart(index: number, options: { keepDoc?: boolean } = {}): Promise<void> {
     const peer = this.#peer(index)
@@ -196,7 +197,10 @@ export class Simulation {
       const identity = await seededIdentity(this.options.seed, index, generation)
       this.#trusted.set(index, { identity, storage: memoryStorage(), generation })
     }
-    this.peers[index] = this.#spawn(index, this.#identity(index).peerId, doc)
+    const next = this.#spawn(index, this.#identity(index).peerId, doc)
+    this.peers[index] = next
+    // Its document and chains come back from storage before anyone edits it.
+    await next.room.whenLoaded()
   }
 
   /** Splits the peers (by index) into groups that cannot reach each other. */
