@@ -44,11 +44,13 @@ const EXPECTED_ERRORS = new Set(['ProtocolError', 'TransportError'])
  * - FrameOrderError: a sealed frame went missing, so the next one's sequence number skips;
  *   the session is closed, the peers reconnect and anti-entropy repairs what was lost;
  * - AuthenticationError `unexpected-frame`: a lost AuthConfirm, so the acceptor's first
- *   Sealed frame from the dialer arrives while it still waits for the confirmation.
+ *   Sealed frame from the dialer arrives while it still waits for the confirmation;
+ * - AbortError, only from a room that is closing: a peer that crashes while its keys are
+ *   still being derived reports that its start was aborted (by its own close).
  * Never AuthorshipError, UnauthorizedWriteError, SignatureError or EquivocationError: each
  * would mean an honest peer's signed write was refused or mis-chained.
  */
-const TRUSTED_EXPECTED_ERRORS = new Set([...EXPECTED_ERRORS, 'FrameOrderError', 'AuthenticationError:unexpected-frame'])
+const TRUSTED_EXPECTED_ERRORS = new Set([...EXPECTED_ERRORS, 'FrameOrderError', 'AuthenticationError:unexpected-frame', 'AbortError:closing'])
 
 /** Everything one seeded run keeps besides the simulation. */
 class Run {
@@ -84,9 +86,14 @@ class Run {
     peer.room.on('error', ({ error }) => {
       // An AuthenticationError counts by its reason: only some reasons are expected.
       const reason = (error as { reason?: unknown }).reason
-      const name = error.name === 'AuthenticationError' && typeof reason === 'string' ? `${error.name}:${reason}` : error.name
+      let name = error.name === 'AuthenticationError' && typeof reason === 'string' ? `${error.name}:${reason}` : error.name
+      // An AbortError from a room that is closing itself (not from a live one).
+      if (name === 'AbortError' && peer.room.closed) name = 'AbortError:closing'
       this.errors.set(name, (this.errors.get(name) ?? 0) + 1)
       if (this.errorSamples.length < 10) this.errorSamples.push(`p${index} ${error.name}: ${error.message}`)
+      // An error no honest run should report: keep where it came from.
+      const expected = this.trusted ? TRUSTED_EXPECTED_ERRORS : EXPECTED_ERRORS
+      if (!expected.has(name) && this.errorSamples.length < 20) this.errorSamples.push(`  at ${error.stack?.split('\n').slice(1, 6).join(' ← ') ?? '?'}`)
     })
   }
 
