@@ -111,6 +111,8 @@ export class Simulation {
       sim.peers.push(sim.#spawn(i, sim.#trusted.get(i)?.identity.peerId ?? peerIdOf(i), sim.newDoc()))
     }
     await sim.clock.runUntil(() => false, sim.clock.now())
+    // With a secret, keys and storage are ready before the first edit (as after a restart).
+    if (secret !== undefined) await Promise.all(sim.peers.map((p) => p.room.whenLoaded()))
     return sim
   }
 
