@@ -194,29 +194,42 @@ function check(input: Uint8Array): { accepted: boolean; problem?: string } {
   return { accepted: true }
 }
 
-function fuzz(seed: number): { failures: string[]; accepted: number } {
+/** Per frame type: mutated inputs built from a valid frame of that type, and how many of them still decoded. */
+type TypeCoverage = Map<number, { mutated: number; accepted: number }>
+
+function fuzz(seed: number): { failures: string[]; accepted: number; coverage: TypeCoverage } {
   const random = seededRandom(seed)
   const valid = corpus(random)
   const failures: string[] = []
+  const coverage: TypeCoverage = new Map()
   let accepted = 0
   for (let i = 0; i < INPUTS_PER_SEED; i++) {
     let kind = 'random'
+    let baseType: number | undefined
     let input: Uint8Array
     if (i % 4 === 0) {
       input = randomInput(random)
     } else {
       kind = mutationNames[randomInt(random, mutationNames.length)] as string
-      const base = valid[randomInt(random, valid.length)] as Uint8Array
+      const baseIndex = randomInt(random, valid.length)
+      const base = valid[baseIndex] as Uint8Array
       const other = valid[randomInt(random, valid.length)] as Uint8Array
       input = (mutations[kind] as Mutation)(random, base, other)
+      baseType = Object.values(FrameType)[baseIndex] as number
     }
     const result = check(input)
+    if (baseType !== undefined) {
+      const counts = coverage.get(baseType) ?? { mutated: 0, accepted: 0 }
+      counts.mutated++
+      if (result.accepted) counts.accepted++
+      coverage.set(baseType, counts)
+    }
     if (result.accepted) accepted++
     if (result.problem !== undefined && failures.length < 5) {
       failures.push(`seed ${seed}, input #${i} (${kind}), hex ${hex(input)}: ${result.problem}`)
     }
   }
-  return { failures, accepted }
+  return { failures, accepted, coverage }
 }
 
 describe('decodeFrame fuzz', () => {
@@ -233,5 +246,24 @@ describe('decodeFrame fuzz', () => {
     expect(failures, failures.join('\n')).toEqual([])
     // Some mutations (e.g. a flipped bit in a hop count) must survive: the fuzzer reaches deep.
     expect(accepted, `seed ${seed}: no mutated input was ever accepted`).toBeGreaterThan(0)
+  })
+
+  it('mutates the frames of authenticated sessions and signed presence (tags 16 to 22) as much as the others', () => {
+    const total: TypeCoverage = new Map()
+    for (const seed of SEEDS) {
+      for (const [type, counts] of fuzz(seed).coverage) {
+        const sum = total.get(type) ?? { mutated: 0, accepted: 0 }
+        total.set(type, { mutated: sum.mutated + counts.mutated, accepted: sum.accepted + counts.accepted })
+      }
+    }
+    const types = Object.values(FrameType)
+    const fair = (SEEDS.length * INPUTS_PER_SEED * 3) / 4 / types.length
+    for (const type of [FrameType.AuthHello, FrameType.AuthWelcome, FrameType.AuthConfirm, FrameType.Sealed, FrameType.Rekey, FrameType.SignedAwareness, FrameType.SignedRelay]) {
+      const counts = total.get(type) ?? { mutated: 0, accepted: 0 }
+      // Each type gets about its share of the mutations (uniform choice of the base frame)...
+      expect(counts.mutated, `frame type ${type}: ${JSON.stringify(counts)}`).toBeGreaterThan(fair / 2)
+      // ...and some of them still decode (a flipped nonce or ciphertext byte): the fuzzer reaches the field checks.
+      expect(counts.accepted, `frame type ${type}: ${JSON.stringify(counts)}`).toBeGreaterThan(0)
+    }
   })
 })

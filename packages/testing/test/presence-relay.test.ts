@@ -51,7 +51,7 @@ describe('mesh relay and admission', () => {
     })
     const original = sim.network.transport.bind(sim.network)
     sim.network.transport = () => spy(original())
-    for (const index of [0, 1, 2, 3]) sim.restart(index)
+    for (const index of [0, 1, 2, 3]) await sim.restart(index)
     await sim.run(15 * 200)
     const a = sim.peers[0] as SimPeer
     const relayA = captured.get(a.peerId)?.relay as SignalPath

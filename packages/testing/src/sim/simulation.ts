@@ -8,16 +8,20 @@ import {
   createRoom,
   documentDigest,
   memoryNetwork,
+  memoryStorage,
   seededRandom,
+  type IdentityKeyPair,
   type MemoryNetwork,
   type RandomSource,
   type Room,
   type RoomOptions,
+  type StorageAdapter,
   VirtualClock,
 } from '@gossamer/core'
+import { seededIdentity } from './sim-identity.js'
 
 /** Room options the simulator lets you tune. */
-export type SimRoomOptions = Omit<RoomOptions, 'name' | 'doc' | 'transports' | 'clock' | 'random' | 'peerId' | 'signal'>
+export type SimRoomOptions = Omit<RoomOptions, 'name' | 'doc' | 'transports' | 'clock' | 'random' | 'peerId' | 'signal' | 'secret' | 'password' | 'writers' | 'identity' | 'storage'>
 
 /** Options of {@link Simulation.create}. */
 export interface SimulationOptions {
@@ -35,6 +39,16 @@ export interface SimulationOptions {
   bootstrapSample?: number
   /** Peers join one after the other over this many virtual ms. Default 0 (all at once). */
   joinSpreadMs?: number
+  /**
+   * Run a room with a secret: every peer is created with it (authenticated, sealed sessions,
+   * signed writes). Each peer gets a seeded Ed25519 identity (its peer id comes from the key)
+   * and a memory storage of its own that survives crashes, so a restart with `keepDoc` loads
+   * its document and signature chains back; a restart without it is a new device with a new
+   * key and empty storage. Ed25519 is real: keep peer counts modest.
+   */
+  secret?: Uint8Array | string
+  /** With `secret`: the indexes of the peers that may write (the others read). Default: everyone writes. */
+  writers?: readonly number[]
 }
 
 /** One simulated peer. */
@@ -57,8 +71,11 @@ export class Simulation {
   readonly network: MemoryNetwork
   readonly random: RandomSource
   readonly peers: SimPeer[] = []
-  readonly options: Required<Omit<SimulationOptions, 'room'>> & { room: SimRoomOptions }
+  readonly options: Required<Omit<SimulationOptions, 'room' | 'secret' | 'writers'>> & Pick<SimulationOptions, 'secret' | 'writers'> & { room: SimRoomOptions }
   readonly roomName = 'sim-room'
+  /** With a secret: each peer's identity, storage and life count (restarts without the document start a new life). */
+  readonly #trusted = new Map<number, { identity: IdentityKeyPair; storage: StorageAdapter; generation: number }>()
+  #writers: string[] | undefined
 
   private constructor(options: SimulationOptions) {
     this.options = {
@@ -83,12 +100,19 @@ export class Simulation {
   /** Creates the peers; with `joinSpreadMs`, later peers join later in virtual time. */
   static async create(options: SimulationOptions): Promise<Simulation> {
     const sim = new Simulation(options)
-    const { peers, joinSpreadMs } = sim.options
+    const { peers, joinSpreadMs, secret } = sim.options
+    if (secret !== undefined) {
+      const identities = await Promise.all(Array.from({ length: peers }, (_, i) => seededIdentity(options.seed, i, 0)))
+      identities.forEach((identity, i) => sim.#trusted.set(i, { identity, storage: memoryStorage(), generation: 0 }))
+      if (options.writers !== undefined) sim.#writers = options.writers.map((i) => sim.#identity(i).peerId)
+    }
     for (let i = 0; i < peers; i++) {
       if (joinSpreadMs > 0 && i > 0) await sim.clock.advance(joinSpreadMs / peers)
-      sim.peers.push(sim.#spawn(i, peerIdOf(i), sim.newDoc()))
+      sim.peers.push(sim.#spawn(i, sim.#trusted.get(i)?.identity.peerId ?? peerIdOf(i), sim.newDoc()))
     }
     await sim.clock.runUntil(() => false, sim.clock.now())
+    // With a secret, keys and storage are ready before the first edit (as after a restart).
+    if (secret !== undefined) await Promise.all(sim.peers.map((p) => p.room.whenLoaded()))
     return sim
   }
 
@@ -100,6 +124,8 @@ export class Simulation {
   }
 
   #spawn(index: number, peerId: string, doc: Y.Doc): SimPeer {
+    const trusted = this.#trusted.get(index)
+    const secret = this.options.secret
     const room = createRoom({
       presence: false,
       ...this.options.room,
@@ -108,9 +134,18 @@ export class Simulation {
       transports: [this.network.transport()],
       clock: this.clock,
       random: seededRandom((this.options.seed * 7919 + index * 104729 + this.clock.now()) >>> 0),
-      peerId,
+      // With a secret the key decides the peer id (room.peerId === identity.peerId).
+      ...(trusted === undefined || secret === undefined
+        ? { peerId }
+        : { secret, identity: trusted.identity, storage: trusted.storage, ...(this.#writers === undefined ? {} : { writers: this.#writers }) }),
     })
-    return { index, peerId, doc, room, alive: true }
+    return { index, peerId: room.peerId, doc, room, alive: true }
+  }
+
+  #identity(index: number): IdentityKeyPair {
+    const trusted = this.#trusted.get(index)
+    if (trusted === undefined) throw new RangeError(`no identity for peer ${index}`)
+    return trusted.identity
   }
 
   /** Peers that are running. */
@@ -140,14 +175,34 @@ export class Simulation {
   /**
    * Restarts a crashed peer with the same id. With `keepDoc` (default true) it keeps its
    * document, like a peer that persisted its state; otherwise it starts empty.
+   *
+   * With a secret, `keepDoc` reopens the peer's storage (document, signature chains) under
+   * the same key, and edits made to the old document while the peer was down are not
+   * carried over: they were never signed. Without `keepDoc` the peer is a new device, with a
+   * new key (so a new peer id) and empty storage. The promise settles once the peer is
+   * replaced (with a secret, once its storage is loaded: edits made before that are not
+   * what a restart means here); without a secret that happens before `restart` returns.
    */
-  restart(index: number, options: { keepDoc?: boolean } = {}): void {
+  async restart(index: number, options: { keepDoc?: boolean } = {}): Promise<void> {
     const peer = this.#peer(index)
     if (peer.alive) return
+    const keepDoc = options.keepDoc !== false
+    const trusted = this.#trusted.get(index)
     const doc = this.newDoc()
-    if (options.keepDoc !== false) Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer.doc))
-    const next = this.#spawn(index, peer.peerId, doc)
+    if (trusted === undefined) {
+      if (keepDoc) Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer.doc))
+      this.peers[index] = this.#spawn(index, peer.peerId, doc)
+      return
+    }
+    if (!keepDoc) {
+      const generation = trusted.generation + 1
+      const identity = await seededIdentity(this.options.seed, index, generation)
+      this.#trusted.set(index, { identity, storage: memoryStorage(), generation })
+    }
+    const next = this.#spawn(index, this.#identity(index).peerId, doc)
     this.peers[index] = next
+    // Its document and chains come back from storage before anyone edits it.
+    await next.room.whenLoaded()
   }
 
   /** Splits the peers (by index) into groups that cannot reach each other. */
