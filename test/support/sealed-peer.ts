@@ -155,6 +155,12 @@ export class SealedPeer {
     })
     this.sendRaw(encodeFrame({ type: FrameType.AuthHello, room: '', tag, peerId: identity.peerId, versionMin: VERSION, versionMax: VERSION, keyId: keys.keyId, nonce: helloNonce }))
     await this.#until(() => session.welcomed || connection.closed, maxSteps)
+    // The room's handshake runs on real crypto (a thread pool): on a loaded machine give it real time too.
+    const deadline = AbortSignal.timeout(10_000)
+    while (!session.welcomed && !connection.closed && !deadline.aborted) {
+      await new Promise((resolve) => setImmediate(resolve))
+      await this.#until(() => session.welcomed || connection.closed, 1)
+    }
     if (!this.ready) this.lastJoinFailure = connection.closed ? `closed (${session.keys === undefined ? 'before' : 'after'} the authenticated handshake)` : 'no Welcome'
     return this.ready
   }
