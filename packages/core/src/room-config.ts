@@ -3,6 +3,7 @@
  */
 import { passwordBytes, roomSecretBytes } from './crypto/secret.js'
 import { ConfigError } from './errors.js'
+import { resolveLimits } from './limits/content-limits.js'
 import { LIMITS } from './protocol/messages.js'
 import type { RoomOptions } from './room-types.js'
 import { assertSameYjs } from './yjs-instance.js'
@@ -38,6 +39,8 @@ export function resolveRoomOptions(options: RoomOptions) {
     suspectAfterRounds: options.suspectAfterRounds ?? 5,
     shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
     reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
+    /** How much one frame may ask of this peer (docs/SECURITY.md, Limits). */
+    limits: resolveLimits(options.limits),
   }
 }
 

@@ -9,6 +9,7 @@ import type { RandomSource } from './random.js'
 import type { PeerId, Transport } from './transport.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import type { IdentityKeyPair } from './crypto/identity-keys.js'
+import type { RoomLimits } from './limits/content-limits.js'
 
 /** Options of `createRoom`. */
 export interface RoomOptions {
@@ -66,6 +67,15 @@ export interface RoomOptions {
   writers?: readonly PeerId[]
   /** This peer's Ed25519 identity in a room with a secret (its peer id). Default: a fresh one. */
   identity?: IdentityKeyPair
+  /**
+   * How much one frame may ask of this peer: update bytes, structs, delete ranges, GC
+   * structs, state-vector entries, nesting depth, updates held back for what they build on
+   * (per peer and per room, and for how long), and presence states. Anything over a limit
+   * is refused with a `LimitExceededError` before it is decoded. The limits are per frame,
+   * not per document: larger answers travel in parts. Peers of one room should use the same
+   * limits (a peer refuses parts over its own). See docs/SECURITY.md and `DEFAULT_LIMITS`.
+   */
+  limits?: Partial<RoomLimits>
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
@@ -150,6 +160,20 @@ export interface RoomStats {
   prunesSent: number
   /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
   graftsSent: number
+  /** Updates and state vectors refused for going over one of the room's `limits` (also counted in `framesRejected`). */
+  limitRejections: number
+  /** Updates held back because what they build on had not arrived yet. */
+  updatesHeld: number
+  /** Held updates dropped (expired, or over the per-peer or per-room bounds). */
+  pendingDropped: number
+  /** First copies of deltas that changed nothing here, and so were not passed on. */
+  deltasNotForwarded: number
+  /** Local updates too large for one frame: not pushed; anti-entropy carries them in parts. */
+  localUpdatesNotPushed: number
+  /** SyncPart frames sent (replies in parts). */
+  syncPartsSent: number
+  /** SyncPart frames received. */
+  syncPartsReceived: number
 }
 
 /** Options of async room methods. */
@@ -206,5 +230,12 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    limitRejections: 0,
+    updatesHeld: 0,
+    pendingDropped: 0,
+    deltasNotForwarded: 0,
+    localUpdatesNotPushed: 0,
+    syncPartsSent: 0,
+    syncPartsReceived: 0,
   }
 }

@@ -27,6 +27,7 @@ import { Presence } from '../layers/presence.js'
 import { Repair } from '../layers/repair.js'
 import { SessionLayer } from '../layers/session-layer.js'
 import type { SessionDown } from './session-ports.js'
+import { hash53 } from '../hash.js'
 import { CloseCode, FrameType } from '../protocol/messages.js'
 import type { RandomSource } from '../random.js'
 import type { Content } from '../content.js'
@@ -108,9 +109,21 @@ export class RoomEngine {
     const activity = new Activity()
     this.content =
       init.content ??
-      new Replica(init.doc, init.origin, (update) => {
-        if (!this.#stopped) this.broadcast.publish(update)
-      })
+      new Replica(
+        init.doc,
+        init.origin,
+        (update) => {
+          if (!this.#stopped) this.broadcast.publish(update)
+        },
+        {
+          limits: config.limits,
+          clock: init.clock,
+          stats: init.stats,
+          report: init.report,
+          // A held update applied later is pushed on like a repair.
+          released: (update, from) => this.broadcast.repaired(from, update, hash53(update)),
+        },
+      )
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
       learn: (peers, transport) => this.overlay.learn(peers, transport),
       join: (peer, priority) => this.overlay.join(peer, priority),
@@ -160,6 +173,7 @@ export class RoomEngine {
       [FrameType.DigestMatch]: (peer, frame) => this.repair.onDigestMatch(peer, frame),
       [FrameType.SyncRequest]: (peer, frame) => this.repair.onSyncRequest(peer, frame),
       [FrameType.SyncReply]: (peer, frame) => this.repair.onSyncReply(peer, frame),
+      [FrameType.SyncPart]: (peer, frame) => this.repair.onSyncPart(peer, frame),
       [FrameType.Peers]: (peer, frame) => this.overlay.onPeers(peer, frame),
       [FrameType.Ping]: (peer, frame) => this.liveness.onPing(peer, frame),
       [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
@@ -259,6 +273,7 @@ export class RoomEngine {
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
     this.content.destroy()
+    this.repair.destroy()
     this.presence.destroy()
     this.relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()

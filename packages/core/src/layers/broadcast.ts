@@ -67,9 +67,17 @@ export class Broadcast {
     this.tree.down(peer)
   }
 
-  /** A local update: push it to every neighbour at once. */
+  /**
+   * A local update: push it to every neighbour at once. One too large for a frame within
+   * the room's limits is not pushed: anti-entropy carries it, in parts.
+   */
   publish(update: Uint8Array): void {
     if (!this.#config.push) return
+    if (this.#content.fitsFrame?.(update) === false) {
+      this.#ctx.stats.localUpdatesNotPushed++
+      this.#activity.touch()
+      return
+    }
     const id = hash53(update)
     this.#seen.add(id)
     this.#activity.touch()
@@ -103,8 +111,13 @@ export class Broadcast {
     this.#activity.touch()
     if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
     this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
-    // A repair that was no news here (it raced the pushes) stops here.
-    if (this.#config.push && (frame.repair !== true || result.changed)) this.#forward({ ...frame, hop: frame.hop + 1 }, peer)
+    // A delta that changed nothing here (a repair that raced the pushes, or content we
+    // already had under other bytes) stops here: passing it on would only amplify it.
+    if (!result.changed) {
+      this.#ctx.stats.deltasNotForwarded++
+      return
+    }
+    if (this.#config.push) this.#forward({ ...frame, hop: frame.hop + 1 }, peer)
   }
 
   onPrune(peer: PeerId, frame: PruneFrame): void {

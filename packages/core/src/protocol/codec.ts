@@ -44,11 +44,13 @@ import {
   writeSyncReply,
   writeSyncRequest,
 } from './frame-io-sync.js'
+import { readSyncPart, writeSyncPart } from './frame-io-parts.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
+export * from './frame-io-parts.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
@@ -110,6 +112,9 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Graft:
       writeGraft(encoder, frame)
       return
+    case FrameType.SyncPart:
+      writeSyncPart(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -134,6 +139,7 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Relay: return readRelay(decoder)
     case FrameType.Prune: return readPrune(decoder)
     case FrameType.Graft: return readGraft(decoder)
+    case FrameType.SyncPart: return readSyncPart(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

@@ -7,6 +7,7 @@
  * frames may send it empty, meaning "this link's room" (rooms send it empty; it saves the
  * room name on every frame).
  */
+import type { SyncPartFrame } from './messages-parts.js'
 
 /** The protocol version this build speaks best. */
 export const PROTOCOL_VERSION = 2
@@ -24,8 +25,12 @@ export const LIMITS = {
   peerIdBytes: 64,
   /** Most peer ids in one frame. */
   peersPerFrame: 32,
-  /** Largest Yjs update or state vector in one frame. */
-  updateBytes: 64 * 1024 * 1024,
+  /**
+   * Largest Yjs update or state vector in one frame: the wire's hard cap. Rooms enforce
+   * their own, lower limit on top (the `limits` room option; default 1 MiB), and send
+   * larger answers in SyncPart frames.
+   */
+  updateBytes: 16 * 1024 * 1024,
   /** Longest human-readable reason string. */
   reasonBytes: 512,
   /** Largest presence (awareness) update. */
@@ -56,6 +61,8 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
+  /** A reply in parts (messages-parts.ts). */
+  SyncPart: 40,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -274,3 +281,4 @@ export type Frame =
   | RelayFrame
   | PruneFrame
   | GraftFrame
+  | SyncPartFrame

@@ -35,6 +35,7 @@ describe('dispatch', () => {
     { type: FrameType.Relay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update },
     { type: FrameType.Prune, room: '', origins: [1] },
     { type: FrameType.Graft, room: '', origins: [] },
+    { type: FrameType.SyncPart, room: '', checksum: 1, part: 0, last: false, update },
   ]
 
   it('routes each room frame type to its own handler, with the peer', () => {
@@ -57,6 +58,7 @@ describe('dispatch', () => {
       [FrameType.Relay]: record('relay'),
       [FrameType.Prune]: record('prune'),
       [FrameType.Graft]: record('graft'),
+      [FrameType.SyncPart]: record('syncPart'),
     }
     const dispatch = dispatcher(handlers)
     for (const frame of frames) dispatch('p', frame)
@@ -73,6 +75,7 @@ describe('dispatch', () => {
       'relay',
       'prune',
       'graft',
+      'syncPart',
     ])
     expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
   })

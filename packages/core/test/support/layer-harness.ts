@@ -40,6 +40,13 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    limitRejections: 0,
+    updatesHeld: 0,
+    pendingDropped: 0,
+    deltasNotForwarded: 0,
+    localUpdatesNotPushed: 0,
+    syncPartsSent: 0,
+    syncPartsReceived: 0,
   }
 }
 
