@@ -70,7 +70,7 @@ const FRAME_TYPES = Object.values(FrameType) as FrameTypeTag[]
 const CLOSE_CODES = Object.values(CloseCode) as CloseCodeValue[]
 const PRIORITIES = Object.values(JoinPriority) as JoinPriorityValue[]
 /** The only error names a room may report for hostile input. */
-const TYPED_ERRORS = new Set(['ProtocolError', 'UpdateRejectedError', 'VersionMismatchError', 'TransportError'])
+const TYPED_ERRORS = new Set(['ProtocolError', 'UpdateRejectedError', 'LimitExceededError', 'PendingDroppedError', 'VersionMismatchError', 'TransportError'])
 const MAX_PROBLEMS = 20
 
 const replay = (seed: number): string => `seed ${seed} (replay: GOSSAMER_FUZZ_SEED=${seed} pnpm vitest run test/fuzz-live-room.test.ts)`

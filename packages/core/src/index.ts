@@ -87,9 +87,13 @@ export {
   AbortError,
   ListenerError,
   UpdateRejectedError,
+  LimitExceededError,
+  PendingDroppedError,
   ConfigError,
   throwIfAborted,
 } from './errors.js'
+export { DEFAULT_LIMITS, resolveLimits } from './limits/content-limits.js'
+export type { RoomLimits, ContentLimits, PresenceLimits } from './limits/content-limits.js'
 export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
 export type { DecodeResult, VersionRange } from './protocol/codec.js'
 export {

@@ -163,7 +163,7 @@ export class RoomEngine {
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
       },
     )
-    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree)
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, config.limits)
     this.relay = new MeshRelay(ctx)
     this.#dispatch = dispatcher({
       [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
