@@ -4,6 +4,7 @@
 import { passwordBytes, roomSecretBytes } from './crypto/secret.js'
 import { ConfigError } from './errors.js'
 import { resolveLimits } from './limits/content-limits.js'
+import { resolveBudgets } from './layers/peer-score.js'
 import { LIMITS } from './protocol/messages.js'
 import type { RoomOptions } from './room-types.js'
 import { assertSameYjs } from './yjs-instance.js'
@@ -41,6 +42,8 @@ export function resolveRoomOptions(options: RoomOptions) {
     reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
     /** How much one frame may ask of this peer (docs/SECURITY.md, Limits). */
     limits: resolveLimits(options.limits),
+    /** Per-peer budgets and scoring (docs/SECURITY.md, Budgets and scoring). */
+    budgets: resolveBudgets(options.budgets),
   }
 }
 

@@ -10,6 +10,7 @@ import type { PeerId, Transport } from './transport.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import type { IdentityKeyPair } from './crypto/identity-keys.js'
 import type { RoomLimits } from './limits/content-limits.js'
+import type { PeerBudgets, PenaltyEvent } from './layers/peer-score.js'
 
 /** Options of `createRoom`. */
 export interface RoomOptions {
@@ -76,6 +77,12 @@ export interface RoomOptions {
    * limits (a peer refuses parts over its own). See docs/SECURITY.md and `DEFAULT_LIMITS`.
    */
   limits?: Partial<RoomLimits>
+  /**
+   * Per-neighbour budgets (frames and bytes per second, bursts) and the scoring rules that
+   * throttle, then disconnect and refuse, a peer that breaks them or sends invalid frames.
+   * See docs/SECURITY.md and `DEFAULT_BUDGETS`.
+   */
+  budgets?: Partial<PeerBudgets>
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
@@ -134,6 +141,8 @@ export type RoomEvents = {
   error: ErrorEvent
   /** A pushed delta was received for the first time. */
   'delta:receive': DeltaEvent
+  /** Peer scoring penalized, throttled or disconnected a peer (docs/SECURITY.md). */
+  'peer:penalty': PenaltyEvent
   /** Updates reached storage. */
   'storage:persisted': PersistedEvent
   /** The stored document was loaded (or there is no storage); the room now joins the network. */
@@ -160,6 +169,16 @@ export interface RoomStats {
   prunesSent: number
   /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
   graftsSent: number
+  /** Inbound frames dropped unread: over a peer's budgets, or from a peer that is refused for now. */
+  framesThrottled: number
+  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas). */
+  penalties: number
+  /** Times a peer's score fell below the throttle threshold. */
+  peersThrottled: number
+  /** Times a peer was disconnected and refused for a backoff. */
+  peersCutOff: number
+  /** Joins and sessions refused because the peer is in its backoff. */
+  admissionsRefused: number
   /** Updates and state vectors refused for going over one of the room's `limits` (also counted in `framesRejected`). */
   limitRejections: number
   /** Updates held back because what they build on had not arrived yet. */
@@ -230,6 +249,11 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    framesThrottled: 0,
+    penalties: 0,
+    peersThrottled: 0,
+    peersCutOff: 0,
+    admissionsRefused: 0,
     limitRejections: 0,
     updatesHeld: 0,
     pendingDropped: 0,

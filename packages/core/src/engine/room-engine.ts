@@ -10,7 +10,8 @@
  * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
  * - repair (layers/repair.ts): anti-entropy;
  * - presence (layers/presence.ts): awareness on the trees;
- * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh.
+ * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh;
+ * - peer scoring (layers/peer-score.ts): budgets charged before decoding, scores, backoff.
  *
  * Broadcast and repair reach the document through a {@link Content}: the {@link Replica} in
  * an open room, the signed replica (trust/signed-replica.ts) in a room with a secret.
@@ -22,6 +23,7 @@ import { TransportError } from '../errors.js'
 import { Broadcast } from '../layers/broadcast.js'
 import { Liveness } from '../layers/liveness.js'
 import { MeshRelay } from '../layers/mesh-relay.js'
+import { PeerScore } from '../layers/peer-score.js'
 import { Overlay } from '../layers/overlay.js'
 import { Presence } from '../layers/presence.js'
 import { Repair } from '../layers/repair.js'
@@ -83,6 +85,7 @@ export class RoomEngine {
   readonly repair: Repair
   readonly presence: Presence
   readonly relay: MeshRelay
+  readonly score: PeerScore
   readonly #dispatch: (peer: PeerId, frame: RoomFrame) => void
   readonly #disposers: (() => void)[] = []
   readonly #phase: number
@@ -103,9 +106,17 @@ export class RoomEngine {
       send: (peer, frame) => this.sessions.send(peer, frame),
       sendMany: (peers, frame) => this.sessions.sendMany(peers, frame),
       emit: init.emit,
-      report: init.report,
+      // Whatever a layer finds invalid about a peer also lowers its score.
+      report: (error, peer) => {
+        init.report(error, peer)
+        this.score.reported(error, peer)
+      },
     }
     this.ctx = ctx
+    this.score = new PeerScore(ctx, config.budgets, {
+      disconnect: (peer) => this.sessions.close(peer, CloseCode.ProtocolViolation),
+      awaitingReply: (peer) => this.repair.awaiting(peer),
+    })
     const activity = new Activity()
     this.content =
       init.content ??
@@ -119,14 +130,14 @@ export class RoomEngine {
           limits: config.limits,
           clock: init.clock,
           stats: init.stats,
-          report: init.report,
+          report: ctx.report,
           // A held update applied later is pushed on like a repair.
           released: (update, from) => this.broadcast.repaired(from, update, hash53(update)),
         },
       )
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
       learn: (peers, transport) => this.overlay.learn(peers, transport),
-      join: (peer, priority) => this.overlay.join(peer, priority),
+      join: (peer, priority) => (this.#refused(peer) ? { accept: false, code: CloseCode.ProtocolViolation, peers: [] } : this.overlay.join(peer, priority)),
       sample: (peer) => this.overlay.sample(peer),
       up: (peer, link) => this.#up(peer, link),
       down: (peer, info) => this.#down(peer, info),
@@ -134,6 +145,7 @@ export class RoomEngine {
         this.liveness.heard(peer)
         this.#dispatch(peer, frame)
       },
+      admit: (peer, data) => this.score.admit(peer, data),
     })
     this.overlay = new Overlay(
       ctx,
@@ -149,7 +161,8 @@ export class RoomEngine {
     )
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID
-    this.broadcast = new Broadcast(ctx, { push: config.push }, this.content, activity, origin)
+    const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => (changed ? this.score.useful(peer) : repair ? undefined : this.score.useless(peer))
+    this.broadcast = new Broadcast(ctx, { push: config.push, delivered }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
@@ -158,7 +171,10 @@ export class RoomEngine {
       activity,
       {
         lastHeard: (peer) => this.liveness.lastHeard(peer),
-        repaired: (from, update, checksum) => this.broadcast.repaired(from, update, checksum),
+        repaired: (from, update, checksum) => {
+          this.score.useful(from)
+          this.broadcast.repaired(from, update, checksum)
+        },
         synced: (peer) => init.onSynced(peer),
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
       },
@@ -206,7 +222,7 @@ export class RoomEngine {
           await transport.start({
             peerId: this.ctx.peerId,
             signal,
-            admit: (peerId, request) => this.overlay.admit(peerId, request?.urgent === true),
+            admit: (peerId, request) => !this.#refused(peerId) && this.overlay.admit(peerId, request?.urgent === true),
             relay: this.relay,
             ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
@@ -220,6 +236,13 @@ export class RoomEngine {
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
   }
 
+  /** True (and counted) while `peer` is in its backoff: no session with it. */
+  #refused(peer: PeerId): boolean {
+    if (!this.score.banned(peer)) return false
+    this.ctx.stats.admissionsRefused++
+    return true
+  }
+
   #up(peer: PeerId, link: LinkInfo): void {
     this.overlay.up(peer, link)
     this.liveness.up(peer)
@@ -228,6 +251,8 @@ export class RoomEngine {
     if (link.neighbour) this.ctx.emit('peer:join', { peerId: peer, transport: link.transport })
     this.presence.up(peer, link.neighbour)
     this.repair.up(peer, link)
+    // A session that reached us anyway (we dialed, say) while the peer is in its backoff.
+    if (this.#refused(peer)) this.sessions.close(peer, CloseCode.ProtocolViolation)
   }
 
   #down(peer: PeerId, info: SessionDown): void {
@@ -248,6 +273,7 @@ export class RoomEngine {
     const { shuffleEveryRounds, reconnectEveryRounds, roundMs } = this.#init.config
     const phase = this.#round + this.#phase
     this.liveness.tick()
+    this.score.round()
     this.overlay.maintain(phase % shuffleEveryRounds === 1, true)
     this.broadcast.tick()
     this.repair.tick()

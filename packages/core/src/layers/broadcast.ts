@@ -25,6 +25,8 @@ const KNOWN_PER_LINK = 1024
 export interface BroadcastConfig {
   /** Push deltas eagerly (false: anti-entropy alone carries updates). */
   push: boolean
+  /** A first copy from `peer` was applied: whether it changed the document, and whether it was a repair (for peer scoring). */
+  delivered?(peer: PeerId, changed: boolean, repair: boolean): void
 }
 
 interface BroadcastLink {
@@ -108,6 +110,7 @@ export class Broadcast {
     }
     // Held until what comes before it arrives: not vouched for, so not passed on.
     if (result.held === true) return
+    this.#config.delivered?.(peer, result.changed, frame.repair === true)
     this.#activity.touch()
     if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
     this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })

@@ -88,7 +88,11 @@ export class Repair {
     this.#stopParts(peer)
   }
 
-  /** True while a reply we asked `peer` for may still be on its way. */
+  /** True while a reply we asked `peer` for may still be on its way (peer scoring does not charge its bytes). */
+  awaiting(peer: PeerId): boolean {
+    return this.#inFlight(peer)
+  }
+
   #inFlight(peer: PeerId): boolean {
     const since = this.#awaiting.get(peer)
     if (since === undefined) return false

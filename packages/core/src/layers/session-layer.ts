@@ -166,6 +166,7 @@ export class SessionLayer {
     const stats = this.#ctx.stats
     stats.framesReceived++
     stats.bytesReceived += data.byteLength
+    if (this.#ports.admit?.(session.peerId, data) === false) return
     try {
       const result = tryDecodeFrame(data, session.peerId)
       if (!result.ok) {
