@@ -94,6 +94,8 @@ export {
 } from './errors.js'
 export { DEFAULT_LIMITS, resolveLimits } from './limits/content-limits.js'
 export type { RoomLimits, ContentLimits, PresenceLimits } from './limits/content-limits.js'
+export { DEFAULT_BUDGETS, resolveBudgets } from './layers/peer-score.js'
+export type { PeerBudgets, PenaltyEvent, PenaltyReason, PenaltyAction } from './layers/peer-score.js'
 export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
 export type { DecodeResult, VersionRange } from './protocol/codec.js'
 export {
