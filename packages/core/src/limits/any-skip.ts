@@ -52,6 +52,8 @@ export function skipAny(cursor: ByteCursor, maxDepth: number): number {
         cursor.skip(8)
         break
       case TAG.string:
+        cursor.skipVarString()
+        break
       case TAG.bytes:
         cursor.skipVarBytes()
         break
@@ -82,7 +84,7 @@ export function skipAny(cursor: ByteCursor, maxDepth: number): number {
         continue
       }
       counts[top] = left - 1
-      if (keyed[top] === true) cursor.skipVarBytes()
+      if (keyed[top] === true) cursor.skipVarString()
       break
     }
   }

@@ -2,10 +2,11 @@
  * A bounded scan of an untrusted awareness (presence) update, done before y-protocols
  * parses it: its size, how many client states it carries, each state's JSON size and
  * nesting depth. The format (y-protocols' encodeAwarenessUpdate): varUint count; per state
- * a varUint clientID, a varUint clock and the state's JSON as a varString.
+ * a varUint clientID, a varUint clock and the state's JSON as a varString, which must parse
+ * (y-protocols parses each state only after applying the ones before it).
  */
 import { LimitExceededError, UpdateRejectedError } from '../errors.js'
-import { ByteCursor, jsonDepth } from './byte-cursor.js'
+import { ByteCursor, checkJson } from './byte-cursor.js'
 import type { PresenceLimits } from './content-limits.js'
 
 /**
@@ -26,7 +27,7 @@ export function scanAwareness(update: Uint8Array, limits: PresenceLimits): numbe
       cursor.varUint()
       const json = cursor.varBytes()
       if (json.byteLength > limits.awarenessStateBytes) throw new LimitExceededError('awarenessStateBytes', json.byteLength, limits.awarenessStateBytes)
-      const depth = jsonDepth(json, limits.awarenessDepth)
+      const depth = checkJson(json, limits.awarenessDepth)
       if (depth > limits.awarenessDepth) throw new LimitExceededError('awarenessDepth', depth, limits.awarenessDepth)
     }
     if (cursor.left > 0) throw new RangeError(`${cursor.left} trailing bytes`)

@@ -62,6 +62,11 @@ export class ByteCursor {
     return length
   }
 
+  /** Skips a varString, checking it is valid UTF-8 as Yjs's decoder does (it throws on invalid bytes). */
+  skipVarString(): void {
+    decodeYString(this.varBytes())
+  }
+
   /** A view (no copy) of a varUint8Array. */
   varBytes(): Uint8Array {
     const length = this.varUint()
@@ -72,12 +77,25 @@ export class ByteCursor {
   }
 }
 
-/** Decodes UTF-8 as Yjs does (invalid sequences become U+FFFD), so string lengths match Yjs's. */
-const utf8 = new TextDecoder()
+/** Decodes UTF-8 as lib0 does for Yjs: invalid sequences throw, a BOM is kept (so lengths match Yjs's). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** Decodes a varString's bytes the way Yjs's decoder does. */
+/** Decodes a varString's bytes the way Yjs's decoder does; throws a TypeError on invalid UTF-8. */
 export function decodeYString(bytes: Uint8Array): string {
   return utf8.decode(bytes)
+}
+
+/**
+ * Checks that `bytes` (a varString's) hold JSON Yjs can parse, no deeper than `max`, and
+ * returns its depth (past `max`, without parsing). With `undefinedOk`, the text
+ * `undefined` passes too (ContentJSON's way to store undefined).
+ */
+export function checkJson(bytes: Uint8Array, max: number, undefinedOk = false): number {
+  const depth = jsonDepth(bytes, max)
+  if (depth > max) return depth
+  const text = decodeYString(bytes)
+  if (!(undefinedOk && text === 'undefined')) JSON.parse(text)
+  return depth
 }
 
 /**

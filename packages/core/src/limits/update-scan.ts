@@ -15,7 +15,7 @@
  */
 import { LimitExceededError, UpdateRejectedError } from '../errors.js'
 import { skipAny } from './any-skip.js'
-import { ByteCursor, decodeYString, jsonDepth } from './byte-cursor.js'
+import { ByteCursor, checkJson, decodeYString } from './byte-cursor.js'
 import type { ContentLimits } from './content-limits.js'
 
 /** Kinds of struct. */
@@ -143,13 +143,13 @@ function readStruct(cursor: ByteCursor, limits: ScanLimits, clock: number): Scan
   if ((info & 0xc0) === 0) {
     // No origins: the parent is named (Yjs reads a root key when the flag is exactly 1).
     if (cursor.varUint() === 1) {
-      cursor.skipVarBytes()
+      cursor.skipVarString()
       struct.rootParent = true
     } else {
       struct.parentClient = cursor.varUint()
       struct.parentClock = cursor.varUint()
     }
-    if ((info & 0x20) !== 0) cursor.skipVarBytes()
+    if ((info & 0x20) !== 0) cursor.skipVarString()
   }
   readContent(cursor, limits, struct)
   return struct
@@ -167,7 +167,7 @@ function readContent(cursor: ByteCursor, limits: ScanLimits, struct: ScannedStru
     case ContentRef.JSON: {
       const count = cursor.varUint()
       if (count > cursor.left) throw malformed(`${count} JSON values in ${cursor.left} bytes`)
-      for (let i = 0; i < count; i++) tooDeep(jsonDepth(cursor.varBytes(), limits.depth))
+      for (let i = 0; i < count; i++) tooDeep(checkJson(cursor.varBytes(), limits.depth, true))
       struct.length = count
       return
     }
@@ -179,19 +179,19 @@ function readContent(cursor: ByteCursor, limits: ScanLimits, struct: ScannedStru
       struct.length = decodeYString(cursor.varBytes()).length
       return
     case ContentRef.Embed:
-      tooDeep(jsonDepth(cursor.varBytes(), limits.depth))
+      tooDeep(checkJson(cursor.varBytes(), limits.depth))
       struct.length = 1
       return
     case ContentRef.Format:
-      cursor.skipVarBytes()
-      tooDeep(jsonDepth(cursor.varBytes(), limits.depth))
+      cursor.skipVarString()
+      tooDeep(checkJson(cursor.varBytes(), limits.depth))
       struct.length = 1
       return
     case ContentRef.Type: {
       const typeRef = cursor.varUint()
       if (typeRef > 6) throw malformed(`unknown type ref ${typeRef}`)
       // XmlElement (3) and XmlHook (5) carry a name.
-      if (typeRef === 3 || typeRef === 5) cursor.skipVarBytes()
+      if (typeRef === 3 || typeRef === 5) cursor.skipVarString()
       struct.length = 1
       return
     }
@@ -203,7 +203,7 @@ function readContent(cursor: ByteCursor, limits: ScanLimits, struct: ScannedStru
       return
     }
     default: // ContentRef.Doc: a guid and the subdocument's options
-      cursor.skipVarBytes()
+      cursor.skipVarString()
       tooDeep(skipAny(cursor, limits.depth))
       struct.length = 1
   }

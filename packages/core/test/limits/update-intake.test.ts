@@ -99,6 +99,26 @@ describe('limits', () => {
     expect(doc.toJSON()).toEqual({})
   })
 
+  it('refuses invalid UTF-8 in a string and JSON that does not parse before Yjs reads them (Yjs would throw half-way)', () => {
+    const { r, doc } = replica()
+    const a = author()
+    a.doc.getMap('m').set('k', 'plain')
+    a.doc.getText('t').insert(0, 'QQQQ')
+    const update = Y.encodeStateAsUpdate(a.doc)
+    const bad = update.slice()
+    bad[Buffer.from(update).indexOf('QQQQ')] = 0xff
+    const result = r.applyRemote(bad, 'p')
+    expect(result.ok).toBe(false)
+    const e = author(10)
+    e.doc.getText('t').insertEmbed(0, { k: 'ZZ' })
+    const embed = Y.encodeStateAsUpdate(e.doc)
+    const brokenEmbed = embed.slice()
+    brokenEmbed[Buffer.from(embed).indexOf('"ZZ"')] = 0x7b // {ZZ" : not JSON
+    expect(r.applyRemote(brokenEmbed, 'p').ok).toBe(false)
+    expect(doc.store.clients.size).toBe(0)
+    expect(r.applyRemote(embed, 'p')).toEqual({ ok: true, changed: true })
+  })
+
   it('defaults: 1 MiB per update', () => {
     expect(DEFAULT_LIMITS.updateBytes).toBe(1024 * 1024)
   })
