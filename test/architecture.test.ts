@@ -14,22 +14,25 @@ const src = join(root, 'packages', 'core', 'src')
 
 /** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
 const BOXES: Record<string, (file: string) => boolean> = {
-  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts'].includes(f),
-  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts'].includes(f),
+  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts', 'room-network.ts', 'provider-state.ts', 'room-emitter.ts', 'room-lifetime.ts', 'room-rotate.ts'].includes(f),
+  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts', 'option-checks.ts'].includes(f),
   content: (f) => f === 'content.ts',
   engine: (f) => f === 'engine/room-engine.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts'].includes(f),
-  session: (f) => ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts'].map((n) => `layers/${n}`).includes(f),
+  session: (f) =>
+    ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
+      .map((n) => `layers/${n}`)
+      .includes(f),
   overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',
   repair: (f) => f === 'layers/repair.ts',
-  presence: (f) => f === 'layers/presence.ts',
+  presence: (f) => f === 'layers/presence.ts' || f === 'layers/presence-signed.ts',
   relay: (f) => f === 'layers/mesh-relay.ts',
   score: (f) => f === 'layers/peer-score.ts' || f === 'layers/token-bucket.ts',
   limits: (f) => f.startsWith('limits/'),
   replica: (f) => f === 'replica.ts',
-  persistence: (f) => f === 'persistence.ts',
+  persistence: (f) => f === 'persistence.ts' || f === 'trusted-storage.ts',
   storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',
   protocol: (f) => f.startsWith('protocol/'),
   seams: (f) => ['transport.ts', 'storage/adapter.ts', 'clock.ts', 'random.ts'].includes(f),

@@ -26,10 +26,14 @@ export type {
   RoomStats,
   PeerEvent,
   SyncedEvent,
+  StatusEvent,
+  PeersEvent,
+  WhenSyncedOptions,
   ErrorEvent,
   DeltaEvent,
   PersistedEvent,
   SignalOptions,
+  RotateSecretOptions,
 } from './room-types.js'
 export type {
   Transport,
@@ -57,15 +61,21 @@ export type {
   MemoryKillOptions,
 } from './transports/memory-network.js'
 export { broadcastChannel } from './transports/broadcast-channel.js'
+export { transportClaim } from './transports/transport-claim.js'
+export type { ClaimTransport } from './transports/transport-claim.js'
+export { PEER_ID_PATTERN } from './room-config.js'
 export type { BroadcastChannelInit } from './transports/broadcast-channel.js'
 export type { StorageAdapter, StorageKey, StorageChunk, StorageOperation } from './storage/adapter.js'
 export { DocStore } from './storage/doc-store.js'
-export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, AppendOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
+export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, DocStoreLoadOptions, AppendOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
+export type { SideRecords } from './storage/log-writer.js'
 export { memoryStorage, faultyStorage } from './storage/memory-adapter.js'
 export type { FaultyStorage, FaultyStorageInit, FaultyOperation, StorageMethod } from './storage/memory-adapter.js'
 export { compareKeys, hasPrefix, isStorageKey, assertKey, assertOperations } from './storage/keys.js'
 export type { Identity, LockManagerLike } from './storage/identity.js'
-export { StorageError, StorageCorruptError, StorageCrashError, StorageClosedError, IdentityLostError } from './storage/errors.js'
+export { StorageError, StorageCorruptError, StorageCrashError, StorageClosedError, IdentityLostError, UnsignedContentError } from './storage/errors.js'
+export { sealedStorage, readRange } from './storage/sealed-storage.js'
+export type { SealedStorage, SealedStorageInit, CheckedRange, RejectedChunk } from './storage/sealed-storage.js'
 export { Emitter } from './emitter.js'
 export { MessageInbox } from './transports/message-inbox.js'
 export type { EventMap, Listener, Subscribable } from './emitter.js'
@@ -90,12 +100,17 @@ export {
   LimitExceededError,
   PendingDroppedError,
   ConfigError,
+  AuthenticationError,
+  SessionOverflowError,
+  TransportInUseError,
+  SyncTimeoutError,
   throwIfAborted,
 } from './errors.js'
 export { DEFAULT_LIMITS, resolveLimits } from './limits/content-limits.js'
 export type { RoomLimits, ContentLimits, PresenceLimits } from './limits/content-limits.js'
 export { DEFAULT_BUDGETS, resolveBudgets } from './layers/peer-score.js'
 export type { PeerBudgets, PenaltyEvent, PenaltyReason, PenaltyAction } from './layers/peer-score.js'
+export type { AuthFailure } from './errors.js'
 export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
 export type { DecodeResult, VersionRange } from './protocol/codec.js'
 export {
@@ -128,6 +143,38 @@ export type {
   PruneFrame,
   GraftFrame,
 } from './protocol/messages.js'
+export { AUTH_SIZES, RekeyStage, isAuthFrame } from './protocol/messages-auth.js'
+export type {
+  AuthFrame,
+  AuthHelloFrame,
+  AuthWelcomeFrame,
+  AuthConfirmFrame,
+  SealedFrame,
+  RekeyFrame,
+  RekeyOffer,
+  RekeyAnswer,
+  RekeyConfirm,
+  RekeyStageValue,
+} from './protocol/messages-auth.js'
+export { SIGNED_LIMITS } from './protocol/messages-presence.js'
+export type { SignedAwarenessEntry, SignedAwarenessFrame, SignedRelayFrame } from './protocol/messages-presence.js'
+export {
+  PRESENCE_LABELS,
+  awarenessSigningMessage,
+  relaySigningMessage,
+  signAwarenessEntry,
+  verifyAwarenessEntry,
+} from './trust/presence-signatures.js'
+export type { AwarenessEntryFields, RelayFields } from './trust/presence-signatures.js'
+export {
+  UnauthorizedWriteError,
+  ReadOnlyError,
+  SignatureError,
+  AuthorshipError,
+  EquivocationError,
+  FrameNotAllowedError,
+  VerifyOverloadError,
+} from './trust/errors.js'
 export { deriveRoomKeys } from './crypto/room-keys.js'
 export { clientIdOf } from './trust/client-id.js'
 export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'

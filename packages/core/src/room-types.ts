@@ -66,7 +66,12 @@ export interface RoomOptions {
    * Needs `secret` or `password`. Absent: every peer with the secret writes.
    */
   writers?: readonly PeerId[]
-  /** This peer's Ed25519 identity in a room with a secret (its peer id). Default: a fresh one. */
+  /**
+   * This peer's Ed25519 identity in a room with a secret (its peer id). Default: with
+   * `storage`, the identity persisted for this room (sealed with the room's storage key) when
+   * it was released clean and no edit came before `whenLoaded()`; else a fresh one, then
+   * persisted. An identity given here is neither replaced nor stored: keep it unique yourself.
+   */
   identity?: IdentityKeyPair
   /**
    * How much one frame may ask of this peer: update bytes, structs, delete ranges, GC
@@ -83,12 +88,24 @@ export interface RoomOptions {
    * See docs/SECURITY.md and `DEFAULT_BUDGETS`.
    */
   budgets?: Partial<PeerBudgets>
+  /**
+   * Seal every blob this room stores (snapshots, log records, chain entries, known peers)
+   * with the room's storage key (AES-256-GCM, the key path as associated data). Needs
+   * `secret` or `password`. Opening it with another secret fails `whenLoaded()` with a
+   * `KeyMismatchError` and writes nothing. Default false (identity keys are sealed anyway).
+   */
+  encryptStorage?: boolean
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
   random?: RandomSource
   /** Aborts the room, like `close()`. */
   signal?: AbortSignal
+  /**
+   * Join the network at once. Default true. False: the room loads its storage and stays
+   * offline until `room.connect()` (y-websocket's `connect: false`).
+   */
+  connect?: boolean
 }
 
 /** Payload of `peer:join` and `peer:leave`. */
@@ -98,10 +115,32 @@ export interface PeerEvent {
   transport: string
 }
 
-/** Payload of `synced`. */
+/** Payload of `synced` (y-webrtc's `{ synced }`, plus the peer). */
 export interface SyncedEvent {
-  /** The peer we completed a full exchange with. */
-  peerId: PeerId
+  /** True: a full exchange with a peer completed. False: the room went offline (`disconnect()`). */
+  synced: boolean
+  /** The peer we completed a full exchange with (when `synced` is true). */
+  peerId?: PeerId
+}
+
+/** Payload of `status` (y-webrtc's). */
+export interface StatusEvent {
+  /** True after `connect()` (and from `createRoom` unless `connect: false`); false after `disconnect()` or `close()`. */
+  connected: boolean
+}
+
+/** Payload of `peers` (y-webrtc's, plus `neighbours`): the neighbour set changed. */
+export interface PeersEvent {
+  /** Peers that became neighbours. */
+  added: PeerId[]
+  /** Peers that stopped being neighbours. */
+  removed: PeerId[]
+  /** Every neighbour linked over WebRTC now. */
+  webrtcPeers: PeerId[]
+  /** Every neighbour linked over BroadcastChannel now. */
+  bcPeers: PeerId[]
+  /** Every neighbour now, whatever its transport (`room.neighbours()`). */
+  neighbours: PeerId[]
 }
 
 /** Payload of `error`. */
@@ -135,8 +174,12 @@ export type RoomEvents = {
   'peer:join': PeerEvent
   /** A neighbour connection closed. */
   'peer:leave': PeerEvent
-  /** A full exchange with a neighbour completed; `room.synced` is now true. */
+  /** `room.synced` changed: true after a full exchange with a peer, false after `disconnect()`. */
   synced: SyncedEvent
+  /** `room.connected` changed: `connect()`, `disconnect()` or `close()`. */
+  status: StatusEvent
+  /** Neighbours came or went (after their `peer:join` / `peer:leave`). */
+  peers: PeersEvent
   /** A frame was dropped, a listener threw, or a transport failed. Nothing is thrown. */
   error: ErrorEvent
   /** A pushed delta was received for the first time. */
@@ -193,11 +236,36 @@ export interface RoomStats {
   syncPartsSent: number
   /** SyncPart frames received. */
   syncPartsReceived: number
+  /**
+   * Sessions refused or cut off because a peer did not prove the room secret and its key (a
+   * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
+   * Always 0 in a room without a secret.
+   */
+  authFailures: number
+  /** Presence refused (also in `framesRejected`): unsigned, forged, a reader's, over the queue bound. */
+  presenceRejected: number
+  /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
+  relaysRejected: number
 }
 
 /** Options of async room methods. */
 export interface SignalOptions {
   signal?: AbortSignal
+}
+
+/** Options of {@link Room.rotateSecret}. */
+export interface RotateSecretOptions extends SignalOptions {
+  /**
+   * How long the previous secret stays accepted, in ms (default 600,000: ten minutes).
+   * Peers that have not rotated by then are cut off.
+   */
+  graceMs?: number
+}
+
+/** Options of {@link Room.whenSynced}. */
+export interface WhenSyncedOptions extends SignalOptions {
+  /** Give up after this many ms (on the room's clock) with a `SyncTimeoutError`. Default: wait as long as it takes. */
+  timeoutMs?: number
 }
 
 /** A room: one Yjs document kept in sync with peers by gossip. Quacks like a Yjs provider. */
@@ -210,8 +278,10 @@ export interface Room extends Subscribable<RoomEvents> {
   readonly doc: Y.Doc
   /** Presence (cursors, names): a y-protocols Awareness, gossiped through the mesh. */
   readonly awareness: Awareness
-  /** True after the first full exchange with a peer. */
+  /** True after a full exchange with a peer since the room last connected. */
   readonly synced: boolean
+  /** True while the room is on the network (`connect()`), false after `disconnect()` or `close()`. */
+  readonly connected: boolean
   /** True after `close()`. */
   readonly closed: boolean
   /** Ids of the connected neighbours (the active view). */
@@ -220,8 +290,11 @@ export interface Room extends Subscribable<RoomEvents> {
   knownPeers(): PeerId[]
   /** Counters since the room started. */
   stats(): RoomStats
-  /** Resolves after the first full exchange with a peer. */
-  whenSynced(options?: SignalOptions): Promise<void>
+  /**
+   * Resolves once `synced` is true (at once if it is). Rejects with a `SyncTimeoutError`
+   * after `timeoutMs`, an `AbortError` when `signal` aborts, a `RoomClosedError` on `close()`.
+   */
+  whenSynced(options?: WhenSyncedOptions): Promise<void>
   /** Resolves once the stored document is in `doc` (at once without storage). */
   whenLoaded(options?: SignalOptions): Promise<void>
   /**
@@ -229,6 +302,31 @@ export interface Room extends Subscribable<RoomEvents> {
    * and, in a room with a secret, signed and ready to share.
    */
   flush(options?: SignalOptions): Promise<void>
+  /**
+   * Moves a room with a secret to a new one: a `secret` room takes a new secret (bytes or
+   * base64url), a `password` room a new password. New connections authenticate with the new
+   * keys, open connections move to them in band without losing a frame, and the previous
+   * secret stays accepted for `graceMs` (peers that rotate later still connect meanwhile).
+   * After that, peers still on the old secret are cut off. Every peer must call it with the
+   * same new secret. Resolves once the new keys are in use.
+   *
+   * @throws ConfigError in a room without a secret; WeakSecretError for a weak secret;
+   * RoomClosedError after `close()`.
+   */
+  rotateSecret(secretOrPassword: Uint8Array | string, options?: RotateSecretOptions): Promise<void>
+  /**
+   * Goes back online after `disconnect()`: the transports start again and the room rejoins
+   * its peers, with the same document, storage and identity. Resolves once the transports
+   * have started. No-op while connected.
+   */
+  connect(): Promise<void>
+  /**
+   * Goes offline, keeping the document, storage, identity and listeners: says goodbye to
+   * every neighbour and stops every transport (connections, signaling, discovery). Local
+   * edits keep being stored, and reach peers after `connect()`. Resolves once the transports
+   * have stopped. No-op while disconnected.
+   */
+  disconnect(): Promise<void>
   /** Leaves the room: closes every connection and timer and removes every listener. */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
@@ -261,5 +359,8 @@ export function zeroStats(): RoomStats {
     localUpdatesNotPushed: 0,
     syncPartsSent: 0,
     syncPartsReceived: 0,
+    authFailures: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
   }
 }

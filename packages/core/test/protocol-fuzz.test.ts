@@ -5,6 +5,7 @@ import { CloseCode, FrameType, JoinPriority, LIMITS } from '../src/protocol/mess
 import type { CloseCodeValue, Frame, JoinPriorityValue } from '../src/protocol/messages.js'
 import { randomInt, seededRandom } from '../src/random.js'
 import type { RandomSource } from '../src/random.js'
+import { randomAuthFrame } from './support/auth-frames.js'
 
 /** Fixed seeds: a failure names its seed, so it replays exactly. */
 const SEEDS = [1, 2, 3, 5, 8, 13, 21, 0xdecafbad] as const
@@ -101,8 +102,25 @@ function randomFrame(random: RandomSource, type: number): Frame {
       return { type, room, origins: randomOrigins(random, 0) }
     case FrameType.SyncPart:
       return { type, room, checksum: hash53(update), part: randomU53(random), last: random.next() < 0.5, update }
-    default:
+    case FrameType.SignedAwareness:
+      return {
+        type,
+        room,
+        entries: randomOrigins(random, 1).map((clientID) => ({
+          publicKey: randomBytes(random, 32),
+          clientID: clientID * 2 ** 21 + randomInt(random, 2 ** 21),
+          clock: randomU53(random),
+          state: random.next() < 0.2 ? null : update,
+          signature: randomBytes(random, 64),
+        })),
+      }
+    case FrameType.SignedRelay:
+      return { type, room, id: randomU53(random), origin: randomString(random, LIMITS.peerIdBytes), target: randomString(random, LIMITS.peerIdBytes), ttl: randomInt(random, LIMITS.relayTtl + 1), payload: update, signature: randomBytes(random, 64) }
+    default: {
+      const auth = randomAuthFrame(random, type)
+      if (auth !== undefined) return auth
       throw new Error(`no generator for frame type ${type}`)
+    }
   }
 }
 

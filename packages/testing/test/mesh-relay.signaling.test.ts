@@ -7,13 +7,17 @@
  * intermediate rooms (which must pass it on without delivering it), and for most pairs the
  * flood reaches its target along both halves of the ring within its hop limit (so the relay
  * must deliver only the first copy). Removing the relay's deduplication fails the suite.
+ * With a room secret the same ring runs on signed relays: every hop checks the origin's
+ * signature before it passes a signal on.
  */
 import * as Y from 'yjs'
 import {
   Emitter,
   TransportError,
   createRoom,
+  generateIdentity,
   memoryNetwork,
+  type IdentityKeyPair,
   type MemoryNetworkInit,
   type PeerId,
   type Room,
@@ -58,12 +62,14 @@ function ringTransport(inner: Transport, adjacent: (a: PeerId, b: PeerId) => boo
  * `count` endpoints in a ring of `2 × count` rooms on one memory network: endpoint i at place
  * 2i, a relay-only room at each odd place. Each endpoint is exposed as its room's relay.
  */
-function ringHarness(init: MemoryNetworkInit = {}): (count: number) => Promise<SignalingHarness> {
+function ringHarness(init: MemoryNetworkInit = {}, secret?: string): (count: number) => Promise<SignalingHarness> {
   return async (count) => {
     const network = memoryNetwork({ bootstrapSample: 4 * count, ...init })
     const name = `signaling-${globalThis.crypto.randomUUID()}`
     const size = 2 * count
-    const ids = Array.from({ length: size }, (_, place) => (place % 2 === 0 ? `endpoint-${place / 2}` : `between-${(place - 1) / 2}`))
+    // With a secret, peer ids are the identities' keys.
+    const identities: IdentityKeyPair[] | undefined = secret === undefined ? undefined : await Promise.all(Array.from({ length: size }, () => generateIdentity()))
+    const ids = identities?.map((identity) => identity.peerId) ?? Array.from({ length: size }, (_, place) => (place % 2 === 0 ? `endpoint-${place / 2}` : `between-${(place - 1) / 2}`))
     const placeOf = new Map(ids.map((id, place) => [id, place]))
     const adjacent = (a: PeerId, b: PeerId): boolean => {
       const pa = placeOf.get(a)
@@ -73,18 +79,18 @@ function ringHarness(init: MemoryNetworkInit = {}): (count: number) => Promise<S
       return d === 1 || d === size - 1
     }
     const relays = new Map<PeerId, SignalPath>()
-    const rooms: Room[] = ids.map((peerId) =>
+    const rooms: Room[] = ids.map((peerId, place) =>
       createRoom({
         name,
         doc: new Y.Doc(),
-        peerId,
+        ...(secret === undefined ? { peerId } : { secret, identity: identities?.[place] as IdentityKeyPair }),
         // Two neighbours at most, and dial until two: every room links both its sides.
         maxNeighbours: 2,
         minNeighbours: 2,
         // No reconnect rounds: a rewire evicts a ring link to dial a random peer (which the
         // ring refuses), and a signal in flight across that link would be lost. The suite
         // tests the relay on a fixed topology, not the overlay's repairs.
-        reconnectEveryRounds: Number.MAX_SAFE_INTEGER,
+        reconnectEveryRounds: 100_000,
         transports: [ringTransport(network.transport(), adjacent, (relay) => relays.set(peerId, relay))],
       }),
     )
@@ -117,3 +123,5 @@ function ringHarness(init: MemoryNetworkInit = {}): (count: number) => Promise<S
 runSignalingConformance('mesh relay (rooms in a ring, microtask delivery)', ringHarness())
 
 runSignalingConformance('mesh relay (rooms in a ring, latency 1-5 ms)', ringHarness({ latency: { min: 1, max: 5 } }))
+
+runSignalingConformance('mesh relay with a room secret (signed relays, rooms in a ring)', ringHarness({}, 'c2lnbmFsaW5nLXN1aXRlLXJvb20tc2VjcmV0LTAwMDE'))

@@ -5,6 +5,7 @@
  * round. It holds no protocol state of its own. Bottom to top:
  *
  * - session (layers/session-layer.ts): connections, handshake, versions, glare, decoding;
+ *   with a secret, authentication and sealing (layers/session-trust.ts) and key rotation;
  * - overlay (layers/overlay.ts): active and passive views, admission, shuffles, healing;
  * - liveness (layers/liveness.ts): silence, Ping and Pong, dead peers;
  * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
@@ -19,6 +20,7 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Clock, TimerHandle } from '../clock.js'
+import type { RoomKeys } from '../crypto/room-keys.js'
 import { TransportError } from '../errors.js'
 import { Broadcast } from '../layers/broadcast.js'
 import { Liveness } from '../layers/liveness.js'
@@ -145,8 +147,8 @@ export class RoomEngine {
         this.liveness.heard(peer)
         this.#dispatch(peer, frame)
       },
-      admit: (peer, data) => this.score.admit(peer, data),
-    })
+      admit: (peer, data, sealed) => this.score.admit(peer, data, sealed),
+    }, init.trust)
     this.overlay = new Overlay(
       ctx,
       {
@@ -179,8 +181,8 @@ export class RoomEngine {
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
       },
     )
-    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, config.limits)
-    this.relay = new MeshRelay(ctx)
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits)
+    this.relay = new MeshRelay(ctx, init.trust)
     this.#dispatch = dispatcher({
       [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
       [FrameType.Prune]: (peer, frame) => this.broadcast.onPrune(peer, frame),
@@ -195,6 +197,8 @@ export class RoomEngine {
       [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
       [FrameType.Awareness]: (peer, frame) => this.presence.onAwareness(peer, frame),
       [FrameType.Relay]: (peer, frame) => this.relay.onRelay(peer, frame),
+      [FrameType.SignedAwareness]: (peer, frame) => this.presence.onSignedAwareness(peer, frame),
+      [FrameType.SignedRelay]: (peer, frame) => this.relay.onSignedRelay(peer, frame),
     })
     for (const peer of init.knownPeers ?? []) this.overlay.discovered(peer)
   }
@@ -222,7 +226,7 @@ export class RoomEngine {
           await transport.start({
             peerId: this.ctx.peerId,
             signal,
-            admit: (peerId, request) => !this.#refused(peerId) && this.overlay.admit(peerId, request?.urgent === true),
+            admit: (peerId, request) => !this.#refused(peerId) && this.#admit(peerId, request?.urgent === true),
             relay: this.relay,
             ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
@@ -241,6 +245,27 @@ export class RoomEngine {
     if (!this.score.banned(peer)) return false
     this.ctx.stats.admissionsRefused++
     return true
+  }
+
+  /**
+   * May a transport set up an inbound connection from `peer`? In a room with a secret no
+   * dialer is admitted to anything, nor makes anyone leave, before it is authenticated:
+   * connections still authenticating use slots but never evict; an urgent dialer to a full
+   * room gets one spare slot, and its (sealed) Hello asks for room once it is proven.
+   */
+  #admit(peer: PeerId, urgent: boolean): boolean {
+    if (this.#init.trust === undefined) return this.overlay.admit(peer, urgent)
+    const unproven = this.sessions.unproven()
+    if (this.overlay.slotsUsed() + unproven < this.#init.config.maxNeighbours) return this.overlay.admit(peer, false)
+    return urgent && unproven === 0 && this.overlay.admit(peer, true, false)
+  }
+
+  /**
+   * Moves the room to key generation `keys` (`room.rotateSecret`): new handshakes use it,
+   * open sessions rekey in band, and the previous generation is accepted for `graceMs`.
+   */
+  rotate(keys: RoomKeys, graceMs: number): void {
+    this.sessions.trusted?.rotate(keys, graceMs)
   }
 
   #up(peer: PeerId, link: LinkInfo): void {
@@ -290,7 +315,8 @@ export class RoomEngine {
 
   /**
    * Says goodbye (presence, then every session, each told where else to go) and stops every
-   * layer. The transports are the room's to stop.
+   * layer. The transports are the room's to stop (room-network.ts), and a later session
+   * gets a new engine.
    */
   close(): void {
     if (this.#stopped) return
@@ -298,7 +324,8 @@ export class RoomEngine {
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
-    this.content.destroy()
+    // Content the room made (a room with a secret) outlives this engine: the room destroys it.
+    if (this.#init.content === undefined) this.content.destroy()
     this.repair.destroy()
     this.presence.destroy()
     this.relay.destroy()

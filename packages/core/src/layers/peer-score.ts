@@ -17,7 +17,7 @@
  * Sans-IO: it acts through the layer context and one port (disconnect).
  */
 import type { LayerContext } from '../engine/context.js'
-import { ConfigError, ProtocolError, UpdateRejectedError } from '../errors.js'
+import { ConfigError } from '../errors.js'
 import { FrameType } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
 import { TokenBucket } from './token-bucket.js'
@@ -104,6 +104,9 @@ interface PeerState {
   throttled: boolean
 }
 
+/** The errors that mark a frame as invalid (exact names: subclasses of the trust layer are not). */
+const INVALID = new Set(['ProtocolError', 'UpdateRejectedError', 'LimitExceededError'])
+
 /** Most peers tracked at once (state of peers with a neutral score is dropped first). */
 const MAX_TRACKED = 4096
 
@@ -163,9 +166,10 @@ export class PeerScore {
 
   /**
    * Charges an inbound frame of `peer` (its raw bytes) to its budgets before decoding.
-   * False: over budget, drop it unread.
+   * False: over budget, drop it unread. A `sealed` frame (a room with a secret) hides its
+   * type: while a reply from that peer is awaited, none of its bytes are charged.
    */
-  admit(peer: PeerId, data: Uint8Array): boolean {
+  admit(peer: PeerId, data: Uint8Array, sealed = false): boolean {
     if (this.banned(peer)) {
       this.#ctx.stats.framesThrottled++
       return false
@@ -174,7 +178,7 @@ export class PeerScore {
     const now = this.#ctx.clock.now()
     const scale = state.throttled ? 0.25 : 1
     const tag = data[0]
-    const reply = (tag === SYNC_REPLY || tag === SYNC_PART) && this.#ports.awaitingReply(peer)
+    const reply = (sealed || tag === SYNC_REPLY || tag === SYNC_PART) && this.#ports.awaitingReply(peer)
     if (!state.frames.take(1, now, scale) || (!reply && !state.bytes.take(data.byteLength, now, scale))) {
       this.#ctx.stats.framesThrottled++
       this.#penalize(peer, 'budget', this.#config.budgetPenalty)
@@ -183,10 +187,15 @@ export class PeerScore {
     return true
   }
 
-  /** A problem a layer reported about `peer`: invalid frames lower its score. */
+  /**
+   * A problem a layer reported about `peer`: an invalid frame (one that does not decode,
+   * names another room, or carries a malformed or over-limit update or presence) lowers its
+   * score. The trust layer's refusals (signatures, authorship, equivocation, writers) are
+   * left out: an honest neighbour may forward what another peer signed.
+   */
   reported(error: Error, peer: PeerId | undefined): void {
     if (peer === undefined) return
-    if (error instanceof ProtocolError || error instanceof UpdateRejectedError) this.#penalize(peer, 'invalid', this.#config.invalidPenalty)
+    if (INVALID.has(error.name)) this.#penalize(peer, 'invalid', this.#config.invalidPenalty)
   }
 
   /** `peer` delivered something that changed the document first. */

@@ -14,6 +14,8 @@
  * parses it (size, states, bytes and depth of each state), a peer stores at most
  * `awarenessStatesPerRoom` states, and what it sends goes in updates within the limits, so
  * a newcomer always gets every state even when they do not fit in one frame.
+ * In a room with a secret, states travel as signed entries instead (presence-signed.ts):
+ * a peer can set only its own state, and unsigned Awareness frames are refused.
  */
 import {
   Awareness,
@@ -29,7 +31,11 @@ import { LimitExceededError, UpdateRejectedError } from '../errors.js'
 import { scanAwareness } from '../limits/awareness-scan.js'
 import { DEFAULT_LIMITS, type PresenceLimits } from '../limits/content-limits.js'
 import { FrameType, type AwarenessFrame } from '../protocol/messages.js'
+import type { SignedAwarenessFrame } from '../protocol/messages-presence.js'
 import type { PeerId } from '../transport.js'
+import { FrameNotAllowedError } from '../trust/errors.js'
+import type { RoomTrust } from '../trust/room-trust.js'
+import { SignedPresence } from './presence-signed.js'
 
 /** A remote state not renewed for this long is dropped (y-protocols' `outdatedTimeout`). */
 export const OUTDATED_MS = 30_000
@@ -63,12 +69,21 @@ export function roomAwareness(doc: Y.Doc, given: Awareness | undefined, enabled:
 /**
  * The document took another clientID (a persisted identity): presence follows it, keeping
  * the local state. Called before the room joins the network.
+ *
+ * A remote Awareness takes a state only when its clock is newer than the last it saw for
+ * that clientID, and a persisted clientID was used by earlier sessions (before a reload)
+ * whose clocks peers may remember. So the clock does not restart at 0: it starts at
+ * `startClock`, by default the wall clock in microseconds (below 2⁵³ until the year 2255),
+ * which an earlier session could only have reached with more than a thousand presence
+ * updates per millisecond of its life.
  */
-export function followClient(awareness: Awareness, clientID: number): void {
+export function followClient(awareness: Awareness, clientID: number, startClock: number = Date.now() * 1000): void {
   if (awareness.clientID === clientID) return
   const state = awareness.getLocalState()
   removeAwarenessStates(awareness, [awareness.clientID], 'local')
   awareness.clientID = clientID
+  const known = awareness.meta.get(clientID)?.clock ?? 0
+  awareness.meta.set(clientID, { clock: Math.max(known, startClock), lastUpdated: Date.now() })
   awareness.setLocalState(state)
 }
 
@@ -89,8 +104,10 @@ export class Presence {
   #timer: TimerHandle | undefined
   readonly #onUpdate: (changes: AwarenessChanges, origin: unknown) => void
   readonly #limits: PresenceLimits
+  /** Signed presence, in a room with a secret. */
+  readonly #signed: SignedPresence | undefined
 
-  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, limits: PresenceLimits = DEFAULT_LIMITS) {
+  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS) {
     this.#ctx = ctx
     this.#limits = limits
     this.#awareness = awareness
@@ -101,12 +118,14 @@ export class Presence {
       for (const client of added) this.#updatedAt.set(client, now)
       for (const client of updated) this.#updatedAt.set(client, now)
       for (const client of removed) this.#updatedAt.delete(client)
+      if (this.#signed !== undefined) return this.#signed.changed({ added, updated, removed }, origin)
       const clients = [...added, ...updated, ...removed]
       if (!enabled || clients.length === 0) return
       const from = origin === this ? this.#applyingFrom : undefined
       if (origin === this) this.#applyChanged = true
       this.#broadcast(clients, from)
     }
+    this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this })
     awareness.on('update', this.#onUpdate)
     if (enabled) {
       const now = ctx.clock.now()
@@ -128,6 +147,7 @@ export class Presence {
   up(peer: PeerId, neighbour: boolean): void {
     if (!neighbour) return
     this.#neighbours.add(peer)
+    if (this.#signed !== undefined) return this.#signed.greet(peer)
     if (!this.#enabled) return
     const clients = [...this.#awareness.getStates().keys()]
     if (clients.length === 0) return
@@ -165,6 +185,7 @@ export class Presence {
    * An update of one client that brought nothing new prunes that client's tree on this link.
    */
   onAwareness(peer: PeerId, frame: AwarenessFrame): void {
+    if (this.#signed !== undefined) return this.#refuse('an unsigned Awareness frame in a room with a secret', peer)
     try {
       const clients = scanAwareness(frame.update, this.#limits)
       const states = this.#awareness.getStates()
@@ -194,6 +215,18 @@ export class Presence {
     else this.#tree.duplicate(peer, client)
   }
 
+  /** A SignedAwareness frame: verified and applied in a room with a secret, refused in an open room. */
+  onSignedAwareness(peer: PeerId, frame: SignedAwarenessFrame): void {
+    if (this.#signed === undefined) return this.#refuse('a SignedAwareness frame in an open room', peer)
+    this.#signed.onFrame(peer, frame)
+  }
+
+  #refuse(what: string, peer: PeerId): void {
+    this.#ctx.stats.framesRejected++
+    this.#ctx.stats.presenceRejected++
+    this.#ctx.report(new FrameNotAllowedError(`presence: ${what}`), peer)
+  }
+
   #broadcast(clients: readonly number[], from: PeerId | undefined): void {
     const client = clients.length === 1 ? clients[0] : undefined
     const targets: PeerId[] = []
@@ -221,6 +254,7 @@ export class Presence {
 
   /** Tells neighbours our client left (before sessions close). */
   leave(): void {
+    this.#signed?.leave()
     if (this.#awareness.getLocalState() !== null) removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'local')
   }
 
@@ -228,6 +262,7 @@ export class Presence {
   destroy(): void {
     if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
     this.#awareness.off('update', this.#onUpdate)
+    this.#signed?.destroy()
   }
 }
 

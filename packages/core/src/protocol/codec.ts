@@ -45,12 +45,27 @@ import {
   writeSyncRequest,
 } from './frame-io-sync.js'
 import { readSyncPart, writeSyncPart } from './frame-io-parts.js'
+import {
+  readAuthConfirm,
+  readAuthHello,
+  readAuthWelcome,
+  readRekey,
+  readSealed,
+  writeAuthConfirm,
+  writeAuthHello,
+  writeAuthWelcome,
+  writeRekey,
+  writeSealed,
+} from './frame-io-auth.js'
+import { readSignedAwareness, readSignedRelay, writeSignedAwareness, writeSignedRelay } from './frame-io-presence.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
 export * from './frame-io-parts.js'
+export * from './frame-io-auth.js'
+export * from './frame-io-presence.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
@@ -115,6 +130,27 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.SyncPart:
       writeSyncPart(encoder, frame)
       return
+    case FrameType.AuthHello:
+      writeAuthHello(encoder, frame)
+      return
+    case FrameType.AuthWelcome:
+      writeAuthWelcome(encoder, frame)
+      return
+    case FrameType.AuthConfirm:
+      writeAuthConfirm(encoder, frame)
+      return
+    case FrameType.Sealed:
+      writeSealed(encoder, frame)
+      return
+    case FrameType.Rekey:
+      writeRekey(encoder, frame)
+      return
+    case FrameType.SignedAwareness:
+      writeSignedAwareness(encoder, frame)
+      return
+    case FrameType.SignedRelay:
+      writeSignedRelay(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -140,6 +176,13 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Prune: return readPrune(decoder)
     case FrameType.Graft: return readGraft(decoder)
     case FrameType.SyncPart: return readSyncPart(decoder)
+    case FrameType.AuthHello: return readAuthHello(decoder)
+    case FrameType.AuthWelcome: return readAuthWelcome(decoder)
+    case FrameType.AuthConfirm: return readAuthConfirm(decoder)
+    case FrameType.Sealed: return readSealed(decoder)
+    case FrameType.Rekey: return readRekey(decoder)
+    case FrameType.SignedAwareness: return readSignedAwareness(decoder)
+    case FrameType.SignedRelay: return readSignedRelay(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

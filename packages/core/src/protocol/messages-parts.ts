@@ -1,7 +1,7 @@
 /**
  * The frame of a reply in parts: what a peer misses, when it does not fit in one frame
  * within the room's limits, is sent as SyncPart frames instead of one SyncReply
- * (docs/PROTOCOL.md, section 4.17). Each part is a Yjs V1 update that integrates whole once
+ * (docs/PROTOCOL.md, section 4.19). Each part is a Yjs V1 update that integrates whole once
  * the earlier parts are in; the last one says so.
  */
 import type { FrameType } from './messages.js'

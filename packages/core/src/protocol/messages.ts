@@ -8,9 +8,15 @@
  * room name on every frame).
  */
 import type { SyncPartFrame } from './messages-parts.js'
+import type { AuthFrame } from './messages-auth.js'
+import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
 
-/** The protocol version this build speaks best. */
-export const PROTOCOL_VERSION = 2
+/**
+ * The protocol version this build speaks best. Version 3 is version 2 plus authenticated,
+ * encrypted sessions (AuthHello, AuthWelcome, AuthConfirm, Sealed, Rekey), spoken only in
+ * rooms with a secret; rooms without one speak version 2.
+ */
+export const PROTOCOL_VERSION = 3
 /**
  * The oldest protocol version this build still speaks. Version 2: Delta carries an origin,
  * Prune and Graft, and an empty room on established links.
@@ -61,7 +67,16 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
-  /** A reply in parts (messages-parts.ts). */
+  // Authenticated sessions (version 3, rooms with a secret): protocol/messages-auth.ts.
+  AuthHello: 16,
+  AuthWelcome: 17,
+  AuthConfirm: 18,
+  Sealed: 19,
+  Rekey: 20,
+  // Rooms with a secret (v3), presence and relay: see messages-presence.ts.
+  SignedAwareness: 21,
+  SignedRelay: 22,
+  /** A reply in parts (messages-parts.ts): hostile-load limits. */
   SyncPart: 40,
 } as const
 /** One of the numeric frame tags. */
@@ -265,6 +280,7 @@ export interface GraftFrame {
 
 /** Any frame of the protocol. */
 export type Frame =
+  | AuthFrame
   | HelloFrame
   | WelcomeFrame
   | RejectFrame
@@ -282,3 +298,5 @@ export type Frame =
   | PruneFrame
   | GraftFrame
   | SyncPartFrame
+  | SignedAwarenessFrame
+  | SignedRelayFrame

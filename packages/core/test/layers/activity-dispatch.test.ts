@@ -36,6 +36,8 @@ describe('dispatch', () => {
     { type: FrameType.Prune, room: '', origins: [1] },
     { type: FrameType.Graft, room: '', origins: [] },
     { type: FrameType.SyncPart, room: '', checksum: 1, part: 0, last: false, update },
+    { type: FrameType.SignedAwareness, room: '', entries: [] },
+    { type: FrameType.SignedRelay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update, signature: update },
   ]
 
   it('routes each room frame type to its own handler, with the peer', () => {
@@ -59,6 +61,8 @@ describe('dispatch', () => {
       [FrameType.Prune]: record('prune'),
       [FrameType.Graft]: record('graft'),
       [FrameType.SyncPart]: record('syncPart'),
+      [FrameType.SignedAwareness]: record('signedAwareness'),
+      [FrameType.SignedRelay]: record('signedRelay'),
     }
     const dispatch = dispatcher(handlers)
     for (const frame of frames) dispatch('p', frame)
@@ -76,13 +80,16 @@ describe('dispatch', () => {
       'prune',
       'graft',
       'syncPart',
+      'signedAwareness',
+      'signedRelay',
     ])
     expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
   })
 
-  it('covers every frame type but the four the session layer keeps', () => {
+  it('covers every frame type but those the session layer keeps (the handshake and the authenticated session frames)', () => {
     const all = Object.values(FrameType)
-    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect]
+    const auth: number[] = [FrameType.AuthHello, FrameType.AuthWelcome, FrameType.AuthConfirm, FrameType.Sealed, FrameType.Rekey]
+    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect, ...auth]
     expect(frames.map((f) => f.type).sort((x, y) => x - y)).toEqual(all.filter((t) => !session.includes(t)).sort((x, y) => x - y))
   })
 })

@@ -34,7 +34,7 @@ function awarenessOf(clientID: number, state: unknown): Awareness {
 function setup(limits: Partial<RoomLimits>) {
   const ctx = new RecordingContext()
   const awareness = awarenessOf(1, { name: 'me' })
-  const presence = new Presence(ctx, awareness, true, tree, resolveLimits(limits))
+  const presence = new Presence(ctx, awareness, true, tree, undefined, resolveLimits(limits))
   layers.push(presence)
   presence.up('a', true)
   presence.up('b', true)
@@ -100,7 +100,7 @@ describe('presence limits', () => {
     const sent = ctx.take().filter((s) => s.peer === 'newcomer')
     expect(sent.length).toBeGreaterThan(1)
     const learnt = awarenessOf(77, undefined)
-    const target = new Presence(new RecordingContext(), learnt, true, tree, resolveLimits({ awarenessBytes: 2048, awarenessStates: 8 }))
+    const target = new Presence(new RecordingContext(), learnt, true, tree, undefined, resolveLimits({ awarenessBytes: 2048, awarenessStates: 8 }))
     layers.push(target)
     for (const { frame: f } of sent) {
       expect((f as AwarenessFrame).update.byteLength).toBeLessThanOrEqual(2048)
