@@ -139,7 +139,7 @@ export class RoomEngine {
       )
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
       learn: (peers, transport) => this.overlay.learn(peers, transport),
-      join: (peer, priority) => (this.#refused(peer) ? { accept: false, code: CloseCode.ProtocolViolation, peers: [] } : this.overlay.join(peer, priority)),
+      join: (peer, priority) => (this.score.refuses(peer) ? { accept: false, code: CloseCode.ProtocolViolation, peers: [] } : this.overlay.join(peer, priority)),
       sample: (peer) => this.overlay.sample(peer),
       up: (peer, link) => this.#up(peer, link),
       down: (peer, info) => this.#down(peer, info),
@@ -163,7 +163,7 @@ export class RoomEngine {
     )
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID
-    const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => (changed ? this.score.useful(peer) : repair ? undefined : this.score.useless(peer))
+    const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => this.score.delivered(peer, changed, repair)
     this.broadcast = new Broadcast(ctx, { push: config.push, delivered }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
@@ -226,7 +226,7 @@ export class RoomEngine {
           await transport.start({
             peerId: this.ctx.peerId,
             signal,
-            admit: (peerId, request) => !this.#refused(peerId) && this.#admit(peerId, request?.urgent === true),
+            admit: (peerId, request) => !this.score.refuses(peerId) && this.#admit(peerId, request?.urgent === true),
             relay: this.relay,
             ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
@@ -238,13 +238,6 @@ export class RoomEngine {
     )
     if (this.#stopped) return
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
-  }
-
-  /** True (and counted) while `peer` is in its backoff: no session with it. */
-  #refused(peer: PeerId): boolean {
-    if (!this.score.banned(peer)) return false
-    this.ctx.stats.admissionsRefused++
-    return true
   }
 
   /**
@@ -277,7 +270,7 @@ export class RoomEngine {
     this.presence.up(peer, link.neighbour)
     this.repair.up(peer, link)
     // A session that reached us anyway (we dialed, say) while the peer is in its backoff.
-    if (this.#refused(peer)) this.sessions.close(peer, CloseCode.ProtocolViolation)
+    if (this.score.refuses(peer)) this.sessions.close(peer, CloseCode.ProtocolViolation)
   }
 
   #down(peer: PeerId, info: SessionDown): void {

@@ -164,6 +164,19 @@ export class PeerScore {
     return ban !== undefined && this.#ctx.clock.now() < ban.until
   }
 
+  /** True (and counted in `admissionsRefused`) while `peer` is refused: no session with it. */
+  refuses(peer: PeerId): boolean {
+    if (!this.banned(peer)) return false
+    this.#ctx.stats.admissionsRefused++
+    return true
+  }
+
+  /** A first copy from `peer` was applied: useful if it changed the document, useless if it was no repair and changed nothing. */
+  delivered(peer: PeerId, changed: boolean, repair: boolean): void {
+    if (changed) this.useful(peer)
+    else if (!repair) this.useless(peer)
+  }
+
   /**
    * Charges an inbound frame of `peer` (its raw bytes) to its budgets before decoding.
    * False: over budget, drop it unread. A `sealed` frame (a room with a secret) hides its
