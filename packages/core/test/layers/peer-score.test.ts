@@ -155,6 +155,21 @@ describe('score', () => {
   })
 })
 
+describe('refusals and deliveries', () => {
+  it('refuses a banned peer (counted), and scores deliveries: changed is useful, no-op non-repair is useless, no-op repair is neither', () => {
+    expect(score.refuses('p')).toBe(false)
+    for (let i = 0; i < 6; i++) score.reported(new ProtocolError('bad', 'p'), 'p')
+    expect(score.refuses('p')).toBe(true)
+    expect(ctx.stats.admissionsRefused).toBe(1)
+    score.delivered('q', true, false)
+    expect(score.score('q')).toBeCloseTo(DEFAULT_BUDGETS.usefulReward)
+    score.delivered('r', false, true)
+    expect(score.score('r')).toBe(0)
+    score.delivered('r', false, false)
+    expect(score.score('r')).toBe(-DEFAULT_BUDGETS.uselessPenalty)
+  })
+})
+
 describe('resolveBudgets', () => {
   it('fills defaults and refuses bad values', () => {
     expect(resolveBudgets(undefined)).toEqual(DEFAULT_BUDGETS)
