@@ -29,6 +29,8 @@ const BOXES: Record<string, (file: string) => boolean> = {
   repair: (f) => f === 'layers/repair.ts',
   presence: (f) => f === 'layers/presence.ts' || f === 'layers/presence-signed.ts',
   relay: (f) => f === 'layers/mesh-relay.ts',
+  score: (f) => f === 'layers/peer-score.ts' || f === 'layers/token-bucket.ts',
+  limits: (f) => f.startsWith('limits/'),
   replica: (f) => f === 'replica.ts',
   persistence: (f) => f === 'persistence.ts' || f === 'trusted-storage.ts',
   storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',
@@ -41,7 +43,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
 }
 /** Small helpers every box may use; the diagram leaves them out. */
 const HELPERS = new Set(['errors.ts', 'hash.ts', 'bounded-set.ts', 'emitter.ts', 'gate.ts', 'index.ts'])
-const LAYERS = ['session', 'overlay', 'liveness', 'broadcast', 'repair', 'presence', 'relay']
+const LAYERS = ['session', 'overlay', 'liveness', 'broadcast', 'repair', 'presence', 'relay', 'score']
 
 function boxOf(file: string): string | undefined {
   return Object.entries(BOXES).find(([, has]) => has(file))?.[0]

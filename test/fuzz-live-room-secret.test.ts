@@ -37,7 +37,7 @@ import {
   type RandomSource,
   type Room,
 } from '@gossamer/core'
-import { docDigest, VirtualClock } from '@gossamer/testing'
+import { docDigest, NO_SCORING, VirtualClock } from '@gossamer/testing'
 import { MUTATION_NAMES, mutate, randomBytes } from './support/frame-mutations.js'
 import { SealedPeer } from './support/sealed-peer.js'
 
@@ -95,7 +95,7 @@ describe('live room fuzz with a secret, from an authenticated insider', () => {
     const network = memoryNetwork({ clock, random: seededRandom(SEED ^ 0x51ed), latency: 0 })
     const secret = Uint8Array.from({ length: 32 }, () => randomInt(random, 256))
     const make = (salt: number): Room =>
-      createRoom({ name: ROOM, doc: new Y.Doc(), transports: [network.transport()], clock, random: seededRandom(SEED ^ salt), secret, roundMs: ROUND_MS })
+      createRoom({ name: ROOM, doc: new Y.Doc(), transports: [network.transport()], clock, random: seededRandom(SEED ^ salt), secret, roundMs: ROUND_MS, budgets: NO_SCORING })
     const target = make(0x7a)
     const honest = make(0x600d)
     const honestClients = new Set([target.doc.clientID, honest.doc.clientID])

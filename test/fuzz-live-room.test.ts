@@ -51,7 +51,7 @@ import {
   type RandomSource,
   type Room,
 } from '@gossamer/core'
-import { docDigest, VirtualClock } from '@gossamer/testing'
+import { docDigest, NO_SCORING, VirtualClock } from '@gossamer/testing'
 import { MUTATION_NAMES, mutate, randomBytes } from './support/frame-mutations.js'
 import { RawPeer } from './support/raw-peer.js'
 import { canonicalJson, encodedDeleteSet } from './support/replica-compare.js'
@@ -70,7 +70,7 @@ const FRAME_TYPES = Object.values(FrameType) as FrameTypeTag[]
 const CLOSE_CODES = Object.values(CloseCode) as CloseCodeValue[]
 const PRIORITIES = Object.values(JoinPriority) as JoinPriorityValue[]
 /** The only error names a room may report for hostile input. */
-const TYPED_ERRORS = new Set(['ProtocolError', 'UpdateRejectedError', 'VersionMismatchError', 'TransportError'])
+const TYPED_ERRORS = new Set(['ProtocolError', 'UpdateRejectedError', 'LimitExceededError', 'PendingDroppedError', 'LimitExceededError', 'PendingDroppedError', 'VersionMismatchError', 'TransportError'])
 const MAX_PROBLEMS = 20
 
 const replay = (seed: number): string => `seed ${seed} (replay: GOSSAMER_FUZZ_SEED=${seed} pnpm vitest run test/fuzz-live-room.test.ts)`
@@ -315,7 +315,7 @@ async function setUp(seed: number): Promise<Setup> {
   const clock = new VirtualClock()
   const network = memoryNetwork({ clock, random: seededRandom(seed ^ 0x51ed), latency: 0 })
   const content = buildContent()
-  const room = createRoom({ name: ROOM, doc: content.doc, transports: [network.transport()], clock, random: seededRandom(seed), peerId: TARGET, roundMs: ROUND_MS })
+  const room = createRoom({ name: ROOM, doc: content.doc, transports: [network.transport()], clock, random: seededRandom(seed), peerId: TARGET, roundMs: ROUND_MS, budgets: NO_SCORING })
   const errors: Error[] = []
   room.on('error', ({ error }) => errors.push(error))
   await clock.advance(0)

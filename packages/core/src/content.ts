@@ -14,6 +14,18 @@ import type { PeerId } from './transport.js'
  */
 export type ApplyResult = { ok: true; changed: boolean; held?: boolean } | { ok: false; error: Error }
 
+/** One part of a reply in parts: a payload, and whether it is the last. */
+export interface ContentPart {
+  payload: Uint8Array
+  last: boolean
+}
+
+/** The parts of one reply, produced one at a time (each within the room's per-frame limits). */
+export interface ContentParts {
+  /** The next part; call until one is `last`. */
+  next(): ContentPart
+}
+
 /** The content of a room. */
 export interface Content {
   /** A 53-bit digest: equal digests, equal content. */
@@ -24,6 +36,14 @@ export interface Content {
   diff(state: Uint8Array): Uint8Array
   /** Applies a pushed or replied payload that came from `from` (checks first; may finish later). */
   apply(payload: Uint8Array, from: PeerId): ApplyResult | Promise<ApplyResult>
+  /**
+   * What a peer whose state is `state` misses, in parts that each fit one frame within the
+   * room's limits (a large document syncs in several SyncPart frames). Absent: one `diff`.
+   * Throws like `diff`.
+   */
+  diffParts?(state: Uint8Array): ContentParts
+  /** False when a local payload is over the room's per-frame limits: it is not pushed, and anti-entropy carries it in parts. Absent: always true. */
+  fitsFrame?(payload: Uint8Array): boolean
   /** The origins (Yjs clientIDs) whose content a payload carries, for push-tree repair. */
   authors(payload: Uint8Array): Iterable<number>
   /** Resolves once every local edit made so far is ready to share (a room with a secret signs each one). */

@@ -136,6 +136,43 @@ export class UpdateRejectedError extends GossamerError {
   override name = 'UpdateRejectedError'
 }
 
+/**
+ * An inbound frame or payload went over one of the room's limits (bytes, structs, delete
+ * ranges, GC structs, state-vector entries, nesting depth, presence states). It was dropped
+ * before it could cost more than reading it; the document is untouched.
+ */
+export class LimitExceededError extends UpdateRejectedError {
+  override name = 'LimitExceededError'
+  constructor(
+    /** Which limit, as named in the room's `limits` option (e.g. `structs`). */
+    readonly limit: string,
+    /** What the frame had (a lower bound when the check stopped early). */
+    readonly value: number,
+    /** The room's limit. */
+    readonly max: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${limit}: ${value} exceeds the limit of ${max}`, options)
+  }
+}
+
+/**
+ * An update held back for content it builds on (pending structs or deletes) was dropped:
+ * the content never came before the hold expired, or the sender held too much already.
+ * Anti-entropy brings the content again once what it builds on is there.
+ */
+export class PendingDroppedError extends GossamerError {
+  override name = 'PendingDroppedError'
+  constructor(
+    message: string,
+    /** `expired`: held too long; `overflow`: over a per-peer or per-room bound. */
+    readonly reason: 'expired' | 'overflow',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 /** Options passed to a factory are invalid. */
 export class ConfigError extends GossamerError {
   override name = 'ConfigError'

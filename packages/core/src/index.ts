@@ -97,6 +97,8 @@ export {
   AbortError,
   ListenerError,
   UpdateRejectedError,
+  LimitExceededError,
+  PendingDroppedError,
   ConfigError,
   AuthenticationError,
   SessionOverflowError,
@@ -104,6 +106,10 @@ export {
   SyncTimeoutError,
   throwIfAborted,
 } from './errors.js'
+export { DEFAULT_LIMITS, resolveLimits } from './limits/content-limits.js'
+export type { RoomLimits, ContentLimits, PresenceLimits } from './limits/content-limits.js'
+export { DEFAULT_BUDGETS, resolveBudgets } from './layers/peer-score.js'
+export type { PeerBudgets, PenaltyEvent, PenaltyReason, PenaltyAction } from './layers/peer-score.js'
 export type { AuthFailure } from './errors.js'
 export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
 export type { DecodeResult, VersionRange } from './protocol/codec.js'

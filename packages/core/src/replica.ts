@@ -1,33 +1,32 @@
 /**
- * A replica wraps the room's Y.Doc: it computes state digests, encodes what a peer misses,
- * and applies remote updates only after they parse, so a hostile update never touches the
- * document half-way.
+ * A replica wraps the room's Y.Doc: it computes state digests, encodes what a peer misses
+ * (in parts that fit the room's per-frame limits), and applies remote updates only after
+ * they passed the room's limits and can be integrated whole (limits/update-intake.ts), so a
+ * hostile update never touches the document half-way and never costs more than reading it.
  */
 import * as Y from 'yjs'
-import type { ApplyResult, Content } from './content.js'
-import { UpdateRejectedError } from './errors.js'
+import { systemClock, type Clock } from './clock.js'
+import type { ApplyResult, Content, ContentParts } from './content.js'
 import { hashParts } from './hash.js'
+import { DEFAULT_LIMITS, type ContentLimits } from './limits/content-limits.js'
+import { DiffParts } from './limits/diff-parts.js'
+import { UpdateIntake } from './limits/update-intake.js'
+import { scanStateVector, scanUpdate } from './limits/update-scan.js'
+import type { RoomStats } from './room-types.js'
+import type { PeerId } from './transport.js'
 
-/**
- * Throws unless every struct and delete range of a parsed update is well formed. Yjs never
- * writes empty ranges, and some of them make `Y.applyUpdate` throw half-way, after it has
- * applied part of the update: refusing them first keeps a rejected update from touching
- * the document.
- */
-function checkWellFormed(update: Uint8Array): void {
-  const { structs, ds } = Y.decodeUpdate(update)
-  for (const struct of structs) {
-    if (!(struct.length > 0) || struct.id.clock + struct.length > Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(`struct ${struct.id.client}:${struct.id.clock} has length ${struct.length}`)
-    }
-  }
-  for (const [client, ranges] of ds.clients) {
-    for (const range of ranges) {
-      if (!(range.len > 0) || range.clock + range.len > Number.MAX_SAFE_INTEGER) {
-        throw new RangeError(`delete range ${client}:${range.clock} has length ${range.len}`)
-      }
-    }
-  }
+/** Optional parts of a {@link Replica}: the room's limits, clock, counters and reports. */
+export interface ReplicaOptions {
+  /** Per-frame limits (default {@link DEFAULT_LIMITS}). */
+  limits?: ContentLimits
+  /** For held updates' expiry (default the system clock). */
+  clock?: Clock
+  /** The room's counters (`limitRejections`, `updatesHeld`, `pendingDropped`). */
+  stats?: RoomStats
+  /** Reports held updates dropped later. */
+  report?(error: Error, peer?: PeerId): void
+  /** A held update from `from` was applied later and changed the document. */
+  released?(update: Uint8Array, from: PeerId): void
 }
 
 /**
@@ -69,15 +68,27 @@ export class Replica implements Content {
   #stateVector: Uint8Array | undefined
   #version = 0
   readonly #offUpdate: () => void
+  readonly #limits: ContentLimits
+  readonly #intake: UpdateIntake
 
   /**
    * @param doc the document
    * @param origin the transaction origin used for remote updates (the room)
    * @param onLocalUpdate called with every update whose origin is not `origin`
    */
-  constructor(doc: Y.Doc, origin: unknown, onLocalUpdate: (update: Uint8Array) => void) {
+  constructor(doc: Y.Doc, origin: unknown, onLocalUpdate: (update: Uint8Array) => void, options: ReplicaOptions = {}) {
     this.doc = doc
     this.#origin = origin
+    this.#limits = options.limits ?? DEFAULT_LIMITS
+    this.#intake = new UpdateIntake({
+      doc,
+      origin,
+      limits: this.#limits,
+      clock: options.clock ?? systemClock(),
+      ...(options.stats === undefined ? {} : { stats: options.stats }),
+      ...(options.report === undefined ? {} : { report: options.report }),
+      ...(options.released === undefined ? {} : { released: options.released }),
+    })
     const listener = (update: Uint8Array, updateOrigin: unknown): void => {
       this.#invalidate()
       if (updateOrigin !== this.#origin) onLocalUpdate(update)
@@ -115,51 +126,68 @@ export class Replica implements Content {
   }
 
   /**
-   * What a peer with `remoteStateVector` misses, as a Yjs V1 update (always includes our
-   * delete set). Throws {@link UpdateRejectedError} if the state vector does not parse.
+   * What a peer with `remoteStateVector` misses, as one Yjs V1 update (always includes our
+   * delete set). Throws {@link UpdateRejectedError} if the state vector does not parse, and
+   * a {@link LimitExceededError} if it has more entries than the room allows.
    */
   diff(remoteStateVector: Uint8Array): Uint8Array {
-    try {
-      Y.decodeStateVector(remoteStateVector)
-    } catch (cause) {
-      throw new UpdateRejectedError('state vector does not parse', { cause })
-    }
+    scanStateVector(remoteStateVector, this.#limits.stateVectorEntries)
     return withoutPending(this.doc, () => Y.encodeStateAsUpdate(this.doc, remoteStateVector))
   }
 
+  /** What a peer with `remoteStateVector` misses, in parts within the room's per-frame limits. Throws like {@link Replica.diff}. */
+  diffParts(remoteStateVector: Uint8Array): ContentParts {
+    scanStateVector(remoteStateVector, this.#limits.stateVectorEntries)
+    const { updateBytes, structs, gcStructs, deleteRanges } = this.#limits
+    const parts = new DiffParts(this.doc, Y.decodeStateVector(remoteStateVector), { bytes: updateBytes, structs, gcStructs, deleteRanges })
+    return {
+      next: () => {
+        const part = parts.next()
+        return { payload: part.update, last: part.last }
+      },
+    }
+  }
+
+  /** True when a local update fits one frame within the room's limits (it is pushed then). */
+  fitsFrame(update: Uint8Array): boolean {
+    try {
+      scanUpdate(update, this.#limits)
+      return true
+    } catch {
+      return false
+    }
+  }
+
   /**
-   * Validates and applies a remote Yjs V1 update in a transaction whose origin is the room.
-   * A malformed update is rejected before the document is touched.
+   * Checks and applies a remote Yjs V1 update from `from` in a transaction whose origin is
+   * the room. An update over the room's limits or malformed is refused before the document
+   * is touched; one that builds on content not here yet is held back (`held`) and applied
+   * when that content arrives.
    */
-  applyRemote(update: Uint8Array): ApplyResult {
-    try {
-      checkWellFormed(update)
-    } catch (cause) {
-      return { ok: false, error: new UpdateRejectedError('update is not a well-formed Yjs V1 update', { cause }) }
-    }
-    const before = this.#version
-    try {
-      Y.applyUpdate(this.doc, update, this.#origin)
-    } catch (cause) {
-      return { ok: false, error: new UpdateRejectedError('Yjs refused the update', { cause }) }
-    }
-    return { ok: true, changed: this.#version !== before }
+  applyRemote(update: Uint8Array, from: PeerId = ''): ApplyResult {
+    return this.#intake.apply(update, from)
+  }
+
+  /** Updates held back now, waiting for what they build on. */
+  get held(): number {
+    return this.#intake.held
   }
 
   state(): Uint8Array {
     return this.stateVector()
   }
 
-  apply(payload: Uint8Array): ApplyResult {
-    return this.applyRemote(payload)
+  apply(payload: Uint8Array, from: PeerId): ApplyResult {
+    return this.applyRemote(payload, from)
   }
 
   authors(payload: Uint8Array): Iterable<number> {
     return Y.parseUpdateMeta(payload).from.keys()
   }
 
-  /** Stops listening to the document. */
+  /** Stops listening to the document and drops what is held. */
   destroy(): void {
     this.#offUpdate()
+    this.#intake.destroy()
   }
 }

@@ -5,6 +5,8 @@
  */
 import { passwordBytes, roomSecretBytes } from './crypto/secret.js'
 import { ConfigError } from './errors.js'
+import { resolveLimits } from './limits/content-limits.js'
+import { resolveBudgets } from './layers/peer-score.js'
 import { booleanOption, integerOption, numberOption, shapeOption, shown } from './option-checks.js'
 import { LIMITS } from './protocol/messages.js'
 import type { RoomOptions } from './room-types.js'
@@ -22,7 +24,7 @@ const OPTION_NAMES: Record<keyof RoomOptions, true> = {
   name: true, doc: true, transports: true, peerId: true, maxNeighbours: true, minNeighbours: true, maxPassive: true,
   roundMs: true, push: true, suspectAfterRounds: true, shuffleEveryRounds: true, reconnectEveryRounds: true,
   presence: true, awareness: true, storage: true, secret: true, password: true, writers: true, identity: true,
-  encryptStorage: true, clock: true, random: true, signal: true, connect: true,
+  encryptStorage: true, clock: true, random: true, signal: true, connect: true, limits: true, budgets: true,
 }
 const KNOWN_OPTIONS = new Set(Object.keys(OPTION_NAMES))
 
@@ -82,6 +84,10 @@ export function resolveRoomOptions(options: RoomOptions) {
     suspectAfterRounds: integerOption('suspectAfterRounds', options.suspectAfterRounds, 5, 1, 1000),
     shuffleEveryRounds: integerOption('shuffleEveryRounds', options.shuffleEveryRounds, 10, 1, 100_000),
     reconnectEveryRounds: integerOption('reconnectEveryRounds', options.reconnectEveryRounds, 10, 1, 100_000),
+    /** How much one frame may ask of this peer (docs/SECURITY.md, Limits). */
+    limits: resolveLimits(options.limits),
+    /** Per-peer budgets and scoring (docs/SECURITY.md, Budgets and scoring). */
+    budgets: resolveBudgets(options.budgets),
   }
 }
 

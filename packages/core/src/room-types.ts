@@ -9,6 +9,8 @@ import type { RandomSource } from './random.js'
 import type { PeerId, Transport } from './transport.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import type { IdentityKeyPair } from './crypto/identity-keys.js'
+import type { RoomLimits } from './limits/content-limits.js'
+import type { PeerBudgets, PenaltyEvent } from './layers/peer-score.js'
 
 /** Options of `createRoom`. */
 export interface RoomOptions {
@@ -71,6 +73,21 @@ export interface RoomOptions {
    * persisted. An identity given here is neither replaced nor stored: keep it unique yourself.
    */
   identity?: IdentityKeyPair
+  /**
+   * How much one frame may ask of this peer: update bytes, structs, delete ranges, GC
+   * structs, state-vector entries, nesting depth, updates held back for what they build on
+   * (per peer and per room, and for how long), and presence states. Anything over a limit
+   * is refused with a `LimitExceededError` before it is decoded. The limits are per frame,
+   * not per document: larger answers travel in parts. Peers of one room should use the same
+   * limits (a peer refuses parts over its own). See docs/SECURITY.md and `DEFAULT_LIMITS`.
+   */
+  limits?: Partial<RoomLimits>
+  /**
+   * Per-neighbour budgets (frames and bytes per second, bursts) and the scoring rules that
+   * throttle, then disconnect and refuse, a peer that breaks them or sends invalid frames.
+   * See docs/SECURITY.md and `DEFAULT_BUDGETS`.
+   */
+  budgets?: Partial<PeerBudgets>
   /**
    * Seal every blob this room stores (snapshots, log records, chain entries, known peers)
    * with the room's storage key (AES-256-GCM, the key path as associated data). Needs
@@ -167,6 +184,8 @@ export type RoomEvents = {
   error: ErrorEvent
   /** A pushed delta was received for the first time. */
   'delta:receive': DeltaEvent
+  /** Peer scoring penalized, throttled or disconnected a peer (docs/SECURITY.md). */
+  'peer:penalty': PenaltyEvent
   /** Updates reached storage. */
   'storage:persisted': PersistedEvent
   /** The stored document was loaded (or there is no storage); the room now joins the network. */
@@ -193,6 +212,30 @@ export interface RoomStats {
   prunesSent: number
   /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
   graftsSent: number
+  /** Inbound frames dropped unread: over a peer's budgets, or from a peer that is refused for now. */
+  framesThrottled: number
+  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas). */
+  penalties: number
+  /** Times a peer's score fell below the throttle threshold. */
+  peersThrottled: number
+  /** Times a peer was disconnected and refused for a backoff. */
+  peersCutOff: number
+  /** Joins and sessions refused because the peer is in its backoff. */
+  admissionsRefused: number
+  /** Updates and state vectors refused for going over one of the room's `limits` (also counted in `framesRejected`). */
+  limitRejections: number
+  /** Updates held back because what they build on had not arrived yet. */
+  updatesHeld: number
+  /** Held updates dropped (expired, or over the per-peer or per-room bounds). */
+  pendingDropped: number
+  /** First copies of deltas that changed nothing here, and so were not passed on. */
+  deltasNotForwarded: number
+  /** Local updates too large for one frame: not pushed; anti-entropy carries them in parts. */
+  localUpdatesNotPushed: number
+  /** SyncPart frames sent (replies in parts). */
+  syncPartsSent: number
+  /** SyncPart frames received. */
+  syncPartsReceived: number
   /**
    * Sessions refused or cut off because a peer did not prove the room secret and its key (a
    * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
@@ -304,6 +347,18 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    framesThrottled: 0,
+    penalties: 0,
+    peersThrottled: 0,
+    peersCutOff: 0,
+    admissionsRefused: 0,
+    limitRejections: 0,
+    updatesHeld: 0,
+    pendingDropped: 0,
+    deltasNotForwarded: 0,
+    localUpdatesNotPushed: 0,
+    syncPartsSent: 0,
+    syncPartsReceived: 0,
     authFailures: 0,
     presenceRejected: 0,
     relaysRejected: 0,

@@ -100,6 +100,8 @@ function randomFrame(random: RandomSource, type: number): Frame {
       return { type, room, origins: randomOrigins(random, 1) }
     case FrameType.Graft:
       return { type, room, origins: randomOrigins(random, 0) }
+    case FrameType.SyncPart:
+      return { type, room, checksum: hash53(update), part: randomU53(random), last: random.next() < 0.5, update }
     case FrameType.SignedAwareness:
       return {
         type,

@@ -99,6 +99,8 @@ const validFrames: Record<string, Frame> = {
   'Prune max': { type: FrameType.Prune, room: longRoom, origins: Array.from({ length: LIMITS.originsPerFrame }, (_, i) => 0xffff_ffff - i) },
   'Graft all': { type: FrameType.Graft, room: 'r', origins: [] },
   'Graft some': { type: FrameType.Graft, room: 'r', origins: [1, 0xffff_ffff] },
+  'SyncPart first empty': { type: FrameType.SyncPart, room: 'r', checksum: hash53(new Uint8Array(0)), part: 0, last: false, update: new Uint8Array(0) },
+  'SyncPart last max': { type: FrameType.SyncPart, room: longRoom, checksum: hash53(patternBytes(1 << 20)), part: MAX, last: true, update: patternBytes(1 << 20) },
   ...validAuthFrames,
   'SignedAwareness removal': {
     type: FrameType.SignedAwareness, room: 'r',

@@ -11,7 +11,8 @@
  * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
  * - repair (layers/repair.ts): anti-entropy;
  * - presence (layers/presence.ts): awareness on the trees;
- * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh.
+ * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh;
+ * - peer scoring (layers/peer-score.ts): budgets charged before decoding, scores, backoff.
  *
  * Broadcast and repair reach the document through a {@link Content}: the {@link Replica} in
  * an open room, the signed replica (trust/signed-replica.ts) in a room with a secret.
@@ -24,11 +25,13 @@ import { TransportError } from '../errors.js'
 import { Broadcast } from '../layers/broadcast.js'
 import { Liveness } from '../layers/liveness.js'
 import { MeshRelay } from '../layers/mesh-relay.js'
+import { PeerScore } from '../layers/peer-score.js'
 import { Overlay } from '../layers/overlay.js'
 import { Presence } from '../layers/presence.js'
 import { Repair } from '../layers/repair.js'
 import { SessionLayer } from '../layers/session-layer.js'
 import type { SessionDown } from './session-ports.js'
+import { hash53 } from '../hash.js'
 import { CloseCode, FrameType } from '../protocol/messages.js'
 import type { RandomSource } from '../random.js'
 import type { Content } from '../content.js'
@@ -84,6 +87,7 @@ export class RoomEngine {
   readonly repair: Repair
   readonly presence: Presence
   readonly relay: MeshRelay
+  readonly score: PeerScore
   readonly #dispatch: (peer: PeerId, frame: RoomFrame) => void
   readonly #disposers: (() => void)[] = []
   readonly #phase: number
@@ -104,18 +108,38 @@ export class RoomEngine {
       send: (peer, frame) => this.sessions.send(peer, frame),
       sendMany: (peers, frame) => this.sessions.sendMany(peers, frame),
       emit: init.emit,
-      report: init.report,
+      // Whatever a layer finds invalid about a peer also lowers its score.
+      report: (error, peer) => {
+        init.report(error, peer)
+        this.score.reported(error, peer)
+      },
     }
     this.ctx = ctx
+    this.score = new PeerScore(ctx, config.budgets, {
+      disconnect: (peer) => this.sessions.close(peer, CloseCode.ProtocolViolation),
+      awaitingReply: (peer) => this.repair.awaiting(peer),
+    })
     const activity = new Activity()
     this.content =
       init.content ??
-      new Replica(init.doc, init.origin, (update) => {
-        if (!this.#stopped) this.broadcast.publish(update)
-      })
+      new Replica(
+        init.doc,
+        init.origin,
+        (update) => {
+          if (!this.#stopped) this.broadcast.publish(update)
+        },
+        {
+          limits: config.limits,
+          clock: init.clock,
+          stats: init.stats,
+          report: ctx.report,
+          // A held update applied later is pushed on like a repair.
+          released: (update, from) => this.broadcast.repaired(from, update, hash53(update)),
+        },
+      )
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
       learn: (peers, transport) => this.overlay.learn(peers, transport),
-      join: (peer, priority) => this.overlay.join(peer, priority),
+      join: (peer, priority) => (this.score.refuses(peer) ? { accept: false, code: CloseCode.ProtocolViolation, peers: [] } : this.overlay.join(peer, priority)),
       sample: (peer) => this.overlay.sample(peer),
       up: (peer, link) => this.#up(peer, link),
       down: (peer, info) => this.#down(peer, info),
@@ -123,6 +147,7 @@ export class RoomEngine {
         this.liveness.heard(peer)
         this.#dispatch(peer, frame)
       },
+      admit: (peer, data, sealed) => this.score.admit(peer, data, sealed),
     }, init.trust)
     this.overlay = new Overlay(
       ctx,
@@ -138,7 +163,8 @@ export class RoomEngine {
     )
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID
-    this.broadcast = new Broadcast(ctx, { push: config.push }, this.content, activity, origin)
+    const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => this.score.delivered(peer, changed, repair)
+    this.broadcast = new Broadcast(ctx, { push: config.push, delivered }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
@@ -147,12 +173,15 @@ export class RoomEngine {
       activity,
       {
         lastHeard: (peer) => this.liveness.lastHeard(peer),
-        repaired: (from, update, checksum) => this.broadcast.repaired(from, update, checksum),
+        repaired: (from, update, checksum) => {
+          this.score.useful(from)
+          this.broadcast.repaired(from, update, checksum)
+        },
         synced: (peer) => init.onSynced(peer),
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
       },
     )
-    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust)
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits)
     this.relay = new MeshRelay(ctx, init.trust)
     this.#dispatch = dispatcher({
       [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
@@ -162,6 +191,7 @@ export class RoomEngine {
       [FrameType.DigestMatch]: (peer, frame) => this.repair.onDigestMatch(peer, frame),
       [FrameType.SyncRequest]: (peer, frame) => this.repair.onSyncRequest(peer, frame),
       [FrameType.SyncReply]: (peer, frame) => this.repair.onSyncReply(peer, frame),
+      [FrameType.SyncPart]: (peer, frame) => this.repair.onSyncPart(peer, frame),
       [FrameType.Peers]: (peer, frame) => this.overlay.onPeers(peer, frame),
       [FrameType.Ping]: (peer, frame) => this.liveness.onPing(peer, frame),
       [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
@@ -196,7 +226,7 @@ export class RoomEngine {
           await transport.start({
             peerId: this.ctx.peerId,
             signal,
-            admit: (peerId, request) => this.#admit(peerId, request?.urgent === true),
+            admit: (peerId, request) => !this.score.refuses(peerId) && this.#admit(peerId, request?.urgent === true),
             relay: this.relay,
             ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
@@ -239,6 +269,8 @@ export class RoomEngine {
     if (link.neighbour) this.ctx.emit('peer:join', { peerId: peer, transport: link.transport })
     this.presence.up(peer, link.neighbour)
     this.repair.up(peer, link)
+    // A session that reached us anyway (we dialed, say) while the peer is in its backoff.
+    if (this.score.refuses(peer)) this.sessions.close(peer, CloseCode.ProtocolViolation)
   }
 
   #down(peer: PeerId, info: SessionDown): void {
@@ -259,6 +291,7 @@ export class RoomEngine {
     const { shuffleEveryRounds, reconnectEveryRounds, roundMs } = this.#init.config
     const phase = this.#round + this.#phase
     this.liveness.tick()
+    this.score.round()
     this.overlay.maintain(phase % shuffleEveryRounds === 1, true)
     this.broadcast.tick()
     this.repair.tick()
@@ -291,6 +324,7 @@ export class RoomEngine {
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
     // Content the room made (a room with a secret) outlives this engine: the room destroys it.
     if (this.#init.content === undefined) this.content.destroy()
+    this.repair.destroy()
     this.presence.destroy()
     this.relay.destroy()
     for (const dispose of this.#disposers.splice(0)) dispose()

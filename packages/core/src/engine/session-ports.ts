@@ -37,6 +37,12 @@ export interface SessionPorts {
   down(peer: PeerId, info: SessionDown): void
   /** A frame of an open session, for the dispatch table. */
   frame(peer: PeerId, frame: RoomFrame): void
+  /**
+   * Charges an inbound frame's raw bytes to `peer`'s budgets before decoding (`sealed`: an
+   * encrypted frame of a room with a secret, whose type cannot be seen); false drops it
+   * unread. Absent: all pass.
+   */
+  admit?(peer: PeerId, data: Uint8Array, sealed: boolean): boolean
 }
 
 /** What the overlay asks of the session layer. */

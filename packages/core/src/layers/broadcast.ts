@@ -25,6 +25,8 @@ const KNOWN_PER_LINK = 1024
 export interface BroadcastConfig {
   /** Push deltas eagerly (false: anti-entropy alone carries updates). */
   push: boolean
+  /** A first copy from `peer` was applied: whether it changed the document, and whether it was a repair (for peer scoring). */
+  delivered?(peer: PeerId, changed: boolean, repair: boolean): void
 }
 
 interface BroadcastLink {
@@ -67,9 +69,17 @@ export class Broadcast {
     this.tree.down(peer)
   }
 
-  /** A local update: push it to every neighbour at once. */
+  /**
+   * A local update: push it to every neighbour at once. One too large for a frame within
+   * the room's limits is not pushed: anti-entropy carries it, in parts.
+   */
   publish(update: Uint8Array): void {
     if (!this.#config.push) return
+    if (this.#content.fitsFrame?.(update) === false) {
+      this.#ctx.stats.localUpdatesNotPushed++
+      this.#activity.touch()
+      return
+    }
     const id = hash53(update)
     this.#seen.add(id)
     this.#activity.touch()
@@ -100,11 +110,17 @@ export class Broadcast {
     }
     // Held until what comes before it arrives: not vouched for, so not passed on.
     if (result.held === true) return
+    this.#config.delivered?.(peer, result.changed, frame.repair === true)
     this.#activity.touch()
     if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
     this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
-    // A repair that was no news here (it raced the pushes) stops here.
-    if (this.#config.push && (frame.repair !== true || result.changed)) this.#forward({ ...frame, hop: frame.hop + 1 }, peer)
+    // A delta that changed nothing here (a repair that raced the pushes, or content we
+    // already had under other bytes) stops here: passing it on would only amplify it.
+    if (!result.changed) {
+      this.#ctx.stats.deltasNotForwarded++
+      return
+    }
+    if (this.#config.push) this.#forward({ ...frame, hop: frame.hop + 1 }, peer)
   }
 
   onPrune(peer: PeerId, frame: PruneFrame): void {

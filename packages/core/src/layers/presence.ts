@@ -10,6 +10,10 @@
  * renewed every {@link RENEW_MS}, and remote states not renewed for {@link OUTDATED_MS}
  * are dropped (y-protocols' own timings), so the simulator replays presence exactly.
  *
+ * Every inbound update is scanned against the room's presence limits before y-protocols
+ * parses it (size, states, bytes and depth of each state), a peer stores at most
+ * `awarenessStatesPerRoom` states, and what it sends goes in updates within the limits, so
+ * a newcomer always gets every state even when they do not fit in one frame.
  * In a room with a secret, states travel as signed entries instead (presence-signed.ts):
  * a peer can set only its own state, and unsigned Awareness frames are refused.
  */
@@ -23,8 +27,10 @@ import * as decoding from 'lib0/decoding'
 import type * as Y from 'yjs'
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
-import { UpdateRejectedError } from '../errors.js'
-import { FrameType, LIMITS, type AwarenessFrame } from '../protocol/messages.js'
+import { LimitExceededError, UpdateRejectedError } from '../errors.js'
+import { scanAwareness } from '../limits/awareness-scan.js'
+import { DEFAULT_LIMITS, type PresenceLimits } from '../limits/content-limits.js'
+import { FrameType, type AwarenessFrame } from '../protocol/messages.js'
 import type { SignedAwarenessFrame } from '../protocol/messages-presence.js'
 import type { PeerId } from '../transport.js'
 import { FrameNotAllowedError } from '../trust/errors.js'
@@ -97,11 +103,13 @@ export class Presence {
   #applyChanged = false
   #timer: TimerHandle | undefined
   readonly #onUpdate: (changes: AwarenessChanges, origin: unknown) => void
+  readonly #limits: PresenceLimits
   /** Signed presence, in a room with a secret. */
   readonly #signed: SignedPresence | undefined
 
-  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust) {
+  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS) {
     this.#ctx = ctx
+    this.#limits = limits
     this.#awareness = awareness
     this.#enabled = enabled
     this.#tree = tree
@@ -115,7 +123,7 @@ export class Presence {
       if (!enabled || clients.length === 0) return
       const from = origin === this ? this.#applyingFrom : undefined
       if (origin === this) this.#applyChanged = true
-      this.#broadcast(encodeAwarenessUpdate(this.#awareness, clients), from, clients.length === 1 ? clients[0] : undefined)
+      this.#broadcast(clients, from)
     }
     this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this })
     awareness.on('update', this.#onUpdate)
@@ -143,7 +151,29 @@ export class Presence {
     if (!this.#enabled) return
     const clients = [...this.#awareness.getStates().keys()]
     if (clients.length === 0) return
-    this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update: encodeAwarenessUpdate(this.#awareness, clients) })
+    for (const update of this.#encode(clients)) this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update })
+  }
+
+  /** The states of `clients` in updates within the limits (a state over them alone is left out). */
+  #encode(clients: readonly number[]): Uint8Array[] {
+    const updates: Uint8Array[] = []
+    let batch: number[] = []
+    let bytes = 0
+    const flush = (): void => {
+      if (batch.length > 0) updates.push(encodeAwarenessUpdate(this.#awareness, batch))
+      batch = []
+      bytes = 0
+    }
+    for (const client of clients) {
+      // Its size: the JSON plus at most 30 bytes of ids, clock and lengths.
+      const size = encodeAwarenessUpdate(this.#awareness, [client]).byteLength
+      if (size > this.#limits.awarenessBytes) continue
+      if (batch.length >= this.#limits.awarenessStates || bytes + size > this.#limits.awarenessBytes) flush()
+      batch.push(client)
+      bytes += size
+    }
+    flush()
+    return updates
   }
 
   down(peer: PeerId): void {
@@ -156,6 +186,19 @@ export class Presence {
    */
   onAwareness(peer: PeerId, frame: AwarenessFrame): void {
     if (this.#signed !== undefined) return this.#refuse('an unsigned Awareness frame in a room with a secret', peer)
+    try {
+      const clients = scanAwareness(frame.update, this.#limits)
+      const states = this.#awareness.getStates()
+      const added = new Set(clients.filter((client) => !states.has(client))).size
+      if (states.size + added > this.#limits.awarenessStatesPerRoom) {
+        throw new LimitExceededError('awarenessStatesPerRoom', states.size + added, this.#limits.awarenessStatesPerRoom)
+      }
+    } catch (error) {
+      if (error instanceof LimitExceededError) this.#ctx.stats.limitRejections++
+      this.#ctx.stats.framesRejected++
+      this.#ctx.report(error as Error, peer)
+      return
+    }
     this.#applyingFrom = peer
     this.#applyChanged = false
     try {
@@ -184,14 +227,15 @@ export class Presence {
     this.#ctx.report(new FrameNotAllowedError(`presence: ${what}`), peer)
   }
 
-  #broadcast(update: Uint8Array, from: PeerId | undefined, client: number | undefined): void {
-    if (update.byteLength > LIMITS.awarenessBytes) return
+  #broadcast(clients: readonly number[], from: PeerId | undefined): void {
+    const client = clients.length === 1 ? clients[0] : undefined
     const targets: PeerId[] = []
     for (const peer of this.#neighbours) {
       if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
       targets.push(peer)
     }
-    if (targets.length > 0) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })
+    if (targets.length === 0) return
+    for (const update of this.#encode(clients)) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })
   }
 
   /** Renews the local state when due and drops remote states nobody renewed. */

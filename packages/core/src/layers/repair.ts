@@ -6,13 +6,27 @@
  * exactly what the other misses (push-pull). In a quiet room (pushing, nothing new for a
  * few rounds) only a peer we have not heard from lately gets the round's digest, where it
  * doubles as the liveness probe. Prior art: Demers et al., Yjs's sync protocol.
+ *
+ * A reply that does not fit in one frame within the room's limits goes out as SyncPart
+ * frames, one per turn of the event loop (each part costs one part's work), and the
+ * requester's wait is renewed by every part, so no second exchange starts while a large
+ * reply is still arriving.
  */
-import type { ApplyResult, Content } from '../content.js'
+import type { TimerHandle } from '../clock.js'
+import type { ApplyResult, Content, ContentParts } from '../content.js'
 import type { Activity } from '../engine/activity.js'
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { hash53 } from '../hash.js'
 import { FrameType, type DigestFrame, type DigestMatchFrame, type SyncReplyFrame, type SyncRequestFrame } from '../protocol/messages.js'
+import type { SyncPartFrame } from '../protocol/messages-parts.js'
 import type { PeerId } from '../transport.js'
+
+/** A reply in parts being sent to one peer. */
+interface Outgoing {
+  parts: ContentParts
+  next: number
+  timer: TimerHandle | undefined
+}
 
 /** Tunables of repair. */
 export interface RepairConfig {
@@ -51,6 +65,8 @@ export class Repair {
    * exchange with it: a large reply still on its way would otherwise be sent a second time.
    */
   readonly #awaiting = new Map<PeerId, number>()
+  /** Per peer, the reply in parts we are sending it (a new request replaces it). */
+  readonly #outgoing = new Map<PeerId, Outgoing>()
 
   constructor(ctx: LayerContext, config: RepairConfig, content: Content, activity: Activity, ports: RepairPorts) {
     this.#ctx = ctx
@@ -69,9 +85,14 @@ export class Repair {
   down(peer: PeerId): void {
     this.#lastExchange.delete(peer)
     this.#awaiting.delete(peer)
+    this.#stopParts(peer)
   }
 
-  /** True while a reply we asked `peer` for may still be on its way. */
+  /** True while a reply we asked `peer` for may still be on its way (peer scoring does not charge its bytes). */
+  awaiting(peer: PeerId): boolean {
+    return this.#inFlight(peer)
+  }
+
   #inFlight(peer: PeerId): boolean {
     const since = this.#awaiting.get(peer)
     if (since === undefined) return false
@@ -111,25 +132,74 @@ export class Repair {
   }
 
   onSyncRequest(peer: PeerId, frame: SyncRequestFrame): void {
-    let update: Uint8Array
+    this.#stopParts(peer)
+    let update: Uint8Array | undefined
     try {
-      update = this.#content.diff(frame.stateVector)
+      if (this.#content.diffParts === undefined) update = this.#content.diff(frame.stateVector)
+      else {
+        const parts = this.#content.diffParts(frame.stateVector)
+        const first = parts.next()
+        if (first.last) update = first.payload
+        else this.#sendParts(peer, { parts, next: 0, timer: undefined }, first.payload)
+      }
     } catch (error) {
+      this.#ctx.stats.framesRejected++
       this.#ctx.report(error as Error, peer)
       return
     }
-    this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
+    if (update !== undefined) this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
     if (frame.reciprocate && !this.#inFlight(peer)) this.#request(peer, false)
+  }
+
+  /** Sends one part (the first one is given), then schedules the next on the next turn. */
+  #sendParts(peer: PeerId, outgoing: Outgoing, first?: Uint8Array): void {
+    outgoing.timer = undefined
+    let part
+    try {
+      part = first === undefined ? outgoing.parts.next() : { payload: first, last: false }
+    } catch (error) {
+      this.#outgoing.delete(peer)
+      this.#ctx.report(error as Error, peer)
+      return
+    }
+    const frame: SyncPartFrame = { type: FrameType.SyncPart, room: this.#ctx.room, checksum: hash53(part.payload), part: outgoing.next++, last: part.last, update: part.payload }
+    this.#ctx.stats.syncPartsSent++
+    this.#ctx.send(peer, frame)
+    if (part.last) {
+      this.#outgoing.delete(peer)
+      return
+    }
+    this.#outgoing.set(peer, outgoing)
+    outgoing.timer = this.#ctx.clock.setTimeout(() => this.#sendParts(peer, outgoing), 0)
+  }
+
+  #stopParts(peer: PeerId): void {
+    const outgoing = this.#outgoing.get(peer)
+    if (outgoing === undefined) return
+    if (outgoing.timer !== undefined) this.#ctx.clock.clearTimeout(outgoing.timer)
+    this.#outgoing.delete(peer)
   }
 
   onSyncReply(peer: PeerId, frame: SyncReplyFrame): void {
     this.#awaiting.delete(peer)
-    const result = this.#content.apply(frame.update, peer)
-    if (result instanceof Promise) void result.then((done) => this.#replied(peer, frame, done))
-    else this.#replied(peer, frame, result)
+    this.#take(peer, frame.update, frame.checksum, true)
   }
 
-  #replied(peer: PeerId, frame: SyncReplyFrame, result: ApplyResult): void {
+  /** A part of a reply: while parts keep coming, the reply is still in flight. */
+  onSyncPart(peer: PeerId, frame: SyncPartFrame): void {
+    this.#ctx.stats.syncPartsReceived++
+    if (frame.last) this.#awaiting.delete(peer)
+    else if (this.#awaiting.has(peer)) this.#awaiting.set(peer, this.#ctx.clock.now())
+    this.#take(peer, frame.update, frame.checksum, frame.last)
+  }
+
+  #take(peer: PeerId, update: Uint8Array, checksum: number, last: boolean): void {
+    const result = this.#content.apply(update, peer)
+    if (result instanceof Promise) void result.then((done) => this.#replied(peer, update, checksum, last, done))
+    else this.#replied(peer, update, checksum, last, result)
+  }
+
+  #replied(peer: PeerId, update: Uint8Array, checksum: number, last: boolean, result: ApplyResult): void {
     if (!result.ok) {
       this.#ctx.stats.framesRejected++
       this.#ctx.report(result.error, peer)
@@ -138,10 +208,16 @@ export class Repair {
     if (result.changed) {
       this.#ctx.stats.payloadsReceived++
       this.#activity.touch()
-      this.#ports.repaired(peer, frame.update, frame.checksum)
+      this.#ports.repaired(peer, update, checksum)
     }
+    if (!last) return
     this.#ports.synced(peer)
     this.#ports.exchangeDone(peer)
+  }
+
+  /** Stops every reply in parts. */
+  destroy(): void {
+    for (const peer of [...this.#outgoing.keys()]) this.#stopParts(peer)
   }
 
   /**

@@ -237,6 +237,7 @@ export class SessionLayer {
     const stats = this.#ctx.stats
     stats.framesReceived++
     stats.bytesReceived += data.byteLength
+    if (this.#ports.admit?.(session.peerId, data, this.trusted !== undefined) === false) return
     if (this.trusted !== undefined) {
       this.trusted.receive(session, data)
       return

@@ -44,6 +44,7 @@ import {
   writeSyncReply,
   writeSyncRequest,
 } from './frame-io-sync.js'
+import { readSyncPart, writeSyncPart } from './frame-io-parts.js'
 import {
   readAuthConfirm,
   readAuthHello,
@@ -62,6 +63,7 @@ import { fail, readU53, remaining } from './primitives.js'
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
+export * from './frame-io-parts.js'
 export * from './frame-io-auth.js'
 export * from './frame-io-presence.js'
 
@@ -125,6 +127,9 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Graft:
       writeGraft(encoder, frame)
       return
+    case FrameType.SyncPart:
+      writeSyncPart(encoder, frame)
+      return
     case FrameType.AuthHello:
       writeAuthHello(encoder, frame)
       return
@@ -170,6 +175,7 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Relay: return readRelay(decoder)
     case FrameType.Prune: return readPrune(decoder)
     case FrameType.Graft: return readGraft(decoder)
+    case FrameType.SyncPart: return readSyncPart(decoder)
     case FrameType.AuthHello: return readAuthHello(decoder)
     case FrameType.AuthWelcome: return readAuthWelcome(decoder)
     case FrameType.AuthConfirm: return readAuthConfirm(decoder)

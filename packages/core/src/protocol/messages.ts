@@ -7,6 +7,7 @@
  * frames may send it empty, meaning "this link's room" (rooms send it empty; it saves the
  * room name on every frame).
  */
+import type { SyncPartFrame } from './messages-parts.js'
 import type { AuthFrame } from './messages-auth.js'
 import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
 
@@ -30,8 +31,12 @@ export const LIMITS = {
   peerIdBytes: 64,
   /** Most peer ids in one frame. */
   peersPerFrame: 32,
-  /** Largest Yjs update or state vector in one frame. */
-  updateBytes: 64 * 1024 * 1024,
+  /**
+   * Largest Yjs update or state vector in one frame: the wire's hard cap. Rooms enforce
+   * their own, lower limit on top (the `limits` room option; default 1 MiB), and send
+   * larger answers in SyncPart frames.
+   */
+  updateBytes: 16 * 1024 * 1024,
   /** Longest human-readable reason string. */
   reasonBytes: 512,
   /** Largest presence (awareness) update. */
@@ -71,6 +76,8 @@ export const FrameType = {
   // Rooms with a secret (v3), presence and relay: see messages-presence.ts.
   SignedAwareness: 21,
   SignedRelay: 22,
+  /** A reply in parts (messages-parts.ts): hostile-load limits. */
+  SyncPart: 40,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -290,5 +297,6 @@ export type Frame =
   | RelayFrame
   | PruneFrame
   | GraftFrame
+  | SyncPartFrame
   | SignedAwarenessFrame
   | SignedRelayFrame

@@ -35,6 +35,7 @@ describe('dispatch', () => {
     { type: FrameType.Relay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update },
     { type: FrameType.Prune, room: '', origins: [1] },
     { type: FrameType.Graft, room: '', origins: [] },
+    { type: FrameType.SyncPart, room: '', checksum: 1, part: 0, last: false, update },
     { type: FrameType.SignedAwareness, room: '', entries: [] },
     { type: FrameType.SignedRelay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update, signature: update },
   ]
@@ -59,6 +60,7 @@ describe('dispatch', () => {
       [FrameType.Relay]: record('relay'),
       [FrameType.Prune]: record('prune'),
       [FrameType.Graft]: record('graft'),
+      [FrameType.SyncPart]: record('syncPart'),
       [FrameType.SignedAwareness]: record('signedAwareness'),
       [FrameType.SignedRelay]: record('signedRelay'),
     }
@@ -77,6 +79,7 @@ describe('dispatch', () => {
       'relay',
       'prune',
       'graft',
+      'syncPart',
       'signedAwareness',
       'signedRelay',
     ])

@@ -182,4 +182,15 @@ describe('repair deltas', () => {
     broadcast.onDelta('b', delta(sameContent, 0, { repair: true, origin: 6 }))
     expect(ctx.batches).toEqual([])
   })
+
+  it('a pushed delta that changed nothing here (content we hold, under new bytes) is not forwarded either', () => {
+    broadcast.onDelta('a', delta(write('hi'), 0))
+    broadcast.onDelta('a', delta(write('yo'), 0))
+    ctx.take()
+    const replayed = Y.encodeStateAsUpdate(author)
+    broadcast.onDelta('c', delta(replayed, 0))
+    expect(ctx.batches).toEqual([])
+    expect(ctx.stats.deltasNotForwarded).toBe(1)
+    expect(doc.getText('t').toString()).toBe('yohi')
+  })
 })

@@ -1,0 +1,293 @@
+/**
+ * Per-peer budgets and scoring: the room's defence against peers that speak the protocol
+ * but abuse it. Every inbound frame of a peer is charged, before it is decoded, to two
+ * token buckets of that peer: frames and bytes (the bytes of a reply we asked the peer
+ * for are not charged: a large document arrives in parts at full speed). A frame over
+ * budget is dropped unread.
+ *
+ * Each peer has a score. It falls on invalid frames (malformed, over the room's limits, a
+ * wrong room), on frames dropped for the budget, and on useless traffic (a delta that
+ * changed nothing); it rises with useful first deliveries (a delta or reply that changed the
+ * document), up to a cap, and decays towards zero every round, so old merit and old faults
+ * both fade. Below `throttleBelow` the peer's budgets refill at a quarter of their rate;
+ * below `disconnectBelow` it is disconnected and refused (in both directions) for a backoff
+ * that doubles with each repeat. Every decision is a `peer:penalty` event and counted in
+ * `RoomStats`. Prior art: gossipsub v1.1 peer scoring and backoff.
+ *
+ * Sans-IO: it acts through the layer context and one port (disconnect).
+ */
+import type { LayerContext } from '../engine/context.js'
+import { ConfigError } from '../errors.js'
+import { FrameType } from '../protocol/messages.js'
+import type { PeerId } from '../transport.js'
+import { TokenBucket } from './token-bucket.js'
+
+/** Budgets, penalties and thresholds of peer scoring (the `budgets` room option). */
+export interface PeerBudgets {
+  /** Frames a peer may send per second, sustained. Default 500. */
+  framesPerSecond: number
+  /** Frames a peer may send at once. Default 1,000. */
+  frameBurst: number
+  /** Bytes a peer may send per second, sustained (replies we asked for are free). Default 2 MiB. */
+  bytesPerSecond: number
+  /** Bytes a peer may send at once. Default 8 MiB. */
+  byteBurst: number
+  /** Score lost per invalid frame. Default 10. */
+  invalidPenalty: number
+  /** Score lost per frame dropped for a budget. Default 1. */
+  budgetPenalty: number
+  /** Score lost per delta that changed nothing and was no duplicate. Default 0.5. */
+  uselessPenalty: number
+  /** Score gained per useful first delivery. Default 0.1. */
+  usefulReward: number
+  /** Highest score. Default 20. */
+  maxScore: number
+  /** Fraction of the score kept at each round (decay towards 0). Default 0.95. */
+  decay: number
+  /** Below this score, budgets refill at a quarter of their rate. Default -20. */
+  throttleBelow: number
+  /** Below this score, the peer is disconnected and refused for a backoff. Default -50. */
+  disconnectBelow: number
+  /** First backoff, in ms; each repeat doubles it. Default 60,000. */
+  backoffMs: number
+  /** Longest backoff, in ms. Default 3,600,000. */
+  maxBackoffMs: number
+}
+
+/** The defaults of {@link PeerBudgets}. */
+export const DEFAULT_BUDGETS: Readonly<PeerBudgets> = Object.freeze({
+  framesPerSecond: 500,
+  frameBurst: 1000,
+  bytesPerSecond: 2 * 1024 * 1024,
+  byteBurst: 8 * 1024 * 1024,
+  invalidPenalty: 10,
+  budgetPenalty: 1,
+  uselessPenalty: 0.5,
+  usefulReward: 0.1,
+  maxScore: 20,
+  decay: 0.95,
+  throttleBelow: -20,
+  disconnectBelow: -50,
+  backoffMs: 60_000,
+  maxBackoffMs: 3_600_000,
+})
+
+/** Why a peer lost score. */
+export type PenaltyReason = 'invalid' | 'budget' | 'useless'
+
+/** What the scoring did about a peer. */
+export type PenaltyAction = 'penalty' | 'throttle' | 'disconnect'
+
+/** Payload of `peer:penalty`. */
+export interface PenaltyEvent {
+  peerId: PeerId
+  reason: PenaltyReason
+  /** The peer's score after the penalty. */
+  score: number
+  action: PenaltyAction
+  /** Until when (room clock, ms) the peer is refused, for `disconnect`. */
+  bannedUntil?: number
+}
+
+/** What peer scoring asks of the room. */
+export interface PeerScorePorts {
+  /** Close every session with `peer` now. */
+  disconnect(peer: PeerId): void
+  /** True while a reply we asked `peer` for is on its way (its bytes are not charged). */
+  awaitingReply(peer: PeerId): boolean
+}
+
+interface PeerState {
+  frames: TokenBucket
+  bytes: TokenBucket
+  score: number
+  throttled: boolean
+}
+
+/** The errors that mark a frame as invalid (exact names: subclasses of the trust layer are not). */
+const INVALID = new Set(['ProtocolError', 'UpdateRejectedError', 'LimitExceededError'])
+
+/** Most peers tracked at once (state of peers with a neutral score is dropped first). */
+const MAX_TRACKED = 4096
+
+/** The first byte of a frame is its type tag (all tags are below 128). */
+const SYNC_REPLY: number = FrameType.SyncReply
+const SYNC_PART: number = FrameType.SyncPart
+
+/**
+ * Validates the `budgets` room option and fills in the defaults: rates, bursts, penalties,
+ * rewards and backoffs are positive, `decay` is in (0, 1], thresholds are negative and
+ * `disconnectBelow` is below `throttleBelow`.
+ *
+ * @throws {@link ConfigError} for an unknown key or a bad value.
+ */
+export function resolveBudgets(options: Partial<PeerBudgets> | undefined): PeerBudgets {
+  const budgets: PeerBudgets = { ...DEFAULT_BUDGETS }
+  if (options === undefined) return budgets
+  if (typeof options !== 'object' || options === null) throw new ConfigError('budgets must be an object')
+  for (const [key, value] of Object.entries(options) as [keyof PeerBudgets, unknown][]) {
+    if (!(key in DEFAULT_BUDGETS)) throw new ConfigError(`budgets.${String(key)} is not a budget (known: ${Object.keys(DEFAULT_BUDGETS).join(', ')})`)
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConfigError(`budgets.${key} must be a finite number`)
+    const threshold = key === 'throttleBelow' || key === 'disconnectBelow'
+    if (threshold ? value >= 0 : value <= 0) throw new ConfigError(`budgets.${key} must be ${threshold ? 'negative' : 'positive'}, got ${value}`)
+    budgets[key] = value
+  }
+  if (budgets.decay > 1) throw new ConfigError('budgets.decay must be at most 1')
+  if (budgets.disconnectBelow >= budgets.throttleBelow) throw new ConfigError('budgets.disconnectBelow must be below budgets.throttleBelow')
+  return budgets
+}
+
+/** Peer scoring of one room. Internal. */
+export class PeerScore {
+  readonly #ctx: LayerContext
+  readonly #config: PeerBudgets
+  readonly #ports: PeerScorePorts
+  readonly #peers = new Map<PeerId, PeerState>()
+  /** Banned peers: until when, and how many times so far (for the doubling backoff). */
+  readonly #bans = new Map<PeerId, { until: number; count: number }>()
+
+  constructor(ctx: LayerContext, config: PeerBudgets, ports: PeerScorePorts) {
+    this.#ctx = ctx
+    this.#config = config
+    this.#ports = ports
+  }
+
+  /** The score of `peer` (0 when unknown). */
+  score(peer: PeerId): number {
+    return this.#peers.get(peer)?.score ?? 0
+  }
+
+  /** True while `peer` is refused (disconnected for a backoff). */
+  banned(peer: PeerId): boolean {
+    const ban = this.#bans.get(peer)
+    return ban !== undefined && this.#ctx.clock.now() < ban.until
+  }
+
+  /** True (and counted in `admissionsRefused`) while `peer` is refused: no session with it. */
+  refuses(peer: PeerId): boolean {
+    if (!this.banned(peer)) return false
+    this.#ctx.stats.admissionsRefused++
+    return true
+  }
+
+  /** A first copy from `peer` was applied: useful if it changed the document, useless if it was no repair and changed nothing. */
+  delivered(peer: PeerId, changed: boolean, repair: boolean): void {
+    if (changed) this.useful(peer)
+    else if (!repair) this.useless(peer)
+  }
+
+  /**
+   * Charges an inbound frame of `peer` (its raw bytes) to its budgets before decoding.
+   * False: over budget, drop it unread. A `sealed` frame (a room with a secret) hides its
+   * type: while a reply from that peer is awaited, none of its bytes are charged.
+   */
+  admit(peer: PeerId, data: Uint8Array, sealed = false): boolean {
+    if (this.banned(peer)) {
+      this.#ctx.stats.framesThrottled++
+      return false
+    }
+    const state = this.#state(peer)
+    const now = this.#ctx.clock.now()
+    const scale = state.throttled ? 0.25 : 1
+    const tag = data[0]
+    const reply = (sealed || tag === SYNC_REPLY || tag === SYNC_PART) && this.#ports.awaitingReply(peer)
+    if (!state.frames.take(1, now, scale) || (!reply && !state.bytes.take(data.byteLength, now, scale))) {
+      this.#ctx.stats.framesThrottled++
+      this.#penalize(peer, 'budget', this.#config.budgetPenalty)
+      return false
+    }
+    return true
+  }
+
+  /**
+   * A problem a layer reported about `peer`: an invalid frame (one that does not decode,
+   * names another room, or carries a malformed or over-limit update or presence) lowers its
+   * score. The trust layer's refusals (signatures, authorship, equivocation, writers) are
+   * left out: an honest neighbour may forward what another peer signed.
+   */
+  reported(error: Error, peer: PeerId | undefined): void {
+    if (peer === undefined) return
+    if (INVALID.has(error.name)) this.#penalize(peer, 'invalid', this.#config.invalidPenalty)
+  }
+
+  /** `peer` delivered something that changed the document first. */
+  useful(peer: PeerId): void {
+    const state = this.#state(peer)
+    state.score = Math.min(this.#config.maxScore, state.score + this.#config.usefulReward)
+  }
+
+  /** `peer` sent a delta that changed nothing and was no duplicate. */
+  useless(peer: PeerId): void {
+    this.#penalize(peer, 'useless', this.#config.uselessPenalty)
+  }
+
+  /** One round: scores decay towards 0; neutral, unthrottled state is forgotten. */
+  round(): void {
+    for (const state of this.#peers.values()) {
+      state.score *= this.#config.decay
+      if (Math.abs(state.score) < 0.01) state.score = 0
+      if (state.throttled && state.score >= this.#config.throttleBelow) state.throttled = false
+    }
+    const now = this.#ctx.clock.now()
+    for (const [peer, ban] of this.#bans) {
+      // A ban is remembered (for the doubling) for as long again as it lasted.
+      if (now >= ban.until + Math.min(this.#config.maxBackoffMs, this.#config.backoffMs * 2 ** (ban.count - 1))) this.#bans.delete(peer)
+    }
+  }
+
+  #state(peer: PeerId): PeerState {
+    let state = this.#peers.get(peer)
+    if (state === undefined) {
+      if (this.#peers.size >= MAX_TRACKED) this.#forgetOne()
+      const now = this.#ctx.clock.now()
+      state = {
+        frames: new TokenBucket(this.#config.framesPerSecond, this.#config.frameBurst, now),
+        bytes: new TokenBucket(this.#config.bytesPerSecond, this.#config.byteBurst, now),
+        score: 0,
+        throttled: false,
+      }
+      this.#peers.set(peer, state)
+    }
+    return state
+  }
+
+  /** Forgets the oldest peer with a score ≥ 0 (or the oldest at all). */
+  #forgetOne(): void {
+    for (const [peer, state] of this.#peers) {
+      if (state.score >= 0) {
+        this.#peers.delete(peer)
+        return
+      }
+    }
+    const oldest = this.#peers.keys().next().value
+    if (oldest !== undefined) this.#peers.delete(oldest)
+  }
+
+  #penalize(peer: PeerId, reason: PenaltyReason, amount: number): void {
+    if (this.banned(peer)) return
+    const state = this.#state(peer)
+    state.score -= amount
+    this.#ctx.stats.penalties++
+    const { score } = state
+    if (score < this.#config.disconnectBelow) {
+      const previous = this.#bans.get(peer)
+      const count = (previous?.count ?? 0) + 1
+      const until = this.#ctx.clock.now() + Math.min(this.#config.maxBackoffMs, this.#config.backoffMs * 2 ** (count - 1))
+      this.#bans.set(peer, { until, count })
+      this.#peers.delete(peer)
+      this.#ctx.stats.peersCutOff++
+      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'disconnect', bannedUntil: until })
+      this.#ports.disconnect(peer)
+      return
+    }
+    if (score < this.#config.throttleBelow && !state.throttled) {
+      state.throttled = true
+      this.#ctx.stats.peersThrottled++
+      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'throttle' })
+      return
+    }
+    // Budget penalties come in bursts: one event per frame would flood the app.
+    if (reason !== 'budget') this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'penalty' })
+  }
+}
