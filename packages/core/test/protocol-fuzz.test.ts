@@ -5,6 +5,7 @@ import { CloseCode, FrameType, JoinPriority, LIMITS } from '../src/protocol/mess
 import type { CloseCodeValue, Frame, JoinPriorityValue } from '../src/protocol/messages.js'
 import { randomInt, seededRandom } from '../src/random.js'
 import type { RandomSource } from '../src/random.js'
+import { randomMemberFrame } from './support/member-frames.js'
 
 /** Fixed seeds: a failure names its seed, so it replays exactly. */
 const SEEDS = [1, 2, 3, 5, 8, 13, 21, 0xdecafbad] as const
@@ -99,8 +100,11 @@ function randomFrame(random: RandomSource, type: number): Frame {
       return { type, room, origins: randomOrigins(random, 1) }
     case FrameType.Graft:
       return { type, room, origins: randomOrigins(random, 0) }
-    default:
-      throw new Error(`no generator for frame type ${type}`)
+    default: {
+      const member = randomMemberFrame(random, type, room)
+      if (member === undefined) throw new Error(`no generator for frame type ${type}`)
+      return member
+    }
   }
 }
 

@@ -44,11 +44,30 @@ import {
   writeSyncReply,
   writeSyncRequest,
 } from './frame-io-sync.js'
+import {
+  readMembers,
+  readProbe,
+  readProbeAck,
+  readProbeReport,
+  readProbeRequest,
+  readQuery,
+  readQueryReply,
+  readRoomEvent,
+  writeMembers,
+  writeProbe,
+  writeProbeAck,
+  writeProbeReport,
+  writeProbeRequest,
+  writeQuery,
+  writeQueryReply,
+  writeRoomEvent,
+} from './frame-io-members.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
+export * from './frame-io-members.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
@@ -110,6 +129,14 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.Graft:
       writeGraft(encoder, frame)
       return
+    case FrameType.Probe: return writeProbe(encoder, frame)
+    case FrameType.ProbeAck: return writeProbeAck(encoder, frame)
+    case FrameType.ProbeRequest: return writeProbeRequest(encoder, frame)
+    case FrameType.ProbeReport: return writeProbeReport(encoder, frame)
+    case FrameType.Members: return writeMembers(encoder, frame)
+    case FrameType.RoomEvent: return writeRoomEvent(encoder, frame)
+    case FrameType.Query: return writeQuery(encoder, frame)
+    case FrameType.QueryReply: return writeQueryReply(encoder, frame)
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -134,6 +161,14 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Relay: return readRelay(decoder)
     case FrameType.Prune: return readPrune(decoder)
     case FrameType.Graft: return readGraft(decoder)
+    case FrameType.Probe: return readProbe(decoder)
+    case FrameType.ProbeAck: return readProbeAck(decoder)
+    case FrameType.ProbeRequest: return readProbeRequest(decoder)
+    case FrameType.ProbeReport: return readProbeReport(decoder)
+    case FrameType.Members: return readMembers(decoder)
+    case FrameType.RoomEvent: return readRoomEvent(decoder)
+    case FrameType.Query: return readQuery(decoder)
+    case FrameType.QueryReply: return readQueryReply(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

@@ -7,6 +7,7 @@
  * frames may send it empty, meaning "this link's room" (rooms send it empty; it saves the
  * room name on every frame).
  */
+import type { MemberFrame } from './messages-members.js'
 
 /** The protocol version this build speaks best. */
 export const PROTOCOL_VERSION = 2
@@ -56,6 +57,15 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
+  // Membership: failure detection, member news, user events and queries (protocol/messages-members.ts).
+  Probe: 32,
+  ProbeAck: 33,
+  ProbeRequest: 34,
+  ProbeReport: 35,
+  Members: 36,
+  RoomEvent: 37,
+  Query: 38,
+  QueryReply: 39,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -258,6 +268,7 @@ export interface GraftFrame {
 
 /** Any frame of the protocol. */
 export type Frame =
+  | MemberFrame
   | HelloFrame
   | WelcomeFrame
   | RejectFrame
