@@ -9,8 +9,9 @@ import { wallClock, type Clock } from './clock.js'
 import type { RandomSource } from './random.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import { DocStore } from './storage/doc-store.js'
-import { StorageClosedError } from './storage/errors.js'
+import { StorageClosedError, StorageCorruptError } from './storage/errors.js'
 import type { Identity } from './storage/identity.js'
+import { ROOT } from './storage/layout.js'
 import type { PeerId } from './transport.js'
 
 /** What persistence reports to its room. */
@@ -30,9 +31,20 @@ export interface OpenResult {
   knownPeers: PeerId[]
 }
 
+/** What is stored of this peer as a member of the room: its incarnation and its versioned metadata. */
+export interface StoredMember {
+  incarnation: number
+  clock: number
+  entries: { key: string; version: number; value: string }[]
+}
+
 /** Persistence of one room. Internal. */
 export class Persistence {
   readonly #store: DocStore
+  readonly #adapter: StorageAdapter
+  readonly #room: string
+  readonly #onError: (error: Error) => void
+  #memberWrite: Promise<void> = Promise.resolve()
   readonly #random: RandomSource
   #identity: Identity | undefined
   #doc: Y.Doc | undefined
@@ -43,6 +55,9 @@ export class Persistence {
 
   constructor(adapter: StorageAdapter, host: PersistenceHost) {
     this.#random = host.random
+    this.#adapter = adapter
+    this.#room = host.room
+    this.#onError = host.onError
     this.#store = new DocStore({
       adapter,
       room: host.room,
@@ -109,6 +124,35 @@ export class Persistence {
     })
   }
 
+  /**
+   * The member record stored for `peerId` in this room (`['gossamer', room, 'member', peerId]`,
+   * JSON), or undefined. An unreadable record is reported and ignored.
+   */
+  async loadMember(peerId: PeerId): Promise<StoredMember | undefined> {
+    try {
+      const data = await this.#adapter.load(this.#memberKey(peerId))
+      if (data === undefined) return undefined
+      const value: unknown = JSON.parse(new TextDecoder().decode(data))
+      if (isStoredMember(value)) return value
+      this.#onError(new StorageCorruptError('the stored member record is unreadable; ignored', this.#memberKey(peerId)))
+    } catch (cause) {
+      this.#onError(cause instanceof Error ? cause : new Error(String(cause)))
+    }
+    return undefined
+  }
+
+  /** Stores this peer's member record (writes run one after the other; the last one wins). */
+  saveMember(peerId: PeerId, member: StoredMember): void {
+    const data = new TextEncoder().encode(JSON.stringify(member))
+    this.#memberWrite = this.#memberWrite
+      .then(() => this.#adapter.save(this.#memberKey(peerId), data))
+      .catch((cause: unknown) => this.#onError(cause instanceof Error ? cause : new Error(String(cause))))
+  }
+
+  #memberKey(peerId: PeerId): string[] {
+    return [ROOT, this.#room, 'member', peerId]
+  }
+
   /** Resolves once every update made before the call is durable. */
   flush(options: { signal?: AbortSignal } = {}): Promise<void> {
     return this.#store.flush(options)
@@ -121,10 +165,26 @@ export class Persistence {
   async close(): Promise<void> {
     this.#closing = true
     this.#offUpdate?.()
+    await this.#memberWrite
     await this.#store.close()
     const doc = this.#doc
     if (doc !== undefined && this.#identity !== undefined && doc.clientID === this.#identity.clientID) {
       doc.clientID = Math.floor(this.#random.next() * 0xffffffff) >>> 0
     }
   }
+}
+
+function isStoredMember(value: unknown): value is StoredMember {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0
+  return (
+    count(v['incarnation']) &&
+    count(v['clock']) &&
+    Array.isArray(v['entries']) &&
+    (v['entries'] as unknown[]).every((e) => {
+      const entry = e as Record<string, unknown> | null
+      return typeof entry === 'object' && entry !== null && typeof entry['key'] === 'string' && entry['key'] !== '' && count(entry['version']) && typeof entry['value'] === 'string'
+    })
+  )
 }

@@ -4,6 +4,7 @@
 import { passwordBytes, roomSecretBytes } from './crypto/secret.js'
 import { ConfigError } from './errors.js'
 import { LIMITS } from './protocol/messages.js'
+import type { MembersOptions } from './member-types.js'
 import type { RoomOptions } from './room-types.js'
 import { assertSameYjs } from './yjs-instance.js'
 
@@ -38,6 +39,35 @@ export function resolveRoomOptions(options: RoomOptions) {
     suspectAfterRounds: options.suspectAfterRounds ?? 5,
     shuffleEveryRounds: options.shuffleEveryRounds ?? 10,
     reconnectEveryRounds: options.reconnectEveryRounds ?? 10,
+    members: resolveMembers(options.members ?? {}, roundMs),
+  }
+}
+
+/** The membership tunables, validated, with their defaults. */
+export type MembersConfig = ReturnType<typeof resolveMembers>
+
+function resolveMembers(options: MembersOptions, roundMs: number) {
+  const positive = (name: string, value: number): number => {
+    if (!(Number.isFinite(value) && value > 0)) throw new ConfigError(`members.${name} must be a number > 0`)
+    return value
+  }
+  const integer = (name: string, value: number, min: number): number => {
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`members.${name} must be an integer ≥ ${min}`)
+    return value
+  }
+  return {
+    probeMs: positive('probeMs', options.probeMs ?? roundMs),
+    helpers: integer('helpers', options.helpers ?? 3, 0),
+    localHealth: options.localHealth ?? true,
+    maxHealthScore: 8,
+    suspicionMult: positive('suspicionMult', options.suspicionMult ?? 1),
+    reapMs: positive('reapMs', options.reapMs ?? 300_000),
+    maxMembers: integer('maxMembers', options.maxMembers ?? 1000, 1),
+    maxMetaBytes: integer('maxMetaBytes', options.maxMetaBytes ?? 512, 0),
+    /** Member records flooded per probe period at most (news beyond waits a period). */
+    newsBudget: 4096,
+    /** Emits of one event name within this window send only the last. */
+    coalesceMs: 20,
   }
 }
 

@@ -20,6 +20,7 @@ import type { Content } from './content.js'
 import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
 import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
+import { RoomMembers } from './room-members.js'
 import type { PeerId, Transport } from './transport.js'
 
 /**
@@ -56,6 +57,8 @@ class GossipRoom implements Room {
   readonly #syncedGate = gate()
   readonly #controller = new AbortController()
   readonly #disposers: (() => void)[] = []
+  readonly #members: RoomMembers
+  readonly health: Room['health']
   #engine: RoomEngine | undefined
   #synced = false
   #closed = false
@@ -92,6 +95,9 @@ class GossipRoom implements Room {
             onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
             onError: (error) => this.#report(error),
           })
+    const persist = this.#persistence
+    this.#members = new RoomMembers({ name: this.name, clock: this.#clock, stats: this.#stats, maxMetaBytes: this.#config.members.maxMetaBytes, peerId: () => this.#peerId, engine: () => this.#engine, persist: (state) => persist?.saveMember(this.#peerId, state), report: (error) => this.#report(error) })
+    this.health = this.#members.health
     this.#content =
       this.#trust === undefined
         ? undefined
@@ -120,33 +126,25 @@ class GossipRoom implements Room {
     void this.#start()
   }
 
-  get peerId(): PeerId {
-    return this.#peerId
-  }
-
-  get synced(): boolean {
-    return this.#synced
-  }
-
-  get closed(): boolean {
-    return this.#closed
-  }
+  get peerId(): PeerId { return this.#peerId }
+  get synced(): boolean { return this.#synced }
+  get closed(): boolean { return this.#closed }
 
   on: Room['on'] = (event, listener) => this.#emitter.on(event, listener)
   once: Room['once'] = (event, listener) => this.#emitter.once(event, listener)
   off: Room['off'] = (event, listener) => this.#emitter.off(event, listener)
 
-  neighbours(): PeerId[] {
-    return this.#engine?.overlay.neighbours() ?? []
-  }
+  neighbours = (): PeerId[] => this.#engine?.overlay.neighbours() ?? []
+  knownPeers = (): PeerId[] => this.#engine?.overlay.views.passive() ?? []
+  stats = (): RoomStats => ({ ...this.#stats })
 
-  knownPeers(): PeerId[] {
-    return this.#engine?.overlay.views.passive() ?? []
-  }
-
-  stats(): RoomStats {
-    return { ...this.#stats }
-  }
+  // Membership (room-members.ts): members, metadata, health, metrics, events and queries.
+  members: Room['members'] = () => this.#members.members()
+  setMeta: Room['setMeta'] = (meta) => this.#members.setMeta(meta)
+  metrics = ((format?: 'prometheus') => (format === 'prometheus' ? this.#members.prometheus() : this.#members.metrics())) as Room['metrics']
+  emit: Room['emit'] = (name, payload = null) => this.#members.emit(name, payload)
+  query: Room['query'] = (name, payload = null, options) => this.#members.query(name, payload, options)
+  onQuery: Room['onQuery'] = (name, handler) => this.#members.onQuery(name, handler)
 
   whenSynced(options: SignalOptions = {}): Promise<void> {
     return abortable(this.#syncedGate.promise, options.signal)
@@ -171,8 +169,6 @@ class GossipRoom implements Room {
     void this.close()
   }
 
-  // ---- lifecycle ------------------------------------------------------------------
-
   async #start(): Promise<void> {
     const trust = this.#trust
     const { peerId, knownPeers } = await establishIdentity({
@@ -186,6 +182,8 @@ class GossipRoom implements Room {
       fail: () => void this.close(),
     })
     if (peerId !== undefined) this.#peerId = peerId
+    const stored = await this.#persistence?.loadMember(this.#peerId)
+    if (stored !== undefined) this.#members.self.restore(stored)
     if (this.#closed) {
       this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
       return
@@ -210,6 +208,7 @@ class GossipRoom implements Room {
       report: (error, peer) => this.#report(error, peer),
       onSynced: (peer) => this.#markSynced(peer),
       knownPeers,
+      membership: this.#members.init(),
       ...(trust === undefined ? {} : { trust }),
       ...(this.#content === undefined ? {} : { content: this.#content }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
@@ -223,6 +222,7 @@ class GossipRoom implements Room {
     this.#syncedGate.fail(new RoomClosedError('the room closed before it synced'))
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     this.#engine?.close()
+    this.#members.close()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
     try {

@@ -10,7 +10,8 @@
  * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
  * - repair (layers/repair.ts): anti-entropy;
  * - presence (layers/presence.ts): awareness on the trees;
- * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh.
+ * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh;
+ * - membership (engine/membership.ts): the failure detector, members, user events and queries.
  *
  * Broadcast and repair reach the document through a {@link Content}: the {@link Replica} in
  * an open room, the signed replica (trust/signed-replica.ts) in a room with a secret.
@@ -38,6 +39,8 @@ import type { RoomTrust } from '../trust/room-trust.js'
 import { Activity } from './activity.js'
 import type { LayerContext, LinkInfo } from './context.js'
 import { dispatcher, type RoomFrame } from './dispatch.js'
+import { FrameMeter } from './frame-meter.js'
+import { buildMembership, plainMembership, type Membership, type MembershipInit } from './membership.js'
 
 /** What the room facade gives its engine. */
 export interface RoomEngineInit {
@@ -67,6 +70,8 @@ export interface RoomEngineInit {
   trust?: RoomTrust
   /** The document side, when the room made it (a room with a secret: the signed replica); default a {@link Replica}. */
   content?: Content
+  /** This peer as a member, its health checks and query handlers. Default: no metadata, checks or handlers. */
+  membership?: MembershipInit
 }
 
 /** One room's engine. Internal: the public surface is the `Room` facade. */
@@ -81,6 +86,8 @@ export class RoomEngine {
   readonly repair: Repair
   readonly presence: Presence
   readonly relay: MeshRelay
+  readonly membership: Membership
+  readonly meter = new FrameMeter()
   readonly #dispatch: (peer: PeerId, frame: RoomFrame) => void
   readonly #disposers: (() => void)[] = []
   readonly #phase: number
@@ -102,6 +109,7 @@ export class RoomEngine {
       sendMany: (peers, frame) => this.sessions.sendMany(peers, frame),
       emit: init.emit,
       report: init.report,
+      meter: this.meter,
     }
     this.ctx = ctx
     const activity = new Activity()
@@ -118,6 +126,7 @@ export class RoomEngine {
       down: (peer, info) => this.#down(peer, info),
       frame: (peer, frame) => {
         this.liveness.heard(peer)
+        this.membership.detector.heard(peer)
         this.#dispatch(peer, frame)
       },
     })
@@ -151,6 +160,9 @@ export class RoomEngine {
     )
     this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree)
     this.relay = new MeshRelay(ctx)
+    const membership = init.membership ?? plainMembership(init.peerId, config.members.maxMetaBytes)
+    this.membership = buildMembership(ctx, config.members, membership, { neighbours: () => this.overlay.neighbours(), dead: (peer) => this.overlay.dead(peer) }, init.trust)
+    const { detector, members, events } = this.membership
     this.#dispatch = dispatcher({
       [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
       [FrameType.Prune]: (peer, frame) => this.broadcast.onPrune(peer, frame),
@@ -164,6 +176,14 @@ export class RoomEngine {
       [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
       [FrameType.Awareness]: (peer, frame) => this.presence.onAwareness(peer, frame),
       [FrameType.Relay]: (peer, frame) => this.relay.onRelay(peer, frame),
+      [FrameType.Probe]: (peer, frame) => detector.onProbe(peer, frame),
+      [FrameType.ProbeAck]: (peer, frame) => detector.onProbeAck(peer, frame),
+      [FrameType.ProbeRequest]: (peer, frame) => detector.onProbeRequest(peer, frame),
+      [FrameType.ProbeReport]: (peer, frame) => detector.onProbeReport(peer, frame),
+      [FrameType.Members]: (peer, frame) => members.onMembers(peer, frame),
+      [FrameType.RoomEvent]: (peer, frame) => events.onRoomEvent(peer, frame),
+      [FrameType.Query]: (peer, frame) => events.onQuery(peer, frame),
+      [FrameType.QueryReply]: (peer, frame) => events.onQueryReply(peer, frame),
     })
     for (const peer of init.knownPeers ?? []) this.overlay.discovered(peer)
   }
@@ -201,6 +221,8 @@ export class RoomEngine {
       }),
     )
     if (this.#stopped) return
+    this.membership.detector.start()
+    this.membership.members.start()
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
   }
 
@@ -209,6 +231,8 @@ export class RoomEngine {
     this.liveness.up(peer)
     this.broadcast.up(peer, link.neighbour)
     this.relay.up(peer, link.neighbour)
+    this.membership.detector.up(peer, link.neighbour)
+    this.membership.members.up(peer, link.neighbour)
     if (link.neighbour) this.ctx.emit('peer:join', { peerId: peer, transport: link.transport })
     this.presence.up(peer, link.neighbour)
     this.repair.up(peer, link)
@@ -221,6 +245,8 @@ export class RoomEngine {
       this.repair.down(peer)
       this.presence.down(peer)
       this.relay.down(peer)
+      this.membership.detector.down(peer)
+      this.membership.members.down(peer, info.cause === 'lost')
       this.ctx.emit('peer:leave', { peerId: peer, transport: info.transport })
     }
     if (!this.#stopped) this.overlay.down(peer, info)
@@ -253,12 +279,16 @@ export class RoomEngine {
   close(): void {
     if (this.#stopped) return
     this.presence.leave()
+    this.membership.members.leave()
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
     this.content.destroy()
     this.presence.destroy()
     this.relay.destroy()
+    this.membership.detector.stop()
+    this.membership.members.stop()
+    this.membership.events.stop()
     for (const dispose of this.#disposers.splice(0)) dispose()
   }
 }

@@ -48,7 +48,7 @@ export class SessionLayer {
     this.#transports = transports
     this.#signal = signal
     this.#ports = ports
-    this.#table = new SessionTable(ctx.stats, ctx.report)
+    this.#table = new SessionTable(ctx.stats, ctx.report, ctx.meter)
   }
 
   /** Sessions in any state plus dials in flight: each holds a slot of the active view. */
@@ -174,6 +174,7 @@ export class SessionLayer {
         return
       }
       const frame = result.frame
+      this.#ctx.meter?.received(frame.type, data.byteLength)
       // An empty room means the session's room (refused before the handshake, below).
       if (frame.room !== this.#ctx.room && frame.room !== '') {
         stats.framesRejected++

@@ -35,6 +35,14 @@ describe('dispatch', () => {
     { type: FrameType.Relay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update },
     { type: FrameType.Prune, room: '', origins: [1] },
     { type: FrameType.Graft, room: '', origins: [] },
+    { type: FrameType.Probe, room: '', seq: 1, news: [] },
+    { type: FrameType.ProbeAck, room: '', seq: 1, news: [] },
+    { type: FrameType.ProbeRequest, room: '', seq: 1, target: 't' },
+    { type: FrameType.ProbeReport, room: '', seq: 1, target: 't', result: 0 },
+    { type: FrameType.Members, room: '', request: false, records: [] },
+    { type: FrameType.RoomEvent, room: '', id: 1, origin: 'o', ltime: 1, name: 'e', payload: { json: false, data: update } },
+    { type: FrameType.Query, room: '', id: 1, origin: 'o', name: 'q', timeoutMs: 1, peers: [], meta: [], payload: { json: false, data: update } },
+    { type: FrameType.QueryReply, room: '', id: 1, from: 'a', payload: { json: false, data: update } },
   ]
 
   it('routes each room frame type to its own handler, with the peer', () => {
@@ -57,6 +65,14 @@ describe('dispatch', () => {
       [FrameType.Relay]: record('relay'),
       [FrameType.Prune]: record('prune'),
       [FrameType.Graft]: record('graft'),
+      [FrameType.Probe]: record('probe'),
+      [FrameType.ProbeAck]: record('probeAck'),
+      [FrameType.ProbeRequest]: record('probeRequest'),
+      [FrameType.ProbeReport]: record('probeReport'),
+      [FrameType.Members]: record('members'),
+      [FrameType.RoomEvent]: record('roomEvent'),
+      [FrameType.Query]: record('query'),
+      [FrameType.QueryReply]: record('queryReply'),
     }
     const dispatch = dispatcher(handlers)
     for (const frame of frames) dispatch('p', frame)
@@ -73,6 +89,14 @@ describe('dispatch', () => {
       'relay',
       'prune',
       'graft',
+      'probe',
+      'probeAck',
+      'probeRequest',
+      'probeReport',
+      'members',
+      'roomEvent',
+      'query',
+      'queryReply',
     ])
     expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
   })

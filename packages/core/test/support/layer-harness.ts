@@ -40,6 +40,9 @@ export function zeroStats(): RoomStats {
     antiEntropyRounds: 0,
     prunesSent: 0,
     graftsSent: 0,
+    probesSent: 0,
+    suspicions: 0,
+    refutations: 0,
   }
 }
 
