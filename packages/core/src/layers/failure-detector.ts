@@ -87,7 +87,7 @@ export class FailureDetector {
     this.#config = config
     this.#ports = ports
     this.health = new LocalHealth(config.localHealth, config.maxHealthScore)
-    this.#seq = randomInt(ctx.random, 2 ** 30)
+    this.#seq = randomInt(ctx.random, 1024)
   }
 
   /** Starts the probe periods, at a random phase. */

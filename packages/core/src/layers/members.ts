@@ -10,7 +10,7 @@
  *
  * After a mass failure (at least a tenth of the live members, and 3, lost within five
  * periods) a member can be dead with no surviving neighbour to notice. Each member then
- * raises its incarnation once (a room-wide "still here"), and after four more periods
+ * raises its incarnation once (a room-wide "still here"), and after three more periods
  * suspects every member it has not heard of since the losses began: the dead are suspected
  * by everyone (confirmations: they fail fast), the living have refuted it already.
  */
@@ -48,7 +48,7 @@ export interface MembersPorts {
   local(): { score: number; lagMs: number; links: HealthLink[] }
   /** This peer had to refute a suspicion (evidence for local health). */
   refuted(): void
-  /** A neighbour was declared failed: drop the link. */
+  /** A member failed or left (or a neighbour stopped answering): drop any link, stop dialing it. */
   dead(peer: PeerId): void
   /** Results of the app's health checks. */
   checks(): HealthCheckRecord[]
@@ -69,6 +69,8 @@ export class Members {
   readonly #signer: MemberSigner | undefined
   readonly #outbox: NewsOutbox
   readonly #suspicions = new Map<PeerId, TimerHandle>()
+  /** Newer records to send back to peers that sent us stale ones. */
+  readonly #corrections = new Map<PeerId, MemberRecord[]>()
   #signedSelf: { alive?: MemberRecord; left?: MemberRecord; meta?: MemberRecord; health?: MemberHealthRecord } = {}
   #flushTimer: TimerHandle | undefined
   #periodTimer: TimerHandle | undefined
@@ -93,7 +95,6 @@ export class Members {
   start(): void {
     this.#publishSelf('alive')
     this.#publishSelf('meta')
-    this.#publishHealth(true)
     this.#periodTimer = this.#ctx.clock.setTimeout(() => this.#tick(), this.#ctx.random.next() * this.#config.probeMs)
   }
 
@@ -102,8 +103,8 @@ export class Members {
     if (!neighbour) return
     const own = [this.#signedSelf.alive, this.#signedSelf.meta, this.#signedSelf.health].filter((r): r is MemberRecord => r !== undefined)
     const claims = [...this.table.entries()].filter((e) => e.status !== 'alive').map((e) => e.record)
-    // A newcomer (it knows nobody yet) asks for everything.
-    this.#send(peer, [...own, ...this.#trusted(claims)], this.table.size === 0)
+    // A newcomer (it knows nobody yet), or a peer that was cut off (this is its only link), asks for everything.
+    this.#send(peer, [...own, ...this.#trusted(claims)], this.table.size === 0 || this.#ports.neighbours().length <= 1)
   }
 
   /** A link went down; one that died without a goodbye makes its peer suspect. */
@@ -123,6 +124,21 @@ export class Members {
     this.#after(first ? { kind: 'suspect', entry, by: this.#ctx.peerId } : { kind: 'confirmed', entry, by: this.#ctx.peerId })
     this.#outbox.push(record)
     this.#schedule()
+    this.#cutOff()
+  }
+
+  /**
+   * When at least half of our neighbours stopped answering our own probes, we are cut off
+   * (they died together, or our side of the network did): drop those links now, so the
+   * overlay dials live peers instead of waiting for the suspicions to time out alone.
+   */
+  #cutOff(): void {
+    const neighbours = this.#ports.neighbours()
+    const silent = neighbours.filter((peer) => {
+      const entry = this.table.get(peer)
+      return entry?.status === 'suspect' && entry.accusers.has(this.#ctx.peerId)
+    })
+    if (silent.length > 0 && 2 * silent.length >= neighbours.length) for (const peer of silent) this.#ports.dead(peer)
   }
 
   onMembers(peer: PeerId, frame: MembersFrame): void {
@@ -134,6 +150,7 @@ export class Members {
   receive(from: PeerId, records: readonly MemberRecord[]): void {
     if (this.#signer === undefined) {
       for (const record of records) this.#apply(from, record)
+      this.#sendCorrections(from)
       return
     }
     const signer = this.#signer
@@ -145,6 +162,7 @@ export class Members {
           try {
             await signer.verify(record, from)
             if (!this.#stopped) this.#apply(from, record)
+            this.#sendCorrections(from)
           } catch (error) {
             this.#ctx.stats.framesRejected++
             this.#ctx.report(error as Error, from)
@@ -217,6 +235,8 @@ export class Members {
   /** Whether `record` could change our table (checked before an expensive verification). */
   #news(record: MemberRecord): boolean {
     if (record.peer === this.self.peer) return true
+    // A stale claim is news too: its sender gets our newer record back.
+    if (record.kind === 'state' && record.incarnation < (this.table.get(record.peer)?.incarnation ?? -1)) return true
     const entry = this.table.get(record.peer)
     if (record.kind === 'meta') return entry !== undefined && (entry.meta?.version ?? -1) < record.version
     if (record.kind === 'health') return entry !== undefined && (entry.health?.seq ?? -1) < record.seq
@@ -225,11 +245,16 @@ export class Members {
   }
 
   #apply(from: PeerId, record: MemberRecord): void {
-    if (record.peer === this.self.peer) return this.#aboutSelf(record)
+    if (record.peer === this.self.peer) return this.#aboutSelf(record, from)
     const now = this.#ctx.clock.now()
     if (record.kind === 'state') {
       const outcome = this.table.applyState(record, now)
-      if (outcome.kind === 'none') return
+      if (outcome.kind === 'none') {
+        // The sender is behind (it missed a refutation, say): tell it what we know.
+        const entry = this.table.get(record.peer)
+        if (entry !== undefined && record.incarnation < entry.incarnation) this.#correct(from, entry.record)
+        return
+      }
       this.#after(outcome)
     } else if (record.kind === 'meta') {
       const { entry, changed } = this.table.applyMeta(record, now)
@@ -268,11 +293,13 @@ export class Members {
         this.#clearSuspicion(entry.peer)
         this.#loss(entry.peer, now)
         this.#ctx.emit('member:fail', { member: this.#view(entry) })
-        if (this.#ports.neighbours().includes(entry.peer)) this.#ports.dead(entry.peer)
+        // A neighbour's link goes; any other stops being a candidate of the overlay.
+        this.#ports.dead(entry.peer)
         break
       case 'leave':
         this.#clearSuspicion(entry.peer)
         this.#ctx.emit('member:leave', { member: this.#view(entry) })
+        this.#ports.dead(entry.peer)
         break
       case 'refreshed':
         break
@@ -280,9 +307,12 @@ export class Members {
   }
 
   /** News about ourselves: refute a claim, or catch up with what an earlier life of ours said. */
-  #aboutSelf(record: MemberRecord): void {
+  #aboutSelf(record: MemberRecord, from: PeerId): void {
     if (record.kind === 'meta' || record.kind === 'health') return
-    if (record.incarnation < this.self.incarnation) return
+    if (record.incarnation < this.self.incarnation) {
+      if (record.status !== 'alive' && this.#signedSelf.alive !== undefined) this.#correct(from, this.#signedSelf.alive)
+      return
+    }
     if (record.status === 'alive' && record.incarnation === this.self.incarnation) return
     if (record.status !== 'alive') {
       this.#ctx.stats.refutations++
@@ -291,6 +321,21 @@ export class Members {
     this.self.bump(record.incarnation)
     this.#ports.persist?.(this.self.state())
     this.#publishSelf('alive')
+  }
+
+  /** Queues `record` for `peer`, which sent us something older. */
+  #correct(peer: PeerId, record: MemberRecord): void {
+    if (peer === this.#ctx.peerId || (this.#signer !== undefined && record.signature.length === 0)) return
+    let list = this.#corrections.get(peer)
+    if (list === undefined) this.#corrections.set(peer, (list = []))
+    if (list.length < MEMBER_LIMITS.recordsPerFrame) list.push(record)
+  }
+
+  #sendCorrections(peer: PeerId): void {
+    const list = this.#corrections.get(peer)
+    if (list === undefined) return
+    this.#corrections.delete(peer)
+    this.#send(peer, list, false)
   }
 
   #confirm(entry: MemberEntry): MemberRecord {
@@ -342,7 +387,8 @@ export class Members {
       }
     }
     if (this.#period % 10 === 0) this.#sampleSync()
-    this.#publishHealth(false)
+    // The first health record waits a few periods, until links and their RTTs are known.
+    this.#publishHealth(this.#period === 3)
     if (this.#outbox.queued > 0) this.#schedule()
     this.#periodTimer = this.#ctx.clock.setTimeout(() => this.#tick(), this.#config.probeMs)
   }
@@ -359,15 +405,16 @@ export class Members {
     this.self.bump()
     this.#ports.persist?.(this.self.state())
     this.#publishSelf('alive')
-    this.#ctx.clock.setTimeout(() => this.#sweep(since), 4 * this.#config.probeMs)
+    this.#ctx.clock.setTimeout(() => this.#sweep(since), 3 * this.#config.probeMs)
   }
 
-  /** Suspects every alive member not heard of since the mass failure began. */
+  /** Suspects (or confirms the suspicion of) every live member not heard of since the mass failure began. */
   #sweep(since: number): void {
     if (this.#stopped) return
     const neighbours = new Set(this.#ports.neighbours())
     for (const entry of [...this.table.entries()]) {
-      if (entry.status === 'alive' && entry.refreshed < since && !neighbours.has(entry.peer)) this.suspect(entry.peer)
+      // Suspects, too, get our confirmation: a member whose only surviving neighbour accused it fails fast.
+      if ((entry.status === 'alive' || entry.status === 'suspect') && entry.refreshed < since && !neighbours.has(entry.peer)) this.suspect(entry.peer)
     }
   }
 
@@ -439,7 +486,7 @@ export class Members {
     const since = this.#ctx.clock.now() - this.#published.at
     const probeMs = this.#config.probeMs
     const due = (key !== this.#published.checks && since >= 2 * probeMs) || (local.score !== this.#published.score && since >= 10 * probeMs)
-    if (!force && !due) return
+    if (!force && (this.#published.at === -Infinity || !due)) return
     const now = this.#ctx.clock.now()
     this.#published = { score: local.score, checks: key, at: now }
     const record = this.self.health({ ...local, queued: this.#outbox.queued, budget: this.#outbox.budgetUse, checks })

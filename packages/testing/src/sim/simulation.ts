@@ -15,6 +15,7 @@ import {
   type RoomOptions,
   VirtualClock,
 } from '@gossamer/core'
+import { DEFAULT_STARVE, StallSchedule, stallDelay, starvedClock, type StarveShape } from './starvation.js'
 
 /** Room options the simulator lets you tune. */
 export type SimRoomOptions = Omit<RoomOptions, 'name' | 'doc' | 'transports' | 'clock' | 'random' | 'peerId' | 'signal'>
@@ -35,6 +36,12 @@ export interface SimulationOptions {
   bootstrapSample?: number
   /** Peers join one after the other over this many virtual ms. Default 0 (all at once). */
   joinSpreadMs?: number
+  /**
+   * CPU starvation: this fraction of the peers (chosen by the seed) runs in short slices
+   * between stalls (see starvation.ts); their timers and the frames they receive wait for
+   * the end of each stall. Default: none.
+   */
+  starve?: { fraction: number; shape?: StarveShape }
 }
 
 /** One simulated peer. */
@@ -44,6 +51,8 @@ export interface SimPeer {
   doc: Y.Doc
   room: Room
   alive: boolean
+  /** True for a CPU-starved peer (see {@link SimulationOptions.starve}). */
+  readonly starved: boolean
 }
 
 /** A digest of a document's integrated content (state vector plus delete set); see core's `documentDigest`. */
@@ -57,8 +66,10 @@ export class Simulation {
   readonly network: MemoryNetwork
   readonly random: RandomSource
   readonly peers: SimPeer[] = []
-  readonly options: Required<Omit<SimulationOptions, 'room'>> & { room: SimRoomOptions }
+  readonly options: Required<Omit<SimulationOptions, 'room' | 'starve'>> & { room: SimRoomOptions; starve: SimulationOptions['starve'] }
   readonly roomName = 'sim-room'
+  /** Stall schedules of the starved peers, by peer id. */
+  readonly stalls = new Map<string, StallSchedule>()
 
   private constructor(options: SimulationOptions) {
     this.options = {
@@ -68,12 +79,33 @@ export class Simulation {
       bootstrapSample: 8,
       joinSpreadMs: 0,
       ...options,
+      starve: options.starve,
     }
     this.random = seededRandom(options.seed)
+    const starve = options.starve
+    if (starve !== undefined && starve.fraction > 0) {
+      const pickRandom = seededRandom(options.seed ^ 0x2545f491)
+      const indices = Array.from({ length: options.peers }, (_, i) => i)
+      const count = Math.round(starve.fraction * options.peers)
+      for (let k = 0; k < count; k++) {
+        const j = k + Math.floor(pickRandom.next() * (indices.length - k))
+        ;[indices[k], indices[j]] = [indices[j] as number, indices[k] as number]
+        const index = indices[k] as number
+        this.stalls.set(peerIdOf(index), new StallSchedule(seededRandom((options.seed * 31 + index) >>> 0), starve.shape ?? DEFAULT_STARVE, 0))
+      }
+    }
+    const { min, max } = this.options.latency
     this.network = memoryNetwork({
       clock: this.clock,
       random: seededRandom(options.seed ^ 0x5bd1e995),
-      latency: this.options.latency,
+      latency:
+        this.stalls.size === 0
+          ? this.options.latency
+          : (_from, to, random) => {
+              const base = min + random.next() * (max - min)
+              const schedule = this.stalls.get(to)
+              return schedule === undefined ? base : base + stallDelay(schedule, this.clock.now() + base)
+            },
       loss: this.options.loss,
       bootstrapSample: this.options.bootstrapSample,
       dialTimeoutMs: 3 * (this.options.room.roundMs ?? 1000),
@@ -100,17 +132,18 @@ export class Simulation {
   }
 
   #spawn(index: number, peerId: string, doc: Y.Doc): SimPeer {
+    const stalls = this.stalls.get(peerId)
     const room = createRoom({
       presence: false,
       ...this.options.room,
       name: this.roomName,
       doc,
       transports: [this.network.transport()],
-      clock: this.clock,
+      clock: stalls === undefined ? this.clock : starvedClock(this.clock, stalls),
       random: seededRandom((this.options.seed * 7919 + index * 104729 + this.clock.now()) >>> 0),
       peerId,
     })
-    return { index, peerId, doc, room, alive: true }
+    return { index, peerId, doc, room, alive: true, starved: stalls !== undefined }
   }
 
   /** Peers that are running. */
