@@ -263,12 +263,14 @@ export class FailureDetector {
     this.#ctx.send(peer, { type: FrameType.ProbeReport, room: this.#ctx.room, seq, target, result })
   }
 
-  /** The ack timeout of a link: its RTT estimate plus four deviations (TCP's RTO), stretched by local health. */
+  /** The ack timeout of a link: its RTT estimate plus two deviations, stretched by local health. */
   #ackTimeout(peer: PeerId): number {
     const probeMs = this.#config.probeMs
     const link = this.#links.get(peer)
-    const rto = link?.srtt === undefined ? probeMs / 4 : link.srtt + 4 * link.rttvar
-    return Math.min(probeMs / 3, Math.max(probeMs / 10, rto)) * this.health.factor()
+    // Retries are cheap (they happen only when an answer is missing) and each one is another
+    // chance through a lossy link: retry about every RTT, so a period holds five to eight attempts.
+    const rto = link?.srtt === undefined ? probeMs / 5 : link.srtt + 2 * link.rttvar
+    return Math.min(probeMs / 5, Math.max(probeMs / 8, rto)) * this.health.factor()
   }
 
   #sample(link: LinkState, rtt: number): void {
