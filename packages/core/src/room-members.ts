@@ -169,7 +169,14 @@ class QueryStream implements AsyncIterableIterator<QueryResponse> {
         if (this.#error !== undefined) throw this.#error
         return { value: undefined, done: true }
       }
-      await new Promise<void>((resolve) => (this.#wake = resolve))
+      // An awaited answer keeps a Node process alive until the query's timeout, like any
+      // awaited I/O (the room's own timers do not: systemClock unrefs them).
+      const keepAlive = globalThis.setInterval(() => undefined, 2 ** 30)
+      try {
+        await new Promise<void>((resolve) => (this.#wake = resolve))
+      } finally {
+        globalThis.clearInterval(keepAlive)
+      }
       this.#wake = undefined
     }
   }
