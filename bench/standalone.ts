@@ -7,6 +7,7 @@ import { fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { signalingMarkdown } from './signaling/report.js'
+import { trustMarkdown } from './trust/report.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -27,6 +28,12 @@ export const STANDALONE: StandaloneScenario[] = [
     description: 'a legitimate peer joins its room through a signaling server held by 10,000 hostile sockets (bench/signaling/README.md)',
     script: join(here, 'signaling', 'run.ts'),
     markdown: signalingMarkdown,
+  },
+  {
+    name: 'trust',
+    description: 'what a room secret costs: joining a 10,000-edit document and checking signed entries, next to an open room (bench/trust/run.ts)',
+    script: join(here, 'trust', 'run.ts'),
+    markdown: trustMarkdown,
   },
 ]
 

@@ -14,18 +14,21 @@ const src = join(root, 'packages', 'core', 'src')
 
 /** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
 const BOXES: Record<string, (file: string) => boolean> = {
-  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts'].includes(f),
+  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts', 'room-lifecycle.ts'].includes(f),
   facade: (f) => ['room-members.ts', 'room-health.ts', 'room-metrics.ts'].includes(f),
   options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts', 'member-types.ts'].includes(f),
   content: (f) => f === 'content.ts',
   engine: (f) => f === 'engine/room-engine.ts' || f === 'engine/membership.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts', 'engine/frame-meter.ts'].includes(f),
-  session: (f) => ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts'].map((n) => `layers/${n}`).includes(f),
+  session: (f) =>
+    ['session-layer.ts', 'session.ts', 'session-table.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
+      .map((n) => `layers/${n}`)
+      .includes(f),
   overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',
   repair: (f) => f === 'layers/repair.ts',
-  presence: (f) => f === 'layers/presence.ts',
+  presence: (f) => f === 'layers/presence.ts' || f === 'layers/presence-signed.ts',
   relay: (f) => f === 'layers/mesh-relay.ts',
   members: (f) => ['failure-detector.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'room-events.ts'].map((n) => `layers/${n}`).includes(f),
   replica: (f) => f === 'replica.ts',

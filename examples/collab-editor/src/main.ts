@@ -13,12 +13,18 @@ import { mountPanel } from './panel.js'
 import { readParams } from './params.js'
 import { createTransports } from './transports.js'
 
-const params = readParams(location.search)
+const params = readParams(location.search, location.hash)
 const user = pickIdentity(params.name)
 const doc = new Y.Doc()
 const ytext = doc.getText('codemirror')
 const connectivity = createTransports(params.signaling)
-const room = createRoom({ name: params.room, doc, transports: connectivity.transports, maxNeighbours: params.maxNeighbours })
+const room = createRoom({
+  name: params.room,
+  doc,
+  transports: connectivity.transports,
+  maxNeighbours: params.maxNeighbours,
+  ...(params.secret === undefined ? {} : { secret: params.secret }),
+})
 room.awareness.setLocalStateField('user', user)
 room.awareness.setLocalStateField('peer', room.peerId)
 

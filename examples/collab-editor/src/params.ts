@@ -1,6 +1,7 @@
 /**
  * What the page was asked to open, read from its query string:
- * `?room=demo&name=Ada&signal=ws://127.0.0.1:4444&max=6`.
+ * `?room=demo&name=Ada&signal=ws://127.0.0.1:4444&max=6`, and from its fragment, which
+ * browsers never send to a server: `#secret=<base64url>` opens the room with a secret.
  */
 
 /** The editor's settings. */
@@ -13,6 +14,8 @@ export interface EditorParams {
   signaling: string[]
   /** The room's active-view cap (`maxNeighbours`). */
   maxNeighbours: number
+  /** The room secret (base64url, from `#secret=`), or undefined for a room without one. */
+  secret: string | undefined
 }
 
 /** The signaling server `pnpm signal` starts. */
@@ -20,8 +23,8 @@ export const DEFAULT_SIGNALING = 'ws://127.0.0.1:4444'
 /** Core's default active-view cap. */
 export const DEFAULT_MAX_NEIGHBOURS = 6
 
-/** Parses a query string; bad or missing values fall back to the defaults. */
-export function readParams(search: string): EditorParams {
+/** Parses a query string (and a fragment); bad or missing values fall back to the defaults. */
+export function readParams(search: string, hash = ''): EditorParams {
   const query = new URLSearchParams(search)
   const text = (key: string): string | undefined => {
     const value = query.get(key)?.trim()
@@ -38,5 +41,12 @@ export function readParams(search: string): EditorParams {
     name: text('name')?.slice(0, 32),
     signaling: signaling.length > 0 ? signaling : [DEFAULT_SIGNALING],
     maxNeighbours: Number.isInteger(max) && max >= 1 && max <= 64 ? max : DEFAULT_MAX_NEIGHBOURS,
+    secret: secretOf(hash),
   }
+}
+
+/** The `secret` of a fragment (`#secret=…`), or undefined. */
+function secretOf(hash: string): string | undefined {
+  const secret = new URLSearchParams(hash.replace(/^#/, '')).get('secret')?.trim()
+  return secret === undefined || secret === '' ? undefined : secret
 }

@@ -7,8 +7,12 @@
  */
 import type { PeerId } from './transport.js'
 
-/** Outcome of applying a payload. `changed`: the document took something new from it. */
-export type ApplyResult = { ok: true; changed: boolean } | { ok: false; error: Error }
+/**
+ * Outcome of applying a payload. `changed`: the document took something new from it.
+ * `held`: it could not be checked yet (it waits for what comes before it), so it must not be
+ * passed on.
+ */
+export type ApplyResult = { ok: true; changed: boolean; held?: boolean } | { ok: false; error: Error }
 
 /** The content of a room. */
 export interface Content {
@@ -22,6 +26,8 @@ export interface Content {
   apply(payload: Uint8Array, from: PeerId): ApplyResult | Promise<ApplyResult>
   /** The origins (Yjs clientIDs) whose content a payload carries, for push-tree repair. */
   authors(payload: Uint8Array): Iterable<number>
+  /** Resolves once every local edit made so far is ready to share (a room with a secret signs each one). */
+  settled?(): Promise<void>
   /** Stops listening to the document. */
   destroy(): void
 }

@@ -38,6 +38,63 @@ export class VersionMismatchError extends GossamerError {
   }
 }
 
+/** Why a session in a room with a secret failed to authenticate, or was cut off. */
+export type AuthFailure =
+  /** The AuthHello names a key generation this peer does not hold (another secret, or a rotation past its grace period). */
+  | 'unknown-key'
+  /** The AuthHello's room tag does not verify: the dialer does not know the secret. */
+  | 'bad-tag'
+  /** The peer id in a handshake frame is not the connection's remote peer (or not the one dialed). */
+  | 'peer-mismatch'
+  /** The peer id is not a usable Ed25519 public key. */
+  | 'invalid-key'
+  /** The transcript signature does not verify under the peer's key. */
+  | 'bad-signature'
+  /** The proof of knowledge of the room secret does not verify. */
+  | 'bad-proof'
+  /** A frame arrived that the session does not accept in its state (e.g. plaintext after the handshake). */
+  | 'unexpected-frame'
+  /** The session's key generation ended its grace period after a rotation. */
+  | 'key-expired'
+  /** Too many connections were still authenticating: the oldest one was closed. */
+  | 'crowded'
+  /** The remote peer refused the handshake. */
+  | 'refused'
+
+/**
+ * A session in a room with a secret was refused or closed because the peer did not prove
+ * (or no longer proves) that it holds the room secret and the key of its peer id. The
+ * session is closed; nothing was handed to the room.
+ */
+export class AuthenticationError extends GossamerError {
+  override name = 'AuthenticationError'
+  constructor(
+    readonly reason: AuthFailure,
+    message: string,
+    /** The remote peer, as its transport named it. */
+    readonly peerId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * A session's queue of frames waiting to be sealed or opened went over its bound (frames
+ * or bytes): the peer sends faster than this peer can decrypt, or this peer produces faster
+ * than it can encrypt. The session is closed.
+ */
+export class SessionOverflowError extends GossamerError {
+  override name = 'SessionOverflowError'
+  constructor(
+    readonly direction: 'inbound' | 'outbound',
+    message: string,
+    readonly peerId?: string,
+  ) {
+    super(message)
+  }
+}
+
 /** A transport failed to start, dial or send. */
 export class TransportError extends GossamerError {
   override name = 'TransportError'

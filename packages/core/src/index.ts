@@ -30,6 +30,7 @@ export type {
   DeltaEvent,
   PersistedEvent,
   SignalOptions,
+  RotateSecretOptions,
 } from './room-types.js'
 export type {
   JsonValue,
@@ -61,6 +62,10 @@ export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
+  TransportSecrets,
+  SignalRoute,
+  SignalPath,
+  SignalPathEvents,
   SignalRelay,
   SignalRelayEvents,
   DialOptions,
@@ -110,8 +115,11 @@ export {
   ListenerError,
   UpdateRejectedError,
   ConfigError,
+  AuthenticationError,
+  SessionOverflowError,
   throwIfAborted,
 } from './errors.js'
+export type { AuthFailure } from './errors.js'
 export { encodeFrame, decodeFrame, tryDecodeFrame, negotiateVersion } from './protocol/codec.js'
 export type { DecodeResult, VersionRange } from './protocol/codec.js'
 export {
@@ -159,6 +167,38 @@ export type {
   MemberMetaRecord,
   MemberHealthRecord,
 } from './protocol/messages-members.js'
+export { AUTH_SIZES, RekeyStage, isAuthFrame } from './protocol/messages-auth.js'
+export type {
+  AuthFrame,
+  AuthHelloFrame,
+  AuthWelcomeFrame,
+  AuthConfirmFrame,
+  SealedFrame,
+  RekeyFrame,
+  RekeyOffer,
+  RekeyAnswer,
+  RekeyConfirm,
+  RekeyStageValue,
+} from './protocol/messages-auth.js'
+export { SIGNED_LIMITS } from './protocol/messages-presence.js'
+export type { SignedAwarenessEntry, SignedAwarenessFrame, SignedRelayFrame } from './protocol/messages-presence.js'
+export {
+  PRESENCE_LABELS,
+  awarenessSigningMessage,
+  relaySigningMessage,
+  signAwarenessEntry,
+  verifyAwarenessEntry,
+} from './trust/presence-signatures.js'
+export type { AwarenessEntryFields, RelayFields } from './trust/presence-signatures.js'
+export {
+  UnauthorizedWriteError,
+  ReadOnlyError,
+  SignatureError,
+  AuthorshipError,
+  EquivocationError,
+  FrameNotAllowedError,
+  VerifyOverloadError,
+} from './trust/errors.js'
 export { deriveRoomKeys } from './crypto/room-keys.js'
 export { clientIdOf } from './trust/client-id.js'
 export type { RoomKeys, RoomKeyOptions, FrameKeys } from './crypto/room-keys.js'

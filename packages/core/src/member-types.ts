@@ -168,7 +168,7 @@ export interface RoomMetrics {
 
 /** The `members` room option: membership, failure detection and health. */
 export interface MembersOptions {
-  /** The failure detector's probe period, in ms. Default: the room's `roundMs`. */
+  /** The failure detector's probe period, in ms. Default: the room's `roundMs`, at least 1,000. */
   probeMs?: number
   /** Neighbours asked to probe a silent neighbour indirectly (SWIM's k). Default 3. */
   helpers?: number

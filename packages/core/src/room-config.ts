@@ -56,7 +56,9 @@ function resolveMembers(options: MembersOptions, roundMs: number) {
     return value
   }
   return {
-    probeMs: positive('probeMs', options.probeMs ?? roundMs),
+    // Probing faster than once a second buys little (a suspicion still waits for refutation) and
+    // costs CPU and false suspicions on a busy machine: rooms with fast rounds probe at 1 s.
+    probeMs: positive('probeMs', options.probeMs ?? Math.max(roundMs, 1000)),
     helpers: integer('helpers', options.helpers ?? 3, 0),
     localHealth: options.localHealth ?? true,
     maxHealthScore: 8,

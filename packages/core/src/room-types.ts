@@ -188,11 +188,30 @@ export interface RoomStats {
   suspicions: number
   /** Suspicions of this peer that it refuted. */
   refutations: number
+  /**
+   * Sessions refused or cut off because a peer did not prove the room secret and its key (a
+   * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
+   * Always 0 in a room without a secret.
+   */
+  authFailures: number
+  /** Presence refused (also in `framesRejected`): unsigned, forged, a reader's, over the queue bound. */
+  presenceRejected: number
+  /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
+  relaysRejected: number
 }
 
 /** Options of async room methods. */
 export interface SignalOptions {
   signal?: AbortSignal
+}
+
+/** Options of {@link Room.rotateSecret}. */
+export interface RotateSecretOptions extends SignalOptions {
+  /**
+   * How long the previous secret stays accepted, in ms (default 600,000: ten minutes).
+   * Peers that have not rotated by then are cut off.
+   */
+  graceMs?: number
 }
 
 /** A room: one Yjs document kept in sync with peers by gossip. Quacks like a Yjs provider. */
@@ -219,8 +238,23 @@ export interface Room extends Subscribable<RoomEvents> {
   whenSynced(options?: SignalOptions): Promise<void>
   /** Resolves once the stored document is in `doc` (at once without storage). */
   whenLoaded(options?: SignalOptions): Promise<void>
-  /** Resolves once every update made before the call is durable (at once without storage). */
+  /**
+   * Resolves once every update made before the call is durable (at once without storage)
+   * and, in a room with a secret, signed and ready to share.
+   */
   flush(options?: SignalOptions): Promise<void>
+  /**
+   * Moves a room with a secret to a new one: a `secret` room takes a new secret (bytes or
+   * base64url), a `password` room a new password. New connections authenticate with the new
+   * keys, open connections move to them in band without losing a frame, and the previous
+   * secret stays accepted for `graceMs` (peers that rotate later still connect meanwhile).
+   * After that, peers still on the old secret are cut off. Every peer must call it with the
+   * same new secret. Resolves once the new keys are in use.
+   *
+   * @throws ConfigError in a room without a secret; WeakSecretError for a weak secret;
+   * RoomClosedError after `close()`.
+   */
+  rotateSecret(secretOrPassword: Uint8Array | string, options?: RotateSecretOptions): Promise<void>
   /** Leaves the room: closes every connection and timer and removes every listener. */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
@@ -271,5 +305,8 @@ export function zeroStats(): RoomStats {
     probesSent: 0,
     suspicions: 0,
     refutations: 0,
+    authFailures: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
   }
 }

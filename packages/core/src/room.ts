@@ -7,21 +7,26 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { systemClock, type Clock } from './clock.js'
-import { Emitter } from './emitter.js'
+import type { Emitter } from './emitter.js'
 import { RoomEngine } from './engine/room-engine.js'
-import { ListenerError, RoomClosedError } from './errors.js'
+import { deriveRoomKeys } from './crypto/room-keys.js'
+import { ConfigError, RoomClosedError } from './errors.js'
 import { abortable, gate } from './gate.js'
 import { roomAwareness } from './layers/presence.js'
-import { Persistence } from './persistence.js'
+import type { Persistence } from './persistence.js'
 import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { resolveRoomOptions, type RoomConfig } from './room-config.js'
 import { establishIdentity } from './room-identity.js'
 import type { Content } from './content.js'
 import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
-import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type SignalOptions } from './room-types.js'
+import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type RotateSecretOptions, type SignalOptions } from './room-types.js'
 import { RoomMembers } from './room-members.js'
+import { closeWith, roomEmitter, roomPersistence, warnWithoutSecret } from './room-lifecycle.js'
 import type { PeerId, Transport } from './transport.js'
+
+/** How long `rotateSecret` keeps the previous secret accepted by default: ten minutes. */
+const DEFAULT_GRACE_MS = 600_000
 
 /**
  * Creates a room and starts joining peers in the background.
@@ -44,6 +49,8 @@ class GossipRoom implements Room {
   #peerId: PeerId
   readonly #fixedPeerId: boolean
   readonly #trust: RoomTrust | undefined
+  /** The room's secret is a password (a rotation takes a new password). */
+  readonly #password: boolean
   readonly #content: Content | undefined
   readonly #ownsAwareness: boolean
   readonly #config: RoomConfig
@@ -73,30 +80,15 @@ class GossipRoom implements Room {
     this.#transports = [...options.transports]
     this.#fixedPeerId = options.peerId !== undefined
     this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
+    this.#password = options.password !== undefined
     if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
     // Without storage (or with a secret) this id is final; with storage, a persisted identity replaces it before the engine starts.
     this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
     this.#ownsAwareness = options.awareness === undefined
     this.awareness = roomAwareness(this.doc, options.awareness, this.#config.presence)
-    this.#emitter = new Emitter<RoomEvents>((error, event) => {
-      if (event === 'error') {
-        console.error('gossamer: an error listener threw', error)
-        return
-      }
-      this.#emitter.emit('error', { error: new ListenerError(`a "${event}" listener threw`, { cause: error }) })
-    })
-    this.#persistence =
-      options.storage === undefined
-        ? undefined
-        : new Persistence(options.storage, {
-            room: this.name,
-            clock: this.#clock,
-            random: this.#random,
-            onPersisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }),
-            onError: (error) => this.#report(error),
-          })
-    const persist = this.#persistence
-    this.#members = new RoomMembers({ name: this.name, clock: this.#clock, stats: this.#stats, maxMetaBytes: this.#config.members.maxMetaBytes, peerId: () => this.#peerId, engine: () => this.#engine, persist: (state) => persist?.saveMember(this.#peerId, state), report: (error) => this.#report(error) })
+    this.#emitter = roomEmitter()
+    this.#persistence = roomPersistence(options.storage, { room: this.name, clock: this.#clock, random: this.#random, persisted: (records, bytes) => this.#emitter.emit('storage:persisted', { records, bytes }), report: (error) => this.#report(error) })
+    this.#members = new RoomMembers({ name: this.name, clock: this.#clock, stats: this.#stats, maxMetaBytes: this.#config.members.maxMetaBytes, peerId: () => this.#peerId, engine: () => this.#engine, persist: (state) => this.#persistence?.saveMember(this.#peerId, state), report: (error) => this.#report(error) })
     this.health = this.#members.health
     this.#content =
       this.#trust === undefined
@@ -110,19 +102,8 @@ class GossipRoom implements Room {
             publish: (payload) => this.#engine?.broadcast.publish(payload),
             report: (error, peer) => this.#report(error, peer),
           })
-    const onDocDestroy = (): void => void this.close()
-    this.doc.on('destroy', onDocDestroy)
-    this.#disposers.push(() => this.doc.off('destroy', onDocDestroy))
-    if (options.signal !== undefined) {
-      const signal = options.signal
-      const onAbort = (): void => void this.close()
-      if (signal.aborted) queueMicrotask(onAbort)
-      else signal.addEventListener('abort', onAbort, { once: true })
-      this.#disposers.push(() => signal.removeEventListener('abort', onAbort))
-    }
-    if (!this.#config.trusted && this.#transports.some((t) => t.name !== 'memory')) {
-      console.warn(`gossamer: room "${this.name}" has no secret: anyone who learns its name can read and write it (see the secret option)`)
-    }
+    this.#disposers.push(...closeWith(this.doc, options.signal, () => void this.close()))
+    warnWithoutSecret(this.name, this.#config.trusted, this.#transports)
     void this.#start()
   }
 
@@ -155,9 +136,26 @@ class GossipRoom implements Room {
   }
 
   async flush(options: SignalOptions = {}): Promise<void> {
+    await this.#content?.settled?.()
     if (this.#persistence === undefined) return
     await this.#loadedGate.promise
     await this.#persistence.flush(options)
+  }
+
+  async rotateSecret(secretOrPassword: Uint8Array | string, options: RotateSecretOptions = {}): Promise<void> {
+    if (this.#closed) throw new RoomClosedError('the room is closed')
+    if (!this.#config.trusted) throw new ConfigError('rotateSecret: the room has no secret or password')
+    if (this.#password && typeof secretOrPassword !== 'string') throw new ConfigError('rotateSecret: a password room takes a new password (a string)')
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS
+    if (!Number.isFinite(graceMs) || graceMs < 0) throw new ConfigError('rotateSecret: graceMs must be a non-negative number')
+    const keys = await deriveRoomKeys({
+      room: this.name,
+      ...(this.#password ? { password: secretOrPassword as string } : { secret: secretOrPassword }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
+    await abortable(this.#loadedGate.promise, options.signal)
+    if (this.#closed || this.#engine === undefined) throw new RoomClosedError('the room closed during the rotation')
+    this.#engine.rotate(keys, graceMs)
   }
 
   close(): Promise<void> {

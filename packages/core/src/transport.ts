@@ -43,20 +43,100 @@ export type TransportEvents = {
   error: { error: Error }
 }
 
-/** Events of a {@link SignalRelay}. */
-export type SignalRelayEvents = {
-  /** A signal addressed to us arrived through the mesh. */
+/** Events of a {@link SignalPath}. */
+export type SignalPathEvents = {
+  /**
+   * A signal addressed to us arrived: `data` holds exactly the bytes the sender passed to
+   * `send`, and is ours to keep. `from` is the sender's id as the path knows it (a server
+   * vouches only for the socket that sent it, the mesh relay for nothing): authenticate
+   * inside the payload.
+   */
   signal: { from: PeerId; data: Uint8Array }
+  /**
+   * A signal that `send` accepted (returned true) turned out to be undeliverable: nothing
+   * on this path can reach `to`. Best effort: only paths that learn it emit it (the server
+   * client does, when every server answered that it does not know `to`; the mesh relay
+   * never does). `data` is the payload as sent, so the caller can try another path. Never
+   * emitted for a signal that `send` refused.
+   */
+  'signal:undelivered': { to: PeerId; data: Uint8Array }
 }
 
 /**
- * Signals (WebRTC offers, answers, candidates) relayed through peers we are already
- * connected to, so new links form even when no signaling server is reachable. The room
- * provides it; transports that need signaling use it as a fallback.
+ * The signaling seam: how a WebRTC offer, answer or candidate reaches a peer we are not
+ * connected to yet. It is byte-oriented (payloads are opaque, so they can be encrypted end
+ * to end) and addressed by peer id. Implementations: the room's mesh relay (signals flooded
+ * through neighbours; core hands it to transports as {@link TransportStartOptions.relay}),
+ * and `@gossamer/webrtc`'s signaling-server client (`serverSignals()`). Every
+ * implementation runs `runSignalingConformance` from `@gossamer/testing`.
+ *
+ * What every path guarantees:
+ * - **Addressed delivery.** A signal reaches `to` and nobody else, at most once, whole,
+ *   with the sender's id as `from` and byte-for-byte the payload that was sent. It is best
+ *   effort: it may be lost (a peer that leaves, a server that drops, a flood that runs out
+ *   of hops), and a signal to a peer id nobody has reaches nobody.
+ * - **No order.** The seam as such promises no order between two signals of one sender to
+ *   one receiver. The server client keeps them in order per sender→receiver pair while one
+ *   server connection carries them; the mesh relay keeps them in order only between direct
+ *   neighbours (a flood may take different routes). Callers must cope with reordering
+ *   (the WebRTC transport keeps candidates that overtake their offer).
+ * - **Size.** `send` refuses payloads over {@link SignalPath.maxSignalBytes}.
+ * - **After stop.** Once its owner stops the path (the room closes, or the server client's
+ *   `stop()`), `send` returns false and no `signal` is emitted again.
+ *
+ * The conformance suite asserts each of these (a payload of exactly `maxSignalBytes` and
+ * every byte value included); it asserts order only for paths that declare it
+ * (`ordered: true`: the server client on one server), and otherwise compares what arrived
+ * as a set, still exactly once each.
  */
-export interface SignalRelay extends Subscribable<SignalRelayEvents> {
-  /** Sends opaque bytes to `to` through the mesh. Returns false when no neighbour can carry it. */
+export interface SignalPath extends Subscribable<SignalPathEvents> {
+  /** The largest payload `send` accepts, in bytes (the mesh relay: 64 KiB). */
+  readonly maxSignalBytes: number
+  /**
+   * Hands opaque bytes to the path for delivery to `to`. The path copies or encodes `data`
+   * before it returns, so the caller may reuse the buffer at once. It never throws.
+   *
+   * Returns false when the path refuses the signal and will do nothing more with it: the
+   * payload is larger than {@link SignalPath.maxSignalBytes}, the path is stopped, or it has
+   * no route right now (no server connected, or every server said it does not know `to`; no
+   * neighbour to carry it). Returns true when the signal was handed on; it may still be
+   * lost (see {@link SignalPathEvents} for `signal:undelivered`).
+   */
   send(to: PeerId, data: Uint8Array): boolean
+}
+
+/**
+ * The signaling seam under its former name: the mesh relay was its first implementation.
+ * @deprecated Use {@link SignalPath}.
+ */
+export type SignalRelay = SignalPath
+
+/**
+ * Events of the signaling seam under its former name.
+ * @deprecated Use {@link SignalPathEvents}.
+ */
+export type SignalRelayEvents = SignalPathEvents
+
+/**
+ * What a room with a secret hands its transports, so that signaling reveals neither the room
+ * nor what peers say: where to meet, and how to seal signals end to end for the room's peers.
+ */
+export interface TransportSecrets {
+  /**
+   * The room's signaling topic proof (32 bytes), derived from the secret: transports meet on
+   * it instead of anything derived from the room name, so it cannot be linked to the name.
+   */
+  readonly topicProof: Uint8Array
+  /** Seals a signal payload from `from` for `to`: only peers that know the secret can open it. */
+  seal(data: Uint8Array, route: SignalRoute): Promise<Uint8Array>
+  /** Opens a sealed signal; rejects with a typed error for anything not sealed for this route by a peer that knows the secret. */
+  open(data: Uint8Array, route: SignalRoute): Promise<Uint8Array>
+}
+
+/** Who a signal is from and for: sealed signals are bound to both. */
+export interface SignalRoute {
+  from: PeerId
+  to: PeerId
 }
 
 /** What a transport is started with. */
@@ -73,8 +153,14 @@ export interface TransportStartOptions {
    * dialer by evicting a neighbour. Absent: admit all.
    */
   admit?: (peerId: PeerId, request?: AdmitRequest) => boolean
-  /** Mesh relay for signaling, when the owner provides one. */
-  relay?: SignalRelay
+  /**
+   * The room's mesh relay, a {@link SignalPath} through peers we are already connected to,
+   * when the owner provides one. Transports that need signaling use it (as a fallback to a
+   * server, or alone), so new links form even when no signaling server is reachable.
+   */
+  relay?: SignalPath
+  /** A room with a secret: meet and signal under it (absent: an open room). */
+  secrets?: TransportSecrets
 }
 
 /** What a transport tells the admission gate about an inbound dial. */

@@ -6,6 +6,7 @@ import type { CloseCodeValue, Frame, JoinPriorityValue } from '../src/protocol/m
 import { randomInt, seededRandom } from '../src/random.js'
 import type { RandomSource } from '../src/random.js'
 import { randomMemberFrame } from './support/member-frames.js'
+import { randomAuthFrame } from './support/auth-frames.js'
 
 /** Fixed seeds: a failure names its seed, so it replays exactly. */
 const SEEDS = [1, 2, 3, 5, 8, 13, 21, 0xdecafbad] as const
@@ -100,10 +101,24 @@ function randomFrame(random: RandomSource, type: number): Frame {
       return { type, room, origins: randomOrigins(random, 1) }
     case FrameType.Graft:
       return { type, room, origins: randomOrigins(random, 0) }
+    case FrameType.SignedAwareness:
+      return {
+        type,
+        room,
+        entries: randomOrigins(random, 1).map((clientID) => ({
+          publicKey: randomBytes(random, 32),
+          clientID: clientID * 2 ** 21 + randomInt(random, 2 ** 21),
+          clock: randomU53(random),
+          state: random.next() < 0.2 ? null : update,
+          signature: randomBytes(random, 64),
+        })),
+      }
+    case FrameType.SignedRelay:
+      return { type, room, id: randomU53(random), origin: randomString(random, LIMITS.peerIdBytes), target: randomString(random, LIMITS.peerIdBytes), ttl: randomInt(random, LIMITS.relayTtl + 1), payload: update, signature: randomBytes(random, 64) }
     default: {
-      const member = randomMemberFrame(random, type, room)
-      if (member === undefined) throw new Error(`no generator for frame type ${type}`)
-      return member
+      const auth = randomAuthFrame(random, type) ?? randomMemberFrame(random, type, room)
+      if (auth !== undefined) return auth
+      throw new Error(`no generator for frame type ${type}`)
     }
   }
 }

@@ -13,7 +13,9 @@ import {
   writeSyncReply,
 } from '../src/protocol/codec.js'
 import { CloseCode, FrameType, JoinPriority, LIMITS, PROTOCOL_VERSION } from '../src/protocol/messages.js'
+import { SIGNED_LIMITS } from '../src/protocol/messages-presence.js'
 import type { Frame, HelloFrame } from '../src/protocol/messages.js'
+import { validAuthFrames } from './support/auth-frames.js'
 
 const MAX = Number.MAX_SAFE_INTEGER
 
@@ -97,6 +99,22 @@ const validFrames: Record<string, Frame> = {
   'Prune max': { type: FrameType.Prune, room: longRoom, origins: Array.from({ length: LIMITS.originsPerFrame }, (_, i) => 0xffff_ffff - i) },
   'Graft all': { type: FrameType.Graft, room: 'r', origins: [] },
   'Graft some': { type: FrameType.Graft, room: 'r', origins: [1, 0xffff_ffff] },
+  ...validAuthFrames,
+  'SignedAwareness removal': {
+    type: FrameType.SignedAwareness, room: 'r',
+    entries: [{ publicKey: patternBytes(32), clientID: 0, clock: 0, state: null, signature: patternBytes(64) }],
+  },
+  'SignedAwareness max': {
+    type: FrameType.SignedAwareness, room: longRoom,
+    entries: Array.from({ length: SIGNED_LIMITS.entriesPerFrame }, (_, i) => ({
+      publicKey: patternBytes(32), clientID: MAX - i, clock: MAX, state: i === 0 ? patternBytes(65_536) : patternBytes(3), signature: patternBytes(64),
+    })),
+  },
+  'SignedRelay min': { type: FrameType.SignedRelay, room: 'r', id: 0, origin: 'a', target: 'b', ttl: 0, payload: new Uint8Array(0), signature: patternBytes(64) },
+  'SignedRelay max': {
+    type: FrameType.SignedRelay, room: longRoom, id: MAX, origin: 'a'.repeat(64), target: 'b'.repeat(64), ttl: LIMITS.relayTtl,
+    payload: patternBytes(LIMITS.relayBytes), signature: patternBytes(64),
+  },
 }
 
 /** The small frames: their every prefix is tried in the truncation test. */
@@ -234,7 +252,8 @@ describe('decodeFrame rejects', () => {
     for (let length = 0; length < bytes.length; length++) expectRejected(bytes.subarray(0, length))
   })
 
-  it.each(Object.entries(validFrames))('%s: trailing bytes', (_, frame) => {
+  // A Sealed frame's body runs to the end of the message: it has no trailing bytes to refuse.
+  it.each(Object.entries(validFrames).filter(([, f]) => f.type !== FrameType.Sealed))('%s: trailing bytes', (_, frame) => {
     const bytes = encodeFrame(frame)
     for (const extra of [[0], [1, 2, 3]]) {
       const longer = new Uint8Array(bytes.length + extra.length)

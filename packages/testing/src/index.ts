@@ -2,8 +2,8 @@
  * @packageDocumentation
  * Testing tools for Gossamer: the deterministic network simulator (virtual clock, seeded
  * randomness, latency, loss, partitions, crashes, churn) that runs the real engine, and
- * small wait helpers. The conformance suites, which need vitest, are in
- * `@gossamer/testing/conformance`.
+ * small wait helpers. The conformance suites (transport, storage, signal path), which need
+ * vitest, are in `@gossamer/testing/conformance`.
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@
  * Presence gossip, the mesh signal relay and the admission gate, on the simulator.
  */
 import { describe, expect, it } from 'vitest'
-import type { SignalRelay, Transport, TransportStartOptions } from '@gossamer/core'
+import type { SignalPath, Transport, TransportStartOptions } from '@gossamer/core'
 import { Simulation, type SimPeer } from '../src/index.js'
 
 describe('presence', () => {
@@ -54,7 +54,7 @@ describe('mesh relay and admission', () => {
     for (const index of [0, 1, 2, 3]) sim.restart(index)
     await sim.run(15 * 200)
     const a = sim.peers[0] as SimPeer
-    const relayA = captured.get(a.peerId)?.relay as SignalRelay
+    const relayA = captured.get(a.peerId)?.relay as SignalPath
     const far = sim.peers.find((p) => p.index > 3 && !a.room.neighbours().includes(p.peerId)) as SimPeer
     expect(far).toBeDefined()
     // Find a captured peer that is not a neighbour of a, or fall back to any far peer's relay via another capture.

@@ -6,7 +6,8 @@
  * room, so the server lists a room's peers only to those who know it), and once a peer is in the mesh,
  * signals travel through the room's relay, so new links form after the server is gone.
  * A frame travels in one data-channel message when it fits (16 KiB by default); a larger one
- * is chunked and reassembled, so frames may be of any size.
+ * is chunked and reassembled, so frames may be of any size. `serverSignals()` is the
+ * signaling-server client on its own: a `SignalPath` (core's signaling seam) over servers.
  *
  * @example
  * ```ts
@@ -44,3 +45,5 @@ export type { Backoff, ExponentialBackoffInit } from './backoff.js'
 export { MIN_SECRET_BYTES, ROOM_PROOF_LABEL, roomTopic, topicFromProof, topicOf, topicProof } from './topic.js'
 export type { RoomTopic } from './topic.js'
 export { SIGNALING_PROTOCOL_VERSION } from './server-messages.js'
+export { serverSignals, DEFAULT_SERVER_SIGNAL_BYTES } from './server-signals.js'
+export type { ServerSignals, ServerSignalsEvents, ServerSignalsInit, ServerSignalsDependencies } from './server-signals.js'

@@ -97,19 +97,28 @@ const positive = (value: number | undefined, name: string, fallback: number): nu
   return v
 }
 
-/** Validates options (throws {@link ConfigError}) and applies defaults. Internal. */
-export function resolveOptions(init: WebRTCInit & WebRTCDependencies): ResolvedOptions {
-  if (typeof init !== 'object' || init === null) throw new ConfigError('webrtc() needs an options object')
-  if (!Array.isArray(init.signaling)) throw new ConfigError('signaling must be an array of ws:// or wss:// URLs')
-  for (const url of init.signaling) {
+/**
+ * Validates signaling server URLs (throws {@link ConfigError}): an array of `ws:` or `wss:`
+ * URLs. Returns them without duplicates. Internal.
+ */
+export function signalingUrls(urls: unknown, name = 'signaling'): string[] {
+  if (!Array.isArray(urls)) throw new ConfigError(`${name} must be an array of ws:// or wss:// URLs`)
+  for (const url of urls as unknown[]) {
     let parsed: URL
     try {
-      parsed = new URL(url)
+      parsed = new URL(String(url))
     } catch (cause) {
       throw new ConfigError(`signaling URL "${String(url)}" is not a URL`, { cause })
     }
-    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new ConfigError(`signaling URL "${url}" must use ws: or wss:`)
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new ConfigError(`signaling URL "${String(url)}" must use ws: or wss:`)
   }
+  return [...new Set(urls as string[])]
+}
+
+/** Validates options (throws {@link ConfigError}) and applies defaults. Internal. */
+export function resolveOptions(init: WebRTCInit & WebRTCDependencies): ResolvedOptions {
+  if (typeof init !== 'object' || init === null) throw new ConfigError('webrtc() needs an options object')
+  const signaling = signalingUrls(init.signaling)
   const chunkBytes = init.chunkBytes ?? DEFAULT_CHUNK_BYTES
   if (!Number.isInteger(chunkBytes) || chunkBytes < 64 || chunkBytes > 65536) throw new ConfigError('chunkBytes must be an integer in 64..65536')
   const maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
@@ -123,13 +132,13 @@ export function resolveOptions(init: WebRTCInit & WebRTCDependencies): ResolvedO
     throw new ConfigError('no WebRTC here: pass a wrtc implementation (in Node: `import wrtc from "@roamhq/wrtc"`)')
   }
   const WebSocketImpl = init.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-  if (init.signaling.length > 0 && typeof WebSocketImpl !== 'function') {
+  if (signaling.length > 0 && typeof WebSocketImpl !== 'function') {
     throw new ConfigError('no WebSocket here: pass one (in Node 20: `import { WebSocket } from "ws"`)')
   }
   if (init.backoff !== undefined && typeof init.backoff !== 'function') throw new ConfigError('backoff must be a function (attempt) => ms')
   const random = init.random ?? systemRandom()
   return {
-    signaling: [...new Set(init.signaling)],
+    signaling,
     iceServers: init.iceServers ?? [],
     chunkBytes,
     maxMessageBytes,

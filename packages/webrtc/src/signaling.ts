@@ -1,152 +1,81 @@
 /**
- * How WebRTC signals reach a peer we are not connected to: through any signaling server
- * that knows the peer, and otherwise through the room's mesh relay, so new links still
- * form after every server is gone. Discovery (`peers` answers) also comes through here.
+ * How the WebRTC transport's signals reach a peer it is not connected to: two
+ * {@link SignalPath}s, the signaling-server client first and the room's mesh relay as the
+ * fallback, so new links still form after every server is gone. A signal envelope is encoded
+ * once, as the UTF-8 bytes of its JSON, and the same bytes go down whichever path takes them.
+ * Discovery (`peers` answers) comes through the server client.
  */
-import { ProtocolError, type Clock, type PeerId, type SignalRelay } from '@gossamer/core'
-import type { Backoff } from './backoff.js'
-import type { WebSocketConstructor } from './options.js'
+import { ProtocolError, type PeerId, type SignalPath, type TransportSecrets } from '@gossamer/core'
 import type { JsonValue } from './server-messages.js'
-import { SignalingSocket, type TopicJoin } from './signaling-socket.js'
-import { roomTopic, topicOf, type RoomTopic } from './topic.js'
+import type { ServerSignals } from './server-signals.js'
 
 /** What signaling needs from the transport. */
 export interface SignalingHost {
-  readonly peerId: PeerId
-  readonly clock: Clock
-  readonly backoff: Backoff
-  readonly WebSocket: WebSocketConstructor | undefined
   /** A server listed `peerId` as a member of `room` (the original room name). */
   onDiscover(peerId: PeerId, room: string): void
-  /** A signal for us arrived (not yet validated). */
+  /** A signal for us arrived, decoded from JSON (not yet validated). */
   onSignal(from: PeerId, data: unknown): void
   /** A signal we sent was refused by every route (the servers do not know `to`, no relay). */
-  onUndeliverable(to: PeerId, data: JsonValue): void
+  onUndeliverable(to: PeerId, data: unknown): void
   onError(error: Error): void
 }
 
-/**
- * Every transport joins this topic (hashed) besides its rooms, and signals travel on it, so
- * any two peers on one server can signal each other whatever rooms they are in. It is joined
- * without a proof, so the server never lists its members to anybody (a proof would be
- * worthless anyway: the name is public). Discovery happens on room topics only.
- */
-export const SIGNAL_TOPIC_NAME = 'gossamer/v2/signaling'
-
-/** Most peers remembered per routing table before it is cleared (keeps memory bounded). */
-const ROUTE_MEMORY = 4096
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-/** Signaling over servers with the mesh relay as fallback. Internal. */
+/** Signals over the server path with the mesh relay as fallback. Internal. */
 export class Signaling {
   readonly #host: SignalingHost
-  readonly #sockets: SignalingSocket[]
-  readonly #relay: SignalRelay | undefined
-  readonly #offRelay: () => void
-  /** Topic → room name, for the rooms joined (derivation done). */
-  readonly #rooms = new Map<string, string>()
-  /** Room name → its topic and proof, including joins whose derivation is still running. */
-  readonly #joined = new Map<string, RoomTopic | undefined>()
-  /** The shared topic every transport joins, so any two peers can signal each other. */
-  #signalTopic: string | undefined
-  /** Peers each server said it does not know. */
-  readonly #absent = new Map<SignalingSocket, Set<PeerId>>()
+  readonly #server: ServerSignals
+  readonly #relay: SignalPath | undefined
+  readonly #self: PeerId
+  readonly #secrets: TransportSecrets | undefined
+  readonly #offs: (() => void)[]
   #stopped = false
   /** Signals handed to a server, and to the mesh relay. */
   sentViaServer = 0
   sentViaRelay = 0
 
-  constructor(urls: readonly string[], host: SignalingHost, relay: SignalRelay | undefined) {
+  /**
+   * Takes ownership of `server` (stops it with itself); `relay` belongs to the room. With
+   * `secrets` (a room with a secret), every signal is sealed end to end for its recipient and
+   * rooms meet on the secret's topic.
+   */
+  constructor(server: ServerSignals, relay: SignalPath | undefined, host: SignalingHost, self: PeerId, secrets?: TransportSecrets) {
     this.#host = host
+    this.#server = server
     this.#relay = relay
-    const WebSocketImpl = host.WebSocket
-    this.#sockets =
-      WebSocketImpl === undefined
-        ? []
-        : urls.map(
-            (url) =>
-              new SignalingSocket(url, {
-                peerId: host.peerId,
-                clock: host.clock,
-                backoff: host.backoff,
-                WebSocket: WebSocketImpl,
-                topics: () => this.#topics(),
-                onPeers: (socket, topic, peers) => this.#onPeers(socket, topic, peers),
-                onSignal: (socket, from, _topic, data) => {
-                  this.#seen(socket, from)
-                  host.onSignal(from, data)
-                },
-                onUndelivered: (socket, to, data) => this.#onUndelivered(socket, to, data),
-                onReadyChange: (socket) => this.#absent.delete(socket),
-                onError: (error) => host.onError(error),
-              }),
-          )
-    // Sockets start once the signaling topic is known, so it is always the first topic joined.
-    topicOf(SIGNAL_TOPIC_NAME).then(
-      (topic) => {
-        if (this.#stopped) return
-        this.#signalTopic = topic
-        for (const socket of this.#sockets) socket.start()
-      },
-      (cause) => {
-        host.onError(new ProtocolError('cannot hash the signaling topic: no signaling server is used', undefined, { cause }))
-        for (const socket of this.#sockets) socket.stop()
-      },
-    )
-    this.#offRelay = relay === undefined ? () => {} : relay.on('signal', ({ from, data }) => this.#onRelayed(from, data))
+    this.#self = self
+    this.#secrets = secrets
+    this.#offs = [
+      server.on('signal', ({ from, data }) => this.#onSignal(from, data)),
+      server.on('signal:undelivered', ({ to, data }) => this.#onServerUndelivered(to, data)),
+      server.on('peer:discover', ({ peerId, room }) => host.onDiscover(peerId, room)),
+      server.on('error', ({ error }) => host.onError(error)),
+    ]
+    if (relay !== undefined) this.#offs.push(relay.on('signal', ({ from, data }) => this.#onSignal(from, data)))
   }
 
   /** True when some signaling server is connected and welcomed us. */
   get serverReady(): boolean {
-    return this.#sockets.some((s) => s.ready)
+    return this.#server.ready
   }
 
-  /**
-   * Resolves once every server has either welcomed us or failed its first attempt (so a
-   * transport that just started can signal at once when a server is up), after `timeoutMs`
-   * at most, or when `signal` aborts.
-   */
+  /** See {@link ServerSignals.whenSettled}. */
   whenSettled(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const settled = Promise.all(this.#sockets.map((s) => s.settled))
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.#host.clock.clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = this.#host.clock.setTimeout(done, timeoutMs)
-      signal.addEventListener('abort', done, { once: true })
-      void settled.then(done)
-    })
+    return this.#server.whenSettled(timeoutMs, signal)
   }
 
-  /**
-   * Joins a room: its topic is joined, with the room's proof, on every server now and after
-   * each reconnect. (Rooms with a secret will pass their topic key to `roomTopic` here.)
-   */
+  /** Joins a room on every server. */
   join(room: string): void {
-    if (this.#stopped || this.#joined.has(room)) return
-    this.#joined.set(room, undefined)
-    roomTopic(room).then(
-      (derived) => {
-        if (this.#stopped || !this.#joined.has(room)) return
-        this.#joined.set(room, derived)
-        this.#rooms.set(derived.topic, room)
-        for (const socket of this.#sockets) socket.join(derived.topic, derived.proof)
-      },
-      (cause) => this.#host.onError(new ProtocolError(`cannot derive the topic of room "${room}"`, undefined, { cause })),
-    )
+    if (this.#stopped) return
+    if (this.#secrets === undefined) this.#server.join(room)
+    else this.#server.join(room, { topicProof: this.#secrets.topicProof })
   }
 
   /** Leaves a room on every server. */
   leave(room: string): void {
-    if (!this.#joined.has(room)) return
-    const derived = this.#joined.get(room)
-    this.#joined.delete(room)
-    if (derived === undefined) return
-    this.#rooms.delete(derived.topic)
-    for (const socket of this.#sockets) socket.leave(derived.topic)
+    this.#server.leave(room)
   }
 
   /**
@@ -155,70 +84,77 @@ export class Signaling {
    */
   send(to: PeerId, data: JsonValue): boolean {
     if (this.#stopped) return false
-    const topic = this.#signalTopic
-    if (topic !== undefined) {
-      for (const socket of this.#sockets) {
-        if (socket.ready && this.#absent.get(socket)?.has(to) !== true && socket.signal(topic, to, data)) {
-          this.sentViaServer++
-          return true
-        }
-      }
+    const bytes = encoder.encode(JSON.stringify(data))
+    const secrets = this.#secrets
+    if (secrets === undefined) return this.#route(to, bytes)
+    // Sealed for `to`: the route is found once the seal is done; no route is reported then.
+    secrets.seal(bytes, { from: this.#self, to }).then(
+      (sealed) => {
+        if (!this.#stopped && !this.#route(to, sealed)) this.#host.onUndeliverable(to, data)
+      },
+      (cause) => this.#host.onError(new ProtocolError('cannot seal a signal', to, { cause })),
+    )
+    return true
+  }
+
+  #route(to: PeerId, bytes: Uint8Array): boolean {
+    if (this.#server.send(to, bytes)) {
+      this.sentViaServer++
+      return true
     }
-    const relayed = this.#relay?.send(to, encoder.encode(JSON.stringify(data))) ?? false
+    return this.#viaRelay(to, bytes)
+  }
+
+  /** Stops the server client and detaches from the relay. Idempotent. */
+  stop(): void {
+    if (this.#stopped) return
+    this.#stopped = true
+    for (const off of this.#offs.splice(0)) off()
+    this.#server.stop()
+  }
+
+  #viaRelay(to: PeerId, bytes: Uint8Array): boolean {
+    const relayed = this.#relay?.send(to, bytes) ?? false
     if (relayed) this.sentViaRelay++
     return relayed
   }
 
-  /** Closes every socket and detaches from the relay. Idempotent. */
-  stop(): void {
+  /** No server knows `to`: try the relay, else tell the transport. */
+  #onServerUndelivered(to: PeerId, bytes: Uint8Array): void {
+    if (this.#stopped || this.#viaRelay(to, bytes)) return
+    void this.#open(bytes, { from: this.#self, to }).then((plain) => {
+      const value = plain === undefined ? undefined : this.#decode(plain, to)
+      if (value !== undefined) this.#host.onUndeliverable(to, value)
+    })
+  }
+
+  #onSignal(from: PeerId, bytes: Uint8Array): void {
     if (this.#stopped) return
-    this.#stopped = true
-    this.#offRelay()
-    for (const socket of this.#sockets) socket.stop()
-    this.#rooms.clear()
-    this.#joined.clear()
-    this.#absent.clear()
+    void this.#open(bytes, { from, to: this.#self }).then((plain) => {
+      const value = plain === undefined || this.#stopped ? undefined : this.#decode(plain, from)
+      if (value !== undefined) this.#host.onSignal(from, value)
+    })
   }
 
-  *#topics(): Iterable<TopicJoin> {
-    if (this.#signalTopic !== undefined) yield { topic: this.#signalTopic }
-    for (const derived of this.#joined.values()) if (derived !== undefined) yield derived
-  }
-
-  #seen(socket: SignalingSocket, peerId: PeerId): void {
-    this.#absent.get(socket)?.delete(peerId)
-  }
-
-  #onPeers(socket: SignalingSocket, topic: string, peers: string[]): void {
-    const room = this.#rooms.get(topic)
-    if (room === undefined) return
-    for (const peerId of peers) {
-      if (peerId === this.#host.peerId) continue
-      this.#seen(socket, peerId)
-      this.#host.onDiscover(peerId, room)
-    }
-  }
-
-  #onUndelivered(socket: SignalingSocket, to: PeerId, data: JsonValue): void {
-    let absent = this.#absent.get(socket)
-    if (absent === undefined) {
-      absent = new Set()
-      this.#absent.set(socket, absent)
-    }
-    if (absent.size >= ROUTE_MEMORY) absent.clear()
-    absent.add(to)
-    // Try the next route: another server, then the relay.
-    if (!this.send(to, data)) this.#host.onUndeliverable(to, data)
-  }
-
-  #onRelayed(from: PeerId, bytes: Uint8Array): void {
-    let value: unknown
+  /** The plain bytes of a signal: as they came in an open room, opened in a room with a secret (undefined, reported, when they do not open). */
+  async #open(bytes: Uint8Array, route: { from: PeerId; to: PeerId }): Promise<Uint8Array | undefined> {
+    const secrets = this.#secrets
+    if (secrets === undefined) return bytes
     try {
-      value = JSON.parse(decoder.decode(bytes))
+      return await secrets.open(bytes, route)
     } catch (cause) {
-      this.#host.onError(new ProtocolError('a relayed signal is not UTF-8 JSON; dropped', from, { cause }))
-      return
+      this.#host.onError(new ProtocolError('a signal that is not sealed for us by a peer of the room; dropped', route.from, { cause }))
+      return undefined
     }
-    this.#host.onSignal(from, value)
+  }
+
+  /** The JSON value in `bytes`; undefined (reported) when they are not UTF-8 JSON. */
+  #decode(bytes: Uint8Array, peer: PeerId): unknown {
+    try {
+      return JSON.parse(decoder.decode(bytes)) as unknown
+    } catch (cause) {
+      this.#host.onError(new ProtocolError('a signal is not UTF-8 JSON; dropped', peer, { cause }))
+      return undefined
+    }
   }
 }

@@ -27,7 +27,8 @@ import {
 } from '@gossamer/core'
 import { envelopeJson, parseEnvelope, signalEnvelopes, type Envelope, type PeerSignal, type RefuseReason } from './envelope.js'
 import type { ResolvedOptions } from './options.js'
-import { PEER_ID_PATTERN, type JsonValue } from './server-messages.js'
+import { PEER_ID_PATTERN } from './server-messages.js'
+import { serverSignals } from './server-signals.js'
 import { Signaling } from './signaling.js'
 import type { PeerOptions } from './simple-peer.js'
 import { CreationGate } from './creation-gate.js'
@@ -131,7 +132,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     return this.#state === 'running' && this.#signaling?.serverReady === true
   }
 
-  async start({ peerId, signal, admit, relay }: TransportStartOptions): Promise<void> {
+  async start({ peerId, signal, admit, relay, secrets }: TransportStartOptions): Promise<void> {
     if (this.#state === 'running') throw new TransportError('the webrtc transport is already started')
     if (this.#state === 'stopped') throw new TransportError('a stopped webrtc transport cannot restart: make a new one with webrtc()')
     if (signal.aborted) throw new AbortError('start aborted', { cause: signal.reason })
@@ -142,22 +143,21 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     const onAbort = (): void => void this.stop()
     signal.addEventListener('abort', onAbort, { once: true })
     this.#releaseSignal = () => signal.removeEventListener('abort', onAbort)
-    this.#signaling = new Signaling(
-      this.#opts.signaling,
-      {
-        peerId,
-        clock: this.#opts.clock,
-        backoff: this.#opts.backoff,
-        WebSocket: this.#opts.WebSocket,
-        onDiscover: (remote, room) => {
-          if (this.#state === 'running' && this.#topics.has(room)) this.#emitter.emit('peer:discover', { peerId: remote, topic: room })
-        },
-        onSignal: (from, data) => this.#onSignal(from, data),
-        onUndeliverable: (to, data) => this.#onUndeliverable(to, data),
-        onError: (error) => this.#error(error),
+    const server = serverSignals({
+      urls: this.#opts.signaling,
+      peerId,
+      backoff: this.#opts.backoff,
+      clock: this.#opts.clock,
+      ...(this.#opts.WebSocket === undefined ? {} : { WebSocket: this.#opts.WebSocket }),
+    })
+    this.#signaling = new Signaling(server, relay, {
+      onDiscover: (remote, room) => {
+        if (this.#state === 'running' && this.#topics.has(room)) this.#emitter.emit('peer:discover', { peerId: remote, topic: room })
       },
-      relay,
-    )
+      onSignal: (from, data) => this.#onSignal(from, data),
+      onUndeliverable: (to, data) => this.#onUndeliverable(to, data),
+      onError: (error) => this.#error(error),
+    }, peerId, secrets)
     for (const topic of this.#topics) this.#signaling.join(topic)
     // Signal at once when a server is up; never wait longer than a dial would.
     await this.#signaling.whenSettled(this.#opts.connectTimeoutMs, signal)
@@ -409,7 +409,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     if (accept.connection !== undefined && accept.connection.phase === 'connecting') accept.connection.abandon('accept abandoned')
   }
 
-  #onUndeliverable(to: PeerId, data: JsonValue): void {
+  #onUndeliverable(to: PeerId, data: unknown): void {
     const envelope = parseEnvelope(data)
     if (envelope === undefined) return
     const key = keyOf(to, envelope.cid)

@@ -6,10 +6,10 @@ import { patternBytes } from '@gossamer/testing'
 import Peer from 'simple-peer'
 import type { SignalingServer } from '@gossamer/signaling-server'
 import { waitFor, waitForEvent } from '@gossamer/testing'
-import type { Connection, TransportEvents } from '@gossamer/core'
+import { fromBase64Url, toBase64Url, type Connection, type TransportEvents } from '@gossamer/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeChunks, encodeWhole } from '../src/frames.js'
-import { SIGNAL_TOPIC_NAME } from '../src/signaling.js'
+import { SIGNAL_TOPIC_NAME } from '../src/server-signals.js'
 import { topicOf } from '../src/topic.js'
 import { rawClient } from './support/raw-client.js'
 import { signalingServer, startPeer, stopPeers, uniquePeerId, wrtc } from './support/peers.js'
@@ -21,6 +21,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close()
 })
+
+/** A signal envelope as the server path carries it: base64url of its UTF-8 JSON, and back. */
+const toWire = (envelope: unknown): string => toBase64Url(new TextEncoder().encode(JSON.stringify(envelope)))
+const fromWire = (data: unknown): unknown => JSON.parse(new TextDecoder().decode(fromBase64Url(String(data)) ?? new Uint8Array()))
 
 const same = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
   a !== undefined && a.byteLength === b.byteLength && a.every((v, i) => v === b[i])
@@ -99,10 +103,10 @@ describe('webrtc: chunking', () => {
     const hostile = new Peer({ wrtc, config: { iceServers: [] } })
     try {
       let cid = ''
-      hostile.on('signal', (s) => client.send({ type: 'signal', topic: client.topic, to: real.id, data: { v: 1, k: 'sig', cid, s } }))
+      hostile.on('signal', (s) => client.send({ type: 'signal', topic: client.topic, to: real.id, data: toWire({ v: 1, k: 'sig', cid, s }) }))
       const dialing = real.transport.dial(hostileId, { signal })
       const apply = (m: Record<string, unknown>): string | undefined => {
-        const data = m['data'] as { cid: string; k: string; s?: Peer.SignalData; c?: Peer.SignalData[] }
+        const data = fromWire(m['data']) as { cid: string; k: string; s?: Peer.SignalData; c?: Peer.SignalData[] }
         cid = data.cid
         for (const s of data.k === 'cands' ? (data.c ?? []) : data.s === undefined ? [] : [data.s]) hostile.signal(s)
         return (data.s as { type?: string } | undefined)?.type

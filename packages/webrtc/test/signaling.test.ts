@@ -4,12 +4,12 @@
  * network namespace.
  */
 import { createSignalingServer, type SignalingServer } from '@gossamer/signaling-server'
-import { Emitter, type SignalRelay, type SignalRelayEvents, type TransportEvents } from '@gossamer/core'
+import { Emitter, type SignalPath, type SignalPathEvents, type TransportEvents } from '@gossamer/core'
 import { waitFor, waitForEvent } from '@gossamer/testing'
 import { WebSocketServer } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exponentialBackoff } from '../src/index.js'
-import { SIGNAL_TOPIC_NAME } from '../src/signaling.js'
+import { SIGNAL_TOPIC_NAME } from '../src/server-signals.js'
 import { roomTopic, topicOf } from '../src/topic.js'
 import { rawClient } from './support/raw-client.js'
 import { signalingServer, startPeer, stopPeers, uniquePeerId } from './support/peers.js'
@@ -26,16 +26,17 @@ const fastBackoff = exponentialBackoff({ initialMs: 20, maxMs: 200 })
 
 /** Relays that pass bytes between transports in memory, like a room's mesh relay. */
 function relayNetwork() {
-  const relays = new Map<string, Emitter<SignalRelayEvents>>()
+  const relays = new Map<string, Emitter<SignalPathEvents>>()
   let carried = 0
   return {
     get carried() {
       return carried
     },
-    relay(self: string): SignalRelay {
-      const emitter = new Emitter<SignalRelayEvents>()
+    relay(self: string): SignalPath {
+      const emitter = new Emitter<SignalPathEvents>()
       relays.set(self, emitter)
       return {
+        maxSignalBytes: 64 * 1024,
         on: (event, listener) => emitter.on(event, listener),
         once: (event, listener) => emitter.once(event, listener),
         off: (event, listener) => emitter.off(event, listener),

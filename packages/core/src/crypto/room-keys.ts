@@ -56,7 +56,7 @@ export interface RoomKeys {
   readonly signaling: AeadKey
   /**
    * The signaling topic proof `p`: 32 HKDF bytes as base64url (43 characters). Peers send it
-   * to the signaling server, which meets them on topic = SHA-256(p) (see `signalingTopic`).
+   * to the signaling server, which meets them on topic = base64url(SHA-256(p)) (see `signalingTopic`).
    * Without the secret it cannot be linked to the room name.
    */
   readonly topicProof: string

@@ -1,18 +1,19 @@
 /**
  * The topic a signaling server meets a room's peers on, computed from what the server is given.
  */
-import { utf8 } from './bytes.js'
+import { fromBase64Url, toBase64Url } from './bytes.js'
+import { WeakSecretError } from './errors.js'
 import { symmetricProvider, type SymmetricProviderName } from './symmetric.js'
 
 /**
- * The signaling topic for a topic proof `p` (`RoomKeys.topicProof`): the lowercase hex
- * SHA-256 of the UTF-8 bytes of `p` as sent (64 characters, within the server's topic
- * alphabet). The server computes this from `p`; peers may compute it to compare. It is the
- * same function as the topic of a room without a secret, applied to `p` instead of the name.
+ * The signaling topic for a topic proof `p` (`RoomKeys.topicProof`, 32 bytes as base64url):
+ * the unpadded base64url of SHA-256 over the proof's bytes (43 characters). The signaling
+ * server computes it from the proof a peer joins with, and lists the topic only to peers that
+ * sent the proof; this is the same rule as for a room without a secret, whose proof is derived
+ * from the room name instead.
  */
 export async function signalingTopic(topicProof: string, options: { provider?: SymmetricProviderName | 'auto' } = {}): Promise<string> {
-  const digest = await symmetricProvider(options.provider).sha256(utf8(topicProof))
-  let hex = ''
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0')
-  return hex
+  const proof = fromBase64Url(topicProof)
+  if (proof === undefined || proof.length === 0) throw new WeakSecretError('a topic proof is canonical base64url')
+  return toBase64Url(await symmetricProvider(options.provider).sha256(proof))
 }

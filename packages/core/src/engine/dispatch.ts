@@ -1,14 +1,15 @@
 /**
  * The dispatch table: which layer handles each frame type of an established session.
- * The handshake frames (Hello, Welcome, Reject, Disconnect) belong to the session layer
- * and never reach it. The table's type makes the compiler check that every other frame
+ * The handshake frames (Hello, Welcome, Reject, Disconnect) and the authenticated session
+ * frames (AuthHello … Rekey) belong to the session layer and never reach it. The table's type makes the compiler check that every other frame
  * type has exactly one handler.
  */
 import type { DisconnectFrame, Frame, HelloFrame, RejectFrame, WelcomeFrame } from '../protocol/messages.js'
+import type { AuthFrame } from '../protocol/messages-auth.js'
 import type { PeerId } from '../transport.js'
 
 /** Frames the session layer handles itself. */
-export type SessionFrame = HelloFrame | WelcomeFrame | RejectFrame | DisconnectFrame
+export type SessionFrame = HelloFrame | WelcomeFrame | RejectFrame | DisconnectFrame | AuthFrame
 
 /** Frames of an established session, handled by the room's layers. */
 export type RoomFrame = Exclude<Frame, SessionFrame>

@@ -5,6 +5,7 @@
  * round. It holds no protocol state of its own. Bottom to top:
  *
  * - session (layers/session-layer.ts): connections, handshake, versions, glare, decoding;
+ *   with a secret, authentication and sealing (layers/session-trust.ts) and key rotation;
  * - overlay (layers/overlay.ts): active and passive views, admission, shuffles, healing;
  * - liveness (layers/liveness.ts): silence, Ping and Pong, dead peers;
  * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
@@ -19,6 +20,7 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Clock, TimerHandle } from '../clock.js'
+import type { RoomKeys } from '../crypto/room-keys.js'
 import { TransportError } from '../errors.js'
 import { Broadcast } from '../layers/broadcast.js'
 import { Liveness } from '../layers/liveness.js'
@@ -36,6 +38,7 @@ import { REWIRE_CHANCE, type RoomConfig } from '../room-config.js'
 import type { RoomStats } from '../room-types.js'
 import type { PeerId, Transport } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
+import { transportSecrets } from '../trust/transport-secrets.js'
 import { Activity } from './activity.js'
 import type { LayerContext, LinkInfo } from './context.js'
 import { dispatcher, type RoomFrame } from './dispatch.js'
@@ -129,7 +132,7 @@ export class RoomEngine {
         this.membership.detector.heard(peer)
         this.#dispatch(peer, frame)
       },
-    })
+    }, init.trust)
     this.overlay = new Overlay(
       ctx,
       {
@@ -148,7 +151,7 @@ export class RoomEngine {
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
-      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs },
+      { push: config.push, quietProbeMs: Math.max(1, config.suspectAfterRounds - 1) * config.roundMs, replyTimeoutMs: 4 * config.roundMs },
       this.content,
       activity,
       {
@@ -158,8 +161,8 @@ export class RoomEngine {
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
       },
     )
-    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree)
-    this.relay = new MeshRelay(ctx)
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust)
+    this.relay = new MeshRelay(ctx, init.trust)
     const membership = init.membership ?? plainMembership(init.peerId, config.members.maxMetaBytes)
     this.membership = buildMembership(ctx, config.members, membership, { neighbours: () => this.overlay.neighbours(), dead: (peer) => this.overlay.dead(peer) }, init.trust)
     const { detector, members, events } = this.membership
@@ -184,6 +187,8 @@ export class RoomEngine {
       [FrameType.RoomEvent]: (peer, frame) => events.onRoomEvent(peer, frame),
       [FrameType.Query]: (peer, frame) => events.onQuery(peer, frame),
       [FrameType.QueryReply]: (peer, frame) => events.onQueryReply(peer, frame),
+      [FrameType.SignedAwareness]: (peer, frame) => this.presence.onSignedAwareness(peer, frame),
+      [FrameType.SignedRelay]: (peer, frame) => this.relay.onSignedRelay(peer, frame),
     })
     for (const peer of init.knownPeers ?? []) this.overlay.discovered(peer)
   }
@@ -211,8 +216,9 @@ export class RoomEngine {
           await transport.start({
             peerId: this.ctx.peerId,
             signal,
-            admit: (peerId, request) => this.overlay.admit(peerId, request?.urgent === true),
+            admit: (peerId, request) => this.#admit(peerId, request?.urgent === true),
             relay: this.relay,
+            ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
           })
           if (!this.#stopped) transport.join(room)
         } catch (cause) {
@@ -224,6 +230,27 @@ export class RoomEngine {
     this.membership.detector.start()
     this.membership.members.start()
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
+  }
+
+  /**
+   * May a transport set up an inbound connection from `peer`? In a room with a secret no
+   * dialer is admitted to anything, nor makes anyone leave, before it is authenticated:
+   * connections still authenticating use slots but never evict; an urgent dialer to a full
+   * room gets one spare slot, and its (sealed) Hello asks for room once it is proven.
+   */
+  #admit(peer: PeerId, urgent: boolean): boolean {
+    if (this.#init.trust === undefined) return this.overlay.admit(peer, urgent)
+    const unproven = this.sessions.unproven()
+    if (this.overlay.slotsUsed() + unproven < this.#init.config.maxNeighbours) return this.overlay.admit(peer, false)
+    return urgent && unproven === 0 && this.overlay.admit(peer, true, false)
+  }
+
+  /**
+   * Moves the room to key generation `keys` (`room.rotateSecret`): new handshakes use it,
+   * open sessions rekey in band, and the previous generation is accepted for `graceMs`.
+   */
+  rotate(keys: RoomKeys, graceMs: number): void {
+    this.sessions.trusted?.rotate(keys, graceMs)
   }
 
   #up(peer: PeerId, link: LinkInfo): void {
@@ -274,7 +301,8 @@ export class RoomEngine {
 
   /**
    * Says goodbye (presence, then every session, each told where else to go) and stops every
-   * layer. The transports are the room's to stop.
+   * layer. The transports are the room's to stop (room-network.ts), and a later session
+   * gets a new engine.
    */
   close(): void {
     if (this.#stopped) return
@@ -283,7 +311,8 @@ export class RoomEngine {
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
-    this.content.destroy()
+    // Content the room made (a room with a secret) outlives this engine: the room destroys it.
+    if (this.#init.content === undefined) this.content.destroy()
     this.presence.destroy()
     this.relay.destroy()
     this.membership.detector.stop()

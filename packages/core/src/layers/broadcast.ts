@@ -98,6 +98,8 @@ export class Broadcast {
       this.#ctx.report(result.error, peer)
       return
     }
+    // Held until what comes before it arrives: not vouched for, so not passed on.
+    if (result.held === true) return
     this.#activity.touch()
     if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
     this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })

@@ -16,8 +16,14 @@ import {
 } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
 
-/** The protocol versions this build speaks. */
-export const VERSIONS: VersionRange = { min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION }
+/**
+ * The protocol versions a room without a secret speaks: version 2 only. Version 3 adds only
+ * what rooms with a secret use, so open rooms keep version 2's frames exactly.
+ */
+export const VERSIONS: VersionRange = { min: MIN_PROTOCOL_VERSION, max: 2 }
+
+/** The protocol versions a room with a secret speaks: version 3 (authenticated, encrypted sessions) only. */
+export const TRUSTED_VERSIONS: VersionRange = { min: 3, max: PROTOCOL_VERSION }
 
 /** A handshake frame refused: the code to close with, the reason to give, the error to report. */
 export interface Refusal {
@@ -31,11 +37,11 @@ export interface Refusal {
  * Checks the Hello that `peer` (as its transport names it) sent: a common version, and the
  * same peer id as the connection.
  */
-export function checkHello(frame: HelloFrame, peer: PeerId): { ok: true; version: number } | Refusal {
+export function checkHello(frame: HelloFrame, peer: PeerId, versions: VersionRange = VERSIONS): { ok: true; version: number } | Refusal {
   const remote = { min: frame.versionMin, max: frame.versionMax }
-  const version = negotiateVersion(VERSIONS, remote)
+  const version = negotiateVersion(versions, remote)
   if (version === undefined) {
-    return { ok: false, code: CloseCode.VersionMismatch, reason: 'no common protocol version', error: new VersionMismatchError(VERSIONS, remote, peer) }
+    return { ok: false, code: CloseCode.VersionMismatch, reason: 'no common protocol version', error: new VersionMismatchError(versions, remote, peer) }
   }
   if (frame.peerId !== peer) {
     return { ok: false, code: CloseCode.ProtocolViolation, reason: 'peer id does not match the connection', error: new ProtocolError(`Hello claims peer id ${frame.peerId}`, peer) }
@@ -44,9 +50,9 @@ export function checkHello(frame: HelloFrame, peer: PeerId): { ok: true; version
 }
 
 /** Checks the Welcome that `peer` sent: a version we speak, and the same peer id as the connection. */
-export function checkWelcome(frame: WelcomeFrame, peer: PeerId): { ok: true } | Refusal {
-  if (frame.version < VERSIONS.min || frame.version > VERSIONS.max) {
-    const error = new VersionMismatchError(VERSIONS, { min: frame.version, max: frame.version }, peer)
+export function checkWelcome(frame: WelcomeFrame, peer: PeerId, versions: VersionRange = VERSIONS): { ok: true } | Refusal {
+  if (frame.version < versions.min || frame.version > versions.max) {
+    const error = new VersionMismatchError(versions, { min: frame.version, max: frame.version }, peer)
     return { ok: false, code: CloseCode.VersionMismatch, reason: 'unsupported protocol version', error }
   }
   if (frame.peerId !== peer) {
@@ -56,9 +62,9 @@ export function checkWelcome(frame: WelcomeFrame, peer: PeerId): { ok: true } | 
 }
 
 /** The error a Reject from `peer` means, or undefined for a crossed dial (glare), which is routine. */
-export function rejectError(frame: RejectFrame, peer: PeerId): Error | undefined {
+export function rejectError(frame: RejectFrame, peer: PeerId, versions: VersionRange = VERSIONS): Error | undefined {
   if (frame.code === CloseCode.Duplicate) return undefined
-  if (frame.code === CloseCode.VersionMismatch) return new VersionMismatchError(VERSIONS, { min: frame.versionMin, max: frame.versionMax }, peer)
+  if (frame.code === CloseCode.VersionMismatch) return new VersionMismatchError(versions, { min: frame.versionMin, max: frame.versionMax }, peer)
   return new ProtocolError(`peer rejected the connection: ${frame.reason}`, peer)
 }
 

@@ -77,13 +77,20 @@ export class Overlay {
   /**
    * A transport asks whether it may set up an inbound connection from `peer`. Yes reserves
    * a slot until the connection opens or the reservation expires. An `urgent` dialer (it
-   * has no neighbour) gets room by evicting one, as a high-priority Hello would.
+   * has no neighbour) gets room by evicting one, as a high-priority Hello would; unless
+   * `evict` is false (a room with a secret decides nothing for a dialer before it is
+   * authenticated): then it gets one spare slot over the cap, and its Hello asks for room.
    */
-  admit(peer: PeerId, urgent = false): boolean {
+  admit(peer: PeerId, urgent = false, evict = true): boolean {
     if (this.#signal.aborted) return false
     if (this.#admitted.has(peer)) return true
     if (this.slotsUsed() >= this.#config.maxNeighbours) {
       if (!urgent) return false
+      if (!evict) {
+        if (this.slotsUsed() >= this.#config.maxNeighbours + 1) return false
+        this.#admitted.reserve(peer)
+        return true
+      }
       const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
       if (victim === undefined) return false
       this.#evict(victim)

@@ -9,6 +9,9 @@
  * Renewal and expiry run on the room's clock, not the wall clock: the local state is
  * renewed every {@link RENEW_MS}, and remote states not renewed for {@link OUTDATED_MS}
  * are dropped (y-protocols' own timings), so the simulator replays presence exactly.
+ *
+ * In a room with a secret, states travel as signed entries instead (presence-signed.ts):
+ * a peer can set only its own state, and unsigned Awareness frames are refused.
  */
 import {
   Awareness,
@@ -22,7 +25,11 @@ import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import { UpdateRejectedError } from '../errors.js'
 import { FrameType, LIMITS, type AwarenessFrame } from '../protocol/messages.js'
+import type { SignedAwarenessFrame } from '../protocol/messages-presence.js'
 import type { PeerId } from '../transport.js'
+import { FrameNotAllowedError } from '../trust/errors.js'
+import type { RoomTrust } from '../trust/room-trust.js'
+import { SignedPresence } from './presence-signed.js'
 
 /** A remote state not renewed for this long is dropped (y-protocols' `outdatedTimeout`). */
 export const OUTDATED_MS = 30_000
@@ -81,8 +88,10 @@ export class Presence {
   #applyChanged = false
   #timer: TimerHandle | undefined
   readonly #onUpdate: (changes: AwarenessChanges, origin: unknown) => void
+  /** Signed presence, in a room with a secret. */
+  readonly #signed: SignedPresence | undefined
 
-  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree) {
+  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust) {
     this.#ctx = ctx
     this.#awareness = awareness
     this.#enabled = enabled
@@ -92,12 +101,14 @@ export class Presence {
       for (const client of added) this.#updatedAt.set(client, now)
       for (const client of updated) this.#updatedAt.set(client, now)
       for (const client of removed) this.#updatedAt.delete(client)
+      if (this.#signed !== undefined) return this.#signed.changed({ added, updated, removed }, origin)
       const clients = [...added, ...updated, ...removed]
       if (!enabled || clients.length === 0) return
       const from = origin === this ? this.#applyingFrom : undefined
       if (origin === this) this.#applyChanged = true
       this.#broadcast(encodeAwarenessUpdate(this.#awareness, clients), from, clients.length === 1 ? clients[0] : undefined)
     }
+    this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this })
     awareness.on('update', this.#onUpdate)
     if (enabled) {
       const now = ctx.clock.now()
@@ -119,6 +130,7 @@ export class Presence {
   up(peer: PeerId, neighbour: boolean): void {
     if (!neighbour) return
     this.#neighbours.add(peer)
+    if (this.#signed !== undefined) return this.#signed.greet(peer)
     if (!this.#enabled) return
     const clients = [...this.#awareness.getStates().keys()]
     if (clients.length === 0) return
@@ -134,6 +146,7 @@ export class Presence {
    * An update of one client that brought nothing new prunes that client's tree on this link.
    */
   onAwareness(peer: PeerId, frame: AwarenessFrame): void {
+    if (this.#signed !== undefined) return this.#refuse('an unsigned Awareness frame in a room with a secret', peer)
     this.#applyingFrom = peer
     this.#applyChanged = false
     try {
@@ -148,6 +161,18 @@ export class Presence {
     if (client === undefined) return
     if (this.#applyChanged) this.#tree.first(peer, client)
     else this.#tree.duplicate(peer, client)
+  }
+
+  /** A SignedAwareness frame: verified and applied in a room with a secret, refused in an open room. */
+  onSignedAwareness(peer: PeerId, frame: SignedAwarenessFrame): void {
+    if (this.#signed === undefined) return this.#refuse('a SignedAwareness frame in an open room', peer)
+    this.#signed.onFrame(peer, frame)
+  }
+
+  #refuse(what: string, peer: PeerId): void {
+    this.#ctx.stats.framesRejected++
+    this.#ctx.stats.presenceRejected++
+    this.#ctx.report(new FrameNotAllowedError(`presence: ${what}`), peer)
   }
 
   #broadcast(update: Uint8Array, from: PeerId | undefined, client: number | undefined): void {
@@ -176,6 +201,7 @@ export class Presence {
 
   /** Tells neighbours our client left (before sessions close). */
   leave(): void {
+    this.#signed?.leave()
     if (this.#awareness.getLocalState() !== null) removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'local')
   }
 
@@ -183,6 +209,7 @@ export class Presence {
   destroy(): void {
     if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
     this.#awareness.off('update', this.#onUpdate)
+    this.#signed?.destroy()
   }
 }
 

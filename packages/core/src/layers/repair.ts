@@ -20,6 +20,8 @@ export interface RepairConfig {
   push: boolean
   /** In a quiet room, a peer silent this long gets the round's exchange; others none. */
   quietProbeMs: number
+  /** How long a reply we asked for may take before we ask again. */
+  replyTimeoutMs: number
 }
 
 /** What repair asks of, and tells, the room. */
@@ -43,6 +45,12 @@ export class Repair {
   readonly #ports: RepairPorts
   /** Per established peer: the last exchange with it, either direction. */
   readonly #lastExchange = new Map<PeerId, number>()
+  /**
+   * Per peer, when we asked it for what we miss (a SyncRequest) and wait for the reply. While
+   * a reply is in flight, neither a digest of ours nor a digest of the peer's starts another
+   * exchange with it: a large reply still on its way would otherwise be sent a second time.
+   */
+  readonly #awaiting = new Map<PeerId, number>()
 
   constructor(ctx: LayerContext, config: RepairConfig, content: Content, activity: Activity, ports: RepairPorts) {
     this.#ctx = ctx
@@ -60,6 +68,22 @@ export class Repair {
 
   down(peer: PeerId): void {
     this.#lastExchange.delete(peer)
+    this.#awaiting.delete(peer)
+  }
+
+  /** True while a reply we asked `peer` for may still be on its way. */
+  #inFlight(peer: PeerId): boolean {
+    const since = this.#awaiting.get(peer)
+    if (since === undefined) return false
+    if (this.#ctx.clock.now() - since < this.#config.replyTimeoutMs) return true
+    // Lost on the way (or never sent): the next exchange asks again.
+    this.#awaiting.delete(peer)
+    return false
+  }
+
+  #request(peer: PeerId, reciprocate: boolean): void {
+    this.#awaiting.set(peer, this.#ctx.clock.now())
+    this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#content.state(), reciprocate })
   }
 
   /** Opens a push-pull exchange with `peer` by sending our digest. */
@@ -76,7 +100,8 @@ export class Repair {
       this.#ports.synced(peer)
     } else {
       this.#activity.touch()
-      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#content.state(), reciprocate: true })
+      // Our request is answered already, and the peer learns what it misses when it asks.
+      if (!this.#inFlight(peer)) this.#request(peer, true)
     }
   }
 
@@ -94,12 +119,11 @@ export class Repair {
       return
     }
     this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
-    if (frame.reciprocate) {
-      this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#content.state(), reciprocate: false })
-    }
+    if (frame.reciprocate && !this.#inFlight(peer)) this.#request(peer, false)
   }
 
   onSyncReply(peer: PeerId, frame: SyncReplyFrame): void {
+    this.#awaiting.delete(peer)
     const result = this.#content.apply(frame.update, peer)
     if (result instanceof Promise) void result.then((done) => this.#replied(peer, frame, done))
     else this.#replied(peer, frame, result)
@@ -131,7 +155,7 @@ export class Repair {
     let bestAt = 0
     let ties = 0
     for (const [peer, at] of this.#lastExchange) {
-      if (quiet && (this.#ports.lastHeard(peer) ?? 0) > silentSince) continue
+      if (this.#inFlight(peer) || (quiet && (this.#ports.lastHeard(peer) ?? 0) > silentSince)) continue
       if (best === undefined || at < bestAt) {
         best = peer
         bestAt = at

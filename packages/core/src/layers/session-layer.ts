@@ -6,31 +6,36 @@
  * before the handshake, and hands established frames to the room's dispatch table. Frames
  * on an open session leave the room name out (it is implied).
  *
+ * In a room with a secret ({@link RoomTrust}), every session first authenticates and then
+ * carries only sealed frames (layers/session-trust.ts); the same handshake then runs inside
+ * the sealed channel, so the room admits only authenticated peers.
+ *
  * What the room decides about a peer (may it join, which peers to share, what a departure
  * means) it asks its {@link SessionPorts}; it knows nothing of views, documents or trees.
  */
+import type { RoomKeys } from '../crypto/room-keys.js'
 import type { LayerContext } from '../engine/context.js'
 import { ProtocolError, TransportError } from '../errors.js'
-import { tryDecodeFrame } from '../protocol/codec.js'
-import {
-  CloseCode,
-  FrameType,
-  JoinPriority,
-  type CloseCodeValue,
-  type Frame,
-  type HelloFrame,
-  type JoinPriorityValue,
-  type WelcomeFrame,
-} from '../protocol/messages.js'
+import { tryDecodeFrame, type VersionRange } from '../protocol/codec.js'
+import { CloseCode, FrameType, JoinPriority, type CloseCodeValue, type Frame, type JoinPriorityValue } from '../protocol/messages.js'
+import { isAuthFrame } from '../protocol/messages-auth.js'
 import type { Connection, PeerId, Transport } from '../transport.js'
-import { checkHello, checkWelcome, refuseCrossedDial, rejectError, VERSIONS } from './handshake.js'
+import type { RoomTrust } from '../trust/room-trust.js'
+import { rejectError, TRUSTED_VERSIONS, VERSIONS } from './handshake.js'
 import { Session } from './session.js'
 import type { SessionDown, SessionPorts } from '../engine/session-ports.js'
+import { JoinHandshake } from './session-join.js'
 import { asError, SessionTable } from './session-table.js'
+import type { ChannelLimits } from './secure-channel.js'
+import { TrustedSessions } from './session-trust.js'
 
 /** Tunables of the session layer. */
 export interface SessionConfig {
   handshakeTimeoutMs: number
+  /** In a room with a secret: most inbound connections still authenticating (default 8). */
+  maxUnproven?: number
+  /** In a room with a secret: bounds of each session's send and receive queues (default `CHANNEL_LIMITS`). */
+  channelLimits?: ChannelLimits
 }
 
 /** The session layer of one room. Internal. */
@@ -41,14 +46,28 @@ export class SessionLayer {
   readonly #signal: AbortSignal
   readonly #ports: SessionPorts
   readonly #table: SessionTable
+  /** The authenticated sessions of a room with a secret; undefined in an open room. */
+  readonly trusted: TrustedSessions | undefined
+  readonly #versions: VersionRange
+  readonly #join: JoinHandshake
 
-  constructor(ctx: LayerContext, config: SessionConfig, transports: readonly Transport[], signal: AbortSignal, ports: SessionPorts) {
+  constructor(ctx: LayerContext, config: SessionConfig, transports: readonly Transport[], signal: AbortSignal, ports: SessionPorts, trust?: RoomTrust) {
     this.#ctx = ctx
     this.#config = config
     this.#transports = transports
     this.#signal = signal
     this.#ports = ports
     this.#table = new SessionTable(ctx.stats, ctx.report, ctx.meter)
+    this.#versions = trust === undefined ? VERSIONS : TRUSTED_VERSIONS
+    this.#join = new JoinHandshake(ctx, config.handshakeTimeoutMs, this.#versions, this.#table, ports, (session, code, peers) => this.#close(session, code, peers))
+    const host = {
+      frame: (session: Session, frame: Frame) => this.#handle(session, frame),
+      authenticated: (session: Session) => this.#join.hello(session),
+      abort: (session: Session) => this.#abort(session),
+      close: (session: Session, code: CloseCodeValue) => this.#close(session, code),
+      redial: (session: Session, keys: RoomKeys) => this.#redial(session, keys),
+    }
+    this.trusted = trust === undefined ? undefined : new TrustedSessions(ctx, trust, host, { maxPending: config.maxUnproven ?? 8, signal, ...(config.channelLimits === undefined ? {} : { limits: config.channelLimits }) })
   }
 
   /** Sessions in any state plus dials in flight: each holds a slot of the active view. */
@@ -66,28 +85,39 @@ export class SessionLayer {
     return this.#table.peers()
   }
 
-  /** A remote peer opened a connection to us: wait for its Hello. */
+  /** Inbound connections still proving who they are (rooms with a secret). */
+  unproven(): number {
+    return this.#table.unproven()
+  }
+
+  /** A remote peer opened a connection to us: wait for its Hello (or AuthHello). */
   accept(connection: Connection): void {
-    if (this.#signal.aborted) {
-      connection.close('room closed')
-      return
-    }
-    this.#track(new Session(connection, false))
+    if (this.#signal.aborted) return connection.close('room closed')
+    const session = new Session(connection, false)
+    this.#track(session)
+    this.trusted?.attach(session)
   }
 
   /**
    * Dials `peer` through the named transport (default: the first) and sends Hello with
-   * `priority`. A failed dial is handed to `onFailure` (not after close).
+   * `priority` (in a room with a secret: authenticates first, under `keys`, default the
+   * current generation). A failed dial is handed to `onFailure` (not after close).
    */
-  dial(peer: PeerId, transportName: string | undefined, priority: JoinPriorityValue, onFailure: (error: unknown) => void): void {
+  dial(peer: PeerId, transportName: string | undefined, priority: JoinPriorityValue, onFailure: (error: unknown) => void, keys?: RoomKeys): void {
+    this.trusted?.prefetch(peer)
+    this.#start(peer, { transport: transportName, priority, onFailure }, keys)
+  }
+
+  #start(peer: PeerId, request: NonNullable<Session['dialed']>, keys: RoomKeys | undefined): void {
     this.#table.dialing(peer, true)
-    this.#dial(peer, transportName, priority).catch((error: unknown) => {
+    this.#dial(peer, request, keys).catch((error: unknown) => {
       this.#table.dialing(peer, false)
-      if (!this.#signal.aborted) onFailure(error)
+      if (!this.#signal.aborted) request.onFailure(error)
     })
   }
 
-  async #dial(peer: PeerId, transportName: string | undefined, priority: JoinPriorityValue): Promise<void> {
+  async #dial(peer: PeerId, request: NonNullable<Session['dialed']>, keys: RoomKeys | undefined): Promise<void> {
+    const { transport: transportName, priority } = request
     const found = transportName === undefined ? undefined : this.#transports.find((t) => t.name === transportName)
     const transport = found ?? this.#transports[0]
     if (transport === undefined) throw new TransportError('the room has no transport')
@@ -98,23 +128,29 @@ export class SessionLayer {
       return
     }
     const session = new Session(connection, true)
+    session.dialed = request
     this.#track(session)
-    this.#table.sendOn(session, {
-      type: FrameType.Hello,
-      room: this.#ctx.room,
-      peerId: this.#ctx.peerId,
-      versionMin: VERSIONS.min,
-      versionMax: VERSIONS.max,
-      priority,
-      peers: this.#ports.sample(peer),
-    })
+    if (this.trusted === undefined) this.#join.hello(session)
+    else this.trusted.attach(session, keys)
+  }
+
+  /** The acceptor does not hold the key generation we dialed with: dial again with `keys`. */
+  #redial(session: Session, keys: RoomKeys): void {
+    const request = session.dialed
+    if (request === undefined) return
+    // Marked as dialing first, so the room does not dial the peer meanwhile.
+    this.#table.dialing(session.peerId, true)
+    this.#drop(session, 'closed')
+    this.#release(session, 'gossamer: redial with another key generation')
+    this.#start(session.peerId, request, keys)
   }
 
   #track(session: Session): void {
     this.#table.add(session)
     session.disposers.push(
       session.connection.on('message', ({ data }) => this.#receive(session, data)),
-      session.connection.on('close', () => this.#drop(session, 'lost')),
+      // With a secret, frames already received are opened first (a Disconnect among them says why).
+      session.connection.on('close', () => (session.channel === undefined ? this.#drop(session, 'lost') : session.channel.run(async () => this.#lost(session)))),
     )
     session.handshakeTimer = this.#ctx.clock.setTimeout(() => {
       if (session.state === 'handshake') this.#close(session, CloseCode.Timeout)
@@ -126,7 +162,7 @@ export class SessionLayer {
     this.#table.send(peer, frame)
   }
 
-  /** Sends one frame to the open sessions of `peers`, encoded once. */
+  /** Sends one frame to the open sessions of `peers`, encoded once (and sealed per session). */
   sendMany(peers: readonly PeerId[], frame: Frame): void {
     this.#table.sendMany(peers, frame)
   }
@@ -144,9 +180,36 @@ export class SessionLayer {
 
   #close(session: Session, code?: CloseCodeValue, peers: PeerId[] = []): void {
     if (session.state === 'closed') return
+    // (On a session still authenticating, the Disconnect is not sent: it would name the room.)
     if (code !== undefined) this.#table.sendOn(session, { type: FrameType.Disconnect, room: this.#ctx.room, code, peers })
     this.#drop(session, 'closed')
-    session.connection.close(code === undefined ? undefined : `gossamer close code ${code}`)
+    this.#release(session, code === undefined ? undefined : `gossamer close code ${code}`)
+  }
+
+  /**
+   * A session that failed to authenticate, or whose frame did not open: closed without a
+   * word. A peer we dialed (or had linked) counts as lost, so it is retried only later; a
+   * stranger's connection leaves no trace.
+   */
+  #abort(session: Session): void {
+    if (session.state === 'closed') return
+    this.#drop(session, session.initiator || session.state === 'open' ? 'lost' : 'closed')
+    this.#release(session, 'gossamer: authentication failed')
+  }
+
+  #lost(session: Session): void {
+    this.#drop(session, 'lost')
+    session.channel?.close()
+  }
+
+  /** Closes the connection of a dropped session once what is queued on its channel went out. */
+  #release(session: Session, reason: string | undefined): void {
+    const channel = session.channel
+    if (channel === undefined) return session.connection.close(reason)
+    void channel.end().then(() => {
+      channel.close()
+      session.connection.close(reason)
+    })
   }
 
   #drop(session: Session, cause: SessionDown['cause'], code?: CloseCodeValue, peers: PeerId[] = []): void {
@@ -156,6 +219,7 @@ export class SessionLayer {
     if (session.handshakeTimer !== undefined) this.#ctx.clock.clearTimeout(session.handshakeTimer)
     session.dispose()
     this.#table.remove(session)
+    this.trusted?.detach(session)
     const info: SessionDown = { wasUp, cause, peers, transport: session.transport }
     if (code !== undefined) info.code = code
     this.#ports.down(session.peerId, info)
@@ -166,15 +230,31 @@ export class SessionLayer {
     const stats = this.#ctx.stats
     stats.framesReceived++
     stats.bytesReceived += data.byteLength
+    if (this.trusted !== undefined) {
+      this.trusted.receive(session, data)
+      return
+    }
+    const result = tryDecodeFrame(data, session.peerId)
+    if (!result.ok) {
+      stats.framesRejected++
+      this.#ctx.report(result.error, session.peerId)
+      return
+    }
+    this.#ctx.meter?.received(result.frame.type, data.byteLength)
+    this.#handle(session, result.frame)
+  }
+
+  /** Handles a decoded frame (in a room with a secret: one opened from a sealed frame). */
+  #handle(session: Session, frame: Frame): void {
+    if (session.state === 'closed') return
+    const stats = this.#ctx.stats
     try {
-      const result = tryDecodeFrame(data, session.peerId)
-      if (!result.ok) {
+      if (isAuthFrame(frame)) {
         stats.framesRejected++
-        this.#ctx.report(result.error, session.peerId)
+        this.#ctx.report(new ProtocolError(`frame ${frame.type} belongs to rooms with a secret`, session.peerId), session.peerId)
+        if (session.state === 'handshake') this.#close(session, CloseCode.ProtocolViolation)
         return
       }
-      const frame = result.frame
-      this.#ctx.meter?.received(frame.type, data.byteLength)
       // An empty room means the session's room (refused before the handshake, below).
       if (frame.room !== this.#ctx.room && frame.room !== '') {
         stats.framesRejected++
@@ -184,19 +264,20 @@ export class SessionLayer {
       }
       switch (frame.type) {
         case FrameType.Hello:
-          this.#onHello(session, frame)
+          this.#join.onHello(session, frame)
           return
         case FrameType.Welcome:
-          this.#onWelcome(session, frame)
+          this.#join.onWelcome(session, frame)
           return
         case FrameType.Reject: {
-          const error = rejectError(frame, session.peerId)
+          const error = rejectError(frame, session.peerId, this.#versions)
           if (error !== undefined) this.#ctx.report(error, session.peerId)
           this.#close(session)
           return
         }
         case FrameType.Disconnect:
           this.#drop(session, 'disconnect', frame.code, frame.peers)
+          session.channel?.close()
           session.connection.close()
           return
         default:
@@ -212,75 +293,5 @@ export class SessionLayer {
       // Nothing may escape a network callback.
       this.#ctx.report(asError(error), session.peerId)
     }
-  }
-
-  #onHello(session: Session, frame: HelloFrame): void {
-    const peer = session.peerId
-    if (session.initiator || session.state !== 'handshake') {
-      this.#ctx.report(new ProtocolError('unexpected Hello', peer), peer)
-      return
-    }
-    const check = checkHello(frame, peer)
-    if (!check.ok) {
-      this.#reject(session, check.code, check.reason)
-      this.#ctx.report(check.error, peer)
-      this.#close(session)
-      return
-    }
-    this.#ports.learn(frame.peers, session.transport)
-    for (const other of this.#table.all()) {
-      if (other === session || other.peerId !== peer) continue
-      // Glare: both dialed at once (our dial may even have completed first, when its Welcome
-      // overtook this Hello): the session dialed by the smaller peer id survives. An open
-      // session older than a handshake is a stale one that this redial replaces.
-      const crossed = other.state === 'handshake' || this.#ctx.clock.now() - other.openedAt < this.#config.handshakeTimeoutMs
-      if (other.initiator && crossed && refuseCrossedDial(this.#ctx.peerId, peer)) {
-        this.#reject(session, CloseCode.Duplicate, 'duplicate connection')
-        this.#close(session)
-        return
-      }
-      this.#close(other, CloseCode.Duplicate)
-    }
-    const decision = this.#ports.join(peer, frame.priority)
-    if (!decision.accept) {
-      this.#close(session, decision.code, decision.peers)
-      return
-    }
-    session.version = check.version
-    const accepted = frame.priority !== JoinPriority.Transient
-    this.#table.sendOn(session, { type: FrameType.Welcome, room: this.#ctx.room, peerId: this.#ctx.peerId, version: check.version, accepted, peers: this.#ports.sample(peer) })
-    this.#up(session, accepted)
-  }
-
-  #reject(session: Session, code: CloseCodeValue, reason: string): void {
-    this.#table.sendOn(session, { type: FrameType.Reject, room: this.#ctx.room, code, reason, versionMin: VERSIONS.min, versionMax: VERSIONS.max })
-  }
-
-  #onWelcome(session: Session, frame: WelcomeFrame): void {
-    const peer = session.peerId
-    if (!session.initiator || session.state !== 'handshake') {
-      this.#ctx.report(new ProtocolError('unexpected Welcome', peer), peer)
-      return
-    }
-    const check = checkWelcome(frame, peer)
-    if (!check.ok) {
-      this.#ctx.report(check.error, peer)
-      this.#close(session, check.code)
-      return
-    }
-    session.version = frame.version
-    this.#ports.learn(frame.peers, session.transport)
-    this.#up(session, frame.accepted)
-  }
-
-  #up(session: Session, neighbour: boolean): void {
-    const previous = this.#table.open(session.peerId)
-    if (previous !== undefined && previous !== session) this.#close(previous, CloseCode.Duplicate)
-    session.state = 'open'
-    session.openedAt = this.#ctx.clock.now()
-    if (session.handshakeTimer !== undefined) this.#ctx.clock.clearTimeout(session.handshakeTimer)
-    session.handshakeTimer = undefined
-    this.#table.opened(session)
-    this.#ports.up(session.peerId, { neighbour, initiator: session.initiator, transport: session.transport })
   }
 }

@@ -27,21 +27,30 @@ export class SessionTable {
     this.#meter = meter
   }
 
-  /** Sessions in any state plus dials in flight. */
+  /** Counted sessions (see `Session.counted`) in any state plus dials in flight. */
   count(): number {
-    return this.#all.size + this.#dialing.size
+    let sessions = 0
+    for (const session of this.#all) if (session.counted) sessions++
+    return sessions + this.#dialing.size
   }
 
-  /** True when a session (in any state) or a dial with `peer` exists. */
+  /** True when a counted session (in any state) or a dial with `peer` exists. */
   has(peer: PeerId): boolean {
     if (this.#dialing.has(peer)) return true
-    for (const session of this.#all) if (session.peerId === peer) return true
+    for (const session of this.#all) if (session.counted && session.peerId === peer) return true
     return false
   }
 
-  /** Peers of every dial in flight and every session. */
+  /** Peers of every dial in flight and every counted session. */
   peers(): PeerId[] {
-    return [...this.#dialing, ...[...this.#all].map((s) => s.peerId)]
+    return [...this.#dialing, ...[...this.#all].filter((s) => s.counted).map((s) => s.peerId)]
+  }
+
+  /** Uncounted sessions: connections still proving who they are. */
+  unproven(): number {
+    let count = 0
+    for (const session of this.#all) if (!session.counted) count++
+    return count
   }
 
   /** A snapshot of every session, oldest first. */
@@ -112,9 +121,15 @@ export class SessionTable {
 
   #sendBytes(session: Session, bytes: Uint8Array, type: number): void {
     if (session.connection.closed) return
+    // By frame type, before sealing: a sealed frame counts as the frame inside it.
+    this.#meter?.sent(type, bytes.byteLength)
+    if (session.channel !== undefined) {
+      // Sealed per session (the channel counts what it transmits); never in the clear.
+      if (session.channel.phase === 'sealed') session.channel.sendSealed(bytes)
+      return
+    }
     this.#stats.framesSent++
     this.#stats.bytesSent += bytes.byteLength
-    this.#meter?.sent(type, bytes.byteLength)
     session.sendBytes(bytes)
   }
 }

@@ -6,8 +6,16 @@
  */
 import type { TimerHandle } from '../clock.js'
 import { encodeFrame } from '../protocol/codec.js'
-import { FrameType, type Frame } from '../protocol/messages.js'
+import { FrameType, type Frame, type JoinPriorityValue } from '../protocol/messages.js'
 import type { Connection, PeerId } from '../transport.js'
+import type { SecureChannel } from './secure-channel.js'
+
+/** How a session we dialed was asked for: what its Hello says, and what to do if a redial fails. */
+export interface DialRequest {
+  transport: string | undefined
+  priority: JoinPriorityValue
+  onFailure: (error: unknown) => void
+}
 
 /** Where a session is in its life. */
 export type SessionState = 'handshake' | 'open' | 'closed'
@@ -28,11 +36,24 @@ export class Session {
   openedAt = 0
   /** Listener removers. */
   readonly disposers: (() => void)[] = []
+  /** In a room with a secret: the authenticated, encrypted channel that carries every frame. */
+  channel: SecureChannel | undefined
+  /** Set when we dialed: the request, for the Hello and for a redial. */
+  dialed: DialRequest | undefined
 
   constructor(connection: Connection, initiator: boolean) {
     this.connection = connection
     this.initiator = initiator
     this.peerId = connection.remotePeerId
+  }
+
+  /**
+   * Whether the session holds a slot of the active view: always in a room without a secret;
+   * in a room with one, once it is authenticated (or when we dialed it). A connection still
+   * proving itself is not admitted to anything.
+   */
+  get counted(): boolean {
+    return this.initiator || this.channel === undefined || this.channel.phase !== 'auth'
   }
 
   /** The transport that carries it. */

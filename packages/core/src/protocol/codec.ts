@@ -62,12 +62,27 @@ import {
   writeQueryReply,
   writeRoomEvent,
 } from './frame-io-members.js'
+import {
+  readAuthConfirm,
+  readAuthHello,
+  readAuthWelcome,
+  readRekey,
+  readSealed,
+  writeAuthConfirm,
+  writeAuthHello,
+  writeAuthWelcome,
+  writeRekey,
+  writeSealed,
+} from './frame-io-auth.js'
+import { readSignedAwareness, readSignedRelay, writeSignedAwareness, writeSignedRelay } from './frame-io-presence.js'
 import { fail, readU53, remaining } from './primitives.js'
 
 /** The symmetric `write*` / `read*` pair of every frame type. */
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
 export * from './frame-io-members.js'
+export * from './frame-io-auth.js'
+export * from './frame-io-presence.js'
 
 /** The outcome of {@link tryDecodeFrame}: a frame, or the reason it was rejected. */
 export type DecodeResult = { ok: true; frame: Frame } | { ok: false; error: ProtocolError }
@@ -137,6 +152,27 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.RoomEvent: return writeRoomEvent(encoder, frame)
     case FrameType.Query: return writeQuery(encoder, frame)
     case FrameType.QueryReply: return writeQueryReply(encoder, frame)
+    case FrameType.AuthHello:
+      writeAuthHello(encoder, frame)
+      return
+    case FrameType.AuthWelcome:
+      writeAuthWelcome(encoder, frame)
+      return
+    case FrameType.AuthConfirm:
+      writeAuthConfirm(encoder, frame)
+      return
+    case FrameType.Sealed:
+      writeSealed(encoder, frame)
+      return
+    case FrameType.Rekey:
+      writeRekey(encoder, frame)
+      return
+    case FrameType.SignedAwareness:
+      writeSignedAwareness(encoder, frame)
+      return
+    case FrameType.SignedRelay:
+      writeSignedRelay(encoder, frame)
+      return
     default: return fail('type', `unknown frame type ${String((frame as { type: unknown }).type)}`)
   }
 }
@@ -169,6 +205,13 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.RoomEvent: return readRoomEvent(decoder)
     case FrameType.Query: return readQuery(decoder)
     case FrameType.QueryReply: return readQueryReply(decoder)
+    case FrameType.AuthHello: return readAuthHello(decoder)
+    case FrameType.AuthWelcome: return readAuthWelcome(decoder)
+    case FrameType.AuthConfirm: return readAuthConfirm(decoder)
+    case FrameType.Sealed: return readSealed(decoder)
+    case FrameType.Rekey: return readRekey(decoder)
+    case FrameType.SignedAwareness: return readSignedAwareness(decoder)
+    case FrameType.SignedRelay: return readSignedRelay(decoder)
     default: return fail('type', `unknown frame type ${tag}`)
   }
 }

@@ -8,9 +8,15 @@
  * room name on every frame).
  */
 import type { MemberFrame } from './messages-members.js'
+import type { AuthFrame } from './messages-auth.js'
+import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
 
-/** The protocol version this build speaks best. */
-export const PROTOCOL_VERSION = 2
+/**
+ * The protocol version this build speaks best. Version 3 is version 2 plus authenticated,
+ * encrypted sessions (AuthHello, AuthWelcome, AuthConfirm, Sealed, Rekey), spoken only in
+ * rooms with a secret; rooms without one speak version 2.
+ */
+export const PROTOCOL_VERSION = 3
 /**
  * The oldest protocol version this build still speaks. Version 2: Delta carries an origin,
  * Prune and Graft, and an empty room on established links.
@@ -57,6 +63,15 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
+  // Authenticated sessions (version 3, rooms with a secret): protocol/messages-auth.ts.
+  AuthHello: 16,
+  AuthWelcome: 17,
+  AuthConfirm: 18,
+  Sealed: 19,
+  Rekey: 20,
+  // Rooms with a secret (v3), presence and relay: see messages-presence.ts.
+  SignedAwareness: 21,
+  SignedRelay: 22,
   // Membership: failure detection, member news, user events and queries (protocol/messages-members.ts).
   Probe: 32,
   ProbeAck: 33,
@@ -269,6 +284,7 @@ export interface GraftFrame {
 /** Any frame of the protocol. */
 export type Frame =
   | MemberFrame
+  | AuthFrame
   | HelloFrame
   | WelcomeFrame
   | RejectFrame
@@ -285,3 +301,5 @@ export type Frame =
   | RelayFrame
   | PruneFrame
   | GraftFrame
+  | SignedAwarenessFrame
+  | SignedRelayFrame

@@ -1,12 +1,14 @@
 /**
- * How remote signed content enters a room with a secret. A run of consecutive entries of one
- * author (one pushed entry, or a run from anti-entropy) is checked in order, per author:
- * the author may write; the run continues the author's chain exactly (an entry that arrives
- * before its predecessor waits in a small bounded stash); one signature over the chain head
- * after the run covers every entry of it; each entry keeps the authorship rules. Only then
- * does it join the chain, and it is applied to the document once every entry it depends on
- * is applied, so nothing ever waits inside Yjs. An entry whose dependencies do not reach what
- * it references stops its author's chain for good, the same way at every peer.
+ * How remote signed content enters a room with a secret. Runs of consecutive entries of one
+ * author (one pushed entry, or a run from anti-entropy) queue per author and are taken in
+ * batches: the entries that continue the author's chain are hashed in order, and one
+ * signature, the one on the furthest entry, covers them all (a chain head commits to every
+ * earlier entry), so a burst costs one verification, not one per entry. Each entry must keep
+ * the authorship rules before it joins the chain; an entry that arrives before its
+ * predecessor waits in a small bounded stash. Entries are applied to the document once every
+ * entry they depend on is applied, so nothing ever waits inside Yjs. An entry whose
+ * dependencies do not reach what it references stops its author's chain for good, the same
+ * way at every peer.
  */
 import { bytesEqual } from '../crypto/bytes.js'
 import type { PeerPublicKey } from '../crypto/identity-keys.js'
@@ -15,11 +17,9 @@ import type { ApplyResult } from '../content.js'
 import type { PeerId } from '../transport.js'
 import type { AuthorChain, AuthorChains, ChainEntry } from './author-chains.js'
 import { chainNext, signedMessage } from './chain.js'
-import { clientIdOf } from './client-id.js'
-import { decodeEntry } from './entry.js'
+import { checkEntry, unreached } from './entry-check.js'
 import { AuthorshipError, EquivocationError, SignatureError, UnauthorizedWriteError } from './errors.js'
-import { inspect } from './inspect.js'
-import { decodePayload } from './signed-payload.js'
+import { decodePayload, type Segment } from './signed-payload.js'
 
 /** Entries of one author that arrived before their predecessor, kept at most. */
 const EARLY_PER_AUTHOR = 64
@@ -36,20 +36,22 @@ export interface ChainIntakeInit {
   apply(entries: readonly ChainEntry[]): void
 }
 
-interface Early {
-  signature: Uint8Array
-  entry: Uint8Array
+/** A run waiting for its author's turn. */
+interface Pending {
+  run: Segment
   from: PeerId
+  resolve(result: ApplyResult): void
 }
 
 const UNCHANGED: ApplyResult = { ok: true, changed: false }
+const HELD: ApplyResult = { ok: true, changed: false, held: true }
 
 /** The intake of one room's signed content. Internal. */
 export class ChainIntake {
   readonly #init: ChainIntakeInit
-  /** Per author (clientID), the tail of its processing chain: runs of one author are checked in order. */
-  readonly #queues = new Map<number, Promise<unknown>>()
-  readonly #early = new Map<number, Map<number, Early>>()
+  /** Per author (clientID): runs waiting, and whether a batch is being checked. */
+  readonly #inbox = new Map<number, { queue: Pending[]; busy: boolean }>()
+  readonly #early = new Map<number, Map<number, Pending>>()
   #earlyCount = 0
   /** Authors proven to have signed two different entries with one number (reported once). */
   readonly #equivocators = new Set<number>()
@@ -67,127 +69,177 @@ export class ChainIntake {
       return { ok: false, error: error as Error }
     }
     if (decoded.kind === 'heads') return { ok: false, error: new AuthorshipError('chain heads where content was expected') }
-    const runs = decoded.kind === 'update' ? [{ author: decoded.author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }] : decoded.segments
-    const results = await Promise.all(runs.map((run) => this.#serial(run.author, () => this.#acceptRun(run.author, run.from, run.entries, run.signature, from))))
-    const failed = results.find((r) => !r.ok)
-    if (failed !== undefined && results.every((r) => !r.ok)) return failed
-    for (const r of results) if (!r.ok && r !== failed) this.#init.report(r.error, from)
-    if (failed !== undefined) this.#init.report((failed as { error: Error }).error, from)
+    const runs: Segment[] = decoded.kind === 'update' ? [{ author: decoded.author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }] : decoded.segments
+    const results = await Promise.all(runs.map((run) => this.#enqueue(run, from)))
+    const failures = results.filter((r): r is { ok: false; error: Error } => !r.ok)
+    if (failures.length === results.length && failures.length > 0) {
+      for (const failure of failures.slice(1)) this.#init.report(failure.error, from)
+      return failures[0] as ApplyResult
+    }
+    for (const failure of failures) this.#init.report(failure.error, from)
     return { ok: true, changed: results.some((r) => r.ok && r.changed) }
   }
 
-  #serial<T>(author: Uint8Array, work: () => Promise<T>): Promise<T> {
-    const key = clientIdOf(author)
-    const next = (this.#queues.get(key) ?? Promise.resolve()).then(work, work)
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    )
-    this.#queues.set(key, tail)
-    void tail.then(() => {
-      if (this.#queues.get(key) === tail) this.#queues.delete(key)
-    })
-    return next
-  }
-
-  async #acceptRun(author: Uint8Array, from: number, entries: Uint8Array[], signature: Uint8Array, peer: PeerId): Promise<ApplyResult> {
-    const authorId = peerIdFromPublicKey(author)
+  async #enqueue(run: Segment, from: PeerId): Promise<ApplyResult> {
+    const authorId = peerIdFromPublicKey(run.author)
     if (!this.#init.mayWrite(authorId)) return { ok: false, error: new UnauthorizedWriteError(`${authorId} may not write in this room`) }
     let verifier: PeerPublicKey
     try {
-      verifier = await this.#init.verifier(author)
+      verifier = await this.#init.verifier(run.author)
     } catch (error) {
       return { ok: false, error: error as Error }
     }
-    const chains = this.#init.chains
-    const chain = chains.open(author)
-    const have = chain.entries.length
-    const last = from + entries.length - 1
-    if (last <= have) return this.#known(chain, verifier, last, entries[entries.length - 1] as Uint8Array, signature)
-    if (from > have + 1) {
-      if (entries.length === 1) this.#stash(chain.clientId, from, { signature, entry: entries[0] as Uint8Array, from: peer })
-      return UNCHANGED
-    }
-    // The run may overlap what we hold: the overlap must be ours exactly.
-    const overlap = have + 1 - from
-    for (let i = 0; i < overlap; i++) {
-      if (!bytesEqual(entries[i] as Uint8Array, (chain.entries[from - 1 + i] as ChainEntry).bytes)) {
-        return { ok: false, error: new AuthorshipError(`a run of ${authorId} forks from its chain at ${from + i}`) }
-      }
-    }
-    const added = await this.#extend(chain, verifier, entries.slice(overlap), signature)
-    if (!added.ok) return added
-    await this.#drainEarly(chain, verifier)
-    return { ok: true, changed: this.#applyReady() }
+    const chain = this.#init.chains.open(run.author)
+    return new Promise((resolve) => {
+      let inbox = this.#inbox.get(chain.clientId)
+      if (inbox === undefined) this.#inbox.set(chain.clientId, (inbox = { queue: [], busy: false }))
+      inbox.queue.push({ run, from, resolve })
+      if (!inbox.busy) void this.#drain(chain, verifier, inbox)
+    })
   }
 
-  /** Checks `fresh` (the entries after the chain's end) under one signature and appends them. */
-  async #extend(chain: AuthorChain, verifier: PeerPublicKey, fresh: Uint8Array[], signature: Uint8Array): Promise<ApplyResult> {
-    const chains = this.#init.chains
-    const heads = chains.extend(chain, fresh)
-    const head = heads[heads.length - 1] as Uint8Array
-    if (!(await verifier.verify(signedMessage(head), signature))) {
-      return { ok: false, error: new SignatureError(`a signature of ${chain.peerId} does not verify`) }
-    }
-    const checked: ChainEntry[] = []
-    let end = chains.endAt(chain, chain.entries.length)
+  /** Checks the queued runs of one author, batch after batch. */
+  async #drain(chain: AuthorChain, verifier: PeerPublicKey, inbox: { queue: Pending[]; busy: boolean }): Promise<void> {
+    inbox.busy = true
     try {
-      fresh.forEach((bytes, i) => {
-        const entry = checkEntry(chain.clientId, chain.peerId, end, bytes, heads[i] as Uint8Array)
+      while (inbox.queue.length > 0) {
+        const batch = inbox.queue.splice(0)
+        await this.#batch(chain, verifier, batch)
+        // Entries that arrived early and now continue the chain.
+        const early = this.#takeEarly(chain)
+        if (early.length > 0) inbox.queue.unshift(...early)
+      }
+    } finally {
+      inbox.busy = false
+      if (inbox.queue.length === 0) this.#inbox.delete(chain.clientId)
+    }
+  }
+
+  /** One batch: the runs that continue the chain, under the furthest valid signature. */
+  async #batch(chain: AuthorChain, verifier: PeerPublicKey, batch: Pending[]): Promise<void> {
+    const have = chain.entries.length
+    const fresh: Uint8Array[] = []
+    /** Runs that extend the chain: the seq of their last entry, in order. */
+    const marks: { last: number; pending: Pending }[] = []
+    const settled = new Map<Pending, ApplyResult>()
+    const entryAt = (seq: number): Uint8Array | undefined => (seq <= have ? (chain.entries[seq - 1] as ChainEntry).bytes : fresh[seq - have - 1])
+    for (const pending of batch) {
+      const { run } = pending
+      const last = run.from + run.entries.length - 1
+      const next = have + fresh.length + 1
+      if (last < next) {
+        settled.set(pending, await this.#known(chain, verifier, run, entryAt))
+        continue
+      }
+      if (run.from > next) {
+        // Not checkable yet (its predecessor is missing): held, not vouched for.
+        settled.set(pending, HELD)
+        if (run.entries.length === 1) this.#stash(chain.clientId, run.from, pending)
+        continue
+      }
+      const overlap = next - run.from
+      if (run.entries.slice(0, overlap).some((bytes, i) => !bytesEqual(bytes, entryAt(run.from + i) as Uint8Array))) {
+        settled.set(pending, { ok: false, error: new AuthorshipError(`a run of ${chain.peerId} forks from its chain`) })
+        continue
+      }
+      fresh.push(...run.entries.slice(overlap))
+      marks.push({ last, pending })
+    }
+    if (fresh.length > 0) await this.#extend(chain, verifier, fresh, marks, settled)
+    const changed = fresh.length > 0 && this.#applyReady()
+    for (const pending of batch) {
+      const result = settled.get(pending) ?? UNCHANGED
+      pending.resolve(result.ok && result.held !== true ? { ok: true, changed: changed && marks.some((m) => m.pending === pending) } : result)
+    }
+  }
+
+  /** Hashes `fresh` onto the chain, finds the furthest mark whose signature verifies, checks and appends up to it. */
+  async #extend(chain: AuthorChain, verifier: PeerPublicKey, fresh: Uint8Array[], marks: { last: number; pending: Pending }[], settled: Map<Pending, ApplyResult>): Promise<void> {
+    const chains = this.#init.chains
+    const have = chain.entries.length
+    const heads = chains.extend(chain, fresh)
+    const headOf = (seq: number): Uint8Array => heads[seq - have - 1] as Uint8Array
+    // The furthest signature first: when it verifies (the common case) it covers the rest.
+    let accepted = -1
+    for (let i = marks.length - 1; i >= 0; i--) {
+      const mark = marks[i] as (typeof marks)[number]
+      if (await verifier.verify(signedMessage(headOf(mark.last)), mark.pending.run.signature)) {
+        accepted = i
+        break
+      }
+      settled.set(mark.pending, { ok: false, error: new SignatureError(`a signature of ${chain.peerId} does not verify`) })
+    }
+    if (accepted < 0) return
+    const checked: ChainEntry[] = []
+    let end = chains.endAt(chain, have)
+    const upTo = (marks[accepted] as (typeof marks)[number]).last
+    for (let seq = have + 1; seq <= upTo; seq++) {
+      try {
+        const entry = checkEntry(chain.clientId, chain.peerId, end, fresh[seq - have - 1] as Uint8Array, headOf(seq))
         end = entry.end
         checked.push(entry)
-      })
-    } catch (error) {
-      return { ok: false, error: error as Error }
+      } catch (error) {
+        // A signed entry that breaks the rules: nothing from it on joins the chain.
+        for (const mark of marks) if (mark.last >= seq) settled.set(mark.pending, { ok: false, error: error as Error })
+        break
+      }
     }
-    chains.append(chain, checked, head, signature)
-    return { ok: true, changed: false }
+    // Append up to the furthest verified mark that every checked entry reaches.
+    let take = -1
+    for (let i = accepted; i >= 0; i--) {
+      if ((marks[i] as (typeof marks)[number]).last <= have + checked.length) {
+        take = i
+        break
+      }
+    }
+    if (take < 0) return
+    const mark = marks[take] as (typeof marks)[number]
+    if (take !== accepted && !(await verifier.verify(signedMessage(headOf(mark.last)), mark.pending.run.signature))) {
+      settled.set(mark.pending, { ok: false, error: new SignatureError(`a signature of ${chain.peerId} does not verify`) })
+      return
+    }
+    chains.append(chain, checked.slice(0, mark.last - have), headOf(mark.last), mark.pending.run.signature)
   }
 
   /** A run we already hold: equal, or proof that its author equivocated. */
-  async #known(chain: AuthorChain, verifier: PeerPublicKey, seq: number, bytes: Uint8Array, signature: Uint8Array): Promise<ApplyResult> {
-    const mine = chain.entries[seq - 1] as ChainEntry
-    if (bytesEqual(mine.bytes, bytes) || this.#equivocators.has(chain.clientId)) return UNCHANGED
+  async #known(chain: AuthorChain, verifier: PeerPublicKey, run: Segment, entryAt: (seq: number) => Uint8Array | undefined): Promise<ApplyResult> {
+    const seq = run.from + run.entries.length - 1
+    const bytes = run.entries[run.entries.length - 1] as Uint8Array
+    const mine = entryAt(seq)
+    if (mine === undefined || bytesEqual(mine, bytes) || this.#equivocators.has(chain.clientId) || seq > chain.entries.length) return UNCHANGED
     const head = chainNext(this.#init.chains.headAt(chain, seq - 1), seq, bytes)
-    if (!(await verifier.verify(signedMessage(head), signature))) return UNCHANGED
+    if (!(await verifier.verify(signedMessage(head), run.signature))) return UNCHANGED
     this.#equivocators.add(chain.clientId)
     return { ok: false, error: new EquivocationError(`${chain.peerId} signed two different entries number ${seq}`, chain.peerId) }
   }
 
-  #stash(clientId: number, seq: number, early: Early): void {
+  #stash(clientId: number, seq: number, pending: Pending): void {
     let waiting = this.#early.get(clientId)
-    if (waiting === undefined) {
-      waiting = new Map()
-      this.#early.set(clientId, waiting)
-    }
+    if (waiting === undefined) this.#early.set(clientId, (waiting = new Map()))
     if (waiting.has(seq) || waiting.size >= EARLY_PER_AUTHOR || this.#earlyCount >= EARLY_TOTAL) return
-    waiting.set(seq, early)
+    // The run's own promise settled (unchanged); this copy is checked when its turn comes.
+    waiting.set(seq, { run: pending.run, from: pending.from, resolve: (result) => void (result.ok ? undefined : this.#init.report(result.error, pending.from)) })
     this.#earlyCount++
   }
 
-  /** Entries that arrived early and now continue the chain. */
-  async #drainEarly(chain: AuthorChain, verifier: PeerPublicKey): Promise<void> {
+  /** Stashed runs that now continue the chain (and drops those it has passed). */
+  #takeEarly(chain: AuthorChain): Pending[] {
     const waiting = this.#early.get(chain.clientId)
-    if (waiting === undefined) return
-    for (;;) {
-      const seq = chain.entries.length + 1
-      for (const stale of [...waiting.keys()]) {
-        if (stale < seq) {
-          waiting.delete(stale)
-          this.#earlyCount--
-        }
-      }
-      const next = waiting.get(seq)
-      if (next === undefined) break
-      waiting.delete(seq)
-      this.#earlyCount--
-      const added = await this.#extend(chain, verifier, [next.entry], next.signature)
-      if (!added.ok) {
-        this.#init.report(added.error, next.from)
-        break
-      }
+    if (waiting === undefined) return []
+    const out: Pending[] = []
+    for (const [seq, pending] of [...waiting].sort((a, b) => a[0] - b[0])) {
+      const next = chain.entries.length + 1 + out.length
+      if (seq < next) {
+        waiting.delete(seq)
+        this.#earlyCount--
+      } else if (seq === next) {
+        waiting.delete(seq)
+        this.#earlyCount--
+        out.push(pending)
+      } else break
     }
     if (waiting.size === 0) this.#early.delete(chain.clientId)
+    return out
   }
 
   /** Applies every entry whose dependencies are applied, in one batch. True when anything applied. */
@@ -226,39 +278,4 @@ export class ChainIntake {
     }
     return true
   }
-}
-
-/** The client whose content `entry` references beyond its dependencies (undefined: none). */
-function unreached(chains: AuthorChains, entry: ChainEntry): number | undefined {
-  for (const [client, clock] of entry.needs) {
-    const dep = entry.deps.find((d) => d.clientId === client)
-    const chain = chains.get(client)
-    if (dep === undefined || chain === undefined || chains.endAt(chain, dep.seq) < clock) return client
-  }
-  return undefined
-}
-
-/**
- * Checks one entry of `clientId` that would follow clock `previousEnd` in its chain, and
- * returns it ready to append. Throws {@link AuthorshipError}.
- */
-export function checkEntry(clientId: number, author: PeerId, previousEnd: number, bytes: Uint8Array, head: Uint8Array): ChainEntry {
-  const entry = decodeEntry(bytes)
-  let inspection
-  try {
-    inspection = inspect(entry.update, clientId)
-  } catch (cause) {
-    throw new AuthorshipError(`an entry of ${author} breaks the authorship rules`, { cause })
-  }
-  if (inspection.start !== undefined && inspection.start !== previousEnd) {
-    throw new AuthorshipError(`an entry of ${author} starts at clock ${inspection.start}, not ${previousEnd}`)
-  }
-  const ownNeed = inspection.needs.get(clientId)
-  if (ownNeed !== undefined && ownNeed > previousEnd) throw new AuthorshipError(`an entry of ${author} references its own content beyond clock ${previousEnd}`)
-  const needs = new Map(inspection.needs)
-  needs.delete(clientId)
-  for (const client of needs.keys()) {
-    if (!entry.deps.some((d) => d.clientId === client)) throw new AuthorshipError(`an entry of ${author} references client ${client} without depending on it`)
-  }
-  return { bytes, deps: entry.deps, update: entry.update, end: inspection.end ?? previousEnd, needs, head }
 }

@@ -7,8 +7,8 @@
  * many updates of one author checks one signature and hashes the rest. The room name in
  * H(0) keeps a signature from being replayed into another room.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8 } from '../crypto/bytes.js'
+import { sha256 } from './sha256.js'
 
 const CHAIN_LABEL = utf8('gossamer/v3/chain')
 const UPDATE_LABEL = utf8('gossamer/v3/update')
@@ -16,14 +16,16 @@ const ZERO = new Uint8Array([0])
 
 /** The head of an author's chain before its first update. */
 export function chainStart(room: string, publicKey: Uint8Array): Uint8Array {
-  return sha256(concatBytes(CHAIN_LABEL, ZERO, utf8(room), ZERO, publicKey))
+  return sha256(CHAIN_LABEL, ZERO, utf8(room), ZERO, publicKey)
 }
 
 /** The head after appending update number `seq` (1-based) to a chain whose head was `previous`. */
 export function chainNext(previous: Uint8Array, seq: number, update: Uint8Array): Uint8Array {
   const counter = new Uint8Array(8)
-  new DataView(counter.buffer).setBigUint64(0, BigInt(seq))
-  return sha256(concatBytes(previous, counter, sha256(update)))
+  const view = new DataView(counter.buffer)
+  view.setUint32(0, Math.floor(seq / 2 ** 32))
+  view.setUint32(4, seq >>> 0)
+  return sha256(previous, counter, sha256(update))
 }
 
 /** The message an author signs for the chain head `head`. */

@@ -7,6 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '../crypto/bytes.js'
 import { importIdentity, type IdentityKeyPair } from '../crypto/identity-keys.js'
+import { roomSignatureBackend } from './backend.js'
 
 /** A seed and its public key, before it is imported. */
 export interface FreshIdentity {
@@ -22,5 +23,5 @@ export function freshIdentity(): FreshIdentity {
 
 /** The identity key pair of a fresh identity (extractable, so storage can keep its seed). */
 export function importFreshIdentity(fresh: FreshIdentity, signal?: AbortSignal): Promise<IdentityKeyPair> {
-  return importIdentity({ format: 'gossamer/ed25519', version: 1, publicKey: fresh.publicKey, seed: fresh.seed }, { extractable: true, ...(signal === undefined ? {} : { signal }) })
+  return importIdentity({ format: 'gossamer/ed25519', version: 1, publicKey: fresh.publicKey, seed: fresh.seed }, { extractable: true, backend: roomSignatureBackend(), ...(signal === undefined ? {} : { signal }) })
 }

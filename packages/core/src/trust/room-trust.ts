@@ -11,6 +11,7 @@ import { importPublicKey, type IdentityKeyPair, type PeerPublicKey } from '../cr
 import { isKeyPeerId, peerIdFromPublicKey } from '../crypto/peer-id.js'
 import { deriveRoomKeys, type RoomKeys } from '../crypto/room-keys.js'
 import type { PeerId } from '../transport.js'
+import { roomSignatureBackend } from './backend.js'
 import { clientIdOf } from './client-id.js'
 import { freshIdentity, importFreshIdentity } from './fresh-identity.js'
 
@@ -107,7 +108,7 @@ export class RoomTrust {
     let found = this.#verifiers.get(id)
     if (found === undefined) {
       if (this.#verifiers.size >= VERIFIER_CACHE) this.#verifiers.clear()
-      found = importPublicKey(key)
+      found = importPublicKey(key, { backend: roomSignatureBackend() })
       // A rejected import is not cached: the next attempt retries (and fails again for a bad key).
       found.catch(() => this.#verifiers.delete(id))
       this.#verifiers.set(id, found)

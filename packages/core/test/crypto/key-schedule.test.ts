@@ -89,11 +89,11 @@ describe('key schedule inputs', () => {
     expect(web?.topicProof).toBe(noble?.topicProof)
   })
 
-  it('computes the signaling topic as the hex SHA-256 of the proof text', async () => {
+  it('computes the signaling topic as the signaling server does: base64url of SHA-256 over the proof bytes', async () => {
     const keys = await deriveRoomKeys({ room: 'gossamer-kat', secret: SECRET })
     const topic = await signalingTopic(keys.topicProof)
-    expect(topic).toBe(createHash('sha256').update(keys.topicProof, 'utf8').digest('hex'))
-    expect(topic).not.toBe(createHash('sha256').update('gossamer-kat', 'utf8').digest('hex'))
+    expect(topic).toBe(createHash('sha256').update(Buffer.from(keys.topicProof, 'base64url')).digest('base64url'))
+    expect(topic).not.toBe(createHash('sha256').update('gossamer-kat', 'utf8').digest('base64url'))
   })
 
   it('rejects weak, malformed and ambiguous secrets with WeakSecretError (a ConfigError)', async () => {

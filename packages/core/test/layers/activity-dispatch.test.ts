@@ -43,6 +43,8 @@ describe('dispatch', () => {
     { type: FrameType.RoomEvent, room: '', id: 1, origin: 'o', ltime: 1, name: 'e', payload: { json: false, data: update } },
     { type: FrameType.Query, room: '', id: 1, origin: 'o', name: 'q', timeoutMs: 1, peers: [], meta: [], payload: { json: false, data: update } },
     { type: FrameType.QueryReply, room: '', id: 1, from: 'a', payload: { json: false, data: update } },
+    { type: FrameType.SignedAwareness, room: '', entries: [] },
+    { type: FrameType.SignedRelay, room: '', id: 1, origin: 'o', target: 't', ttl: 1, payload: update, signature: update },
   ]
 
   it('routes each room frame type to its own handler, with the peer', () => {
@@ -73,6 +75,8 @@ describe('dispatch', () => {
       [FrameType.RoomEvent]: record('roomEvent'),
       [FrameType.Query]: record('query'),
       [FrameType.QueryReply]: record('queryReply'),
+      [FrameType.SignedAwareness]: record('signedAwareness'),
+      [FrameType.SignedRelay]: record('signedRelay'),
     }
     const dispatch = dispatcher(handlers)
     for (const frame of frames) dispatch('p', frame)
@@ -97,13 +101,16 @@ describe('dispatch', () => {
       'roomEvent',
       'query',
       'queryReply',
+      'signedAwareness',
+      'signedRelay',
     ])
     expect(calls.every(([, peer], i) => peer === 'p' && calls[i]?.[2] === frames[i])).toBe(true)
   })
 
-  it('covers every frame type but the four the session layer keeps', () => {
+  it('covers every frame type but those the session layer keeps (the handshake and the authenticated session frames)', () => {
     const all = Object.values(FrameType)
-    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect]
+    const auth: number[] = [FrameType.AuthHello, FrameType.AuthWelcome, FrameType.AuthConfirm, FrameType.Sealed, FrameType.Rekey]
+    const session: number[] = [FrameType.Hello, FrameType.Welcome, FrameType.Reject, FrameType.Disconnect, ...auth]
     expect(frames.map((f) => f.type).sort((x, y) => x - y)).toEqual(all.filter((t) => !session.includes(t)).sort((x, y) => x - y))
   })
 })

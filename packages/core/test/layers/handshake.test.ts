@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ProtocolError, VersionMismatchError } from '../../src/errors.js'
-import { checkHello, checkWelcome, refuseCrossedDial, rejectError, VERSIONS } from '../../src/layers/handshake.js'
+import { checkHello, checkWelcome, refuseCrossedDial, rejectError, TRUSTED_VERSIONS, VERSIONS } from '../../src/layers/handshake.js'
 import { negotiateVersion } from '../../src/protocol/codec.js'
 import {
   CloseCode,
@@ -31,8 +31,10 @@ function reject(code: RejectFrame['code'], fields: Partial<RejectFrame> = {}): R
 }
 
 describe('version negotiation', () => {
-  it('speaks the versions of this build', () => {
-    expect(VERSIONS).toEqual({ min: MIN_PROTOCOL_VERSION, max: PROTOCOL_VERSION })
+  it('speaks version 2 in a room without a secret and version 3 in a room with one', () => {
+    expect(VERSIONS).toEqual({ min: MIN_PROTOCOL_VERSION, max: 2 })
+    expect(TRUSTED_VERSIONS).toEqual({ min: 3, max: PROTOCOL_VERSION })
+    expect(PROTOCOL_VERSION).toBe(3)
   })
 
   it('picks the highest common version, whichever side asks', () => {

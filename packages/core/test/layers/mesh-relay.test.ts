@@ -43,6 +43,7 @@ describe('sending a signal', () => {
   })
 
   it('fails with no neighbour to carry it, or when it is too large', () => {
+    expect(relay.maxSignalBytes).toBe(LIMITS.relayBytes)
     expect(relay.send('z', new Uint8Array(LIMITS.relayBytes + 1))).toBe(false)
     relay.down('a')
     relay.down('b')
@@ -100,6 +101,15 @@ describe('a relayed frame', () => {
     relay.destroy()
     relay.onRelay('a', relayed({ target: 'me' }))
     expect(signals).toEqual([])
+  })
+
+  it('after destroy() nothing is passed on, and send() refuses', () => {
+    relay.destroy()
+    relay.onRelay('a', relayed({ ttl: 3 }))
+    relay.up('c', true)
+    expect(relay.send('a', payload)).toBe(false)
+    expect(relay.send('z', payload)).toBe(false)
+    expect(ctx.take()).toEqual([])
   })
 
   it('a throwing signal listener is reported, not thrown', () => {

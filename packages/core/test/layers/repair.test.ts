@@ -31,7 +31,7 @@ function setup(push = true): void {
   heard = new Map()
   calls = []
   repaired = []
-  repair = new Repair(ctx, { push, quietProbeMs: QUIET_PROBE }, replica, activity, {
+  repair = new Repair(ctx, { push, quietProbeMs: QUIET_PROBE, replyTimeoutMs: 4 * QUIET_PROBE }, replica, activity, {
     lastHeard: (peer) => heard.get(peer),
     repaired: (from, update, checksum) => repaired.push({ from, update, checksum }),
     synced: (peer) => calls.push(`synced:${peer}`),
@@ -73,6 +73,23 @@ describe('answering a digest', () => {
     expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.SyncRequest, room: 'r', stateVector: replica.stateVector(), reciprocate: true } }])
     expect(activity.quietRounds).toBe(0)
     expect(calls).toEqual([])
+  })
+
+  it('while the reply to our SyncRequest is in flight, another digest of that peer starts no second exchange (issue 12, bug 4)', () => {
+    doc.getText('t').insert(0, 'x')
+    const theirs = remoteWith('a large document').digest()
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncRequest])
+    // The peer's next round: its digest still differs, since our request is not answered yet.
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
+    expect(ctx.take()).toEqual([])
+    // A SyncRequest of theirs that asks us to reciprocate gets our reply, not a second request.
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: new Uint8Array([0]), reciprocate: true })
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncReply])
+    // Our reply arrives: the next digest may start an exchange again.
+    repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(new Uint8Array([0, 0])), update: new Uint8Array([0, 0]) })
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncRequest])
   })
 
   it('a DigestMatch ends the exchange; it syncs only if our digest still matches', () => {

@@ -6,7 +6,12 @@
  *
  * Every frame a layer sends through the context is encoded with the real codec first, so a
  * layer that builds a frame peers would reject fails its test at once.
+ *
+ * For the layers of a room with a secret, {@link testTrust} builds a real `RoomTrust` from a
+ * fixed secret and a generated (or given) Ed25519 identity, and {@link until} waits for the
+ * asynchronous outcome of a signature check.
  */
+import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity-keys.js'
 import type { LayerContext, LinkInfo } from '../../src/engine/context.js'
 import type { RoomFrame } from '../../src/engine/dispatch.js'
 import type { JoinDecision, SessionControl, SessionDown, SessionPorts } from '../../src/engine/session-ports.js'
@@ -15,6 +20,7 @@ import type { CloseCodeValue, Frame, FrameTypeTag, JoinPriorityValue } from '../
 import { seededRandom, type RandomSource } from '../../src/random.js'
 import type { RoomEvents, RoomStats } from '../../src/room-types.js'
 import type { PeerId } from '../../src/transport.js'
+import { createRoomTrust, type RoomTrust } from '../../src/trust/room-trust.js'
 import { VirtualClock } from '../../src/virtual-clock.js'
 
 /** One frame sent to one peer. */
@@ -43,6 +49,9 @@ export function zeroStats(): RoomStats {
     probesSent: 0,
     suspicions: 0,
     refutations: 0,
+    authFailures: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
   }
 }
 
@@ -224,4 +233,48 @@ export class RecordingSessionControl implements SessionControl {
   takeDials(): string[] {
     return this.dials.splice(0).map((d) => `${d.peer}:${d.priority}`)
   }
+}
+
+/** The fixed room secret of layer tests (32 bytes, base64url). */
+export const TEST_SECRET = 'Z29zc2FtZXItbGF5ZXItdGVzdHMtcm9vbS1zZWNyZXQ'
+
+/** Options of {@link testTrust}. */
+export interface TestTrustInit {
+  /** The room name (default `'r'`, the recording context's). */
+  room?: string
+  /** This peer's identity (default: a fresh one). */
+  identity?: IdentityKeyPair
+  /** The room's writers (default: everyone with the secret). */
+  writers?: PeerId[]
+}
+
+/** A real {@link RoomTrust} of the fixed {@link TEST_SECRET}. */
+export async function testTrust(init: TestTrustInit = {}): Promise<RoomTrust> {
+  return createRoomTrust({
+    room: init.room ?? 'r',
+    secret: TEST_SECRET,
+    identity: init.identity ?? (await generateIdentity()),
+    ...(init.writers === undefined ? {} : { writers: init.writers }),
+  })
+}
+
+/** A recording context running as `trust`'s peer (its key-derived peer id). */
+export function trustedContext(trust: RoomTrust, init: { seed?: number } = {}): RecordingContext {
+  return new RecordingContext({ peerId: trust.peerId, room: trust.keys.room, ...(init.seed === undefined ? {} : { seed: init.seed }) })
+}
+
+/**
+ * Resolves once `predicate()` holds (checked now and after every turn of the event loop),
+ * rejects when `signal` aborts first (default: a 5 s deadline). For outcomes of async work
+ * such as signature checks, which no virtual clock drives.
+ */
+export function until(predicate: () => boolean, signal: AbortSignal = AbortSignal.timeout(5000)): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (predicate()) return resolve()
+      if (signal.aborted) return reject(new Error('until: the condition did not hold before the deadline'))
+      setImmediate(check)
+    }
+    check()
+  })
 }

@@ -1,7 +1,7 @@
 /**
  * `pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--starve S] [--no-push]
  *  [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS]
- *  [--detect] [--detect-ms MS] [--no-local-health] [--compare-local-health] [--json]`
+ *  [--detect] [--detect-ms MS] [--no-local-health] [--compare-local-health] [--no-spread] [--json]`
  *
  * Spreads one update across N simulated peers running the real engine and prints the
  * figures. With `--fail`, `--starve` or `--detect` it also runs the failure-detection
@@ -9,6 +9,8 @@
  * once after the warm-up, `--starve` of them are CPU-starved throughout, `--loss` on every
  * frame) and adds its figures as `failureDetection`; `--compare-local-health` runs it a
  * second time with Lifeguard's local health switched off (`failureDetectionWithoutLocalHealth`).
+ * `--no-spread` skips the spread experiment (the JSON then holds `peers`, `seed` and the
+ * failure-detection objects only).
  * With --json the last line of stdout is one JSON object (a stable contract that other tools read; see docs/ARCHITECTURE.md, "Machine-readable outputs").
  */
 import { numberArg, parseArgs } from './args.js'
@@ -16,10 +18,10 @@ import { runFailureDetection, type FailureDetectionResult } from '../sim/failure
 import { runSpread } from '../sim/spread.js'
 
 const USAGE =
-  'usage: pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--starve S] [--no-push] [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--detect] [--detect-ms MS] [--no-local-health] [--compare-local-health] [--json]'
+  'usage: pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--starve S] [--no-push] [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--detect] [--detect-ms MS] [--no-local-health] [--compare-local-health] [--no-spread] [--json]'
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['json', 'push', 'presence', 'help', 'detect', 'local-health', 'compare-local-health'])
+  const args = parseArgs(process.argv.slice(2), ['json', 'push', 'presence', 'help', 'detect', 'local-health', 'compare-local-health', 'spread'])
   if (args.get('help') === true) {
     console.log(USAGE)
     return
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
   const compare = args.get('compare-local-health') === true
   const detect = args.get('detect') === true || fail > 0 || starve > 0 || compare
   const json = args.get('json') === true
-  const result = await runSpread({
+  const spread = args.get('spread') !== false
+  const result = !spread ? undefined : await runSpread({
     peers: Math.floor(peers),
     seed: Math.floor(seed),
     loss,
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
       ? undefined
       : (ms, reached, alive) => process.stderr.write(`\r  t=${(ms / 1000).toFixed(2)}s reached ${reached}/${alive}   `),
   })
-  const { curve, ...figures } = result
+  const { curve, ...figures } = result ?? { curve: undefined, peers: Math.floor(peers), seed: Math.floor(seed) }
   const detection: Record<string, FailureDetectionResult> = {}
   if (detect) {
     const runs: [string, boolean][] = compare ? [['failureDetection', true], ['failureDetectionWithoutLocalHealth', false]] : [['failureDetection', args.get('local-health') !== false]]
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
     }
   }
   if (json) {
-    console.log(JSON.stringify({ ...figures, ...detection, curve }))
+    console.log(JSON.stringify({ ...figures, ...detection, ...(curve === undefined ? {} : { curve }) }))
     return
   }
   process.stderr.write('\n')

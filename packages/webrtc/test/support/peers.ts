@@ -5,7 +5,7 @@
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import { createSignalingServer, type SignalingServer } from '@gossamer/signaling-server'
-import type { SignalRelay, TransportStartOptions } from '@gossamer/core'
+import type { SignalPath, TransportStartOptions } from '@gossamer/core'
 import { webrtc, type WebRTCInit, type WebRTCTransport } from '../../src/index.js'
 
 export { wrtc, WebSocket }
@@ -38,7 +38,7 @@ export interface StartedPeer {
 /** Makes and starts a transport; records its `error` events. */
 export async function startPeer(
   signaling: string[],
-  options: { id?: string; init?: Partial<WebRTCInit>; admit?: TransportStartOptions['admit']; relay?: SignalRelay } = {},
+  options: { id?: string; init?: Partial<WebRTCInit>; admit?: TransportStartOptions['admit']; relay?: SignalPath } = {},
 ): Promise<StartedPeer> {
   const id = options.id ?? uniquePeerId()
   const transport = webrtc(testInit(signaling, options.init))

@@ -1,0 +1,36 @@
+/**
+ * The trust scenario's table for bench/results/SUMMARY.md, from trust.json.
+ */
+
+interface JoinRow {
+  secret: boolean
+  edits: number
+  ms: number
+  cpuMs: number
+  bytes: number
+  bytesRatio: number
+}
+
+interface Target {
+  description: string
+  target: string
+  measured: string
+  met: boolean
+}
+
+/** Markdown of one trust.json. */
+export function trustMarkdown(file: Record<string, unknown>): string {
+  const joins = (file['join'] as JoinRow[] | undefined) ?? []
+  const targets = (file['targets'] as Target[] | undefined) ?? []
+  const rows = joins.map((j) => `| ${j.secret ? 'with a secret' : 'open'} | ${j.edits.toLocaleString('en-US')} | ${j.ms} | ${j.cpuMs} | ${j.bytes.toLocaleString('en-US')} | ${j.bytesRatio} |`)
+  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**NO**'} |`)
+  return [
+    '| room | edits | join ms | CPU ms | bytes | ÷ state size |',
+    '| :-- | --: | --: | --: | --: | --: |',
+    ...rows,
+    '',
+    '| target | goal | measured | met |',
+    '| :-- | :-- | :-- | :-- |',
+    ...goals,
+  ].join('\n')
+}

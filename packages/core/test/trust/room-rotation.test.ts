@@ -1,0 +1,120 @@
+/**
+ * Rotation under load: four peers of a room with a secret keep editing while each, at a
+ * seeded moment, calls `room.rotateSecret(newSecret)`; open sessions rekey in band and not
+ * one edit is lost. A fifth peer never rotates: it keeps working during the grace period and
+ * is cut off after it. Set GOSSAMER_SEED to replay a run; the seed is in the test's name.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateRoomSecret, memoryNetwork, randomInt, seededRandom, type Room } from '../../src/index.js'
+import { converged, errorKinds, peer, type Peer } from './rooms.js'
+import { waitFor } from './wait.js'
+
+const SEED = Number(process.env['GOSSAMER_SEED'] ?? Date.now() % 1_000_000)
+const ROTATING = 4
+const ITERATIONS = 24
+const GRACE_MS = 3000
+const peers: Peer[] = []
+
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.room.close()))
+})
+
+/** Inserts `token` at a seeded position of the shared array (tokens stay whole, unlike in a text). */
+function edit(room: Room, random: ReturnType<typeof seededRandom>, token: string): void {
+  const array = room.doc.getArray<string>('edits')
+  array.insert(randomInt(random, array.length + 1), [token])
+}
+
+const has = (room: Room, token: string): boolean => room.doc.getArray<string>('edits').toArray().includes(token)
+
+describe(`rotation under load (seed ${SEED})`, () => {
+  it('every peer rotates while edits flow: 0 lost; a peer that never rotates is cut off after the grace period', async () => {
+    const random = seededRandom(SEED)
+    const network = memoryNetwork()
+    const oldSecret = generateRoomSecret()
+    const newSecret = generateRoomSecret()
+    const rotating = Array.from({ length: ROTATING }, () => peer(network, { name: 'rotating', secret: oldSecret }))
+    const laggard = peer(network, { name: 'rotating', secret: oldSecret })
+    peers.push(...rotating, laggard)
+    const everyone = [...rotating, laggard]
+    everyone.forEach((p, i) => edit(p.room, random, `[start${i}]`))
+    await waitFor(() => converged(everyone.map((p) => p.room)) && everyone.every((p) => has(p.room, '[start4]')), 'the room to form and sync')
+
+    // Sessions between rotating peers survive the rotation (they rekey in band): no one leaves.
+    const ids = new Set(rotating.map((p) => p.room.peerId))
+    const leaves: string[] = []
+    for (const p of rotating) p.room.on('peer:leave', ({ peerId }) => ids.has(peerId) && leaves.push(`${p.room.peerId} lost ${peerId}`))
+
+    // Each rotating peer rotates at a seeded iteration; edits never stop.
+    const rotateAt = rotating.map(() => 4 + randomInt(random, ITERATIONS - 10))
+    const rotations: Promise<void>[] = []
+    const tokens: string[] = []
+    for (let i = 0; i < ITERATIONS; i++) {
+      for (const [k, p] of rotating.entries()) {
+        const token = `<${i}.${k}>`
+        edit(p.room, random, token)
+        tokens.push(token)
+        if (rotateAt[k] === i) {
+          rotations.push(p.room.rotateSecret(newSecret, { graceMs: GRACE_MS }))
+        }
+      }
+      // Keep pace with the network: the edits of two iterations ago are everywhere.
+      const due = tokens.slice(0, Math.max(0, tokens.length - 2 * ROTATING))
+      await waitFor(() => rotating.every((p) => due.every((t) => has(p.room, t))), `the edits of iteration ${i - 2}`)
+    }
+    await Promise.all(rotations)
+    // During the grace period the laggard still works: it gets what was written right after the first rotation.
+    const first = Math.min(...rotateAt)
+    const afterFirst = rotating.map((_, k) => `<${first}.${k}>`)
+    await waitFor(() => afterFirst.every((t) => has(laggard.room, t)), 'the laggard to get edits made after the first rotation')
+    await waitFor(() => rotating.every((p) => tokens.every((t) => has(p.room, t))) && converged(rotating.map((p) => p.room)), 'every edit everywhere')
+    const lost = tokens.filter((t) => !rotating.every((p) => has(p.room, t)))
+    expect(lost, `seed ${SEED}`).toEqual([])
+    expect(leaves, `seed ${SEED}`).toEqual([])
+    // Nothing between the rotating peers went wrong: every error concerns the laggard.
+    for (const p of rotating) {
+      for (const kind of errorKinds(p)) expect(['AuthenticationError:key-expired', 'AuthenticationError:unknown-key', 'AuthenticationError:refused'], `seed ${SEED}`).toContain(kind)
+      expect(p.errors.filter((e) => errorKinds({ ...p, errors: [e] }).length > 0).every((e) => e.peerId === laggard.room.peerId), `seed ${SEED}`).toBe(true)
+    }
+
+    // After the grace period, the laggard is cut off and stays out.
+    await waitFor(() => laggard.room.neighbours().length === 0 && rotating.every((p) => !p.room.neighbours().includes(laggard.room.peerId)), 'the laggard to be cut off', AbortSignal.timeout(20_000))
+    edit(rotating[0]!.room, random, '<after>')
+    await waitFor(() => rotating.every((p) => has(p.room, '<after>')), 'an edit after the grace period')
+    expect(has(laggard.room, '<after>')).toBe(false)
+    expect(laggard.room.neighbours()).toEqual([])
+    expect(rotating.every((p) => p.room.neighbours().length > 0)).toBe(true)
+    const refused = rotating.flatMap((p) => errorKinds(p)).filter((k) => k === 'AuthenticationError:key-expired' || k === 'AuthenticationError:unknown-key')
+    expect(refused.length, `seed ${SEED}`).toBeGreaterThan(0)
+  }, 30_000)
+})
+
+describe('room.rotateSecret', () => {
+  it('refuses a room without a secret, a weak secret, bytes for a password room, and a closed room', async () => {
+    const network = memoryNetwork()
+    const open = peer(network, { name: 'plain' })
+    const withPassword = peer(network, { name: 'pw', password: 'first passphrase' })
+    const withSecret = peer(network, { name: 'sec', secret: generateRoomSecret() })
+    peers.push(open, withPassword, withSecret)
+    await expect(open.room.rotateSecret(generateRoomSecret())).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(withSecret.room.rotateSecret('short')).rejects.toMatchObject({ name: 'WeakSecretError' })
+    await expect(withPassword.room.rotateSecret(new Uint8Array(32))).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(withSecret.room.rotateSecret(generateRoomSecret(), { graceMs: -1 })).rejects.toMatchObject({ name: 'ConfigError' })
+    await withSecret.room.close()
+    await expect(withSecret.room.rotateSecret(generateRoomSecret())).rejects.toMatchObject({ name: 'RoomClosedError' })
+  })
+
+  it('a password room moves to a new password; a peer that only knows the new one joins it', async () => {
+    const network = memoryNetwork()
+    const [a, b] = [peer(network, { name: 'pw-room', password: 'old passphrase' }), peer(network, { name: 'pw-room', password: 'old passphrase' })]
+    peers.push(a, b)
+    a.room.doc.getArray<string>('edits').push(['before'])
+    await waitFor(() => has(b.room, 'before'), 'the first sync', AbortSignal.timeout(20_000))
+    await Promise.all([a.room.rotateSecret('new passphrase'), b.room.rotateSecret('new passphrase')])
+    const c = peer(network, { name: 'pw-room', password: 'new passphrase' })
+    peers.push(c)
+    c.room.doc.getArray<string>('edits').push(['from the newcomer'])
+    await waitFor(() => [a, b, c].every((p) => has(p.room, 'before') && has(p.room, 'from the newcomer')), 'the newcomer to sync', AbortSignal.timeout(20_000))
+    for (const p of [a, b, c]) expect(errorKinds(p)).toEqual([])
+  }, 30_000)
+})

@@ -1,0 +1,216 @@
+/**
+ * The client behind `serverSignals()`: signaling sockets (one per server URL), the rooms
+ * joined on them, the routing of a signal to the first server that may know its addressee,
+ * and the base64url coding of payloads in the servers' `data` field.
+ */
+import {
+  Emitter,
+  ListenerError,
+  ProtocolError,
+  fromBase64Url,
+  toBase64Url,
+  type Clock,
+  type Listener,
+  type PeerId,
+} from '@gossamer/core'
+import type { Backoff } from './backoff.js'
+import type { WebSocketConstructor } from './options.js'
+import type { JsonValue } from './server-messages.js'
+import type { ServerSignals, ServerSignalsEvents } from './server-signals.js'
+import { SignalingSocket, type TopicJoin } from './signaling-socket.js'
+import { base64url, roomTopic, topicFromProof, topicOf, type RoomTopic } from './topic.js'
+
+/**
+ * Every client joins this topic (hashed) besides its rooms, and signals travel on it, so
+ * any two peers on one server can signal each other whatever rooms they are in. It is joined
+ * without a proof, so the server never lists its members to anybody (a proof would be
+ * worthless anyway: the name is public). Discovery happens on room topics only.
+ */
+export const SIGNAL_TOPIC_NAME = 'gossamer/v2/signaling'
+
+/** Most peers remembered per server as "unknown there" before the memory is cleared. */
+const ROUTE_MEMORY = 4096
+
+/** The client behind `serverSignals()`. Internal. */
+export class ServerSignalsClient implements ServerSignals {
+  readonly maxSignalBytes: number
+  readonly #peerId: PeerId
+  readonly #clock: Clock
+  readonly #emitter = new Emitter<ServerSignalsEvents>((error, event) => {
+    if (event !== 'error') this.#error(new ListenerError(`a server signals "${event}" listener threw`, { cause: error }))
+  })
+  readonly #sockets: SignalingSocket[]
+  /** Topic → room name, for the rooms joined (derivation done). */
+  readonly #rooms = new Map<string, string>()
+  /** Room name → its topic and proof, including joins whose derivation is still running. */
+  readonly #joined = new Map<string, RoomTopic | undefined>()
+  /** The shared topic signals travel on; known once hashed (the sockets start then). */
+  #signalTopic: string | undefined
+  /** Peers each server said it does not know. */
+  readonly #absent = new Map<SignalingSocket, Set<PeerId>>()
+  #stopped = false
+
+  constructor(peerId: PeerId, urls: readonly string[], maxSignalBytes: number, clock: Clock, backoff: Backoff, WebSocketImpl: WebSocketConstructor | undefined) {
+    this.#peerId = peerId
+    this.#clock = clock
+    this.maxSignalBytes = maxSignalBytes
+    this.#sockets =
+      WebSocketImpl === undefined
+        ? []
+        : urls.map(
+            (url) =>
+              new SignalingSocket(url, {
+                peerId,
+                clock,
+                backoff,
+                WebSocket: WebSocketImpl,
+                topics: () => this.#topics(),
+                onPeers: (socket, topic, peers) => this.#onPeers(socket, topic, peers),
+                onSignal: (socket, from, _topic, data) => this.#onSignal(socket, from, data),
+                onUndelivered: (socket, to, data) => this.#onUndelivered(socket, to, data),
+                onReadyChange: (socket) => this.#absent.delete(socket),
+                onError: (error) => this.#error(error),
+              }),
+          )
+    // Sockets start once the signaling topic is known, so it is always the first topic joined.
+    topicOf(SIGNAL_TOPIC_NAME).then(
+      (topic) => {
+        if (this.#stopped) return
+        this.#signalTopic = topic
+        for (const socket of this.#sockets) socket.start()
+      },
+      (cause) => {
+        this.#error(new ProtocolError('cannot hash the signaling topic: no signaling server is used', undefined, { cause }))
+        for (const socket of this.#sockets) socket.stop()
+      },
+    )
+  }
+
+  on<K extends keyof ServerSignalsEvents & string>(event: K, listener: Listener<ServerSignalsEvents[K]>): () => void {
+    return this.#emitter.on(event, listener)
+  }
+
+  once<K extends keyof ServerSignalsEvents & string>(event: K, listener: Listener<ServerSignalsEvents[K]>): () => void {
+    return this.#emitter.once(event, listener)
+  }
+
+  off<K extends keyof ServerSignalsEvents & string>(event: K, listener: Listener<ServerSignalsEvents[K]>): void {
+    this.#emitter.off(event, listener)
+  }
+
+  get ready(): boolean {
+    return !this.#stopped && this.#sockets.some((s) => s.ready)
+  }
+
+  whenSettled(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const settled = Promise.all(this.#sockets.map((s) => s.settled))
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.#clock.clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = this.#clock.setTimeout(done, timeoutMs)
+      signal.addEventListener('abort', done, { once: true })
+      void settled.then(done)
+    })
+  }
+
+  join(room: string, options: { topicProof?: Uint8Array } = {}): void {
+    if (this.#stopped || this.#joined.has(room)) return
+    this.#joined.set(room, undefined)
+    const proof = options.topicProof
+    const derived = proof === undefined ? roomTopic(room) : topicFromProof(proof).then((topic) => ({ topic, proof: base64url(proof) }))
+    derived.then(
+      (derived) => {
+        if (this.#stopped || !this.#joined.has(room)) return
+        this.#joined.set(room, derived)
+        this.#rooms.set(derived.topic, room)
+        for (const socket of this.#sockets) socket.join(derived.topic, derived.proof)
+      },
+      (cause) => this.#error(new ProtocolError(`cannot derive the topic of room "${room}"`, undefined, { cause })),
+    )
+  }
+
+  leave(room: string): void {
+    if (!this.#joined.has(room)) return
+    const derived = this.#joined.get(room)
+    this.#joined.delete(room)
+    if (derived === undefined) return
+    this.#rooms.delete(derived.topic)
+    for (const socket of this.#sockets) socket.leave(derived.topic)
+  }
+
+  send(to: PeerId, data: Uint8Array): boolean {
+    if (this.#stopped || data.byteLength > this.maxSignalBytes) return false
+    return this.#sendText(to, toBase64Url(data))
+  }
+
+  stop(): void {
+    if (this.#stopped) return
+    this.#stopped = true
+    for (const socket of this.#sockets) socket.stop()
+    this.#rooms.clear()
+    this.#joined.clear()
+    this.#absent.clear()
+  }
+
+  /** Hands base64url text to the first ready server not known to lack `to`. */
+  #sendText(to: PeerId, text: string): boolean {
+    const topic = this.#signalTopic
+    if (topic === undefined) return false
+    for (const socket of this.#sockets) {
+      if (socket.ready && this.#absent.get(socket)?.has(to) !== true && socket.signal(topic, to, text)) return true
+    }
+    return false
+  }
+
+  *#topics(): Iterable<TopicJoin> {
+    if (this.#signalTopic !== undefined) yield { topic: this.#signalTopic }
+    for (const derived of this.#joined.values()) if (derived !== undefined) yield derived
+  }
+
+  #seen(socket: SignalingSocket, peerId: PeerId): void {
+    this.#absent.get(socket)?.delete(peerId)
+  }
+
+  #onPeers(socket: SignalingSocket, topic: string, peers: string[]): void {
+    const room = this.#rooms.get(topic)
+    if (room === undefined || this.#stopped) return
+    for (const peerId of peers) {
+      if (peerId === this.#peerId) continue
+      this.#seen(socket, peerId)
+      this.#emitter.emit('peer:discover', { peerId, room })
+    }
+  }
+
+  #onSignal(socket: SignalingSocket, from: PeerId, data: JsonValue): void {
+    if (this.#stopped) return
+    this.#seen(socket, from)
+    const bytes = typeof data === 'string' ? fromBase64Url(data) : undefined
+    if (bytes === undefined) {
+      this.#error(new ProtocolError(`a signal through ${socket.url} is not base64url bytes; dropped`, from))
+      return
+    }
+    this.#emitter.emit('signal', { from, data: bytes })
+  }
+
+  /** A server answered `unknown-peer` (or `not-joined`): try the next one, else report it. */
+  #onUndelivered(socket: SignalingSocket, to: PeerId, data: JsonValue): void {
+    if (this.#stopped || typeof data !== 'string') return
+    let absent = this.#absent.get(socket)
+    if (absent === undefined) {
+      absent = new Set()
+      this.#absent.set(socket, absent)
+    }
+    if (absent.size >= ROUTE_MEMORY) absent.clear()
+    absent.add(to)
+    if (this.#sendText(to, data)) return
+    const bytes = fromBase64Url(data)
+    if (bytes !== undefined) this.#emitter.emit('signal:undelivered', { to, data: bytes })
+  }
+
+  #error(error: Error): void {
+    this.#emitter.emit('error', { error })
+  }
+}
