@@ -5,7 +5,7 @@
 // stops both. Port 0 picks any free port. `scripts/demo.mjs` (the collaborative editor) and
 // `examples/offline-todo/scripts/serve.mjs` are thin wrappers around it.
 //
-//   node scripts/serve-example.mjs --app collab-editor|offline-todo|react-notes [--port N] [--signal-port N]
+//   node scripts/serve-example.mjs --app collab-editor|offline-todo|react-notes|editor-bindings [--port N] [--signal-port N]
 //        [--room NAME] [--out-dir DIR] [--no-build] [--json]
 //
 // --out-dir builds into (and serves) DIR instead of examples/<app>/dist, so that two runs
@@ -39,6 +39,13 @@ const APPS = {
     open: 'Open this URL in two tabs or two browsers:',
     tryIt: '"Go offline", edit in both, "Go online": the edits merge. Ctrl-C stops everything.',
   },
+  'editor-bindings': {
+    port: '5200',
+    room: 'bindings',
+    title: 'Gossamer editor bindings (ProseMirror and Monaco)',
+    open: 'Open this URL in two windows (or two browsers), then pick an editor:',
+    tryIt: 'ProseMirror (y-prosemirror) and Monaco (y-monaco) on one room each: type in both. Ctrl-C stops everything.',
+  },
   'react-notes': {
     port: '5190',
     room: 'notes',
@@ -64,6 +71,7 @@ const MIME = {
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
   '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
   '.txt': 'text/plain; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
@@ -227,7 +235,7 @@ async function main() {
     process.exit(2)
   }
   if (opts.help) {
-    process.stdout.write('usage: node scripts/serve-example.mjs --app collab-editor|offline-todo|react-notes [--port N] [--signal-port 4444] [--room NAME] [--out-dir DIR] [--no-build] [--json]\n')
+    process.stdout.write('usage: node scripts/serve-example.mjs --app collab-editor|offline-todo|react-notes|editor-bindings [--port N] [--signal-port 4444] [--room NAME] [--out-dir DIR] [--no-build] [--json]\n')
     return
   }
   // Until the servers are up, a signal just exits (the 'exit' hooks reap the children).

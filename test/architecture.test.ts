@@ -14,9 +14,9 @@ const src = join(root, 'packages', 'core', 'src')
 
 /** The diagram's core boxes, and the source files (relative to core/src) each one stands for. */
 const BOXES: Record<string, (file: string) => boolean> = {
-  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts', 'room-lifecycle.ts'].includes(f),
+  room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts', 'room-network.ts', 'provider-state.ts', 'room-emitter.ts', 'room-lifetime.ts', 'room-rotate.ts'].includes(f),
   facade: (f) => ['room-members.ts', 'room-health.ts', 'room-metrics.ts'].includes(f),
-  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts', 'member-types.ts'].includes(f),
+  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts', 'option-checks.ts', 'member-types.ts'].includes(f),
   content: (f) => f === 'content.ts',
   engine: (f) => f === 'engine/room-engine.ts' || f === 'engine/membership.ts',
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts', 'engine/frame-meter.ts'].includes(f),
@@ -32,7 +32,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   relay: (f) => f === 'layers/mesh-relay.ts',
   members: (f) => ['failure-detector.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'room-events.ts'].map((n) => `layers/${n}`).includes(f),
   replica: (f) => f === 'replica.ts',
-  persistence: (f) => f === 'persistence.ts',
+  persistence: (f) => f === 'persistence.ts' || f === 'trusted-storage.ts',
   storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',
   protocol: (f) => f.startsWith('protocol/'),
   seams: (f) => ['transport.ts', 'storage/adapter.ts', 'clock.ts', 'random.ts'].includes(f),

@@ -2,7 +2,7 @@
  * `tsx --conditions=source bench/storage/run.ts [--only <name>]... [--quick] [--out <dir>]`
  *
  * Storage bench scenarios (names for `--only`; default all): `append`, `per-edit`,
- * `open-close`, `node`. Each writes `<out>/<scenario>.json` and `.svg` (default
+ * `open-close`, `node`, `trusted`. Each writes `<out>/<scenario>.json` and `.svg` (default
  * `bench/results`); see bench/README.md. The `append` scenario (storage.json):
  *
  * Gossamer's DocStore on `indexeddb()` vs y-indexeddb 9, both on
@@ -24,6 +24,7 @@ import { seededRandom, randomInt, type RandomSource } from '@gossamer/core'
 import * as Y from 'yjs'
 import { compact, groupedBarChart, type BarPanel } from './bars.js'
 import { nodeLoadReport, openCloseReport, perEditReport } from './reports.js'
+import { trustedLoadReport } from './trusted-report.js'
 import { countIdbWrites, gossamer, trimYIndexeddb, yIndexeddb, type System } from './systems.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -31,7 +32,7 @@ const argv = process.argv.slice(2).filter((arg) => arg !== '--')
 const quick = argv.includes('--quick')
 const outIndex = argv.indexOf('--out')
 const outDir = outIndex >= 0 && argv[outIndex + 1] !== undefined ? resolve(argv[outIndex + 1] as string) : join(here, '..', 'results', quick ? 'quick' : '')
-const SCENARIO_NAMES = ['append', 'per-edit', 'open-close', 'node'] as const
+const SCENARIO_NAMES = ['append', 'per-edit', 'open-close', 'node', 'trusted'] as const
 const only = argv.flatMap((arg, i) => (argv[i - 1] === '--only' ? [arg] : []))
 for (const name of only) if (!(SCENARIO_NAMES as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name}; one of ${SCENARIO_NAMES.join(', ')}`)
 const selected = (name: (typeof SCENARIO_NAMES)[number]): boolean => only.length === 0 || only.includes(name)
@@ -236,6 +237,7 @@ async function main(): Promise<void> {
   if (selected('per-edit')) await perEditReport({ quick, outDir })
   if (selected('open-close')) await openCloseReport({ quick, outDir })
   if (selected('node')) await nodeLoadReport({ quick, outDir })
+  if (selected('trusted')) await trustedLoadReport({ quick, outDir })
 }
 
 async function appendScenario(): Promise<void> {

@@ -11,14 +11,14 @@
  * network namespace).
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { markdownExamples, type MarkdownExample } from '../support/markdown-examples.js'
+import { markdownExamples, unmarkedExamples, type MarkdownExample } from '../support/markdown-examples.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const OUT = fileURLToPath(new URL('.examples/', import.meta.url))
@@ -75,8 +75,17 @@ afterAll(async () => {
 describe('docs examples', () => {
   it('finds the marked examples', () => {
     // The package READMEs carry at least one marked example each.
-    for (const readme of ['packages/webrtc', 'packages/storage-idb', 'packages/signaling-server', 'packages/react'])
+    for (const readme of ['packages/core', 'packages/testing', 'packages/webrtc', 'packages/storage-idb', 'packages/storage-node', 'packages/signaling-server', 'packages/react'])
       expect(examples.some((e) => e.where.startsWith(`${readme}/README.md`)), readme).toBe(true)
+    // The root README: "Use it in an app", three quick starts, the y-webrtc migration and the ICE servers.
+    expect(examples.filter((e) => e.where.startsWith('README.md:')).length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('leaves no TypeScript or JavaScript example unmarked', () => {
+    const unmarked = markdownFiles().flatMap((file) =>
+      unmarkedExamples(readFileSync(file, 'utf8')).map((line) => `${relative(ROOT, file)}:${line}`),
+    )
+    expect(unmarked, 'mark each block `ts test` (type-checked) or `ts test:run` (run too)').toEqual([])
   })
 
   it('type-check with the repository strict options', () => {

@@ -31,14 +31,17 @@ export class PeerProcess {
   readonly flushed: string[] = []
   /** `ERROR` lines. */
   readonly errors: string[] = []
+  /** A last line a kill cut short (a DOC line that does not parse). */
+  readonly truncated: string[] = []
   readonly exited: Promise<Exit>
   #exit: Exit | undefined
   readonly #listeners = new Set<(line: string) => void>()
 
-  constructor(options: { dir: string; room: string; signalingUrl: string }) {
+  constructor(options: { dir: string; room: string; signalingUrl: string; secret?: string; encrypt?: boolean }) {
+    const trust = options.secret === undefined ? [] : ['--secret', options.secret, ...(options.encrypt === true ? ['--encrypt'] : [])]
     this.child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', SCRIPT, '--dir', options.dir, '--room', options.room, '--signal', options.signalingUrl],
+      ['--conditions=source', '--import', 'tsx', SCRIPT, '--dir', options.dir, '--room', options.room, '--signal', options.signalingUrl, ...trust],
       { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
     )
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk))
@@ -106,8 +109,14 @@ export class PeerProcess {
     if (tag === 'LOADED') {
       this.loaded = JSON.parse(rest) as string[]
       this.doc = this.loaded
-    } else if (tag === 'DOC') this.doc = JSON.parse(rest) as string[]
-    else if (tag === 'PEER') this.peerId = rest
+    } else if (tag === 'DOC') {
+      // SIGKILL can cut the last line short: a DOC line that does not parse is that line, dropped.
+      try {
+        this.doc = JSON.parse(rest) as string[]
+      } catch {
+        this.truncated.push(line)
+      }
+    } else if (tag === 'PEER') this.peerId = rest
     else if (tag === 'FLUSHED') this.flushed.push(rest)
     else if (tag === 'ERROR') this.errors.push(rest)
     for (const listener of this.#listeners) listener(line)

@@ -3,7 +3,10 @@
  * server) with `@gossamer/storage-node`'s SQLite store in `--dir`. It speaks one line per event on stdout and
  * takes one command per line on stdin.
  *
- *   node --conditions=source --import tsx test/storage-sigkill/peer.ts --dir D --room R --signal ws://…
+ *   node --conditions=source --import tsx test/storage-sigkill/peer.ts --dir D --room R --signal ws://… [--secret S [--encrypt]]
+ *
+ * With `--secret`, the room has that secret (signed chains, persisted identity key) and, with
+ * `--encrypt`, `encryptStorage`.
  *
  * stdout: `LOADED <json lines>` once the stored document is in (before any transport starts),
  * `PEER <id>`, `DOC <json lines>` after every change, `JOIN <peer id>`, `FLUSHED <text>` once an
@@ -22,7 +25,7 @@ import { webrtc } from '@gossamer/webrtc'
 import { sqlite } from '@gossamer/storage-node'
 
 const { values } = parseArgs({
-  options: { dir: { type: 'string' }, room: { type: 'string' }, signal: { type: 'string' } },
+  options: { dir: { type: 'string' }, room: { type: 'string' }, signal: { type: 'string' }, secret: { type: 'string' }, encrypt: { type: 'boolean' } },
 })
 if (values.dir === undefined || values.room === undefined || values.signal === undefined) {
   process.stderr.write('usage: peer.ts --dir DIR --room NAME --signal ws://HOST:PORT\n')
@@ -40,6 +43,7 @@ const room = createRoom({
   transports: [webrtc({ signaling: [values.signal], iceServers: [], wrtc, WebSocket })],
   storage: sqlite({ path: join(values.dir, 'peer.db') }),
   roundMs: 250,
+  ...(values.secret === undefined ? {} : { secret: values.secret, encryptStorage: values.encrypt === true }),
 })
 room.on('error', ({ error }) => say(`ERROR ${error.name} ${JSON.stringify(error.message)}`))
 // Emitted once the stored document is loaded and before any transport starts: what it shows came from disk.

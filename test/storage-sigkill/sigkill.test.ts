@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { createRoom, type Room } from '@gossamer/core'
+import { createRoom, ENVELOPE_FORMAT, generateRoomSecret, type Room } from '@gossamer/core'
 import { waitFor } from '@gossamer/testing'
 import { webrtc } from '@gossamer/webrtc'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -27,7 +27,7 @@ import { startSignalingProcess, stopSignalingProcess, type SignalingProcess } fr
 
 const ENABLED = process.env['GOSSAMER_NETNS'] === '1'
 /** Errors that mean the store lost or mangled something. */
-const STORAGE_FAILURE = /^(StorageCorruptError|StorageError|SqliteStorageError|SqliteOpenError)\b/
+const STORAGE_FAILURE = /^(StorageCorruptError|StorageError|SqliteStorageError|SqliteOpenError|KeyMismatchError|UnsignedContentError)\b/
 
 type Server = SignalingProcess
 const startServer = startSignalingProcess
@@ -48,8 +48,8 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
   }
 
   /** Starts a peer process on `dir` and waits until it has loaded its store. */
-  const startPeer = async (dir: string, room: string): Promise<PeerProcess> => {
-    const peer = new PeerProcess({ dir, room, signalingUrl: server!.url })
+  const startPeer = async (dir: string, room: string, trust: { secret?: string; encrypt?: boolean } = {}): Promise<PeerProcess> => {
+    const peer = new PeerProcess({ dir, room, signalingUrl: server!.url, ...trust })
     processes.push(peer)
     await peer.waitFor(() => peer.loaded !== undefined && peer.peerId !== undefined, 'the stored document to load', 20_000)
     return peer
@@ -138,13 +138,16 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
     for (const peer of [first, second, third]) expect(peer.errors.filter((e) => STORAGE_FAILURE.test(e)), peer.describe()).toEqual([])
   })
 
-  it('keeps every flushed edit when killed in the middle of a burst (compaction steps included), three times over', async () => {
+  it.each([
+    ['an open room', {}],
+    ['a room with a secret and encryptStorage', { secret: generateRoomSecret(), encrypt: true }],
+  ])('%s: keeps every flushed edit when killed in the middle of a burst (compaction steps included), three times over', async (_label, trust) => {
     const room = `burst-${token()}`
     const dir = await storeDir()
     const acknowledged: string[] = []
     let previous: string[] = []
     for (let round = 0; round < 3; round++) {
-      const peer = await startPeer(dir, room)
+      const peer = await startPeer(dir, room, trust)
       // Everything acknowledged in earlier rounds came back, in order, plus maybe edits made
       // after the last acknowledgement (written, not yet acknowledged).
       const loaded = peer.loaded ?? []
@@ -166,7 +169,7 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
       acknowledged.push(...peer.flushed)
       previous = [...loaded, ...peer.flushed.filter((text) => !loaded.includes(text))]
     }
-    const last = await startPeer(dir, room)
+    const last = await startPeer(dir, room, trust)
     const loaded = last.loaded ?? []
     for (const text of acknowledged) expect(loaded).toContain(text)
     expect(loaded.slice(0, previous.length)).toEqual(previous)
@@ -177,7 +180,63 @@ describe.skipIf(!ENABLED)('a peer process SIGKILLed right after flush() (network
     const disk = sqlite({ path: join(dir, 'peer.db') })
     const kinds = (await disk.loadRange(['gossamer', room])).map((chunk) => chunk.key[2])
     await disk.close()
-    expect(kinds.some((kind) => kind === 'bundle' || kind === 'snapshot')).toBe(true)
-    expect(kinds.length).toBeLessThan(acknowledged.length / 2)
+    const documentKinds = kinds.filter((kind) => kind !== 'chain' && kind !== 'identity-key')
+    expect(documentKinds.some((kind) => kind === 'bundle' || kind === 'snapshot')).toBe(true)
+    expect(documentKinds.length).toBeLessThan(acknowledged.length / 2)
+    // Chain records (one per write while a writer lives) are compacted by the next writer that finds many.
+    expect(kinds.filter((kind) => kind === 'chain').length).toBeLessThan(acknowledged.length / 2)
+  })
+
+  it('a room with a secret and encryptStorage: the flushed edit survives the kill, is served from disk (signed), and nothing is stored in the clear', async () => {
+    const room = `sealed-${token()}`
+    const dir = await storeDir()
+    const trust = { secret: generateRoomSecret(), encrypt: true }
+    const kept = `kept-${token()}`
+
+    // 1. Edit, flush, SIGKILL: the identity key was never released clean.
+    const first = await startPeer(dir, room, trust)
+    expect(first.loaded).toEqual([])
+    await editThenKill(first, kept)
+
+    // 2. A live peer with the secret, which never saw `kept`.
+    const doc = new Y.Doc()
+    const lines = doc.getArray<string>('lines')
+    const live = createRoom({ name: room, doc, secret: trust.secret, transports: [webrtc({ signaling: [server!.url], iceServers: [], wrtc, WebSocket })], roundMs: 250 })
+    const liveErrors: string[] = []
+    live.on('error', ({ error }) => liveErrors.push(`${error.name} ${error.message}`))
+    rooms.push(live)
+    lines.push(['live-1'])
+
+    // 3. The restart decrypts `kept` from disk, under a fresh identity (the killed one's key is never reused).
+    const second = await startPeer(dir, room, trust)
+    expect(second.loaded).toEqual([kept])
+    expect(second.peerId).not.toBe(first.peerId)
+
+    // 4. Both ways: `kept` reaches the live peer through its chain, checked by its signature.
+    await second.waitFor(() => second.doc.includes('live-1'), 'the live peer’s edit to reach the restarted process')
+    await waitFor(() => lines.toArray().includes(kept), { signal: AbortSignal.timeout(15_000), intervalMs: 10, description: 'the recovered edit to reach the live peer' })
+    second.send('EDIT after-restart')
+    await waitFor(() => lines.toArray().includes('after-restart'), { signal: AbortSignal.timeout(15_000), intervalMs: 10, description: 'a new edit of the restarted process' })
+
+    // 5. A clean exit: the third start keeps the second's identity and has everything.
+    second.send('EXIT')
+    expect(await second.exited).toEqual({ code: 0, signal: null })
+    await live.close()
+    const third = await startPeer(dir, room, trust)
+    expect(third.peerId).toBe(second.peerId)
+    expect([...(third.loaded ?? [])].sort()).toEqual(['after-restart', kept, 'live-1'].sort())
+    await third.kill()
+    for (const peer of [first, second, third]) expect(peer.errors.filter((e) => STORAGE_FAILURE.test(e)), peer.describe()).toEqual([])
+    expect(liveErrors.filter((e) => /Signature|Authorship|Decrypt/.test(e))).toEqual([])
+
+    // 6. The database holds envelopes only for this room, and none of its words.
+    const disk = sqlite({ path: join(dir, 'peer.db') })
+    const chunks = await disk.loadRange(['gossamer', room])
+    await disk.close()
+    expect(chunks.length).toBeGreaterThan(0)
+    for (const chunk of chunks) {
+      expect(chunk.data[0], chunk.key.join('/')).toBe(ENVELOPE_FORMAT)
+      expect(Buffer.from(chunk.data).includes(Buffer.from(kept)), chunk.key.join('/')).toBe(false)
+    }
   })
 })

@@ -53,3 +53,28 @@ export function markdownExamples(file: string, text = readFileSync(file, 'utf8')
   }
   return examples
 }
+
+/** Any fenced block whose language is TypeScript or JavaScript (the info string's first word). */
+const CODE_FENCE = /^(\s*)(`{3,}|~{3,})\s*(ts|tsx|typescript|js|jsx|javascript|mjs)\b(.*)$/
+
+/**
+ * The 1-based lines of TypeScript or JavaScript blocks in `text` that carry no test marker:
+ * examples no test compiles. Blocks in other languages (sh, mermaid, grammars) are prose.
+ */
+export function unmarkedExamples(text: string): number[] {
+  const lines = text.split('\n')
+  const found: number[] = []
+  let fence: string | undefined
+  for (const [i, line] of lines.entries()) {
+    const trimmed = line.trim()
+    if (fence !== undefined) {
+      if (trimmed.startsWith(fence) && trimmed.replace(/[`~]/g, '') === '') fence = undefined
+      continue
+    }
+    const open = /^(`{3,}|~{3,})/.exec(trimmed)
+    if (open === null) continue
+    fence = open[1]
+    if (CODE_FENCE.test(line) && !FENCE.test(line)) found.push(i + 1)
+  }
+  return found
+}

@@ -17,28 +17,28 @@ export interface ReportedError {
 
 /** The page's live objects. */
 export interface TodoHandle {
-  /** The current room (replaced on every online/offline switch). */
+  /** The page's room. */
   readonly room: Room
   readonly doc: Y.Doc
   /** The shared array of items. */
   readonly items: Y.Array<TodoMap>
   /** Add, toggle, delete. */
   readonly list: TodoList
-  /** The IndexedDB adapter every room of the page logs into. */
+  /** The IndexedDB adapter the room logs into. */
   readonly storage: StorageAdapter
   /** The room name. */
   readonly name: string
   /** Resolves once the stored list is loaded (the input is enabled then). */
   readonly ready: Promise<void>
-  /** True when the page is online (its room has transports). */
+  /** True when the page is online (`room.connected`). */
   readonly online: boolean
   /** The storage badge's state. */
   readonly persisted: PersistState
-  /** Every error a room reported. */
+  /** Every error the room reported. */
   readonly errors: ReportedError[]
   /** The network badge's state and the number of neighbours. */
   network(): { state: NetworkState; neighbours: number }
-  /** Switches the transports on or off; resolves once the new room has loaded and the old one is closed. */
+  /** `room.connect()` or `room.disconnect()`; resolves once the transports have started or stopped. */
   setOnline(online: boolean): Promise<void>
   /** Resolves once every edit made before the call is durable in IndexedDB. */
   flush(): Promise<void>

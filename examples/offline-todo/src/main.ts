@@ -2,8 +2,8 @@
  * The offline-first todo list: a Y.Array of Y.Maps in a Gossamer room. Every edit goes to
  * IndexedDB first, so the list loads and takes edits without any network; online, tabs of
  * this browser sync over BroadcastChannel and other browsers over WebRTC (introduced by the
- * signaling server in `?signal=`). "Go offline" drops every transport; going online again
- * merges whatever both sides did meanwhile.
+ * signaling server in `?signal=`). "Go offline" is `room.disconnect()`; going online again
+ * (`room.connect()`) merges whatever both sides did meanwhile.
  */
 import './style.css'
 import * as Y from 'yjs'
@@ -108,7 +108,8 @@ list.observe(() => {
 })
 view.renderList(list.list())
 renderStatusSoon()
-// Signaling has no events: refresh the badges now and then.
+// The room's status, synced and peers events redraw the badges; whether a signaling server
+// welcomed us has no event, so refresh now and then for that.
 setInterval(renderStatusSoon, 1000)
 
 const ready = session.whenLoaded().then(() => {

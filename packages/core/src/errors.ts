@@ -141,6 +141,27 @@ export class ConfigError extends GossamerError {
   override name = 'ConfigError'
 }
 
+/**
+ * A transport was given to a second room (or twice to one room). A transport serves one
+ * room for its whole life: `createRoom` throws this before anything starts.
+ */
+export class TransportInUseError extends ConfigError {
+  override name = 'TransportInUseError'
+}
+
+/** `room.whenSynced({ timeoutMs })` gave up: no full exchange with a peer completed in time. */
+export class SyncTimeoutError extends GossamerError {
+  override name = 'SyncTimeoutError'
+  constructor(
+    /** The timeout that passed, in ms. */
+    readonly timeoutMs: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 /** Throws an {@link AbortError} when `signal` is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })

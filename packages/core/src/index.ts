@@ -26,6 +26,9 @@ export type {
   RoomStats,
   PeerEvent,
   SyncedEvent,
+  StatusEvent,
+  PeersEvent,
+  WhenSyncedOptions,
   ErrorEvent,
   DeltaEvent,
   PersistedEvent,
@@ -84,15 +87,21 @@ export type {
   MemoryKillOptions,
 } from './transports/memory-network.js'
 export { broadcastChannel } from './transports/broadcast-channel.js'
+export { transportClaim } from './transports/transport-claim.js'
+export type { ClaimTransport } from './transports/transport-claim.js'
+export { PEER_ID_PATTERN } from './room-config.js'
 export type { BroadcastChannelInit } from './transports/broadcast-channel.js'
 export type { StorageAdapter, StorageKey, StorageChunk, StorageOperation } from './storage/adapter.js'
 export { DocStore } from './storage/doc-store.js'
-export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, AppendOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
+export type { DocStoreOptions, DocStoreEvent, DocStoreSignalOptions, DocStoreLoadOptions, AppendOptions, LoadStats, CompactStats, CompactionMode } from './storage/doc-store.js'
+export type { SideRecords } from './storage/log-writer.js'
 export { memoryStorage, faultyStorage } from './storage/memory-adapter.js'
 export type { FaultyStorage, FaultyStorageInit, FaultyOperation, StorageMethod } from './storage/memory-adapter.js'
 export { compareKeys, hasPrefix, isStorageKey, assertKey, assertOperations } from './storage/keys.js'
 export type { Identity, LockManagerLike } from './storage/identity.js'
-export { StorageError, StorageCorruptError, StorageCrashError, StorageClosedError, IdentityLostError } from './storage/errors.js'
+export { StorageError, StorageCorruptError, StorageCrashError, StorageClosedError, IdentityLostError, UnsignedContentError } from './storage/errors.js'
+export { sealedStorage, readRange } from './storage/sealed-storage.js'
+export type { SealedStorage, SealedStorageInit, CheckedRange, RejectedChunk } from './storage/sealed-storage.js'
 export { Emitter } from './emitter.js'
 export { MessageInbox } from './transports/message-inbox.js'
 export type { EventMap, Listener, Subscribable } from './emitter.js'
@@ -117,6 +126,8 @@ export {
   ConfigError,
   AuthenticationError,
   SessionOverflowError,
+  TransportInUseError,
+  SyncTimeoutError,
   throwIfAborted,
 } from './errors.js'
 export type { AuthFailure } from './errors.js'

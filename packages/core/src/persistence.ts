@@ -2,7 +2,8 @@
  * A room's persistence: before the room joins the network it loads the stored document,
  * claims a persisted identity and reads the peers it knew. While it runs it appends every
  * update (local and remote) to the log, and saves its known peers now and then. Built on
- * {@link DocStore}, with any {@link StorageAdapter}.
+ * {@link DocStore}, with any {@link StorageAdapter}. A room with a secret also stores its
+ * signed chains and its identity key, and may seal everything (trusted-storage.ts).
  */
 import * as Y from 'yjs'
 import { wallClock, type Clock } from './clock.js'
@@ -11,8 +12,14 @@ import type { StorageAdapter } from './storage/adapter.js'
 import { DocStore } from './storage/doc-store.js'
 import { StorageClosedError, StorageCorruptError } from './storage/errors.js'
 import type { Identity } from './storage/identity.js'
-import { ROOT } from './storage/layout.js'
+import { ROOT, roomLayout } from './storage/layout.js'
 import type { PeerId } from './transport.js'
+import { TrustedStorage } from './trusted-storage.js'
+import type { RoomTrust } from './trust/room-trust.js'
+import type { SignedReplica } from './trust/signed-replica.js'
+
+/** Bytes of stored chain records written past which they are compacted (with enough records). */
+const CHAIN_COMPACT_BYTES = 1024 * 1024
 
 /** What persistence reports to its room. */
 export interface PersistenceHost {
@@ -21,6 +28,12 @@ export interface PersistenceHost {
   readonly random: RandomSource
   onPersisted(records: number, bytes: number): void
   onError(error: Error): void
+  /** The trust of a room with a secret: its chains and identity key are stored too. */
+  trust?: RoomTrust
+  /** With `trust`: seal every stored blob of the room with its storage key. */
+  encrypt?: boolean
+  /** With `trust`: the room, the transaction origin of remote updates (everything else is a local edit). */
+  origin?: unknown
 }
 
 /** What {@link Persistence.open} found. */
@@ -38,6 +51,11 @@ export interface StoredMember {
   entries: { key: string; version: number; value: string }[]
 }
 
+/** The persistence of a room on `storage`; undefined without storage. */
+export function roomPersistence(storage: StorageAdapter | undefined, host: PersistenceHost): Persistence | undefined {
+  return storage === undefined ? undefined : new Persistence(storage, host)
+}
+
 /** Persistence of one room. Internal. */
 export class Persistence {
   readonly #store: DocStore
@@ -46,6 +64,9 @@ export class Persistence {
   readonly #onError: (error: Error) => void
   #memberWrite: Promise<void> = Promise.resolve()
   readonly #random: RandomSource
+  readonly #trusted: TrustedStorage | undefined
+  readonly #roomOrigin: unknown
+  #opening: Promise<unknown> | undefined
   #identity: Identity | undefined
   #doc: Y.Doc | undefined
   #offUpdate: (() => void) | undefined
@@ -55,11 +76,24 @@ export class Persistence {
 
   constructor(adapter: StorageAdapter, host: PersistenceHost) {
     this.#random = host.random
-    this.#adapter = adapter
     this.#room = host.room
     this.#onError = host.onError
+    this.#roomOrigin = host.origin
+    this.#trusted =
+      host.trust === undefined
+        ? undefined
+        : new TrustedStorage({
+            trust: host.trust,
+            encrypt: host.encrypt === true,
+            layout: roomLayout(host.room),
+            random: host.random,
+            compactBytes: CHAIN_COMPACT_BYTES,
+            report: (error) => host.onError(error),
+          })
+    // The member record goes through the same adapter as the document (sealed when the room encrypts).
+    this.#adapter = this.#trusted?.wrap(adapter) ?? adapter
     this.#store = new DocStore({
-      adapter,
+      adapter: this.#adapter,
       room: host.room,
       // Leases in shared storage compare times across tabs and processes.
       clock: wallClock(host.clock),
@@ -68,7 +102,19 @@ export class Persistence {
         if (event.type === 'persisted') host.onPersisted(event.records, event.bytes)
         else host.onError(event.error)
       },
+      ...(this.#trusted === undefined ? {} : { side: this.#trusted.chainLog }),
     })
+    this.#trusted?.bind(this.#store)
+  }
+
+  /** Binds the signed replica of a room with a secret (at createRoom): its chains and local edits are stored. */
+  attach(replica: SignedReplica): void {
+    this.#trusted?.attach(replica)
+  }
+
+  /** A local edit of a room with a secret, once signed (or known to stay unsigned): stored then, with its chain entry. */
+  keepLocal(update: Uint8Array): void {
+    this.#trusted?.keepLocal(update)
   }
 
   /**
@@ -79,7 +125,13 @@ export class Persistence {
    * When `close()` is called before it finishes (even from a listener of the load itself),
    * it stops there, resolves without an identity, and leaves no lease behind.
    */
-  async open(doc: Y.Doc, claimIdentity: boolean): Promise<OpenResult> {
+  open(doc: Y.Doc, claimIdentity: boolean): Promise<OpenResult> {
+    const opening = this.#trusted === undefined ? this.#open(doc, claimIdentity) : this.#openTrusted(doc, claimIdentity, this.#trusted)
+    this.#opening = opening.catch(() => undefined)
+    return opening
+  }
+
+  async #open(doc: Y.Doc, claimIdentity: boolean): Promise<OpenResult> {
     const store = this.#store
     this.#doc = doc
     const listener = (update: Uint8Array, origin: unknown): void => {
@@ -105,6 +157,48 @@ export class Persistence {
     // room that held it before), and dialing it would only fail.
     result.knownPeers = result.knownPeers.filter((peerId) => peerId !== result.peerId)
     doc.clientID = this.#identity.clientID
+    return result
+  }
+
+  /**
+   * A room with a secret: nothing is written before the load succeeded (a wrong secret
+   * rejects with `KeyMismatchError` and leaves the store as it was); local edits are stored
+   * once signed; the chains are restored before any edit made meanwhile is signed; then the
+   * identity is claimed and settled (trusted-storage.ts). The peer id is the trust's.
+   */
+  async #openTrusted(doc: Y.Doc, claimIdentity: boolean, trusted: TrustedStorage): Promise<OpenResult> {
+    const store = this.#store
+    this.#doc = doc
+    const room = this.#roomOrigin
+    const listener = (update: Uint8Array, origin: unknown): void => {
+      if (origin !== store && !trusted.isLocal(origin, room)) store.append(update, { fromDoc: true })
+    }
+    doc.on('update', listener)
+    this.#offUpdate = () => doc.off('update', listener)
+    const before = doc.store.clients.size > 0 ? Y.encodeStateAsUpdate(doc) : undefined
+    const result: OpenResult = { knownPeers: [] }
+    const resume = trusted.pause()
+    try {
+      const loaded = await store.load(doc, store, { keep: (key) => key[2] === 'chain' || key[2] === 'identity-key' })
+      trusted.ownClientId(doc)
+      trusted.start(before)
+      if (this.#closing) return result
+      await trusted.restore(loaded.kept, doc)
+      trusted.ownClientId(doc)
+      if (this.#closing) return result
+      result.knownPeers = await store.loadPeers()
+      if (this.#closing || !claimIdentity) return result
+      this.#identity = await store.claimIdentity()
+      if (this.#closing) return result
+      await trusted.settleIdentity(this.#identity, doc)
+    } catch (error) {
+      // Storage that fails keeps receiving (and reporting) like an open room's; a wrong secret's never does.
+      if (!(error instanceof Error && error.name === 'KeyMismatchError')) trusted.start(before)
+      if (this.#closing && error instanceof StorageClosedError) return result
+      throw error
+    } finally {
+      resume()
+    }
     return result
   }
 
@@ -153,8 +247,9 @@ export class Persistence {
     return [ROOT, this.#room, 'member', peerId]
   }
 
-  /** Resolves once every update made before the call is durable. */
-  flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+  /** Resolves once every update made before the call is durable (in a room with a secret: signed, with its chain entry). */
+  async flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#trusted?.settled()
     return this.#store.flush(options)
   }
 
@@ -166,9 +261,16 @@ export class Persistence {
     this.#closing = true
     this.#offUpdate?.()
     await this.#memberWrite
-    await this.#store.close()
+    const trusted = this.#trusted
     const doc = this.#doc
-    if (doc !== undefined && this.#identity !== undefined && doc.clientID === this.#identity.clientID) {
+    if (trusted !== undefined && doc !== undefined) {
+      await this.#opening
+      await trusted.settled()
+      await trusted.release()
+    }
+    await this.#store.close()
+    // A room with a secret: the clientID belongs to its key, which signs nothing more here.
+    if (doc !== undefined && (trusted !== undefined || (this.#identity !== undefined && doc.clientID === this.#identity.clientID))) {
       doc.clientID = Math.floor(this.#random.next() * 0xffffffff) >>> 0
     }
   }

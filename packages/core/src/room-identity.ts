@@ -1,8 +1,10 @@
 /**
  * Who this peer is in a room, settled before the engine starts: the stored document and
  * persisted identity are loaded (with storage), and in a room with a secret the keys are
- * derived and the Ed25519 identity (chosen at createRoom) imported. Nothing touches the
- * network before this resolves, so no layer ever sees a provisional identity.
+ * derived and the Ed25519 identity (chosen at createRoom) imported first, then storage is
+ * opened with them: it may replace that identity with the one persisted for this room
+ * (trusted-storage.ts). Nothing touches the network before this resolves, so no layer ever
+ * sees a provisional identity.
  */
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
@@ -22,8 +24,8 @@ export interface IdentityInit {
   peerId: PeerId | undefined
   signal: AbortSignal
   report(error: Error): void
-  /** The identity cannot be set up (no usable cryptography): the room must close. */
-  fail(): void
+  /** The room cannot start (no usable cryptography, or storage written under another secret): `whenLoaded()` rejects with `error` and the room closes. */
+  fail(error: Error): void
 }
 
 /** The settled identity. */
@@ -34,35 +36,43 @@ export interface RoomIdentity {
   knownPeers: PeerId[]
 }
 
-/** Loads storage, then sets up the trust of a room with a secret. Reports failures; never throws. */
+/** Loads storage and sets up the trust of a room with a secret (trust first: storage needs its keys). Reports failures; never throws. */
 export async function establishIdentity(init: IdentityInit): Promise<RoomIdentity> {
   const result: RoomIdentity = { knownPeers: [] }
-  if (init.persistence !== undefined) {
+  const trust = init.trust
+  if (trust !== undefined) {
     try {
-      // A room with a secret takes its identity from its key (persisting it is the storage's next step).
-      const opened = await init.persistence.open(init.doc, init.peerId === undefined && init.trust === undefined)
-      if (opened.peerId !== undefined) {
-        result.peerId = opened.peerId
-        followClient(init.awareness, init.doc.clientID)
-      }
-      result.knownPeers = opened.knownPeers
-    } catch (cause) {
-      // The document keeps working in memory; it refills from peers.
-      init.report(asError(cause))
-    }
-  }
-  if (init.trust !== undefined) {
-    try {
-      await init.trust.ready(init.signal)
-      result.peerId = init.trust.peerId
+      await trust.ready(init.signal)
     } catch (cause) {
       // Options were checked at createRoom; what fails here is the platform (no usable crypto).
-      init.report(asError(cause))
-      init.fail()
+      return failed(init, asError(cause), result)
     }
   }
+  if (init.persistence !== undefined) {
+    try {
+      // A room with a secret claims a slot unless the app gave its identity; an open room unless it gave its peer id.
+      const claim = trust === undefined ? init.peerId === undefined : !trust.given
+      const opened = await init.persistence.open(init.doc, claim)
+      if (opened.peerId !== undefined) result.peerId = opened.peerId
+      result.knownPeers = opened.knownPeers
+    } catch (cause) {
+      const error = asError(cause)
+      // Storage sealed under another secret: never load it, never write over it.
+      if (error.name === 'KeyMismatchError') return failed(init, error, result)
+      // The document keeps working in memory; it refills from peers.
+      init.report(error)
+    }
+  }
+  if (trust !== undefined) result.peerId = trust.peerId
+  if (result.peerId !== undefined) followClient(init.awareness, init.doc.clientID)
   const self = result.peerId ?? init.peerId
   result.knownPeers = result.knownPeers.filter((peer) => peer !== self)
+  return result
+}
+
+function failed(init: IdentityInit, error: Error, result: RoomIdentity): RoomIdentity {
+  init.report(error)
+  init.fail(error)
   return result
 }
 

@@ -64,6 +64,13 @@ export class RoomMembers {
     }
   }
 
+  /** The identity is final: this peer's id, and its member record restored from storage. */
+  async settle(peerId: PeerId, persistence: { loadMember(peerId: PeerId): Promise<LocalMemberState | undefined> } | undefined): Promise<void> {
+    this.self.peer = peerId
+    const stored = await persistence?.loadMember(peerId)
+    if (stored !== undefined) this.self.restore(stored)
+  }
+
   members(): Member[] {
     return this.#host.engine()?.membership.members.list() ?? [{ peerId: this.#host.peerId(), status: 'alive', incarnation: this.self.incarnation, neighbour: false, meta: this.self.meta(), self: true }]
   }

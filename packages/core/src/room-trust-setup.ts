@@ -38,7 +38,7 @@ export interface SignedContentInit {
 /** The document side of a room with a secret. */
 export function signedContent(init: SignedContentInit): Content {
   const { trust, persistence, origin } = init
-  return new SignedReplica({
+  const replica = new SignedReplica({
     room: init.name,
     doc: init.doc,
     origin,
@@ -49,6 +49,10 @@ export function signedContent(init: SignedContentInit): Content {
     mayWrite: (peer) => trust.mayWrite(peer),
     verifier: (key) => trust.verifier(key),
     onLocal: (payload) => init.publish(payload),
+    ...(persistence === undefined ? {} : { keepLocal: (update: Uint8Array) => persistence.keepLocal(update) }),
     report: init.report,
   })
+  // Storage keeps every chain entry from the first one, and local edits once signed.
+  persistence?.attach(replica)
+  return replica
 }

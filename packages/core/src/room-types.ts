@@ -80,8 +80,20 @@ export interface RoomOptions {
    * Needs `secret` or `password`. Absent: every peer with the secret writes.
    */
   writers?: readonly PeerId[]
-  /** This peer's Ed25519 identity in a room with a secret (its peer id). Default: a fresh one. */
+  /**
+   * This peer's Ed25519 identity in a room with a secret (its peer id). Default: with
+   * `storage`, the identity persisted for this room (sealed with the room's storage key) when
+   * it was released clean and no edit came before `whenLoaded()`; else a fresh one, then
+   * persisted. An identity given here is neither replaced nor stored: keep it unique yourself.
+   */
   identity?: IdentityKeyPair
+  /**
+   * Seal every blob this room stores (snapshots, log records, chain entries, known peers)
+   * with the room's storage key (AES-256-GCM, the key path as associated data). Needs
+   * `secret` or `password`. Opening it with another secret fails `whenLoaded()` with a
+   * `KeyMismatchError` and writes nothing. Default false (identity keys are sealed anyway).
+   */
+  encryptStorage?: boolean
   /** Source of time. Default: the system clock. */
   clock?: Clock
   /** Source of randomness. Default: the platform's crypto generator. */
@@ -90,6 +102,11 @@ export interface RoomOptions {
   signal?: AbortSignal
   /** Membership: the failure detector, suspicion timeouts, reaping, metadata cap. */
   members?: MembersOptions
+  /**
+   * Join the network at once. Default true. False: the room loads its storage and stays
+   * offline until `room.connect()` (y-websocket's `connect: false`).
+   */
+  connect?: boolean
 }
 
 /** Payload of `peer:join` and `peer:leave`. */
@@ -99,10 +116,32 @@ export interface PeerEvent {
   transport: string
 }
 
-/** Payload of `synced`. */
+/** Payload of `synced` (y-webrtc's `{ synced }`, plus the peer). */
 export interface SyncedEvent {
-  /** The peer we completed a full exchange with. */
-  peerId: PeerId
+  /** True: a full exchange with a peer completed. False: the room went offline (`disconnect()`). */
+  synced: boolean
+  /** The peer we completed a full exchange with (when `synced` is true). */
+  peerId?: PeerId
+}
+
+/** Payload of `status` (y-webrtc's). */
+export interface StatusEvent {
+  /** True after `connect()` (and from `createRoom` unless `connect: false`); false after `disconnect()` or `close()`. */
+  connected: boolean
+}
+
+/** Payload of `peers` (y-webrtc's, plus `neighbours`): the neighbour set changed. */
+export interface PeersEvent {
+  /** Peers that became neighbours. */
+  added: PeerId[]
+  /** Peers that stopped being neighbours. */
+  removed: PeerId[]
+  /** Every neighbour linked over WebRTC now. */
+  webrtcPeers: PeerId[]
+  /** Every neighbour linked over BroadcastChannel now. */
+  bcPeers: PeerId[]
+  /** Every neighbour now, whatever its transport (`room.neighbours()`). */
+  neighbours: PeerId[]
 }
 
 /** Payload of `error`. */
@@ -136,8 +175,12 @@ export type RoomEvents = {
   'peer:join': PeerEvent
   /** A neighbour connection closed. */
   'peer:leave': PeerEvent
-  /** A full exchange with a neighbour completed; `room.synced` is now true. */
+  /** `room.synced` changed: true after a full exchange with a peer, false after `disconnect()`. */
   synced: SyncedEvent
+  /** `room.connected` changed: `connect()`, `disconnect()` or `close()`. */
+  status: StatusEvent
+  /** Neighbours came or went (after their `peer:join` / `peer:leave`). */
+  peers: PeersEvent
   /** A frame was dropped, a listener threw, or a transport failed. Nothing is thrown. */
   error: ErrorEvent
   /** A pushed delta was received for the first time. */
@@ -214,6 +257,12 @@ export interface RotateSecretOptions extends SignalOptions {
   graceMs?: number
 }
 
+/** Options of {@link Room.whenSynced}. */
+export interface WhenSyncedOptions extends SignalOptions {
+  /** Give up after this many ms (on the room's clock) with a `SyncTimeoutError`. Default: wait as long as it takes. */
+  timeoutMs?: number
+}
+
 /** A room: one Yjs document kept in sync with peers by gossip. Quacks like a Yjs provider. */
 export interface Room extends Subscribable<RoomEvents> {
   /** The room name. */
@@ -224,8 +273,10 @@ export interface Room extends Subscribable<RoomEvents> {
   readonly doc: Y.Doc
   /** Presence (cursors, names): a y-protocols Awareness, gossiped through the mesh. */
   readonly awareness: Awareness
-  /** True after the first full exchange with a peer. */
+  /** True after a full exchange with a peer since the room last connected. */
   readonly synced: boolean
+  /** True while the room is on the network (`connect()`), false after `disconnect()` or `close()`. */
+  readonly connected: boolean
   /** True after `close()`. */
   readonly closed: boolean
   /** Ids of the connected neighbours (the active view). */
@@ -234,8 +285,11 @@ export interface Room extends Subscribable<RoomEvents> {
   knownPeers(): PeerId[]
   /** Counters since the room started. */
   stats(): RoomStats
-  /** Resolves after the first full exchange with a peer. */
-  whenSynced(options?: SignalOptions): Promise<void>
+  /**
+   * Resolves once `synced` is true (at once if it is). Rejects with a `SyncTimeoutError`
+   * after `timeoutMs`, an `AbortError` when `signal` aborts, a `RoomClosedError` on `close()`.
+   */
+  whenSynced(options?: WhenSyncedOptions): Promise<void>
   /** Resolves once the stored document is in `doc` (at once without storage). */
   whenLoaded(options?: SignalOptions): Promise<void>
   /**
@@ -255,6 +309,19 @@ export interface Room extends Subscribable<RoomEvents> {
    * RoomClosedError after `close()`.
    */
   rotateSecret(secretOrPassword: Uint8Array | string, options?: RotateSecretOptions): Promise<void>
+  /**
+   * Goes back online after `disconnect()`: the transports start again and the room rejoins
+   * its peers, with the same document, storage and identity. Resolves once the transports
+   * have started. No-op while connected.
+   */
+  connect(): Promise<void>
+  /**
+   * Goes offline, keeping the document, storage, identity and listeners: says goodbye to
+   * every neighbour and stops every transport (connections, signaling, discovery). Local
+   * edits keep being stored, and reach peers after `connect()`. Resolves once the transports
+   * have stopped. No-op while disconnected.
+   */
+  disconnect(): Promise<void>
   /** Leaves the room: closes every connection and timer and removes every listener. */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */

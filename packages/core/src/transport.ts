@@ -185,7 +185,21 @@ export interface DialOptions {
 export interface Transport extends Subscribable<TransportEvents> {
   /** A short name, e.g. `memory`. */
   readonly name: string
-  /** Starts the transport for the local peer. */
+  /**
+   * Binds the transport to the one room that uses it. `createRoom` calls it before anything
+   * starts, so a transport handed to a second room (or twice to one room) fails there with a
+   * `TransportInUseError` rather than later as a failed start. A transport serves one room for
+   * its whole life, even after that room closed. Returns a function that undoes this claim
+   * (`createRoom` uses it only when it fails after claiming). Optional, so that any object
+   * with the other members still works; the built-in transports implement it with
+   * `transportClaim()`.
+   */
+  claim?(owner: string): () => void
+  /**
+   * Starts the transport for the local peer. A stopped transport starts again (its room's
+   * `connect()` after `disconnect()`): once `stop()` has resolved, `start()` may be called
+   * again, with the same peer id.
+   */
   start(options: TransportStartOptions): Promise<void>
   /** Starts discovering peers that joined `topic`, and lets them find us. */
   join(topic: string): void
@@ -197,6 +211,6 @@ export interface Transport extends Subscribable<TransportEvents> {
    * or an `AbortError` when aborted.
    */
   dial(peerId: PeerId, options?: DialOptions): Promise<Connection>
-  /** Stops the transport and closes all its connections. Idempotent. */
+  /** Stops the transport: closes all its connections and forgets its topics. Idempotent. */
   stop(): Promise<void>
 }

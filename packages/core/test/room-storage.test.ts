@@ -129,6 +129,30 @@ describe('room with storage', () => {
       await b.close()
     })
 
+    it('after a reload, presence is taken at once by a peer that remembers the clientID\'s earlier clock (issue 12, bug 3)', async () => {
+      const network = memoryNetwork()
+      const storage = memoryStorage()
+      const b = createRoom({ name: 'reload', doc: new Y.Doc(), transports: [network.transport()], roundMs: 20 })
+      const a = createRoom({ name: 'reload', doc: new Y.Doc(), transports: [network.transport()], storage, roundMs: 20 })
+      await a.whenLoaded()
+      const clientID = a.doc.clientID
+      // The first session moves its cursor many times (and fast): b remembers a high clock for this clientID.
+      for (let i = 0; i < 50; i++) a.awareness.setLocalStateField('cursor', i)
+      await waitFor(() => (b.awareness.getStates().get(clientID) as { cursor?: number } | undefined)?.cursor === 49)
+      await a.close()
+      await waitFor(() => !b.awareness.getStates().has(clientID))
+      const remembered = b.awareness.meta.get(clientID)?.clock ?? 0
+      expect(remembered).toBeGreaterThan(50)
+      // The reload gets the same clientID back from storage, and its first state is seen at
+      // once (before the fix its clock restarted at 0 and b ignored it until the 15 s renewal).
+      const again = createRoom({ name: 'reload', doc: new Y.Doc(), transports: [network.transport()], storage, roundMs: 20 })
+      await again.whenLoaded()
+      expect(again.doc.clientID).toBe(clientID)
+      again.awareness.setLocalStateField('user', { name: 'Ada, reloaded' })
+      await waitFor(() => (b.awareness.getStates().get(clientID) as { user?: { name: string } } | undefined)?.user?.name === 'Ada, reloaded')
+      await Promise.all([again.close(), b.close()])
+    })
+
     it('a closed room gives its document a fresh clientID, so a reused Y.Doc never shares one with the next writer', async () => {
       const storage = memoryStorage()
       const doc1 = new Y.Doc()

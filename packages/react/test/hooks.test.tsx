@@ -220,7 +220,38 @@ describe('presence, peers and status', () => {
     expect(mine).not.toBeNull()
     await act(() => other.close())
     await screen.findByText('peers: 0', undefined, DEADLINE)
-    await screen.findByText('status: offline synced', undefined, DEADLINE)
+    // Alone, the room is still on the network (y-webrtc's `connected`), and it did sync.
+    await screen.findByText('status: connected synced', undefined, DEADLINE)
+  })
+
+  it('useStatus follows disconnect() and connect(), and usePeers empties while offline', async () => {
+    const network = memoryNetwork()
+    remote(network)
+    let mine: Room | null = null
+    function App() {
+      const room = useRoom(() => ({ name: 'notes', doc: new Y.Doc(), transports: [network.transport()] }), [])
+      mine = room
+      const { connected, synced } = useStatus(room)
+      return (
+        <p>
+          {connected ? 'connected' : 'offline'} {synced ? 'synced' : 'syncing'} {usePeers(room).length} peers
+        </p>
+      )
+    }
+    render(
+      <StrictMode>
+        <App />
+      </StrictMode>,
+    )
+    await screen.findByText('connected synced 1 peers', undefined, DEADLINE)
+    const room = mine as Room | null
+    if (room === null) throw new Error('no room')
+    await act(() => room.disconnect())
+    await screen.findByText('offline syncing 0 peers', undefined, DEADLINE)
+    expect(room.connected).toBe(false)
+    await act(() => room.connect())
+    await screen.findByText(/^connected /, undefined, DEADLINE)
+    await screen.findByText('connected synced 1 peers', undefined, DEADLINE)
   })
 
   it('hooks given no room render their empty values', () => {

@@ -90,7 +90,7 @@ function ringHarness(init: MemoryNetworkInit = {}, secret?: string): (count: num
         // No reconnect rounds: a rewire evicts a ring link to dial a random peer (which the
         // ring refuses), and a signal in flight across that link would be lost. The suite
         // tests the relay on a fixed topology, not the overlay's repairs.
-        reconnectEveryRounds: Number.MAX_SAFE_INTEGER,
+        reconnectEveryRounds: 100_000,
         transports: [ringTransport(network.transport(), adjacent, (relay) => relays.set(peerId, relay))],
       }),
     )

@@ -41,6 +41,7 @@ export type {
 } from './options.js'
 export { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_MESSAGE_BYTES } from './options.js'
 export { exponentialBackoff } from './backoff.js'
+export { SignalingUnreachableError } from './errors.js'
 export type { Backoff, ExponentialBackoffInit } from './backoff.js'
 export { MIN_SECRET_BYTES, ROOM_PROOF_LABEL, roomTopic, topicFromProof, topicOf, topicProof } from './topic.js'
 export type { RoomTopic } from './topic.js'

@@ -5,6 +5,7 @@
  */
 import { ProtocolError, TransportError, type Clock, type TimerHandle } from '@gossamer/core'
 import type { Backoff } from './backoff.js'
+import { SignalingUnreachableError } from './errors.js'
 import type { WebSocketConstructor, WebSocketLike } from './options.js'
 import { SIGNALING_PROTOCOL_VERSION, parseServerMessage, type ClientMessage, type JsonValue, type ServerMessage } from './server-messages.js'
 
@@ -135,13 +136,18 @@ export class SignalingSocket {
     try {
       socket = new this.#host.WebSocket(this.url)
     } catch (cause) {
-      this.#lost(new TransportError(`cannot open signaling socket ${this.url}`, { cause }))
+      const why = cause instanceof Error ? `: ${cause.message}` : ''
+      this.#lost(new SignalingUnreachableError(this.url, `cannot open a WebSocket to signaling server ${this.url}${why}; retrying with backoff`, { cause }))
       return
     }
     this.#socket = socket
     const mine = (): boolean => this.#socket === socket && this.#state !== 'stopped'
+    let opened = false
+    /** What the platform said went wrong (Node's `ws` says why; browsers do not). */
+    let failure: unknown
     socket.addEventListener('open', () => {
       if (!mine()) return
+      opened = true
       this.#state = 'greeting'
       this.#send({ type: 'hello', peerId: this.#host.peerId })
     })
@@ -151,10 +157,19 @@ export class SignalingSocket {
     socket.addEventListener('close', (event) => {
       if (!mine()) return
       this.#socket = undefined
+      if (!opened) {
+        const why = describeFailure(failure)
+        const detail = `code ${String(event.code)}${why === undefined ? '' : `: ${why}`}`
+        const message = `signaling server ${this.url} is unreachable or refused the connection (${detail}); retrying with backoff, meanwhile signals go through the mesh only`
+        this.#lost(new SignalingUnreachableError(this.url, message, failure === undefined ? undefined : { cause: failure }))
+        return
+      }
       this.#lost(new TransportError(`signaling server ${this.url} closed the connection (code ${String(event.code)}); reconnecting`))
     })
     // 'error' is always followed by 'close', which does the work.
-    socket.addEventListener('error', () => {})
+    socket.addEventListener('error', (event) => {
+      failure = event
+    })
   }
 
   #lost(error: Error): void {
@@ -261,4 +276,13 @@ export class SignalingSocket {
     }
     this.#host.onError(new TransportError(`signaling server ${this.url} answered ${code}: ${text}`))
   }
+}
+
+/** The reason inside a WebSocket `error` event, when the platform gives one (`ws`: "connect ECONNREFUSED 127.0.0.1:4444"). */
+function describeFailure(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined
+  const { message, error } = event as { message?: unknown; error?: unknown }
+  if (typeof message === 'string' && message.length > 0) return message
+  if (error instanceof Error && error.message.length > 0) return error.message
+  return undefined
 }

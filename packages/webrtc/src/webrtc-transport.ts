@@ -17,6 +17,7 @@ import {
   PeerFullError,
   ProtocolError,
   TransportError,
+  transportClaim,
   type Connection,
   type DialOptions,
   type Listener,
@@ -61,12 +62,15 @@ const ICE_COMPLETE_MS = 2000
 /** The transport behind `webrtc()`. Internal. */
 export class WebRTCTransportImpl implements WebRTCTransport {
   readonly name = 'webrtc' as const
+  readonly claim = transportClaim('webrtc transport')
   readonly #opts: ResolvedOptions
   readonly #emitter = new Emitter<TransportEvents>((error, event) => {
     if (event !== 'error') this.#error(new TransportError(`a transport "${event}" listener threw`, { cause: error }))
   })
   #state: 'idle' | 'running' | 'stopped' = 'idle'
   #stopping: Promise<void> | undefined
+  /** True once the last `stop()` has finished: then the transport may start again. */
+  #stopDone = false
   #peerId = ''
   #admit: TransportStartOptions['admit']
   #signaling: Signaling | undefined
@@ -134,12 +138,15 @@ export class WebRTCTransportImpl implements WebRTCTransport {
 
   async start({ peerId, signal, admit, relay, secrets }: TransportStartOptions): Promise<void> {
     if (this.#state === 'running') throw new TransportError('the webrtc transport is already started')
-    if (this.#state === 'stopped') throw new TransportError('a stopped webrtc transport cannot restart: make a new one with webrtc()')
+    if (this.#state === 'stopped' && !this.#stopDone) throw new TransportError('the webrtc transport is still stopping: await stop() before start()')
     if (signal.aborted) throw new AbortError('start aborted', { cause: signal.reason })
     if (!PEER_ID_PATTERN.test(peerId)) throw new TransportError(`peer id "${peerId}" must be 1-64 characters of [A-Za-z0-9_-]`)
     this.#peerId = peerId
     this.#admit = admit
+    // A stopped transport starts again (its room's connect() after disconnect()).
     this.#state = 'running'
+    this.#stopping = undefined
+    this.#stopDone = false
     const onAbort = (): void => void this.stop()
     signal.addEventListener('abort', onAbort, { once: true })
     this.#releaseSignal = () => signal.removeEventListener('abort', onAbort)
@@ -213,7 +220,9 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   }
 
   stop(options: WebRTCStopOptions = {}): Promise<void> {
-    this.#stopping ??= this.#shutdown(options.goodbye ?? true)
+    this.#stopping ??= this.#shutdown(options.goodbye ?? true).finally(() => {
+      this.#stopDone = true
+    })
     return this.#stopping
   }
 

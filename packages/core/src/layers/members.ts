@@ -221,6 +221,8 @@ export class Members {
       this.#outbox.push(left)
       this.#outbox.flush(this.#ports.neighbours())
     }
+    // A later network session of this room (connect() after disconnect()) rejoins above the `left` it announced.
+    this.self.bump()
   }
 
   stop(): void {

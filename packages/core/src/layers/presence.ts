@@ -63,12 +63,21 @@ export function roomAwareness(doc: Y.Doc, given: Awareness | undefined, enabled:
 /**
  * The document took another clientID (a persisted identity): presence follows it, keeping
  * the local state. Called before the room joins the network.
+ *
+ * A remote Awareness takes a state only when its clock is newer than the last it saw for
+ * that clientID, and a persisted clientID was used by earlier sessions (before a reload)
+ * whose clocks peers may remember. So the clock does not restart at 0: it starts at
+ * `startClock`, by default the wall clock in microseconds (below 2⁵³ until the year 2255),
+ * which an earlier session could only have reached with more than a thousand presence
+ * updates per millisecond of its life.
  */
-export function followClient(awareness: Awareness, clientID: number): void {
+export function followClient(awareness: Awareness, clientID: number, startClock: number = Date.now() * 1000): void {
   if (awareness.clientID === clientID) return
   const state = awareness.getLocalState()
   removeAwarenessStates(awareness, [awareness.clientID], 'local')
   awareness.clientID = clientID
+  const known = awareness.meta.get(clientID)?.clock ?? 0
+  awareness.meta.set(clientID, { clock: Math.max(known, startClock), lastUpdated: Date.now() })
   awareness.setLocalState(state)
 }
 

@@ -11,6 +11,7 @@ import { mergeUpdates, updatesOf, validateChunks } from './blobs.js'
 import type { CompactStats, CompactionMode } from './doc-store-types.js'
 import { StorageCorruptError, storageError } from './errors.js'
 import type { RoomLayout } from './layout.js'
+import { readRange, type RejectedChunk } from './sealed-storage.js'
 
 /** A string that names a key: equal keys give equal ids, distinct keys distinct ids. */
 export const keyId = (key: StorageKey): string => JSON.stringify(key)
@@ -63,12 +64,15 @@ export async function compactRoom(options: CompactRoomOptions): Promise<CompactR
   const { adapter, layout, doc, origin, known } = options
   const path: CompactionMode = doc === undefined ? 'merge' : 'doc'
   let chunks: StorageChunk[]
+  let rejected: RejectedChunk[]
   try {
-    chunks = await adapter.loadRange(layout.root)
+    ;({ chunks, rejected } = await readRange(adapter, layout.root))
   } catch (error) {
     throw storageError(error, 'compact', 'could not read the log for compaction')
   }
   const read = chunks.filter((chunk) => layout.kind(chunk.key) !== 'other')
+  // Sealed blobs that do not open: tampered ones are quarantined; another secret's are left alone (the next load fails on them).
+  const unopened = rejected.filter((r) => layout.kind(r.chunk.key) !== 'other' && r.error.name !== 'KeyMismatchError')
   const bytesBefore = read.reduce((sum, chunk) => sum + chunk.data.byteLength, 0)
   const onlySnapshot = read.length === 1 && layout.kind((read[0] as StorageChunk).key) === 'snapshot'
   const readKeys = read.map((chunk) => chunk.key)
@@ -79,7 +83,8 @@ export async function compactRoom(options: CompactRoomOptions): Promise<CompactR
   const theirs: StorageChunk[] = []
   for (const chunk of read) (known?.has(keyId(chunk.key)) === true ? ours : theirs).push(chunk)
   const isBundle = (chunk: StorageChunk): boolean => layout.kind(chunk.key) === 'bundle'
-  const { valid, updates, corrupt } = validateChunks(theirs, isBundle)
+  const { valid, updates, corrupt: invalid } = validateChunks(theirs, isBundle)
+  const corrupt = [...invalid, ...unopened]
   let snapshot: Uint8Array | undefined
   if (doc === undefined) {
     // Known blobs were validated when this writer loaded or wrote them.

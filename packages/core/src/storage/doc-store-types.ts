@@ -4,8 +4,9 @@
 import type { Clock } from '../clock.js'
 import type { GossamerError } from '../errors.js'
 import type { RandomSource } from '../random.js'
-import type { StorageAdapter } from './adapter.js'
+import type { StorageAdapter, StorageChunk, StorageKey } from './adapter.js'
 import type { LockManagerLike } from './identity.js'
+import type { SideRecords } from './log-writer.js'
 
 /** What a `DocStore` reports. The room maps these to its `storage:persisted` and `error` events. */
 export type DocStoreEvent =
@@ -60,6 +61,11 @@ export interface DocStoreOptions {
   locks?: LockManagerLike | null
   /** Most known peers kept. Default 256 (also the upper bound). */
   maxPeers?: number
+  /**
+   * Records written beside the log, in the same atomic batch as each log record (the chains
+   * of a room with a secret). Announce queued records with `DocStore.noteSide()`.
+   */
+  side?: SideRecords
 }
 
 /** What `load()` found. */
@@ -72,6 +78,15 @@ export interface LoadStats {
   bytes: number
   /** Blobs that failed validation and were quarantined. */
   quarantined: number
+  /** The records of the room that `keep` asked for, from the same read (opened when the adapter seals). */
+  kept: StorageChunk[]
+}
+
+/** Options of `DocStore.load`. */
+export interface DocStoreLoadOptions {
+  signal?: AbortSignal
+  /** Which non-document records of the room to return as `kept` (read in the same range read). */
+  keep?: (key: StorageKey) => boolean
 }
 
 /** What one compaction did. */

@@ -7,16 +7,18 @@ import * as Y from 'yjs'
 import { type GossamerError, throwIfAborted } from '../errors.js'
 import { randomPeerId } from '../random.js'
 import type { StorageAdapter, StorageChunk } from './adapter.js'
-import { mergeUpdates, validateChunks } from './blobs.js'
+import { mergeUpdates } from './blobs.js'
 import { quarantineOperations } from './compaction.js'
 import { Compactor, type CompactionTarget } from './compactor.js'
-import type { AppendOptions, CompactStats, CompactionMode, DocStoreEvent, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'
-import { StorageClosedError, StorageCorruptError, storageError } from './errors.js'
+import type { AppendOptions, CompactStats, CompactionMode, DocStoreEvent, DocStoreLoadOptions, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'
+import { StorageClosedError, storageError } from './errors.js'
 import { platformLocks, type Identity } from './identity.js'
 import { roomLayout, type RoomLayout } from './layout.js'
 import { LogWriter } from './log-writer.js'
 import { IdentityHolder } from './identity-holder.js'
-import { MAX_PEERS, boundPeers, decodePeers, encodePeers } from './records.js'
+import { loadPeersRecord, savePeersRecord } from './peers-record.js'
+import { MAX_PEERS } from './records.js'
+import { readRoom } from './room-read.js'
 
 /** Below 1% of writes carry a bundling step, so the p99 of per-edit writes is a plain write. */
 const DEFAULT_COMPACT_RECORDS = 128
@@ -95,6 +97,7 @@ export class DocStore {
         this.#compactor.written(key, data)
         if (this.#onEvent !== undefined) this.#emit({ type: 'persisted', records: count, bytes: data.byteLength })
       },
+      ...(options.side === undefined ? {} : { side: options.side }),
     })
     this.#identities = new IdentityHolder({
       adapter: this.#adapter,
@@ -122,29 +125,24 @@ export class DocStore {
    * quarantines the blobs that fail (one atomic batch, one `StorageCorruptError` event each),
    * and applies the rest to `doc` as ONE merged update in one transaction, with `origin`
    * (give updates with that origin no `append()`). Binds `doc` for compaction. Writes nothing
-   * unless something was corrupt. Rejects with a `StorageError` when the adapter cannot be read.
+   * unless something was corrupt. Rejects with a `StorageError` when the adapter cannot be
+   * read, and with `KeyMismatchError` (writing nothing) when a sealed blob was written under
+   * another secret (see `sealedStorage`); sealed blobs that do not authenticate are quarantined.
    */
-  async load(doc: Y.Doc, origin: unknown = this, options: DocStoreSignalOptions = {}): Promise<LoadStats> {
+  async load(doc: Y.Doc, origin: unknown = this, options: DocStoreLoadOptions = {}): Promise<LoadStats> {
     this.#assertOpen()
     throwIfAborted(options.signal)
-    let chunks: StorageChunk[]
-    try {
-      chunks = await this.#adapter.loadRange(this.#layout.root)
-    } catch (error) {
-      throw storageError(error, 'load', 'could not read the document from storage')
-    }
+    const { valid, updates, corrupt, kept } = await readRoom(this.#adapter, this.#layout, options.keep)
     throwIfAborted(options.signal)
-    const stored = chunks.filter((chunk) => this.#layout.kind(chunk.key) !== 'other')
-    const { valid, updates, corrupt } = validateChunks(stored, (chunk) => this.#layout.kind(chunk.key) === 'bundle')
     const merged = mergeUpdates(updates)
-    if (corrupt.length > 0) await this.#quarantine(corrupt)
+    if (corrupt.length > 0) await this.quarantine(corrupt)
     this.#doc = doc
     this.#origin = origin
     this.#compactor.loaded(valid)
     const records = valid.filter((chunk) => this.#layout.kind(chunk.key) !== 'snapshot').length
     const bytes = valid.reduce((sum, chunk) => sum + chunk.data.byteLength, 0)
     if (merged !== undefined) Y.applyUpdate(doc, merged, origin)
-    return { snapshots: valid.length - records, records, bytes, quarantined: corrupt.length }
+    return { snapshots: valid.length - records, records, bytes, quarantined: corrupt.length, kept }
   }
 
   /**
@@ -188,31 +186,25 @@ export class DocStore {
   savePeers(ids: readonly string[], options: DocStoreSignalOptions = {}): Promise<void> {
     this.#assertOpen()
     throwIfAborted(options.signal)
-    const data = encodePeers(boundPeers(ids, this.#maxPeers))
-    return this.#writer.exclusive(async () => {
-      try {
-        await this.#adapter.save(this.#layout.peers, data)
-      } catch (error) {
-        throw storageError(error, 'peers', 'could not store the known peers')
-      }
-    })
+    return this.#writer.exclusive(() => savePeersRecord(this.#adapter, this.#layout.peers, ids, this.#maxPeers))
   }
 
   /** The known peers stored by `savePeers`, or `[]`. An unreadable record is reported and ignored. */
-  async loadPeers(options: DocStoreSignalOptions = {}): Promise<string[]> {
+  loadPeers(options: DocStoreSignalOptions = {}): Promise<string[]> {
     this.#assertOpen()
     throwIfAborted(options.signal)
-    let data: Uint8Array | undefined
-    try {
-      data = await this.#adapter.load(this.#layout.peers)
-    } catch (error) {
-      throw storageError(error, 'peers', 'could not read the known peers')
-    }
-    if (data === undefined) return []
-    const peers = decodePeers(data, this.#maxPeers)
-    if (peers !== undefined) return peers
-    this.#report(new StorageCorruptError('the known-peers record is unreadable; ignored', this.#layout.peers))
-    return []
+    return loadPeersRecord(this.#adapter, this.#layout.peers, this.#maxPeers, (error) => this.#report(error))
+  }
+
+  /** Announces `count` records queued in the `side` records (see `DocStoreOptions.side`): the next write takes them, `flush()` covers them. */
+  noteSide(count = 1): void {
+    if (this.#closed) this.#report(new StorageClosedError('a record queued after close was not stored'))
+    else this.#writer.note(count)
+  }
+
+  /** Runs `task` with the adapter once every earlier exclusive task is done (beside the log writes). */
+  exclusive<T>(task: (adapter: StorageAdapter) => Promise<T>): Promise<T> {
+    return this.#writer.exclusive(() => task(this.#adapter))
   }
 
   /**
@@ -283,7 +275,7 @@ export class DocStore {
   }
 
   /** Moves corrupt blobs under the quarantine prefix in one atomic batch and reports each. */
-  async #quarantine(corrupt: readonly { chunk: StorageChunk; error: unknown }[]): Promise<void> {
+  async quarantine(corrupt: readonly { chunk: StorageChunk; error: unknown }[]): Promise<void> {
     try {
       await this.#adapter.batch(quarantineOperations(this.#layout, corrupt, (error) => this.#report(error)))
     } catch (error) {
@@ -292,4 +284,4 @@ export class DocStore {
   }
 }
 
-export type { AppendOptions, CompactStats, CompactionMode, DocStoreEvent, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'
+export type { AppendOptions, CompactStats, CompactionMode, DocStoreEvent, DocStoreLoadOptions, DocStoreOptions, DocStoreSignalOptions, LoadStats } from './doc-store-types.js'

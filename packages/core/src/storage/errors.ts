@@ -68,3 +68,20 @@ export class IdentityLostError extends GossamerError {
 export function storageError(error: unknown, operation: string, message: string): GossamerError {
   return error instanceof GossamerError ? error : new StorageError(message, operation, { cause: error })
 }
+
+/**
+ * In a room with a secret, the stored document holds content that no stored signed chain
+ * carries: written before the room had a secret, by this peer while it could only read, or
+ * signed but not yet stored when the process died. It stays in this peer's document and is
+ * never sent (no peer would accept it); local edits that build on it stay local too.
+ */
+export class UnsignedContentError extends GossamerError {
+  override name = 'UnsignedContentError'
+  constructor(
+    message: string,
+    /** Per Yjs clientID, how many clock units of its content no chain carries. */
+    readonly clients: ReadonlyMap<number, number>,
+  ) {
+    super(message)
+  }
+}

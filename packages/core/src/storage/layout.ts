@@ -8,12 +8,18 @@
  * | `['gossamer', room, 'bundle', stream, seq]` | several Yjs updates (V1), unmerged, each framed by its length (varuint) |
  * | `['gossamer', room, 'quarantine', ...originalTail]` | a blob that failed validation, kept for inspection |
  * | `['gossamer', room, 'peers']` | JSON list of known peer ids |
+ * | `['gossamer', room, 'chain', clientId, from, tag]` | a run of signed chain entries of one author (room with a secret; chain-record.ts) |
+ * | `['gossamer', room, 'identity-key', slot]` | the Ed25519 seed this room uses in identity `slot`, always sealed (room with a secret; slot-key.ts) |
  * | `['gossamer', 'identity', slot]` | JSON identity record (peer id, Yjs clientID, clean flag) |
  * | `['gossamer', 'identity', slot, 'lease', owner]` | JSON lease of one claimer (`expiresAt`) |
  *
  * A `stream` belongs to one writer: `<writerId>.<level>.<group>` (see `Compactor`), so the
  * records one compaction step bundles share a prefix and go in one `removeRange`. Readers
  * never parse it: what a record holds depends only on its kind (`log` or `bundle`).
+ *
+ * In a chain key, `clientId` is the author's 53-bit clientID and `from` the seq of the run's
+ * first entry, both zero-padded to 16 digits; `tag` names the writer and its record
+ * (`<writerId>-<n>`), so two writers never overwrite each other's runs.
  *
  * A room named `identity` shares the `['gossamer', 'identity']` prefix; readers tell the two
  * apart by key length and element, never by prefix alone.
@@ -31,6 +37,7 @@ export interface RoomLayout {
   readonly logPrefix: StorageKey
   readonly quarantinePrefix: StorageKey
   readonly peers: StorageKey
+  readonly chainPrefix: StorageKey
   snapshot(id: string): StorageKey
   /** Prefix of one stream's log records. */
   logStream(stream: string): StorageKey
@@ -38,6 +45,18 @@ export interface RoomLayout {
   /** Prefix of one stream's bundles. */
   bundleStream(stream: string): StorageKey
   bundle(stream: string, seq: number): StorageKey
+  /** Key of a run of chain entries of author `clientId`, starting at entry `from`, written under `tag`. */
+  chain(clientId: number, from: number, tag: string): StorageKey
+  /** Key of the sealed identity key this room keeps in identity `slot`. */
+  slotKey(slot: string): StorageKey
+  /** True for a chain run key of this room. */
+  isChain(key: StorageKey): boolean
+  /** True for an identity key record of this room. */
+  isSlotKey(key: StorageKey): boolean
+  /** True for every blob this room keeps (document, chains, peers, identity keys, quarantine), never for identity slots. */
+  owns(key: StorageKey): boolean
+  /** True for a key under the quarantine prefix. */
+  isQuarantined(key: StorageKey): boolean
   /** Where a corrupt blob found at `key` is moved. */
   quarantine(key: StorageKey): StorageKey
   /** What a key of this room holds. */
@@ -49,6 +68,14 @@ export function padSeq(seq: number): string {
   return String(seq).padStart(10, '0')
 }
 
+/** The third element of every key a room owns (identity slots are named by hex peer ids, never one of these). */
+const ROOM_KINDS: ReadonlySet<string> = new Set(['snapshot', 'log', 'bundle', 'quarantine', 'peers', 'chain', 'identity-key'])
+
+/** Zero-pads a 53-bit number to 16 digits (chain keys). */
+export function padU53(value: number): string {
+  return String(value).padStart(16, '0')
+}
+
 /** The key layout of `room`. */
 export function roomLayout(room: string): RoomLayout {
   const root = [ROOT, room] as const
@@ -58,11 +85,18 @@ export function roomLayout(room: string): RoomLayout {
     logPrefix: [...root, 'log'],
     quarantinePrefix: [...root, 'quarantine'],
     peers: [...root, 'peers'],
+    chainPrefix: [...root, 'chain'],
     snapshot: (id) => [...root, 'snapshot', id],
     logStream: (stream) => [...root, 'log', stream],
     log: (stream, seq) => [...root, 'log', stream, padSeq(seq)],
     bundleStream: (stream) => [...root, 'bundle', stream],
     bundle: (stream, seq) => [...root, 'bundle', stream, padSeq(seq)],
+    chain: (clientId, from, tag) => [...root, 'chain', padU53(clientId), padU53(from), tag],
+    slotKey: (slot) => [...root, 'identity-key', slot],
+    isChain: (key) => key.length === 6 && key[0] === ROOT && key[1] === room && key[2] === 'chain',
+    isSlotKey: (key) => key.length === 4 && key[0] === ROOT && key[1] === room && key[2] === 'identity-key',
+    owns: (key) => key.length >= 3 && key[0] === ROOT && key[1] === room && ROOM_KINDS.has(key[2] as string),
+    isQuarantined: (key) => key.length >= 3 && key[0] === ROOT && key[1] === room && key[2] === 'quarantine',
     quarantine: (key) => [...root, 'quarantine', ...key.slice(2)],
     kind(key) {
       if (key.length === 4 && key[2] === 'snapshot') return 'snapshot'

@@ -1,10 +1,11 @@
 /**
  * The write side of a `DocStore`: a non-blocking append queue that writes one merged log
  * record per write, one adapter write in flight at a time, and tells `flush()` callers when
- * their updates are durable.
+ * their updates are durable. Side records (the chain runs of a room with a secret) go into
+ * the same write, in one atomic batch with the log record, and `flush()` covers them too.
  */
 import { UpdateRejectedError, type GossamerError } from '../errors.js'
-import type { StorageAdapter, StorageKey } from './adapter.js'
+import type { StorageAdapter, StorageKey, StorageOperation } from './adapter.js'
 import { decodeError, mergeUpdates } from './blobs.js'
 import { storageError } from './errors.js'
 import { FlushWaiters } from './flush-waiters.js'
@@ -17,6 +18,14 @@ interface Pending {
   verified: boolean
 }
 
+/** Records written beside the log: taken at each write, stored in the same atomic batch as its log record. */
+export interface SideRecords {
+  /** The operations queued since the last call (saves only; empty when none). */
+  take(): StorageOperation[]
+  /** `operations` (from {@link take}) are durable. */
+  written(operations: readonly StorageOperation[]): void
+}
+
 /** What a {@link LogWriter} needs. */
 export interface LogWriterOptions {
   adapter: StorageAdapter
@@ -25,6 +34,8 @@ export interface LogWriterOptions {
   report: (error: GossamerError) => void
   /** After a record is stored at `key`: `count` appended updates, merged into `data`. Compaction starts from here, never awaited. */
   onWritten: (count: number, key: StorageKey, data: Uint8Array) => void
+  /** Records stored with the log (see {@link SideRecords}); announced with {@link LogWriter.note}. */
+  side?: SideRecords
 }
 
 /** Queues appended updates and writes them as merged log records, one write at a time. */
@@ -32,6 +43,10 @@ export class LogWriter {
   readonly #options: LogWriterOptions
   readonly #waiters = new FlushWaiters()
   #queue: Pending[] = []
+  /** Side records announced and not yet taken. */
+  #noted = 0
+  /** Side operations of a failed write, retried first. */
+  #sideRetry: { ops: StorageOperation[]; count: number } | undefined
   #appended = 0
   #durable = 0
   #scheduled = false
@@ -64,6 +79,13 @@ export class LogWriter {
     this.#schedule()
   }
 
+  /** Announces `count` side records (see {@link SideRecords}): they count as appended, and a write follows. */
+  note(count = 1): void {
+    this.#noted += count
+    this.#appended += count
+    this.#schedule()
+  }
+
   /** Resolves once every update appended so far is durable; rejects when its write fails (a later flush retries). */
   flush(signal?: AbortSignal): Promise<void> {
     const target = this.#appended
@@ -91,7 +113,7 @@ export class LogWriter {
 
   #schedule(): void {
     if (this.#draining) this.#again = true
-    if (this.#scheduled || this.#draining || this.#queue.length === 0) return
+    if (this.#scheduled || this.#draining || !this.#hasWork()) return
     this.#scheduled = true
     queueMicrotask(this.#run)
   }
@@ -103,7 +125,7 @@ export class LogWriter {
     try {
       // The loop's exit and `#draining = false` run in one synchronous step, so an append can
       // never slip in between and be left unscheduled.
-      while (this.#queue.length > 0) {
+      while (this.#hasWork()) {
         this.#again = false
         // One write in flight at a time: the loop awaits each before the next.
         if (!(await this.#writeQueued())) return
@@ -119,28 +141,48 @@ export class LogWriter {
     }
   }
 
-  /** Writes everything queued as one log record. Returns false when the write failed (the updates stay queued). */
+  #hasWork(): boolean {
+    return this.#queue.length > 0 || this.#noted > 0 || this.#sideRetry !== undefined
+  }
+
+  /** Side records to write now: a failed write's first, then the new ones. */
+  #takeSide(): { ops: StorageOperation[]; count: number } {
+    const retry = this.#sideRetry ?? { ops: [], count: 0 }
+    this.#sideRetry = undefined
+    const fresh = this.#noted > 0 ? (this.#options.side?.take() ?? []) : []
+    const count = retry.count + this.#noted
+    this.#noted = 0
+    return { ops: [...retry.ops, ...fresh], count }
+  }
+
+  /** Writes everything queued as one log record (with the side records, in one batch). Returns false when the write failed (everything stays queued). */
   async #writeQueued(): Promise<boolean> {
     const entries = this.#queue
     this.#queue = []
-    if (entries.length === 0) return true
+    const side = this.#takeSide()
+    if (entries.length === 0 && side.count === 0) return true
     const count = entries.reduce((sum, entry) => sum + entry.count, 0)
-    const data = this.#merge(entries)
+    const data = entries.length === 0 ? undefined : this.#merge(entries)
     const key = data === undefined ? undefined : this.#options.nextKey()
-    if (data !== undefined && key !== undefined) {
+    const ops: StorageOperation[] = data !== undefined && key !== undefined ? [{ type: 'save', key, data }, ...side.ops] : side.ops
+    if (ops.length > 0) {
       try {
-        await this.#options.adapter.save(key, data)
+        // A document-only write stays one plain save (what open rooms always do).
+        if (ops.length === 1 && side.ops.length === 0 && key !== undefined && data !== undefined) await this.#options.adapter.save(key, data)
+        else await this.#options.adapter.batch(ops)
       } catch (error) {
-        this.#queue.unshift({ data, count, verified: true })
+        if (data !== undefined) this.#queue.unshift({ data, count, verified: true })
+        if (side.count > 0) this.#sideRetry = side
         const failure = storageError(error, 'append', 'could not store an update; it stays queued')
         this.#options.report(failure)
         this.#waiters.rejectAll(failure)
         return false
       }
     }
-    this.#durable += count
+    this.#durable += count + side.count
     this.#waiters.settle(this.#durable)
     if (data !== undefined && key !== undefined) this.#options.onWritten(count, key, data)
+    if (side.ops.length > 0) this.#options.side?.written(side.ops)
     return true
   }
 

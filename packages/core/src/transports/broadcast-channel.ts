@@ -10,6 +10,7 @@ import { Emitter } from '../emitter.js'
 import { AbortError, ConfigError, PeerFullError, TransportError } from '../errors.js'
 import type { DialOptions, PeerId, Transport, TransportEvents, TransportStartOptions } from '../transport.js'
 import { BroadcastConnection } from './broadcast-connection.js'
+import { transportClaim } from './transport-claim.js'
 
 /** Options of {@link broadcastChannel}. */
 export interface BroadcastChannelInit {
@@ -179,6 +180,7 @@ export function broadcastChannel(init: BroadcastChannelInit = {}): Transport {
 
   return {
     name: 'broadcastchannel',
+    claim: transportClaim('BroadcastChannel transport'),
     on: (event, listener) => emitter.on(event, listener),
     once: (event, listener) => emitter.once(event, listener),
     off: (event, listener) => emitter.off(event, listener),

@@ -15,6 +15,7 @@ import type {
   TransportStartOptions,
 } from '../transport.js'
 import { MemoryConnection } from './memory-connection.js'
+import { transportClaim } from './transport-claim.js'
 import type { MemoryEndHandle, MemoryFabric, MemoryPeer } from './memory-fabric.js'
 
 type EventName = keyof TransportEvents & string
@@ -60,11 +61,11 @@ class MemoryTransport implements Transport, MemoryPeer {
     this.#emitter.off(event, listener)
   }
 
+  readonly claim = transportClaim('memory transport')
+
   async start({ peerId, signal }: TransportStartOptions): Promise<void> {
     if (this.#state === 'running') throw new TransportError('the memory transport is already started')
-    if (this.#state === 'stopped') {
-      throw new TransportError('a stopped memory transport cannot restart: make a new one with network.transport()')
-    }
+    // A stopped transport starts again (room.connect() after disconnect()); its topics were forgotten.
     throwIfAborted(signal)
     this.#fabric.register(peerId, this)
     this.#peerId = peerId

@@ -43,11 +43,16 @@ export interface AuthorChain {
   broken: boolean
 }
 
+/** Told of every run of entries that joins a chain (storage keeps them); `signature` signs the last. */
+export type AppendListener = (chain: AuthorChain, from: number, entries: readonly ChainEntry[], signature: Uint8Array) => void
+
 /** Every author's chain in one room. Internal. */
 export class AuthorChains {
   readonly #room: string
   readonly #chains = new Map<number, AuthorChain>()
   #digest: number | undefined
+  /** Set by storage: told of every append (never of a {@link restore}). */
+  onAppend: AppendListener | undefined
 
   constructor(room: string) {
     this.#room = room
@@ -86,10 +91,32 @@ export class AuthorChains {
 
   /** Appends checked entries, the last of which has chain head `head` and signature `signature`. */
   append(chain: AuthorChain, entries: readonly ChainEntry[], head: Uint8Array, signature: Uint8Array): void {
-    chain.entries.push(...entries)
+    const from = chain.entries.length + 1
+    for (const entry of entries) chain.entries.push(entry)
     chain.head = head
     chain.signature = signature
     this.#digest = undefined
+    if (entries.length > 0) this.onAppend?.(chain, from, entries, signature)
+  }
+
+  /**
+   * Loads an empty chain of `author` with entries read back from storage and checked by the
+   * caller (trust/chain-restore.ts): `signature` must sign the head after the last one.
+   * None of them counts as applied yet. Storage is not told (it holds them).
+   */
+  restore(author: Uint8Array, entries: ChainEntry[], signature: Uint8Array): AuthorChain {
+    const chain = this.open(author)
+    if (chain.entries.length > 0 || entries.length === 0) return chain
+    for (const entry of entries) chain.entries.push(entry)
+    chain.head = (entries[entries.length - 1] as ChainEntry).head
+    chain.signature = signature
+    this.#digest = undefined
+    return chain
+  }
+
+  /** Forgets the chain of `clientId` if it holds no entry (an identity that was replaced before it wrote). */
+  dropEmpty(clientId: number): void {
+    if (this.#chains.get(clientId)?.entries.length === 0) this.#chains.delete(clientId)
   }
 
   /** The head of a chain after its first `seq` entries. */

@@ -80,6 +80,11 @@ export class ChainIntake {
     return { ok: true, changed: results.some((r) => r.ok && r.changed) }
   }
 
+  /** Applies every held entry whose dependencies are applied (after chains were restored from storage). True when anything applied. */
+  settle(): boolean {
+    return this.#applyReady()
+  }
+
   async #enqueue(run: Segment, from: PeerId): Promise<ApplyResult> {
     const authorId = peerIdFromPublicKey(run.author)
     if (!this.#init.mayWrite(authorId)) return { ok: false, error: new UnauthorizedWriteError(`${authorId} may not write in this room`) }

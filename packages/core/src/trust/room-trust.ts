@@ -32,14 +32,10 @@ const VERIFIER_CACHE = 4096
 /** The trust of one room. Internal to the engine; made by {@link prepareRoomTrust}. */
 export class RoomTrust {
   readonly #init: RoomTrustInit
-  /** This peer's public key (known at once). */
-  readonly publicKey: Uint8Array
-  /** This peer's id (its public key). */
-  readonly peerId: PeerId
-  /** The Yjs clientID this peer's identity owns. */
-  readonly clientId: number
-  /** The identity that signs, once imported. */
-  readonly signer: Promise<IdentityKeyPair>
+  #publicKey: Uint8Array
+  #peerId: PeerId
+  #clientId: number
+  #signer: Promise<IdentityKeyPair>
   /** Older key generations still accepted (during a rotation's grace period). */
   readonly previousKeys: RoomKeys[] = []
   readonly #writers: ReadonlySet<PeerId> | undefined
@@ -49,26 +45,67 @@ export class RoomTrust {
 
   constructor(init: RoomTrustInit, publicKey: Uint8Array, signer: Promise<IdentityKeyPair>, writers: ReadonlySet<PeerId> | undefined) {
     this.#init = init
-    this.publicKey = publicKey
-    this.peerId = peerIdFromPublicKey(publicKey)
-    this.clientId = clientIdOf(publicKey)
-    this.signer = signer
+    this.#publicKey = publicKey
+    this.#peerId = peerIdFromPublicKey(publicKey)
+    this.#clientId = clientIdOf(publicKey)
+    this.#signer = signer
     this.#writers = writers
     signer.then(
-      (identity) => (this.#identity = identity),
+      (identity) => {
+        if (this.#signer === signer) this.#identity = identity
+      },
       () => undefined,
     )
+  }
+
+  /** This peer's public key (known at once; another one after {@link adopt}). */
+  get publicKey(): Uint8Array {
+    return this.#publicKey
+  }
+
+  /** This peer's id (its public key). */
+  get peerId(): PeerId {
+    return this.#peerId
+  }
+
+  /** The Yjs clientID this peer's identity owns. */
+  get clientId(): number {
+    return this.#clientId
+  }
+
+  /** The identity that signs, once imported. */
+  get signer(): Promise<IdentityKeyPair> {
+    return this.#signer
+  }
+
+  /** True when the app gave the identity (`identity` option): storage then neither replaces nor keeps it. */
+  get given(): boolean {
+    return this.#init.identity !== undefined
+  }
+
+  /**
+   * Becomes `identity` (an identity persisted in storage), before anything was signed or
+   * sent: the peer id, public key, clientID and signer change together. The caller moves
+   * the document's clientID, presence and signed replica along (see trusted-storage.ts).
+   */
+  adopt(identity: IdentityKeyPair): void {
+    this.#publicKey = identity.publicKey
+    this.#peerId = identity.peerId
+    this.#clientId = clientIdOf(identity.publicKey)
+    this.#signer = Promise.resolve(identity)
+    this.#identity = identity
   }
 
   /** Derives the keys and waits for the identity. Rejects with WeakSecretError or CryptoUnavailableError. */
   async ready(signal?: AbortSignal): Promise<void> {
     const { room, secret, password } = this.#init
+    const signer = this.#signer
     const [keys, identity] = await Promise.all([
       deriveRoomKeys({ room, ...(secret === undefined ? {} : { secret }), ...(password === undefined ? {} : { password }), ...(signal === undefined ? {} : { signal }) }),
-      this.signer,
+      signer,
     ])
     this.#keys = keys
-    this.#identity = identity
+    if (this.#signer === signer) this.#identity = identity
   }
 
   /** The current key generation (after {@link ready}). */

@@ -15,10 +15,18 @@ import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains
 import { chainNext, signedMessage } from './chain.js'
 import { clientIdOf } from './client-id.js'
 import { ChainIntake } from './chain-intake.js'
+import { markApplied, restoreChains, unchainedContent, type RestoredRun, type RestoreResult } from './chain-restore.js'
 import { encodeEntry } from './entry.js'
 import { AuthorshipError, ReadOnlyError } from './errors.js'
 import { inspect } from './inspect.js'
 import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate, type Head } from './signed-payload.js'
+
+/** A promise and the function that resolves it. */
+function gate(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void
+  const promise = new Promise<void>((done) => (resolve = done))
+  return { promise, resolve }
+}
 
 /** What a signed replica needs. */
 export interface SignedReplicaInit {
@@ -35,7 +43,18 @@ export interface SignedReplicaInit {
   verifier(publicKey: Uint8Array): Promise<PeerPublicKey>
   /** A local edit, signed and ready to push (a Delta payload). */
   onLocal(payload: Uint8Array): void
+  /**
+   * A local edit once its entry joined our chain (or once it is known to stay unsigned): a
+   * room with storage keeps it then, in the same write as its chain entry.
+   */
+  keepLocal?: (update: Uint8Array) => void
   report(error: Error, peer?: PeerId): void
+}
+
+/** What {@link SignedReplica.restore} did. */
+export interface ReplicaRestore extends RestoreResult {
+  /** Per client, how far the document's content goes beyond what its chain carries (it stays on this peer). */
+  unchained: Map<number, number>
 }
 
 /** The signed replica of one room. Internal. */
@@ -43,12 +62,22 @@ export class SignedReplica implements Content {
   readonly #init: SignedReplicaInit
   readonly #chains: AuthorChains
   readonly #intake: ChainIntake
-  readonly #own: AuthorChain
+  #own: AuthorChain
+  #identity: Promise<IdentityKeyPair>
   readonly #offUpdate: () => void
   /** Local edits wait here for their signature, and are appended and pushed in order. */
   #signing: Promise<void> = Promise.resolve()
   /** Our chain's tip, counting local entries still being signed. */
   #tip: { seq: number; head: Uint8Array; end: number }
+  /** Local entries built but not yet in our chain (their signatures are being made). */
+  #inFlight = 0
+  /** Local edits seen (signed or not). */
+  #localEdits = 0
+  /** While above 0 (storage restores chains), local edits wait here, unsigned. */
+  #paused = 0
+  readonly #held: Uint8Array[] = []
+  /** Resolves when the current pause ends. */
+  #resumed = gate()
   #readOnlyReported = false
   #stopped = false
 
@@ -57,6 +86,7 @@ export class SignedReplica implements Content {
     this.#chains = new AuthorChains(init.room)
     this.#own = this.#chains.open(init.publicKey)
     this.#tip = { seq: 0, head: this.#own.head, end: 0 }
+    this.#identity = init.identity
     this.#intake = new ChainIntake({
       chains: this.#chains,
       mayWrite: init.mayWrite,
@@ -67,7 +97,9 @@ export class SignedReplica implements Content {
     const isLocal = init.isLocal ?? ((origin: unknown) => origin !== init.origin)
     const listener = (update: Uint8Array, origin: unknown): void => {
       if (this.#stopped || origin === init.origin || !isLocal(origin)) return
-      this.#signLocal(update)
+      this.#localEdits++
+      if (this.#paused > 0) this.#held.push(update)
+      else this.#signLocal(update)
     }
     init.doc.on('update', listener)
     this.#offUpdate = () => init.doc.off('update', listener)
@@ -80,7 +112,70 @@ export class SignedReplica implements Content {
 
   /** Resolves once every local edit made so far is signed (and pushed). */
   settled(): Promise<void> {
+    if (this.#paused > 0) return this.#resumed.promise.then(() => this.settled())
     return this.#signing
+  }
+
+  /** Local edits seen since the replica was made (signed or not). */
+  get localEdits(): number {
+    return this.#localEdits
+  }
+
+  /** The chain this peer signs into. */
+  get own(): AuthorChain {
+    return this.#own
+  }
+
+  /**
+   * Holds back the signing of local edits made from now on until the returned function is
+   * called (while storage restores the chains those edits may build on): their entries are
+   * built after the restore, on the chain as it is then.
+   */
+  pause(): () => void {
+    if (this.#paused++ === 0) this.#resumed = gate()
+    let resumed = false
+    return () => {
+      if (resumed) return
+      resumed = true
+      if (--this.#paused > 0) return
+      this.#syncTip()
+      for (const update of this.#held.splice(0)) this.#signLocal(update)
+      this.#resumed.resolve()
+    }
+  }
+
+  /**
+   * Signs as another identity from now on: `publicKey`'s chain becomes ours (it may hold
+   * entries restored from storage: local edits continue it). Only before the first local
+   * edit: returns false, changing nothing, once a local edit was seen or our chain has entries.
+   */
+  adopt(publicKey: Uint8Array, identity: Promise<IdentityKeyPair>): boolean {
+    if (this.#localEdits > 0 || this.#own.entries.length > 0) return false
+    const previous = this.#own
+    this.#own = this.#chains.open(publicKey)
+    this.#identity = identity
+    if (previous !== this.#own) this.#chains.dropEmpty(previous.clientId)
+    this.#syncTip()
+    return true
+  }
+
+  /**
+   * Loads chains read back from storage (checked: trust/chain-restore.ts), marks what `doc`
+   * already holds as applied, and applies the entries it lacks in dependency order.
+   */
+  async restore(runs: readonly RestoredRun[], doc: Y.Doc): Promise<ReplicaRestore> {
+    const restored = await restoreChains({ chains: this.#chains, mayWrite: this.#init.mayWrite, verifier: this.#init.verifier }, runs)
+    markApplied(restored.chains, doc)
+    this.#intake.settle()
+    this.#syncTip()
+    return { ...restored, unchained: unchainedContent(this.#chains, doc) }
+  }
+
+  /** Our chain's tip from the chain itself, when no local entry is on its way into it. */
+  #syncTip(): void {
+    if (this.#inFlight > 0) return
+    const own = this.#own
+    this.#tip = { seq: own.entries.length, head: own.head, end: own.entries[own.entries.length - 1]?.end ?? 0 }
   }
 
   digest(): number {
@@ -121,13 +216,15 @@ export class SignedReplica implements Content {
    * Signs a local edit into our chain and pushes it. The entry and its chain head are built at
    * once (so its dependencies are what the document held when it was made); signatures may be
    * computed in parallel, and entries join the chain and go out in order. Edits that cannot be
-   * signed stay local, reported.
+   * signed stay local, reported. Edits made before `destroy()` are still signed (storage
+   * keeps them), not pushed.
    */
   #signLocal(update: Uint8Array): void {
     const own = this.#own
     if (!this.#init.mayWrite(own.peerId)) {
       if (!this.#readOnlyReported) this.#init.report(new ReadOnlyError('this peer may only read this room: its edits stay local'))
       this.#readOnlyReported = true
+      this.#init.keepLocal?.(update)
       return
     }
     let entry: ChainEntry
@@ -135,21 +232,27 @@ export class SignedReplica implements Content {
       entry = this.#localEntry(own, update)
     } catch (error) {
       this.#init.report(error instanceof Error ? error : new Error(String(error)))
+      this.#init.keepLocal?.(update)
       return
     }
     this.#tip = { seq: this.#tip.seq + 1, head: entry.head, end: entry.end }
     const seq = this.#tip.seq
-    const signature = this.#init.identity.then((identity) => identity.sign(signedMessage(entry.head)))
+    const signature = this.#identity.then((identity) => identity.sign(signedMessage(entry.head)))
+    this.#inFlight++
     this.#signing = this.#signing.then(async () => {
       let bytes: Uint8Array
       try {
         bytes = await signature
       } catch (error) {
+        this.#inFlight--
         this.#init.report(error instanceof Error ? error : new Error(String(error)))
+        this.#init.keepLocal?.(update)
         return
       }
       this.#chains.append(own, [entry], entry.head, bytes)
       own.applied = own.entries.length
+      this.#inFlight--
+      this.#init.keepLocal?.(update)
       if (!this.#stopped) this.#init.onLocal(encodeSignedUpdate({ author: own.author, seq, signature: bytes, entry: entry.bytes }))
     })
   }
