@@ -1,7 +1,7 @@
 /**
  * The `write*` / `read*` pairs of the member frames (tags 32 … 39), in the manner of
  * `frame-io.ts`: each writer writes a whole frame (type tag, room, fields, in the order of
- * docs/PROTOCOL.md section 13), each reader reads one back from its type tag and validates
+ * docs/PROTOCOL.md section 15), each reader reads one back from its type tag and validates
  * every field. Both throw {@link ProtocolError}.
  */
 import type * as decoding from 'lib0/decoding'

@@ -1,7 +1,7 @@
 /**
  * The frames of membership (tags 32 … 39): the failure detector's probes, member news
  * (status with incarnation numbers, versioned metadata, health), room-wide user events and
- * queries. `frame-io-members.ts` reads and writes them; docs/PROTOCOL.md (section 13)
+ * queries. `frame-io-members.ts` reads and writes them; docs/PROTOCOL.md (section 15)
  * specifies each one.
  *
  * Member news travels as {@link MemberRecord}s: a record is about one member (`peer`) and
