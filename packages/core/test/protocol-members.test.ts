@@ -1,6 +1,6 @@
 /**
  * The member frames (tags 32 … 39): every frame round-trips through encodeFrame and
- * decodeFrame to an equal frame, and each rule of docs/PROTOCOL.md section 13 rejects.
+ * decodeFrame to an equal frame, and each rule of docs/PROTOCOL.md section 15 rejects.
  */
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeFrame, tryDecodeFrame } from '../src/protocol/codec.js'
