@@ -27,6 +27,10 @@ const room = createRoom({
 })
 room.awareness.setLocalStateField('user', user)
 room.awareness.setLocalStateField('peer', room.peerId)
+// Member metadata (gossiped with membership, kept with the identity) and a health check that
+// every member sees: a hidden tab is throttled by the browser, so it says so.
+room.setMeta({ role: 'editor', name: user.name })
+room.health.addCheck('tab', () => (document.visibilityState === 'visible' ? true : { status: 'warn', output: 'tab hidden (throttled)' }), { intervalMs: 5000 })
 
 const byId = (id: string): HTMLElement => {
   const node = document.getElementById(id)

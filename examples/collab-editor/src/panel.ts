@@ -1,10 +1,12 @@
 /**
  * The side panel: who this peer is, whether it reached the signaling server and synced,
- * its neighbours (active view) and known peers (passive view), and the mesh picture.
- * It is redrawn on `peer:join` / `peer:leave`, on awareness changes and every second.
+ * its neighbours (active view) and known peers (passive view), the mesh picture, and every
+ * member of the room with its status, role and health (members-list.ts). It is redrawn on
+ * `peer:join` / `peer:leave`, on `member:*` events, on awareness changes and every second.
  */
 import type { Room } from '@gossamer/core'
 import { readIdentity, type UserIdentity } from './identity.js'
+import { membersList } from './members-list.js'
 import { createMeshPicture, drawMesh, type PicturedPeer } from './mesh-picture.js'
 
 /** How this peer reaches the others. */
@@ -113,7 +115,8 @@ export function mountPanel(init: PanelInit): () => void {
   const peers = h('div', 'card')
   const active = block('subsection', 'Neighbours', 'neighbours', 'active view')
   const passive = block('subsection', 'Known peers', 'known', 'passive view')
-  peers.append(active.root, passive.root)
+  const everyone = block('subsection', 'Members', 'members', 'status · role · health')
+  peers.append(everyone.root, active.root, passive.root)
   parent.replaceChildren(self.root, mesh.root, peers)
 
   const render = (): void => {
@@ -134,6 +137,9 @@ export function mountPanel(init: PanelInit): () => void {
     passive.count.textContent = String(known.length)
     active.body.replaceChildren(peerList(neighbours, init.transports, 'no neighbour yet'))
     passive.body.replaceChildren(peerList(known, undefined, 'none'))
+    const members = room.members()
+    everyone.count.textContent = String(members.filter((m) => m.status === 'alive').length)
+    everyone.body.replaceChildren(membersList(members, new Map([...names].map(([id, user]) => [id, user.name]))))
     drawMesh(svg, { self: { peerId: room.peerId, user: init.user }, neighbours, known })
   }
 
@@ -149,6 +155,7 @@ export function mountPanel(init: PanelInit): () => void {
   const offJoin = room.on('peer:join', schedule)
   const offLeave = room.on('peer:leave', schedule)
   const offSynced = room.on('synced', schedule)
+  const offMembers = (['member:join', 'member:update', 'member:suspect', 'member:fail', 'member:leave', 'member:reap'] as const).map((event) => room.on(event, schedule))
   room.awareness.on('change', schedule)
   const timer = setInterval(render, 1000)
   render()
@@ -156,6 +163,7 @@ export function mountPanel(init: PanelInit): () => void {
     offJoin()
     offLeave()
     offSynced()
+    for (const off of offMembers) off()
     room.awareness.off('change', schedule)
     clearInterval(timer)
   }

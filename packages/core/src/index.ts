@@ -36,6 +36,32 @@ export type {
   RotateSecretOptions,
 } from './room-types.js'
 export type {
+  JsonValue,
+  MemberMeta,
+  MemberStatus,
+  Member,
+  MemberHealth,
+  HealthCheckResult,
+  MemberEvent,
+  MemberUpdateEvent,
+  MemberSuspectEvent,
+  MemberReapEvent,
+  EventPayload,
+  RoomUserEvent,
+  QueryFilter,
+  QueryOptions,
+  QueryResponse,
+  QueryContext,
+  QueryHandler,
+  HealthCheckOutcome,
+  HealthCheckFn,
+  HealthCheckOptions,
+  RoomHealth,
+  RoomMetrics,
+  MembersOptions,
+} from './member-types.js'
+export { MetaTooLargeError, PayloadTooLargeError, MemberRecordError } from './member-errors.js'
+export type {
   Transport,
   TransportEvents,
   TransportStartOptions,
@@ -143,6 +169,21 @@ export type {
   PruneFrame,
   GraftFrame,
 } from './protocol/messages.js'
+export { MEMBER_LIMITS, ProbeResult } from './protocol/messages-members.js'
+export type {
+  ProbeFrame,
+  ProbeAckFrame,
+  ProbeRequestFrame,
+  ProbeReportFrame,
+  MembersFrame,
+  RoomEventFrame,
+  QueryFrame,
+  QueryReplyFrame,
+  MemberRecord,
+  MemberStateRecord,
+  MemberMetaRecord,
+  MemberHealthRecord,
+} from './protocol/messages-members.js'
 export { AUTH_SIZES, RekeyStage, isAuthFrame } from './protocol/messages-auth.js'
 export type {
   AuthFrame,

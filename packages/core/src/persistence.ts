@@ -10,9 +10,9 @@ import { wallClock, type Clock } from './clock.js'
 import type { RandomSource } from './random.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import { DocStore } from './storage/doc-store.js'
-import { StorageClosedError } from './storage/errors.js'
+import { StorageClosedError, StorageCorruptError } from './storage/errors.js'
 import type { Identity } from './storage/identity.js'
-import { roomLayout } from './storage/layout.js'
+import { ROOT, roomLayout } from './storage/layout.js'
 import type { PeerId } from './transport.js'
 import { TrustedStorage } from './trusted-storage.js'
 import type { RoomTrust } from './trust/room-trust.js'
@@ -44,6 +44,13 @@ export interface OpenResult {
   knownPeers: PeerId[]
 }
 
+/** What is stored of this peer as a member of the room: its incarnation and its versioned metadata. */
+export interface StoredMember {
+  incarnation: number
+  clock: number
+  entries: { key: string; version: number; value: string }[]
+}
+
 /** The persistence of a room on `storage`; undefined without storage. */
 export function roomPersistence(storage: StorageAdapter | undefined, host: PersistenceHost): Persistence | undefined {
   return storage === undefined ? undefined : new Persistence(storage, host)
@@ -52,6 +59,10 @@ export function roomPersistence(storage: StorageAdapter | undefined, host: Persi
 /** Persistence of one room. Internal. */
 export class Persistence {
   readonly #store: DocStore
+  readonly #adapter: StorageAdapter
+  readonly #room: string
+  readonly #onError: (error: Error) => void
+  #memberWrite: Promise<void> = Promise.resolve()
   readonly #random: RandomSource
   readonly #trusted: TrustedStorage | undefined
   readonly #roomOrigin: unknown
@@ -65,6 +76,8 @@ export class Persistence {
 
   constructor(adapter: StorageAdapter, host: PersistenceHost) {
     this.#random = host.random
+    this.#room = host.room
+    this.#onError = host.onError
     this.#roomOrigin = host.origin
     this.#trusted =
       host.trust === undefined
@@ -77,8 +90,10 @@ export class Persistence {
             compactBytes: CHAIN_COMPACT_BYTES,
             report: (error) => host.onError(error),
           })
+    // The member record goes through the same adapter as the document (sealed when the room encrypts).
+    this.#adapter = this.#trusted?.wrap(adapter) ?? adapter
     this.#store = new DocStore({
-      adapter: this.#trusted?.wrap(adapter) ?? adapter,
+      adapter: this.#adapter,
       room: host.room,
       // Leases in shared storage compare times across tabs and processes.
       clock: wallClock(host.clock),
@@ -203,6 +218,35 @@ export class Persistence {
     })
   }
 
+  /**
+   * The member record stored for `peerId` in this room (`['gossamer', room, 'member', peerId]`,
+   * JSON), or undefined. An unreadable record is reported and ignored.
+   */
+  async loadMember(peerId: PeerId): Promise<StoredMember | undefined> {
+    try {
+      const data = await this.#adapter.load(this.#memberKey(peerId))
+      if (data === undefined) return undefined
+      const value: unknown = JSON.parse(new TextDecoder().decode(data))
+      if (isStoredMember(value)) return value
+      this.#onError(new StorageCorruptError('the stored member record is unreadable; ignored', this.#memberKey(peerId)))
+    } catch (cause) {
+      this.#onError(cause instanceof Error ? cause : new Error(String(cause)))
+    }
+    return undefined
+  }
+
+  /** Stores this peer's member record (writes run one after the other; the last one wins). */
+  saveMember(peerId: PeerId, member: StoredMember): void {
+    const data = new TextEncoder().encode(JSON.stringify(member))
+    this.#memberWrite = this.#memberWrite
+      .then(() => this.#adapter.save(this.#memberKey(peerId), data))
+      .catch((cause: unknown) => this.#onError(cause instanceof Error ? cause : new Error(String(cause))))
+  }
+
+  #memberKey(peerId: PeerId): string[] {
+    return [ROOT, this.#room, 'member', peerId]
+  }
+
   /** Resolves once every update made before the call is durable (in a room with a secret: signed, with its chain entry). */
   async flush(options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.#trusted?.settled()
@@ -216,6 +260,7 @@ export class Persistence {
   async close(): Promise<void> {
     this.#closing = true
     this.#offUpdate?.()
+    await this.#memberWrite
     const trusted = this.#trusted
     const doc = this.#doc
     if (trusted !== undefined && doc !== undefined) {
@@ -229,4 +274,19 @@ export class Persistence {
       doc.clientID = Math.floor(this.#random.next() * 0xffffffff) >>> 0
     }
   }
+}
+
+function isStoredMember(value: unknown): value is StoredMember {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  const count = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0
+  return (
+    count(v['incarnation']) &&
+    count(v['clock']) &&
+    Array.isArray(v['entries']) &&
+    (v['entries'] as unknown[]).every((e) => {
+      const entry = e as Record<string, unknown> | null
+      return typeof entry === 'object' && entry !== null && typeof entry['key'] === 'string' && entry['key'] !== '' && count(entry['version']) && typeof entry['value'] === 'string'
+    })
+  )
 }

@@ -9,6 +9,7 @@ import { resolveLimits } from './limits/content-limits.js'
 import { resolveBudgets } from './layers/peer-score.js'
 import { booleanOption, integerOption, numberOption, shapeOption, shown } from './option-checks.js'
 import { LIMITS } from './protocol/messages.js'
+import type { MembersOptions } from './member-types.js'
 import type { RoomOptions } from './room-types.js'
 import { assertSameYjs } from './yjs-instance.js'
 
@@ -18,13 +19,12 @@ export const REWIRE_CHANCE = 1 / 8
 /** What a peer id may be: 1 to 64 characters of the URL-safe alphabet (what every transport and the signaling server accept). */
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
-/** Every option of {@link RoomOptions}; anything else is a mistake worth naming. */
 /** Every option of {@link RoomOptions}: the type makes a new option fail to compile until it is listed. */
 const OPTION_NAMES: Record<keyof RoomOptions, true> = {
   name: true, doc: true, transports: true, peerId: true, maxNeighbours: true, minNeighbours: true, maxPassive: true,
   roundMs: true, push: true, suspectAfterRounds: true, shuffleEveryRounds: true, reconnectEveryRounds: true,
   presence: true, awareness: true, storage: true, secret: true, password: true, writers: true, identity: true,
-  encryptStorage: true, clock: true, random: true, signal: true, connect: true, limits: true, budgets: true,
+  encryptStorage: true, clock: true, random: true, signal: true, connect: true, limits: true, budgets: true, members: true,
 }
 const KNOWN_OPTIONS = new Set(Object.keys(OPTION_NAMES))
 
@@ -88,6 +88,38 @@ export function resolveRoomOptions(options: RoomOptions) {
     limits: resolveLimits(options.limits),
     /** Per-peer budgets and scoring (docs/SECURITY.md, Budgets and scoring). */
     budgets: resolveBudgets(options.budgets),
+    members: resolveMembers(options.members ?? {}, roundMs),
+  }
+}
+
+/** The membership tunables, validated, with their defaults. */
+export type MembersConfig = ReturnType<typeof resolveMembers>
+
+function resolveMembers(options: MembersOptions, roundMs: number) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError(`\`members\` must be an object of membership options, got ${shown(options)}`)
+  const positive = (name: string, value: number): number => {
+    if (!(Number.isFinite(value) && value > 0)) throw new ConfigError(`members.${name} must be a number > 0`)
+    return value
+  }
+  const integer = (name: string, value: number, min: number): number => {
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`members.${name} must be an integer ≥ ${min}`)
+    return value
+  }
+  return {
+    // Probing faster than once a second buys little (a suspicion still waits for refutation) and
+    // costs CPU and false suspicions on a busy machine: rooms with fast rounds probe at 1 s.
+    probeMs: positive('probeMs', options.probeMs ?? Math.max(roundMs, 1000)),
+    helpers: integer('helpers', options.helpers ?? 3, 0),
+    localHealth: options.localHealth ?? true,
+    maxHealthScore: 8,
+    suspicionMult: positive('suspicionMult', options.suspicionMult ?? 1),
+    reapMs: positive('reapMs', options.reapMs ?? 300_000),
+    maxMembers: integer('maxMembers', options.maxMembers ?? 1000, 1),
+    maxMetaBytes: integer('maxMetaBytes', options.maxMetaBytes ?? 512, 0),
+    /** Member records flooded per probe period at most (news beyond waits a period). */
+    newsBudget: 4096,
+    /** Emits of one event name within this window send only the last. */
+    coalesceMs: 20,
   }
 }
 

@@ -11,6 +11,22 @@ import type { StorageAdapter } from './storage/adapter.js'
 import type { IdentityKeyPair } from './crypto/identity-keys.js'
 import type { RoomLimits } from './limits/content-limits.js'
 import type { PeerBudgets, PenaltyEvent } from './layers/peer-score.js'
+import type {
+  EventPayload,
+  JsonValue,
+  Member,
+  MemberEvent,
+  MemberReapEvent,
+  MembersOptions,
+  MemberSuspectEvent,
+  MemberUpdateEvent,
+  QueryHandler,
+  QueryOptions,
+  QueryResponse,
+  RoomHealth,
+  RoomMetrics,
+  RoomUserEvent,
+} from './member-types.js'
 
 /** Options of `createRoom`. */
 export interface RoomOptions {
@@ -101,6 +117,8 @@ export interface RoomOptions {
   random?: RandomSource
   /** Aborts the room, like `close()`. */
   signal?: AbortSignal
+  /** Membership: the failure detector, suspicion timeouts, reaping, metadata cap. */
+  members?: MembersOptions
   /**
    * Join the network at once. Default true. False: the room loads its storage and stays
    * offline until `room.connect()` (y-websocket's `connect: false`).
@@ -190,6 +208,20 @@ export type RoomEvents = {
   'storage:persisted': PersistedEvent
   /** The stored document was loaded (or there is no storage); the room now joins the network. */
   'storage:loaded': { peerId: PeerId }
+  /** A member became known (or came back after it failed or left). */
+  'member:join': MemberEvent
+  /** A member's metadata or health changed, or it refuted a suspicion. */
+  'member:update': MemberUpdateEvent
+  /** A member did not answer a probe: it may refute the suspicion. */
+  'member:suspect': MemberSuspectEvent
+  /** A suspicion was not refuted in time: the member is considered failed. */
+  'member:fail': MemberEvent
+  /** A member left gracefully. */
+  'member:leave': MemberEvent
+  /** A failed or left member was forgotten. */
+  'member:reap': MemberReapEvent
+  /** A room-wide event sent with `room.emit()` arrived. */
+  'event:receive': RoomUserEvent
 }
 
 /** Counters a room keeps, for monitoring and the simulator. */
@@ -236,6 +268,12 @@ export interface RoomStats {
   syncPartsSent: number
   /** SyncPart frames received. */
   syncPartsReceived: number
+  /** Failure-detector probes started (retries not counted). */
+  probesSent: number
+  /** Suspicions this peer raised from its own evidence (a failed probe, a dead link, a sweep). */
+  suspicions: number
+  /** Suspicions of this peer that it refuted. */
+  refutations: number
   /**
    * Sessions refused or cut off because a peer did not prove the room secret and its key (a
    * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
@@ -331,6 +369,33 @@ export interface Room extends Subscribable<RoomEvents> {
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
   destroy(): void
+  /** Every member the room knows (not only neighbours), this peer first, with status, metadata and health. */
+  members(): Member[]
+  /**
+   * Sets this peer's metadata keys (`undefined` deletes one): versioned per key, gossiped
+   * to every member, persisted with the identity (with `storage`).
+   * @throws MetaTooLargeError beyond `members.maxMetaBytes` (512 by default); nothing changes then.
+   */
+  setMeta(meta: Readonly<Record<string, JsonValue | undefined>>): void
+  /** This peer's published health and its app-defined checks. */
+  readonly health: RoomHealth
+  /** Counters: RMR, duplicates, grafts, prunes, suspicions, refutations, frames and bytes by type. */
+  metrics(): RoomMetrics
+  /** The same counters as a Prometheus text exposition (for a Node peer's `/metrics`). */
+  metrics(format: 'prometheus'): string
+  /**
+   * Sends a room-wide event that reaches every member once (`event:receive`). Emits of one
+   * name within 20 ms coalesce: only the last is sent. Payload at most 1 KiB.
+   * @throws PayloadTooLargeError; RoomClosedError before the room runs or after it closed.
+   */
+  emit(name: string, payload?: EventPayload): void
+  /**
+   * Asks every member; those with a handler for `name` (`onQuery`) that match `filter`
+   * answer. Answers arrive until `timeoutMs` (default 2000) as an async iterable.
+   */
+  query(name: string, payload?: EventPayload, options?: QueryOptions): AsyncIterableIterator<QueryResponse>
+  /** Answers queries named `name`. Returns a function that removes the handler. */
+  onQuery(name: string, handler: QueryHandler): () => void
 }
 
 /** Room counters, all zero. */
@@ -359,6 +424,9 @@ export function zeroStats(): RoomStats {
     localUpdatesNotPushed: 0,
     syncPartsSent: 0,
     syncPartsReceived: 0,
+    probesSent: 0,
+    suspicions: 0,
+    refutations: 0,
     authFailures: 0,
     presenceRejected: 0,
     relaysRejected: 0,

@@ -18,6 +18,7 @@ import { randomPeerId, systemRandom, type RandomSource } from './random.js'
 import { resolveRoomOptions, type RoomConfig } from './room-config.js'
 import { roomEmitter } from './room-emitter.js'
 import { establishIdentity } from './room-identity.js'
+import { RoomMembers } from './room-members.js'
 import { closeWhen } from './room-lifetime.js'
 import { RoomNetwork } from './room-network.js'
 import type { Content } from './content.js'
@@ -64,6 +65,8 @@ class GossipRoom implements Room {
   readonly #loadedGate = gate()
   readonly #controller = new AbortController()
   readonly #unwatch: () => void
+  readonly #members: RoomMembers
+  readonly health: Room['health']
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -93,6 +96,9 @@ class GossipRoom implements Room {
       onError: (error) => this.#report(error),
       ...(this.#trust === undefined ? {} : { trust: this.#trust, encrypt: this.#config.encryptStorage, origin: this }),
     })
+    // Members (room-members.ts): metadata, health checks and query handlers outlive each network session.
+    this.#members = new RoomMembers({ name: this.name, clock: this.#clock, stats: this.#stats, maxMetaBytes: this.#config.members.maxMetaBytes, peerId: () => this.#peerId, engine: () => this.#network.engine, persist: (state) => this.#persistence?.saveMember(this.#peerId, state), report: (error) => this.#report(error) })
+    this.health = this.#members.health
     const publish = (payload: Uint8Array): void => this.#network.engine?.broadcast.publish(payload)
     const report = (error: Error, peer?: PeerId): void => this.#report(error, peer)
     const persistence = this.#persistence
@@ -101,6 +107,7 @@ class GossipRoom implements Room {
     const engine = {
       ...{ room: this.name, doc: this.doc, origin: this, awareness: this.awareness, config: this.#config, clock: this.#clock, random: this.#random },
       ...{ transports, stats: this.#stats, emit: this.#state.forward, report, onSynced: (peer: PeerId) => this.#state.markSynced(peer) },
+      membership: this.#members.init(),
       ...(this.#trust === undefined ? {} : { trust: this.#trust }),
       ...(this.#content === undefined ? {} : { content: this.#content }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
@@ -112,21 +119,10 @@ class GossipRoom implements Room {
     void this.#start()
   }
 
-  get peerId(): PeerId {
-    return this.#peerId
-  }
-
-  get synced(): boolean {
-    return this.#state.synced
-  }
-
-  get connected(): boolean {
-    return this.#state.connected
-  }
-
-  get closed(): boolean {
-    return this.#closed
-  }
+  get peerId(): PeerId { return this.#peerId }
+  get synced(): boolean { return this.#state.synced }
+  get connected(): boolean { return this.#state.connected }
+  get closed(): boolean { return this.#closed }
 
   on: Room['on'] = (event, listener) => this.#emitter.on(event, listener)
   once: Room['once'] = (event, listener) => this.#emitter.once(event, listener)
@@ -143,6 +139,14 @@ class GossipRoom implements Room {
   stats(): RoomStats {
     return { ...this.#stats }
   }
+
+  // Membership (room-members.ts): members, metadata, health, metrics, events and queries.
+  members: Room['members'] = () => this.#members.members()
+  setMeta: Room['setMeta'] = (meta) => this.#members.setMeta(meta)
+  metrics = ((format?: 'prometheus') => (format === 'prometheus' ? this.#members.prometheus() : this.#members.metrics())) as Room['metrics']
+  emit: Room['emit'] = (name, payload = null) => this.#members.emit(name, payload)
+  query: Room['query'] = (name, payload = null, options) => this.#members.query(name, payload, options)
+  onQuery: Room['onQuery'] = (name, handler) => this.#members.onQuery(name, handler)
 
   whenSynced(options: WhenSyncedOptions = {}): Promise<void> {
     return this.#state.whenSynced(options)
@@ -195,8 +199,6 @@ class GossipRoom implements Room {
     void this.close()
   }
 
-  // ---- lifecycle ------------------------------------------------------------------
-
   async #start(): Promise<void> {
     const { peerId, knownPeers } = await establishIdentity({
       trust: this.#trust,
@@ -212,6 +214,7 @@ class GossipRoom implements Room {
       },
     })
     if (peerId !== undefined) this.#peerId = peerId
+    await this.#members.settle(this.#peerId, this.#persistence)
     if (this.#closed) return // closing failed the loaded gate (with the load's error, if it failed)
     this.#loadedGate.open()
     this.#emitter.emit('storage:loaded', { peerId: this.#peerId })
@@ -224,6 +227,7 @@ class GossipRoom implements Room {
     this.#closed = true
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     const stopped = this.#network.close()
+    this.#members.close()
     this.#state.close()
     // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
     await stopped

@@ -5,6 +5,7 @@ import { CloseCode, FrameType, JoinPriority, LIMITS } from '../src/protocol/mess
 import type { CloseCodeValue, Frame, JoinPriorityValue } from '../src/protocol/messages.js'
 import { randomInt, seededRandom } from '../src/random.js'
 import type { RandomSource } from '../src/random.js'
+import { randomMemberFrame } from './support/member-frames.js'
 import { randomAuthFrame } from './support/auth-frames.js'
 
 /** Fixed seeds: a failure names its seed, so it replays exactly. */
@@ -117,7 +118,7 @@ function randomFrame(random: RandomSource, type: number): Frame {
     case FrameType.SignedRelay:
       return { type, room, id: randomU53(random), origin: randomString(random, LIMITS.peerIdBytes), target: randomString(random, LIMITS.peerIdBytes), ttl: randomInt(random, LIMITS.relayTtl + 1), payload: update, signature: randomBytes(random, 64) }
     default: {
-      const auth = randomAuthFrame(random, type)
+      const auth = randomAuthFrame(random, type) ?? randomMemberFrame(random, type, room)
       if (auth !== undefined) return auth
       throw new Error(`no generator for frame type ${type}`)
     }

@@ -188,7 +188,8 @@ function expectEncodeRejected(frame: unknown): void {
 describe('round trip', () => {
   it('covers every frame type', () => {
     const types = new Set(Object.values(validFrames).map((f) => f.type))
-    expect([...types].sort((a, b) => a - b)).toEqual(Object.values(FrameType))
+    // The member frames (32 … 39) have their own round trips: protocol-members.test.ts.
+    expect([...types].sort((a, b) => a - b)).toEqual(Object.values(FrameType).filter((t) => t < 32))
   })
 
   it.each(Object.entries(validFrames))('%s: decode(encode(frame)) equals frame', (_, frame) => {

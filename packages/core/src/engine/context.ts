@@ -6,6 +6,7 @@
  * state machine that a unit test can drive with events and a recording context.
  */
 import type { Clock } from '../clock.js'
+import type { FrameMeter } from './frame-meter.js'
 import type { Frame } from '../protocol/messages.js'
 import type { RandomSource } from '../random.js'
 import type { RoomEvents, RoomStats } from '../room-types.js'
@@ -31,6 +32,8 @@ export interface LayerContext {
   emit<K extends keyof RoomEvents & string>(event: K, payload: RoomEvents[K]): void
   /** Reports a problem as an `error` event. Never throws. */
   report(error: Error, peer?: PeerId): void
+  /** Frames and bytes by frame type (counted by the session layer), when the room keeps them. */
+  readonly meter?: FrameMeter
 }
 
 /** How an established session was set up, as the layers learn it when it comes up. */

@@ -13,6 +13,7 @@
  * - presence (layers/presence.ts): awareness on the trees;
  * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh;
  * - peer scoring (layers/peer-score.ts): budgets charged before decoding, scores, backoff.
+ * - membership (engine/membership.ts): the failure detector, members, user events and queries.
  *
  * Broadcast and repair reach the document through a {@link Content}: the {@link Replica} in
  * an open room, the signed replica (trust/signed-replica.ts) in a room with a secret.
@@ -44,6 +45,8 @@ import { transportSecrets } from '../trust/transport-secrets.js'
 import { Activity } from './activity.js'
 import type { LayerContext, LinkInfo } from './context.js'
 import { dispatcher, type RoomFrame } from './dispatch.js'
+import { FrameMeter } from './frame-meter.js'
+import { buildMembership, plainMembership, type Membership, type MembershipInit } from './membership.js'
 
 /** What the room facade gives its engine. */
 export interface RoomEngineInit {
@@ -73,6 +76,8 @@ export interface RoomEngineInit {
   trust?: RoomTrust
   /** The document side, when the room made it (a room with a secret: the signed replica); default a {@link Replica}. */
   content?: Content
+  /** This peer as a member, its health checks and query handlers. Default: no metadata, checks or handlers. */
+  membership?: MembershipInit
 }
 
 /** One room's engine. Internal: the public surface is the `Room` facade. */
@@ -88,6 +93,8 @@ export class RoomEngine {
   readonly presence: Presence
   readonly relay: MeshRelay
   readonly score: PeerScore
+  readonly membership: Membership
+  readonly meter = new FrameMeter()
   readonly #dispatch: (peer: PeerId, frame: RoomFrame) => void
   readonly #disposers: (() => void)[] = []
   readonly #phase: number
@@ -113,6 +120,7 @@ export class RoomEngine {
         init.report(error, peer)
         this.score.reported(error, peer)
       },
+      meter: this.meter,
     }
     this.ctx = ctx
     this.score = new PeerScore(ctx, config.budgets, {
@@ -145,6 +153,7 @@ export class RoomEngine {
       down: (peer, info) => this.#down(peer, info),
       frame: (peer, frame) => {
         this.liveness.heard(peer)
+        this.membership.detector.heard(peer)
         this.#dispatch(peer, frame)
       },
       admit: (peer, data, sealed) => this.score.admit(peer, data, sealed),
@@ -183,6 +192,9 @@ export class RoomEngine {
     )
     this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits)
     this.relay = new MeshRelay(ctx, init.trust)
+    const membership = init.membership ?? plainMembership(init.peerId, config.members.maxMetaBytes)
+    this.membership = buildMembership(ctx, config.members, membership, { neighbours: () => this.overlay.neighbours(), dead: (peer) => this.overlay.dead(peer) }, init.trust)
+    const { detector, members, events } = this.membership
     this.#dispatch = dispatcher({
       [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
       [FrameType.Prune]: (peer, frame) => this.broadcast.onPrune(peer, frame),
@@ -197,6 +209,14 @@ export class RoomEngine {
       [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
       [FrameType.Awareness]: (peer, frame) => this.presence.onAwareness(peer, frame),
       [FrameType.Relay]: (peer, frame) => this.relay.onRelay(peer, frame),
+      [FrameType.Probe]: (peer, frame) => detector.onProbe(peer, frame),
+      [FrameType.ProbeAck]: (peer, frame) => detector.onProbeAck(peer, frame),
+      [FrameType.ProbeRequest]: (peer, frame) => detector.onProbeRequest(peer, frame),
+      [FrameType.ProbeReport]: (peer, frame) => detector.onProbeReport(peer, frame),
+      [FrameType.Members]: (peer, frame) => members.onMembers(peer, frame),
+      [FrameType.RoomEvent]: (peer, frame) => events.onRoomEvent(peer, frame),
+      [FrameType.Query]: (peer, frame) => events.onQuery(peer, frame),
+      [FrameType.QueryReply]: (peer, frame) => events.onQueryReply(peer, frame),
       [FrameType.SignedAwareness]: (peer, frame) => this.presence.onSignedAwareness(peer, frame),
       [FrameType.SignedRelay]: (peer, frame) => this.relay.onSignedRelay(peer, frame),
     })
@@ -237,6 +257,8 @@ export class RoomEngine {
       }),
     )
     if (this.#stopped) return
+    this.membership.detector.start()
+    this.membership.members.start()
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), this.ctx.random.next() * this.#init.config.roundMs)
   }
 
@@ -266,6 +288,8 @@ export class RoomEngine {
     this.liveness.up(peer)
     this.broadcast.up(peer, link.neighbour)
     this.relay.up(peer, link.neighbour)
+    this.membership.detector.up(peer, link.neighbour)
+    this.membership.members.up(peer, link.neighbour)
     if (link.neighbour) this.ctx.emit('peer:join', { peerId: peer, transport: link.transport })
     this.presence.up(peer, link.neighbour)
     this.repair.up(peer, link)
@@ -280,6 +304,8 @@ export class RoomEngine {
       this.repair.down(peer)
       this.presence.down(peer)
       this.relay.down(peer)
+      this.membership.detector.down(peer)
+      this.membership.members.down(peer, info.cause === 'lost')
       this.ctx.emit('peer:leave', { peerId: peer, transport: info.transport })
     }
     if (!this.#stopped) this.overlay.down(peer, info)
@@ -319,6 +345,7 @@ export class RoomEngine {
   close(): Promise<void> {
     if (this.#stopped) return Promise.resolve()
     this.presence.leave()
+    this.membership.members.leave()
     this.overlay.closeAll(CloseCode.Leaving)
     this.#stopped = true
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
@@ -327,6 +354,9 @@ export class RoomEngine {
     this.repair.destroy()
     this.presence.destroy()
     this.relay.destroy()
+    this.membership.detector.stop()
+    this.membership.members.stop()
+    this.membership.events.stop()
     for (const dispose of this.#disposers.splice(0)) dispose()
     return this.sessions.leave()
   }

@@ -61,7 +61,7 @@ export class SessionLayer {
     this.#transports = transports
     this.#signal = signal
     this.#ports = ports
-    this.#table = new SessionTable(ctx.stats, ctx.report)
+    this.#table = new SessionTable(ctx.stats, ctx.report, ctx.meter)
     this.#releases = new SessionReleases(ctx.clock)
     this.#versions = trust === undefined ? VERSIONS : TRUSTED_VERSIONS
     this.#join = new JoinHandshake(ctx, config.handshakeTimeoutMs, this.#versions, this.#table, ports, (session, code, peers) => this.#close(session, code, peers))
@@ -248,6 +248,7 @@ export class SessionLayer {
       this.#ctx.report(result.error, session.peerId)
       return
     }
+    this.#ctx.meter?.received(result.frame.type, data.byteLength)
     this.#handle(session, result.frame)
   }
 

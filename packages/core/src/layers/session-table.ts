@@ -3,6 +3,7 @@
  * the open one per peer, the dials in flight, and sending (one encoding shared by many
  * sessions). Counts what it sends.
  */
+import type { FrameMeter } from '../engine/frame-meter.js'
 import type { Frame } from '../protocol/messages.js'
 import type { RoomStats } from '../room-types.js'
 import type { PeerId } from '../transport.js'
@@ -12,6 +13,7 @@ import type { Session } from './session.js'
 export class SessionTable {
   readonly #stats: RoomStats
   readonly #report: (error: Error, peer?: PeerId) => void
+  readonly #meter: FrameMeter | undefined
   /** Every session, in the order it was created. */
   readonly #all = new Set<Session>()
   /** Open sessions by peer (at most one per peer). */
@@ -19,9 +21,10 @@ export class SessionTable {
   /** Dials in flight. */
   readonly #dialing = new Set<PeerId>()
 
-  constructor(stats: RoomStats, report: (error: Error, peer?: PeerId) => void) {
+  constructor(stats: RoomStats, report: (error: Error, peer?: PeerId) => void, meter?: FrameMeter) {
     this.#stats = stats
     this.#report = report
+    this.#meter = meter
   }
 
   /** Counted sessions (see `Session.counted`) in any state plus dials in flight. */
@@ -99,7 +102,7 @@ export class SessionTable {
           return
         }
       }
-      this.#sendBytes(session, bytes)
+      this.#sendBytes(session, bytes, frame.type)
     }
   }
 
@@ -113,11 +116,13 @@ export class SessionTable {
       this.#report(asError(error), session.peerId)
       return
     }
-    this.#sendBytes(session, bytes)
+    this.#sendBytes(session, bytes, frame.type)
   }
 
-  #sendBytes(session: Session, bytes: Uint8Array): void {
+  #sendBytes(session: Session, bytes: Uint8Array, type: number): void {
     if (session.connection.closed) return
+    // By frame type, before sealing: a sealed frame counts as the frame inside it.
+    this.#meter?.sent(type, bytes.byteLength)
     if (session.channel !== undefined) {
       // Sealed per session (the channel counts what it transmits); never in the clear.
       if (session.channel.phase === 'sealed') session.channel.sendSealed(bytes)

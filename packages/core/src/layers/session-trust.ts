@@ -201,6 +201,7 @@ export class TrustedSessions {
     const opened = inner.frame
     if (opened.type === FrameType.Rekey) return this.rekeyer.onFrame(session, opened)
     if (isAuthFrame(opened)) return this.#unexpected(session, `frame type ${opened.type} inside a sealed frame`)
+    this.#ctx.meter?.received(opened.type, plaintext.byteLength)
     this.#host.frame(session, opened)
   }
 

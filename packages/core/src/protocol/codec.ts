@@ -46,6 +46,24 @@ import {
 } from './frame-io-sync.js'
 import { readSyncPart, writeSyncPart } from './frame-io-parts.js'
 import {
+  readMembers,
+  readProbe,
+  readProbeAck,
+  readProbeReport,
+  readProbeRequest,
+  readQuery,
+  readQueryReply,
+  readRoomEvent,
+  writeMembers,
+  writeProbe,
+  writeProbeAck,
+  writeProbeReport,
+  writeProbeRequest,
+  writeQuery,
+  writeQueryReply,
+  writeRoomEvent,
+} from './frame-io-members.js'
+import {
   readAuthConfirm,
   readAuthHello,
   readAuthWelcome,
@@ -64,6 +82,7 @@ import { fail, readU53, remaining } from './primitives.js'
 export * from './frame-io.js'
 export * from './frame-io-sync.js'
 export * from './frame-io-parts.js'
+export * from './frame-io-members.js'
 export * from './frame-io-auth.js'
 export * from './frame-io-presence.js'
 
@@ -130,6 +149,14 @@ function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.SyncPart:
       writeSyncPart(encoder, frame)
       return
+    case FrameType.Probe: return writeProbe(encoder, frame)
+    case FrameType.ProbeAck: return writeProbeAck(encoder, frame)
+    case FrameType.ProbeRequest: return writeProbeRequest(encoder, frame)
+    case FrameType.ProbeReport: return writeProbeReport(encoder, frame)
+    case FrameType.Members: return writeMembers(encoder, frame)
+    case FrameType.RoomEvent: return writeRoomEvent(encoder, frame)
+    case FrameType.Query: return writeQuery(encoder, frame)
+    case FrameType.QueryReply: return writeQueryReply(encoder, frame)
     case FrameType.AuthHello:
       writeAuthHello(encoder, frame)
       return
@@ -176,6 +203,14 @@ function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.Prune: return readPrune(decoder)
     case FrameType.Graft: return readGraft(decoder)
     case FrameType.SyncPart: return readSyncPart(decoder)
+    case FrameType.Probe: return readProbe(decoder)
+    case FrameType.ProbeAck: return readProbeAck(decoder)
+    case FrameType.ProbeRequest: return readProbeRequest(decoder)
+    case FrameType.ProbeReport: return readProbeReport(decoder)
+    case FrameType.Members: return readMembers(decoder)
+    case FrameType.RoomEvent: return readRoomEvent(decoder)
+    case FrameType.Query: return readQuery(decoder)
+    case FrameType.QueryReply: return readQueryReply(decoder)
     case FrameType.AuthHello: return readAuthHello(decoder)
     case FrameType.AuthWelcome: return readAuthWelcome(decoder)
     case FrameType.AuthConfirm: return readAuthConfirm(decoder)

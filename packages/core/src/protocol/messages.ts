@@ -8,6 +8,7 @@
  * room name on every frame).
  */
 import type { SyncPartFrame } from './messages-parts.js'
+import type { MemberFrame } from './messages-members.js'
 import type { AuthFrame } from './messages-auth.js'
 import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
 
@@ -78,6 +79,15 @@ export const FrameType = {
   SignedRelay: 22,
   /** A reply in parts (messages-parts.ts): hostile-load limits. */
   SyncPart: 40,
+  // Membership: failure detection, member news, user events and queries (protocol/messages-members.ts).
+  Probe: 32,
+  ProbeAck: 33,
+  ProbeRequest: 34,
+  ProbeReport: 35,
+  Members: 36,
+  RoomEvent: 37,
+  Query: 38,
+  QueryReply: 39,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]
@@ -280,6 +290,7 @@ export interface GraftFrame {
 
 /** Any frame of the protocol. */
 export type Frame =
+  | MemberFrame
   | AuthFrame
   | HelloFrame
   | WelcomeFrame

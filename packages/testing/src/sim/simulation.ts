@@ -19,6 +19,7 @@ import {
   VirtualClock,
 } from '@gossamer/core'
 import { seededIdentity } from './sim-identity.js'
+import { DEFAULT_STARVE, StallSchedule, stallDelay, starvedClock, type StarveShape } from './starvation.js'
 
 /** Room options the simulator lets you tune. */
 export type SimRoomOptions = Omit<RoomOptions, 'name' | 'doc' | 'transports' | 'clock' | 'random' | 'peerId' | 'signal' | 'secret' | 'password' | 'writers' | 'identity' | 'storage'>
@@ -49,6 +50,12 @@ export interface SimulationOptions {
   secret?: Uint8Array | string
   /** With `secret`: the indexes of the peers that may write (the others read). Default: everyone writes. */
   writers?: readonly number[]
+  /**
+   * CPU starvation: this fraction of the peers (chosen by the seed) runs in short slices
+   * between stalls (see starvation.ts); their timers and the frames they receive wait for
+   * the end of each stall. Default: none.
+   */
+  starve?: { fraction: number; shape?: StarveShape }
 }
 
 /** One simulated peer. */
@@ -58,6 +65,8 @@ export interface SimPeer {
   doc: Y.Doc
   room: Room
   alive: boolean
+  /** True for a CPU-starved peer (see {@link SimulationOptions.starve}). */
+  readonly starved: boolean
 }
 
 /** A digest of a document's integrated content (state vector plus delete set); see core's `documentDigest`. */
@@ -71,11 +80,14 @@ export class Simulation {
   readonly network: MemoryNetwork
   readonly random: RandomSource
   readonly peers: SimPeer[] = []
-  readonly options: Required<Omit<SimulationOptions, 'room' | 'secret' | 'writers'>> & Pick<SimulationOptions, 'secret' | 'writers'> & { room: SimRoomOptions }
+  readonly options: Required<Omit<SimulationOptions, 'room' | 'secret' | 'writers' | 'starve'>> &
+    Pick<SimulationOptions, 'secret' | 'writers' | 'starve'> & { room: SimRoomOptions }
   readonly roomName = 'sim-room'
   /** With a secret: each peer's identity, storage and life count (restarts without the document start a new life). */
   readonly #trusted = new Map<number, { identity: IdentityKeyPair; storage: StorageAdapter; generation: number }>()
   #writers: string[] | undefined
+  /** Stall schedules of the starved peers, by peer id. */
+  readonly stalls = new Map<string, StallSchedule>()
 
   private constructor(options: SimulationOptions) {
     this.options = {
@@ -85,12 +97,33 @@ export class Simulation {
       bootstrapSample: 8,
       joinSpreadMs: 0,
       ...options,
+      starve: options.starve,
     }
     this.random = seededRandom(options.seed)
+    const starve = options.starve
+    if (starve !== undefined && starve.fraction > 0) {
+      const pickRandom = seededRandom(options.seed ^ 0x2545f491)
+      const indices = Array.from({ length: options.peers }, (_, i) => i)
+      const count = Math.round(starve.fraction * options.peers)
+      for (let k = 0; k < count; k++) {
+        const j = k + Math.floor(pickRandom.next() * (indices.length - k))
+        ;[indices[k], indices[j]] = [indices[j] as number, indices[k] as number]
+        const index = indices[k] as number
+        this.stalls.set(peerIdOf(index), new StallSchedule(seededRandom((options.seed * 31 + index) >>> 0), starve.shape ?? DEFAULT_STARVE, 0))
+      }
+    }
+    const { min, max } = this.options.latency
     this.network = memoryNetwork({
       clock: this.clock,
       random: seededRandom(options.seed ^ 0x5bd1e995),
-      latency: this.options.latency,
+      latency:
+        this.stalls.size === 0
+          ? this.options.latency
+          : (_from, to, random) => {
+              const base = min + random.next() * (max - min)
+              const schedule = this.stalls.get(to)
+              return schedule === undefined ? base : base + stallDelay(schedule, this.clock.now() + base)
+            },
       loss: this.options.loss,
       bootstrapSample: this.options.bootstrapSample,
       dialTimeoutMs: 3 * (this.options.room.roundMs ?? 1000),
@@ -126,20 +159,23 @@ export class Simulation {
   #spawn(index: number, peerId: string, doc: Y.Doc): SimPeer {
     const trusted = this.#trusted.get(index)
     const secret = this.options.secret
+    // Stalls are drawn per index (peerIdOf); with a secret the room's id comes from its key.
+    const stalls = this.stalls.get(peerIdOf(index))
     const room = createRoom({
       presence: false,
       ...this.options.room,
       name: this.roomName,
       doc,
       transports: [this.network.transport()],
-      clock: this.clock,
+      clock: stalls === undefined ? this.clock : starvedClock(this.clock, stalls),
       random: seededRandom((this.options.seed * 7919 + index * 104729 + this.clock.now()) >>> 0),
       // With a secret the key decides the peer id (room.peerId === identity.peerId).
       ...(trusted === undefined || secret === undefined
         ? { peerId }
         : { secret, identity: trusted.identity, storage: trusted.storage, ...(this.#writers === undefined ? {} : { writers: this.#writers }) }),
     })
-    return { index, peerId: room.peerId, doc, room, alive: true }
+    if (stalls !== undefined) this.stalls.set(room.peerId, stalls)
+    return { index, peerId: room.peerId, doc, room, alive: true, starved: stalls !== undefined }
   }
 
   #identity(index: number): IdentityKeyPair {

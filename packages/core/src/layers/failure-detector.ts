@@ -1,0 +1,297 @@
+/**
+ * The failure detector (layer 3, beside liveness): SWIM-style probes over existing links,
+ * with Lifeguard's local health. Every probe period (`probeMs`) a peer probes each
+ * neighbour it has not heard from during the last period (any frame counts: a busy link
+ * needs no probe, and on a quiet link the two ends take turns). A probe is a Probe frame
+ * answered by a ProbeAck with the same `seq`, retried every ack timeout (from the link's
+ * measured RTT) until the probe deadline; at the second attempt `helpers` other neighbours
+ * are asked to probe the target too (ProbeRequest, answered by ProbeReport: alive, nack or
+ * no link). Any frame from the target ends the probe. A probe that reaches its deadline
+ * unanswered makes the target suspect (the `suspect` port); the members layer turns
+ * suspicions into room-wide news, confirmations and failures.
+ *
+ * Local health (local-health.ts) stretches every timeout by 1 + score, and a timer that
+ * fires late (this peer's event loop was blocked) never concludes: it waits for the input
+ * that may be queued behind it. Probes and acks carry member news (`news` port), so a
+ * suspected neighbour hears of its suspicion from the prober at once (Lifeguard's buddy
+ * system) and can refute it.
+ */
+import type { TimerHandle } from '../clock.js'
+import type { LayerContext } from '../engine/context.js'
+import { FrameType } from '../protocol/messages.js'
+import type { HealthLink, MemberRecord, ProbeAckFrame, ProbeFrame, ProbeReportFrame, ProbeRequestFrame } from '../protocol/messages-members.js'
+import { ProbeResult } from '../protocol/messages-members.js'
+import { randomInt, sample } from '../random.js'
+import type { PeerId } from '../transport.js'
+import { LATE_MS, LocalHealth } from './local-health.js'
+
+/** Tunables of the failure detector. */
+export interface FailureDetectorConfig {
+  /** The probe period, in ms. */
+  probeMs: number
+  /** Neighbours asked to probe a target indirectly (SWIM's k). */
+  helpers: number
+  /** Lifeguard's local health: stretch timeouts on a starved peer. */
+  localHealth: boolean
+  /** Highest local health score. */
+  maxHealthScore: number
+}
+
+/** What the failure detector asks of, and tells, the room. */
+export interface FailureDetectorPorts {
+  /** A probe of `peer` reached its deadline unanswered. */
+  suspect(peer: PeerId): void
+  /** Member news to piggyback on a Probe or ProbeAck to `peer`. */
+  news(peer: PeerId): MemberRecord[]
+  /** News piggybacked on a Probe or ProbeAck from `peer`. */
+  receive(peer: PeerId, records: readonly MemberRecord[]): void
+  /** Neighbours of `peer`, as far as the room knows (its health record), to choose helpers. */
+  linksOf(peer: PeerId): readonly PeerId[]
+}
+
+interface LinkState {
+  neighbour: boolean
+  lastHeard: number
+  srtt: number | undefined
+  rttvar: number
+  probe: Probe | undefined
+}
+
+interface Probe {
+  seq: number
+  target: PeerId
+  startedAt: number
+  attempts: number
+  /** When attempts stop and the probe concludes. */
+  deadline: number
+  timer: TimerHandle | undefined
+  asked: PeerId[]
+  answered: number
+  /** A probe on behalf of a requester (we are its helper). */
+  relay?: { requester: PeerId; seq: number }
+}
+
+/** The failure detector of one room. Internal. */
+export class FailureDetector {
+  readonly health: LocalHealth
+  readonly #ctx: LayerContext
+  readonly #config: FailureDetectorConfig
+  readonly #ports: FailureDetectorPorts
+  readonly #links = new Map<PeerId, LinkState>()
+  readonly #probes = new Map<number, Probe>()
+  #seq: number
+  #timer: TimerHandle | undefined
+
+  constructor(ctx: LayerContext, config: FailureDetectorConfig, ports: FailureDetectorPorts) {
+    this.#ctx = ctx
+    this.#config = config
+    this.#ports = ports
+    this.health = new LocalHealth(config.localHealth, config.maxHealthScore)
+    this.#seq = randomInt(ctx.random, 1024)
+  }
+
+  /** Starts the probe periods, at a random phase. */
+  start(): void {
+    this.#timer ??= this.#after(this.#ctx.random.next() * this.#config.probeMs, (lateness) => this.#period(lateness))
+  }
+
+  /** Stops every timer. */
+  stop(): void {
+    if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
+    for (const probe of this.#probes.values()) this.#end(probe)
+  }
+
+  up(peer: PeerId, neighbour: boolean): void {
+    this.#links.set(peer, { neighbour, lastHeard: this.#ctx.clock.now(), srtt: undefined, rttvar: 0, probe: undefined })
+  }
+
+  down(peer: PeerId): void {
+    const link = this.#links.get(peer)
+    if (link?.probe !== undefined) this.#end(link.probe)
+    this.#links.delete(peer)
+  }
+
+  /** Any frame from `peer` proves it alive: it ends a probe of it. */
+  heard(peer: PeerId): void {
+    const link = this.#links.get(peer)
+    if (link === undefined) return
+    link.lastHeard = this.#ctx.clock.now()
+    const probe = link.probe
+    if (probe !== undefined && probe.relay === undefined && link.lastHeard > probe.startedAt) this.#answered(probe, false)
+  }
+
+  /** The smoothed RTT of the link to `peer`, in ms. */
+  rtt(peer: PeerId): number | undefined {
+    const srtt = this.#links.get(peer)?.srtt
+    return srtt === undefined ? undefined : Math.round(srtt)
+  }
+
+  /** Our neighbours and their RTTs, for the health record. */
+  links(): HealthLink[] {
+    const links: HealthLink[] = []
+    for (const [peer, link] of this.#links) if (link.neighbour) links.push({ peer, rttMs: Math.round(link.srtt ?? 0) })
+    return links
+  }
+
+  /** True while a probe of `peer` waits for its answer. */
+  probing(peer: PeerId): boolean {
+    return this.#links.get(peer)?.probe !== undefined
+  }
+
+  onProbe(peer: PeerId, frame: ProbeFrame): void {
+    this.#ctx.send(peer, { type: FrameType.ProbeAck, room: this.#ctx.room, seq: frame.seq, news: this.#ports.news(peer) })
+    if (frame.news.length > 0) this.#ports.receive(peer, frame.news)
+  }
+
+  onProbeAck(peer: PeerId, frame: ProbeAckFrame): void {
+    const probe = this.#probes.get(frame.seq)
+    if (probe !== undefined && probe.target === peer) this.#answered(probe, probe.attempts === 1)
+    if (frame.news.length > 0) this.#ports.receive(peer, frame.news)
+  }
+
+  /** A neighbour asks us to probe `target` for it. */
+  onProbeRequest(peer: PeerId, frame: ProbeRequestFrame): void {
+    const link = this.#links.get(frame.target)
+    if (link === undefined || frame.target === peer) {
+      this.#report(peer, frame.seq, frame.target, ProbeResult.NoLink)
+      return
+    }
+    // Lifeguard's helpers nack at 80% of the requester's timeout; ours is a period.
+    this.#begin(frame.target, link, 0.8 * this.#config.probeMs, { requester: peer, seq: frame.seq })
+  }
+
+  onProbeReport(peer: PeerId, frame: ProbeReportFrame): void {
+    const probe = this.#probes.get(frame.seq)
+    if (probe === undefined || probe.target !== frame.target || !probe.asked.includes(peer)) return
+    probe.answered++
+    if (frame.result === ProbeResult.Alive) this.#answered(probe, false)
+  }
+
+  // ---- probing ----------------------------------------------------------------------
+
+  #period(lateness: number): void {
+    // A late period is evidence too (it never defers: starting probes decides nothing).
+    this.health.late(lateness)
+    const now = this.#ctx.clock.now()
+    const silence = this.#config.probeMs * this.health.factor()
+    for (const [peer, link] of this.#links) {
+      if (link.neighbour && link.probe === undefined && now - link.lastHeard >= silence) this.#begin(peer, link, silence)
+    }
+    this.health.periodEnd()
+    this.#timer = this.#after(this.#config.probeMs, (later) => this.#period(later))
+  }
+
+  /** Starts a probe of `target` that concludes after `span` ms. */
+  #begin(target: PeerId, link: LinkState, span: number, relay?: Probe['relay']): void {
+    if (link.probe !== undefined && relay === undefined) return
+    const now = this.#ctx.clock.now()
+    const probe: Probe = { seq: this.#nextSeq(), target, startedAt: now, attempts: 0, deadline: now + span, timer: undefined, asked: [], answered: 0 }
+    if (relay !== undefined) probe.relay = relay
+    else {
+      link.probe = probe
+      this.#ctx.stats.probesSent++
+    }
+    this.#probes.set(probe.seq, probe)
+    this.#attempt(probe)
+  }
+
+  /** Sends one attempt and arms the next step: another attempt, or the deadline. */
+  #attempt(probe: Probe): void {
+    probe.attempts++
+    this.#ctx.send(probe.target, { type: FrameType.Probe, room: this.#ctx.room, seq: probe.seq, news: this.#ports.news(probe.target) })
+    if (probe.attempts === 2 && probe.relay === undefined) this.#askHelpers(probe)
+    const next = this.#ctx.clock.now() + this.#ackTimeout(probe.target)
+    if (next < probe.deadline) probe.timer = this.#after(next - this.#ctx.clock.now(), (lateness) => this.#step(probe, lateness, true))
+    else probe.timer = this.#after(probe.deadline - this.#ctx.clock.now(), (lateness) => this.#step(probe, lateness, false))
+  }
+
+  #step(probe: Probe, lateness: number, retry: boolean): void {
+    probe.timer = undefined
+    if (!this.#probes.has(probe.seq)) return
+    // Late: our loop was blocked, and the answer may be queued behind this timer. Let it run first.
+    if (this.health.late(lateness)) {
+      probe.deadline = Math.max(probe.deadline, this.#ctx.clock.now() + LATE_MS * this.health.factor())
+      probe.timer = this.#after(LATE_MS, (later) => this.#step(probe, later, retry))
+      return
+    }
+    if (retry) {
+      this.#attempt(probe)
+      return
+    }
+    this.#end(probe)
+    if (probe.relay !== undefined) {
+      this.#report(probe.relay.requester, probe.relay.seq, probe.target, ProbeResult.Nack)
+      return
+    }
+    // Nobody we asked answered at all: the silent one is probably us.
+    if (probe.asked.length > 0 && probe.answered === 0) this.health.raise()
+    this.#ports.suspect(probe.target)
+  }
+
+  #answered(probe: Probe, sample: boolean): void {
+    if (!this.#probes.has(probe.seq)) return
+    this.#end(probe)
+    if (probe.relay !== undefined) {
+      this.#report(probe.relay.requester, probe.relay.seq, probe.target, ProbeResult.Alive)
+      return
+    }
+    this.health.succeeded()
+    const link = this.#links.get(probe.target)
+    if (sample && link !== undefined) this.#sample(link, this.#ctx.clock.now() - probe.startedAt)
+  }
+
+  #end(probe: Probe): void {
+    if (probe.timer !== undefined) this.#ctx.clock.clearTimeout(probe.timer)
+    probe.timer = undefined
+    this.#probes.delete(probe.seq)
+    const link = this.#links.get(probe.target)
+    if (link?.probe === probe) link.probe = undefined
+  }
+
+  #askHelpers(probe: Probe): void {
+    const known = new Set(this.#ports.linksOf(probe.target))
+    const candidates = [...this.#links.entries()].filter(([peer, link]) => link.neighbour && peer !== probe.target).map(([peer]) => peer)
+    // Neighbours known to reach the target first, then others at random.
+    const linked = candidates.filter((peer) => known.has(peer))
+    const others = candidates.filter((peer) => !known.has(peer))
+    const helpers = [...sample(this.#ctx.random, linked, this.#config.helpers), ...sample(this.#ctx.random, others, this.#config.helpers)].slice(0, this.#config.helpers)
+    probe.asked = helpers
+    if (helpers.length > 0) this.#ctx.sendMany(helpers, { type: FrameType.ProbeRequest, room: this.#ctx.room, seq: probe.seq, target: probe.target })
+  }
+
+  #report(peer: PeerId, seq: number, target: PeerId, result: ProbeReportFrame['result']): void {
+    this.#ctx.send(peer, { type: FrameType.ProbeReport, room: this.#ctx.room, seq, target, result })
+  }
+
+  /** The ack timeout of a link: its RTT estimate plus two deviations, stretched by local health. */
+  #ackTimeout(peer: PeerId): number {
+    const probeMs = this.#config.probeMs
+    const link = this.#links.get(peer)
+    // Retries are cheap (they happen only when an answer is missing) and each one is another
+    // chance through a lossy link: retry about every RTT, so a period holds five to eight attempts.
+    const rto = link?.srtt === undefined ? probeMs / 5 : link.srtt + 2 * link.rttvar
+    return Math.min(probeMs / 5, Math.max(probeMs / 8, rto)) * this.health.factor()
+  }
+
+  #sample(link: LinkState, rtt: number): void {
+    const value = Math.min(rtt, this.#config.probeMs)
+    if (link.srtt === undefined) {
+      link.srtt = value
+      link.rttvar = value / 2
+      return
+    }
+    link.rttvar = 0.75 * link.rttvar + 0.25 * Math.abs(link.srtt - value)
+    link.srtt = 0.875 * link.srtt + 0.125 * value
+  }
+
+  #nextSeq(): number {
+    this.#seq = (this.#seq + 1) % Number.MAX_SAFE_INTEGER
+    return this.#seq
+  }
+
+  /** A timer whose callback learns how late it fired (event-loop lag). */
+  #after(ms: number, fn: (lateness: number) => void): TimerHandle {
+    const due = this.#ctx.clock.now() + Math.max(0, ms)
+    return this.#ctx.clock.setTimeout(() => fn(this.#ctx.clock.now() - due), ms)
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The outbox of member news. News floods along the overlay: a record that changed this
+ * peer's table goes once to every neighbour but the one it came from, batched into Members
+ * frames (at most 64 records each, one encoding for all targets). A budget bounds the
+ * records sent per probe period; news beyond it waits for the next period (claims and
+ * leaves first). Recent claims also ride on probes and acks a few times each (SWIM's
+ * piggybacking), which repairs a flood that lost a frame.
+ */
+import type { LayerContext } from '../engine/context.js'
+import { FrameType } from '../protocol/messages.js'
+import { MEMBER_LIMITS, type MemberRecord } from '../protocol/messages-members.js'
+import type { PeerId } from '../transport.js'
+
+/** Times a recent claim rides on probes and acks. */
+const PIGGYBACK_TIMES = 3
+/** Recent claims kept for piggybacking. */
+const RECENT = 32
+
+interface Queued {
+  record: MemberRecord
+  /** The neighbour it came from (not sent back there). */
+  from: PeerId | undefined
+}
+
+/** Member news waiting to be sent. Internal to the members layer. */
+export class NewsOutbox {
+  readonly #ctx: LayerContext
+  readonly #budget: number
+  readonly #urgent: Queued[] = []
+  readonly #rest: Queued[] = []
+  readonly #recent: { record: MemberRecord; left: number }[] = []
+  #sentThisPeriod = 0
+  #lastUse = 0
+
+  constructor(ctx: LayerContext, budgetPerPeriod: number) {
+    this.#ctx = ctx
+    this.#budget = budgetPerPeriod
+  }
+
+  /** Records waiting. */
+  get queued(): number {
+    return this.#urgent.length + this.#rest.length
+  }
+
+  /** Use of the budget over the last period, in per mille. */
+  get budgetUse(): number {
+    return this.#lastUse
+  }
+
+  /** Queues a record for every neighbour but `from`. */
+  push(record: MemberRecord, from?: PeerId): void {
+    const claim = record.kind === 'state' && record.status !== 'alive'
+    ;(claim ? this.#urgent : this.#rest).push({ record, from })
+    if (record.kind === 'state') {
+      this.#recent.push({ record, left: PIGGYBACK_TIMES })
+      if (this.#recent.length > RECENT) this.#recent.shift()
+    }
+  }
+
+  /** Sends what the budget allows to `neighbours`. Returns true when news still waits. */
+  flush(neighbours: readonly PeerId[]): boolean {
+    const room = this.#ctx.room
+    const allowed = Math.max(0, this.#budget - this.#sentThisPeriod)
+    const batch = [...this.#urgent.splice(0, allowed)]
+    batch.push(...this.#rest.splice(0, allowed - batch.length))
+    this.#sentThisPeriod += batch.length
+    const groups = new Map<PeerId | undefined, MemberRecord[]>()
+    for (const { record, from } of batch) {
+      let group = groups.get(from)
+      if (group === undefined) groups.set(from, (group = []))
+      group.push(record)
+    }
+    for (const [from, records] of groups) {
+      const targets = from === undefined ? neighbours : neighbours.filter((peer) => peer !== from)
+      if (targets.length === 0) continue
+      for (let i = 0; i < records.length; i += MEMBER_LIMITS.recordsPerFrame) {
+        this.#ctx.sendMany(targets, { type: FrameType.Members, room, request: false, records: records.slice(i, i + MEMBER_LIMITS.recordsPerFrame) })
+      }
+    }
+    return this.queued > 0
+  }
+
+  /** Up to `max` recent records to piggyback, each at most a few times. */
+  piggyback(max: number): MemberRecord[] {
+    const out: MemberRecord[] = []
+    for (let i = this.#recent.length - 1; i >= 0 && out.length < max; i--) {
+      const item = this.#recent[i] as { record: MemberRecord; left: number }
+      out.push(item.record)
+      if (--item.left === 0) this.#recent.splice(i, 1)
+    }
+    return out
+  }
+
+  /** The end of a probe period: the budget refills. */
+  periodEnd(): void {
+    this.#lastUse = Math.round((1000 * this.#sentThisPeriod) / this.#budget)
+    this.#sentThisPeriod = 0
+  }
+
+  /** Drops everything (the room is closing). */
+  clear(): void {
+    this.#urgent.length = 0
+    this.#rest.length = 0
+    this.#recent.length = 0
+  }
+}
