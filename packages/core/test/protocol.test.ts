@@ -189,7 +189,8 @@ describe('round trip', () => {
   it('covers every frame type', () => {
     const types = new Set(Object.values(validFrames).map((f) => f.type))
     // The member frames (32 … 39) have their own round trips: protocol-members.test.ts.
-    expect([...types].sort((a, b) => a - b)).toEqual(Object.values(FrameType).filter((t) => t < 32))
+    const members = (t: number): boolean => t >= 32 && t <= 39
+    expect([...types].sort((a, b) => a - b)).toEqual(Object.values(FrameType).filter((t) => !members(t)).sort((a, b) => a - b))
   })
 
   it.each(Object.entries(validFrames))('%s: decode(encode(frame)) equals frame', (_, frame) => {

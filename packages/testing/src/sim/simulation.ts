@@ -58,6 +58,10 @@ export interface SimulationOptions {
   starve?: { fraction: number; shape?: StarveShape }
 }
 
+/** With a secret: virtual ms per pacing step, and the real ms each step gives the platform's crypto. */
+const PACE_STEP_MS = 50
+const PACE_REAL_MS = 2
+
 /** One simulated peer. */
 export interface SimPeer {
   readonly index: number
@@ -191,12 +195,30 @@ export class Simulation {
 
   /** Advances virtual time by `ms`. */
   async run(ms: number): Promise<void> {
-    await this.clock.advance(ms)
+    if (this.options.secret === undefined) return this.clock.advance(ms)
+    await this.#paced(() => false, this.clock.now() + ms)
   }
 
   /** Advances virtual time until `predicate` holds or `maxMs` passed. Returns whether it holds. */
   async runUntil(predicate: () => boolean, maxMs: number): Promise<boolean> {
-    return this.clock.runUntil(predicate, this.clock.now() + maxMs)
+    if (this.options.secret === undefined) return this.clock.runUntil(predicate, this.clock.now() + maxMs)
+    return this.#paced(predicate, this.clock.now() + maxMs)
+  }
+
+  /**
+   * With a secret, signatures, key derivations and sealing run on the platform's crypto, in
+   * real time, while the rooms' timers (handshake timeouts, rounds) run in virtual time. So
+   * virtual time moves in steps of {@link PACE_STEP_MS}, each followed by a real turn of the
+   * event loop of {@link PACE_REAL_MS} ms: at most 25 virtual ms per real ms, so a handshake
+   * on a busy machine is not timed out by a clock racing ahead of its crypto.
+   */
+  async #paced(predicate: () => boolean, deadline: number): Promise<boolean> {
+    for (;;) {
+      const until = Math.min(deadline, this.clock.now() + PACE_STEP_MS)
+      if (await this.clock.runUntil(predicate, until)) return true
+      if (until >= deadline) return predicate()
+      await new Promise((resolve) => setTimeout(resolve, PACE_REAL_MS))
+    }
   }
 
   /** Crashes a peer: it vanishes without a goodbye (silent by default). */
