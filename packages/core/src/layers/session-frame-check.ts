@@ -1,8 +1,8 @@
 /**
- * The check of every frame a session receives, in any state. It refuses: the frames of authenticated sessions (they belong
- * to rooms with a secret, and arrive here only from a peer that breaks the protocol), and
- * frames that name another room. The session layer counts, reports and, on a session still
- * in its handshake, closes with the refusal's code.
+ * The check of every frame a session receives, in any state. It refuses the frames of
+ * authenticated sessions (they belong to rooms with a secret, and arrive here only from a
+ * peer that breaks the protocol) and frames that name another room. The session layer
+ * counts, reports and, on a session still in its handshake, closes with the refusal's code.
  */
 import { ProtocolError } from '../errors.js'
 import { CloseCode, type CloseCodeValue, type Frame } from '../protocol/messages.js'
