@@ -16,12 +16,12 @@ const src = join(root, 'packages', 'core', 'src')
 const BOXES: Record<string, (file: string) => boolean> = {
   room: (f) => ['room.ts', 'room-identity.ts', 'room-trust-setup.ts', 'room-network.ts', 'provider-state.ts', 'room-emitter.ts', 'room-lifetime.ts', 'room-rotate.ts'].includes(f),
   facade: (f) => ['room-members.ts', 'room-health.ts', 'room-metrics.ts'].includes(f),
-  options: (f) => ['room-config.ts', 'room-types.ts', 'yjs-instance.ts', 'option-checks.ts', 'member-types.ts'].includes(f),
+  options: (f) => ['room-config.ts', 'room-types.ts', 'room-options.ts', 'room-stats.ts', 'yjs-instance.ts', 'option-checks.ts', 'member-types.ts'].includes(f),
   content: (f) => f === 'content.ts',
-  engine: (f) => f === 'engine/room-engine.ts' || f === 'engine/membership.ts',
+  engine: (f) => ['room-engine.ts', 'room-engine-init.ts', 'frame-routes.ts', 'transport-start.ts', 'membership.ts'].map((n) => `engine/${n}`).includes(f),
   ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts', 'engine/frame-meter.ts'].includes(f),
   session: (f) =>
-    ['session-layer.ts', 'session.ts', 'session-table.ts', 'session-release.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
+    ['session-layer.ts', 'session.ts', 'session-table.ts', 'session-release.ts', 'session-frame-check.ts', 'session-dial.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
       .map((n) => `layers/${n}`)
       .includes(f),
   overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),
@@ -32,7 +32,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   relay: (f) => f === 'layers/mesh-relay.ts',
   score: (f) => f === 'layers/peer-score.ts' || f === 'layers/token-bucket.ts',
   limits: (f) => f.startsWith('limits/'),
-  members: (f) => ['failure-detector.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'room-events.ts'].map((n) => `layers/${n}`).includes(f),
+  members: (f) => ['failure-detector.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-gossip.ts', 'member-outcomes.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'members-ports.ts', 'self-records.ts', 'suspicion-timers.ts', 'mass-failure.ts', 'room-events.ts'].map((n) => `layers/${n}`).includes(f),
   replica: (f) => f === 'replica.ts',
   persistence: (f) => f === 'persistence.ts' || f === 'trusted-storage.ts',
   storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',

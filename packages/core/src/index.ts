@@ -21,20 +21,17 @@
 export { createRoom } from './room.js'
 export type {
   Room,
-  RoomOptions,
   RoomEvents,
-  RoomStats,
   PeerEvent,
   SyncedEvent,
   StatusEvent,
   PeersEvent,
-  WhenSyncedOptions,
   ErrorEvent,
   DeltaEvent,
   PersistedEvent,
-  SignalOptions,
-  RotateSecretOptions,
 } from './room-types.js'
+export type { RoomOptions, WhenSyncedOptions, SignalOptions, RotateSecretOptions } from './room-options.js'
+export type { RoomStats } from './room-stats.js'
 export type {
   JsonValue,
   MemberMeta,

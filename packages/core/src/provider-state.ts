@@ -8,7 +8,8 @@
 import type { Clock } from './clock.js'
 import { ConfigError, RoomClosedError, SyncTimeoutError } from './errors.js'
 import { abortable, gate, type Gate } from './gate.js'
-import type { PeerEvent, PeersEvent, RoomEvents, WhenSyncedOptions } from './room-types.js'
+import type { PeerEvent, PeersEvent, RoomEvents } from './room-types.js'
+import type { WhenSyncedOptions } from './room-options.js'
 import type { PeerId } from './transport.js'
 
 /** Emits one room event to the app. */

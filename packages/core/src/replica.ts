@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type ContentLimits } from './limits/content-limits.js'
 import { DiffParts } from './limits/diff-parts.js'
 import { UpdateIntake } from './limits/update-intake.js'
 import { scanStateVector, scanUpdate } from './limits/update-scan.js'
-import type { RoomStats } from './room-types.js'
+import type { RoomStats } from './room-stats.js'
 import type { PeerId } from './transport.js'
 
 /** Optional parts of a {@link Replica}: the room's limits, clock, counters and reports. */

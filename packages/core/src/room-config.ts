@@ -10,7 +10,7 @@ import { resolveBudgets } from './layers/peer-score.js'
 import { booleanOption, integerOption, numberOption, shapeOption, shown } from './option-checks.js'
 import { LIMITS } from './protocol/messages.js'
 import type { MembersOptions } from './member-types.js'
-import type { RoomOptions } from './room-types.js'
+import type { RoomOptions } from './room-options.js'
 import { assertSameYjs } from './yjs-instance.js'
 
 /** Chance that a peer rewires one link to a random known peer, per reconnect period. */

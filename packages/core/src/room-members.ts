@@ -14,7 +14,7 @@ import { PayloadTooLargeError } from './member-errors.js'
 import { MEMBER_LIMITS } from './protocol/messages-members.js'
 import { HealthChecks } from './room-health.js'
 import { prometheusText, roomMetrics } from './room-metrics.js'
-import type { RoomStats } from './room-types.js'
+import type { RoomStats } from './room-stats.js'
 import type { PeerId } from './transport.js'
 
 /** What the membership facade needs from its room. */

@@ -4,7 +4,7 @@
  */
 import type { FrameCount } from './engine/frame-meter.js'
 import type { MemberStatus, RoomMetrics } from './member-types.js'
-import type { RoomStats } from './room-types.js'
+import type { RoomStats } from './room-stats.js'
 
 /** The metrics of a room from its counters. */
 export function roomMetrics(

@@ -5,7 +5,7 @@
  */
 import { deriveRoomKeys, type RoomKeys } from './crypto/room-keys.js'
 import { ConfigError } from './errors.js'
-import type { RotateSecretOptions } from './room-types.js'
+import type { RotateSecretOptions } from './room-options.js'
 
 /** How long `rotateSecret` keeps the previous secret accepted by default: ten minutes. */
 export const DEFAULT_GRACE_MS = 600_000

@@ -5,7 +5,7 @@
 import type * as Y from 'yjs'
 import type { Content } from './content.js'
 import type { Persistence } from './persistence.js'
-import type { RoomOptions } from './room-types.js'
+import type { RoomOptions } from './room-options.js'
 import type { PeerId } from './transport.js'
 import type { RoomTrust, RoomTrustInit } from './trust/room-trust.js'
 import { SignedReplica } from './trust/signed-replica.js'

@@ -26,7 +26,8 @@ import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
 import { claimTransports } from './transports/transport-claim.js'
 import { rotationKeys } from './room-rotate.js'
-import { zeroStats, type Room, type RoomEvents, type RoomOptions, type RoomStats, type RotateSecretOptions, type SignalOptions, type WhenSyncedOptions } from './room-types.js'
+import type { Room, RoomEvents, RoomOptions, RoomStats, RotateSecretOptions, SignalOptions, WhenSyncedOptions } from './room-types.js'
+import { zeroStats } from './room-stats.js'
 import type { PeerId } from './transport.js'
 
 /**
@@ -191,8 +192,7 @@ class GossipRoom implements Room {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown()
-    return this.#closing
+    return (this.#closing ??= this.#shutdown())
   }
 
   destroy(): void {

@@ -9,7 +9,8 @@ import type { Clock } from '../clock.js'
 import type { FrameMeter } from './frame-meter.js'
 import type { Frame } from '../protocol/messages.js'
 import type { RandomSource } from '../random.js'
-import type { RoomEvents, RoomStats } from '../room-types.js'
+import type { RoomEvents } from '../room-types.js'
+import type { RoomStats } from '../room-stats.js'
 import type { PeerId } from '../transport.js'
 
 /** What a layer of the engine may do, and the identity it runs under. */

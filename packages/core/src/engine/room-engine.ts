@@ -18,11 +18,8 @@
  * Broadcast and repair reach the document through a {@link Content}: the {@link Replica} in
  * an open room, the signed replica (trust/signed-replica.ts) in a room with a secret.
  */
-import type * as Y from 'yjs'
-import type { Awareness } from 'y-protocols/awareness'
-import type { Clock, TimerHandle } from '../clock.js'
+import type { TimerHandle } from '../clock.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
-import { TransportError } from '../errors.js'
 import { Broadcast } from '../layers/broadcast.js'
 import { Liveness } from '../layers/liveness.js'
 import { MeshRelay } from '../layers/mesh-relay.js'
@@ -33,52 +30,22 @@ import { Repair } from '../layers/repair.js'
 import { SessionLayer } from '../layers/session-layer.js'
 import type { SessionDown } from './session-ports.js'
 import { hash53 } from '../hash.js'
-import { CloseCode, FrameType } from '../protocol/messages.js'
-import type { RandomSource } from '../random.js'
+import { CloseCode } from '../protocol/messages.js'
 import type { Content } from '../content.js'
 import { Replica } from '../replica.js'
-import { REWIRE_CHANCE, type RoomConfig } from '../room-config.js'
-import type { RoomStats } from '../room-types.js'
-import type { PeerId, Transport } from '../transport.js'
-import type { RoomTrust } from '../trust/room-trust.js'
-import { transportSecrets } from '../trust/transport-secrets.js'
+import { REWIRE_CHANCE } from '../room-config.js'
+import type { PeerId } from '../transport.js'
 import { Activity } from './activity.js'
 import type { LayerContext, LinkInfo } from './context.js'
-import { dispatcher, type RoomFrame } from './dispatch.js'
+import type { RoomFrame } from './dispatch.js'
+import { frameRoutes } from './frame-routes.js'
 import { FrameMeter } from './frame-meter.js'
-import { buildMembership, plainMembership, type Membership, type MembershipInit } from './membership.js'
+import { startTransports, type TransportWiring } from './transport-start.js'
+import { buildMembership, plainMembership, type Membership } from './membership.js'
+import type { RoomEngineInit } from './room-engine-init.js'
 
-/** What the room facade gives its engine. */
-export interface RoomEngineInit {
-  room: string
-  /** The final peer id (a persisted identity is already loaded). */
-  peerId: PeerId
-  doc: Y.Doc
-  /** The transaction origin of remote updates applied to `doc` (the public room). */
-  origin: unknown
-  awareness: Awareness
-  config: RoomConfig
-  clock: Clock
-  random: RandomSource
-  transports: readonly Transport[]
-  stats: RoomStats
-  /** Aborted when the room closes. */
-  signal: AbortSignal
-  emit: LayerContext['emit']
-  report: LayerContext['report']
-  /** A full exchange with `peer` completed. */
-  onSynced(peer: PeerId): void
-  /** The peers worth remembering changed (a shuffle period passed). */
-  onKnownPeers?(peers: PeerId[]): void
-  /** Peers remembered from an earlier session. */
-  knownPeers?: readonly PeerId[]
-  /** Keys, identity and writers of a room with a secret; absent for an open room. */
-  trust?: RoomTrust
-  /** The document side, when the room made it (a room with a secret: the signed replica); default a {@link Replica}. */
-  content?: Content
-  /** This peer as a member, its health checks and query handlers. Default: no metadata, checks or handlers. */
-  membership?: MembershipInit
-}
+/** What the room facade gives its engine (room-engine-init.ts). */
+export type { RoomEngineInit } from './room-engine-init.js'
 
 /** One room's engine. Internal: the public surface is the `Room` facade. */
 export class RoomEngine {
@@ -194,68 +161,26 @@ export class RoomEngine {
     this.relay = new MeshRelay(ctx, init.trust)
     const membership = init.membership ?? plainMembership(init.peerId, config.members.maxMetaBytes)
     this.membership = buildMembership(ctx, config.members, membership, { neighbours: () => this.overlay.neighbours(), dead: (peer) => this.overlay.dead(peer) }, init.trust)
-    const { detector, members, events } = this.membership
-    this.#dispatch = dispatcher({
-      [FrameType.Delta]: (peer, frame) => this.broadcast.onDelta(peer, frame),
-      [FrameType.Prune]: (peer, frame) => this.broadcast.onPrune(peer, frame),
-      [FrameType.Graft]: (peer, frame) => this.broadcast.onGraft(peer, frame),
-      [FrameType.Digest]: (peer, frame) => this.repair.onDigest(peer, frame),
-      [FrameType.DigestMatch]: (peer, frame) => this.repair.onDigestMatch(peer, frame),
-      [FrameType.SyncRequest]: (peer, frame) => this.repair.onSyncRequest(peer, frame),
-      [FrameType.SyncReply]: (peer, frame) => this.repair.onSyncReply(peer, frame),
-      [FrameType.SyncPart]: (peer, frame) => this.repair.onSyncPart(peer, frame),
-      [FrameType.Peers]: (peer, frame) => this.overlay.onPeers(peer, frame),
-      [FrameType.Ping]: (peer, frame) => this.liveness.onPing(peer, frame),
-      [FrameType.Pong]: (peer, frame) => this.liveness.onPong(peer, frame),
-      [FrameType.Awareness]: (peer, frame) => this.presence.onAwareness(peer, frame),
-      [FrameType.Relay]: (peer, frame) => this.relay.onRelay(peer, frame),
-      [FrameType.Probe]: (peer, frame) => detector.onProbe(peer, frame),
-      [FrameType.ProbeAck]: (peer, frame) => detector.onProbeAck(peer, frame),
-      [FrameType.ProbeRequest]: (peer, frame) => detector.onProbeRequest(peer, frame),
-      [FrameType.ProbeReport]: (peer, frame) => detector.onProbeReport(peer, frame),
-      [FrameType.Members]: (peer, frame) => members.onMembers(peer, frame),
-      [FrameType.RoomEvent]: (peer, frame) => events.onRoomEvent(peer, frame),
-      [FrameType.Query]: (peer, frame) => events.onQuery(peer, frame),
-      [FrameType.QueryReply]: (peer, frame) => events.onQueryReply(peer, frame),
-      [FrameType.SignedAwareness]: (peer, frame) => this.presence.onSignedAwareness(peer, frame),
-      [FrameType.SignedRelay]: (peer, frame) => this.relay.onSignedRelay(peer, frame),
-    })
+    this.#dispatch = frameRoutes(this)
     for (const peer of init.knownPeers ?? []) this.overlay.discovered(peer)
   }
 
   /** Starts the transports, joins the room's topic on each and schedules the first round. */
   async start(): Promise<void> {
-    const { transports, signal, room } = this.#init
-    for (const transport of transports) {
-      this.#disposers.push(
-        transport.on('peer:discover', ({ peerId, topic }) => {
-          if (topic !== room || this.#stopped) return
-          this.overlay.discovered(peerId, transport.name)
-          this.overlay.maintain(false)
-        }),
-        transport.on('connection:open', ({ connection }) => {
-          this.overlay.opened(connection.remotePeerId)
-          this.sessions.accept(connection)
-        }),
-        transport.on('error', ({ error }) => this.ctx.report(error)),
-      )
+    const { transports, signal, room, trust } = this.#init
+    const wiring: TransportWiring = {
+      ...{ room, peerId: this.ctx.peerId, signal, relay: this.relay, trust, stopped: () => this.#stopped, report: (error) => this.ctx.report(error) },
+      admit: (peer, urgent) => !this.score.refuses(peer) && this.#admit(peer, urgent),
+      discovered: (peer, transport) => {
+        this.overlay.discovered(peer, transport)
+        this.overlay.maintain(false)
+      },
+      opened: (connection) => {
+        this.overlay.opened(connection.remotePeerId)
+        this.sessions.accept(connection)
+      },
     }
-    await Promise.all(
-      transports.map(async (transport) => {
-        try {
-          await transport.start({
-            peerId: this.ctx.peerId,
-            signal,
-            admit: (peerId, request) => !this.score.refuses(peerId) && this.#admit(peerId, request?.urgent === true),
-            relay: this.relay,
-            ...(this.#init.trust === undefined ? {} : { secrets: transportSecrets(this.#init.trust) }),
-          })
-          if (!this.#stopped) transport.join(room)
-        } catch (cause) {
-          if (!this.#stopped) this.ctx.report(new TransportError(`transport ${transport.name} failed to start`, { cause }))
-        }
-      }),
-    )
+    await startTransports(transports, wiring, this.#disposers)
     if (this.#stopped) return
     this.membership.detector.start()
     this.membership.members.start()

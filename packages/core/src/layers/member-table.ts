@@ -11,7 +11,7 @@
  * members are held; failed and left ones stay until they are reaped. It is a plain data structure: the layer (members.ts) turns its
  * outcomes into events, news and timers.
  */
-import type { MemberHealthRecord, MemberMetaRecord, MemberStateRecord, MemberStatus } from '../protocol/messages-members.js'
+import type { MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord, MemberStatus } from '../protocol/messages-members.js'
 import type { JsonValue } from '../member-types.js'
 import type { PeerId } from '../transport.js'
 
@@ -184,6 +184,31 @@ export class MemberTable {
     this.#entries.set(peer, entry)
     if (isLive(status)) this.#live++
     return entry
+  }
+
+  /**
+   * Whether `record` could change the table (checked before an expensive verification).
+   * News about `self` (this peer) always counts, as does a stale claim: its sender gets our
+   * newer record back.
+   */
+  isNews(record: MemberRecord, self: PeerId): boolean {
+    if (record.peer === self) return true
+    if (record.kind === 'state' && record.incarnation < (this.get(record.peer)?.incarnation ?? -1)) return true
+    const entry = this.get(record.peer)
+    if (record.kind === 'meta') return entry !== undefined && (entry.meta?.version ?? -1) < record.version
+    if (record.kind === 'health') return entry !== undefined && (entry.health?.seq ?? -1) < record.seq
+    if (entry === undefined) return record.status === 'alive'
+    return record.incarnation > entry.incarnation || (record.incarnation === entry.incarnation && (record.status !== entry.status || (record.status === 'suspect' && !entry.accusers.has(record.by))))
+  }
+
+  /** Forgets every member failed or left for at least `reapMs`, calling `reaped` after each removal. */
+  reap(now: number, reapMs: number, reaped: (entry: MemberEntry) => void): void {
+    for (const entry of [...this.entries()]) {
+      if ((entry.status === 'failed' || entry.status === 'left') && now - entry.since >= reapMs) {
+        this.remove(entry.peer)
+        reaped(entry)
+      }
+    }
   }
 
   #set(entry: MemberEntry, status: MemberStatus, incarnation: number, now: number): void {

@@ -15,16 +15,17 @@
  */
 import type { RoomKeys } from '../crypto/room-keys.js'
 import type { LayerContext } from '../engine/context.js'
-import { ProtocolError, TransportError } from '../errors.js'
+import { ProtocolError } from '../errors.js'
 import { tryDecodeFrame, type VersionRange } from '../protocol/codec.js'
-import { CloseCode, FrameType, JoinPriority, type CloseCodeValue, type Frame, type JoinPriorityValue } from '../protocol/messages.js'
-import { isAuthFrame } from '../protocol/messages-auth.js'
+import { CloseCode, FrameType, type CloseCodeValue, type Frame, type JoinPriorityValue } from '../protocol/messages.js'
 import type { Connection, PeerId, Transport } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { rejectError, TRUSTED_VERSIONS, VERSIONS } from './handshake.js'
 import { Session } from './session.js'
 import type { SessionDown, SessionPorts } from '../engine/session-ports.js'
+import { openConnection } from './session-dial.js'
 import { JoinHandshake } from './session-join.js'
+import { checkFrame } from './session-frame-check.js'
 import { SessionReleases } from './session-release.js'
 import { asError, SessionTable } from './session-table.js'
 import type { ChannelLimits } from './secure-channel.js'
@@ -122,11 +123,7 @@ export class SessionLayer {
   }
 
   async #dial(peer: PeerId, request: NonNullable<Session['dialed']>, keys: RoomKeys | undefined): Promise<void> {
-    const { transport: transportName, priority } = request
-    const found = transportName === undefined ? undefined : this.#transports.find((t) => t.name === transportName)
-    const transport = found ?? this.#transports[0]
-    if (transport === undefined) throw new TransportError('the room has no transport')
-    const connection = await transport.dial(peer, { signal: this.#signal, urgent: priority === JoinPriority.High })
+    const connection = await openConnection(this.#transports, peer, request.transport, request.priority, this.#signal)
     this.#table.dialing(peer, false)
     if (this.#signal.aborted || this.#leaving) {
       connection.close('room closed')
@@ -253,23 +250,19 @@ export class SessionLayer {
   }
 
   /** Handles a decoded frame (in a room with a secret: one opened from a sealed frame). */
-  #handle(session: Session, frame: Frame): void {
+  #handle(session: Session, received: Frame): void {
     if (session.state === 'closed') return
     const stats = this.#ctx.stats
     try {
-      if (isAuthFrame(frame)) {
+      // Frames of rooms with a secret, and of another room (an empty room is the session's: refused before the handshake, below).
+      const checked = checkFrame(received, this.#ctx.room, session.peerId)
+      if (!checked.ok) {
         stats.framesRejected++
-        this.#ctx.report(new ProtocolError(`frame ${frame.type} belongs to rooms with a secret`, session.peerId), session.peerId)
-        if (session.state === 'handshake') this.#close(session, CloseCode.ProtocolViolation)
+        this.#ctx.report(checked.error, session.peerId)
+        if (session.state === 'handshake') this.#close(session, checked.code)
         return
       }
-      // An empty room means the session's room (refused before the handshake, below).
-      if (frame.room !== this.#ctx.room && frame.room !== '') {
-        stats.framesRejected++
-        this.#ctx.report(new ProtocolError(`frame for unknown room "${frame.room}"`, session.peerId), session.peerId)
-        if (session.state === 'handshake') this.#close(session, CloseCode.UnknownRoom)
-        return
-      }
+      const frame = checked.frame
       switch (frame.type) {
         case FrameType.Hello:
           this.#join.onHello(session, frame)

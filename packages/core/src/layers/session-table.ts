@@ -5,7 +5,7 @@
  */
 import type { FrameMeter } from '../engine/frame-meter.js'
 import type { Frame } from '../protocol/messages.js'
-import type { RoomStats } from '../room-types.js'
+import type { RoomStats } from '../room-stats.js'
 import type { PeerId } from '../transport.js'
 import type { Session } from './session.js'
 

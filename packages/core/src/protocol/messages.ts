@@ -11,6 +11,10 @@ import type { SyncPartFrame } from './messages-parts.js'
 import type { MemberFrame } from './messages-members.js'
 import type { AuthFrame } from './messages-auth.js'
 import type { SignedAwarenessFrame, SignedRelayFrame } from './messages-presence.js'
+import type { DeltaFrame, DigestFrame, DigestMatchFrame, GraftFrame, PruneFrame, SyncReplyFrame, SyncRequestFrame } from './messages-sync.js'
+
+/** The content frames, defined in messages-sync.ts. */
+export type { DeltaFrame, DigestFrame, DigestMatchFrame, GraftFrame, PruneFrame, SyncReplyFrame, SyncRequestFrame } from './messages-sync.js'
 
 /**
  * The protocol version this build speaks best. Version 3 is version 2 plus authenticated,
@@ -163,58 +167,6 @@ export interface RejectFrame {
   versionMax: number
 }
 
-/** A pushed Yjs V1 update. `id` is `hash53(update)`: receivers verify it. */
-export interface DeltaFrame {
-  type: typeof FrameType.Delta
-  room: string
-  id: number
-  /** Hops travelled since the origin (0 when sent by the origin). */
-  hop: number
-  /**
-   * The publishing peer's Yjs clientID (a u32). Deltas of one origin follow that origin's
-   * push tree: see {@link PruneFrame}.
-   */
-  origin: number
-  /**
-   * Content anti-entropy found missing at the sender, pushed on so a healed partition
-   * converges fast: forwarded only by peers it was news to (absent: false).
-   */
-  repair?: boolean
-  update: Uint8Array
-}
-
-/** Anti-entropy opener: a hash of the sender's state vector and delete set. */
-export interface DigestFrame {
-  type: typeof FrameType.Digest
-  room: string
-  digest: number
-}
-
-/** Answer to {@link DigestFrame} when both digests are equal: nothing to exchange. */
-export interface DigestMatchFrame {
-  type: typeof FrameType.DigestMatch
-  room: string
-  digest: number
-}
-
-/** "Here is my state vector; send me what I miss." */
-export interface SyncRequestFrame {
-  type: typeof FrameType.SyncRequest
-  room: string
-  stateVector: Uint8Array
-  /** When true, the receiver also sends its own SyncRequest back (push-pull). */
-  reciprocate: boolean
-}
-
-/** Answer to {@link SyncRequestFrame}: a Yjs V1 update with what the requester misses. */
-export interface SyncReplyFrame {
-  type: typeof FrameType.SyncReply
-  room: string
-  /** `hash53(update)`, verified by the receiver. */
-  checksum: number
-  update: Uint8Array
-}
-
 /** Peer sampling (shuffle): a few known peer ids. */
 export interface PeersFrame {
   type: typeof FrameType.Peers
@@ -267,25 +219,6 @@ export interface RelayFrame {
   /** Hops it may still travel (≤ LIMITS.relayTtl). */
   ttl: number
   payload: Uint8Array
-}
-
-/**
- * "Stop pushing me the deltas and presence of these origins": a copy arrived from you that I
- * already had. The sender then only reaches us through the push tree and anti-entropy.
- */
-export interface PruneFrame {
-  type: typeof FrameType.Prune
-  room: string
-  /** Distinct u32 origins, at most `LIMITS.originsPerFrame`, at least one. */
-  origins: number[]
-}
-
-/** "Push me the deltas and presence of these origins again"; an empty list means every origin. */
-export interface GraftFrame {
-  type: typeof FrameType.Graft
-  room: string
-  /** Distinct u32 origins, at most `LIMITS.originsPerFrame`; empty: all. */
-  origins: number[]
 }
 
 /** Any frame of the protocol. */

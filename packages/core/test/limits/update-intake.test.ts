@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import { LimitExceededError, PendingDroppedError } from '../../src/errors.js'
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/limits/content-limits.js'
 import { Replica } from '../../src/replica.js'
-import { zeroStats } from '../../src/room-types.js'
+import { zeroStats } from '../../src/room-stats.js'
 import { VirtualClock } from '../../src/virtual-clock.js'
 
 function replica(limits: Parameters<typeof resolveLimits>[0] = {}) {

@@ -18,7 +18,7 @@ import type { SignedAwarenessEntry } from '../../src/protocol/messages-presence.
 import { systemClock } from '../../src/clock.js'
 import { systemRandom } from '../../src/random.js'
 import { resolveRoomOptions } from '../../src/room-config.js'
-import { zeroStats } from '../../src/room-types.js'
+import { zeroStats } from '../../src/room-stats.js'
 import type { PeerId, SignalRelay, Transport } from '../../src/transport.js'
 import { createRoomTrust, type RoomTrust } from '../../src/trust/room-trust.js'
 

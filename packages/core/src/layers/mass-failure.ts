@@ -1,0 +1,37 @@
+/**
+ * Detection of a mass failure for the members layer: at least a tenth of the live members,
+ * and 3, lost (alive to suspect or failed) within five probe periods. A member can then be
+ * dead with no surviving neighbour to notice, so the layer sweeps: it raises its own
+ * incarnation and, three periods later, suspects every member not heard of since the losses
+ * began. Sweeps are at least thirty periods apart.
+ */
+import type { PeerId } from '../transport.js'
+
+/** Losses, as a fraction of the live members, that make a mass failure. */
+export const SWEEP_FRACTION = 0.1
+
+/** Recent losses of one room's members. Internal to the members layer. */
+export class MassFailure {
+  /** Members lost lately, and when. */
+  readonly #losses = new Map<PeerId, number>()
+  readonly #probeMs: number
+  #lastSweep = -Infinity
+
+  constructor(probeMs: number) {
+    this.#probeMs = probeMs
+  }
+
+  /**
+   * Counts `peer` as lost at `now`, with `live` members still live. Returns when the losses
+   * began if they make a mass failure and a sweep is due now; else undefined.
+   */
+  loss(peer: PeerId, now: number, live: number): number | undefined {
+    const window = 5 * this.#probeMs
+    for (const [lost, at] of this.#losses) if (now - at >= window) this.#losses.delete(lost)
+    if (!this.#losses.has(peer)) this.#losses.set(peer, now)
+    const lost = this.#losses.size
+    if (lost < Math.max(3, SWEEP_FRACTION * (live + lost)) || now - this.#lastSweep < 30 * this.#probeMs) return undefined
+    this.#lastSweep = now
+    return Math.min(...this.#losses.values())
+  }
+}

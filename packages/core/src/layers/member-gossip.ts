@@ -1,0 +1,132 @@
+/**
+ * How the members layer spreads records: news queued in the outbox (member-news.ts) and
+ * flushed to the neighbours on the next turn of the event loop, Members frames in chunks,
+ * corrections sent back to a peer that sent stale records, the whole table for a newcomer
+ * and a sample of it for a random neighbour. In a room with a secret only records that
+ * carry their author's signature are passed on.
+ */
+import type { TimerHandle } from '../clock.js'
+import type { LayerContext } from '../engine/context.js'
+import { FrameType } from '../protocol/messages.js'
+import { MEMBER_LIMITS, type MemberRecord } from '../protocol/messages-members.js'
+import { pick, sample } from '../random.js'
+import type { PeerId } from '../transport.js'
+import { NewsOutbox } from './member-news.js'
+import type { MemberTable } from './member-table.js'
+
+/** The spreading of member records for one room. Internal to the members layer. */
+export class MemberGossip {
+  readonly #ctx: LayerContext
+  readonly #outbox: NewsOutbox
+  readonly #neighbours: () => readonly PeerId[]
+  /** A room with a secret: records travel only with their author's signature. */
+  readonly #signed: boolean
+  /** Newer records to send back to peers that sent us stale ones. */
+  readonly #corrections = new Map<PeerId, MemberRecord[]>()
+  #flushTimer: TimerHandle | undefined
+  #stopped = false
+
+  constructor(ctx: LayerContext, newsBudget: number, neighbours: () => readonly PeerId[], signed: boolean) {
+    this.#ctx = ctx
+    this.#outbox = new NewsOutbox(ctx, newsBudget)
+    this.#neighbours = neighbours
+    this.#signed = signed
+  }
+
+  /** Records and replies waiting. */
+  get queued(): number {
+    return this.#outbox.queued
+  }
+
+  /** Use of the news budget over the last period, in per mille. */
+  get budgetUse(): number {
+    return this.#outbox.budgetUse
+  }
+
+  /** Queues `record` (news from `from`, or our own) and schedules a flush. */
+  push(record: MemberRecord, from?: PeerId): void {
+    this.#outbox.push(record, from)
+    this.schedule()
+  }
+
+  /** Sends `record` to every neighbour now, with whatever else is queued (a goodbye). */
+  pushNow(record: MemberRecord): void {
+    this.#outbox.push(record)
+    this.#outbox.flush(this.#neighbours())
+  }
+
+  /** Up to `max` recent records to piggyback on a probe or ack. */
+  piggyback(max: number): MemberRecord[] {
+    return this.#outbox.piggyback(max)
+  }
+
+  /** A probe period ended: the news budget refills. */
+  periodEnd(): void {
+    this.#outbox.periodEnd()
+  }
+
+  /** Flushes the queue on the next turn; what the budget holds back waits for the next period's tick. */
+  schedule(): void {
+    if (this.#flushTimer !== undefined || this.#stopped) return
+    this.#flushTimer = this.#ctx.clock.setTimeout(() => {
+      this.#flushTimer = undefined
+      this.#outbox.flush(this.#neighbours())
+    }, 0)
+  }
+
+  /** In a room with a secret, only records that carry their author's signature can be passed on. */
+  trusted(records: MemberRecord[]): MemberRecord[] {
+    return this.#signed ? records.filter((r) => r.signature.length > 0) : records
+  }
+
+  /** Sends `records` to `peer` in Members frames (the first asks for everything when `request`). */
+  send(peer: PeerId, records: readonly MemberRecord[], request: boolean): void {
+    const step = MEMBER_LIMITS.recordsPerFrame
+    if (records.length === 0 && request) this.#ctx.send(peer, { type: FrameType.Members, room: this.#ctx.room, request, records: [] })
+    for (let i = 0; i < records.length; i += step) {
+      this.#ctx.send(peer, { type: FrameType.Members, room: this.#ctx.room, request: request && i === 0, records: records.slice(i, i + step) })
+    }
+  }
+
+  /** Queues `record` for `peer`, which sent us something older. */
+  correct(peer: PeerId, record: MemberRecord): void {
+    if (peer === this.#ctx.peerId || (this.#signed && record.signature.length === 0)) return
+    let list = this.#corrections.get(peer)
+    if (list === undefined) this.#corrections.set(peer, (list = []))
+    if (list.length < MEMBER_LIMITS.recordsPerFrame) list.push(record)
+  }
+
+  /** Sends `peer` the corrections queued for it. */
+  sendCorrections(peer: PeerId): void {
+    const list = this.#corrections.get(peer)
+    if (list === undefined) return
+    this.#corrections.delete(peer)
+    this.send(peer, list, false)
+  }
+
+  /** Every record we hold, `own` first, for a newcomer. */
+  everything(own: readonly MemberRecord[], table: MemberTable): MemberRecord[] {
+    const records: MemberRecord[] = [...own]
+    for (const entry of table.entries()) {
+      records.push(entry.record)
+      if (entry.meta !== undefined) records.push(entry.meta)
+      if (entry.health !== undefined) records.push(entry.health)
+    }
+    return this.trusted(records)
+  }
+
+  /** Sends a random neighbour a sample of the table (with our own `alive`), which heals news a flood lost. */
+  sampleSync(table: MemberTable, own: MemberRecord | undefined): void {
+    const peer = pick(this.#ctx.random, this.#neighbours())
+    if (peer === undefined) return
+    const records = sample(this.#ctx.random, [...table.entries()], 15).map((e) => e.record)
+    this.send(peer, this.trusted(own === undefined ? records : [own, ...records]), false)
+  }
+
+  /** Stops: nothing more is flushed, and the queue is dropped. */
+  stop(): void {
+    this.#stopped = true
+    if (this.#flushTimer !== undefined) this.#ctx.clock.clearTimeout(this.#flushTimer)
+    this.#outbox.clear()
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The counters a `Room` keeps (`room.stats()`), each written by one layer.
+ */
+
+/** Counters a room keeps, for monitoring and the simulator. */
+export interface RoomStats {
+  framesSent: number
+  bytesSent: number
+  framesReceived: number
+  bytesReceived: number
+  /** Delta frames received, duplicates included. */
+  deltasReceived: number
+  /** Delta frames received that we already had. */
+  duplicateDeltas: number
+  /** Frames that carried new document content: deltas (duplicates included) and sync replies that changed the doc. */
+  payloadsReceived: number
+  /** Frames dropped as invalid. */
+  framesRejected: number
+  /** Anti-entropy exchanges this peer opened. */
+  antiEntropyRounds: number
+  /** Prune frames sent: a redundant copy cut a push-tree link. */
+  prunesSent: number
+  /** Graft frames sent: a push-tree link restored (a faster path, a lost parent, a repair). */
+  graftsSent: number
+  /** Inbound frames dropped unread: over a peer's budgets, or from a peer that is refused for now. */
+  framesThrottled: number
+  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas). */
+  penalties: number
+  /** Times a peer's score fell below the throttle threshold. */
+  peersThrottled: number
+  /** Times a peer was disconnected and refused for a backoff. */
+  peersCutOff: number
+  /** Joins and sessions refused because the peer is in its backoff. */
+  admissionsRefused: number
+  /** Updates and state vectors refused for going over one of the room's `limits` (also counted in `framesRejected`). */
+  limitRejections: number
+  /** Updates held back because what they build on had not arrived yet. */
+  updatesHeld: number
+  /** Held updates dropped (expired, or over the per-peer or per-room bounds). */
+  pendingDropped: number
+  /** First copies of deltas that changed nothing here, and so were not passed on. */
+  deltasNotForwarded: number
+  /** Local updates too large for one frame: not pushed; anti-entropy carries them in parts. */
+  localUpdatesNotPushed: number
+  /** SyncPart frames sent (replies in parts). */
+  syncPartsSent: number
+  /** SyncPart frames received. */
+  syncPartsReceived: number
+  /** Failure-detector probes started (retries not counted). */
+  probesSent: number
+  /** Suspicions this peer raised from its own evidence (a failed probe, a dead link, a sweep). */
+  suspicions: number
+  /** Suspicions of this peer that it refuted. */
+  refutations: number
+  /**
+   * Sessions refused or cut off because a peer did not prove the room secret and its key (a
+   * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
+   * Always 0 in a room without a secret.
+   */
+  authFailures: number
+  /** Presence refused (also in `framesRejected`): unsigned, forged, a reader's, over the queue bound. */
+  presenceRejected: number
+  /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
+  relaysRejected: number
+}
+
+/** Room counters, all zero. */
+export function zeroStats(): RoomStats {
+  return {
+    framesSent: 0,
+    bytesSent: 0,
+    framesReceived: 0,
+    bytesReceived: 0,
+    deltasReceived: 0,
+    duplicateDeltas: 0,
+    payloadsReceived: 0,
+    framesRejected: 0,
+    antiEntropyRounds: 0,
+    prunesSent: 0,
+    graftsSent: 0,
+    framesThrottled: 0,
+    penalties: 0,
+    peersThrottled: 0,
+    peersCutOff: 0,
+    admissionsRefused: 0,
+    limitRejections: 0,
+    updatesHeld: 0,
+    pendingDropped: 0,
+    deltasNotForwarded: 0,
+    localUpdatesNotPushed: 0,
+    syncPartsSent: 0,
+    syncPartsReceived: 0,
+    probesSent: 0,
+    suspicions: 0,
+    refutations: 0,
+    authFailures: 0,
+    presenceRejected: 0,
+    relaysRejected: 0,
+  }
+}
