@@ -19,7 +19,7 @@ import { encodeFrame } from '../../src/protocol/codec.js'
 import type { CloseCodeValue, Frame, FrameTypeTag, JoinPriorityValue } from '../../src/protocol/messages.js'
 import { seededRandom, type RandomSource } from '../../src/random.js'
 import type { RoomEvents } from '../../src/room-types.js'
-import type { RoomStats } from '../../src/room-stats.js'
+import { zeroStats } from '../../src/room-stats.js'
 import type { PeerId } from '../../src/transport.js'
 import { createRoomTrust, type RoomTrust } from '../../src/trust/room-trust.js'
 import { VirtualClock } from '../../src/virtual-clock.js'
@@ -33,40 +33,8 @@ export interface Sent {
 /** A frame of the given type tag. */
 export type FrameOf<T extends FrameTypeTag> = Extract<Frame, { type: T }>
 
-/** Counters all at zero. */
-export function zeroStats(): RoomStats {
-  return {
-    framesSent: 0,
-    bytesSent: 0,
-    framesReceived: 0,
-    bytesReceived: 0,
-    deltasReceived: 0,
-    duplicateDeltas: 0,
-    payloadsReceived: 0,
-    framesRejected: 0,
-    antiEntropyRounds: 0,
-    prunesSent: 0,
-    graftsSent: 0,
-    framesThrottled: 0,
-    penalties: 0,
-    peersThrottled: 0,
-    peersCutOff: 0,
-    admissionsRefused: 0,
-    limitRejections: 0,
-    updatesHeld: 0,
-    pendingDropped: 0,
-    deltasNotForwarded: 0,
-    localUpdatesNotPushed: 0,
-    syncPartsSent: 0,
-    syncPartsReceived: 0,
-    probesSent: 0,
-    suspicions: 0,
-    refutations: 0,
-    authFailures: 0,
-    presenceRejected: 0,
-    relaysRejected: 0,
-  }
-}
+/** Counters all at zero (the room's own). */
+export { zeroStats }
 
 /**
  * Randomness for tests: values queued with {@link ScriptedRandom.queue} come first (to take
