@@ -99,8 +99,10 @@ describe.skipIf(!ENABLED)(`members over WebRTC, ${PEERS} Node peers (network nam
         if (!failedAt.has(key)) failedAt.set(key, performance.now() - tKill)
       })
     }
+    // Their rooms stay open until the end (afterAll): a room's close() says goodbye, and on a
+    // loaded machine a data channel may still carry it while the transport is stopping, which
+    // would turn a crash into a graceful leave.
     await Promise.all(victims.map((v) => v.transport.stop({ goodbye: false })))
-    await Promise.all(victims.map((v) => v.room.close()))
     const pairs = survivors.flatMap((s) => victims.map((v) => `${s.room.peerId}>${v.room.peerId}`))
     await waitFor(() => pairs.every((pair) => failedAt.has(pair)), {
       signal: AbortSignal.timeout(30_000),

@@ -34,7 +34,7 @@ export function membersList(members: readonly Member[], names: ReadonlyMap<strin
     const role = typeof member.meta['role'] === 'string' ? member.meta['role'] : undefined
     const name = names.get(member.peerId) ?? (typeof member.meta['name'] === 'string' ? member.meta['name'] : 'unknown')
     item.append(dot, h('span', 'name', member.self ? `${name} (you)` : name))
-    if (role !== undefined) item.append(h('span', 'tag', role))
+    if (role !== undefined) item.append(h('span', 'role', role))
     const rtt = member.rttMs === undefined ? '' : ` · ${member.rttMs} ms`
     item.append(h('span', 'state', `${member.status}${rtt}`), h('code', 'id', member.peerId.slice(0, 8)))
     list.append(item)
