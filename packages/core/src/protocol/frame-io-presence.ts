@@ -8,9 +8,10 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { readHead, writeHead } from './frame-head.js'
+import { readRelayBody, writeRelayBody } from './frame-io.js'
 import { FrameType, LIMITS } from './messages.js'
 import { SIGNED_LIMITS, type SignedAwarenessEntry, type SignedAwarenessFrame, type SignedRelayFrame } from './messages-presence.js'
-import { fail, readBool, readBytes, readPeerId, readU53, remaining, writeBool, writeBytes, writePeerId, writeU53 } from './primitives.js'
+import { fail, readBool, readBytes, readU53, remaining, writeBool, writeBytes, writeU53 } from './primitives.js'
 
 /** Writes exactly `length` bytes, no length prefix. */
 function writeFixed(encoder: encoding.Encoder, bytes: Uint8Array, length: number, field: string): void {
@@ -79,25 +80,15 @@ export function readSignedAwareness(decoder: decoding.Decoder): SignedAwarenessF
 
 /** Writes a {@link SignedRelayFrame}. */
 export function writeSignedRelay(encoder: encoding.Encoder, frame: SignedRelayFrame): void {
-  if (!Number.isInteger(frame.ttl) || frame.ttl < 0 || frame.ttl > LIMITS.relayTtl) fail('ttl', `must be 0..${LIMITS.relayTtl}`)
   writeHead(encoder, FrameType.SignedRelay, frame.room)
-  writeU53(encoder, frame.id, 'id')
-  writePeerId(encoder, frame.origin, 'origin')
-  writePeerId(encoder, frame.target, 'target')
-  writeU53(encoder, frame.ttl, 'ttl')
-  writeBytes(encoder, frame.payload, 'payload', LIMITS.relayBytes)
+  writeRelayBody(encoder, frame)
   writeFixed(encoder, frame.signature, SIGNED_LIMITS.signatureBytes, 'signature')
 }
 
 /** Reads a {@link SignedRelayFrame}. The signature is checked by the room, not here. */
 export function readSignedRelay(decoder: decoding.Decoder): SignedRelayFrame {
   const room = readHead(decoder, FrameType.SignedRelay)
-  const id = readU53(decoder, 'id')
-  const origin = readPeerId(decoder, 'origin')
-  const target = readPeerId(decoder, 'target')
-  const ttl = readU53(decoder, 'ttl')
-  if (ttl > LIMITS.relayTtl) fail('ttl', `${ttl} is over ${LIMITS.relayTtl}`)
-  const payload = readBytes(decoder, 'payload', LIMITS.relayBytes)
+  const fields = readRelayBody(decoder)
   const signature = readFixed(decoder, SIGNED_LIMITS.signatureBytes, 'signature')
-  return { type: FrameType.SignedRelay, room, id, origin, target, ttl, payload, signature }
+  return { type: FrameType.SignedRelay, room, ...fields, signature }
 }

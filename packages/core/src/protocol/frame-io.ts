@@ -132,10 +132,12 @@ export function readPong(decoder: decoding.Decoder): PongFrame {
   return { type: FrameType.Pong, room, nonce }
 }
 
-/** Writes a {@link RelayFrame}. */
-export function writeRelay(encoder: encoding.Encoder, frame: RelayFrame): void {
+/** The fields a relayed signal carries after its head (Relay, and SignedRelay before its signature). */
+export type RelayBody = Omit<RelayFrame, 'type' | 'room'>
+
+/** Writes the fields of a relayed signal (shared by Relay and SignedRelay). */
+export function writeRelayBody(encoder: encoding.Encoder, frame: RelayBody): void {
   if (!Number.isInteger(frame.ttl) || frame.ttl < 0 || frame.ttl > LIMITS.relayTtl) fail('ttl', `must be 0..${LIMITS.relayTtl}`)
-  writeHead(encoder, FrameType.Relay, frame.room)
   writeU53(encoder, frame.id, 'id')
   writePeerId(encoder, frame.origin, 'origin')
   writePeerId(encoder, frame.target, 'target')
@@ -143,15 +145,26 @@ export function writeRelay(encoder: encoding.Encoder, frame: RelayFrame): void {
   writeBytes(encoder, frame.payload, 'payload', LIMITS.relayBytes)
 }
 
-/** Reads a {@link RelayFrame}. */
-export function readRelay(decoder: decoding.Decoder): RelayFrame {
-  const room = readHead(decoder, FrameType.Relay)
+/** Reads the fields of a relayed signal (shared by Relay and SignedRelay). */
+export function readRelayBody(decoder: decoding.Decoder): RelayBody {
   const id = readU53(decoder, 'id')
   const origin = readPeerId(decoder, 'origin')
   const target = readPeerId(decoder, 'target')
   const ttl = readU53(decoder, 'ttl')
   if (ttl > LIMITS.relayTtl) fail('ttl', `${ttl} is over ${LIMITS.relayTtl}`)
   const payload = readBytes(decoder, 'payload', LIMITS.relayBytes)
-  return { type: FrameType.Relay, room, id, origin, target, ttl, payload }
+  return { id, origin, target, ttl, payload }
+}
+
+/** Writes a {@link RelayFrame}. */
+export function writeRelay(encoder: encoding.Encoder, frame: RelayFrame): void {
+  writeHead(encoder, FrameType.Relay, frame.room)
+  writeRelayBody(encoder, frame)
+}
+
+/** Reads a {@link RelayFrame}. */
+export function readRelay(decoder: decoding.Decoder): RelayFrame {
+  const room = readHead(decoder, FrameType.Relay)
+  return { type: FrameType.Relay, room, ...readRelayBody(decoder) }
 }
 

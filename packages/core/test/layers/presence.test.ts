@@ -8,25 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { applyAwarenessUpdate, encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
-import { OUTDATED_MS, Presence, RENEW_MS, roomAwareness, type PresenceTree } from '../../src/layers/presence.js'
+import { OUTDATED_MS, Presence, RENEW_MS, roomAwareness } from '../../src/layers/presence.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import { RecordingContext } from '../support/layer-harness.js'
-
-/** The push trees as presence sees them: records first copies and duplicates. */
-class RecordingTree implements PresenceTree {
-  readonly pruned = new Set<string>()
-  readonly firsts: [string, number][] = []
-  readonly duplicates: [string, number][] = []
-  eager(peer: string, origin: number): boolean {
-    return !this.pruned.has(`${peer}:${origin}`)
-  }
-  first(peer: string, origin: number): void {
-    this.firsts.push([peer, origin])
-  }
-  duplicate(peer: string, origin: number): void {
-    this.duplicates.push([peer, origin])
-  }
-}
+import { RecordingTree } from '../support/signed-presence.js'
 
 let ctx: RecordingContext
 let awareness: Awareness
