@@ -14,13 +14,20 @@ export class GossamerError extends Error {
 /** An inbound frame could not be decoded, or failed validation. It was dropped. */
 export class ProtocolError extends GossamerError {
   override name = 'ProtocolError'
+  /**
+   * The frame was well formed but came at a moment that honest peers also produce (a Reject
+   * from a full peer, a Hello or Welcome crossing another, a frame that overtook the
+   * handshake): reported, but not held against the sender's score.
+   */
+  readonly race: boolean
   constructor(
     message: string,
     /** The remote peer that sent the frame, when known. */
     readonly peerId?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; race?: boolean },
   ) {
     super(message, options)
+    this.race = options?.race ?? false
   }
 }
 

@@ -65,7 +65,7 @@ export function checkWelcome(frame: WelcomeFrame, peer: PeerId, versions: Versio
 export function rejectError(frame: RejectFrame, peer: PeerId, versions: VersionRange = VERSIONS): Error | undefined {
   if (frame.code === CloseCode.Duplicate) return undefined
   if (frame.code === CloseCode.VersionMismatch) return new VersionMismatchError(versions, { min: frame.versionMin, max: frame.versionMax }, peer)
-  return new ProtocolError(`peer rejected the connection: ${frame.reason}`, peer)
+  return new ProtocolError(`peer rejected the connection: ${frame.reason}`, peer, { race: true })
 }
 
 /**

@@ -17,7 +17,7 @@
  * Sans-IO: it acts through the layer context and one port (disconnect).
  */
 import type { LayerContext } from '../engine/context.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, ProtocolError } from '../errors.js'
 import { FrameType } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
 import { TokenBucket } from './token-bucket.js'
@@ -208,6 +208,8 @@ export class PeerScore {
    */
   reported(error: Error, peer: PeerId | undefined): void {
     if (peer === undefined) return
+    // Races honest peers also produce (a full peer's Reject, crossing handshakes) cost nothing.
+    if (error instanceof ProtocolError && error.race) return
     if (INVALID.has(error.name)) this.#penalize(peer, 'invalid', this.#config.invalidPenalty)
   }
 

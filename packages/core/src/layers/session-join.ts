@@ -57,7 +57,7 @@ export class JoinHandshake {
   onHello(session: Session, frame: HelloFrame): void {
     const peer = session.peerId
     if (session.initiator || session.state !== 'handshake') {
-      this.#ctx.report(new ProtocolError('unexpected Hello', peer), peer)
+      this.#ctx.report(new ProtocolError('unexpected Hello', peer, { race: true }), peer)
       return
     }
     const check = checkHello(frame, peer, this.#versions)
@@ -100,7 +100,7 @@ export class JoinHandshake {
   onWelcome(session: Session, frame: WelcomeFrame): void {
     const peer = session.peerId
     if (!session.initiator || session.state !== 'handshake') {
-      this.#ctx.report(new ProtocolError('unexpected Welcome', peer), peer)
+      this.#ctx.report(new ProtocolError('unexpected Welcome', peer, { race: true }), peer)
       return
     }
     const check = checkWelcome(frame, peer, this.#versions)

@@ -285,7 +285,7 @@ export class SessionLayer {
           break
       }
       if (session.state !== 'open') {
-        this.#ctx.report(new ProtocolError(`frame ${frame.type} before the handshake`, session.peerId), session.peerId)
+        this.#ctx.report(new ProtocolError(`frame ${frame.type} before the handshake`, session.peerId, { race: true }), session.peerId)
         this.#close(session, CloseCode.ProtocolViolation)
         return
       }

@@ -78,6 +78,13 @@ describe('budgets', () => {
 })
 
 describe('score', () => {
+  it('does not fall on races honest peers produce: a full peer\'s Reject, crossing handshakes', () => {
+    for (let i = 0; i < 10; i++) score.reported(new ProtocolError('peer rejected the connection: full', 'p', { race: true }), 'p')
+    expect(score.score('p')).toBe(0)
+    expect(penalties()).toEqual([])
+    expect(ctx.stats.peersCutOff).toBe(0)
+  })
+
   it('falls on invalid frames (protocol errors, refused updates), not on other reports', () => {
     score.reported(new ProtocolError('bad', 'p'), 'p')
     score.reported(new UpdateRejectedError('bad'), 'p')
