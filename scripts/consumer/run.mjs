@@ -140,11 +140,16 @@ if (packed) {
     // pnpm resolves a package's own dependency on @gossamer/core (^0.1.0) from the registry,
     // not from the app's file: dependency: overrides point every @gossamer/* at its tarball.
     const overrides = Object.entries(files).map(([name, file]) => `  '${name}': 'file:${file}'\n`).join('')
-    await writeFile(join(pnpmRoot, 'pnpm-workspace.yaml'), `packages:\n  - app\noverrides:\n${overrides}`)
+    // pnpm runs no dependency's build script unless allowed: better-sqlite3 (of @gossamer/storage-node) and esbuild (of Vite) need theirs.
+    await writeFile(join(pnpmRoot, 'pnpm-workspace.yaml'), `packages:\n  - app\nallowBuilds:\n  better-sqlite3: true\n  esbuild: true\noverrides:\n${overrides}`)
     await writeApp(join(pnpmRoot, 'app'), LOWEST)
+    // better-sqlite3 builds from source here: node-gyp must read Node's headers from the
+    // local install (npm_config_nodedir), since it cannot download them.
+    const nodeDir = dirname(dirname(process.execPath))
+    const buildEnv = existsSync(join(nodeDir, 'include', 'node', 'node.h')) && process.env['npm_config_nodedir'] === undefined ? { npm_config_nodedir: nodeDir } : {}
     await Promise.all([
-      run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], npmRoot),
-      run('pnpm', ['install', '--no-frozen-lockfile', '--reporter', 'append-only'], pnpmRoot),
+      run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], npmRoot, buildEnv),
+      run('pnpm', ['install', '--no-frozen-lockfile', '--reporter', 'append-only'], pnpmRoot, buildEnv),
     ])
     const versions = []
     for (const root of [npmRoot, join(pnpmRoot, 'app')]) {
