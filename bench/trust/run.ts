@@ -78,8 +78,11 @@ async function join(secret: boolean, seed: number) {
   return { secret, edits: EDITS, updateBytes: size, ms: round(ms), cpuMs: round(cpuMs), bytes: after.bytesSent - before.bytesSent, bytesRatio: round((after.bytesSent - before.bytesSent) / size, 3) }
 }
 
-/** Pushes `EDITS` signed entries, one by one, from an author to a receiver, and times the receiver. */
-async function verify(seed: number) {
+/**
+ * Pushes `EDITS` signed entries from an author to a receiver, `burst` keystrokes per event-loop
+ * turn (a burst shares one signature and goes out as one run), and times both.
+ */
+async function verify(seed: number, burst: number) {
   const network = memoryNetwork({ random: seededRandom(seed) })
   const make = (i: number): Room =>
     createRoom({ name: 'bench-verify', doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(seed + i), presence: false, secret: SECRET, maxNeighbours: 1, minNeighbours: 1 })
@@ -91,7 +94,7 @@ async function verify(seed: number) {
   const c0 = cpu()
   for (let i = 0; i < EDITS; i++) {
     text.insert(text.length, 'x')
-    if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve))
+    if (i % burst === burst - 1) await new Promise((resolve) => setImmediate(resolve))
   }
   await until(receiver.doc, () => receiver.doc.getText('t').length === EDITS, 'the receiver to apply every entry')
   const ms = performance.now() - t0
@@ -99,7 +102,7 @@ async function verify(seed: number) {
   const deltas = receiver.stats().deltasReceived
   await Promise.all([author.close(), receiver.close()])
   // Both peers share this process: the CPU time covers signing at the author too.
-  return { entries: EDITS, deltasReceived: deltas, ms: round(ms), cpuMs: round(cpuMs), entriesPerSecond: Math.round(EDITS / (ms / 1000)), entriesPerCpuSecond: Math.round(EDITS / (cpuMs / 1000)) }
+  return { entries: EDITS, burst, deltasReceived: deltas, ms: round(ms), cpuMs: round(cpuMs), entriesPerSecond: Math.round(EDITS / (ms / 1000)), entriesPerCpuSecond: Math.round(EDITS / (cpuMs / 1000)) }
 }
 
 function round(value: number, digits = 1): number {
@@ -113,11 +116,12 @@ for (const seed of [1, 2, 3]) {
   joins.push(await join(false, seed))
   joins.push(await join(true, seed))
 }
-const verifies = [await verify(1), await verify(2)]
+const verifies = [await verify(1, 1), await verify(2, 1), await verify(1, 64), await verify(2, 64)]
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number
 const openMs = median(joins.filter((j) => !j.secret).map((j) => j.ms))
 const secretMs = median(joins.filter((j) => j.secret).map((j) => j.ms))
-const bestVerify = Math.max(...verifies.map((v) => v.entriesPerCpuSecond))
+const bestVerify = Math.max(...verifies.filter((v) => v.burst === 1).map((v) => v.entriesPerCpuSecond))
+const bestBurst = Math.max(...verifies.filter((v) => v.burst === 64).map((v) => v.entriesPerCpuSecond))
 // A join checks one run per author: its entries hashed and checked, one signature verified.
 const joinCpu = median(joins.filter((j) => j.secret).map((j) => j.cpuMs))
 const batched = Math.round(EDITS / (joinCpu / 1000))
@@ -133,7 +137,8 @@ const result = {
   targets: [
     { description: `initial sync of the ${EDITS.toLocaleString('en-US')}-edit document, with a secret`, target: '≤ 1.3 × without', measured: `${secretMs} ms against ${openMs} ms (${round(secretMs / openMs, 2)}×)`, met: secretMs <= 1.3 * openMs },
     { description: 'verification throughput, entries checked in runs (a join: both peers in one process)', target: '≥ 10,000 entries/s per core', measured: `${batched} entries per CPU second`, met: batched >= 10_000 },
-    { description: 'verification throughput, entries pushed one by one (author signing and receiver checking in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestVerify} entries per CPU second`, met: bestVerify >= 10_000 },
+    { description: 'verification throughput, one keystroke per event-loop turn, each signed and pushed alone (author signing and receiver checking in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestVerify} entries per CPU second`, met: bestVerify >= 10_000 },
+    { description: 'verification throughput, keystrokes in bursts of 64 per turn, one signature per burst (author and receiver in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestBurst} entries per CPU second`, met: bestBurst >= 10_000 },
   ],
 }
 await mkdir(out, { recursive: true })

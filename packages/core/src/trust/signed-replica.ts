@@ -12,14 +12,13 @@ import type { ApplyResult, Content } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
 import type { PeerId } from '../transport.js'
 import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains.js'
-import { chainNext, signedMessage } from './chain.js'
+import { signedMessage } from './chain.js'
 import { clientIdOf } from './client-id.js'
 import { ChainIntake } from './chain-intake.js'
 import { markApplied, restoreChains, unchainedContent, type RestoredRun, type RestoreResult } from './chain-restore.js'
-import { encodeEntry } from './entry.js'
-import { AuthorshipError, ReadOnlyError } from './errors.js'
-import { inspect } from './inspect.js'
-import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate, type Head } from './signed-payload.js'
+import { ReadOnlyError } from './errors.js'
+import { localEntry, type ChainTip } from './local-entry.js'
+import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate } from './signed-payload.js'
 
 /** A promise and the function that resolves it. */
 function gate(): { promise: Promise<void>; resolve: () => void } {
@@ -68,9 +67,11 @@ export class SignedReplica implements Content {
   /** Local edits wait here for their signature, and are appended and pushed in order. */
   #signing: Promise<void> = Promise.resolve()
   /** Our chain's tip, counting local entries still being signed. */
-  #tip: { seq: number; head: Uint8Array; end: number }
+  #tip: ChainTip
   /** Local entries built but not yet in our chain (their signatures are being made). */
   #inFlight = 0
+  /** Local entries of the current synchronous burst, signed together once it ends. */
+  #burst: { own: AuthorChain; from: number; entries: ChainEntry[]; updates: Uint8Array[] } | undefined
   /** Local edits seen (signed or not). */
   #localEdits = 0
   /** While above 0 (storage restores chains), local edits wait here, unsigned. */
@@ -113,6 +114,7 @@ export class SignedReplica implements Content {
   /** Resolves once every local edit made so far is signed (and pushed). */
   settled(): Promise<void> {
     if (this.#paused > 0) return this.#resumed.promise.then(() => this.settled())
+    this.#sealBurst()
     return this.#signing
   }
 
@@ -213,11 +215,13 @@ export class SignedReplica implements Content {
   }
 
   /**
-   * Signs a local edit into our chain and pushes it. The entry and its chain head are built at
-   * once (so its dependencies are what the document held when it was made); signatures may be
-   * computed in parallel, and entries join the chain and go out in order. Edits that cannot be
-   * signed stay local, reported. Edits made before `destroy()` are still signed (storage
-   * keeps them), not pushed.
+   * Chains a local edit and schedules its signature. The entry and its chain head are built at
+   * once (so its dependencies are what the document held when it was made). Edits made in one
+   * synchronous burst (a paste, a loop of inserts, a restore's held edits) share one
+   * signature: a chain head commits to every entry before it, so the signature on the last
+   * entry of the burst covers them all, and the burst goes out as one run. Bursts join the
+   * chain and go out in order. Edits that cannot be signed stay local, reported. Edits made
+   * before `destroy()` are still signed (storage keeps them), not pushed.
    */
   #signLocal(update: Uint8Array): void {
     const own = this.#own
@@ -229,56 +233,52 @@ export class SignedReplica implements Content {
     }
     let entry: ChainEntry
     try {
-      entry = this.#localEntry(own, update)
+      entry = localEntry(this.#chains, own, this.#tip, update)
     } catch (error) {
       this.#init.report(error instanceof Error ? error : new Error(String(error)))
       this.#init.keepLocal?.(update)
       return
     }
     this.#tip = { seq: this.#tip.seq + 1, head: entry.head, end: entry.end }
-    const seq = this.#tip.seq
-    const signature = this.#identity.then((identity) => identity.sign(signedMessage(entry.head)))
     this.#inFlight++
+    if (this.#burst === undefined || this.#burst.own !== own) {
+      this.#sealBurst()
+      this.#burst = { own, from: this.#tip.seq, entries: [], updates: [] }
+      queueMicrotask(() => this.#sealBurst())
+    }
+    this.#burst.entries.push(entry)
+    this.#burst.updates.push(update)
+  }
+
+  /** Signs the open burst of local entries (one signature, on its last head) and queues it into our chain. */
+  #sealBurst(): void {
+    const burst = this.#burst
+    if (burst === undefined) return
+    this.#burst = undefined
+    const { own, from, entries, updates } = burst
+    const last = entries[entries.length - 1] as ChainEntry
+    const signature = this.#identity.then((identity) => identity.sign(signedMessage(last.head)))
     this.#signing = this.#signing.then(async () => {
       let bytes: Uint8Array
       try {
         bytes = await signature
       } catch (error) {
-        this.#inFlight--
+        this.#inFlight -= entries.length
         this.#init.report(error instanceof Error ? error : new Error(String(error)))
-        this.#init.keepLocal?.(update)
+        for (const update of updates) this.#init.keepLocal?.(update)
         return
       }
-      this.#chains.append(own, [entry], entry.head, bytes)
+      this.#chains.append(own, entries, last.head, bytes)
       own.applied = own.entries.length
-      this.#inFlight--
-      this.#init.keepLocal?.(update)
-      if (!this.#stopped) this.#init.onLocal(encodeSignedUpdate({ author: own.author, seq, signature: bytes, entry: entry.bytes }))
+      this.#inFlight -= entries.length
+      for (const update of updates) this.#init.keepLocal?.(update)
+      if (this.#stopped) return
+      this.#init.onLocal(
+        entries.length === 1
+          ? encodeSignedUpdate({ author: own.author, seq: from, signature: bytes, entry: last.bytes })
+          : encodeSegments([{ author: own.author, from, signature: bytes, entries: entries.map((e) => e.bytes) }]),
+      )
     })
-  }
-
-  /** The chain entry of a local edit, after our chain's tip: its dependencies are the chains that reach what it references. */
-  #localEntry(own: AuthorChain, update: Uint8Array): ChainEntry {
-    let inspection
-    try {
-      inspection = inspect(update, own.clientId)
-    } catch (cause) {
-      throw new AuthorshipError('a local edit holds content this peer does not own (written before the room started?); it stays local', { cause })
-    }
-    const previousEnd = this.#tip.end
-    if (inspection.start !== undefined && inspection.start !== previousEnd) {
-      throw new AuthorshipError(`a local edit starts at clock ${inspection.start}, not ${previousEnd}: it cannot be chained and stays local`)
-    }
-    const deps: Head[] = []
-    for (const [client, clock] of inspection.needs) {
-      if (client === own.clientId) continue
-      const depSeq = this.#chains.seqReaching(client, clock)
-      if (depSeq === undefined) throw new AuthorshipError(`a local edit builds on content of client ${client} that no signed chain holds; it stays local`)
-      deps.push({ clientId: client, seq: depSeq })
-    }
-    const bytes = encodeEntry({ deps, update })
-    const head = chainNext(this.#tip.head, this.#tip.seq + 1, bytes)
-    return { bytes, deps, update, end: inspection.end ?? previousEnd, needs: inspection.needs, head }
   }
 
   /** Applies entries whose dependencies are met, in one transaction (far cheaper than merging them first). */

@@ -50,6 +50,34 @@ describe('rooms with a secret', () => {
     expect(text(a).length).toBe(12 + 2 - 3)
   })
 
+  it('edits of one synchronous burst share one signature and go out as one run; every edit arrives', async () => {
+    const identity = await generateIdentity({ extractable: true })
+    let signatures = 0
+    const counting = { ...identity, sign: (data: Uint8Array) => (signatures++, identity.sign(data)) }
+    const { clock, errors } = await trustedRooms(3, [{ identity: counting }])
+    const [a, b] = rooms as [Room, Room, Room]
+    await clock.advance(2000)
+    const before = signatures
+    const deltasBefore = b.stats().deltasReceived
+    for (let i = 0; i < 100; i++) a.doc.getText('t').insert(i, 'x')
+    await a.flush()
+    expect(signatures - before).toBe(1)
+    for (let i = 0; i < 40 && !converged(rooms); i++) await clock.advance(200)
+    expect(converged(rooms)).toBe(true)
+    expect(text(b)).toBe('x'.repeat(100))
+    // One Delta per neighbour at most (a copy may also come through the third peer), not 100.
+    expect(b.stats().deltasReceived - deltasBefore).toBeLessThanOrEqual(2)
+    // Edits in separate ticks are separate entries, each signed.
+    a.doc.getText('t').insert(0, 'y')
+    await a.flush()
+    a.doc.getText('t').insert(0, 'z')
+    await a.flush()
+    expect(signatures - before).toBe(3)
+    for (let i = 0; i < 40 && !converged(rooms); i++) await clock.advance(200)
+    expect(text(b)).toBe('zy' + 'x'.repeat(100))
+    expect(errors.flat()).toEqual([])
+  })
+
   it('a reader receives everything, and its own edits reach nobody', async () => {
     const writer = await generateIdentity({ extractable: true })
     const other = await generateIdentity({ extractable: true })
