@@ -5,19 +5,18 @@
  * It builds and serves examples/collab-editor with the real signaling server
  * (scripts/demo.mjs), opens five Chromium pages, each in a browser of its own (so every
  * link is WebRTC) and with its own `?role=`, and waits until every page lists all five
- * members alive. Each page types a line, and the first page waits until it sees at least
- * three members healthy.
- * Then the browser process of the last page is SIGKILLed: no pagehide, no goodbye, so the
- * others' failure detector has to find out. The moment the first page lists that member as
+ * members alive. Each page types a line, and the first page waits (up to 2 minutes) for a
+ * moment in which it sees at least three members healthy. Then the browser process of the
+ * last page is SIGKILLed: no pagehide, no goodbye, so the others' failure detector has to
+ * find out. The moment the first page lists that member as
  * failed (struck through), it saves the first page as a PNG. Nothing is drawn or faked:
  * every state on the picture is one the app reached by itself, and the log lists each
  * member's published health at that moment.
  *
  * The dots are coloured by each member's local health score, which rises when a page's
  * timers fire late (and when its probes go unanswered, as the crash makes them): on a
- * busy machine some members are honestly amber. On one too busy to run five browsers on
- * time every member is amber or red, and the script stops (exit 1) rather than photograph
- * that as the normal look. Run it again when the machine is quieter.
+ * busy machine some members are honestly amber or red. On one too busy for a calm moment,
+ * the picture shows that, and the script says so: run it again when the machine is quieter.
  *
  * WebRTC gathers candidates on every interface, so it runs only inside a private network
  * namespace (needs root; Chromium from `node scripts/setup.mjs --system`):
@@ -53,16 +52,17 @@ const KILLED = 4 // Edsger: his browser process is SIGKILLed
 const VIEWPORT = { width: 1040, height: 860 }
 /** How many members must look healthy to the first page before the crash, and how long that may take. */
 const HEALTHY_MEMBERS = 3
-const HEALTHY_WITHIN_MS = 180_000
-const WAIT = { timeout: 30_000, polling: 100 } as const
+const HEALTHY_WITHIN_MS = 120_000
+const WAIT = { timeout: 60_000, polling: 100 } as const
 
 const started = Date.now()
 const log = (message: string): void => {
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}\n`)
 }
 
-/** Waits until `page` lists exactly these members with these statuses (by name), on the DOM. */
+/** Waits until `page` lists exactly these members (by name) with these statuses and their roles, on the DOM. */
 async function waitForMembers(page: Page, want: Record<string, string>, what: string): Promise<void> {
+  const roles = Object.fromEntries(PEOPLE.map((p) => [p.name, p.role]))
   try {
     await page.waitForFunction(
       (expected) => {
@@ -73,10 +73,10 @@ async function waitForMembers(page: Page, want: Record<string, string>, what: st
         }))
         return (
           rows.length === Object.keys(expected).length &&
-          rows.every((row) => expected[row.name] === row.status && row.role !== undefined)
+          rows.every((row) => expected.statuses[row.name] === row.status && expected.roles[row.name] === row.role)
         )
       },
-      want,
+      { statuses: want, roles },
       WAIT,
     )
   } catch (error) {
@@ -146,21 +146,25 @@ async function main(): Promise<void> {
     }
     log('the five lines reached every page')
 
-    // Before the crash, most members must look healthy (green) to the picture's page: the
-    // typing, and five browsers on a busy machine, make timers late, which raises the scores.
+    // Before the crash, wait for a calm moment in which most members look healthy (green) to
+    // the picture's page: the typing, and five browsers on a busy machine, make timers late,
+    // which raises the scores. If none comes, the picture is taken anyway, as it is.
     const viewer = pages[0]!
-    try {
-      await viewer.waitForFunction(
-        (n) => document.querySelectorAll('.members li.alive .dot.health.good').length >= n,
-        HEALTHY_MEMBERS,
-        { timeout: HEALTHY_WITHIN_MS, polling: 200 },
+    const calm = await viewer
+      .waitForFunction((n) => document.querySelectorAll('.members li.alive .dot.health.good').length >= n, HEALTHY_MEMBERS, {
+        timeout: HEALTHY_WITHIN_MS,
+        polling: 200,
+      })
+      .then(
+        () => true,
+        () => false,
       )
-    } catch (error) {
-      const members = (await describeMembers(viewer)).join('\n')
-      throw new Error(`fewer than ${HEALTHY_MEMBERS} members reported good health within ${HEALTHY_WITHIN_MS / 1000} s; this machine is too busy for a fair picture:\n${members}`, { cause: error })
-    }
+    log(
+      calm
+        ? `${PEOPLE[0].name} sees at least ${HEALTHY_MEMBERS} members healthy:`
+        : `warning: fewer than ${HEALTHY_MEMBERS} members looked healthy within ${HEALTHY_WITHIN_MS / 1000} s (a busy machine); going on:`,
+    )
     for (const line of await describeMembers(viewer)) log(line)
-    log(`${PEOPLE[0].name} sees at least ${HEALTHY_MEMBERS} members healthy`)
 
     // Kill Edsger's browser process: no pagehide, no goodbye, the links just go silent.
     const pid = victimServer.process().pid
