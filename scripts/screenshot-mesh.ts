@@ -72,7 +72,7 @@ async function waitForMembers(page: Page, want: Record<string, string>, what: st
           role: li.querySelector('.role')?.textContent,
         }))
         return (
-          rows.length === Object.keys(expected).length &&
+          rows.length === Object.keys(expected.statuses).length &&
           rows.every((row) => expected.statuses[row.name] === row.status && expected.roles[row.name] === row.role)
         )
       },
