@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'examples/*/dist/**', '**/*.config.ts', 'scripts/**', '**/bin/**', 'test/docs/.examples/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'examples/*/dist/**', '**/*.config.ts', 'scripts/**/*', '!scripts/*.ts', '**/bin/**', 'test/docs/.examples/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,7 +29,7 @@ room.awareness.setLocalStateField('user', user)
 room.awareness.setLocalStateField('peer', room.peerId)
 // Member metadata (gossiped with membership, kept with the identity) and a health check that
 // every member sees: a hidden tab is throttled by the browser, so it says so.
-room.setMeta({ role: 'editor', name: user.name })
+room.setMeta({ role: params.role, name: user.name })
 room.health.addCheck('tab', () => (document.visibilityState === 'visible' ? true : { status: 'warn', output: 'tab hidden (throttled)' }), { intervalMs: 5000 })
 
 const byId = (id: string): HTMLElement => {

@@ -1,6 +1,6 @@
 /**
  * What the page was asked to open, read from its query string:
- * `?room=demo&name=Ada&signal=ws://127.0.0.1:4444&max=6`, and from its fragment, which
+ * `?room=demo&name=Ada&role=reviewer&signal=ws://127.0.0.1:4444&max=6`, and from its fragment, which
  * browsers never send to a server: `#secret=<base64url>` opens the room with a secret.
  */
 
@@ -10,6 +10,8 @@ export interface EditorParams {
   room: string
   /** Display name for the cursor, or undefined to pick a random animal. */
   name: string | undefined
+  /** The role this member announces in its metadata (`room.setMeta({ role })`): `editor` by default. */
+  role: string
   /** Signaling server URLs. */
   signaling: string[]
   /** The room's active-view cap (`maxNeighbours`). */
@@ -20,6 +22,8 @@ export interface EditorParams {
 
 /** The signaling server `pnpm signal` starts. */
 export const DEFAULT_SIGNALING = 'ws://127.0.0.1:4444'
+/** The role a member announces when the URL names none. */
+export const DEFAULT_ROLE = 'editor'
 /** Core's default active-view cap. */
 export const DEFAULT_MAX_NEIGHBOURS = 6
 
@@ -39,6 +43,7 @@ export function readParams(search: string, hash = ''): EditorParams {
   return {
     room: text('room') ?? 'demo',
     name: text('name')?.slice(0, 32),
+    role: text('role')?.slice(0, 24) ?? DEFAULT_ROLE,
     signaling: signaling.length > 0 ? signaling : [DEFAULT_SIGNALING],
     maxNeighbours: Number.isInteger(max) && max >= 1 && max <= 64 ? max : DEFAULT_MAX_NEIGHBOURS,
     secret: secretOf(hash),
