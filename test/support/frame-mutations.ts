@@ -6,22 +6,13 @@
  * (Delta, SyncReply) fails its `hash53` check.
  */
 import { randomInt, type RandomSource } from '@gossamer/core'
+import { concat } from './bytes.js'
 
 /** Random bytes of length `length`. */
 export function randomBytes(random: RandomSource, length: number): Uint8Array {
   const bytes = new Uint8Array(length)
   for (let i = 0; i < length; i++) bytes[i] = randomInt(random, 256)
   return bytes
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
 }
 
 /** Bytes that sit on varUint and sign boundaries. */

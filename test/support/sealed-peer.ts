@@ -31,20 +31,11 @@ import {
   type Transport,
 } from '@gossamer/core'
 import { flushMicrotasks, type VirtualClock } from '@gossamer/testing'
+import { concat } from './bytes.js'
 
 /** The protocol version of authenticated sessions. */
 const VERSION = 3
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
 
 /** lib0's varUint (LEB128). */
 function varUint(n: number): Uint8Array {

@@ -21,6 +21,10 @@ interface Hostile {
   pings: number
   evicted: boolean
   ready: Promise<void>
+  /** Resolves at the second keepalive ping the server sends it. */
+  pingedTwice: Promise<void>
+  /** Resolves when the server evicts it. */
+  gone: Promise<void>
 }
 
 function source(index: number): string {
@@ -30,16 +34,30 @@ function source(index: number): string {
 
 function hostile(url: string, index: number): Hostile {
   const ws = new WebSocket(url, { localAddress: source(index) })
-  const h: Hostile = { ws, pings: 0, evicted: false, ready: Promise.resolve() }
+  let pingedTwice = (): void => {}
+  let gone = (): void => {}
+  const h: Hostile = {
+    ws,
+    pings: 0,
+    evicted: false,
+    ready: Promise.resolve(),
+    pingedTwice: new Promise<void>((resolve) => (pingedTwice = resolve)),
+    gone: new Promise<void>((resolve) => (gone = resolve)),
+  }
   ws.on('error', () => {}) // the close that follows is what matters
-  ws.on('ping', () => h.pings++)
+  ws.on('ping', () => {
+    if (++h.pings === 2) pingedTwice()
+  })
   h.ready = new Promise<void>((resolve, reject) => {
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', peerId: `hostile${index}` })))
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as { type: string; code?: string }
       if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'join', topic: SHARED.topic }))
       else if (m.type === 'joined') resolve()
-      else if (m.type === 'error' && m.code === 'evicted') h.evicted = true
+      else if (m.type === 'error' && m.code === 'evicted') {
+        h.evicted = true
+        gone()
+      }
       else if (m.type === 'error') reject(new Error(`hostile${index}: ${m.code ?? '?'}`))
     })
     ws.once('close', (code) => reject(new Error(`hostile${index} closed (${code}) before joining`)))
@@ -76,7 +94,7 @@ describe('a server full of hostile sockets', () => {
     expect(server.stats()).toMatchObject({ connections: HORDE + 1, peers: HORDE + 1 })
     // The horde answers the server's keepalive pings, so it is never dropped as dead: a second
     // ping means the tick after the first one found the socket alive.
-    await withDeadline(waitUntil(() => horde.every((h) => h.pings >= 2)), 'two keepalive rounds', 30_000)
+    await withDeadline(Promise.all(horde.map((h) => h.pingedTwice)), 'two keepalive rounds', 30_000)
     expect(server.stats().connections).toBe(HORDE + 1)
 
     // While the horde is young, a newcomer is turned away: nobody has been idle long enough.
@@ -94,7 +112,7 @@ describe('a server full of hostile sockets', () => {
     expect(await legit.next((m) => m.type === 'signal')).toMatchObject({ from: 'waiting', data: { type: 'answer' } })
 
     // The evicted hostile socket comes straight back: its source was just evicted, so it cannot push out another.
-    await waitUntil(() => horde.some((h) => h.evicted))
+    await withDeadline(Promise.race(horde.map((h) => h.gone)), 'a hostile socket evicted', 30_000)
     const gone = horde.findIndex((h) => h.evicted)
     expect(gone).toBeLessThan(250) // the longest idle: one of the first batch to connect
     const back = new WebSocket(server.url, { localAddress: source(gone) })
@@ -120,8 +138,3 @@ describe('a server full of hostile sockets', () => {
     expect(evictedIndices.every((i) => i < 250)).toBe(true)
   })
 })
-
-/** Checks `predicate` every 20 ms until it holds (the caller bounds it with a deadline). */
-async function waitUntil(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20))
-}

@@ -2,7 +2,7 @@
  * The public face of the WebRTC transport: its interface and its diagnostics.
  */
 import type { PeerId, Transport } from '@gossamer/core'
-import type { ConnectionPhase } from './webrtc-connection.js'
+import type { ConnectionPhase } from './connection-host.js'
 
 /** One RTCPeerConnection of a {@link WebRTCTransport}, as seen by {@link WebRTCTransport.connections}. */
 export interface WebRTCConnectionInfo {

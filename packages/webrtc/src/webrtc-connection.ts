@@ -13,7 +13,6 @@ import {
   MessageInbox,
   ProtocolError,
   TransportError,
-  type Clock,
   type Connection,
   type ConnectionEvents,
   type Listener,
@@ -23,34 +22,13 @@ import {
 import type { PeerSignal } from './envelope.js'
 import { WireKind, decodeWire, encodeAck, encodeClose, encodeFrame, encodeReady } from './frames.js'
 import { withoutTcp } from './ice-filter.js'
+import { CandidateBatch } from './candidate-batch.js'
+import { lateCloseSubscription } from './late-close.js'
+import { ReadyResend } from './ready-resend.js'
+import type { ConnectionHost, ConnectionPhase } from './connection-host.js'
 import { Reassembler } from './reassembler.js'
 import { createPeer, type PeerInstance, type PeerOptions } from './simple-peer.js'
 
-/** Where a connection is in its life. */
-export type ConnectionPhase = 'connecting' | 'open' | 'closing' | 'destroyed'
-
-/** What a connection needs from its transport. */
-export interface ConnectionHost {
-  readonly clock: Clock
-  readonly chunkBytes: number
-  readonly maxMessageBytes: number
-  readonly closeTimeoutMs: number
-  /** Use TCP ICE candidates (else they are dropped both ways: see ice-filter.ts). */
-  readonly iceTcp: boolean
-  /** simple-peer produced signals for the remote peer: one offer or answer, or a batch of candidates. */
-  signal(connection: WebRTCConnection, signals: PeerSignal[]): void
-  /** The connection is open both ways. Dialer: the acceptor acknowledged `ready`. Acceptor: `ready` arrived. */
-  opened(connection: WebRTCConnection): void
-  /** The RTCPeerConnection is gone. Before `open`, the attempt failed for `reason`. */
-  destroyed(connection: WebRTCConnection, reason: string): void
-  /** A problem to report through the transport's `error` event. */
-  error(error: Error): void
-}
-
-/** The dialer repeats `ready` this often until the acceptor acknowledges it. */
-const READY_RESEND_MS = 50
-/** ICE candidates gathered within this window travel in one signal (gathering's end flushes at once). */
-const CANDIDATE_BATCH_MS = 25
 /** Most messages reassembled at once per connection (our own sender never interleaves). */
 const MAX_PARTIAL_MESSAGES = 4
 type EventName = keyof ConnectionEvents & string
@@ -73,11 +51,10 @@ export class WebRTCConnection implements Connection {
   #lastError: Error | undefined
   #nextMessageId = 0
   #drainTimer: TimerHandle | undefined
-  #candidates: PeerSignal[] = []
-  #readyTimer: TimerHandle | undefined
+  readonly #candidates: CandidateBatch
+  readonly #ready: ReadyResend
   /** Set while a teardown is scheduled by {@link #lostSoon}. */
   #dying: TimerHandle | undefined
-  #candidateTimer: TimerHandle | undefined
   /** Frames that arrived before the first `message` listener. */
   readonly #inbox = new MessageInbox(
     (data) => this.#emitter.emit('message', { data }),
@@ -96,13 +73,21 @@ export class WebRTCConnection implements Connection {
     )
     this.#reassembler = new Reassembler({ maxMessageBytes: host.maxMessageBytes, maxPartialMessages: MAX_PARTIAL_MESSAGES })
     this.#destroyedPromise = new Promise((resolve) => (this.#resolveDestroyed = resolve))
+    this.#candidates = new CandidateBatch(host.clock, (candidates) => {
+      if (this.#phase === 'connecting') host.signal(this, candidates)
+    })
+    this.#ready = new ReadyResend(host.clock, () => {
+      if (this.#phase !== 'connecting') return false
+      this.#write(encodeReady())
+      return true
+    })
     const peer = createPeer({ ...init.peer, initiator: init.initiator })
     this.#peer = peer
     peer.on('signal', (signal) => this.#onSignal(signal as PeerSignal))
     peer.on('connect', () => this.#onConnect())
     peer.on('data', (data: unknown) => this.#onData(data))
     peer.on('iceStateChange', (state: unknown, gathering: unknown) => {
-      if (gathering === 'complete') this.#flushCandidates()
+      if (gathering === 'complete') this.#candidates.flush()
       if (state === 'disconnected' || state === 'failed') this.#lostSoon(`ICE ${String(state)}`)
     })
     peer.on('error', (error: Error) => {
@@ -128,14 +113,14 @@ export class WebRTCConnection implements Connection {
   }
 
   on<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
-    if (this.closed) return this.#lateClose(event, listener)
+    if (this.closed) return lateCloseSubscription(this.#closeReason, event, listener)
     const off = this.#emitter.on(event, listener)
     if (event === 'message') this.#inbox.claim()
     return off
   }
 
   once<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
-    if (this.closed) return this.#lateClose(event, listener)
+    if (this.closed) return lateCloseSubscription(this.#closeReason, event, listener)
     const off = this.#emitter.once(event, listener)
     if (event === 'message') this.#inbox.claim()
     return off
@@ -198,31 +183,16 @@ export class WebRTCConnection implements Connection {
     const signal = this.#host.iceTcp ? local : withoutTcp(local)
     if (signal === undefined) return
     if (signal.type !== 'candidate') {
-      this.#flushCandidates()
+      this.#candidates.flush()
       this.#host.signal(this, [signal])
       return
     }
     this.#candidates.push(signal)
-    this.#candidateTimer ??= this.#host.clock.setTimeout(() => this.#flushCandidates(), CANDIDATE_BATCH_MS)
-  }
-
-  #flushCandidates(): void {
-    if (this.#candidateTimer !== undefined) this.#host.clock.clearTimeout(this.#candidateTimer)
-    this.#candidateTimer = undefined
-    if (this.#candidates.length === 0 || this.#phase !== 'connecting') return
-    this.#host.signal(this, this.#candidates.splice(0))
   }
 
   #onConnect(): void {
-    if (this.#phase === 'connecting' && this.initiator && this.#readyTimer === undefined) this.#sendReady()
-  }
-
-  /** Dialer: says `ready` until the acceptor acknowledges it. */
-  #sendReady(): void {
-    this.#readyTimer = undefined
-    if (this.#phase !== 'connecting') return
-    this.#write(encodeReady())
-    this.#readyTimer = this.#host.clock.setTimeout(() => this.#sendReady(), READY_RESEND_MS)
+    // Dialer: says `ready` until the acceptor acknowledges it.
+    if (this.#phase === 'connecting' && this.initiator) this.#ready.start()
   }
 
   #onData(raw: unknown): void {
@@ -259,8 +229,7 @@ export class WebRTCConnection implements Connection {
           return
         }
         if (this.#phase !== 'connecting') return
-        if (this.#readyTimer !== undefined) this.#host.clock.clearTimeout(this.#readyTimer)
-        this.#readyTimer = undefined
+        this.#ready.stop()
         this.#phase = 'open'
         this.#host.opened(this)
         return
@@ -282,7 +251,6 @@ export class WebRTCConnection implements Connection {
       }
     }
   }
-
 
   /** Tears down, then emits `close` (so the slot is free when listeners run). */
   #lost(reason: string): void {
@@ -306,11 +274,8 @@ export class WebRTCConnection implements Connection {
     this.#phase = 'destroyed'
     if (this.#drainTimer !== undefined) this.#host.clock.clearTimeout(this.#drainTimer)
     this.#drainTimer = undefined
-    if (this.#candidateTimer !== undefined) this.#host.clock.clearTimeout(this.#candidateTimer)
-    this.#candidateTimer = undefined
-    this.#candidates = []
-    if (this.#readyTimer !== undefined) this.#host.clock.clearTimeout(this.#readyTimer)
-    this.#readyTimer = undefined
+    this.#candidates.clear()
+    this.#ready.stop()
     if (this.#dying !== undefined) this.#host.clock.clearTimeout(this.#dying)
     try {
       this.#peer.destroy()
@@ -330,17 +295,5 @@ export class WebRTCConnection implements Connection {
     this.#inbox.clear()
     this.#emitter.emit('close', reason === undefined ? {} : { reason })
     this.#emitter.clear()
-  }
-
-  #lateClose<K extends EventName>(event: K, listener: Listener<ConnectionEvents[K]>): () => void {
-    if (event !== 'close') return () => {}
-    let live = true
-    const payload: ConnectionEvents['close'] = this.#closeReason === undefined ? {} : { reason: this.#closeReason }
-    queueMicrotask(() => {
-      if (live) (listener as Listener<ConnectionEvents['close']>)(payload)
-    })
-    return () => {
-      live = false
-    }
   }
 }

@@ -3,13 +3,14 @@
  * servers or the mesh relay. It never connects by itself: it dials only when asked, and it
  * answers an offer only when the owner's `admit()` says yes.
  *
- * - Glare (two peers dial each other at once): the smaller peer id keeps its offer and
- *   refuses the other; the larger one drops its own dial (rejected with a `TransportError`)
- *   and, a macrotask later (so its owner has released the dial's slot), answers the offer
- *   as an inbound connection.
- * - The number of RTCPeerConnections never exceeds what the owner allowed: a connection
- *   that is closing (waiting for its last frames to reach the peer) holds back the creation
- *   of new ones until it is gone.
+ * This class is the facade: it owns the lifecycle (start, stop, topics), the events and
+ * the signaling, and routes inbound signals to its parts: the {@link Dialer} (outbound
+ * attempts), the {@link Acceptor} (offers, admission and glare) and the
+ * {@link PeerConnections} table.
+ *
+ * The number of RTCPeerConnections never exceeds what the owner allowed: a connection
+ * that is closing (waiting for its last frames to reach the peer) holds back the creation
+ * of new ones until it is gone (see {@link CreationGate}).
  */
 import {
   AbortError,
@@ -22,42 +23,22 @@ import {
   type DialOptions,
   type Listener,
   type PeerId,
-  type TimerHandle,
   type TransportEvents,
   type TransportStartOptions,
 } from '@gossamer/core'
-import { envelopeJson, parseEnvelope, signalEnvelopes, type Envelope, type PeerSignal, type RefuseReason } from './envelope.js'
+import { Acceptor } from './acceptor.js'
+import type { ConnectionHost } from './connection-host.js'
+import { CreationGate } from './creation-gate.js'
+import { Dialer } from './dialer.js'
+import { envelopeJson, parseEnvelope, signalEnvelopes, type Envelope, type PeerSignal } from './envelope.js'
 import type { ResolvedOptions } from './options.js'
+import { PeerConnections } from './peer-connections.js'
 import { PEER_ID_PATTERN } from './server-messages.js'
 import { serverSignals } from './server-signals.js'
 import { Signaling } from './signaling.js'
-import type { PeerOptions } from './simple-peer.js'
-import { CreationGate } from './creation-gate.js'
-import { EarlySignals } from './early-signals.js'
+import { connectionKey, type TransportContext } from './transport-context.js'
 import { emptyStats, type WebRTCConnectionInfo, type WebRTCStopOptions, type WebRTCTransport, type WebRTCTransportStats } from './transport-types.js'
-import { WebRTCConnection, type ConnectionHost } from './webrtc-connection.js'
-
-interface PendingDial {
-  peerId: PeerId
-  cid: string
-  urgent: boolean
-  started: number
-  connection: WebRTCConnection | undefined
-  resolve: (connection: Connection) => void
-  reject: (error: Error) => void
-  cleanup: () => void
-}
-
-interface PendingAccept {
-  timer: TimerHandle
-  connection: WebRTCConnection | undefined
-}
-
-const keyOf = (peerId: PeerId, cid: string): string => `${peerId}/${cid}`
-/** simple-peer's gathering deadline with trickle ICE (the timer outlives the peer), in ms. */
-const ICE_COMPLETE_TRICKLE_MS = 250
-/** simple-peer's gathering deadline without trickle ICE: the offer or answer waits this long at most, in ms. */
-const ICE_COMPLETE_MS = 2000
+import type { WebRTCConnection } from './webrtc-connection.js'
 
 /** The transport behind `webrtc()`. Internal. */
 export class WebRTCTransportImpl implements WebRTCTransport {
@@ -76,20 +57,17 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   #signaling: Signaling | undefined
   #releaseSignal: (() => void) | undefined
   readonly #topics = new Set<string>()
-  readonly #connections = new Map<string, WebRTCConnection>()
-  readonly #dials = new Map<string, PendingDial>()
-  readonly #accepts = new Map<string, PendingAccept>()
-  readonly #early = new EarlySignals()
-  /** Glare-deferred offers, by key. */
-  readonly #deferred = new Map<string, TimerHandle>()
-  /** Holds back new RTCPeerConnections while one is closing. */
-  readonly #gate = new CreationGate(() => this.#closing())
   readonly #stats = emptyStats()
-  readonly #host: ConnectionHost
+  readonly #connections: PeerConnections
+  /** Holds back new RTCPeerConnections while one is closing. */
+  readonly #gate: CreationGate
+  readonly #dialer: Dialer
+  readonly #acceptor: Acceptor
 
+  /** Makes an idle transport; `start()` brings it up. */
   constructor(opts: ResolvedOptions) {
     this.#opts = opts
-    this.#host = {
+    const host: ConnectionHost = {
       clock: opts.clock,
       chunkBytes: opts.chunkBytes,
       maxMessageBytes: opts.maxMessageBytes,
@@ -100,6 +78,21 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       destroyed: (connection, reason) => this.#destroyed(connection, reason),
       error: (error) => this.#error(error),
     }
+    this.#connections = new PeerConnections(opts, host, this.#stats)
+    this.#gate = new CreationGate(() => this.#connections.closing())
+    const ctx: TransportContext = {
+      opts,
+      stats: this.#stats,
+      gate: this.#gate,
+      connections: this.#connections,
+      running: () => this.#state === 'running',
+      localPeerId: () => this.#peerId,
+      admits: (from, request) => this.#admit === undefined || this.#admit(from, request),
+      sendEnvelope: (to, envelope) => this.#sendEnvelope(to, envelope),
+      error: (error) => this.#error(error),
+    }
+    this.#dialer = new Dialer(ctx)
+    this.#acceptor = new Acceptor(ctx, this.#dialer)
   }
 
   on<K extends keyof TransportEvents & string>(event: K, listener: Listener<TransportEvents[K]>): () => void {
@@ -115,12 +108,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
   }
 
   connections(): WebRTCConnectionInfo[] {
-    return [...this.#connections.values()].map((c) => ({
-      peerId: c.remotePeerId,
-      cid: c.cid,
-      initiator: c.initiator,
-      phase: c.phase === 'destroyed' ? 'closing' : c.phase,
-    }))
+    return this.#connections.infos()
   }
 
   stats(): WebRTCTransportStats {
@@ -187,36 +175,7 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     if (this.#state !== 'running') return Promise.reject(new TransportError('the webrtc transport is not running'))
     if (peerId === this.#peerId) return Promise.reject(new TransportError('a peer cannot dial itself'))
     if (typeof peerId !== 'string' || !PEER_ID_PATTERN.test(peerId)) return Promise.reject(new TransportError(`cannot dial "${String(peerId)}": not a valid peer id`))
-    const cid = this.#newCid()
-    const key = keyOf(peerId, cid)
-    return new Promise<Connection>((resolve, reject) => {
-      const { clock, connectTimeoutMs } = this.#opts
-      const timer = clock.setTimeout(
-        () => this.#failDial(key, new TransportError(`dial to ${peerId} timed out after ${connectTimeoutMs} ms`), true),
-        connectTimeoutMs,
-      )
-      const onAbort = (): void => this.#failDial(key, new AbortError(`dial to ${peerId} aborted`, { cause: signal?.reason }), true)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      const dial: PendingDial = {
-        peerId,
-        cid,
-        urgent: options.urgent === true,
-        started: clock.now(),
-        connection: undefined,
-        resolve,
-        reject,
-        cleanup: () => {
-          clock.clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
-        },
-      }
-      this.#dials.set(key, dial)
-      this.#gate.run(() => {
-        if (this.#dials.get(key) !== dial) return
-        dial.connection = this.#create(peerId, cid, true)
-        if (dial.connection === undefined) this.#failDial(key, new TransportError(`cannot create a connection to ${peerId}`), false)
-      })
-    })
+    return this.#dialer.dial(peerId, options)
   }
 
   stop(options: WebRTCStopOptions = {}): Promise<void> {
@@ -232,14 +191,12 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     this.#releaseSignal?.()
     this.#releaseSignal = undefined
     if (wasRunning) {
-      for (const key of [...this.#dials.keys()]) this.#failDial(key, new AbortError('dial aborted: transport stopped'), goodbye)
-      for (const [key, accept] of [...this.#accepts]) this.#dropAccept(key, accept, goodbye ? 'stopped' : undefined)
+      this.#dialer.failAll(() => new AbortError('dial aborted: transport stopped'), goodbye)
+      this.#acceptor.dropAll(goodbye ? 'stopped' : undefined)
     }
-    for (const timer of this.#deferred.values()) this.#opts.clock.clearTimeout(timer)
-    this.#deferred.clear()
+    this.#acceptor.clear()
     this.#gate.clear()
-    this.#early.clear()
-    const connections = [...this.#connections.values()]
+    const connections = this.#connections.all()
     for (const connection of connections) {
       if (goodbye) connection.close('transport stopped')
       else connection.abandon('transport stopped')
@@ -249,66 +206,29 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     await Promise.all(connections.map((c) => c.whenDestroyed()))
   }
 
-  // ---- dials ----------------------------------------------------------------------
-
-  #failDial(key: string, error: Error, tellPeer: boolean): void {
-    const dial = this.#dials.get(key)
-    if (dial === undefined) return
-    this.#dials.delete(key)
-    dial.cleanup()
-    this.#stats.dialsFailed++
-    const connection = dial.connection
-    if (connection !== undefined && connection.phase !== 'destroyed') {
-      if (tellPeer) this.#sendEnvelope(dial.peerId, { v: 1, k: 'abort', cid: dial.cid })
-      connection.abandon(error.message)
-    }
-    dial.reject(error)
-  }
+  // ---- connection life --------------------------------------------------------------
 
   #opened(connection: WebRTCConnection): void {
-    const key = keyOf(connection.remotePeerId, connection.cid)
-    if (!connection.initiator) {
-      const accept = this.#accepts.get(key)
-      if (accept !== undefined) this.#opts.clock.clearTimeout(accept.timer)
-      this.#accepts.delete(key)
-      if (this.#state !== 'running') {
-        connection.close('transport stopped')
-        return
-      }
-      this.#emitter.emit('connection:open', { connection })
+    if (connection.initiator) {
+      this.#dialer.opened(connection)
       return
     }
-    const dial = this.#dials.get(key)
-    if (dial === undefined || dial.connection !== connection) {
-      connection.abandon('dial abandoned')
+    this.#acceptor.opened(connection)
+    if (this.#state !== 'running') {
+      connection.close('transport stopped')
       return
     }
-    this.#dials.delete(key)
-    dial.cleanup()
-    const ms = this.#opts.clock.now() - dial.started
-    this.#stats.dialsOpened++
-    this.#stats.dialMsTotal += ms
-    this.#stats.dialMsMax = Math.max(this.#stats.dialMsMax, ms)
-    dial.resolve(connection)
+    this.#emitter.emit('connection:open', { connection })
   }
 
   #destroyed(connection: WebRTCConnection, reason: string): void {
-    const key = keyOf(connection.remotePeerId, connection.cid)
-    if (this.#connections.get(key) === connection) this.#connections.delete(key)
-    if (connection.initiator) {
-      const dial = this.#dials.get(key)
-      if (dial?.connection === connection) this.#failDial(key, new TransportError(`connection to ${connection.remotePeerId} failed: ${reason}`), false)
-    } else {
-      const accept = this.#accepts.get(key)
-      if (accept?.connection === connection) {
-        this.#opts.clock.clearTimeout(accept.timer)
-        this.#accepts.delete(key)
-      }
-    }
+    this.#connections.forget(connection)
+    if (connection.initiator) this.#dialer.destroyed(connection, reason)
+    else this.#acceptor.destroyed(connection)
     if (this.#state === 'running') this.#gate.pump()
   }
 
-  // ---- inbound signals ------------------------------------------------------------
+  // ---- signals ----------------------------------------------------------------------
 
   #onSignal(from: PeerId, data: unknown): void {
     if (this.#state !== 'running') return
@@ -317,10 +237,10 @@ export class WebRTCTransportImpl implements WebRTCTransport {
       this.#error(new ProtocolError('malformed signal; dropped', from))
       return
     }
-    const key = keyOf(from, envelope.cid)
+    const key = connectionKey(from, envelope.cid)
     switch (envelope.k) {
       case 'refuse':
-        this.#failDial(
+        this.#dialer.fail(
           key,
           envelope.reason === 'full'
             ? new PeerFullError(`${from} refused the connection: its active view is full`)
@@ -328,157 +248,44 @@ export class WebRTCTransportImpl implements WebRTCTransport {
           false,
         )
         return
-      case 'abort': {
-        this.#early.delete(key)
-        const deferred = this.#deferred.get(key)
-        if (deferred !== undefined) this.#opts.clock.clearTimeout(deferred)
-        this.#deferred.delete(key)
-        const accept = this.#accepts.get(key)
-        if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+      case 'abort':
+        this.#acceptor.aborted(key)
         return
-      }
       case 'sig':
       case 'cands': {
         const signals = envelope.k === 'sig' ? [envelope.s] : envelope.c
         const connection = this.#connections.get(key)
         if (connection !== undefined) for (const s of signals) connection.signal(s)
-        else if (envelope.k === 'sig' && envelope.s.type === 'offer') this.#onOffer(from, envelope)
+        else if (envelope.k === 'sig' && envelope.s.type === 'offer') this.#acceptor.offer(from, envelope)
         // Before its offer (relayed signals may overtake each other), or before the accept's connection exists.
-        else if (!this.#dials.has(key)) for (const s of signals) this.#early.keep(key, s)
+        else if (!this.#dialer.has(key)) for (const s of signals) this.#acceptor.keepEarly(key, s)
         return
       }
     }
-  }
-
-  #onOffer(from: PeerId, envelope: Extract<Envelope, { k: 'sig' }>): void {
-    const key = keyOf(from, envelope.cid)
-    if (this.#accepts.has(key) || this.#deferred.has(key)) return
-    const mine = [...this.#dials.entries()].filter(([, d]) => d.peerId === from && (d.connection === undefined || d.connection.phase === 'connecting'))
-    if (mine.length > 0) {
-      this.#stats.glares++
-      if (this.#peerId < from) {
-        this.#sendEnvelope(from, { v: 1, k: 'refuse', cid: envelope.cid, reason: 'glare' })
-        return
-      }
-      for (const [dialKey] of mine) {
-        this.#failDial(dialKey, new TransportError(`glare with ${from}: answering its offer instead of dialing`), true)
-      }
-      // A macrotask later, the owner has released the failed dial's slot and can admit.
-      const timer = this.#opts.clock.setTimeout(() => {
-        this.#deferred.delete(key)
-        this.#accept(from, envelope)
-      }, 0)
-      this.#deferred.set(key, timer)
-      return
-    }
-    this.#accept(from, envelope)
-  }
-
-  #accept(from: PeerId, envelope: Extract<Envelope, { k: 'sig' }>): void {
-    if (this.#state !== 'running') return
-    const key = keyOf(from, envelope.cid)
-    let admitted = true
-    try {
-      admitted = this.#admit === undefined || this.#admit(from, { urgent: envelope.urgent === true })
-    } catch (cause) {
-      admitted = false
-      this.#error(new TransportError('admit() threw; the offer was refused', { cause }))
-    }
-    if (!admitted) {
-      this.#stats.refused++
-      this.#early.delete(key)
-      this.#sendEnvelope(from, { v: 1, k: 'refuse', cid: envelope.cid, reason: 'full' })
-      return
-    }
-    const accept: PendingAccept = {
-      timer: this.#opts.clock.setTimeout(() => this.#dropAccept(key, accept, 'failed'), this.#opts.acceptTimeoutMs),
-      connection: undefined,
-    }
-    this.#accepts.set(key, accept)
-    this.#gate.run(() => {
-      if (this.#accepts.get(key) !== accept) return
-      const connection = this.#create(from, envelope.cid, false)
-      if (connection === undefined) {
-        this.#dropAccept(key, accept, 'failed')
-        return
-      }
-      accept.connection = connection
-      connection.signal(envelope.s)
-      for (const signal of this.#early.take(key)) connection.signal(signal)
-    })
-  }
-
-  #dropAccept(key: string, accept: PendingAccept, refuse: RefuseReason | undefined): void {
-    if (this.#accepts.get(key) !== accept) return
-    this.#accepts.delete(key)
-    this.#early.delete(key)
-    this.#opts.clock.clearTimeout(accept.timer)
-    const [peerId = '', cid = ''] = key.split('/')
-    if (refuse !== undefined) this.#sendEnvelope(peerId, { v: 1, k: 'refuse', cid, reason: refuse })
-    if (accept.connection !== undefined && accept.connection.phase === 'connecting') accept.connection.abandon('accept abandoned')
   }
 
   #onUndeliverable(to: PeerId, data: unknown): void {
     const envelope = parseEnvelope(data)
     if (envelope === undefined) return
-    const key = keyOf(to, envelope.cid)
-    if (this.#dials.has(key)) this.#failDial(key, new TransportError(`no route to ${to}: no signaling server knows it and the mesh cannot reach it`), false)
-    const accept = this.#accepts.get(key)
-    if (accept !== undefined) this.#dropAccept(key, accept, undefined)
+    const key = connectionKey(to, envelope.cid)
+    if (this.#dialer.has(key)) this.#dialer.fail(key, new TransportError(`no route to ${to}: no signaling server knows it and the mesh cannot reach it`), false)
+    this.#acceptor.drop(key, undefined)
   }
 
-  // ---- helpers --------------------------------------------------------------------
-
   #sendSignals(connection: WebRTCConnection, signals: PeerSignal[]): void {
-    const key = keyOf(connection.remotePeerId, connection.cid)
-    const urgent = connection.initiator && this.#dials.get(key)?.urgent === true
+    const key = connectionKey(connection.remotePeerId, connection.cid)
+    const urgent = connection.initiator && this.#dialer.urgent(key)
     for (const envelope of signalEnvelopes(connection.cid, signals, urgent)) {
       if (this.#sendEnvelope(connection.remotePeerId, envelope)) continue
       const reason = `no route to ${connection.remotePeerId}: no signaling server is connected and the mesh cannot reach it`
-      if (connection.initiator) this.#failDial(key, new TransportError(reason), false)
-      else {
-        const accept = this.#accepts.get(key)
-        if (accept !== undefined) this.#dropAccept(key, accept, undefined)
-      }
+      if (connection.initiator) this.#dialer.fail(key, new TransportError(reason), false)
+      else this.#acceptor.drop(key, undefined)
       return
     }
   }
 
   #sendEnvelope(to: PeerId, envelope: Envelope): boolean {
     return this.#signaling?.send(to, envelopeJson(envelope)) ?? false
-  }
-
-  #create(peerId: PeerId, cid: string, initiator: boolean): WebRTCConnection | undefined {
-    const peer: PeerOptions = {
-      trickle: this.#opts.trickle,
-      config: { iceServers: this.#opts.iceServers },
-      // simple-peer never clears this timer, even on destroy, and it keeps Node alive: keep it
-      // short. With trickle it only ends candidate gathering early; without, it bounds the wait.
-      iceCompleteTimeout: this.#opts.trickle ? ICE_COMPLETE_TRICKLE_MS : ICE_COMPLETE_MS,
-    }
-    if (this.#opts.wrtc !== undefined) peer.wrtc = this.#opts.wrtc as PeerOptions['wrtc']
-    let connection: WebRTCConnection
-    try {
-      connection = new WebRTCConnection(this.#host, { remotePeerId: peerId, cid, initiator, peer })
-    } catch (cause) {
-      this.#error(new TransportError(`cannot create an RTCPeerConnection for ${peerId}`, { cause }))
-      return undefined
-    }
-    this.#connections.set(keyOf(peerId, cid), connection)
-    this.#stats.created++
-    this.#stats.peakPeerConnections = Math.max(this.#stats.peakPeerConnections, this.#connections.size)
-    return connection
-  }
-
-  #closing(): boolean {
-    for (const connection of this.#connections.values()) if (connection.phase === 'closing') return true
-    return false
-  }
-
-  #newCid(): string {
-    let cid = ''
-    for (let i = 0; i < 4; i++) cid += Math.floor(this.#opts.random.next() * 0x10000).toString(16).padStart(4, '0')
-    return cid
   }
 
   #error(error: Error): void {

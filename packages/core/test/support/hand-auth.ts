@@ -9,6 +9,7 @@ import * as encoding from 'lib0/encoding'
 import { toBase64UrlEncoded, fromBase64UrlEncoded } from 'lib0/buffer'
 import type { IdentityKeyPair } from '../../src/crypto/identity-keys.js'
 import { importPublicKey } from '../../src/crypto/identity-keys.js'
+import { concatBytes as concat } from '../../src/crypto/bytes.js'
 import type { RoomKeys } from '../../src/crypto/room-keys.js'
 import { frameAssociatedData } from '../../src/crypto/frame-ad.js'
 import { deriveSessionKeys, type SessionKeys } from '../../src/crypto/session-keys.js'
@@ -19,16 +20,6 @@ import { FrameType, type Frame } from '../../src/protocol/messages.js'
 import type { AuthConfirmFrame, AuthHelloFrame, AuthWelcomeFrame } from '../../src/protocol/messages-auth.js'
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 /** The public key a key-derived peer id encodes. */
 export function keyOf(peerId: string): Uint8Array {
