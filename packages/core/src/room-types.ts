@@ -167,7 +167,9 @@ export interface Room extends Subscribable<RoomEvents> {
    * keys, open connections move to them in band without losing a frame, and the previous
    * secret stays accepted for `graceMs` (peers that rotate later still connect meanwhile).
    * After that, peers still on the old secret are cut off. Every peer must call it with the
-   * same new secret. Resolves once the new keys are in use.
+   * same new secret. With `storage`, every blob the room had sealed under the old secret is
+   * sealed again under the new one (one atomic batch), so the store reopens with the new
+   * secret only. Resolves once the new keys are in use and the store is sealed again.
    *
    * @throws ConfigError in a room without a secret; WeakSecretError for a weak secret;
    * RoomClosedError after `close()`.

@@ -170,10 +170,12 @@ class GossipRoom implements Room {
     const { keys, graceMs } = await rotationKeys(room, secretOrPassword, options)
     await abortable(this.#loadedGate.promise, options.signal)
     if (this.#closed || this.#trust === undefined) throw new RoomClosedError('the room closed during the rotation')
-    // Online, open sessions move to the new keys in band; offline, the next session starts on them.
+    // Online, open sessions move to the new keys in band; offline, the next session starts on them. Storage is sealed again under them.
     const engine = this.#network.engine
+    const ring = [keys, this.#trust.keys, ...this.#trust.previousKeys]
     if (engine === undefined) this.#trust.keys = keys
     else engine.rotate(keys, graceMs)
+    await this.#persistence?.rekey(ring)
   }
 
   async connect(): Promise<void> {
@@ -195,9 +197,7 @@ class GossipRoom implements Room {
     return (this.#closing ??= this.#shutdown())
   }
 
-  destroy(): void {
-    void this.close()
-  }
+  destroy(): void { void this.close() }
 
   async #start(): Promise<void> {
     const { peerId, knownPeers } = await establishIdentity({
