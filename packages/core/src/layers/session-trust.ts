@@ -138,7 +138,7 @@ export class TrustedSessions {
 
   /**
    * Generation `keys` ended its grace period (the room dropped it already): sessions still on
-   * it, or authenticating with it, close, each reported.
+   * it, or authenticating with it, close, each reported and counted in `authFailures`.
    */
   expire(keys: RoomKeys): void {
     for (const session of [...this.#sessions]) {
@@ -147,6 +147,7 @@ export class TrustedSessions {
       const pending = this.#pending.get(session)
       const authenticating = pending?.role === 'dialer' ? pending.sent?.keys : pending?.answered?.keys
       if (channel.phase === 'sealed' && channel.keys === keys) {
+        this.#ctx.stats.authFailures++
         this.#ctx.report(new AuthenticationError('key-expired', `the session is still on key generation ${keys.fingerprint} after its grace period`, session.peerId), session.peerId)
         this.#host.close(session, CloseCode.UnknownRoom)
       } else if (channel.phase === 'auth' && authenticating === keys) {

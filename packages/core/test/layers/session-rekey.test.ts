@@ -104,7 +104,7 @@ describe('rekeying open sessions', () => {
     expect([...a.ctx.errors, ...b.ctx.errors]).toEqual([])
   })
 
-  it('after the grace period, a session still on the old generation is closed (key-expired)', async () => {
+  it('after the grace period, a session still on the old generation is closed (key-expired) and counted in authFailures', async () => {
     const { a, b, ca } = await pair()
     await rotate(a, 5000)
     await a.ctx.clock.advance(4999)
@@ -113,6 +113,8 @@ describe('rekeying open sessions', () => {
     await until(() => ca.closed, 'the session to close')
     expect(a.ctx.errors.map((e) => [e.error.name, (e.error as { reason?: string }).reason, e.peer])).toEqual([['AuthenticationError', 'key-expired', b.trust.peerId]])
     expect(a.trust.previousKeys).toEqual([])
+    // The close is an authentication failure like a refused handshake: counted.
+    expect(a.ctx.stats.authFailures).toBe(1)
     // The peer was told, sealed, why: Disconnect UnknownRoom.
     await until(() => b.ports.downs.length === 1)
     expect(b.ports.downs[0]?.info).toMatchObject({ wasUp: true, cause: 'disconnect', code: CloseCode.UnknownRoom })
