@@ -188,7 +188,12 @@ export interface Room extends Subscribable<RoomEvents> {
    * have stopped. No-op while disconnected.
    */
   disconnect(): Promise<void>
-  /** Leaves the room: closes every connection and timer and removes every listener. */
+  /**
+   * Leaves the room: closes every connection and timer and removes every listener. With
+   * `storage`, a setup still running (a room with a secret deriving its keys) finishes
+   * first, so edits made before are signed and stored, and the next room on that storage
+   * has them and shares them; `close()` resolves once they are durable.
+   */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
   destroy(): void

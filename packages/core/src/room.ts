@@ -69,6 +69,8 @@ class GossipRoom implements Room {
   readonly health: Room['health']
   #closed = false
   #closing: Promise<void> | undefined
+  /** Settles once the setup (keys, identity, storage) settled. */
+  readonly #starting: Promise<void>
 
   constructor(options: RoomOptions) {
     this.#config = resolveRoomOptions(options)
@@ -117,7 +119,7 @@ class GossipRoom implements Room {
     // Everything that can throw has run: the transports become this room's.
     claimTransports(transports, this.name)
     this.#unwatch = closeWhen(this.doc, options.signal, () => void this.close())
-    void this.#start()
+    this.#starting = this.#start()
   }
 
   get peerId(): PeerId { return this.#peerId }
@@ -220,6 +222,8 @@ class GossipRoom implements Room {
     this.#state.close()
     // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
     await stopped
+    // A setup still running finishes first (keys, then storage opened with them): edits typed before are signed and stored, never dropped.
+    if (this.#persistence !== undefined) await this.#starting
     this.#content?.destroy()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
