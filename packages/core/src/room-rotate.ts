@@ -118,6 +118,8 @@ export class RoomRotation {
     if (engine === undefined) this.#deferred.set(old, graceMs)
     else this.#startGrace(old, graceMs)
     engine?.rekey()
+    // Transports move their signaling topics now (the old one stays for the grace period).
+    trust.keysChanged()
   }
 
   #startGrace(keys: RoomKeys, graceMs: number): void {
@@ -135,5 +137,6 @@ export class RoomRotation {
     const at = trust.previousKeys.indexOf(keys)
     if (at >= 0) trust.previousKeys.splice(at, 1)
     if (expire) this.#init.engine()?.expire(keys)
+    if (at >= 0 && expire) trust.keysChanged()
   }
 }
