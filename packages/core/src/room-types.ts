@@ -166,10 +166,13 @@ export interface Room extends Subscribable<RoomEvents> {
    * base64url), a `password` room a new password. New connections authenticate with the new
    * keys, open connections move to them in band without losing a frame, and the previous
    * secret stays accepted for `graceMs` (peers that rotate later still connect meanwhile).
-   * After that, peers still on the old secret are cut off. Every peer must call it with the
-   * same new secret. With `storage`, every blob the room had sealed under the old secret is
-   * sealed again under the new one (one atomic batch), so the store reopens with the new
-   * secret only. Resolves once the new keys are in use and the store is sealed again.
+   * After that, peers still on the old secret are cut off. The grace period runs on the
+   * room's clock (from the next `connect()` when called offline) and ends on time across
+   * disconnects; signaling moves to the new secret's topic at once (the old one is kept for
+   * the grace period). Every peer must call it with the same new secret. With `storage`,
+   * every blob the room had sealed under the old secret is sealed again under the new one
+   * (one atomic batch), so the store reopens with the new secret only. Resolves once the new
+   * keys are in use and the store is sealed again.
    *
    * @throws ConfigError in a room without a secret; WeakSecretError for a weak secret;
    * RoomClosedError after `close()`.

@@ -223,7 +223,7 @@ class GossipRoom implements Room {
     // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
     await stopped
     // A setup still running finishes first (keys, then storage opened with them): edits typed before are signed and stored, never dropped.
-    if (this.#persistence !== undefined) await this.#starting
+    if (this.#persistence !== undefined) await this.#starting.catch((cause: unknown) => this.#report(cause instanceof Error ? cause : new Error(String(cause))))
     this.#content?.destroy()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
