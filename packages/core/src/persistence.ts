@@ -7,6 +7,7 @@
  */
 import * as Y from 'yjs'
 import { wallClock, type Clock } from './clock.js'
+import type { RoomKeys } from './crypto/room-keys.js'
 import type { RandomSource } from './random.js'
 import type { StorageAdapter } from './storage/adapter.js'
 import { DocStore } from './storage/doc-store.js'
@@ -110,6 +111,11 @@ export class Persistence {
   /** Binds the signed replica of a room with a secret (at createRoom): its chains and local edits are stored. */
   attach(replica: SignedReplica): void {
     this.#trusted?.attach(replica)
+  }
+
+  /** The room with a secret rotated (`ring`: the new generation first): its stored blobs are sealed again under it. */
+  rekey(ring: readonly RoomKeys[]): Promise<void> {
+    return this.#trusted?.rekey(ring) ?? Promise.resolve()
   }
 
   /** A local edit of a room with a secret, once signed (or known to stay unsigned): stored then, with its chain entry. */

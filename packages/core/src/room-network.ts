@@ -28,6 +28,8 @@ export interface RoomNetworkInit {
   /** Aborted when the room closes. */
   signal: AbortSignal
   report(error: Error): void
+  /** A network session started (its engine exists). */
+  started?(): void
 }
 
 /** The network side of one room. Internal. */
@@ -99,6 +101,7 @@ export class RoomNetwork {
     this.#session = session
     const engine = new RoomEngine({ ...this.#init.engine, peerId: this.#init.peerId(), signal: session.signal, knownPeers: this.#known })
     this.#engine = engine
+    this.#init.started?.()
     // The transports of the last session must be stopped before they start again.
     this.#started = this.#stopped.then(() => (this.#engine === engine ? engine.start() : undefined))
   }

@@ -118,8 +118,10 @@ export interface SignalOptions {
 /** Options of `Room.rotateSecret`. */
 export interface RotateSecretOptions extends SignalOptions {
   /**
-   * How long the previous secret stays accepted, in ms (default 600,000: ten minutes).
-   * Peers that have not rotated by then are cut off.
+   * How long the previous secret stays accepted, in ms (default 600,000: ten minutes), on
+   * the room's clock: from the call when the room is connected, from the next `connect()`
+   * for a rotation made offline; a disconnect meanwhile does not stop it. Peers that have not
+   * rotated by then are cut off.
    */
   graceMs?: number
 }

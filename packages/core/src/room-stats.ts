@@ -54,7 +54,9 @@ export interface RoomStats {
   refutations: number
   /**
    * Sessions refused or cut off because a peer did not prove the room secret and its key (a
-   * failed handshake, a sealed frame that did not open, a flood, an expired key generation).
+   * failed handshake, a sealed frame that did not open, a flood), or no longer does: a
+   * session or handshake still on a key generation whose rotation grace period ended counts
+   * once when it is closed, and every later handshake refused for that generation counts too.
    * Always 0 in a room without a secret.
    */
   authFailures: number

@@ -166,8 +166,13 @@ export interface Room extends Subscribable<RoomEvents> {
    * base64url), a `password` room a new password. New connections authenticate with the new
    * keys, open connections move to them in band without losing a frame, and the previous
    * secret stays accepted for `graceMs` (peers that rotate later still connect meanwhile).
-   * After that, peers still on the old secret are cut off. Every peer must call it with the
-   * same new secret. Resolves once the new keys are in use.
+   * After that, peers still on the old secret are cut off. The grace period runs on the
+   * room's clock (from the next `connect()` when called offline) and ends on time across
+   * disconnects; signaling moves to the new secret's topic at once (the old one is kept for
+   * the grace period). Every peer must call it with the same new secret. With `storage`,
+   * every blob the room had sealed under the old secret is sealed again under the new one
+   * (one atomic batch), so the store reopens with the new secret only. Resolves once the new
+   * keys are in use and the store is sealed again.
    *
    * @throws ConfigError in a room without a secret; WeakSecretError for a weak secret;
    * RoomClosedError after `close()`.
@@ -186,7 +191,12 @@ export interface Room extends Subscribable<RoomEvents> {
    * have stopped. No-op while disconnected.
    */
   disconnect(): Promise<void>
-  /** Leaves the room: closes every connection and timer and removes every listener. */
+  /**
+   * Leaves the room: closes every connection and timer and removes every listener. With
+   * `storage`, a setup still running (a room with a secret deriving its keys) finishes
+   * first, so edits made before are signed and stored, and the next room on that storage
+   * has them and shares them; `close()` resolves once they are durable.
+   */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */
   destroy(): void

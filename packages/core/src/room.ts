@@ -25,8 +25,8 @@ import type { Content } from './content.js'
 import { signedContent, trustOptions } from './room-trust-setup.js'
 import { prepareRoomTrust, type RoomTrust } from './trust/room-trust.js'
 import { claimTransports } from './transports/transport-claim.js'
-import { rotationKeys } from './room-rotate.js'
-import type { Room, RoomEvents, RoomOptions, RoomStats, RotateSecretOptions, SignalOptions, WhenSyncedOptions } from './room-types.js'
+import { RoomRotation } from './room-rotate.js'
+import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions, WhenSyncedOptions } from './room-types.js'
 import { zeroStats } from './room-stats.js'
 import type { PeerId } from './transport.js'
 
@@ -51,8 +51,7 @@ class GossipRoom implements Room {
   #peerId: PeerId
   readonly #fixedPeerId: boolean
   readonly #trust: RoomTrust | undefined
-  /** The room's secret is a password (a rotation takes a new password). */
-  readonly #password: boolean
+  readonly #rotation: RoomRotation
   readonly #content: Content | undefined
   readonly #ownsAwareness: boolean
   readonly #config: RoomConfig
@@ -70,6 +69,8 @@ class GossipRoom implements Room {
   readonly health: Room['health']
   #closed = false
   #closing: Promise<void> | undefined
+  /** Settles once the setup (keys, identity, storage) settled. */
+  readonly #starting: Promise<void>
 
   constructor(options: RoomOptions) {
     this.#config = resolveRoomOptions(options)
@@ -80,7 +81,6 @@ class GossipRoom implements Room {
     const transports = [...options.transports]
     this.#fixedPeerId = options.peerId !== undefined
     this.#trust = this.#config.trusted ? prepareRoomTrust(trustOptions(options)) : undefined
-    this.#password = options.password !== undefined
     if (this.#trust !== undefined) this.doc.clientID = this.#trust.clientId
     // Final without storage; with storage, the persisted identity may replace it before the engine starts (room-identity.ts).
     this.#peerId = this.#trust?.peerId ?? options.peerId ?? randomPeerId(this.#random)
@@ -113,11 +113,13 @@ class GossipRoom implements Room {
       ...(this.#content === undefined ? {} : { content: this.#content }),
       ...(persistence === undefined ? {} : { onKnownPeers: (peers: PeerId[]) => persistence.savePeers(peers) }),
     }
-    this.#network = new RoomNetwork({ engine, peerId: () => this.#peerId, signal: this.#controller.signal, report: (e) => this.#report(e) }, online)
+    this.#network = new RoomNetwork({ engine, peerId: () => this.#peerId, signal: this.#controller.signal, report: (e) => this.#report(e), started: () => this.#rotation.online() }, online)
+    const rotating = { name: this.name, trusted: this.#config.trusted, password: options.password !== undefined }
+    this.#rotation = new RoomRotation({ room: rotating, trust: this.#trust, clock: this.#clock, engine: () => this.#network.engine, persistence, loaded: this.#loadedGate.promise, closed: () => this.#closed })
     // Everything that can throw has run: the transports become this room's.
     claimTransports(transports, this.name)
     this.#unwatch = closeWhen(this.doc, options.signal, () => void this.close())
-    void this.#start()
+    this.#starting = this.#start()
   }
 
   get peerId(): PeerId { return this.#peerId }
@@ -164,17 +166,7 @@ class GossipRoom implements Room {
     await this.#persistence.flush(options)
   }
 
-  async rotateSecret(secretOrPassword: Uint8Array | string, options: RotateSecretOptions = {}): Promise<void> {
-    if (this.#closed) throw new RoomClosedError('the room is closed')
-    const room = { name: this.name, trusted: this.#config.trusted, password: this.#password }
-    const { keys, graceMs } = await rotationKeys(room, secretOrPassword, options)
-    await abortable(this.#loadedGate.promise, options.signal)
-    if (this.#closed || this.#trust === undefined) throw new RoomClosedError('the room closed during the rotation')
-    // Online, open sessions move to the new keys in band; offline, the next session starts on them.
-    const engine = this.#network.engine
-    if (engine === undefined) this.#trust.keys = keys
-    else engine.rotate(keys, graceMs)
-  }
+  rotateSecret: Room['rotateSecret'] = (secretOrPassword, options) => this.#rotation.rotateSecret(secretOrPassword, options)
 
   async connect(): Promise<void> {
     if (this.#closed) throw new RoomClosedError('connect(): the room is closed')
@@ -195,9 +187,7 @@ class GossipRoom implements Room {
     return (this.#closing ??= this.#shutdown())
   }
 
-  destroy(): void {
-    void this.close()
-  }
+  destroy(): void { void this.close() }
 
   async #start(): Promise<void> {
     const { peerId, knownPeers } = await establishIdentity({
@@ -227,10 +217,13 @@ class GossipRoom implements Room {
     this.#closed = true
     this.#loadedGate.fail(new RoomClosedError('the room closed while loading'))
     const stopped = this.#network.close()
+    this.#rotation.close()
     this.#members.close()
     this.#state.close()
     // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
     await stopped
+    // A setup still running finishes first (keys, then storage opened with them): edits typed before are signed and stored, never dropped.
+    if (this.#persistence !== undefined) await this.#starting.catch((cause: unknown) => this.#report(cause instanceof Error ? cause : new Error(String(cause))))
     this.#content?.destroy()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()

@@ -127,6 +127,18 @@ export interface TransportSecrets {
    * it instead of anything derived from the room name, so it cannot be linked to the name.
    */
   readonly topicProof: Uint8Array
+  /**
+   * Every topic proof the room meets on: the current generation's ({@link topicProof}) first,
+   * then those of generations still in a rotation's grace period (peers that have not rotated
+   * yet wait there). Absent (an older core): `topicProof` alone.
+   */
+  readonly topicProofs?: readonly Uint8Array[]
+  /**
+   * Calls `listener` whenever {@link topicProofs} changes (`room.rotateSecret`, the end of a
+   * grace period): a transport then moves its signaling to the new list at once. Returns the
+   * unsubscribe function.
+   */
+  onTopicsChange?(listener: (event: { topicProofs: readonly Uint8Array[] }) => void): () => void
   /** Seals a signal payload from `from` for `to`: only peers that know the secret can open it. */
   seal(data: Uint8Array, route: SignalRoute): Promise<Uint8Array>
   /** Opens a sealed signal; rejects with a typed error for anything not sealed for this route by a peer that knows the secret. */

@@ -27,7 +27,8 @@ import type { DocStore } from './storage/doc-store.js'
 import { StorageCorruptError, UnsignedContentError } from './storage/errors.js'
 import type { Identity } from './storage/identity.js'
 import type { RoomLayout } from './storage/layout.js'
-import { sealedStorage } from './storage/sealed-storage.js'
+import { sealedStorage, type SealedStorage } from './storage/sealed-storage.js'
+import type { RoomKeys } from './crypto/room-keys.js'
 import { decodeSlotKey, encodeSlotKey, type SlotKeyRecord } from './storage/slot-key.js'
 import { peerIdFromPublicKey } from './crypto/peer-id.js'
 import { clientIdOf } from './trust/client-id.js'
@@ -56,6 +57,7 @@ export class TrustedStorage {
   #held: Uint8Array[] | undefined = []
   /** The slot and the identity stored in it, once written. */
   #slot: { name: string; identity: SlotKeyRecord['identity'] } | undefined
+  #sealed: SealedStorage | undefined
 
   constructor(init: TrustedStorageInit) {
     this.#init = init
@@ -72,7 +74,17 @@ export class TrustedStorage {
   /** The adapter the room's store uses: sealing identity keys always, and every room blob with `encrypt`. */
   wrap(adapter: StorageAdapter): StorageAdapter {
     const { trust, layout, encrypt } = this.#init
-    return sealedStorage(adapter, { keys: () => [trust.keys, ...trust.previousKeys], seals: encrypt ? layout.owns : layout.isSlotKey })
+    this.#sealed = sealedStorage(adapter, { keys: () => [trust.keys, ...trust.previousKeys], seals: encrypt ? layout.owns : layout.isSlotKey })
+    return this.#sealed
+  }
+
+  /**
+   * The room moved to a new key generation (`rotateSecret`; `ring`: the new one first, then
+   * those it replaces): every sealed blob of the room is sealed again under the new one, in
+   * one atomic batch, so the store opens with the new secret only.
+   */
+  async rekey(ring: readonly RoomKeys[]): Promise<void> {
+    await this.#sealed?.reseal(this.#init.layout.root, ring)
   }
 
   /** Binds the store (once, after it is made with {@link chainLog} as its side records). */

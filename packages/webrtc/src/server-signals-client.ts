@@ -42,8 +42,10 @@ export class ServerSignalsClient implements ServerSignals {
   readonly #sockets: SignalingSocket[]
   /** Topic → room name, for the rooms joined (derivation done). */
   readonly #rooms = new Map<string, string>()
-  /** Room name → its topic and proof, including joins whose derivation is still running. */
-  readonly #joined = new Map<string, RoomTopic | undefined>()
+  /** Room name → its topics and proofs (empty while the first derivation runs). */
+  readonly #joined = new Map<string, RoomTopic[]>()
+  /** Room name → its latest join request: a derivation that finishes after a newer one started is dropped. */
+  readonly #requests = new Map<string, object>()
   /** The shared topic signals travel on; known once hashed (the sockets start then). */
   #signalTopic: string | undefined
   /** Peers each server said it does not know. */
@@ -116,17 +118,18 @@ export class ServerSignalsClient implements ServerSignals {
     })
   }
 
-  join(room: string, options: { topicProof?: Uint8Array } = {}): void {
-    if (this.#stopped || this.#joined.has(room)) return
-    this.#joined.set(room, undefined)
-    const proof = options.topicProof
-    const derived = proof === undefined ? roomTopic(room) : topicFromProof(proof).then((topic) => ({ topic, proof: base64url(proof) }))
+  join(room: string, options: { topicProof?: Uint8Array; topicProofs?: readonly Uint8Array[] } = {}): void {
+    const proofs = options.topicProofs ?? (options.topicProof === undefined ? undefined : [options.topicProof])
+    // Joining again changes nothing, unless it names other topic proofs (a rotated room).
+    if (this.#stopped || (this.#joined.has(room) && proofs === undefined)) return
+    if (!this.#joined.has(room)) this.#joined.set(room, [])
+    const request = {}
+    this.#requests.set(room, request)
+    const derived = proofs === undefined ? roomTopic(room).then((d) => [d]) : Promise.all(proofs.map((p) => topicFromProof(p).then((topic) => ({ topic, proof: base64url(p) }))))
     derived.then(
-      (derived) => {
-        if (this.#stopped || !this.#joined.has(room)) return
-        this.#joined.set(room, derived)
-        this.#rooms.set(derived.topic, room)
-        for (const socket of this.#sockets) socket.join(derived.topic, derived.proof)
+      (topics) => {
+        if (this.#stopped || this.#requests.get(room) !== request) return
+        this.#retopic(room, topics)
       },
       (cause) => this.#error(new ProtocolError(`cannot derive the topic of room "${room}"`, undefined, { cause })),
     )
@@ -134,11 +137,25 @@ export class ServerSignalsClient implements ServerSignals {
 
   leave(room: string): void {
     if (!this.#joined.has(room)) return
-    const derived = this.#joined.get(room)
+    this.#retopic(room, [])
     this.#joined.delete(room)
-    if (derived === undefined) return
-    this.#rooms.delete(derived.topic)
-    for (const socket of this.#sockets) socket.leave(derived.topic)
+    this.#requests.delete(room)
+  }
+
+  /** Moves `room` to `topics`: leaves the topics it no longer has, joins the new ones. */
+  #retopic(room: string, topics: RoomTopic[]): void {
+    const before = this.#joined.get(room) ?? []
+    this.#joined.set(room, topics)
+    for (const old of before) {
+      if (topics.some((t) => t.topic === old.topic)) continue
+      this.#rooms.delete(old.topic)
+      for (const socket of this.#sockets) socket.leave(old.topic)
+    }
+    for (const next of topics) {
+      if (before.some((t) => t.topic === next.topic)) continue
+      this.#rooms.set(next.topic, room)
+      for (const socket of this.#sockets) socket.join(next.topic, next.proof)
+    }
   }
 
   send(to: PeerId, data: Uint8Array): boolean {
@@ -152,6 +169,7 @@ export class ServerSignalsClient implements ServerSignals {
     for (const socket of this.#sockets) socket.stop()
     this.#rooms.clear()
     this.#joined.clear()
+    this.#requests.clear()
     this.#absent.clear()
   }
 
@@ -167,7 +185,7 @@ export class ServerSignalsClient implements ServerSignals {
 
   *#topics(): Iterable<TopicJoin> {
     if (this.#signalTopic !== undefined) yield { topic: this.#signalTopic }
-    for (const derived of this.#joined.values()) if (derived !== undefined) yield derived
+    for (const topics of this.#joined.values()) yield* topics
   }
 
   #seen(socket: SignalingSocket, peerId: PeerId): void {

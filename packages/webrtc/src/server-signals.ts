@@ -80,9 +80,12 @@ export interface ServerSignals extends Subscribable<ServerSignalsEvents> {
   /**
    * Joins `room` (its hashed topic, with its proof) on every server, now and after reconnects.
    * A room with a secret passes its `topicProof` (from its key schedule): the topic is then
-   * derived from it, and nothing the server sees can be linked to the room name.
+   * derived from it, and nothing the server sees can be linked to the room name. A rotated
+   * room passes `topicProofs` instead (the current generation's first, then those in their
+   * grace period) and meets on every one; joining a joined room again with another list
+   * moves it: the topics no longer listed are left, the new ones joined.
    */
-  join(room: string, options?: { topicProof?: Uint8Array }): void
+  join(room: string, options?: { topicProof?: Uint8Array; topicProofs?: readonly Uint8Array[] }): void
   /** Leaves `room` on every server. */
   leave(room: string): void
   /**

@@ -31,6 +31,8 @@ export class Signaling {
   readonly #self: PeerId
   readonly #secrets: TransportSecrets | undefined
   readonly #offs: (() => void)[]
+  /** Rooms joined with a secret, each with the unsubscribe of its topic changes. */
+  readonly #following = new Map<string, () => void>()
   #stopped = false
   /** Signals handed to a server, and to the mesh relay. */
   sentViaServer = 0
@@ -66,15 +68,26 @@ export class Signaling {
     return this.#server.whenSettled(timeoutMs, signal)
   }
 
-  /** Joins a room on every server. */
+  /**
+   * Joins a room on every server. A room with a secret meets on the topic of each key
+   * generation it accepts, and follows its rotations at once (new topic joined, old one left
+   * when its grace period ends).
+   */
   join(room: string): void {
-    if (this.#stopped) return
-    if (this.#secrets === undefined) this.#server.join(room)
-    else this.#server.join(room, { topicProof: this.#secrets.topicProof })
+    const secrets = this.#secrets
+    if (this.#stopped || this.#following.has(room)) return
+    if (secrets === undefined) return this.#server.join(room)
+    this.#server.join(room, { topicProofs: secrets.topicProofs ?? [secrets.topicProof] })
+    const off = secrets.onTopicsChange?.(({ topicProofs }) => {
+      if (!this.#stopped) this.#server.join(room, { topicProofs })
+    })
+    this.#following.set(room, off ?? (() => undefined))
   }
 
   /** Leaves a room on every server. */
   leave(room: string): void {
+    this.#following.get(room)?.()
+    this.#following.delete(room)
     this.#server.leave(room)
   }
 
@@ -110,6 +123,8 @@ export class Signaling {
     if (this.#stopped) return
     this.#stopped = true
     for (const off of this.#offs.splice(0)) off()
+    for (const off of this.#following.values()) off()
+    this.#following.clear()
     this.#server.stop()
   }
 

@@ -14,8 +14,8 @@ import { LABELS } from './labels.js'
 import type { RoomKeys } from './room-keys.js'
 import type { AeadKey } from './symmetric.js'
 
-/** Which key an envelope uses: `storage`, `signaling`, or the room-wide `frame` key. */
-export type EnvelopePurpose = 'storage' | 'signaling' | 'frame'
+/** Which key an envelope uses: `storage` or `signaling` (frames are sealed per session, not in envelopes). */
+export type EnvelopePurpose = 'storage' | 'signaling'
 
 /** Options of {@link sealEnvelope} and {@link openEnvelope}. */
 export interface EnvelopeOptions {
@@ -29,9 +29,7 @@ const HEADER_BYTES = 1 + 8 + 12
 const TAG_BYTES = 16
 
 function keyFor(keys: RoomKeys, purpose: EnvelopePurpose): AeadKey {
-  if (purpose === 'storage') return keys.storage
-  if (purpose === 'signaling') return keys.signaling
-  return keys.frame.aead
+  return purpose === 'storage' ? keys.storage : keys.signaling
 }
 
 function associated(purpose: EnvelopePurpose, header: Uint8Array, extra: Uint8Array | undefined): Uint8Array {

@@ -12,8 +12,6 @@ export const LABELS = {
   keyId: 'gossamer/v1/key-id',
   /** HKDF info of the frame sub-key material that session keys are derived from. */
   frameMaterial: 'gossamer/v1/frame',
-  /** HKDF info of the room-wide frame AEAD key (frames sent before a session has keys). */
-  frameAead: 'gossamer/v1/frame-aead',
   /** HKDF info of the HMAC key that proves knowledge of the room secret in a handshake. */
   frameProof: 'gossamer/v1/frame-proof',
   /** HKDF info of the signaling payload AEAD key. */
@@ -30,7 +28,7 @@ export const LABELS = {
   secretProof: 'gossamer/v1/secret-proof',
   /** Prefix of the associated data of a session frame. */
   frameAd: 'gossamer/v1/frame-ad',
-  /** Prefix of the associated data of an envelope (storage, signaling, handshake). */
+  /** Prefix of the associated data of an envelope (storage, signaling). */
   envelopeAd: 'gossamer/v1/envelope',
 } as const
 

@@ -28,10 +28,11 @@ export interface RoomKeyOptions {
   signal?: AbortSignal
 }
 
-/** The frame keys of a room. */
+/**
+ * The frame keys of a room. There is no room-wide frame AEAD key: every frame is sealed with
+ * the keys of its session, derived from {@link FrameKeys.material} and the handshake.
+ */
 export interface FrameKeys {
-  /** Room-wide AEAD key for frames sent before a session has its own keys (use it through `sealEnvelope`, random nonces). */
-  readonly aead: AeadKey
   /** HMAC key of the handshake's proof of knowledge of the room secret (see `proveSecret`). */
   readonly proof: MacKey
   /** Key material that per-connection session keys are derived from (see `deriveSessionKeys`). */
@@ -50,7 +51,7 @@ export interface RoomKeys {
   readonly keyId: Uint8Array
   /** `keyId` as base64url (11 characters), for logs and maps. */
   readonly fingerprint: string
-  /** Frame keys: room-wide AEAD, secret-proof MAC, session key material. */
+  /** Frame keys: secret-proof MAC, session key material. */
   readonly frame: FrameKeys
   /** AEAD key of signaling payloads (offers, answers, candidates). */
   readonly signaling: AeadKey
@@ -124,10 +125,9 @@ async function derive(options: RoomKeyOptions): Promise<RoomKeys> {
     ikm.fill(0)
   }
   const salt = await labelledSalt(provider, LABELS.roomSalt, room)
-  const [keyId, material, aead, proof, signaling, topic, storage] = await Promise.all([
+  const [keyId, material, proof, signaling, topic, storage] = await Promise.all([
     root.deriveBytes(salt, utf8(LABELS.keyId), 8),
     root.deriveMaterial(salt, utf8(LABELS.frameMaterial)),
-    root.deriveAead(salt, utf8(LABELS.frameAead)),
     root.deriveMac(salt, utf8(LABELS.frameProof)),
     root.deriveAead(salt, utf8(LABELS.signalAead)),
     root.deriveBytes(salt, utf8(LABELS.signalTopic), 32),
@@ -139,7 +139,7 @@ async function derive(options: RoomKeyOptions): Promise<RoomKeys> {
     provider: provider.name,
     keyId,
     fingerprint: toBase64Url(keyId),
-    frame: { aead, proof, material },
+    frame: { proof, material },
     signaling,
     topicProof: toBase64Url(topic),
     storage,

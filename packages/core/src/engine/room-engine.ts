@@ -200,12 +200,14 @@ export class RoomEngine {
     return urgent && unproven === 0 && this.overlay.admit(peer, true, false)
   }
 
-  /**
-   * Moves the room to key generation `keys` (`room.rotateSecret`): new handshakes use it,
-   * open sessions rekey in band, and the previous generation is accepted for `graceMs`.
-   */
-  rotate(keys: RoomKeys, graceMs: number): void {
-    this.sessions.trusted?.rotate(keys, graceMs)
+  /** The room's current key generation changed (`room.rotateSecret`): open sessions rekey to it in band. */
+  rekey(): void {
+    this.sessions.trusted?.rekeyAll()
+  }
+
+  /** Generation `keys` ended its grace period: sessions still on it close (room-rotate.ts). */
+  expire(keys: RoomKeys): void {
+    this.sessions.trusted?.expire(keys)
   }
 
   #up(peer: PeerId, link: LinkInfo): void {

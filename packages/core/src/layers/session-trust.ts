@@ -7,8 +7,6 @@
  * moves sessions between key generations (rekey, expiry). An outsider gets nothing: a
  * failed handshake is closed with at most a Disconnect that names no room and no peer.
  */
-import type { TimerHandle } from '../clock.js'
-import { bytesEqual } from '../crypto/bytes.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
 import type { LayerContext } from '../engine/context.js'
 import { AuthenticationError, GossamerError, ProtocolError, VersionMismatchError } from '../errors.js'
@@ -39,7 +37,7 @@ export interface TrustedHost {
 export interface TrustedConfig {
   /** Most inbound connections still authenticating; a new one closes the oldest. */
   maxPending: number
-  /** Aborted when the room closes (grace timers stop). */
+  /** Aborted when the network session ends. */
   signal: AbortSignal
   /** Bounds of each channel's queues (default: {@link CHANNEL_LIMITS}). */
   limits?: ChannelLimits
@@ -58,8 +56,6 @@ export class TrustedSessions {
   /** Inbound sessions still authenticating, oldest first. */
   readonly #unproven = new Set<Session>()
   readonly #pending = new WeakMap<Session, Pending>()
-  /** The end of the grace period of each previous generation. */
-  readonly #graceTimers = new Map<RoomKeys, TimerHandle>()
   readonly rekeyer: Rekeyer
 
   constructor(ctx: LayerContext, trust: RoomTrust, host: TrustedHost, config: TrustedConfig) {
@@ -71,40 +67,15 @@ export class TrustedSessions {
       send: (session, frame) => session.channel?.sendSealed(encodeFrame(frame)),
       fail: (session, error) => this.#fail(session, error),
     })
-    config.signal.addEventListener('abort', () => {
-      for (const timer of this.#graceTimers.values()) ctx.clock.clearTimeout(timer)
-      this.#graceTimers.clear()
-    }, { once: true })
   }
 
   /**
-   * Makes `keys` the current generation: new handshakes use it, and every authenticated
-   * session rekeys to it in band. The generation it replaces is still accepted for
-   * `graceMs`; then sessions still on it are closed and its handshakes refused.
+   * The room moved to another current generation (`room.rotateSecret`, room-rotate.ts):
+   * every authenticated session rekeys to it in band. New handshakes use it already.
    */
-  rotate(keys: RoomKeys, graceMs: number): void {
-    const trust = this.#trust
-    if (this.#config.signal.aborted || bytesEqual(keys.keyId, trust.keys.keyId)) return
-    // Back to a generation still in its grace period: it is current again (the same keys), with no end.
-    const again = trust.previousKeys.find((k) => bytesEqual(k.keyId, keys.keyId))
-    if (again !== undefined) this.#endGrace(again, false)
-    const old = trust.keys
-    trust.previousKeys.unshift(old)
-    trust.keys = again ?? keys
-    const clock = this.#ctx.clock
-    this.#graceTimers.set(old, clock.setTimeout(() => this.#endGrace(old, true), graceMs))
+  rekeyAll(): void {
+    if (this.#config.signal.aborted) return
     for (const session of this.#sessions) this.rekeyer.update(session)
-  }
-
-  /** Generation `keys` is no longer accepted; with `expire`, sessions still on it close. */
-  #endGrace(keys: RoomKeys, expire: boolean): void {
-    const timer = this.#graceTimers.get(keys)
-    if (timer !== undefined) this.#ctx.clock.clearTimeout(timer)
-    this.#graceTimers.delete(keys)
-    const previous = this.#trust.previousKeys
-    const at = previous.indexOf(keys)
-    if (at >= 0) previous.splice(at, 1)
-    if (expire) this.#expired(keys)
   }
 
   /** Gives `session` its channel. A dialed session sends its AuthHello under `keys` (default: the current generation). */
@@ -165,14 +136,18 @@ export class TrustedSessions {
     session.channel?.receive(data, (bytes) => this.#step(session, bytes))
   }
 
-  /** Generation `keys` ended its grace period: sessions still on it (or authenticating with it) close. */
-  #expired(keys: RoomKeys): void {
+  /**
+   * Generation `keys` ended its grace period (the room dropped it already): sessions still on
+   * it, or authenticating with it, close, each reported and counted in `authFailures`.
+   */
+  expire(keys: RoomKeys): void {
     for (const session of [...this.#sessions]) {
       const channel = session.channel
       if (channel === undefined) continue
       const pending = this.#pending.get(session)
       const authenticating = pending?.role === 'dialer' ? pending.sent?.keys : pending?.answered?.keys
       if (channel.phase === 'sealed' && channel.keys === keys) {
+        this.#ctx.stats.authFailures++
         this.#ctx.report(new AuthenticationError('key-expired', `the session is still on key generation ${keys.fingerprint} after its grace period`, session.peerId), session.peerId)
         this.#host.close(session, CloseCode.UnknownRoom)
       } else if (channel.phase === 'auth' && authenticating === keys) {

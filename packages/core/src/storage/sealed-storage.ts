@@ -6,7 +6,7 @@
  * It never returns bytes that did not authenticate.
  */
 import * as encoding from 'lib0/encoding'
-import { openEnvelope, sealEnvelope } from '../crypto/envelope.js'
+import { envelopeKeyId, openEnvelope, sealEnvelope } from '../crypto/envelope.js'
 import { KeyMismatchError } from '../crypto/errors.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
 import type { StorageAdapter, StorageChunk, StorageKey, StorageOperation } from './adapter.js'
@@ -41,6 +41,13 @@ export interface CheckedRange {
 export interface SealedStorage extends StorageAdapter {
   /** Like `loadRange`, but a value that does not open is set apart instead of failing the read. */
   loadRangeChecked(prefix: StorageKey): Promise<CheckedRange>
+  /**
+   * Seals again, under the current generation (the first of `keys`), every sealed value under
+   * `prefix` that another generation of `keys` sealed, in ONE atomic batch; no other call
+   * reaches the inner adapter meanwhile. A value that does not open is left as it is. Resolves
+   * to the number of values sealed again. Used by `room.rotateSecret`.
+   */
+  reseal(prefix: StorageKey, keys: readonly RoomKeys[]): Promise<number>
 }
 
 /** The associated data of a stored value: its key path (lib0: count, then each element as a varString). */
@@ -91,15 +98,19 @@ export function sealedStorage(adapter: StorageAdapter, init: SealedStorageInit):
   const keys = (): RoomKeys | readonly RoomKeys[] => (typeof init.keys === 'function' ? init.keys() : init.keys)
   /** Settles when the last call reached the inner adapter (not when it finished there). */
   let issued: Promise<unknown> = Promise.resolve()
-  /** Prepares a call (sealing), then makes it once every earlier call was made. */
-  const inOrder = <T>(prepare: () => Promise<() => Promise<T>>): Promise<T> => {
+  /**
+   * Prepares a call (sealing), then makes it once every earlier call was made. An `alone`
+   * call also holds back every later call until it finished (a read-then-write).
+   */
+  const inOrder = <T>(prepare: () => Promise<() => Promise<T>>, alone = false): Promise<T> => {
     const prepared = prepare()
     const call = issued.then(() => prepared)
-    issued = call.then(
+    const done = call.then((run) => run())
+    issued = (alone ? done : call).then(
       () => undefined,
       () => undefined,
     )
-    return call.then((run) => run())
+    return done
   }
   const seal = async (key: StorageKey, data: Uint8Array): Promise<Uint8Array> => (seals(key) ? sealBlob(keys(), key, data) : data)
   const open = async (chunk: StorageChunk): Promise<StorageChunk | RejectedChunk> => {
@@ -146,6 +157,25 @@ export function sealedStorage(adapter: StorageAdapter, init: SealedStorageInit):
       return chunks
     },
     loadRangeChecked,
+    reseal: (prefix, ring) =>
+      inOrder(async () => async () => {
+        const current = ring[0]
+        if (current === undefined) return 0
+        const raw = await adapter.loadRange(prefix)
+        const stale = raw.filter((chunk) => seals(chunk.key) && envelopeKeyId(chunk.data) !== undefined && envelopeKeyId(chunk.data) !== current.fingerprint)
+        const operations: StorageOperation[] = []
+        for (const chunk of stale) {
+          let data: Uint8Array
+          try {
+            data = await openBlob(ring, chunk.key, chunk.data)
+          } catch {
+            continue // tampered, or another secret: the next load reports it
+          }
+          operations.push({ type: 'save', key: chunk.key, data: await sealBlob(ring, chunk.key, data) })
+        }
+        if (operations.length > 0) await adapter.batch(operations)
+        return operations.length
+      }, true),
     removeRange: (prefix) => inOrder(async () => () => adapter.removeRange(prefix)),
     batch(operations) {
       return inOrder(async () => {

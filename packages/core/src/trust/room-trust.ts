@@ -42,6 +42,7 @@ export class RoomTrust {
   readonly #verifiers = new Map<string, Promise<PeerPublicKey>>()
   #keys: RoomKeys | undefined
   #identity: IdentityKeyPair | undefined
+  readonly #keyListeners = new Set<() => void>()
 
   constructor(init: RoomTrustInit, publicKey: Uint8Array, signer: Promise<IdentityKeyPair>, writers: ReadonlySet<PeerId> | undefined) {
     this.#init = init
@@ -116,6 +117,17 @@ export class RoomTrust {
 
   set keys(keys: RoomKeys) {
     this.#keys = keys
+  }
+
+  /** Calls `listener` after each change of the current or previous generations ({@link keysChanged}); returns the unsubscribe function. */
+  onKeysChange(listener: () => void): () => void {
+    this.#keyListeners.add(listener)
+    return () => this.#keyListeners.delete(listener)
+  }
+
+  /** The current or previous generations changed (a rotation, the end of a grace period): tells the listeners. */
+  keysChanged(): void {
+    for (const listener of [...this.#keyListeners]) listener()
   }
 
   /** The identity key pair (after {@link ready}). */

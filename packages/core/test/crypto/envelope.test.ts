@@ -1,5 +1,5 @@
 /**
- * Envelopes (storage, signaling, room-wide frames): the layout node:crypto opens from keys
+ * Envelopes (storage, signaling): the layout node:crypto opens from keys
  * it derives itself, keyrings across a rotation, and a typed error, never garbage, for the
  * wrong key, tampering, another purpose or other associated data.
  */
@@ -10,8 +10,8 @@ import { aesGcmOpen, roomHkdf } from './reference.js'
 
 const SECRET = new Uint8Array(32).fill(3)
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
-const PURPOSES: EnvelopePurpose[] = ['storage', 'signaling', 'frame']
-const LABEL: Record<EnvelopePurpose, string> = { storage: 'storage-aead', signaling: 'signal-aead', frame: 'frame-aead' }
+const PURPOSES: EnvelopePurpose[] = ['storage', 'signaling']
+const LABEL: Record<EnvelopePurpose, string> = { storage: 'storage-aead', signaling: 'signal-aead' }
 
 describe('envelopes', () => {
   it.each(PURPOSES)('%s: has the documented layout, opened by node:crypto', async (purpose) => {

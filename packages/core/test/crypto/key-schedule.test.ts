@@ -3,6 +3,7 @@
  * from the specification), both providers agreeing, and every rejected input.
  */
 import { createHash, createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   ConfigError,
@@ -10,6 +11,7 @@ import {
   generateRoomSecret,
   proveSecret,
   handshakeTranscript,
+  KEY_SCHEDULE_LABELS,
   signalingTopic,
   symmetricProvider,
   toBase64Url,
@@ -135,6 +137,19 @@ describe('key schedule inputs', () => {
     const pending = deriveRoomKeys({ room: 'r', password: 'pw', signal: controller.signal })
     controller.abort()
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
+
+describe('the key schedule and SECURITY.md', () => {
+  it('derive exactly the same keys: session frames use session keys, so there is no room-wide frame AEAD key', async () => {
+    const keys = await deriveRoomKeys({ room: 'gossamer-kat', secret: SECRET })
+    expect(Object.keys(keys.frame).sort()).toEqual(['material', 'proof'])
+    expect(Object.values(KEY_SCHEDULE_LABELS)).not.toContain('gossamer/v1/frame-aead')
+    const doc = readFileSync(new URL('../../../../docs/SECURITY.md', import.meta.url), 'utf8')
+    const table = doc.slice(doc.indexOf('| info `L` |'), doc.indexOf('`generateRoomSecret()` returns'))
+    const documented = [...table.matchAll(/^\| `(gossamer\/v1\/[a-z-]+)` \|/gm)].map((m) => m[1])
+    const derived = ['keyId', 'frameMaterial', 'frameProof', 'signalAead', 'signalTopic', 'storageAead'].map((k) => KEY_SCHEDULE_LABELS[k as keyof typeof KEY_SCHEDULE_LABELS])
+    expect(documented.sort()).toEqual(derived.sort())
   })
 })
 

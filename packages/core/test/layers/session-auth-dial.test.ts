@@ -12,7 +12,7 @@ import type { AuthHelloFrame, SealedFrame } from '../../src/protocol/messages-au
 import { HandAuth, tagOf } from '../support/hand-auth.js'
 import { RecordingContext, RecordingSessionPorts } from '../support/layer-harness.js'
 import { RecordingConnection, ScriptedTransport } from '../support/transport-doubles.js'
-import { fixture, ROOM, sentFrame, trustedLayer, until, type Fixture } from '../support/trusted-layer.js'
+import { fixture, ROOM, rotateLayer, sentFrame, trustedLayer, until, type Fixture } from '../support/trusted-layer.js'
 
 let f: Fixture
 beforeAll(async () => {
@@ -89,7 +89,7 @@ describe('dialing with a secret', () => {
   it('retries with the previous key generation when the acceptor does not hold the new one', async () => {
     const t = await trustedLayer(f)
     const rotated = await deriveRoomKeys({ room: ROOM, secret: new Uint8Array(32).fill(9) })
-    t.layer.trusted?.rotate(rotated, 60_000)
+    await rotateLayer(t, new Uint8Array(32).fill(9), 60_000)
     t.layer.dial(f.remote.peerId, undefined, JoinPriority.Low, () => undefined)
     const first = t.transport.resolve(f.remote.peerId)
     await until(() => first.sent.length === 1)

@@ -10,7 +10,7 @@ import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identit
 import { deriveRoomKeys, type RoomKeys } from '../../src/crypto/room-keys.js'
 import { CloseCode, FrameType, JoinPriority } from '../../src/protocol/messages.js'
 import { RecordingConnection } from '../support/transport-doubles.js'
-import { fixture, ROOM, trustedLayer, until, type Fixture } from '../support/trusted-layer.js'
+import { fixture, ROOM, rotateLayer, trustedLayer, until, type Fixture } from '../support/trusted-layer.js'
 
 let f: Fixture
 let second: IdentityKeyPair
@@ -18,8 +18,10 @@ let rotated: RoomKeys
 beforeAll(async () => {
   f = await fixture()
   second = await generateIdentity()
-  rotated = await deriveRoomKeys({ room: ROOM, secret: new Uint8Array(32).fill(42) })
+  rotated = await deriveRoomKeys({ room: ROOM, secret: NEXT })
 })
+
+const NEXT = new Uint8Array(32).fill(42)
 
 /** What one end sends, the other receives (a microtask later, in order); a close closes both. */
 function bridge(a: RecordingConnection, b: RecordingConnection): void {
@@ -61,6 +63,8 @@ function received(side: Side): number[] {
   return side.ports.frames.map((x) => (x.frame.type === FrameType.Ping ? x.frame.nonce : -1))
 }
 
+const rotate = (side: Side, graceMs: number): Promise<void> => rotateLayer(side, NEXT, graceMs)
+
 const fingerprint = (side: Side, peer: Side): string | undefined => side.layer.trusted?.generations().get(peer.trust.peerId)
 
 describe('rekeying open sessions', () => {
@@ -68,8 +72,8 @@ describe('rekeying open sessions', () => {
     const { a, b } = await pair()
     pings(a, b, 0, 50)
     pings(b, a, 0, 50)
-    a.layer.trusted?.rotate(rotated, 60_000)
-    b.layer.trusted?.rotate(rotated, 60_000)
+    await rotate(a, 60_000)
+    await rotate(b, 60_000)
     pings(a, b, 50, 50)
     pings(b, a, 50, 50)
     await until(() => fingerprint(a, b) === rotated.fingerprint && fingerprint(b, a) === rotated.fingerprint, 'both sessions on the new keys')
@@ -80,18 +84,18 @@ describe('rekeying open sessions', () => {
     expect(received(a)).toEqual(expected)
     expect(received(b)).toEqual(expected)
     expect([...a.ctx.errors, ...b.ctx.errors]).toEqual([])
-    expect(a.trust.keys).toBe(rotated)
+    expect(a.trust.keys.fingerprint).toBe(rotated.fingerprint)
     expect(a.trust.previousKeys).toEqual([f.keys])
   })
 
   it('one side rotates first: the other keeps its offer until it rotates too, and frames keep flowing', async () => {
     const { a, b } = await pair()
-    a.layer.trusted?.rotate(rotated, 60_000)
+    await rotate(a, 60_000)
     pings(a, b, 0, 20)
     pings(b, a, 0, 20)
     await until(() => received(a).length === 20 && received(b).length === 20, 'pings under the old keys')
     expect(fingerprint(a, b)).toBe(f.keys.fingerprint)
-    b.layer.trusted?.rotate(rotated, 60_000)
+    await rotate(b, 60_000)
     pings(a, b, 20, 20)
     pings(b, a, 20, 20)
     await until(() => fingerprint(a, b) === rotated.fingerprint && fingerprint(b, a) === rotated.fingerprint, 'both on the new keys')
@@ -100,15 +104,17 @@ describe('rekeying open sessions', () => {
     expect([...a.ctx.errors, ...b.ctx.errors]).toEqual([])
   })
 
-  it('after the grace period, a session still on the old generation is closed (key-expired)', async () => {
+  it('after the grace period, a session still on the old generation is closed (key-expired) and counted in authFailures', async () => {
     const { a, b, ca } = await pair()
-    a.layer.trusted?.rotate(rotated, 5000)
+    await rotate(a, 5000)
     await a.ctx.clock.advance(4999)
     expect(ca.closed).toBe(false)
     await a.ctx.clock.advance(1)
     await until(() => ca.closed, 'the session to close')
     expect(a.ctx.errors.map((e) => [e.error.name, (e.error as { reason?: string }).reason, e.peer])).toEqual([['AuthenticationError', 'key-expired', b.trust.peerId]])
     expect(a.trust.previousKeys).toEqual([])
+    // The close is an authentication failure like a refused handshake: counted.
+    expect(a.ctx.stats.authFailures).toBe(1)
     // The peer was told, sealed, why: Disconnect UnknownRoom.
     await until(() => b.ports.downs.length === 1)
     expect(b.ports.downs[0]?.info).toMatchObject({ wasUp: true, cause: 'disconnect', code: CloseCode.UnknownRoom })
@@ -118,7 +124,7 @@ describe('rekeying open sessions', () => {
     const { a, b, ca } = await pair()
     // B rotates and offers; A has not rotated, so it keeps the offer. B then receives an
     // answer it cannot verify: A is made to send one signed for another transcript.
-    b.layer.trusted?.rotate(rotated, 60_000)
+    await rotate(b, 60_000)
     a.layer.send(b.trust.peerId, { type: FrameType.Rekey, room: '', stage: 1, keyId: rotated.keyId, nonce: new Uint8Array(32), signature: new Uint8Array(64), proof: new Uint8Array(32) } as never)
     await until(() => ca.closed, 'the session to close')
     expect(b.ctx.errors.map((e) => (e.error as { reason?: string }).reason)).toEqual([expect.stringMatching(/^(bad-signature|invalid-key|unexpected-frame)$/)])

@@ -5,7 +5,9 @@
  */
 import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity-keys.js'
 import { deriveRoomKeys, type RoomKeys } from '../../src/crypto/room-keys.js'
+import type { RoomEngine } from '../../src/engine/room-engine.js'
 import { SessionLayer, type SessionConfig } from '../../src/layers/session-layer.js'
+import { RoomRotation } from '../../src/room-rotate.js'
 import { decodeFrame } from '../../src/protocol/codec.js'
 import { FrameType, type Frame } from '../../src/protocol/messages.js'
 import { createRoomTrust } from '../../src/trust/room-trust.js'
@@ -48,6 +50,18 @@ export async function trustedLayer(f: Fixture, config: Partial<SessionConfig> = 
   const controller = new AbortController()
   const layer = new SessionLayer(ctx, { handshakeTimeoutMs: 3000, ...config }, [transport], controller.signal, ports, trust)
   return { trust, ctx, ports, transport, controller, layer, hand: (identity = f.remote, keys = f.keys) => new HandAuth(keys, identity, ROOM) }
+}
+
+/**
+ * `side` rotates to `secret` as its room would (room-rotate.ts's RoomRotation, with the
+ * layer standing in for the engine: it rekeys, and closes what an expiry closes).
+ */
+export function rotateLayer(side: Awaited<ReturnType<typeof trustedLayer>>, secret: Uint8Array, graceMs: number): Promise<void> {
+  const trusted = side.layer.trusted
+  const engine = { rekey: () => trusted?.rekeyAll(), expire: (keys: RoomKeys) => trusted?.expire(keys) } as unknown as RoomEngine
+  const room = { name: ROOM, trusted: true, password: false }
+  const rotation = new RoomRotation({ room, trust: side.trust, clock: side.ctx.clock, engine: () => engine, persistence: undefined, loaded: Promise.resolve(), closed: () => false })
+  return rotation.rotateSecret(secret.slice(), { graceMs })
 }
 
 /** Resolves once `predicate()` holds (polled every macrotask); fails after 5 s. */

@@ -101,6 +101,47 @@ describe('serverSignals: the signaling-server client', () => {
     }
   })
 
+  it('moves a rotated room to its new topics when joined again with another list of proofs', async () => {
+    const signal = AbortSignal.timeout(8000)
+    const room = `room-${globalThis.crypto.randomUUID()}`
+    const [oldProof, newProof] = [globalThis.crypto.getRandomValues(new Uint8Array(32)), globalThis.crypto.getRandomValues(new Uint8Array(32))]
+    const [rotating, onlyNew, onlyOld] = [await started(), await started(), await started()]
+    /** Peers `client` discovered since it last (re)joined. */
+    const sampled = new Map<ServerSignals, Set<string>>()
+    for (const client of [rotating, onlyNew, onlyOld]) {
+      sampled.set(client, new Set())
+      client.on('peer:discover', ({ peerId }) => sampled.get(client)?.add(peerId))
+    }
+    /** Joins `client` again (a fresh sample) until its sample satisfies `ok`. */
+    const resample = (client: ServerSignals, proofs: Uint8Array[], ok: (seen: Set<string>) => boolean, description: string): Promise<void> =>
+      waitFor(
+        () => {
+          if (ok(sampled.get(client) as Set<string>)) return true
+          sampled.set(client, new Set())
+          client.leave(room)
+          client.join(room, { topicProofs: proofs })
+          return false
+        },
+        { signal, intervalMs: 50, description },
+      )
+    try {
+      rotating.join(room, { topicProofs: [oldProof] })
+      await resample(onlyOld, [oldProof], (seen) => seen.has(rotating.peerId), 'the rotating peer on the old topic')
+      // Rotated: the new topic first, the old one kept for the grace period.
+      rotating.join(room, { topicProofs: [newProof, oldProof] })
+      await resample(onlyNew, [newProof], (seen) => seen.has(rotating.peerId), 'the rotating peer on the new topic')
+      await resample(onlyOld, [oldProof], (seen) => seen.has(rotating.peerId), 'the rotating peer still on the old topic')
+      // The grace period ended: the old topic is left.
+      rotating.join(room, { topicProofs: [newProof] })
+      onlyNew.join(room, { topicProofs: [newProof] })
+      await resample(onlyOld, [oldProof], (seen) => !seen.has(rotating.peerId) && seen.size === 0, 'the rotating peer to leave the old topic')
+      await resample(onlyNew, [newProof], (seen) => seen.has(rotating.peerId), 'the rotating peer still on the new topic')
+      expect([...rotating.errors, ...onlyNew.errors, ...onlyOld.errors]).toEqual([])
+    } finally {
+      for (const client of [rotating, onlyNew, onlyOld]) client.stop()
+    }
+  })
+
   it('validates its options', () => {
     const ok = { urls: ['ws://127.0.0.1:1'], peerId: 'a', WebSocket }
     expect(() => serverSignals({ ...ok, peerId: 'no spaces' })).toThrow(expect.objectContaining({ name: 'ConfigError' }))
