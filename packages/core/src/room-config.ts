@@ -118,6 +118,8 @@ function resolveMembers(options: MembersOptions, roundMs: number) {
     maxMetaBytes: integer('maxMetaBytes', options.maxMetaBytes ?? 512, 0),
     /** Member records flooded per probe period at most (news beyond waits a period). */
     newsBudget: 4096,
+    /** Self-refreshes of `alive` the whole room sends per probe period, on average (the refresh period grows with the room). */
+    refreshPerPeriod: 1,
     /** Emits of one event name within this window send only the last. */
     coalesceMs: 20,
   }
