@@ -11,7 +11,8 @@
  * members, so the whole room refreshes about `perPeriod` records per probe period whatever
  * its size (each record then costs every peer one send to each neighbour). The price is
  * detection time for this rare case, which grows linearly with the room: a refresh every
- * max({@link MIN_REFRESH_PERIODS}, live / perPeriod) periods.
+ * max({@link MIN_REFRESH_PERIODS}, (live + 1) / perPeriod) periods (with the room's default
+ * of 0.25 refreshes per period: 40 periods at 10 members, 400 at 100, 4,000 at 1,000).
  */
 import type { RandomSource } from '../random.js'
 import type { PeerId } from '../transport.js'
