@@ -14,7 +14,7 @@
  * max({@link MIN_REFRESH_PERIODS}, (live + 1) / perPeriod) periods (with the room's default
  * of 0.25 refreshes per period: 40 periods at 10 members, 400 at 100, 4,000 at 1,000).
  */
-import type { RandomSource } from '../random.js'
+import { hash53 } from '../hash.js'
 import type { PeerId } from '../transport.js'
 import type { MemberEntry } from './member-table.js'
 
@@ -27,15 +27,16 @@ export const MIN_REFRESH_PERIODS = 10
 export class MemberRefresh {
   readonly #probeMs: number
   readonly #perPeriod: number
-  readonly #random: RandomSource
+  readonly #self: () => PeerId
   #next: number | undefined
   #nextCheck = 0
+  #count = 0
 
-  /** `perPeriod`: refreshes the whole room sends per probe period, on average. */
-  constructor(probeMs: number, perPeriod: number, random: RandomSource) {
+  /** `perPeriod`: refreshes the whole room sends per probe period, on average; `self`: this peer's id. */
+  constructor(probeMs: number, perPeriod: number, self: () => PeerId) {
     this.#probeMs = probeMs
     this.#perPeriod = perPeriod
-    this.#random = random
+    this.#self = self
   }
 
   /** The refresh period, in ms, of a room with `live` live members besides this peer. */
@@ -44,19 +45,25 @@ export class MemberRefresh {
   }
 
   /**
-   * Whether this peer's refresh is due at `now`. The first one falls at a random point of the
-   * first period (members that started together do not refresh together); each later one
-   * 0.75 to 1.25 refresh periods after the last.
+   * Whether this peer's refresh is due at `now`. The first one falls at a pseudo-random point
+   * of the first period (members that started together do not refresh together); each later
+   * one 0.75 to 1.25 refresh periods after the last. The jitter is a hash of this peer's id
+   * and a counter, so the room's shared random sequence is left to the layers that use it.
    */
   due(now: number, live: number): boolean {
     const period = this.periodMs(live)
     if (this.#next === undefined) {
-      this.#next = now + this.#random.next() * period
+      this.#next = now + this.#jitter() * period
       return false
     }
     if (now < this.#next) return false
-    this.#next = now + (0.75 + 0.5 * this.#random.next()) * period
+    this.#next = now + (0.75 + 0.5 * this.#jitter()) * period
     return true
+  }
+
+  /** A number in [0, 1), spread evenly over peers and refreshes. */
+  #jitter(): number {
+    return hash53(new TextEncoder().encode(this.#self()), this.#count++) / 2 ** 53
   }
 
   /**

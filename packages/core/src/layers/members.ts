@@ -64,7 +64,7 @@ export class Members {
       this.#gossip.push(record)
     })
     this.#mass = new MassFailure(config.probeMs)
-    this.#refresh = new MemberRefresh(config.probeMs, config.refreshPerPeriod, ctx.random)
+    this.#refresh = new MemberRefresh(config.probeMs, config.refreshPerPeriod, () => self.peer)
     const emit: OutcomeActions['emit'] = (event, payload) => ctx.emit(event, payload)
     this.#outcomes = { emit, view: (entry) => this.#view(entry), loss: (peer, now) => this.#loss(peer, now), suspicions: this.#suspicions, dead: (peer) => ports.dead(peer) }
   }
