@@ -28,7 +28,9 @@ export class MemberRefresh {
   readonly #probeMs: number
   readonly #perPeriod: number
   readonly #self: () => PeerId
-  #next: number | undefined
+  /** When the current refresh cycle began (undefined: not yet), and its length in refresh periods. */
+  #last: number | undefined
+  #cycle = 0
   #nextCheck = 0
   #count = 0
 
@@ -49,15 +51,18 @@ export class MemberRefresh {
    * of the first period (members that started together do not refresh together); each later
    * one 0.75 to 1.25 refresh periods after the last. The jitter is a hash of this peer's id
    * and a counter, so the room's shared random sequence is left to the layers that use it.
+   * The period is taken at each call from the current room size, so a newcomer whose table is
+   * still filling does not refresh at a small room's pace.
    */
   due(now: number, live: number): boolean {
-    const period = this.periodMs(live)
-    if (this.#next === undefined) {
-      this.#next = now + this.#jitter() * period
+    if (this.#last === undefined) {
+      this.#last = now
+      this.#cycle = this.#jitter()
       return false
     }
-    if (now < this.#next) return false
-    this.#next = now + (0.75 + 0.5 * this.#jitter()) * period
+    if (now < this.#last + this.#cycle * this.periodMs(live)) return false
+    this.#last = now
+    this.#cycle = 0.75 + 0.5 * this.#jitter()
     return true
   }
 
