@@ -71,13 +71,14 @@ export function buildMembership(ctx: LayerContext, config: MembersConfig, init: 
   )
   parts.members = new Members(
     ctx,
-    { probeMs: config.probeMs, suspicionMult: config.suspicionMult, reapMs: config.reapMs, maxMembers: config.maxMembers, newsBudget: config.newsBudget },
+    { probeMs: config.probeMs, suspicionMult: config.suspicionMult, reapMs: config.reapMs, maxMembers: config.maxMembers, newsBudget: config.newsBudget, refreshPerPeriod: config.refreshPerPeriod },
     init.self,
     {
       neighbours: () => overlay.neighbours(),
       rtt: (peer) => parts.detector.rtt(peer),
       local: () => ({ score: parts.detector.health.score, lagMs: parts.detector.health.lagMs, links: parts.detector.links() }),
       refuted: () => parts.detector.health.raise(),
+      healthFactor: () => parts.detector.health.factor(),
       dead: (peer) => overlay.dead(peer),
       checks: () => init.checks(),
       ...(init.persist === undefined ? {} : { persist: init.persist }),

@@ -6,6 +6,7 @@
  * began. Sweeps are at least thirty periods apart.
  */
 import type { PeerId } from '../transport.js'
+import type { MemberEntry } from './member-table.js'
 
 /** Losses, as a fraction of the live members, that make a mass failure. */
 export const SWEEP_FRACTION = 0.1
@@ -33,5 +34,12 @@ export class MassFailure {
     if (lost < Math.max(3, SWEEP_FRACTION * (live + lost)) || now - this.#lastSweep < 30 * this.#probeMs) return undefined
     this.#lastSweep = now
     return Math.min(...this.#losses.values())
+  }
+
+  /** The sweep: members alive or suspect, not neighbours, not heard of since `since`. */
+  unheard(entries: Iterable<MemberEntry>, since: number, neighbours: ReadonlySet<PeerId>): PeerId[] {
+    const out: PeerId[] = []
+    for (const entry of entries) if ((entry.status === 'alive' || entry.status === 'suspect') && entry.refreshed < since && !neighbours.has(entry.peer)) out.push(entry.peer)
+    return out
   }
 }

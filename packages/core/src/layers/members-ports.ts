@@ -14,6 +14,8 @@ export interface MembersConfig {
   maxMembers: number
   /** Member records flooded per probe period at most. */
   newsBudget: number
+  /** Self-refreshes the whole room sends per probe period, on average (member-refresh.ts). */
+  refreshPerPeriod: number
 }
 
 /** What the members layer asks of the room. */
@@ -26,6 +28,8 @@ export interface MembersPorts {
   local(): { score: number; lagMs: number; links: HealthLink[] }
   /** This peer had to refute a suspicion (evidence for local health). */
   refuted(): void
+  /** What timeouts are multiplied by: 1 + local health score (1 with local health off). */
+  healthFactor(): number
   /** A member failed or left (or a neighbour stopped answering): drop any link, stop dialing it. */
   dead(peer: PeerId): void
   /** Results of the app's health checks. */

@@ -9,12 +9,10 @@
  * ten periods a random neighbour gets a sample of the table, which heals news a flood lost.
  * Timers: suspicion-timers.ts; merge rules: member-table.ts; outcomes: member-outcomes.ts.
  *
- * After a mass failure (at least a tenth of the live members, and 3, lost within five
- * periods) a member can be dead with no surviving neighbour to notice. Each member then
- * raises its incarnation once (a room-wide "still here"), and after three more periods
- * suspects every member it has not heard of since the losses began (mass-failure.ts): the
- * dead are suspected by everyone (confirmations: they fail fast), the living have refuted it
- * already.
+ * A member whose every neighbour died with it has nobody left to probe it: every member
+ * refreshes its `alive` now and then, and members unheard for several refresh periods are
+ * suspected (member-refresh.ts). After a mass failure that is faster: each member raises its
+ * incarnation once and soon suspects every member unheard since the losses (mass-failure.ts).
  */
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
@@ -25,6 +23,7 @@ import type { LocalMember } from './local-member.js'
 import { MassFailure } from './mass-failure.js'
 import { afterOutcome, type OutcomeActions } from './member-outcomes.js'
 import { MemberGossip } from './member-gossip.js'
+import { MemberRefresh } from './member-refresh.js'
 import { MemberSigner, type MemberSigning } from './member-signing.js'
 import { MemberTable, type MemberEntry, type StateOutcome } from './member-table.js'
 import { memberOf, selfOf } from './member-view.js'
@@ -44,6 +43,7 @@ export class Members {
   readonly #records: SelfRecords
   readonly #suspicions: SuspicionTimers
   readonly #mass: MassFailure
+  readonly #refresh: MemberRefresh
   readonly #outcomes: OutcomeActions
   #periodTimer: TimerHandle | undefined
   #period = 0
@@ -64,6 +64,7 @@ export class Members {
       this.#gossip.push(record)
     })
     this.#mass = new MassFailure(config.probeMs)
+    this.#refresh = new MemberRefresh(config.probeMs, config.refreshPerPeriod, () => self.peer)
     const emit: OutcomeActions['emit'] = (event, payload) => ctx.emit(event, payload)
     this.#outcomes = { emit, view: (entry) => this.#view(entry), loss: (peer, now) => this.#loss(peer, now), suspicions: this.#suspicions, dead: (peer) => ports.dead(peer) }
   }
@@ -102,17 +103,10 @@ export class Members {
     this.#cutOff()
   }
 
-  /**
-   * When at least half of our neighbours stopped answering our own probes, we are cut off
-   * (they died together, or our side of the network did): drop those links now, so the
-   * overlay dials live peers instead of waiting for the suspicions to time out alone.
-   */
+  /** At least half of our neighbours stopped answering our probes: we are cut off, so drop those links now (the overlay dials live peers). */
   #cutOff(): void {
     const neighbours = this.#ports.neighbours()
-    const silent = neighbours.filter((peer) => {
-      const entry = this.table.get(peer)
-      return entry?.status === 'suspect' && entry.accusers.has(this.#ctx.peerId)
-    })
+    const silent = neighbours.filter((peer) => this.table.get(peer)?.status === 'suspect' && this.table.get(peer)?.accusers.has(this.#ctx.peerId))
     if (silent.length > 0 && 2 * silent.length >= neighbours.length) for (const peer of silent) this.#ports.dead(peer)
   }
 
@@ -269,6 +263,9 @@ export class Members {
     if (this.#period % 10 === 0) this.#gossip.sampleSync(this.table, this.#records.alive)
     // The first health record waits a few periods, until links and their RTTs are known.
     this.#records.publishHealth(this.#period === 3)
+    const [now, live] = [this.#ctx.clock.now(), this.table.live]
+    if (this.#refresh.due(now, live)) this.#raise()
+    this.#suspectAll(this.#refresh.stale(this.table.entries(), now, live, this.#ports.healthFactor(), new Set(this.#ports.neighbours())))
     if (this.#gossip.queued > 0) this.#gossip.schedule()
     this.#periodTimer = this.#ctx.clock.setTimeout(() => this.#tick(), this.#config.probeMs)
   }
@@ -277,20 +274,21 @@ export class Members {
   #loss(peer: PeerId, now: number): void {
     const since = this.#mass.loss(peer, now, this.table.live)
     if (since === undefined) return
+    this.#raise()
+    // Suspects, too, get our confirmation: a member whose only surviving neighbour accused it fails fast.
+    this.#ctx.clock.setTimeout(() => this.#suspectAll(this.#mass.unheard(this.table.entries(), since, new Set(this.#ports.neighbours()))), 3 * this.#config.probeMs)
+  }
+
+  /** Raises our incarnation and floods the new `alive` (a refresh; a "still here" after a mass failure). */
+  #raise(): void {
     this.self.bump()
     this.#ports.persist?.(this.self.state())
     this.#records.publish('alive')
-    this.#ctx.clock.setTimeout(() => this.#sweep(since), 3 * this.#config.probeMs)
   }
 
-  /** Suspects (or confirms the suspicion of) every live member not heard of since the mass failure began. */
-  #sweep(since: number): void {
-    if (this.#stopped) return
-    const neighbours = new Set(this.#ports.neighbours())
-    for (const entry of [...this.table.entries()]) {
-      // Suspects, too, get our confirmation: a member whose only surviving neighbour accused it fails fast.
-      if ((entry.status === 'alive' || entry.status === 'suspect') && entry.refreshed < since && !neighbours.has(entry.peer)) this.suspect(entry.peer)
-    }
+  /** Suspects (or confirms the suspicion of) each of `peers` (a sweep, stale records). */
+  #suspectAll(peers: readonly PeerId[]): void {
+    if (!this.#stopped) for (const peer of peers) this.suspect(peer)
   }
 
   #view(entry: MemberEntry, neighbours?: ReadonlySet<PeerId>): Member {

@@ -195,7 +195,9 @@ export class SessionLayer {
   #close(session: Session, code?: CloseCodeValue, peers: PeerId[] = []): void {
     if (session.state === 'closed') return
     // (On a session still authenticating, the Disconnect is not sent: it would name the room.)
-    if (code !== undefined) this.#table.sendOn(session, { type: FrameType.Disconnect, room: this.#ctx.room, code, peers })
+    // On an open link, sent three times: nothing acknowledges a goodbye, and a lost one looks like a crash (the peer would be suspected).
+    const copies = session.state === 'open' ? 3 : 1
+    if (code !== undefined) for (let copy = 0; copy < copies; copy++) this.#table.sendOn(session, { type: FrameType.Disconnect, room: this.#ctx.room, code, peers })
     this.#drop(session, 'closed')
     this.#releases.release(session, code === undefined ? undefined : `gossamer close code ${code}`)
   }

@@ -42,11 +42,12 @@ beforeEach(async () => {
   dead = []
   refuted = 0
   neighbours = ['a', 'b', 'c']
-  members = new Members(ctx, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: REAP_MS, maxMembers: 100, newsBudget: 4096 }, new LocalMember('me', 512), {
+  members = new Members(ctx, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: REAP_MS, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 1 }, new LocalMember('me', 512), {
     neighbours: () => neighbours,
     rtt: () => 50,
     local: () => ({ score: 0, lagMs: 0, links: [] }),
     refuted: () => refuted++,
+    healthFactor: () => 1,
     dead: (peer) => dead.push(peer),
     checks: () => [],
   })

@@ -170,7 +170,8 @@ describe('duplicate sessions with one peer', () => {
     const newer = new RecordingConnection('p')
     layer.accept(newer)
     newer.deliver(hello('p'))
-    expect(older.take()).toEqual([{ type: FrameType.Disconnect, room: '', code: CloseCode.Duplicate, peers: [] }])
+    // On an open link the goodbye goes three times (nothing acknowledges it).
+    expect(older.take()).toEqual(Array(3).fill({ type: FrameType.Disconnect, room: '', code: CloseCode.Duplicate, peers: [] }))
     expect(older.closed).toBe(true)
     expect(newer.take()).toMatchObject([{ type: FrameType.Welcome }])
     expect(ports.downs).toEqual([{ peer: 'p', info: { wasUp: true, cause: 'closed', peers: [], transport: 'memory' } }])
@@ -185,7 +186,8 @@ describe('duplicate sessions with one peer', () => {
     older.take()
     const connection = await dialed('p')
     connection.deliver(welcome('p'))
-    expect(older.take()).toEqual([{ type: FrameType.Disconnect, room: '', code: CloseCode.Duplicate, peers: [] }])
+    // On an open link the goodbye goes three times (nothing acknowledges it).
+    expect(older.take()).toEqual(Array(3).fill({ type: FrameType.Disconnect, room: '', code: CloseCode.Duplicate, peers: [] }))
     expect(ports.downs).toMatchObject([{ peer: 'p', info: { wasUp: true, cause: 'closed' } }])
     expect(ports.ups.map((u) => u.link.initiator)).toEqual([false, true])
     layer.send('p', { type: FrameType.Ping, room: 'r', nonce: 3 })
