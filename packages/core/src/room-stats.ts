@@ -26,6 +26,10 @@ export interface RoomStats {
   framesThrottled: number
   /** Score penalties given to peers (invalid frames, broken budgets, useless deltas). */
   penalties: number
+  /** Lies a peer was caught in (hop counts, echoes, prunes, digest matches, replies: docs/SECURITY.md). */
+  liesDetected: number
+  /** Copies whose hop count was not trusted (an echo of our own push, a false author): they moved no push-tree parent. */
+  hopClaimsRefused: number
   /** Times a peer's score fell below the throttle threshold. */
   peersThrottled: number
   /** Times a peer was disconnected and refused for a backoff. */
@@ -80,6 +84,8 @@ export function zeroStats(): RoomStats {
     graftsSent: 0,
     framesThrottled: 0,
     penalties: 0,
+    liesDetected: 0,
+    hopClaimsRefused: 0,
     peersThrottled: 0,
     peersCutOff: 0,
     admissionsRefused: 0,

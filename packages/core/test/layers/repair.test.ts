@@ -36,6 +36,7 @@ function setup(push = true): void {
     repaired: (from, update, checksum) => repaired.push({ from, update, checksum }),
     synced: (peer) => calls.push(`synced:${peer}`),
     exchangeDone: (peer) => calls.push(`done:${peer}`),
+    lied: (peer, what) => calls.push(`lied:${peer}:${what}`),
   })
 }
 
