@@ -14,7 +14,7 @@
  *
  * Two lies are caught here (docs/SECURITY.md): a peer whose digest matched ours claimed to
  * hold our state then, and states only grow, so a later SyncRequest of its that lacks part
- * of that state disproves the match; and a peer that leaves three requests in a row
+ * of that state disproves the match; and a peer that leaves two requests in a row
  * unanswered while it keeps sending other frames withholds what it was asked for (open
  * rooms only).
  */
@@ -28,7 +28,7 @@ import type { SyncPartFrame } from '../protocol/messages-parts.js'
 import type { PeerId } from '../transport.js'
 
 /** Requests in a row a talking peer may leave unanswered before it counts as withholding. */
-const UNANSWERED_LIE = 3
+const UNANSWERED_LIE = 2
 
 /** A reply in parts being sent to one peer. */
 interface Outgoing {
@@ -80,6 +80,8 @@ export class Repair {
   readonly #outgoing = new Map<PeerId, Outgoing>()
   /** Per peer whose digest matched ours, our state then: its later state must cover it. */
   readonly #matched = new Map<PeerId, Uint8Array>()
+  /** Per peer, the digest we last opened an exchange with and our state then (for its DigestMatch). */
+  readonly #opened = new Map<PeerId, { digest: number; state: Uint8Array }>()
   /** Per peer, our requests it left unanswered in a row. */
   readonly #unanswered = new Map<PeerId, number>()
 
@@ -101,6 +103,7 @@ export class Repair {
     this.#lastExchange.delete(peer)
     this.#awaiting.delete(peer)
     this.#matched.delete(peer)
+    this.#opened.delete(peer)
     this.#unanswered.delete(peer)
     this.#stopParts(peer)
   }
@@ -126,9 +129,9 @@ export class Repair {
     return false
   }
 
-  /** `peer` claimed to hold exactly our content: remember our state, to check its next request. */
-  #claimedMatch(peer: PeerId): void {
-    if (this.#content.covers !== undefined) this.#matched.set(peer, this.#content.state())
+  /** `peer` claimed to hold exactly our content (now, or `state`): remember it, to check its next request. */
+  #claimedMatch(peer: PeerId, state?: Uint8Array): void {
+    if (this.#content.covers !== undefined) this.#matched.set(peer, state ?? this.#content.state())
   }
 
   #request(peer: PeerId, reciprocate: boolean): void {
@@ -140,7 +143,9 @@ export class Repair {
   openExchange(peer: PeerId): void {
     this.#lastExchange.set(peer, this.#ctx.clock.now())
     this.#ctx.stats.antiEntropyRounds++
-    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest: this.#content.digest() })
+    const digest = this.#content.digest()
+    if (this.#content.covers !== undefined) this.#opened.set(peer, { digest, state: this.#content.state() })
+    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest })
   }
 
   onDigest(peer: PeerId, frame: DigestFrame): void {
@@ -157,10 +162,11 @@ export class Repair {
   }
 
   onDigestMatch(peer: PeerId, frame: DigestMatchFrame): void {
-    if (frame.digest === this.#content.digest()) {
-      this.#claimedMatch(peer)
-      this.#ports.synced(peer)
-    }
+    // A match claims the peer held what we held when we sent that digest.
+    const opened = this.#opened.get(peer)
+    this.#opened.delete(peer)
+    if (opened?.digest === frame.digest) this.#claimedMatch(peer, opened.state)
+    if (frame.digest === this.#content.digest()) this.#ports.synced(peer)
     this.#ports.exchangeDone(peer)
   }
 
