@@ -24,7 +24,7 @@ export interface RoomStats {
   graftsSent: number
   /** Inbound frames dropped unread: over a peer's budgets, or from a peer that is refused for now. */
   framesThrottled: number
-  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas). */
+  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas, lies). */
   penalties: number
   /** Lies a peer was caught in (hop counts, echoes, prunes, digest matches, replies: docs/SECURITY.md). */
   liesDetected: number

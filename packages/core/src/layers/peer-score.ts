@@ -6,8 +6,9 @@
  * budget is dropped unread.
  *
  * Each peer has a score. It falls on invalid frames (malformed, over the room's limits, a
- * wrong room), on frames dropped for the budget, and on useless traffic (a delta that
- * changed nothing); it rises with useful first deliveries (a delta or reply that changed the
+ * wrong room), on frames dropped for the budget, on useless traffic (a delta that changed
+ * nothing) and on lies the protocol disproves (hop counts, Prunes and digest matches that
+ * contradict what the peer delivered: push-tree.ts, repair.ts); it rises with useful first deliveries (a delta or reply that changed the
  * document), up to a cap, and decays towards zero every round, so old merit and old faults
  * both fade. Below `throttleBelow` the peer's budgets refill at a quarter of their rate;
  * below `disconnectBelow` it is disconnected and refused (in both directions) for a backoff
@@ -213,6 +214,7 @@ export class PeerScore {
     state.score -= amount
     this.#ctx.stats.penalties++
     const { score } = state
+    const said = detail === undefined ? {} : { detail }
     if (score < this.#config.disconnectBelow) {
       const previous = this.#bans.get(peer)
       const count = (previous?.count ?? 0) + 1
@@ -220,17 +222,17 @@ export class PeerScore {
       this.#bans.set(peer, { until, count })
       this.#peers.delete(peer)
       this.#ctx.stats.peersCutOff++
-      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'disconnect', bannedUntil: until })
+      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'disconnect', bannedUntil: until, ...said })
       this.#ports.disconnect(peer)
       return
     }
     if (score < this.#config.throttleBelow && !state.throttled) {
       state.throttled = true
       this.#ctx.stats.peersThrottled++
-      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'throttle' })
+      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'throttle', ...said })
       return
     }
     // Budget penalties come in bursts: one event per frame would flood the app.
-    if (reason !== 'budget') this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'penalty', ...(detail === undefined ? {} : { detail }) })
+    if (reason !== 'budget') this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'penalty', ...said })
   }
 }
