@@ -30,6 +30,8 @@ export interface AdversarySummary {
   p99With: number | null
   /** Largest p99 ratio (with ÷ without, same seed). */
   p99Ratio: number | null
+  /** The largest p99 ratio for the edits made from one second into the attack on (without the joins' transient). */
+  p99LaterRatio: number | null
   /** Edit deliveries of the attack window still missing at the end, over seeds. */
   missing: number
   /** Largest virtual ms until every attacked peer cut it off (null: some never did). */
@@ -62,6 +64,7 @@ const maxKnown = (values: (number | null)[]): number | null => {
 export function summarise(name: string, seeds: readonly SeedRuns[]): AdversarySummary {
   const pairs = seeds.map((s) => ({ base: s.baseline, run: s.attacks.find((a) => a.adversary === name) as RunFigures }))
   const ratios = pairs.map(({ base, run }) => (base.latency.p99 === null || run.latency.p99 === null ? null : run.latency.p99 / base.latency.p99))
+  const laterRatios = pairs.map(({ base, run }) => (base.latencyLater.p99 === null || run.latencyLater.p99 === null ? null : run.latencyLater.p99 / base.latencyLater.p99))
   const runs = pairs.map((p) => p.run)
   const amplification = (by: (r: RunFigures) => number): number | null => {
     const sent = runs.reduce((sum, r) => sum + r.presence.hostileBytesSent, 0)
@@ -76,6 +79,7 @@ export function summarise(name: string, seeds: readonly SeedRuns[]): AdversarySu
     p99Without: maxOf(pairs.map((p) => p.base.latency.p99)),
     p99With: maxOf(runs.map((r) => r.latency.p99)),
     p99Ratio: ratios.some((r) => r === null) ? null : round(Math.max(...(ratios as number[])), 3),
+    p99LaterRatio: laterRatios.some((r) => r === null) ? null : round(Math.max(...(laterRatios as number[])), 3),
     missing: runs.reduce((sum, r) => sum + r.latency.missing, 0),
     cutOffMs: maxOf(runs.map((r) => r.cutOffMs)),
     hostileFrames: runs.reduce((sum, r) => sum + r.frameCost.hostileFrames, 0),
@@ -106,7 +110,7 @@ export function targetsOf(entry: AdversaryEntry, s: AdversarySummary, seeds: num
       out.push({
         description: `${of}: honest edit-to-visible latency p99 under it`,
         target: '≤ 2 × the same room without it',
-        measured: `${s.p99Ratio ?? 'n/a'}× (p99 ${ms(s.p99With)} against ${ms(s.p99Without)}${over}; ${s.missing} deliveries missing)`,
+        measured: `${s.p99Ratio ?? 'n/a'}× (p99 ${ms(s.p99With)} against ${ms(s.p99Without)}${over}; ${s.p99LaterRatio ?? 'n/a'}× from 1 s into the attack on; ${s.missing} deliveries missing)`,
         met: s.p99Ratio !== null && s.p99Ratio <= 2 && s.missing === 0,
       })
     } else if (kind === 'cutoff') {

@@ -62,6 +62,8 @@ export interface RunFigures {
   adversary: string | null
   /** Edit-to-visible latency of honest edits made during the attack window, per (edit, other honest peer). */
   latency: Spread
+  /** The same for the edits made from one second into the attack on (without the transient of the adversaries' joins). */
+  latencyLater: Spread
   attackers: AttackerFigures[]
   /** Virtual ms until every attacked peer had cut its adversary off (null: one never did, or no adversary). */
   cutOffMs: number | null
@@ -196,15 +198,18 @@ export async function measureRun(plan: RunPlan, entry: AdversaryEntry | undefine
   await room.clock.advance(plan.settleMs)
 
   // Latency of the attack window's edits, per (edit, other original honest peer).
-  const latencies: number[] = []
-  let missing = 0
-  for (const e of inWindow) {
-    for (const peer of room.peers) {
-      if (peer.index === e.author) continue
-      const seen = e.seenAt.get(peer.index)
-      if (seen === undefined) missing++
-      else latencies.push(seen - e.madeAt)
+  const latencyOf = (edits: typeof inWindow): Spread => {
+    const latencies: number[] = []
+    let missing = 0
+    for (const e of edits) {
+      for (const peer of room.peers) {
+        if (peer.index === e.author) continue
+        const seen = e.seenAt.get(peer.index)
+        if (seen === undefined) missing++
+        else latencies.push(seen - e.madeAt)
+      }
     }
+    return spread(latencies, missing)
   }
   const hostileMs = [...room.log.hostileFrameMs].sort((a, b) => a - b)
   const honestMs = [...room.log.honestFrameMs].sort((a, b) => a - b)
@@ -212,7 +217,8 @@ export async function measureRun(plan: RunPlan, entry: AdversaryEntry | undefine
   const cutOffs = attackers.map((a) => a.cutOffAfterMs)
   const figures: RunFigures = {
     adversary: entry?.name ?? null,
-    latency: spread(latencies, missing),
+    latency: latencyOf(inWindow),
+    latencyLater: latencyOf(inWindow.filter((e) => e.madeAt >= attackAt + 1000)),
     attackers,
     cutOffMs: cutOffs.length === 0 || cutOffs.some((c) => c === null) ? null : Math.max(...(cutOffs as number[])),
     hostileDisconnects: penalties.filter((p) => !room.isHonest(p.peerId) && p.action === 'disconnect').length,
