@@ -44,6 +44,8 @@ export interface AdversarySummary {
   baselineMaxFrameMs: number | null
   amplification: number | null
   amplificationByAttackEnd: number | null
+  /** Largest out ÷ in of hostile presence bytes at one honest peer (see `presence.worstPeer`). */
+  perPeerAmplification: number | null
   /** Slowest newcomer to hold every honest peer's presence, during and after (null: one never did). */
   newcomerDuringMs: number | null
   newcomerAfterMs: number | null
@@ -89,6 +91,7 @@ export function summarise(name: string, seeds: readonly SeedRuns[]): AdversarySu
     baselineMaxFrameMs: maxKnown(pairs.map((p) => p.base.frameCost.honestMaxMs)),
     amplification: amp === null ? null : round(amp, 3),
     amplificationByAttackEnd: ampEnd === null ? null : round(ampEnd, 3),
+    perPeerAmplification: maxKnown(runs.map((r) => r.presence.worstPeer?.ratio ?? null)),
     newcomerDuringMs: maxOf(runs.map((r) => r.presence.during.sawHonestMs)),
     newcomerAfterMs: maxOf(runs.map((r) => r.presence.after.sawHonestMs)),
     newcomerHostileStates: Math.max(...runs.flatMap((r) => [r.presence.during.hostileStates, r.presence.after.hostileStates])),
@@ -131,7 +134,7 @@ export function targetsOf(entry: AdversaryEntry, s: AdversarySummary, seeds: num
       out.push({
         description: `${of}: hostile presence bytes honest peers send ÷ hostile bytes sent`,
         target: '≤ 1.5',
-        measured: `${s.amplification ?? 'n/a'} (${s.amplificationByAttackEnd ?? 'n/a'} by the attack's end${over})`,
+        measured: `${s.amplification ?? 'n/a'} (${s.amplificationByAttackEnd ?? 'n/a'} by the attack's end${over}; one honest peer sent at most ${s.perPeerAmplification ?? 'n/a'} × the hostile presence bytes it received)`,
         met: s.amplification !== null && s.amplification <= 1.5,
       })
       out.push({

@@ -80,6 +80,12 @@ export interface RunFigures {
     hostileFramesForwarded: number
     /** forwarded ÷ sent (null without hostile bytes). */
     amplification: number | null
+    /**
+     * The honest peer that sent the most hostile presence per hostile presence byte it
+     * received (from the adversary or from other honest peers): its bytes in and out, and
+     * out ÷ in (null when no honest peer received any).
+     */
+    worstPeer: { peerId: string; received: number; sent: number; ratio: number } | null
     during: NewcomerFigures
     after: NewcomerFigures
   }
@@ -134,6 +140,16 @@ function watchPresence(room: HonestRoom, newcomer: Room, honestClients: number[]
     const hostileStates = [...newcomer.awareness.getStates().keys()].filter((id) => room.rules.hostileClient(id)).length
     return { sawHonestMs: sawAt === undefined ? null : sawAt - joinedAt, hostileStates }
   }
+}
+
+function worstPeer(room: HonestRoom): RunFigures['presence']['worstPeer'] {
+  let worst: RunFigures['presence']['worstPeer'] = null
+  for (const [peerId, { received, sent }] of room.log.hostilePresenceByPeer) {
+    if (received === 0) continue
+    const ratio = round(sent / received, 3)
+    if (worst === null || ratio > worst.ratio) worst = { peerId, received, sent, ratio }
+  }
+  return worst
 }
 
 /** Runs the plan, with `entry`'s adversaries attacking during the attack window (none: the baseline). */
@@ -237,6 +253,7 @@ export async function measureRun(plan: RunPlan, entry: AdversaryEntry | undefine
       hostileBytesForwardedByAttackEnd: forwardedByAttackEnd,
       hostileFramesForwarded: room.log.hostilePresenceFrames,
       amplification: hostileBytesSent === 0 ? null : round(room.log.hostilePresenceBytesSent / hostileBytesSent, 4),
+      worstPeer: worstPeer(room),
       during: during?.() ?? { sawHonestMs: null, hostileStates: 0 },
       after: after(),
     },

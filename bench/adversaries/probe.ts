@@ -21,6 +21,8 @@ export interface ProbeLog {
   hostilePresenceFrames: number
   /** Bytes of all Awareness frames honest peers sent. */
   presenceBytesSent: number
+  /** Per honest peer: bytes of hostile presence entries it received (from anyone) and sent. */
+  hostilePresenceByPeer: Map<PeerId, { received: number; sent: number }>
 }
 
 /** What a probe needs to tell hostile from honest. */
@@ -33,7 +35,7 @@ export interface ProbeRules {
 
 /** An empty log. */
 export function probeLog(): ProbeLog {
-  return { hostileFrameMs: [], honestFrameMs: [], hostileFrameWallMs: [], hostilePresenceBytesSent: 0, hostilePresenceFrames: 0, presenceBytesSent: 0 }
+  return { hostileFrameMs: [], honestFrameMs: [], hostileFrameWallMs: [], hostilePresenceBytesSent: 0, hostilePresenceFrames: 0, presenceBytesSent: 0, hostilePresenceByPeer: new Map() }
 }
 
 const cpuMs = (): number => {
@@ -80,8 +82,12 @@ class ProbedConnection implements Connection {
   readonly #hostile: boolean
   readonly #wrapped = new Map<Listener<ConnectionEvents['message']>, Listener<ConnectionEvents['message']>>()
 
-  constructor(inner: Connection, log: ProbeLog, rules: ProbeRules) {
+  /** The local peer's id (the transport's), read when a frame passes. */
+  readonly #local: () => PeerId
+
+  constructor(inner: Connection, log: ProbeLog, rules: ProbeRules, local: () => PeerId) {
     this.#inner = inner
+    this.#local = local
     this.#log = log
     this.#rules = rules
     this.#hostile = rules.hostilePeer(inner.remotePeerId)
@@ -105,14 +111,35 @@ class ProbedConnection implements Connection {
   }
 
   #countPresence(data: Uint8Array): void {
-    const result = tryDecodeFrame(data, this.#inner.remotePeerId)
-    if (!result.ok || result.frame.type !== FrameType.Awareness) return
+    const hostile = this.#hostileEntries(data)
+    if (hostile === undefined) return
     this.#log.presenceBytesSent += data.byteLength
-    const hostile = hostileEntryBytes(result.frame.update, this.#rules.hostileClient)
     if (hostile > 0) {
       this.#log.hostilePresenceFrames++
       this.#log.hostilePresenceBytesSent += hostile
+      this.#peerCounts().sent += hostile
     }
+  }
+
+  /** Bytes of hostile entries in an Awareness frame (undefined: not a well-formed Awareness frame). */
+  #hostileEntries(data: Uint8Array): number | undefined {
+    const result = tryDecodeFrame(data, this.#inner.remotePeerId)
+    if (!result.ok || result.frame.type !== FrameType.Awareness) return undefined
+    try {
+      return hostileEntryBytes(result.frame.update, this.#rules.hostileClient)
+    } catch {
+      return undefined // a malformed update: the room refuses it, nothing to count
+    }
+  }
+
+  #peerCounts(): { received: number; sent: number } {
+    const local = this.#local()
+    let counts = this.#log.hostilePresenceByPeer.get(local)
+    if (counts === undefined) {
+      counts = { received: 0, sent: 0 }
+      this.#log.hostilePresenceByPeer.set(local, counts)
+    }
+    return counts
   }
 
   close(reason?: string): void {
@@ -123,6 +150,10 @@ class ProbedConnection implements Connection {
     let wrapped = this.#wrapped.get(listener)
     if (wrapped !== undefined) return wrapped
     wrapped = (payload) => {
+      if (payload.data[0] === FrameType.Awareness) {
+        const hostile = this.#hostileEntries(payload.data)
+        if (hostile !== undefined && hostile > 0) this.#peerCounts().received += hostile
+      }
       const wall = performance.now()
       const cpu = cpuMs()
       try {
@@ -164,6 +195,7 @@ export class ProbedTransport implements Transport {
   readonly #rules: ProbeRules
   readonly #connections = new WeakMap<Connection, ProbedConnection>()
   readonly #listeners = new Map<Listener<TransportEvents['connection:open']>, Listener<TransportEvents['connection:open']>>()
+  #peerId = ''
 
   constructor(inner: Transport, log: ProbeLog, rules: ProbeRules) {
     this.#inner = inner
@@ -182,13 +214,14 @@ export class ProbedTransport implements Transport {
   #probe(connection: Connection): ProbedConnection {
     let probed = this.#connections.get(connection)
     if (probed === undefined) {
-      probed = new ProbedConnection(connection, this.#log, this.#rules)
+      probed = new ProbedConnection(connection, this.#log, this.#rules, () => this.#peerId)
       this.#connections.set(connection, probed)
     }
     return probed
   }
 
   start(options: TransportStartOptions): Promise<void> {
+    this.#peerId = options.peerId
     return this.#inner.start(options)
   }
 

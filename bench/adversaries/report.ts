@@ -15,11 +15,11 @@ export function adversariesMarkdown(file: Record<string, unknown>): string {
   const signaling = file['signaling'] as { measured: string; met: boolean; date: string } | undefined
   const table = rows.map(
     (s) =>
-      `| ${s.adversary} | ${ms(s.p50Without)} / ${ms(s.p50With)} | ${ms(s.p99Without)} / ${ms(s.p99With)} | ${frac(s.p99Ratio, 2)} (${frac(s.p99LaterRatio, 2)}) | ${s.cutOffMs === null ? 'never' : (s.cutOffMs / 1000).toFixed(2)} | ${frac(s.hostileMaxFrameMs)} / ${frac(s.hostileP99FrameMs)} | ${frac(s.amplification, 2)} | ${ms(s.newcomerDuringMs)} / ${ms(s.newcomerAfterMs)} | ${s.minHonestNeighbours} | ${(s.victimDelivered * 100).toFixed(1)}% | ${ms(s.convergeAfterMs)} |`,
+      `| ${s.adversary} | ${ms(s.p50Without)} / ${ms(s.p50With)} | ${ms(s.p99Without)} / ${ms(s.p99With)} | ${frac(s.p99Ratio, 2)} (${frac(s.p99LaterRatio, 2)}) | ${s.cutOffMs === null ? 'never' : (s.cutOffMs / 1000).toFixed(2)} | ${frac(s.hostileMaxFrameMs)} / ${frac(s.hostileP99FrameMs)} | ${frac(s.amplification, 2)} (${frac(s.perPeerAmplification, 2)}) | ${ms(s.newcomerDuringMs)} / ${ms(s.newcomerAfterMs)} | ${s.minHonestNeighbours} | ${(s.victimDelivered * 100).toFixed(1)}% | ${ms(s.convergeAfterMs)} |`,
   )
   const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**NO**'} |`)
   return [
-    '| adversary | p50 ms without / with | p99 ms without / with | p99 ratio (from 1 s in) | cut off s | hostile frame CPU ms max / p99 | presence amplification | newcomer presence ms during / after | victim min honest neighbours | victim got | converged ms after |',
+    '| adversary | p50 ms without / with | p99 ms without / with | p99 ratio (from 1 s in) | cut off s | hostile frame CPU ms max / p99 | presence amplification (worst peer) | newcomer presence ms during / after | victim min honest neighbours | victim got | converged ms after |',
     '| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...table,
     '',
