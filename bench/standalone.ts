@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { adversariesMarkdown } from './adversaries/report.js'
 import { signalingMarkdown } from './signaling/report.js'
 import { trustMarkdown } from './trust/report.js'
 
@@ -34,6 +35,12 @@ export const STANDALONE: StandaloneScenario[] = [
     description: 'what a room secret costs: joining a 10,000-edit document and checking signed entries, next to an open room (bench/trust/run.ts)',
     script: join(here, 'trust', 'run.ts'),
     markdown: trustMarkdown,
+  },
+  {
+    name: 'adversaries',
+    description: 'honest edit latency, cut-off time, per-frame CPU and presence amplification under each adversary of @gossamer/testing (bench/adversaries/README.md)',
+    script: join(here, 'adversaries', 'run.ts'),
+    markdown: adversariesMarkdown,
   },
 ]
 
