@@ -10,6 +10,7 @@
 import { afterEach, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, seededRandom, VirtualClock, type Room } from '../src/index.js'
+import { roundsUntil as stepUntil } from './support/rounds.js'
 import { OUTDATED_MS } from '../src/layers/presence.js'
 
 const ROUND_MS = 50
@@ -20,13 +21,7 @@ afterEach(async () => {
 })
 
 /** Advances the clock one round at a time, at most `rounds`, until `predicate` holds; true if it did. */
-async function roundsUntil(clock: VirtualClock, rounds: number, predicate: () => boolean): Promise<boolean> {
-  for (let r = 0; r < rounds; r++) {
-    if (predicate()) return true
-    await clock.advance(ROUND_MS)
-  }
-  return predicate()
-}
+const roundsUntil = (clock: VirtualClock, rounds: number, predicate: () => boolean): Promise<boolean> => stepUntil(clock, ROUND_MS, rounds, predicate)
 
 it('two peers whose link is lost relink while each still shows the other (stale) presence', async () => {
   const clock = new VirtualClock()

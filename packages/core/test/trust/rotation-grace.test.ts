@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, generateRoomSecret, memoryNetwork, seededRandom, VirtualClock, type ErrorEvent, type Room } from '../../src/index.js'
+import { roundsUntil as stepUntil } from '../support/rounds.js'
 
 const ROUND_MS = 50
 const GRACE_MS = 5000
@@ -18,13 +19,7 @@ afterEach(async () => {
 })
 
 /** Advances the clock one round at a time, at most `rounds`, until `predicate` holds; true if it did. */
-async function roundsUntil(clock: VirtualClock, rounds: number, predicate: () => boolean): Promise<boolean> {
-  for (let r = 0; r < rounds; r++) {
-    if (predicate()) return true
-    await clock.advance(ROUND_MS)
-  }
-  return predicate()
-}
+const roundsUntil = (clock: VirtualClock, rounds: number, predicate: () => boolean): Promise<boolean> => stepUntil(clock, ROUND_MS, rounds, predicate)
 
 /** Two rooms with the same (old) secret, linked; `a` is the one that rotates. */
 async function pair(name: string) {
