@@ -26,7 +26,6 @@ export class RecordingTree implements PresenceTree {
   duplicate(peer: string, origin: number): void {
     this.duplicates.push([peer, origin])
   }
-  pushed(): void {}
 }
 
 /** A signed presence layer under test. */
