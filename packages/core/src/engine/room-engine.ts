@@ -123,7 +123,7 @@ export class RoomEngine {
         this.membership.detector.heard(peer)
         this.#dispatch(peer, frame)
       },
-      admit: (peer, data, sealed) => this.score.admit(peer, data, sealed),
+      admit: (peer, data) => this.score.admit(peer, data),
     }, init.trust)
     this.overlay = new Overlay(
       ctx,

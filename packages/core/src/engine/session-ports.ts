@@ -38,11 +38,10 @@ export interface SessionPorts {
   /** A frame of an open session, for the dispatch table. */
   frame(peer: PeerId, frame: RoomFrame): void
   /**
-   * Charges an inbound frame's raw bytes to `peer`'s budgets before decoding (`sealed`: an
-   * encrypted frame of a room with a secret, whose type cannot be seen); false drops it
-   * unread. Absent: all pass.
+   * Charges an inbound frame's bytes to `peer`'s budgets before decoding (in a room with a
+   * secret: the opened plaintext, before it is decoded); false drops it unread. Absent: all pass.
    */
-  admit?(peer: PeerId, data: Uint8Array, sealed: boolean): boolean
+  admit?(peer: PeerId, data: Uint8Array): boolean
 }
 
 /** What the overlay asks of the session layer. */

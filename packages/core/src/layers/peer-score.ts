@@ -179,10 +179,10 @@ export class PeerScore {
 
   /**
    * Charges an inbound frame of `peer` (its raw bytes) to its budgets before decoding.
-   * False: over budget, drop it unread. A `sealed` frame (a room with a secret) hides its
-   * type: while a reply from that peer is awaited, none of its bytes are charged.
+   * False: over budget, drop it unread. In a room with a secret, `data` is the opened plaintext
+   * of a sealed frame (charged after opening, so that a drop never breaks the channel).
    */
-  admit(peer: PeerId, data: Uint8Array, sealed = false): boolean {
+  admit(peer: PeerId, data: Uint8Array): boolean {
     if (this.banned(peer)) {
       this.#ctx.stats.framesThrottled++
       return false
@@ -191,7 +191,7 @@ export class PeerScore {
     const now = this.#ctx.clock.now()
     const scale = state.throttled ? 0.25 : 1
     const tag = data[0]
-    const reply = (sealed || tag === SYNC_REPLY || tag === SYNC_PART) && this.#ports.awaitingReply(peer)
+    const reply = (tag === SYNC_REPLY || tag === SYNC_PART) && this.#ports.awaitingReply(peer)
     if (!state.frames.take(1, now, scale) || (!reply && !state.bytes.take(data.byteLength, now, scale))) {
       this.#ctx.stats.framesThrottled++
       this.#penalize(peer, 'budget', this.#config.budgetPenalty)

@@ -68,6 +68,7 @@ export class SessionLayer {
     this.#join = new JoinHandshake(ctx, config.handshakeTimeoutMs, this.#versions, this.#table, ports, (session, code, peers) => this.#close(session, code, peers))
     const host = {
       frame: (session: Session, frame: Frame) => this.#handle(session, frame),
+      admit: (session: Session, plaintext: Uint8Array) => this.#ports.admit?.(session.peerId, plaintext) !== false,
       authenticated: (session: Session) => this.#join.hello(session),
       abort: (session: Session) => this.#abort(session),
       close: (session: Session, code: CloseCodeValue) => this.#close(session, code),
@@ -236,11 +237,12 @@ export class SessionLayer {
     const stats = this.#ctx.stats
     stats.framesReceived++
     stats.bytesReceived += data.byteLength
-    if (this.#ports.admit?.(session.peerId, data, this.trusted !== undefined) === false) return
+    // A room with a secret charges budgets once a frame is opened (see TrustedHost.admit).
     if (this.trusted !== undefined) {
       this.trusted.receive(session, data)
       return
     }
+    if (this.#ports.admit?.(session.peerId, data) === false) return
     const result = tryDecodeFrame(data, session.peerId)
     if (!result.ok) {
       stats.framesRejected++

@@ -23,6 +23,13 @@ import type { Session } from './session.js'
 export interface TrustedHost {
   /** An opened frame of an authenticated session (a handshake or room frame), in order. */
   frame(session: Session, frame: Frame): void
+  /**
+   * Charges an opened frame (its plaintext) to the sender's budgets before it is decoded;
+   * false: drop it. Budgets are charged after opening, never before: a sealed frame dropped
+   * unread would leave a gap in the channel's sequence numbers, and the next frame would
+   * fail the whole session.
+   */
+  admit(session: Session, plaintext: Uint8Array): boolean
   /** The dialer's handshake is authenticated: it sends its Hello now. */
   authenticated(session: Session): void
   /** Closes the session now: nothing new is sent (what is already queued still goes out). */
@@ -165,7 +172,7 @@ export class TrustedSessions {
     if (channel?.phase === 'auth') return this.#authStep(session, frame)
     if (frame.type !== FrameType.Sealed || channel === undefined) return this.#unexpected(session, `frame type ${frame.type} in the clear on an authenticated session`)
     const plaintext = await channel.open(frame.sealed)
-    if (closed(session)) return
+    if (closed(session) || !this.#host.admit(session, plaintext)) return
     const inner = tryDecodeFrame(plaintext, session.peerId)
     if (!inner.ok) {
       // An authenticated peer sent a malformed frame: dropped and reported, as in any room.
