@@ -65,6 +65,8 @@ export interface RoomRotationInit {
   loaded: Promise<void>
   /** Whether the room closed. */
   closed(): boolean
+  /** Reports an error as the room's `error` event (a key-change listener that threw). */
+  report(error: Error): void
 }
 
 /** The key generations of one room across its network sessions. Internal. */
@@ -119,7 +121,7 @@ export class RoomRotation {
     else this.#startGrace(old, graceMs)
     engine?.rekey()
     // Transports move their signaling topics now (the old one stays for the grace period).
-    trust.keysChanged()
+    trust.keysChanged(this.#init.report)
   }
 
   #startGrace(keys: RoomKeys, graceMs: number): void {
@@ -137,6 +139,6 @@ export class RoomRotation {
     const at = trust.previousKeys.indexOf(keys)
     if (at >= 0) trust.previousKeys.splice(at, 1)
     if (expire) this.#init.engine()?.expire(keys)
-    if (at >= 0 && expire) trust.keysChanged()
+    if (at >= 0 && expire) trust.keysChanged(this.#init.report)
   }
 }

@@ -115,7 +115,7 @@ class GossipRoom implements Room {
     }
     this.#network = new RoomNetwork({ engine, peerId: () => this.#peerId, signal: this.#controller.signal, report: (e) => this.#report(e), started: () => this.#rotation.online() }, online)
     const rotating = { name: this.name, trusted: this.#config.trusted, password: options.password !== undefined }
-    this.#rotation = new RoomRotation({ room: rotating, trust: this.#trust, clock: this.#clock, engine: () => this.#network.engine, persistence, loaded: this.#loadedGate.promise, closed: () => this.#closed })
+    this.#rotation = new RoomRotation({ room: rotating, trust: this.#trust, clock: this.#clock, engine: () => this.#network.engine, persistence, loaded: this.#loadedGate.promise, closed: () => this.#closed, report: (error) => this.#report(error) })
     // Everything that can throw has run: the transports become this room's.
     claimTransports(transports, this.name)
     this.#unwatch = closeWhen(this.doc, options.signal, () => void this.close())

@@ -125,9 +125,19 @@ export class RoomTrust {
     return () => this.#keyListeners.delete(listener)
   }
 
-  /** The current or previous generations changed (a rotation, the end of a grace period): tells the listeners. */
-  keysChanged(): void {
-    for (const listener of [...this.#keyListeners]) listener()
+  /**
+   * The current or previous generations changed (a rotation, the end of a grace period): tells
+   * the listeners. A listener that throws does not stop the others; its error goes to `report`
+   * (this runs from grace-period timers, where a throw would be uncaught).
+   */
+  keysChanged(report: (error: Error) => void): void {
+    for (const listener of [...this.#keyListeners]) {
+      try {
+        listener()
+      } catch (error) {
+        report(error instanceof Error ? error : new Error(String(error)))
+      }
+    }
   }
 
   /** The identity key pair (after {@link ready}). */

@@ -60,7 +60,7 @@ export function rotateLayer(side: Awaited<ReturnType<typeof trustedLayer>>, secr
   const trusted = side.layer.trusted
   const engine = { rekey: () => trusted?.rekeyAll(), expire: (keys: RoomKeys) => trusted?.expire(keys) } as unknown as RoomEngine
   const room = { name: ROOM, trusted: true, password: false }
-  const rotation = new RoomRotation({ room, trust: side.trust, clock: side.ctx.clock, engine: () => engine, persistence: undefined, loaded: Promise.resolve(), closed: () => false })
+  const rotation = new RoomRotation({ room, trust: side.trust, clock: side.ctx.clock, engine: () => engine, persistence: undefined, loaded: Promise.resolve(), closed: () => false, report: (error) => { throw error } })
   return rotation.rotateSecret(secret.slice(), { graceMs })
 }
 

@@ -17,8 +17,9 @@ describe('signaling topics across a rotation', () => {
     const trust = await createRoomTrust({ room: ROOM, secret: oldSecret })
     const [oldKeys, newKeys] = await Promise.all([deriveRoomKeys({ room: ROOM, secret: oldSecret }), deriveRoomKeys({ room: ROOM, secret: newSecret })])
     const clock = new VirtualClock()
+    const reported: Error[] = []
     const engine = { rekey: () => undefined, expire: () => undefined } as never
-    const rotation = new RoomRotation({ room: { name: ROOM, trusted: true, password: false }, trust, clock, engine: () => engine, persistence: undefined, loaded: Promise.resolve(), closed: () => false })
+    const rotation = new RoomRotation({ room: { name: ROOM, trusted: true, password: false }, trust, clock, engine: () => engine, persistence: undefined, loaded: Promise.resolve(), closed: () => false, report: (error) => reported.push(error) })
     const secrets = transportSecrets(trust)
     const seen: string[][] = []
     const off = secrets.onTopicsChange?.(({ topicProofs }) => seen.push(topicProofs.map(toBase64Url)))
@@ -34,5 +35,23 @@ describe('signaling topics across a rotation', () => {
     expect(listed()).toEqual([newKeys.topicProof])
     expect(seen).toEqual([[newKeys.topicProof, oldKeys.topicProof], [newKeys.topicProof]])
     off?.()
+    expect(reported).toEqual([])
+  })
+
+  it('a key-change listener that throws (even from the grace timer) is reported, and the others still hear', async () => {
+    const trust = await createRoomTrust({ room: ROOM, secret: generateRoomSecret() })
+    const clock = new VirtualClock()
+    const engine = { rekey: () => undefined, expire: () => undefined } as never
+    const reported: Error[] = []
+    const rotation = new RoomRotation({ room: { name: ROOM, trusted: true, password: false }, trust, clock, engine: () => engine, persistence: undefined, loaded: Promise.resolve(), closed: () => false, report: (error) => reported.push(error) })
+    let heard = 0
+    trust.onKeysChange(() => {
+      throw new Error('listener bug')
+    })
+    trust.onKeysChange(() => heard++)
+    await rotation.rotateSecret(generateRoomSecret(), { graceMs: 1000 })
+    await clock.advance(1000)
+    expect(heard).toBe(2)
+    expect(reported.map((e) => e.message)).toEqual(['listener bug', 'listener bug'])
   })
 })
