@@ -33,9 +33,9 @@ export interface RelayBudget {
   freshBytesPerSecond: number
   /** States of clients new to us, at once. Default 8 KiB. */
   freshBurst: number
-  /** All states, per second. Default 64 KiB. */
+  /** All states, per second. Default 128 KiB. */
   bytesPerSecond: number
-  /** All states, at once. Default 64 KiB. */
+  /** All states, at once. Default 256 KiB. */
   burst: number
 }
 
@@ -43,8 +43,8 @@ export interface RelayBudget {
 export const DEFAULT_RELAY_BUDGET: Readonly<RelayBudget> = Object.freeze({
   freshBytesPerSecond: 4 * 1024,
   freshBurst: 8 * 1024,
-  bytesPerSecond: 64 * 1024,
-  burst: 64 * 1024,
+  bytesPerSecond: 128 * 1024,
+  burst: 256 * 1024,
 })
 
 /** Held states go out at most this often per neighbour (the coalescing window). */
