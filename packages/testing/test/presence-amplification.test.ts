@@ -6,7 +6,9 @@
  * passes through a counting wrapper of its transport, which adds up the bytes of the entries
  * whose clientID no honest room owns. Those bytes, over the whole run (newcomers' greetings
  * included), stay within 1.5 × the bytes the spammers sent, while both newcomers get every
- * honest peer's presence. Before the attack, honest presence is never held by a relay budget.
+ * honest peer's presence, and no honest peer penalises another (spam relayed in bulk used to
+ * fill the other peers' state caps, which then refused honest relays as over a limit). Before
+ * the attack, honest presence is never held by a relay budget.
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -110,12 +112,16 @@ describe('presence amplification', () => {
       forwarded += hostileEntryBytes(frame.update, hostile)
     }
     const rooms: Room[] = []
+    const honestPenalties: string[] = []
     const spawn = (i: number): Room => {
       const doc = new Y.Doc()
       doc.clientID = 1000 + i
       honestClients.add(doc.clientID)
       const room = createRoom({ name, doc, transports: [counting(network.transport(), count)], clock, random: seededRandom(SEED * 100 + i), peerId: `p${String(i).padStart(2, '0')}`, roundMs: ROUND_MS, presence: true })
       room.awareness.setLocalStateField('user', { name: `peer ${i}` })
+      room.on('peer:penalty', ({ peerId, reason }) => {
+        if (!peerId.startsWith('spammer')) honestPenalties.push(`${room.peerId} penalised ${peerId} (${reason})`)
+      })
       rooms.push(room)
       return room
     }
@@ -154,6 +160,8 @@ describe('presence amplification', () => {
     // Some hostile states went out within the budget: the counter does count them.
     expect(forwarded).toBeGreaterThan(0)
     expect(presenceFrames).toBeGreaterThan(0)
+    // Spam relayed in bulk used to fill other peers' state caps, and they penalised honest relays for it.
+    expect(honestPenalties).toEqual([])
     expect(forwarded / sent, `forwarded ${forwarded} B of hostile presence for ${sent} B sent`).toBeLessThanOrEqual(1.5)
     expect(targets.every((t) => t.stats().presenceHeld > 0 && t.stats().presenceDropped > 0), 'the attacked peers held spam and dropped it at the cut').toBe(true)
     await Promise.all(rooms.map((r) => r.close()))
