@@ -62,6 +62,14 @@ export interface RoomStats {
   authFailures: number
   /** Presence refused (also in `framesRejected`): unsigned, forged, a reader's, over the queue bound. */
   presenceRejected: number
+  /**
+   * Presence states (open rooms) whose forwarding was held back because the neighbour that
+   * brought them was over its relay budget (docs/SECURITY.md, Hostile load); each goes on as
+   * the budget refills. 0 in a room where presence arrives at human rates.
+   */
+  presenceHeld: number
+  /** Held presence states removed, never forwarded, because their neighbour was cut off. */
+  presenceDropped: number
   /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
   relaysRejected: number
 }
@@ -97,6 +105,8 @@ export function zeroStats(): RoomStats {
     refutations: 0,
     authFailures: 0,
     presenceRejected: 0,
+    presenceHeld: 0,
+    presenceDropped: 0,
     relaysRejected: 0,
   }
 }

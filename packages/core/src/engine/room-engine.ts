@@ -229,7 +229,8 @@ export class RoomEngine {
       this.liveness.down(peer)
       this.broadcast.down(peer)
       this.repair.down(peer)
-      this.presence.down(peer)
+      // Presence held for a peer that scoring cut off dies with its session.
+      this.presence.down(peer, this.score.banned(peer))
       this.relay.down(peer)
       this.membership.detector.down(peer)
       this.membership.members.down(peer, info.cause === 'lost')

@@ -14,17 +14,15 @@
  * parses it (size, states, bytes and depth of each state), a peer stores at most
  * `awarenessStatesPerRoom` states, and what it sends goes in updates within the limits, so
  * a newcomer always gets every state even when they do not fit in one frame.
+ * What a neighbour brings is forwarded within that neighbour's relay budget
+ * (presence-relay.ts): beyond it, states are held and pass on as the budget refills, and
+ * they die with the session of a neighbour cut off for misbehaviour, so presence spam costs
+ * the room about what its sender paid, not one copy per peer.
  * In a room with a secret, states travel as signed entries instead (presence-signed.ts):
  * a peer can set only its own state, and unsigned Awareness frames are refused.
  */
-import {
-  Awareness,
-  applyAwarenessUpdate,
-  encodeAwarenessUpdate,
-  removeAwarenessStates,
-} from 'y-protocols/awareness'
+import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import * as decoding from 'lib0/decoding'
-import type * as Y from 'yjs'
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import { LimitExceededError, UpdateRejectedError } from '../errors.js'
@@ -36,6 +34,9 @@ import type { PeerId } from '../transport.js'
 import { FrameNotAllowedError } from '../trust/errors.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { SignedPresence } from './presence-signed.js'
+import { DEFAULT_RELAY_BUDGET, PresenceRelay, type RelayBudget, type RelayEntry } from './presence-relay.js'
+
+export { followClient, roomAwareness } from './presence-awareness.js'
 
 /** A remote state not renewed for this long is dropped (y-protocols' `outdatedTimeout`). */
 export const OUTDATED_MS = 30_000
@@ -53,39 +54,8 @@ export interface PresenceTree {
 
 type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
 
-/**
- * The Awareness of a room: the one given, or a new one on `doc`. A new one's own wall-clock
- * timer is stopped (the presence layer renews on the room's clock), and so is any
- * awareness's when presence is off (no presence traffic at all).
- */
-export function roomAwareness(doc: Y.Doc, given: Awareness | undefined, enabled: boolean): Awareness {
-  const awareness = given ?? new Awareness(doc)
-  if (given === undefined || !enabled) {
-    clearInterval((awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval)
-  }
-  return awareness
-}
-
-/**
- * The document took another clientID (a persisted identity): presence follows it, keeping
- * the local state. Called before the room joins the network.
- *
- * A remote Awareness takes a state only when its clock is newer than the last it saw for
- * that clientID, and a persisted clientID was used by earlier sessions (before a reload)
- * whose clocks peers may remember. So the clock does not restart at 0: it starts at
- * `startClock`, by default the wall clock in microseconds (below 2⁵³ until the year 2255),
- * which an earlier session could only have reached with more than a thousand presence
- * updates per millisecond of its life.
- */
-export function followClient(awareness: Awareness, clientID: number, startClock: number = Date.now() * 1000): void {
-  if (awareness.clientID === clientID) return
-  const state = awareness.getLocalState()
-  removeAwarenessStates(awareness, [awareness.clientID], 'local')
-  awareness.clientID = clientID
-  const known = awareness.meta.get(clientID)?.clock ?? 0
-  awareness.meta.set(clientID, { clock: Math.max(known, startClock), lastUpdated: Date.now() })
-  awareness.setLocalState(state)
-}
+/** The origin of removals of held states whose neighbour was cut off: nobody is told. */
+const DROPPED = Symbol('presence: dropped with its neighbour')
 
 /** The presence layer of one room. Internal. */
 export class Presence {
@@ -97,8 +67,11 @@ export class Presence {
   readonly #neighbours = new Set<PeerId>()
   /** When each client's state last arrived or changed, on the room's clock. */
   readonly #updatedAt = new Map<number, number>()
-  /** The peer an update being applied came from (set only during apply). */
+  /** The peer an update being applied came from, and its entries' sizes (set only during apply). */
   #applyingFrom: PeerId | undefined
+  #applyingSizes = new Map<number, number>()
+  /** The relay budgets of the neighbours (open rooms). */
+  readonly #relay: PresenceRelay
   /** Set by the update listener while an update is applied: it carried something new. */
   #applyChanged = false
   #timer: TimerHandle | undefined
@@ -107,8 +80,9 @@ export class Presence {
   /** Signed presence, in a room with a secret. */
   readonly #signed: SignedPresence | undefined
 
-  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS) {
+  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS, budget: RelayBudget = DEFAULT_RELAY_BUDGET) {
     this.#ctx = ctx
+    this.#relay = new PresenceRelay(ctx.clock, budget, { forward: (clients, from) => this.#broadcast(clients, from) })
     this.#limits = limits
     this.#awareness = awareness
     this.#enabled = enabled
@@ -119,11 +93,15 @@ export class Presence {
       for (const client of updated) this.#updatedAt.set(client, now)
       for (const client of removed) this.#updatedAt.delete(client)
       if (this.#signed !== undefined) return this.#signed.changed({ added, updated, removed }, origin)
-      const clients = [...added, ...updated, ...removed]
-      if (!enabled || clients.length === 0) return
+      for (const client of removed) this.#relay.forget(client)
+      if (!enabled || origin === DROPPED) return
       const from = origin === this ? this.#applyingFrom : undefined
-      if (origin === this) this.#applyChanged = true
-      this.#broadcast(clients, from)
+      if (from === undefined) {
+        for (const client of updated) this.#relay.forget(client)
+        return this.#broadcast([...added, ...updated, ...removed], undefined)
+      }
+      this.#applyChanged = true
+      this.#fromNeighbour(from, added, updated, removed)
     }
     this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this })
     awareness.on('update', this.#onUpdate)
@@ -149,7 +127,8 @@ export class Presence {
     this.#neighbours.add(peer)
     if (this.#signed !== undefined) return this.#signed.greet(peer)
     if (!this.#enabled) return
-    const clients = [...this.#awareness.getStates().keys()]
+    // A held state waits for its neighbour's budget: it is not greeted either.
+    const clients = [...this.#awareness.getStates().keys()].filter((client) => !this.#relay.isHeld(client))
     if (clients.length === 0) return
     for (const update of this.#encode(clients)) this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update })
   }
@@ -176,8 +155,31 @@ export class Presence {
     return updates
   }
 
-  down(peer: PeerId): void {
+  /**
+   * A session ended: what was held for the peer's budget is dropped, and when it was `cutOff`
+   * (for misbehaviour) the held states it brought are removed here, silently: only it vouched
+   * for them, and nobody got them from us.
+   */
+  down(peer: PeerId, cutOff = false): void {
     this.#neighbours.delete(peer)
+    const held = this.#relay.drop(peer)
+    if (!cutOff || held.length === 0) return
+    const states = this.#awareness.getStates()
+    const gone = held.filter((client) => states.has(client) && client !== this.#awareness.clientID)
+    this.#ctx.stats.presenceDropped += gone.length
+    if (gone.length > 0) removeAwarenessStates(this.#awareness, gone, DROPPED)
+  }
+
+  /** States an update from neighbour `from` changed: removals go on at once, the rest within its budget. */
+  #fromNeighbour(from: PeerId, added: number[], updated: number[], removed: number[]): void {
+    const sizes = this.#applyingSizes
+    const entries: RelayEntry[] = []
+    for (const client of added) entries.push({ client, bytes: sizes.get(client) ?? 0, fresh: true })
+    for (const client of updated) entries.push({ client, bytes: sizes.get(client) ?? 0, fresh: false })
+    const { now, held } = this.#relay.admit(from, entries)
+    this.#ctx.stats.presenceHeld += held
+    const clients = [...now, ...removed]
+    if (clients.length > 0) this.#broadcast(clients, from)
   }
 
   /**
@@ -186,10 +188,12 @@ export class Presence {
    */
   onAwareness(peer: PeerId, frame: AwarenessFrame): void {
     if (this.#signed !== undefined) return this.#refuse('an unsigned Awareness frame in a room with a secret', peer)
+    let sizes: Map<number, number>
     try {
-      const clients = scanAwareness(frame.update, this.#limits)
+      const entries = scanAwareness(frame.update, this.#limits)
+      sizes = new Map(entries.map((e) => [e.client, e.bytes]))
       const states = this.#awareness.getStates()
-      const added = new Set(clients.filter((client) => !states.has(client))).size
+      const added = [...sizes.keys()].filter((client) => !states.has(client)).length
       if (states.size + added > this.#limits.awarenessStatesPerRoom) {
         throw new LimitExceededError('awarenessStatesPerRoom', states.size + added, this.#limits.awarenessStatesPerRoom)
       }
@@ -200,6 +204,7 @@ export class Presence {
       return
     }
     this.#applyingFrom = peer
+    this.#applyingSizes = sizes
     this.#applyChanged = false
     try {
       applyAwarenessUpdate(this.#awareness, frame.update, this)
@@ -208,6 +213,7 @@ export class Presence {
       return
     } finally {
       this.#applyingFrom = undefined
+      this.#applyingSizes = new Map()
     }
     const client = this.#enabled ? soleClient(frame.update) : undefined
     if (client === undefined) return
@@ -261,6 +267,7 @@ export class Presence {
   /** Stops listening and renewing (the room destroys an awareness it created). */
   destroy(): void {
     if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
+    this.#relay.destroy()
     this.#awareness.off('update', this.#onUpdate)
     this.#signed?.destroy()
   }

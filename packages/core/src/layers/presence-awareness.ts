@@ -1,0 +1,40 @@
+/**
+ * The y-protocols Awareness a room's presence runs on: creating it without its own
+ * wall-clock timer, and following the document to a persisted clientID.
+ */
+import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import type * as Y from 'yjs'
+
+/**
+ * The Awareness of a room: the one given, or a new one on `doc`. A new one's own wall-clock
+ * timer is stopped (the presence layer renews on the room's clock), and so is any
+ * awareness's when presence is off (no presence traffic at all).
+ */
+export function roomAwareness(doc: Y.Doc, given: Awareness | undefined, enabled: boolean): Awareness {
+  const awareness = given ?? new Awareness(doc)
+  if (given === undefined || !enabled) {
+    clearInterval((awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval)
+  }
+  return awareness
+}
+
+/**
+ * The document took another clientID (a persisted identity): presence follows it, keeping
+ * the local state. Called before the room joins the network.
+ *
+ * A remote Awareness takes a state only when its clock is newer than the last it saw for
+ * that clientID, and a persisted clientID was used by earlier sessions (before a reload)
+ * whose clocks peers may remember. So the clock does not restart at 0: it starts at
+ * `startClock`, by default the wall clock in microseconds (below 2⁵³ until the year 2255),
+ * which an earlier session could only have reached with more than a thousand presence
+ * updates per millisecond of its life.
+ */
+export function followClient(awareness: Awareness, clientID: number, startClock: number = Date.now() * 1000): void {
+  if (awareness.clientID === clientID) return
+  const state = awareness.getLocalState()
+  removeAwarenessStates(awareness, [awareness.clientID], 'local')
+  awareness.clientID = clientID
+  const known = awareness.meta.get(clientID)?.clock ?? 0
+  awareness.meta.set(clientID, { clock: Math.max(known, startClock), lastUpdated: Date.now() })
+  awareness.setLocalState(state)
+}

@@ -1,0 +1,180 @@
+/**
+ * The presence relay budgets (open rooms), through the presence layer with real y-protocols
+ * Awareness instances and small budgets: what a neighbour brings within its budget goes on at
+ * once; beyond it the states are shown but held (left out of greetings), released as the
+ * buckets refill as their latest state, dropped with a neighbour's session and removed
+ * silently when it was cut off; a held client that arrives from another neighbour is that
+ * neighbour's. Time is the recording context's virtual clock.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as decoding from 'lib0/decoding'
+import * as Y from 'yjs'
+import { encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
+import { Presence, roomAwareness } from '../../src/layers/presence.js'
+import { DEFAULT_RELAY_BUDGET, RELEASE_MS, type RelayBudget } from '../../src/layers/presence-relay.js'
+import { FrameType } from '../../src/protocol/messages.js'
+import { DEFAULT_LIMITS } from '../../src/limits/content-limits.js'
+import { RecordingContext } from '../support/layer-harness.js'
+import { RecordingTree } from '../support/signed-presence.js'
+
+/** About 300 bytes per entry: 3 fresh states fit the fresh burst, the fourth waits. */
+const BUDGET: RelayBudget = { freshBytesPerSecond: 1000, freshBurst: 1000, bytesPerSecond: 8000, burst: 8000 }
+const FILL = 'x'.repeat(280)
+
+let ctx: RecordingContext
+let awareness: Awareness
+let presence: Presence
+/** A source of remote states: one Awareness whose update carries any clients we set. */
+let source: Awareness
+
+beforeEach(() => {
+  ctx = new RecordingContext()
+  const doc = new Y.Doc()
+  doc.clientID = 1
+  awareness = roomAwareness(doc, undefined, true)
+  awareness.setLocalState({ name: 'me' })
+  presence = new Presence(ctx, awareness, true, new RecordingTree(), undefined, DEFAULT_LIMITS, BUDGET)
+  const other = new Y.Doc()
+  other.clientID = 999
+  source = roomAwareness(other, undefined, true)
+  for (const peer of ['a', 'b', 'c']) presence.up(peer, true)
+  ctx.take()
+})
+
+afterEach(() => {
+  presence.destroy()
+  awareness.destroy()
+  source.destroy()
+})
+
+/** An Awareness frame with the states of `clients`, each `{ n, step }`, at clock `step + 1`. */
+function frameOf(clients: readonly number[], step = 0) {
+  const states = source.getStates()
+  for (const client of clients) {
+    states.set(client, { n: client, step, fill: FILL })
+    source.meta.set(client, { clock: step + 1, lastUpdated: 0 })
+  }
+  return { type: FrameType.Awareness, room: '', update: encodeAwarenessUpdate(source, [...clients]) } as const
+}
+
+/** Drains the frames sent: per frame its peers and the states it carried (client → step, or null). */
+function sent(): { peers: string[]; states: [number, number | null | undefined][] }[] {
+  const frames = new Map<object, string[]>()
+  for (const { peer, frame } of ctx.take()) {
+    if (frame.type !== FrameType.Awareness) continue
+    frames.set(frame, [...(frames.get(frame) ?? []), peer])
+  }
+  return [...frames].map(([frame, peers]) => {
+    const decoder = decoding.createDecoder((frame as { update: Uint8Array }).update)
+    const states: [number, number | null | undefined][] = []
+    for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+      const client = decoding.readVarUint(decoder)
+      decoding.readVarUint(decoder)
+      const state = JSON.parse(decoding.readVarString(decoder)) as { step?: number } | null
+      states.push([client, state === null ? null : state.step])
+    }
+    return { peers, states }
+  })
+}
+
+describe('within the budget', () => {
+  it('a neighbour’s updates go on at once, and cursor moves of known clients at human rates never wait', async () => {
+    presence.onAwareness('a', frameOf([7, 8]))
+    expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[7, 0], [8, 0]] }])
+    // Two clients moving 10 times a second for 2 s: 6 KB/s, within the all-states budget.
+    for (let step = 1; step <= 20; step++) {
+      presence.onAwareness('a', frameOf([7], step))
+      presence.onAwareness('a', frameOf([8], step))
+      await ctx.clock.advance(100)
+    }
+    expect(sent()).toHaveLength(40)
+    expect(ctx.stats.presenceHeld).toBe(0)
+  })
+
+  it('with the default budgets, 16 clients moving at 20 Hz through one neighbour are never held', async () => {
+    presence.destroy()
+    presence = new Presence(ctx, awareness, true, new RecordingTree(), undefined, DEFAULT_LIMITS, DEFAULT_RELAY_BUDGET)
+    for (const peer of ['a', 'b']) presence.up(peer, true)
+    sent()
+    const clients = Array.from({ length: 16 }, (_, i) => 100 + i)
+    presence.onAwareness('a', frameOf(clients))
+    for (let step = 1; step <= 40; step++) {
+      for (const client of clients) presence.onAwareness('a', frameOf([client], step))
+      await ctx.clock.advance(50)
+    }
+    expect(sent()).toHaveLength(1 + 16 * 40)
+    expect(ctx.stats.presenceHeld).toBe(0)
+  })
+})
+
+describe('over the budget', () => {
+  it('new clients past the fresh budget are shown but held, left out of greetings, and go on as it refills, in order', async () => {
+    presence.onAwareness('a', frameOf([11, 12, 13, 14, 15]))
+    expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[11, 0], [12, 0], [13, 0]] }])
+    expect(ctx.stats.presenceHeld).toBe(2)
+    expect([...awareness.getStates().keys()].sort((x, y) => x - y)).toEqual([1, 11, 12, 13, 14, 15])
+    presence.up('d', true)
+    expect(sent().map((f) => [f.peers, f.states.map(([client]) => client)])).toEqual([[['d'], [1, 11, 12, 13]]])
+    // 300 bytes at 1,000 bytes per second: one more state about every 300 ms.
+    await ctx.clock.advance(RELEASE_MS)
+    expect(sent()).toEqual([])
+    await ctx.clock.advance(300)
+    expect(sent()).toEqual([{ peers: ['b', 'c', 'd'], states: [[14, 0]] }])
+    await ctx.clock.advance(300)
+    expect(sent()).toEqual([{ peers: ['b', 'c', 'd'], states: [[15, 0]] }])
+  })
+
+  it('several updates of a held client coalesce: its latest state goes on once', async () => {
+    presence.onAwareness('a', frameOf([11, 12, 13, 14]))
+    sent()
+    for (let step = 1; step <= 5; step++) presence.onAwareness('a', frameOf([14], step))
+    expect(sent()).toEqual([])
+    await ctx.clock.advance(1000)
+    expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[14, 5]] }])
+    expect(ctx.stats.presenceHeld).toBe(1)
+  })
+
+  it('a held client that arrives from another neighbour is forwarded on that neighbour’s budget', () => {
+    presence.onAwareness('a', frameOf([11, 12, 13, 14]))
+    sent()
+    presence.onAwareness('b', frameOf([14], 1))
+    expect(sent()).toEqual([{ peers: ['a', 'c'], states: [[14, 1]] }])
+    presence.down('a', true)
+    expect(awareness.getStates().has(14)).toBe(true)
+    expect(ctx.stats.presenceDropped).toBe(0)
+  })
+})
+
+describe('when the neighbour goes', () => {
+  it('cut off: what it brought and we still held is removed here, and nobody is told', async () => {
+    presence.onAwareness('a', frameOf([11, 12, 13, 14, 15]))
+    sent()
+    presence.down('a', true)
+    expect([...awareness.getStates().keys()].sort((x, y) => x - y)).toEqual([1, 11, 12, 13])
+    expect(ctx.stats.presenceDropped).toBe(2)
+    await ctx.clock.advance(5000)
+    expect(sent()).toEqual([])
+  })
+
+  it('a plain close: held relays are dropped, the states stay and are greeted from then on', async () => {
+    presence.onAwareness('a', frameOf([11, 12, 13, 14]))
+    sent()
+    presence.down('a')
+    await ctx.clock.advance(5000)
+    expect(sent()).toEqual([])
+    expect(awareness.getStates().has(14)).toBe(true)
+    presence.up('d', true)
+    expect(sent().map((f) => f.states.map(([client]) => client))).toEqual([[1, 11, 12, 13, 14]])
+  })
+
+  it('removals go on at once, and a removed held client is not sent later', async () => {
+    presence.onAwareness('a', frameOf([11, 12, 13, 14]))
+    sent()
+    source.getStates().delete(14)
+    source.meta.set(14, { clock: 2, lastUpdated: 0 })
+    presence.onAwareness('a', { type: FrameType.Awareness, room: '', update: encodeAwarenessUpdate(source, [14]) })
+    expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[14, null]] }])
+    await ctx.clock.advance(5000)
+    expect(sent()).toEqual([])
+  })
+})
