@@ -50,7 +50,11 @@ export interface ScenarioResult {
     /** (edit, peer) pairs never seen within the timeout. */
     missing: number
   }
-  /** Median size of the data-channel payload that carries one edit from its origin to a neighbour. */
+  /**
+   * Median size of the data-channel payload that carries one edit from its origin to a
+   * neighbour: what the origin sends while making the edit, or, when it sends nothing then
+   * (a room with a secret signs first), the first payload it sends after the edit.
+   */
   frameBytes: number | null
   /** Median size of the Yjs update of one edit (inside that payload). */
   updateBytes: number | null
