@@ -248,3 +248,8 @@ export function createSystem(name: SystemName): System {
 export function isSystemName(name: string): name is SystemName {
   return (SYSTEM_NAMES as readonly string[]).includes(name)
 }
+
+/** Whether `name` is one of the Gossamer variants (with or without a secret). */
+export function isGossamer(name: SystemName): boolean {
+  return name === 'gossamer' || name === 'gossamer-secret'
+}
