@@ -270,7 +270,8 @@ async function main(): Promise<number> {
   if (overheads.length > 0) process.stdout.write(`Secret against open room (same run):\n${secretOverheadLines(overheads).map((l) => `  ${l}\n`).join('')}`)
   for (const r of sortedResults(results)) {
     const kinds = Object.entries(r.idle.byKind).map(([k, v]) => `${k} ${v.messages}×/${v.bytes} B`).join(', ')
-    process.stdout.write(`  idle ${r.system} N=${r.peers}: ${kinds || 'nothing'}\n`)
+    const inner = r.system === 'gossamer-secret' ? Object.entries(r.roomStats?.idleFramesByType ?? {}).map(([k, v]) => `${k} ${v.frames}×/${v.bytes} B`).join(', ') : ''
+    process.stdout.write(`  idle ${r.system} N=${r.peers}: ${kinds || 'nothing'}${inner === '' ? '' : ` (sealed, inside: ${inner})`}\n`)
   }
   for (const f of failures) process.stdout.write(`  failed ${f.system} N=${f.peers}: ${f.reason}\n`)
   process.stdout.write(`\nwrote ${jsonPath} and ${svgPath} in ${fmt(report.wallMs / 1000)} s\n`)

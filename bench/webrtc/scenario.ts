@@ -12,8 +12,9 @@ import { loadavg } from 'node:os'
 import * as Y from 'yjs'
 import { quantile, median, LatencyTracker, editSchedule } from './latency.js'
 import { createSystem, isSystemName, type BenchPeer } from './systems.js'
-import { ROOM_NAME, type ScenarioMessage, type ScenarioOptions, type ScenarioResult, type WindowTraffic } from './types.js'
-import { WireMeter, type WireSnapshot } from './wire.js'
+import { ROOM_NAME, type ScenarioMessage, type ScenarioOptions, type ScenarioResult } from './types.js'
+import { framesBetween, roomTotals, traffic } from './windows.js'
+import { WireMeter } from './wire.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 const now = (): number => performance.now()
@@ -66,30 +67,6 @@ function send(message: ScenarioMessage): Promise<void> {
     }
     process.send(message, () => resolve())
   })
-}
-
-function traffic(meter: WireMeter, before: WireSnapshot, ms: number): WindowTraffic {
-  const after = meter.snapshot()
-  const bytesPerPeer = after.bytes.map((b, i) => b - before.bytes[i]!)
-  return {
-    ms,
-    bytes: bytesPerPeer.reduce((a, b) => a + b, 0),
-    messages: after.messages.reduce((a, b, i) => a + b - before.messages[i]!, 0),
-    bytesPerPeer,
-    byKind: meter.kindsSince(before),
-  }
-}
-
-function roomTotals(peers: BenchPeer[]): { bytes: number; frames: number } {
-  let bytes = 0
-  let frames = 0
-  for (const p of peers) {
-    const s = p.roomStats?.()
-    if (s === undefined) continue
-    bytes += s.bytesSent
-    frames += s.framesSent
-  }
-  return { bytes, frames }
 }
 
 async function main(): Promise<void> {
@@ -278,6 +255,8 @@ async function main(): Promise<void> {
           editFramesSent: roomEditAfter.frames - roomEditBefore.frames,
           idleBytesSent: roomIdleAfter.bytes - roomIdleBefore.bytes,
           idleFramesSent: roomIdleAfter.frames - roomIdleBefore.frames,
+          editFramesByType: framesBetween(roomEditBefore, roomEditAfter),
+          idleFramesByType: framesBetween(roomIdleBefore, roomIdleAfter),
         }
       : null,
     converged,

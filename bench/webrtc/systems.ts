@@ -36,6 +36,8 @@ export interface BenchPeer {
   synced(): boolean
   /** Gossamer only: the room's own counters. */
   roomStats?(): RoomStats
+  /** Gossamer only: frames and bytes sent by frame type, counted before sealing (`room.metrics()`). */
+  framesSentByType?(): Record<string, { frames: number; bytes: number }>
   /** Gossamer only: the transport's exact peak of RTCPeerConnections. */
   peakPeerConnections?(): number
   close(): Promise<void>
@@ -140,6 +142,7 @@ function gossamerSystem(name: 'gossamer' | 'gossamer-secret', withSecret: boolea
         connected: (peers) => r.neighbours().length >= expectedConnections(peers) && r.synced,
         synced: () => r.synced,
         roomStats: () => r.stats(),
+        framesSentByType: () => r.metrics().frames.sent,
         peakPeerConnections: () => transport.stats().peakPeerConnections,
         async close() {
           await r.close()

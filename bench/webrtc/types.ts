@@ -18,6 +18,9 @@ export interface ScenarioOptions {
   connectTimeoutMs: number
 }
 
+/** Frames and bytes by frame type (Gossamer's `room.metrics().frames.sent`, summed over peers). */
+export type FrameCounts = Record<string, { frames: number; bytes: number }>
+
 /** Data-channel traffic over a window. */
 export interface WindowTraffic {
   ms: number
@@ -72,8 +75,21 @@ export interface ScenarioResult {
     createdPerPeer: number[]
     samples: number
   }
-  /** Gossamer only: the rooms' own frame counters over the edit and idle windows (frames without the 13-byte chunk header). */
-  roomStats: { editBytesSent: number; editFramesSent: number; idleBytesSent: number; idleFramesSent: number } | null
+  /**
+   * Gossamer only: the rooms' own frame counters over the edit and idle windows (frames
+   * without the data channel's header), and frames by type from `room.metrics()`. Those are
+   * counted before sealing, so in a room with a secret they name what the sealed frames carry
+   * (their bytes are the plaintext frames', without the seal).
+   */
+  roomStats: {
+    editBytesSent: number
+    editFramesSent: number
+    idleBytesSent: number
+    idleFramesSent: number
+    /** Absent in JSON written before it was recorded. */
+    editFramesByType?: FrameCounts
+    idleFramesByType?: FrameCounts
+  } | null
   /** All docs hold the same text at the end. */
   converged: boolean
   textLength: number
