@@ -91,14 +91,15 @@ export function chart(results: ScenarioResult[], p: ChartParameters, date: strin
   if (at >= 0 && g8 !== undefined) {
     if (g8.frameBytes !== null) {
       const limit = 2 * (TARGET_PEERS - 1) * g8.frameBytes
-      bytesRefs.push({ value: limit, label: `target at N = ${TARGET_PEERS}: 2(N−1) × frame = ${limit} B`, group: at })
+      const label = hasSecret ? `2(N−1)×frame = ${limit} B` : `target at N = ${TARGET_PEERS}: 2(N−1) × frame = ${limit} B`
+      bytesRefs.push({ value: limit, label, group: at })
     }
     if (hasSecret) {
       const limit = SECRET_BYTES_RATIO * g8.edits.bytesPerEdit
-      bytesRefs.push({ value: limit, label: `secret: ${SECRET_BYTES_RATIO} × open = ${fmt(limit, 0)} B`, group: at })
+      bytesRefs.push({ value: limit, label: `secret ${SECRET_BYTES_RATIO}×open = ${fmt(limit, 0)} B`, group: at })
       if (g8.latency.p50 !== null) {
         const limit = g8.latency.p50 + SECRET_P50_OVERHEAD_MS
-        p50Refs.push({ value: limit, label: `secret at N = ${TARGET_PEERS}: open + ${SECRET_P50_OVERHEAD_MS} ms = ${fmt(limit, 2)} ms`, group: at })
+        p50Refs.push({ value: limit, label: `secret, N = ${TARGET_PEERS}: open + ${SECRET_P50_OVERHEAD_MS} ms = ${fmt(limit, 2)} ms`, group: at })
       }
     }
   }
@@ -125,7 +126,12 @@ export function chart(results: ScenarioResult[], p: ChartParameters, date: strin
       title: 'Peak WebRTC connections per peer',
       unit: 'highest count any peer had',
       values: values((r) => r.connections.peak),
-      references: [{ value: MAX_NEIGHBOURS, label: `Gossamer cap: maxNeighbours = ${MAX_NEIGHBOURS}` }],
+      references: [
+        {
+          value: MAX_NEIGHBOURS,
+          label: hasSecret ? `cap ${MAX_NEIGHBOURS} (secret: +1 while authenticating)` : `Gossamer cap: maxNeighbours = ${MAX_NEIGHBOURS}`,
+        },
+      ],
     },
   ]
   return smallMultiples(panels, {

@@ -142,14 +142,21 @@ export function targets(results: ScenarioResult[], peerCounts: number[]): Target
       met: g.idle.maxBytesPerSecondPerPeer <= IDLE_TARGET_BYTES_PER_SECOND,
     })
   }
-  if (gossamerRuns.length > 0) {
-    const sampled = Math.max(...gossamerRuns.map((g) => g.connections.peak))
-    const reported = Math.max(...gossamerRuns.flatMap((g) => g.connections.reportedPeakPerPeer ?? [0]))
+  // A room with a secret gives an urgent dialer one spare slot over the cap while it is not
+  // yet authenticated (its sealed Hello then asks for room), so its bound is one higher.
+  for (const [system, cap, why] of [
+    ['gossamer', MAX_NEIGHBOURS, `maxNeighbours (${MAX_NEIGHBOURS})`],
+    ['gossamer-secret', MAX_NEIGHBOURS + 1, `maxNeighbours + 1 (${MAX_NEIGHBOURS + 1}: one spare slot for an urgent dialer still authenticating)`],
+  ] as const) {
+    const runs = gossamerRuns.filter((g) => g.system === system)
+    if (runs.length === 0) continue
+    const sampled = Math.max(...runs.map((g) => g.connections.peak))
+    const reported = Math.max(...runs.flatMap((g) => g.connections.reportedPeakPerPeer ?? [0]))
     out.push({
-      description: `No Gossamer peer ever has more than maxNeighbours (${MAX_NEIGHBOURS}) WebRTC connections (all N, with and without a secret; sampled every 5 ms, and the transports' exact peaks)`,
-      target: `≤ ${MAX_NEIGHBOURS}`,
+      description: `No ${system} peer ever has more than ${why} WebRTC connections (all N; sampled every 5 ms, and the transports' exact peaks)`,
+      target: `≤ ${cap}`,
       measured: `sampled peak ${sampled}, transport-reported peak ${reported}`,
-      met: Math.max(sampled, reported) <= MAX_NEIGHBOURS,
+      met: Math.max(sampled, reported) <= cap,
     })
   }
   return out
