@@ -1,7 +1,7 @@
 /**
  * A tiny dependency-free SVG writer for the WebRTC bench: small multiples of grouped bar
  * charts. One panel per metric (its own unit and linear scale), inside it one group per
- * category (N = 2, 4, 8) with one bar per series (Gossamer, y-webrtc), value labels on the
+ * category (N = 2, 4, 8) with one bar per series (the systems), value labels on the
  * bars, optional dashed reference lines (targets), a shared legend, a title and a subtitle.
  */
 
@@ -149,12 +149,13 @@ export function smallMultiples(panels: Panel[], options: ChartOptions): string {
   }
   // Legend, centred under the title.
   const legendY = header - 22
-  const itemWidth = 120
-  let lx = width / 2 - (itemWidth * o.series.length) / 2
+  // 120 px per entry, more for a long name (about 7 px per character at 12 px).
+  const itemWidths = o.series.map((name) => Math.max(120, 37 + 7 * name.length))
+  let lx = width / 2 - itemWidths.reduce((a, b) => a + b, 0) / 2
   o.series.forEach((name, s) => {
     out.push(`<rect x="${r(lx)}" y="${r(legendY - 10)}" width="12" height="12" fill="${o.colors[s % o.colors.length]}"/>`)
     out.push(`<text x="${r(lx + 17)}" y="${r(legendY)}" font-size="12" ${FONT}>${escapeXml(name)}</text>`)
-    lx += itemWidth
+    lx += itemWidths[s]!
   })
   out.push(`<line x1="${r(lx)}" x2="${r(lx + 22)}" y1="${r(legendY - 4)}" y2="${r(legendY - 4)}" stroke="#222" stroke-dasharray="5 3"/>`)
   out.push(`<text x="${r(lx + 27)}" y="${r(legendY)}" font-size="12" ${FONT}>target</text>`)

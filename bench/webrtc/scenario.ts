@@ -11,9 +11,10 @@
 import { loadavg } from 'node:os'
 import * as Y from 'yjs'
 import { quantile, median, LatencyTracker, editSchedule } from './latency.js'
-import { SYSTEMS, isSystemName, type BenchPeer } from './systems.js'
-import { ROOM_NAME, type ScenarioMessage, type ScenarioOptions, type ScenarioResult, type WindowTraffic } from './types.js'
-import { WireMeter, type WireSnapshot } from './wire.js'
+import { createSystem, isSystemName, type BenchPeer } from './systems.js'
+import { ROOM_NAME, type ScenarioMessage, type ScenarioOptions, type ScenarioResult } from './types.js'
+import { framesBetween, roomTotals, traffic } from './windows.js'
+import { WireMeter } from './wire.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 const now = (): number => performance.now()
@@ -68,30 +69,6 @@ function send(message: ScenarioMessage): Promise<void> {
   })
 }
 
-function traffic(meter: WireMeter, before: WireSnapshot, ms: number): WindowTraffic {
-  const after = meter.snapshot()
-  const bytesPerPeer = after.bytes.map((b, i) => b - before.bytes[i]!)
-  return {
-    ms,
-    bytes: bytesPerPeer.reduce((a, b) => a + b, 0),
-    messages: after.messages.reduce((a, b, i) => a + b - before.messages[i]!, 0),
-    bytesPerPeer,
-    byKind: meter.kindsSince(before),
-  }
-}
-
-function roomTotals(peers: BenchPeer[]): { bytes: number; frames: number } {
-  let bytes = 0
-  let frames = 0
-  for (const p of peers) {
-    const s = p.roomStats?.()
-    if (s === undefined) continue
-    bytes += s.bytesSent
-    frames += s.framesSent
-  }
-  return { bytes, frames }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   const { peers: n } = options
@@ -104,7 +81,7 @@ async function main(): Promise<void> {
   }
   process.on('unhandledRejection', (reason) => note(`unhandled rejection: ${String(reason)}`))
 
-  const system = SYSTEMS[options.system]
+  const system = createSystem(options.system)
   const meter = new WireMeter(n, system.classify)
   await system.prepare?.(n)
   const server = await system.startServer()
@@ -166,25 +143,37 @@ async function main(): Promise<void> {
   const originSends: number[] = []
   const editBefore = meter.snapshot()
   const roomEditBefore = roomTotals(peers)
+  // A room with a secret signs an edit before sending it, so its origin sends nothing while
+  // making the edit: its capture stays open until the next edit, and the first payload the
+  // origin sent after the edit counts as the edit's frame.
+  const closeCapture = (): void => {
+    const first = meter.capture?.sizes[0]
+    if (first !== undefined) frameSizes.push(first)
+    meter.capture = undefined
+  }
   const tEdits = now()
   let next = tEdits
   for (const edit of schedule) {
     next += edit.gapMs
     await sleep(next - now())
+    closeCapture()
     const doc = docs[edit.peer]!
     const text = doc.getText('t')
     const at = Math.floor(edit.position * (text.length + 1))
     doc.once('update', (update: Uint8Array) => updateSizes.push(update.byteLength))
     tracker.beforeEdit(edit.peer)
-    meter.capture = { peer: edit.peer, sizes: [] }
+    const capture = { peer: edit.peer, sizes: [] as number[] }
+    meter.capture = capture
     text.insert(at, edit.char)
-    const captured = meter.capture.sizes
-    meter.capture = undefined
-    originSends.push(captured.length)
-    const size = median(captured)
-    if (size !== null) frameSizes.push(size)
+    originSends.push(capture.sizes.length)
+    const size = median(capture.sizes)
+    if (size !== null) {
+      frameSizes.push(size)
+      meter.capture = undefined
+    }
   }
   const allVisible = await tracker.settled(15_000)
+  closeCapture()
   if (!allVisible) note(`${tracker.outstanding} (edit, peer) pairs not visible 15 s after the last edit`)
   await sleep(1000) // late forwards, duplicates and announcements still count against the edits
   const editMs = now() - tEdits
@@ -208,7 +197,7 @@ async function main(): Promise<void> {
   const texts = docs.map((d) => d.getText('t').toString())
   const converged = texts.every((t) => t === texts[0])
   const reported = peers.map((p) => p.peakPeerConnections?.())
-  const isGossamer = options.system === 'gossamer'
+  const isGossamer = system.family === 'gossamer'
 
   // ---- stop --------------------------------------------------------------------------
   await send({ type: 'phase', phase: 'stop' })
@@ -266,6 +255,8 @@ async function main(): Promise<void> {
           editFramesSent: roomEditAfter.frames - roomEditBefore.frames,
           idleBytesSent: roomIdleAfter.bytes - roomIdleBefore.bytes,
           idleFramesSent: roomIdleAfter.frames - roomIdleBefore.frames,
+          editFramesByType: framesBetween(roomEditBefore, roomEditAfter),
+          idleFramesByType: framesBetween(roomIdleBefore, roomIdleAfter),
         }
       : null,
     converged,

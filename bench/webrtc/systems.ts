@@ -1,18 +1,23 @@
 /**
- * The two systems under test behind one small interface, so the scenario treats them
- * identically: Gossamer (`@gossamer/core` rooms on `@gossamer/webrtc`) and y-webrtc 10.3.0
- * (`WebrtcProvider`), both on simple-peer over `@roamhq/wrtc`, both with no ICE servers.
+ * The systems under test behind one small interface, so the scenario treats them
+ * identically: Gossamer (`@gossamer/core` rooms on `@gossamer/webrtc`), open (`gossamer`) or
+ * with a room secret (`gossamer-secret`), and y-webrtc 10.3.0 (`WebrtcProvider`), all on
+ * simple-peer over `@roamhq/wrtc`, all with no ICE servers.
  */
 import { register } from 'node:module'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { WebSocket } from 'ws'
-import { FrameType, createRoom, type Room, type RoomStats } from '@gossamer/core'
+import { FrameType, createRoom, generateRoomSecret, type Room, type RoomStats } from '@gossamer/core'
 import { webrtc, type WebRTCTransport, type WrtcImplementation } from '@gossamer/webrtc'
 import { startGossamerServer, startYWebrtcServer, type SignalingProcess } from './servers.js'
 import type { Classifier, WrtcLike } from './wire.js'
 
-export type SystemName = 'gossamer' | 'y-webrtc'
+/** Every system the bench knows, in the order of its tables and charts. */
+export const SYSTEM_NAMES = ['gossamer', 'gossamer-secret', 'y-webrtc'] as const
+
+/** One of {@link SYSTEM_NAMES}. */
+export type SystemName = (typeof SYSTEM_NAMES)[number]
 
 /** The most connections a Gossamer room keeps (the target checks it is never exceeded). */
 export const MAX_NEIGHBOURS = 6
@@ -31,6 +36,8 @@ export interface BenchPeer {
   synced(): boolean
   /** Gossamer only: the room's own counters. */
   roomStats?(): RoomStats
+  /** Gossamer only: frames and bytes sent by frame type, counted before sealing (`room.metrics()`). */
+  framesSentByType?(): Record<string, { frames: number; bytes: number }>
   /** Gossamer only: the transport's exact peak of RTCPeerConnections. */
   peakPeerConnections?(): number
   close(): Promise<void>
@@ -39,6 +46,8 @@ export interface BenchPeer {
 /** A system under test. */
 export interface System {
   name: SystemName
+  /** Which implementation it is: both Gossamer variants share one code path. */
+  family: 'gossamer' | 'y-webrtc'
   /** Connections each peer must have before the run counts as connected. */
   expectedConnections(peers: number): number
   startServer(): Promise<SignalingProcess>
@@ -56,7 +65,14 @@ export interface System {
 
 // ---- Gossamer ------------------------------------------------------------------------
 
-const FRAME_NAMES = new Map<number, string>(Object.entries(FrameType).map(([name, tag]) => [tag, name]))
+/**
+ * Core frame names by tag. A room with a secret seals every frame after the handshake
+ * (AES-256-GCM): on the wire it is a `Sealed` frame whose inner type (Delta, Digest,
+ * Awareness…) is encrypted, so the meter can only name it "Sealed (type hidden)".
+ */
+const FRAME_NAMES = new Map<number, string>(
+  Object.entries(FrameType).map(([name, tag]) => [tag, tag === FrameType.Sealed ? 'Sealed (type hidden)' : name]),
+)
 
 /**
  * @gossamer/webrtc's data-channel messages: whole (0x04, then the core frame: varUint type
@@ -100,30 +116,41 @@ function classifyYWebrtc(p: Uint8Array): string {
   }
 }
 
-const gossamer: System = {
-  name: 'gossamer',
-  classify: classifyGossamer,
-  expectedConnections: (peers) => Math.min(peers - 1, MAX_NEIGHBOURS - 1),
-  startServer: startGossamerServer,
-  async createPeer(_index, doc, name, url, wrtc, onError) {
-    const transport: WebRTCTransport = webrtc({ signaling: [url], iceServers: [], wrtc: wrtc as WrtcImplementation, WebSocket })
-    const room: Room = createRoom({ name, doc, transports: [transport], maxNeighbours: MAX_NEIGHBOURS })
-    room.on('error', ({ error }) => onError(`room: ${error.name}: ${error.message}`))
-    return {
-      doc,
-      awareness: room.awareness,
-      connections: () => transport.connections().length,
-      openConnections: () => transport.connections().filter((c) => c.phase === 'open').length,
-      connected: (peers) => room.neighbours().length >= gossamer.expectedConnections(peers) && room.synced,
-      synced: () => room.synced,
-      roomStats: () => room.stats(),
-      peakPeerConnections: () => transport.stats().peakPeerConnections,
-      async close() {
-        await room.close()
-        await transport.stop()
-      },
-    }
-  },
+/**
+ * A Gossamer system: the same peers, with or without a room secret. With `withSecret`, one
+ * `generateRoomSecret()` is shared by every peer of this system object (one object per run),
+ * so each peer gets a fresh Ed25519 identity and the room authenticates, signs and seals.
+ */
+function gossamerSystem(name: 'gossamer' | 'gossamer-secret', withSecret: boolean): System {
+  const secret = withSecret ? generateRoomSecret() : undefined
+  const expectedConnections = (peers: number): number => Math.min(peers - 1, MAX_NEIGHBOURS - 1)
+  return {
+    name,
+    family: 'gossamer',
+    classify: classifyGossamer,
+    expectedConnections,
+    startServer: startGossamerServer,
+    async createPeer(_index, doc, room, url, wrtc, onError) {
+      const transport: WebRTCTransport = webrtc({ signaling: [url], iceServers: [], wrtc: wrtc as WrtcImplementation, WebSocket })
+      const r: Room = createRoom({ name: room, doc, transports: [transport], maxNeighbours: MAX_NEIGHBOURS, ...(secret === undefined ? {} : { secret }) })
+      r.on('error', ({ error }) => onError(`room: ${error.name}: ${error.message}`))
+      return {
+        doc,
+        awareness: r.awareness,
+        connections: () => transport.connections().length,
+        openConnections: () => transport.connections().filter((c) => c.phase === 'open').length,
+        connected: (peers) => r.neighbours().length >= expectedConnections(peers) && r.synced,
+        synced: () => r.synced,
+        roomStats: () => r.stats(),
+        framesSentByType: () => r.metrics().frames.sent,
+        peakPeerConnections: () => transport.stats().peakPeerConnections,
+        async close() {
+          await r.close()
+          await transport.stop()
+        },
+      }
+    },
+  }
 }
 
 // ---- y-webrtc --------------------------------------------------------------------------
@@ -171,6 +198,7 @@ async function loadYWebrtc(index: number): Promise<YWebrtcModule> {
 
 const yWebrtc: System = {
   name: 'y-webrtc',
+  family: 'y-webrtc',
   classify: classifyYWebrtc,
   expectedConnections: (peers) => peers - 1,
   startServer: startYWebrtcServer,
@@ -204,8 +232,27 @@ const yWebrtc: System = {
   },
 }
 
-export const SYSTEMS: Record<SystemName, System> = { gossamer, 'y-webrtc': yWebrtc }
+/**
+ * Creates the system to run: a new object per run, so a `gossamer-secret` run's peers share
+ * one secret that no other run uses.
+ */
+export function createSystem(name: SystemName): System {
+  switch (name) {
+    case 'gossamer':
+      return gossamerSystem(name, false)
+    case 'gossamer-secret':
+      return gossamerSystem(name, true)
+    case 'y-webrtc':
+      return yWebrtc
+  }
+}
 
+/** Whether `name` is one of {@link SYSTEM_NAMES}. */
 export function isSystemName(name: string): name is SystemName {
-  return name === 'gossamer' || name === 'y-webrtc'
+  return (SYSTEM_NAMES as readonly string[]).includes(name)
+}
+
+/** Whether `name` is one of the Gossamer variants (with or without a secret). */
+export function isGossamer(name: SystemName): boolean {
+  return name === 'gossamer' || name === 'gossamer-secret'
 }

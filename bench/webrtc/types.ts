@@ -18,6 +18,9 @@ export interface ScenarioOptions {
   connectTimeoutMs: number
 }
 
+/** Frames and bytes by frame type (Gossamer's `room.metrics().frames.sent`, summed over peers). */
+export type FrameCounts = Record<string, { frames: number; bytes: number }>
+
 /** Data-channel traffic over a window. */
 export interface WindowTraffic {
   ms: number
@@ -50,7 +53,11 @@ export interface ScenarioResult {
     /** (edit, peer) pairs never seen within the timeout. */
     missing: number
   }
-  /** Median size of the data-channel payload that carries one edit from its origin to a neighbour. */
+  /**
+   * Median size of the data-channel payload that carries one edit from its origin to a
+   * neighbour: what the origin sends while making the edit, or, when it sends nothing then
+   * (a room with a secret signs first), the first payload it sends after the edit.
+   */
   frameBytes: number | null
   /** Median size of the Yjs update of one edit (inside that payload). */
   updateBytes: number | null
@@ -68,8 +75,21 @@ export interface ScenarioResult {
     createdPerPeer: number[]
     samples: number
   }
-  /** Gossamer only: the rooms' own frame counters over the edit and idle windows (frames without the 13-byte chunk header). */
-  roomStats: { editBytesSent: number; editFramesSent: number; idleBytesSent: number; idleFramesSent: number } | null
+  /**
+   * Gossamer only: the rooms' own frame counters over the edit and idle windows (frames
+   * without the data channel's header), and frames by type from `room.metrics()`. Those are
+   * counted before sealing, so in a room with a secret they name what the sealed frames carry
+   * (their bytes are the plaintext frames', without the seal).
+   */
+  roomStats: {
+    editBytesSent: number
+    editFramesSent: number
+    idleBytesSent: number
+    idleFramesSent: number
+    /** Absent in JSON written before it was recorded. */
+    editFramesByType?: FrameCounts
+    idleFramesByType?: FrameCounts
+  } | null
   /** All docs hold the same text at the end. */
   converged: boolean
   textLength: number
