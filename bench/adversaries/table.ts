@@ -7,7 +7,7 @@
  * entry, and `targets` picks those that are checked.
  */
 import { JoinPriority, type Clock, type PeerId, type Transport } from '@gossamer/core'
-import { awarenessSpammer, flooder, oversizer, ScriptedAdversary, type Adversary, type AdversaryInit } from '@gossamer/testing'
+import { awarenessSpammer, flooder, liar, oversizer, pruner, ScriptedAdversary, type Adversary, type AdversaryInit } from '@gossamer/testing'
 
 /**
  * The targets an entry can be checked against:
@@ -74,7 +74,7 @@ function perTarget(ctx: AttackContext, name: string, make: (init: AdversaryInit)
   }))
 }
 
-/** The adversaries measured (eclipser, liar and pruner entries are added the same way). */
+/** The adversaries measured (an eclipser entry is added the same way). */
 export const ADVERSARY_TABLE: readonly AdversaryEntry[] = [
   {
     name: 'idle-joiner',
@@ -103,5 +103,19 @@ export const ADVERSARY_TABLE: readonly AdversaryEntry[] = [
     settings: { states: 100, stateBytes: 600, rate: 50, attackedPeers: ATTACKED_PEERS },
     attach: (ctx) => perTarget(ctx, 'spammer', (init) => awarenessSpammer({ ...init, states: 100, stateBytes: 600, rate: 50 })),
     targets: ['latency', 'cutoff', 'frameCost', 'presence'],
+  },
+  {
+    name: 'pruner',
+    description: 'echoes every Delta back at once with hop 0, sends spurious Prunes of made-up origins and Grafts, forwards nothing',
+    settings: { attackedPeers: ATTACKED_PEERS },
+    attach: (ctx) => perTarget(ctx, 'pruner', (init) => pruner(init)),
+    targets: ['latency', 'cutoff', 'frameCost'],
+  },
+  {
+    name: 'liar',
+    description: 'answers every anti-entropy Digest with a DigestMatch it does not hold, and asks for everything without answering requests',
+    settings: { attackedPeers: ATTACKED_PEERS },
+    attach: (ctx) => perTarget(ctx, 'liar', (init) => liar(init)),
+    targets: ['latency', 'frameCost', 'eclipse'],
   },
 ]
