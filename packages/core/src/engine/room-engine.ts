@@ -140,7 +140,8 @@ export class RoomEngine {
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID
     const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => this.score.delivered(peer, changed, repair)
-    this.broadcast = new Broadcast(ctx, { push: config.push, delivered }, this.content, activity, origin)
+    const lied = (peer: PeerId, what: string): void => this.score.lied(peer, what)
+    this.broadcast = new Broadcast(ctx, { push: config.push, delivered, lied }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
@@ -155,6 +156,7 @@ export class RoomEngine {
         },
         synced: (peer) => init.onSynced(peer),
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
+        lied,
       },
     )
     this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits)

@@ -47,6 +47,8 @@ const CHECK_MS = OUTDATED_MS / 10
 /** The push trees, as presence uses them. */
 export interface PresenceTree {
   eager(peer: PeerId, origin: number): boolean
+  /** We sent `peer` presence of `origins` (it may prune them). */
+  pushed(peer: PeerId, origins: Iterable<number>): void
   first(peer: PeerId, origin: number): void
   duplicate(peer: PeerId, origin: number): void
 }
@@ -151,6 +153,7 @@ export class Presence {
     if (!this.#enabled) return
     const clients = [...this.#awareness.getStates().keys()]
     if (clients.length === 0) return
+    this.#tree.pushed(peer, clients)
     for (const update of this.#encode(clients)) this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update })
   }
 
@@ -233,6 +236,7 @@ export class Presence {
     for (const peer of this.#neighbours) {
       if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
       targets.push(peer)
+      this.#tree.pushed(peer, clients)
     }
     if (targets.length === 0) return
     for (const update of this.#encode(clients)) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })

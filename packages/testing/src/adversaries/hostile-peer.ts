@@ -59,6 +59,7 @@ export class HostilePeer {
   #connection: Connection | undefined
   #open = false
   #started = false
+  readonly #listeners = new Set<(frame: Frame) => void>()
   readonly stats: HostilePeerStats = { framesSent: 0, bytesSent: 0, framesReceived: 0, welcomed: 0, cutOffs: 0, firstCutOffAt: undefined, refused: 0 }
 
   constructor(init: HostilePeerInit) {
@@ -100,6 +101,7 @@ export class HostilePeer {
         const result = tryDecodeFrame(data, target)
         if (!result.ok) return
         const frame = result.frame
+        for (const listener of this.#listeners) listener(frame)
         if (frame.type === FrameType.Welcome) {
           this.#open = true
           this.stats.welcomed++
@@ -125,6 +127,15 @@ export class HostilePeer {
       connection.close()
     }
     return ok
+  }
+
+  /**
+   * Calls `listener` with every frame the room sends (decoded; undecodable bytes are
+   * skipped), for scripts that answer what they receive. Returns the unsubscribe function.
+   */
+  onFrame(listener: (frame: Frame) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
   }
 
   /** Sends a frame on the open connection (no-op when there is none). */
