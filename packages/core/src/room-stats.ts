@@ -28,7 +28,11 @@ export interface RoomStats {
   penalties: number
   /** Lies a peer was caught in (hop counts, echoes, prunes, digest matches, replies: docs/SECURITY.md). */
   liesDetected: number
-  /** Copies whose hop count was not trusted (an echo of our own push, a false author): they moved no push-tree parent. */
+  /**
+   * Copies whose hop count was not trusted (an echo of our own push, a false author): they
+   * moved no push-tree parent; and parents won by a hop count that then delivered nothing
+   * (anti-entropy had to repair their origin): they lost the role.
+   */
   hopClaimsRefused: number
   /** Times a peer's score fell below the throttle threshold. */
   peersThrottled: number

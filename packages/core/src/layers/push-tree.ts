@@ -27,7 +27,8 @@
  * before. Hop 0 claims authorship: a peer claims one origin only (its own; repairs too go
  * out under the repairer's origin), and never ours. A parent that won by a duplicate's hop
  * count and then delivered nothing, so that anti-entropy had to repair its origin, is
- * pruned. A Prune of an origin we never pushed on that link is a lie. Lies go to scoring.
+ * pruned (not scored: an honest parent whose own upstream broke looks the same). A Prune
+ * of an origin we never pushed on that link is a lie. Lies go to scoring.
  */
 import { BoundedSet } from '../bounded-set.js'
 import type { LayerContext } from '../engine/context.js'
@@ -242,6 +243,9 @@ export class PushTree {
   /**
    * Once per round: suspects whose round is up are grafted; this round's wait one more. A
    * due origin's parent that won by its hop count and delivered nothing since is pruned.
+   * That is no lie: an honest parent whose own path from the origin broke (a peer on it
+   * crashed, reloaded or was cut off by a partition) delivers nothing either, and the two
+   * look the same from here. Only the parent role goes; the score does not move.
    */
   tick(): void {
     const due = [...this.#due]
@@ -253,7 +257,7 @@ export class PushTree {
       const parent = this.#parents.get(origin)
       if (parent?.claimed !== true) continue
       this.#parents.delete(origin)
-      this.#lied(parent.peer, 'a shorter path that delivered nothing')
+      this.#ctx.stats.hopClaimsRefused++
       this.#prune(parent.peer, origin)
     }
   }

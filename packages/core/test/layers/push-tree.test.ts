@@ -225,7 +225,31 @@ describe('claims checked against deliveries', () => {
       { peer: 'a', frame: graft([O]) },
       { peer: 'b', frame: prune([O]) },
     ])
-    expect(lies).toEqual(['b: a shorter path that delivered nothing'])
+    // Not scored: an honest parent whose upstream broke does the same (next test).
+    expect(lies).toEqual([])
+    expect(ctx.stats.hopClaimsRefused).toBe(1)
+  })
+
+  it('an honest parent whose own path from the origin broke (a reload, a partition) is pruned, never scored', () => {
+    // Ring a-b-c-d around the origin's author d: b's copies travel one hop fewer than a's.
+    tree.first('a', O, 2)
+    tree.duplicate('b', O, 1) // not an echo: b became the parent on a real, shorter path
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: prune([O]) }])
+    // b's own link to d goes (d's page reloads, or a partition cuts it): b has nothing to
+    // push, and d's next edit reaches us by anti-entropy only.
+    tree.repaired([O])
+    tree.tick()
+    tree.tick()
+    expect(ctx.take()).toEqual([
+      { peer: 'a', frame: graft([O]) },
+      { peer: 'b', frame: prune([O]) },
+    ])
+    expect(lies).toEqual([])
+    // The next push through a names a as the parent again; b's first copy later grafts b back.
+    tree.first('a', O, 3)
+    tree.first('b', O, 1)
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: graft([O]) }])
+    expect(lies).toEqual([])
   })
 
   it('a parent won by hop count that then delivers (first or duplicate) is kept', () => {
