@@ -1,11 +1,10 @@
 /**
  * The overlay: which peers are our neighbours. It keeps the bounded active view (sessions,
  * dials in flight, reserved inbound slots), the passive view and the lost peers; it admits
- * joiners through {@link Admission} (an outbound quota and an eviction rate limit keep
- * sybils from taking every slot), dials while below the minimum,
- * shuffles peer samples, redials lost peers, fills free slots and rewires now and then so
- * components merge. Prior art: HyParView. It owns no connection: it asks the session layer
- * ({@link SessionControl}) to dial and close.
+ * joiners through {@link Admission}, dials while below the minimum or below its quota of
+ * self-dialled neighbours (which sybils cannot evict), shuffles peer samples, redials lost
+ * peers, fills free slots and rewires now and then so components merge. Prior art:
+ * HyParView. It owns no connection: it asks the session layer ({@link SessionControl}).
  */
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
@@ -14,6 +13,7 @@ import { pick, sample } from '../random.js'
 import { Admission, outboundQuota } from './admission.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
+import { ShufflePacing } from './shuffle-pacing.js'
 import type { JoinDecision, SessionControl, SessionDown } from '../engine/session-ports.js'
 
 /** Tunables of the overlay, resolved from room options. */
@@ -34,8 +34,6 @@ export interface OverlayConfig {
 const SHARE_SAMPLE = 8
 /** Rounds below the minimum before one dial asks for room (high priority). */
 const STARVING_ROUNDS = 2
-/** Most shuffle periods between two shuffles that teach us nothing. */
-const MAX_SHUFFLE_SPACING = 8
 /** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
 const FILL_CHANCE = 1 / 2
 
@@ -52,11 +50,10 @@ export class Overlay {
   readonly admission: Admission
   /** Rounds in a row spent below the minimum. */
   #starvingRounds = 0
-  /** Shuffle periods between shuffles now, and periods since the last one. */
-  #shuffleSpacing = 1
-  #periodsSinceShuffle = 0
-  /** A peer we did not know arrived since the last periodic shuffle. */
-  #learnedNew = false
+  readonly #shuffles = new ShufflePacing()
+  /** Self-dialled neighbours we keep (see {@link Admission}), and our dial that refills them. */
+  readonly #quota: number
+  #quotaDial: PeerId | undefined
 
   constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
     this.#ctx = ctx
@@ -64,9 +61,10 @@ export class Overlay {
     this.#sessions = sessions
     this.#signal = signal
     this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
+    this.#quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
     const admission = {
       maxNeighbours: config.maxNeighbours,
-      outboundQuota: config.outboundQuota ?? outboundQuota(config.maxNeighbours),
+      outboundQuota: this.#quota,
       evictEveryMs: config.evictEveryMs ?? config.reservationMs,
       reservationMs: config.reservationMs,
     }
@@ -105,7 +103,7 @@ export class Overlay {
   learn(peers: readonly PeerId[], transport: string, source: PeerId): void {
     for (const peer of peers) {
       if (peer === this.#ctx.peerId || this.#sessions.has(peer)) continue
-      if (!this.views.hasPassive(peer)) this.#learnedNew = true
+      if (!this.views.hasPassive(peer)) this.#shuffles.learned()
       this.views.addPassive(peer, transport, source)
     }
   }
@@ -141,6 +139,11 @@ export class Overlay {
     this.#links.set(peer, link)
     this.views.removePassive(peer)
     this.views.clearFailed(peer)
+    // Our own dial (a quota refill) took us over the cap: an inbound neighbour makes room.
+    if (link.neighbour && link.initiator && this.slotsUsed() > this.#config.maxNeighbours) {
+      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => this.#links.get(p)?.initiator === false))
+      if (victim !== undefined) this.#evict(victim)
+    }
   }
 
   /** A session ended: what it means for the views depends on why. */
@@ -204,6 +207,7 @@ export class Overlay {
     const want = this.#config.minNeighbours - this.slotsUsed()
     if (want <= 0) {
       this.#starvingRounds = 0
+      if (round) this.#keepQuota()
       return
     }
     const candidates = this.views.samplePassive(want, (p) => this.#sessions.has(p))
@@ -220,6 +224,19 @@ export class Overlay {
     // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
     // small room can never fill the view, and asking every round would be pure noise).
     if (askForPeers && candidates.length === 0 && this.views.passive().length === 0) this.shuffle()
+  }
+
+  /**
+   * Below the outbound quota, one low-priority dial per round to a passive peer, even at the
+   * minimum or full (once it is up, an inbound neighbour makes room, see {@link up}): peers
+   * that dialled us cannot keep us from choosing neighbours of our own.
+   */
+  #keepQuota(): void {
+    const pending = this.#quotaDial
+    if (pending !== undefined && this.#sessions.has(pending) && !this.#links.has(pending)) return
+    if (this.outbound().length >= this.#quota) return
+    this.#quotaDial = this.views.samplePassive(1, (p) => this.#sessions.has(p))[0]
+    if (this.#quotaDial !== undefined) this.#dial(this.#quotaDial, JoinPriority.Low)
   }
 
   /**
@@ -256,16 +273,11 @@ export class Overlay {
   }
 
   /**
-   * Called once per shuffle period. Shuffles while shuffles (or anything else) teach us new
-   * peers; while they do not, the spacing doubles, up to every {@link MAX_SHUFFLE_SPACING}th
-   * period: in a small, settled room everyone is known and a shuffle is pure noise.
+   * Called once per shuffle period: shuffles when {@link ShufflePacing} says so (less often
+   * while shuffles teach us nothing new).
    */
   periodicShuffle(): void {
-    if (++this.#periodsSinceShuffle < this.#shuffleSpacing) return
-    this.#periodsSinceShuffle = 0
-    this.#shuffleSpacing = this.#learnedNew ? 1 : Math.min(MAX_SHUFFLE_SPACING, this.#shuffleSpacing * 2)
-    this.#learnedNew = false
-    this.shuffle()
+    if (this.#shuffles.due()) this.shuffle()
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */

@@ -98,6 +98,36 @@ describe('outbound quota', () => {
   })
 })
 
+describe('keeping the outbound quota', () => {
+  it('full of peers that dialled us, it dials one passive peer per round; once up, an inbound neighbour makes room', () => {
+    for (const p of ['i1', 'i2', 'i3', 'i4', 'i5', 'i6']) link(p, false)
+    overlay.learn(['p1', 'p2'], 'memory', 'i1')
+    overlay.maintain(false, false)
+    expect(control.dials).toEqual([]) // only the round's call refills
+    overlay.maintain(false, true)
+    overlay.maintain(false, true) // one refill dial in flight at a time
+    const [dial] = control.takeDials()
+    expect(control.dials).toEqual([])
+    expect(dial).toMatch(new RegExp(`^p[12]:${JoinPriority.Low}$`))
+    const target = dial!.split(':')[0]!
+    control.inFlight.delete(target)
+    link(target, true)
+    expect(control.closes).toMatchObject([{ code: CloseCode.Evicted, peer: expect.stringMatching(/^i/) }])
+    unlink(control.closes[0]!.peer)
+    expect(overlay.outbound()).toEqual([target])
+    overlay.maintain(false, true)
+    expect(control.takeDials()).toEqual([`${target === 'p1' ? 'p2' : 'p1'}:${JoinPriority.Low}`])
+  })
+
+  it('at the quota, it dials nobody', () => {
+    for (const p of ['o1', 'o2']) link(p, true)
+    for (const p of ['i1', 'i2', 'i3', 'i4']) link(p, false)
+    overlay.learn(['p1'], 'memory', 'o1')
+    overlay.maintain(false, true)
+    expect(control.dials).toEqual([])
+  })
+})
+
 describe('eviction rate', () => {
   it('a stream of urgent dials evicts at most a burst, then one per evictEveryMs', async () => {
     for (const p of ['o1', 'o2']) link(p, true)
