@@ -34,6 +34,8 @@ export interface AdmissionConfig {
   outboundQuota: number
   /** Inbound requests evict at most one neighbour per this many ms (bursts of {@link EVICTION_BURST}). */
   evictEveryMs: number
+  /** After an inbound eviction, the overlay refills its outbound quota for this long. */
+  pressureMs: number
   /** How long an inbound slot stays reserved for a connection that does not open. */
   reservationMs: number
 }
@@ -66,6 +68,8 @@ export class Admission {
   readonly #evictions: TokenBucket
   /** Inbound requests refused because nobody could be evicted (quota or rate). */
   refused = 0
+  /** When an inbound request last evicted a neighbour (-Infinity: never). */
+  lastEvictionAt = -Infinity
 
   constructor(ctx: LayerContext, config: AdmissionConfig, ports: AdmissionPorts, signal: AbortSignal) {
     this.#ctx = ctx
@@ -74,6 +78,15 @@ export class Admission {
     this.#signal = signal
     this.reserved = new Reservations(ctx.clock, config.reservationMs)
     this.#evictions = new TokenBucket(1000 / Math.max(1, config.evictEveryMs), EVICTION_BURST, ctx.clock.now())
+  }
+
+  /**
+   * True while an inbound request evicted a neighbour within the last `pressureMs`: then the
+   * overlay refills its outbound quota (in a calm room it does not, which spares honest
+   * rooms the churn).
+   */
+  underPressure(): boolean {
+    return this.#ctx.clock.now() - this.lastEvictionAt <= this.#config.pressureMs
   }
 
   /** Slots of the active view in use: sessions in any state, dials in flight, reserved inbound. */
@@ -134,18 +147,27 @@ export class Admission {
    * is a candidate only while we hold more than the outbound quota.
    */
   victim(joiner: PeerId): PeerId | undefined {
-    const inbound: PeerId[] = []
-    const outbound: PeerId[] = []
-    for (const [peer, link] of this.#ports.links()) {
-      if (!link.neighbour || peer === joiner) continue
-      ;(link.initiator ? outbound : inbound).push(peer)
-    }
-    const candidates = inbound.length > 0 ? inbound : outbound.length > this.#config.outboundQuota ? outbound : []
+    const candidates = this.evictable(joiner)
     if (candidates.length === 0 || !this.#evictions.take(1, this.#ctx.clock.now())) {
       this.refused++
       return undefined
     }
+    this.lastEvictionAt = this.#ctx.clock.now()
     return pick(this.#ctx.random, candidates)
+  }
+
+  /**
+   * The neighbours (other than `exclude`) that the outbound quota lets go: those that
+   * dialled us, or, with none, self-dialled ones while we hold more than the quota.
+   */
+  evictable(exclude?: PeerId): PeerId[] {
+    const inbound: PeerId[] = []
+    const outbound: PeerId[] = []
+    for (const [peer, link] of this.#ports.links()) {
+      if (!link.neighbour || peer === exclude) continue
+      ;(link.initiator ? outbound : inbound).push(peer)
+    }
+    return inbound.length > 0 ? inbound : outbound.length > this.#config.outboundQuota ? outbound : []
   }
 
   #hasNeighbour(exclude: PeerId): boolean {

@@ -46,7 +46,7 @@ export class Overlay {
   readonly views: PeerViews
   /** Established links, in the order they came up. */
   readonly #links = new Map<PeerId, LinkInfo>()
-  /** Inbound admission: reservations, the outbound quota, the eviction rate. */
+  /** Inbound admission: reservations, the outbound quota, the eviction rate, pressure. */
   readonly admission: Admission
   /** Rounds in a row spent below the minimum. */
   #starvingRounds = 0
@@ -62,12 +62,8 @@ export class Overlay {
     this.#signal = signal
     this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
     this.#quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
-    const admission = {
-      maxNeighbours: config.maxNeighbours,
-      outboundQuota: this.#quota,
-      evictEveryMs: config.evictEveryMs ?? config.reservationMs,
-      reservationMs: config.reservationMs,
-    }
+    const evictEveryMs = config.evictEveryMs ?? config.reservationMs
+    const admission = { maxNeighbours: config.maxNeighbours, outboundQuota: this.#quota, evictEveryMs, pressureMs: 10 * evictEveryMs, reservationMs: config.reservationMs }
     const ports = { sessions: () => sessions.count(), links: () => this.#links, evict: (victim: PeerId) => this.#evict(victim), sample: (peer: PeerId) => this.sample(peer) }
     this.admission = new Admission(ctx, admission, ports, signal)
   }
@@ -227,14 +223,14 @@ export class Overlay {
   }
 
   /**
-   * Below the outbound quota, one low-priority dial per round to a passive peer, even at the
-   * minimum or full (once it is up, an inbound neighbour makes room, see {@link up}): peers
-   * that dialled us cannot keep us from choosing neighbours of our own.
+   * Under pressure (see {@link Admission.underPressure}) and below the outbound quota, one
+   * low-priority dial per round to a passive peer, even at the minimum or full (once it is up,
+   * an inbound neighbour makes room, see {@link up}): sybils cannot choose our neighbours.
    */
   #keepQuota(): void {
     const pending = this.#quotaDial
     if (pending !== undefined && this.#sessions.has(pending) && !this.#links.has(pending)) return
-    if (this.outbound().length >= this.#quota) return
+    if (!this.admission.underPressure() || this.outbound().length >= this.#quota) return
     this.#quotaDial = this.views.samplePassive(1, (p) => this.#sessions.has(p))[0]
     if (this.#quotaDial !== undefined) this.#dial(this.#quotaDial, JoinPriority.Low)
   }

@@ -99,9 +99,12 @@ describe('outbound quota', () => {
 })
 
 describe('keeping the outbound quota', () => {
-  it('full of peers that dialled us, it dials one passive peer per round; once up, an inbound neighbour makes room', () => {
+  it('under pressure and full of peers that dialled us, it dials one passive peer per round; once up, an inbound neighbour makes room', () => {
     for (const p of ['i1', 'i2', 'i3', 'i4', 'i5', 'i6']) link(p, false)
     overlay.learn(['p1', 'p2'], 'memory', 'i1')
+    overlay.maintain(false, true)
+    expect(control.dials).toEqual([]) // no inbound eviction lately: no pressure, no refill
+    joinHigh('s1') // an inbound request evicts a neighbour: pressure
     overlay.maintain(false, false)
     expect(control.dials).toEqual([]) // only the round's call refills
     overlay.maintain(false, true)
@@ -112,8 +115,8 @@ describe('keeping the outbound quota', () => {
     const target = dial!.split(':')[0]!
     control.inFlight.delete(target)
     link(target, true)
-    expect(control.closes).toMatchObject([{ code: CloseCode.Evicted, peer: expect.stringMatching(/^i/) }])
-    unlink(control.closes[0]!.peer)
+    expect(control.closes).toMatchObject([{ code: CloseCode.Evicted }, { code: CloseCode.Evicted, peer: expect.stringMatching(/^[is]/) }])
+    unlink(control.closes[1]!.peer)
     expect(overlay.outbound()).toEqual([target])
     overlay.maintain(false, true)
     expect(control.takeDials()).toEqual([`${target === 'p1' ? 'p2' : 'p1'}:${JoinPriority.Low}`])
