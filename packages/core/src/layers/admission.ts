@@ -29,6 +29,7 @@ export const EVICTION_BURST = 2
 
 /** Tunables of admission. */
 export interface AdmissionConfig {
+  /** The cap of the active view. */
   maxNeighbours: number
   /** Self-dialled neighbours that inbound requests never evict. */
   outboundQuota: number
