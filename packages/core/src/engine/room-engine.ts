@@ -113,7 +113,7 @@ export class RoomEngine {
         },
       )
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
-      learn: (peers, transport) => this.overlay.learn(peers, transport),
+      learn: (peers, transport, source) => this.overlay.learn(peers, transport, source),
       join: (peer, priority) => (this.score.refuses(peer) ? { accept: false, code: CloseCode.ProtocolViolation, peers: [] } : this.overlay.join(peer, priority)),
       sample: (peer) => this.overlay.sample(peer),
       up: (peer, link) => this.#up(peer, link),
@@ -132,6 +132,7 @@ export class RoomEngine {
         minNeighbours: config.minNeighbours,
         maxPassive: config.maxPassive,
         reservationMs: 3 * config.roundMs,
+        evictEveryMs: 5 * config.roundMs,
         retryMs: config.reconnectEveryRounds * config.roundMs,
       },
       this.sessions,
@@ -258,8 +259,9 @@ export class RoomEngine {
       // Presence from every peer we know proves the overlay connected: no merging needed. Not
       // without a neighbour: presence arrives only over links, so with none it is stale (a
       // lost link's peer is still shown until its state expires, OUTDATED_MS later), and the
-      // lost peer must be redialled now, not once its state expired.
-      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount())
+      // lost peer must be redialled now. Only presence through peers we dialled counts.
+      const outbound = new Set(this.overlay.outbound())
+      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount(), (source) => outbound.has(source))
       this.overlay.reconnect(REWIRE_CHANCE, connected)
     }
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), roundMs)

@@ -1,18 +1,19 @@
 /**
  * The overlay: which peers are our neighbours. It keeps the bounded active view (sessions,
  * dials in flight, reserved inbound slots), the passive view and the lost peers; it admits
- * joiners (evicting a neighbour for a peer with none), dials while below the minimum,
- * shuffles peer samples, redials lost peers, fills free slots and rewires now and then so
- * components merge. Prior art: HyParView. It owns no connection: it asks the session layer
- * ({@link SessionControl}) to dial and close.
+ * joiners through {@link Admission}, dials while below the minimum or below its quota of
+ * self-dialled neighbours (which sybils cannot evict), shuffles peer samples, redials lost
+ * peers, fills free slots and rewires now and then so components merge. Prior art:
+ * HyParView. It owns no connection: it asks the session layer ({@link SessionControl}).
  */
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
 import { CloseCode, FrameType, JoinPriority, LIMITS, type CloseCodeValue, type JoinPriorityValue, type PeersFrame } from '../protocol/messages.js'
 import { pick, sample } from '../random.js'
+import { Admission, outboundQuota } from './admission.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
-import { Reservations } from './reservations.js'
+import { ShufflePacing } from './shuffle-pacing.js'
 import type { JoinDecision, SessionControl, SessionDown } from '../engine/session-ports.js'
 
 /** Tunables of the overlay, resolved from room options. */
@@ -24,13 +25,15 @@ export interface OverlayConfig {
   reservationMs: number
   /** Base wait before redialing a lost peer again after a failed redial. */
   retryMs: number
+  /** Self-dialled neighbours inbound requests never evict. Default: a third of `maxNeighbours`. */
+  outboundQuota?: number
+  /** Inbound requests evict at most one neighbour per this many ms. Default: `reservationMs`. */
+  evictEveryMs?: number
 }
 
 const SHARE_SAMPLE = 8
 /** Rounds below the minimum before one dial asks for room (high priority). */
 const STARVING_ROUNDS = 2
-/** Most shuffle periods between two shuffles that teach us nothing. */
-const MAX_SHUFFLE_SPACING = 8
 /** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
 const FILL_CHANCE = 1 / 2
 
@@ -43,15 +46,14 @@ export class Overlay {
   readonly views: PeerViews
   /** Established links, in the order they came up. */
   readonly #links = new Map<PeerId, LinkInfo>()
-  /** Inbound connections a transport was allowed to set up, not yet open. */
-  readonly #admitted: Reservations
+  /** Inbound admission: reservations, the outbound quota, the eviction rate, pressure. */
+  readonly admission: Admission
   /** Rounds in a row spent below the minimum. */
   #starvingRounds = 0
-  /** Shuffle periods between shuffles now, and periods since the last one. */
-  #shuffleSpacing = 1
-  #periodsSinceShuffle = 0
-  /** A peer we did not know arrived since the last periodic shuffle. */
-  #learnedNew = false
+  readonly #shuffles = new ShufflePacing()
+  /** Self-dialled neighbours we keep (see {@link Admission}), and our dial that refills them. */
+  readonly #quota: number
+  #quotaDial: PeerId | undefined
 
   constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
     this.#ctx = ctx
@@ -59,7 +61,11 @@ export class Overlay {
     this.#sessions = sessions
     this.#signal = signal
     this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
-    this.#admitted = new Reservations(ctx.clock, config.reservationMs)
+    this.#quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
+    const evictEveryMs = config.evictEveryMs ?? config.reservationMs
+    const admission = { maxNeighbours: config.maxNeighbours, outboundQuota: this.#quota, evictEveryMs, pressureMs: 10 * evictEveryMs, reservationMs: config.reservationMs }
+    const ports = { sessions: () => sessions.count(), links: () => this.#links, evict: (victim: PeerId) => this.#evict(victim), sample: (peer: PeerId) => this.sample(peer) }
+    this.admission = new Admission(ctx, admission, ports, signal)
   }
 
   /** Neighbours (the active view), in the order they came up. */
@@ -71,65 +77,43 @@ export class Overlay {
 
   /** Slots of the active view in use: sessions in any state, dials in flight, reserved inbound. */
   slotsUsed(): number {
-    return this.#sessions.count() + this.#admitted.size
+    return this.admission.slotsUsed()
   }
 
-  /**
-   * A transport asks whether it may set up an inbound connection from `peer`. Yes reserves
-   * a slot until the connection opens or the reservation expires. An `urgent` dialer (it
-   * has no neighbour) gets room by evicting one, as a high-priority Hello would; unless
-   * `evict` is false (a room with a secret decides nothing for a dialer before it is
-   * authenticated): then it gets one spare slot over the cap, and its Hello asks for room.
-   */
+  /** A transport asks to set up an inbound connection from `peer` (see {@link Admission.admit}). */
   admit(peer: PeerId, urgent = false, evict = true): boolean {
-    if (this.#signal.aborted) return false
-    if (this.#admitted.has(peer)) return true
-    if (this.slotsUsed() >= this.#config.maxNeighbours) {
-      if (!urgent) return false
-      if (!evict) {
-        if (this.slotsUsed() >= this.#config.maxNeighbours + 1) return false
-        this.#admitted.reserve(peer)
-        return true
-      }
-      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
-      if (victim === undefined) return false
-      this.#evict(victim)
-      if (this.slotsUsed() >= this.#config.maxNeighbours) return false
-    }
-    this.#admitted.reserve(peer)
-    return true
+    return this.admission.admit(peer, urgent, evict)
   }
 
   /** An inbound connection from `peer` opened: its reservation becomes a session. */
   opened(peer: PeerId): void {
-    this.#admitted.release(peer)
+    this.admission.reserved.release(peer)
   }
 
   /** A transport reported a peer of our room (or storage remembered one). */
   discovered(peer: PeerId, transport?: string): void {
-    if (peer !== this.#ctx.peerId && !this.#links.has(peer)) this.views.addPassive(peer, transport)
+    if (peer !== this.#ctx.peerId && !this.#links.has(peer)) this.views.addPassive(peer, transport, `transport:${transport ?? 'stored'}`)
   }
 
-  /** Peers shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
-  learn(peers: readonly PeerId[], transport: string): void {
+  /** Peers `source` shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
+  learn(peers: readonly PeerId[], transport: string, source: PeerId): void {
     for (const peer of peers) {
       if (peer === this.#ctx.peerId || this.#sessions.has(peer)) continue
-      if (!this.views.hasPassive(peer)) this.#learnedNew = true
-      this.views.addPassive(peer, transport)
+      if (!this.views.hasPassive(peer)) this.#shuffles.learned()
+      this.views.addPassive(peer, transport, source)
     }
   }
 
-  /** A peer's Hello asks to join with `priority`: accept, evicting for a high priority, or refuse as full. */
+  /** Neighbours we dialled ourselves. */
+  outbound(): PeerId[] {
+    const out: PeerId[] = []
+    for (const [peer, link] of this.#links) if (link.neighbour && link.initiator) out.push(peer)
+    return out
+  }
+
+  /** A peer's Hello asks to join with `priority` (see {@link Admission.join}). */
   join(peer: PeerId, priority: JoinPriorityValue): JoinDecision {
-    // The joiner's own session already holds a slot.
-    const full = this.slotsUsed() - 1 >= this.#config.maxNeighbours
-    if (full && priority === JoinPriority.High) {
-      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
-      if (victim !== undefined) this.#evict(victim)
-    } else if (full) {
-      return { accept: false, code: CloseCode.Full, peers: this.sample(peer) }
-    }
-    return { accept: true }
+    return this.admission.join(peer, priority)
   }
 
   #evict(victim: PeerId): void {
@@ -151,6 +135,11 @@ export class Overlay {
     this.#links.set(peer, link)
     this.views.removePassive(peer)
     this.views.clearFailed(peer)
+    // Our own dial (a quota refill) took us over the cap: an inbound neighbour makes room.
+    if (link.neighbour && link.initiator && this.slotsUsed() > this.#config.maxNeighbours) {
+      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => this.#links.get(p)?.initiator === false))
+      if (victim !== undefined) this.#evict(victim)
+    }
   }
 
   /** A session ended: what it means for the views depends on why. */
@@ -162,11 +151,11 @@ export class Overlay {
       this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       this.maintain(false)
     } else if (info.cause === 'disconnect') {
-      this.learn(info.peers.filter((p) => p !== peer), info.transport)
+      this.learn(info.peers.filter((p) => p !== peer), info.transport, peer)
       if (info.code === CloseCode.Leaving) this.views.forget(peer)
       else if (info.code === CloseCode.Timeout || info.code === CloseCode.ProtocolViolation)
         this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
-      else this.views.addPassive(peer, info.transport)
+      else this.views.addPassive(peer, info.transport, peer)
     }
   }
 
@@ -184,7 +173,7 @@ export class Overlay {
 
   /** A Peers frame (shuffle): learn, and answer a request with our own sample. */
   onPeers(peer: PeerId, frame: PeersFrame): void {
-    this.learn(frame.peers, this.#links.get(peer)?.transport ?? '')
+    this.learn(frame.peers, this.#links.get(peer)?.transport ?? '', peer)
     if (!frame.reply) this.#ctx.send(peer, { type: FrameType.Peers, room: this.#ctx.room, peers: this.sample(peer), reply: true })
   }
 
@@ -195,7 +184,7 @@ export class Overlay {
       const name = (error as Error | undefined)?.name
       if (name === 'PeerFullError') {
         // Reachable, just full: a candidate for later, like a Disconnect Full.
-        this.views.addPassive(peer, this.views.transportOf(peer))
+        this.views.addPassive(peer, this.views.transportOf(peer), peer)
         return
       }
       this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
@@ -214,6 +203,7 @@ export class Overlay {
     const want = this.#config.minNeighbours - this.slotsUsed()
     if (want <= 0) {
       this.#starvingRounds = 0
+      if (round) this.#keepQuota()
       return
     }
     const candidates = this.views.samplePassive(want, (p) => this.#sessions.has(p))
@@ -230,6 +220,19 @@ export class Overlay {
     // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
     // small room can never fill the view, and asking every round would be pure noise).
     if (askForPeers && candidates.length === 0 && this.views.passive().length === 0) this.shuffle()
+  }
+
+  /**
+   * Under pressure (see {@link Admission.underPressure}) and below the outbound quota, one
+   * low-priority dial per round to a passive peer, even at the minimum or full (once it is up,
+   * an inbound neighbour makes room, see {@link up}): sybils cannot choose our neighbours.
+   */
+  #keepQuota(): void {
+    const pending = this.#quotaDial
+    if (pending !== undefined && this.#sessions.has(pending) && !this.#links.has(pending)) return
+    if (!this.admission.underPressure() || this.outbound().length >= this.#quota) return
+    this.#quotaDial = this.views.samplePassive(1, (p) => this.#sessions.has(p))[0]
+    if (this.#quotaDial !== undefined) this.#dial(this.#quotaDial, JoinPriority.Low)
   }
 
   /**
@@ -266,16 +269,11 @@ export class Overlay {
   }
 
   /**
-   * Called once per shuffle period. Shuffles while shuffles (or anything else) teach us new
-   * peers; while they do not, the spacing doubles, up to every {@link MAX_SHUFFLE_SPACING}th
-   * period: in a small, settled room everyone is known and a shuffle is pure noise.
+   * Called once per shuffle period: shuffles when {@link ShufflePacing} says so (less often
+   * while shuffles teach us nothing new).
    */
   periodicShuffle(): void {
-    if (++this.#periodsSinceShuffle < this.#shuffleSpacing) return
-    this.#periodsSinceShuffle = 0
-    this.#shuffleSpacing = this.#learnedNew ? 1 : Math.min(MAX_SHUFFLE_SPACING, this.#shuffleSpacing * 2)
-    this.#learnedNew = false
-    this.shuffle()
+    if (this.#shuffles.due()) this.shuffle()
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */
@@ -292,7 +290,7 @@ export class Overlay {
 
   /** Closes every session, telling peers we leave and where else to go. */
   closeAll(code: CloseCodeValue): void {
-    this.#admitted.releaseAll()
+    this.admission.reserved.releaseAll()
     this.#sessions.closeAll(code, (peer) => this.sample(peer).filter((p) => p !== this.#ctx.peerId))
   }
 }

@@ -99,6 +99,8 @@ export class Presence {
   readonly #neighbours = new Set<PeerId>()
   /** When each client's state last arrived or changed, on the room's clock. */
   readonly #updatedAt = new Map<number, number>()
+  /** The neighbour each remote client's state last arrived from (open rooms). */
+  readonly #source = new Map<number, PeerId>()
   /** The peer an update being applied came from (set only during apply). */
   #applyingFrom: PeerId | undefined
   /** Set by the update listener while an update is applied: it carried something new. */
@@ -120,6 +122,8 @@ export class Presence {
       for (const client of added) this.#updatedAt.set(client, now)
       for (const client of updated) this.#updatedAt.set(client, now)
       for (const client of removed) this.#updatedAt.delete(client)
+      for (const client of removed) this.#source.delete(client)
+      if (origin === this && this.#applyingFrom !== undefined) for (const client of [...added, ...updated]) this.#source.set(client, this.#applyingFrom)
       if (this.#signed !== undefined) return this.#signed.changed({ added, updated, removed }, origin)
       const clients = [...added, ...updated, ...removed]
       if (!enabled || clients.length === 0) return
@@ -139,10 +143,22 @@ export class Presence {
   /**
    * True when presence is on and we hold a state for at least `peers` clients (every peer
    * we know, ourselves included): only a connected overlay delivers that, so rewiring it
-   * to merge components would be pure churn.
+   * to merge components would be pure churn. In an open room, where anyone can invent
+   * states, only our own state and states that last arrived from a neighbour `vouched`
+   * for count (the engine vouches for the neighbours we dialled ourselves), so sybils that
+   * dialled us cannot make us believe we see everyone. In a room with a secret every state
+   * is signed by a member, and all count.
    */
-  seesEveryone(peers: number): boolean {
-    return this.#enabled && this.#awareness.getStates().size >= peers
+  seesEveryone(peers: number, vouched?: (source: PeerId) => boolean): boolean {
+    if (!this.#enabled) return false
+    const states = this.#awareness.getStates()
+    if (this.#signed !== undefined || vouched === undefined) return states.size >= peers
+    let count = 0
+    for (const client of states.keys()) {
+      const source = this.#source.get(client)
+      if (client === this.#awareness.clientID || (source !== undefined && vouched(source))) count++
+    }
+    return count >= peers
   }
 
   /** A session came up: a new neighbour gets every state we know. */

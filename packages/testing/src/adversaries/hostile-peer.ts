@@ -32,6 +32,10 @@ export interface HostilePeerInit {
   clock: Clock
   /** The priority its Hello asks for. Default low. */
   priority?: JoinPriorityValue
+  /** Dial as a peer with no neighbour (`DialOptions.urgent`). Default false. */
+  urgent?: boolean
+  /** The peers its Hello names. Default none. */
+  helloPeers?: readonly PeerId[]
 }
 
 /** What a hostile peer saw. */
@@ -88,7 +92,8 @@ export class HostilePeer {
     await this.start()
     let connection: Connection
     try {
-      connection = await this.#init.transport.dial(target, options.signal === undefined ? {} : { signal: options.signal })
+      const urgent = this.#init.urgent === true ? { urgent: true } : {}
+      connection = await this.#init.transport.dial(target, options.signal === undefined ? urgent : { ...urgent, signal: options.signal })
     } catch {
       this.stats.refused++
       return false
@@ -101,13 +106,13 @@ export class HostilePeer {
         const result = tryDecodeFrame(data, target)
         if (!result.ok) return
         const frame = result.frame
-        for (const listener of this.#listeners) listener(frame)
         if (frame.type === FrameType.Welcome) {
           this.#open = true
           this.stats.welcomed++
           resolve(true)
         } else if (frame.type === FrameType.Reject) resolve(false)
         else if (frame.type === FrameType.Ping) this.#send(connection, encodeFrame({ type: FrameType.Pong, room: '', nonce: frame.nonce }))
+        for (const listener of this.#listeners) listener(frame)
       })
       connection.on('close', () => {
         if (this.#open) {
@@ -119,8 +124,9 @@ export class HostilePeer {
       })
       options.signal?.addEventListener('abort', () => resolve(false), { once: true })
     })
-    const { room, priority } = this.#init
-    this.#send(connection, encodeFrame({ type: FrameType.Hello, room, peerId: this.peerId, versionMin: MIN_PROTOCOL_VERSION, versionMax: PROTOCOL_VERSION, priority: priority ?? JoinPriority.Low, peers: [] }))
+    const { room, priority, helloPeers } = this.#init
+    const peers = [...(helloPeers ?? [])]
+    this.#send(connection, encodeFrame({ type: FrameType.Hello, room, peerId: this.peerId, versionMin: MIN_PROTOCOL_VERSION, versionMax: PROTOCOL_VERSION, priority: priority ?? JoinPriority.Low, peers }))
     const ok = await welcomed
     if (!ok) {
       this.stats.refused++
@@ -130,8 +136,9 @@ export class HostilePeer {
   }
 
   /**
-   * Calls `listener` with every frame the room sends (decoded; undecodable bytes are
-   * skipped), for scripts that answer what they receive. Returns the unsubscribe function.
+   * Calls `listener` with every frame the room sends (decoded, after the peer's own
+   * handling; undecodable bytes are skipped), for scripts that answer what they receive.
+   * Returns the unsubscribe function.
    */
   onFrame(listener: (frame: Frame) => void): () => void {
     this.#listeners.add(listener)
