@@ -71,6 +71,8 @@ export class Admission {
   refused = 0
   /** When an inbound request last evicted a neighbour (-Infinity: never). */
   lastEvictionAt = -Infinity
+  /** When an inbound request was last refused because it could evict nobody (-Infinity: never). */
+  lastRefusalAt = -Infinity
 
   constructor(ctx: LayerContext, config: AdmissionConfig, ports: AdmissionPorts, signal: AbortSignal) {
     this.#ctx = ctx
@@ -82,12 +84,14 @@ export class Admission {
   }
 
   /**
-   * True while an inbound request evicted a neighbour within the last `pressureMs`: then the
-   * overlay refills its outbound quota (in a calm room it does not, which spares honest
-   * rooms the churn).
+   * True while inbound requests press on the active view: one was refused because the quota
+   * or the eviction rate let it evict nobody, within the last `pressureMs`. Then the overlay
+   * keeps its outbound quota topped up (outbound-quota.ts). Evictions alone do not count:
+   * honest rooms see some while they form (starving joiners ask for room), and refills
+   * there would only add churn; a crowd of inbound requests soon meets a refusal.
    */
   underPressure(): boolean {
-    return this.#ctx.clock.now() - this.lastEvictionAt <= this.#config.pressureMs
+    return this.#ctx.clock.now() - this.lastRefusalAt <= this.#config.pressureMs
   }
 
   /** Slots of the active view in use: sessions in any state, dials in flight, reserved inbound. */
@@ -151,6 +155,7 @@ export class Admission {
     const candidates = this.evictable(joiner)
     if (candidates.length === 0 || !this.#evictions.take(1, this.#ctx.clock.now())) {
       this.refused++
+      this.lastRefusalAt = this.#ctx.clock.now()
       return undefined
     }
     this.lastEvictionAt = this.#ctx.clock.now()

@@ -10,7 +10,9 @@ import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
 import { CloseCode, FrameType, JoinPriority, LIMITS, type CloseCodeValue, type JoinPriorityValue, type PeersFrame } from '../protocol/messages.js'
 import { pick, sample } from '../random.js'
+import { BoundedSet } from '../bounded-set.js'
 import { Admission, outboundQuota } from './admission.js'
+import { OutboundQuota } from './outbound-quota.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
 import { ShufflePacing } from './shuffle-pacing.js'
@@ -51,9 +53,10 @@ export class Overlay {
   /** Rounds in a row spent below the minimum. */
   #starvingRounds = 0
   readonly #shuffles = new ShufflePacing()
-  /** Self-dialled neighbours we keep (see {@link Admission}), and our dial that refills them. */
-  readonly #quota: number
-  #quotaDial: PeerId | undefined
+  /** Self-dialled neighbours we keep (see {@link Admission}), refilled under pressure. */
+  readonly #quota: OutboundQuota
+  /** Peers we dialled and linked to: what they name is trusted for refills. */
+  readonly #dialled = new BoundedSet<PeerId>(64)
 
   constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
     this.#ctx = ctx
@@ -61,11 +64,18 @@ export class Overlay {
     this.#sessions = sessions
     this.#signal = signal
     this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
-    this.#quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
+    const quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
     const evictEveryMs = config.evictEveryMs ?? config.reservationMs
-    const admission = { maxNeighbours: config.maxNeighbours, outboundQuota: this.#quota, evictEveryMs, pressureMs: 10 * evictEveryMs, reservationMs: config.reservationMs }
+    const admission = { maxNeighbours: config.maxNeighbours, outboundQuota: quota, evictEveryMs, pressureMs: 10 * evictEveryMs, reservationMs: config.reservationMs }
     const ports = { sessions: () => sessions.count(), links: () => this.#links, evict: (victim: PeerId) => this.#evict(victim), sample: (peer: PeerId) => this.sample(peer) }
     this.admission = new Admission(ctx, admission, ports, signal)
+    this.#quota = new OutboundQuota(quota, config.maxNeighbours, {
+      outbound: () => this.outbound().length,
+      pending: (peer) => sessions.has(peer) && !this.#links.has(peer),
+      candidate: () => this.#refillCandidate(),
+      dial: (peer, high) => this.#dial(peer, high ? JoinPriority.High : JoinPriority.Low),
+      underPressure: () => this.admission.underPressure(),
+    })
   }
 
   /** Neighbours (the active view), in the order they came up. */
@@ -133,6 +143,7 @@ export class Overlay {
   /** A session came up. */
   up(peer: PeerId, link: LinkInfo): void {
     this.#links.set(peer, link)
+    if (link.neighbour && link.initiator) this.#dialled.add(peer)
     this.views.removePassive(peer)
     this.views.clearFailed(peer)
     // Our own dial (a quota refill) took us over the cap: an inbound neighbour makes room.
@@ -144,6 +155,7 @@ export class Overlay {
 
   /** A session ended: what it means for the views depends on why. */
   down(peer: PeerId, info: SessionDown): void {
+    const link = this.#links.get(peer)
     if (info.wasUp) this.#links.delete(peer)
     // A second session with a peer we are linked to ended (a crossed dial, say): the link stands.
     else if (this.#links.has(peer)) return
@@ -157,6 +169,7 @@ export class Overlay {
         this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       else this.views.addPassive(peer, info.transport, peer)
     }
+    if (info.wasUp && link?.neighbour === true && link.initiator) this.#quota.lost()
   }
 
   /** A neighbour stopped answering: close its session and remember it as lost. */
@@ -185,12 +198,14 @@ export class Overlay {
       if (name === 'PeerFullError') {
         // Reachable, just full: a candidate for later, like a Disconnect Full.
         this.views.addPassive(peer, this.views.transportOf(peer), peer)
+        this.#quota.failed(peer, true)
         return
       }
       this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       if (name !== 'TransportError' && name !== 'AbortError') {
         this.#ctx.report(new TransportError(`dial ${peer} failed`, { cause: error }), peer)
       }
+      this.#quota.failed(peer)
     })
   }
 
@@ -203,7 +218,7 @@ export class Overlay {
     const want = this.#config.minNeighbours - this.slotsUsed()
     if (want <= 0) {
       this.#starvingRounds = 0
-      if (round) this.#keepQuota()
+      if (round) this.#quota.round()
       return
     }
     const candidates = this.views.samplePassive(want, (p) => this.#sessions.has(p))
@@ -223,16 +238,13 @@ export class Overlay {
   }
 
   /**
-   * Under pressure (see {@link Admission.underPressure}) and below the outbound quota, one
-   * low-priority dial per round to a passive peer, even at the minimum or full (once it is up,
-   * an inbound neighbour makes room, see {@link up}): sybils cannot choose our neighbours.
+   * A passive peer for a quota refill: first from a source the attacker cannot be (a
+   * transport, storage, or a peer we dialled ourselves), else from any source.
    */
-  #keepQuota(): void {
-    const pending = this.#quotaDial
-    if (pending !== undefined && this.#sessions.has(pending) && !this.#links.has(pending)) return
-    if (!this.admission.underPressure() || this.outbound().length >= this.#quota) return
-    this.#quotaDial = this.views.samplePassive(1, (p) => this.#sessions.has(p))[0]
-    if (this.#quotaDial !== undefined) this.#dial(this.#quotaDial, JoinPriority.Low)
+  #refillCandidate(): PeerId | undefined {
+    const linked = (p: PeerId): boolean => this.#sessions.has(p)
+    const trusted = (source: string): boolean => source.startsWith('transport:') || source === 'local' || this.#dialled.has(source)
+    return this.views.samplePassive(1, linked, trusted)[0] ?? this.views.samplePassive(1, linked)[0]
   }
 
   /**
@@ -260,7 +272,8 @@ export class Overlay {
     const target = lost ?? this.views.samplePassive(1, linked)[0]
     if (target === undefined) return
     if (this.slotsUsed() >= this.#config.maxNeighbours) {
-      const victim = pick(random, this.neighbours())
+      // Never one of the quota's self-dialled neighbours (see Admission.evictable).
+      const victim = pick(random, this.admission.evictable())
       if (victim === undefined) return
       this.#evict(victim)
       if (this.slotsUsed() >= this.#config.maxNeighbours) return

@@ -121,10 +121,12 @@ export class PeerViews {
   /**
    * Up to `k` random passive peers not in `exclude`, drawn source by source (a random source,
    * then a random peer of it), so a source with many entries is no likelier to be dialled.
+   * With `sources`, only entries of the sources it accepts.
    */
-  samplePassive(k: number, exclude: (peerId: PeerId) => boolean): PeerId[] {
+  samplePassive(k: number, exclude: (peerId: PeerId) => boolean, sources?: (source: string) => boolean): PeerId[] {
     const groups: PeerId[][] = []
-    for (const set of this.#bySource.values()) {
+    for (const [source, set] of this.#bySource) {
+      if (sources !== undefined && !sources(source)) continue
       const group = [...set].filter((id) => !exclude(id))
       if (group.length > 0) groups.push(group)
     }

@@ -99,30 +99,66 @@ describe('outbound quota', () => {
 })
 
 describe('keeping the outbound quota', () => {
-  it('under pressure and full of peers that dialled us, it dials one passive peer per round; once up, an inbound neighbour makes room', () => {
+  let sybils = 0
+  /** High-priority Hellos until one is refused (the rate or the quota let it evict nobody): pressure. */
+  function press(): void {
+    for (let i = 0; i < 10; i++) if (!joinHigh(`s${sybils++}`).accept) return
+    throw new Error('no Hello was refused')
+  }
+  /** The dials recorded so far, by peer. */
+  const dialled = (): string[] => control.takeDials().map((d) => d.split(':')[0]!)
+
+  it('in a calm room it dials nobody, even below the quota; evictions alone are no pressure', () => {
     for (const p of ['i1', 'i2', 'i3', 'i4', 'i5', 'i6']) link(p, false)
-    overlay.learn(['p1', 'p2'], 'memory', 'i1')
+    overlay.discovered('t1', 'memory')
     overlay.maintain(false, true)
-    expect(control.dials).toEqual([]) // no inbound eviction lately: no pressure, no refill
-    joinHigh('s1') // an inbound request evicts a neighbour: pressure
-    overlay.maintain(false, false)
-    expect(control.dials).toEqual([]) // only the round's call refills
+    joinHigh('j1') // an honest starving joiner evicts one: not pressure yet
     overlay.maintain(false, true)
-    overlay.maintain(false, true) // one refill dial in flight at a time
-    const [dial] = control.takeDials()
     expect(control.dials).toEqual([])
-    expect(dial).toMatch(new RegExp(`^p[12]:${JoinPriority.Low}$`))
-    const target = dial!.split(':')[0]!
-    control.inFlight.delete(target)
-    link(target, true)
-    expect(control.closes).toMatchObject([{ code: CloseCode.Evicted }, { code: CloseCode.Evicted, peer: expect.stringMatching(/^[is]/) }])
-    unlink(control.closes[1]!.peer)
-    expect(overlay.outbound()).toEqual([target])
-    overlay.maintain(false, true)
-    expect(control.takeDials()).toEqual([`${target === 'p1' ? 'p2' : 'p1'}:${JoinPriority.Low}`])
   })
 
-  it('at the quota, it dials nobody', () => {
+  it('under pressure it dials a peer the attacker did not name first (a transport, a self-dialled neighbour), one per round', () => {
+    link('o1', true)
+    for (const p of ['i1', 'i2', 'i3', 'i4', 'i5']) link(p, false)
+    // An inbound neighbour names many peers; a transport and our own neighbour o1 one each.
+    overlay.learn(['x1', 'x2', 'x3', 'x4', 'x5', 'x6'], 'memory', 'i1')
+    overlay.learn(['h1'], 'memory', 'o1')
+    overlay.discovered('t1', 'memory')
+    press()
+    overlay.maintain(false, false)
+    expect(control.dials).toEqual([]) // the round's call refills (or a lost link, below)
+    overlay.maintain(false, true)
+    overlay.maintain(false, true) // one refill dial in flight at a time
+    const [first] = dialled()
+    expect(['h1', 't1']).toContain(first)
+    expect(control.dials).toEqual([])
+    // Once up, an inbound neighbour makes room; the target under pressure is the quota plus one.
+    control.inFlight.delete(first!)
+    link(first!, true)
+    expect(control.closes.at(-1)).toMatchObject({ code: CloseCode.Evicted, peer: expect.stringMatching(/^[is]/) })
+    unlink(control.closes.at(-1)!.peer)
+    overlay.maintain(false, true)
+    expect(dialled()).toEqual([first === 'h1' ? 't1' : 'h1'])
+  })
+
+  it('a self-dialled link that goes down is refilled at once, and a failed refill dial tries the next at once', () => {
+    for (const p of ['o1', 'o2', 'o3']) link(p, true)
+    for (const p of ['i1', 'i2', 'i3']) link(p, false)
+    overlay.learn(['h1', 'h2', 'h3', 'h4'], 'memory', 'o1')
+    press()
+    overlay.maintain(false, true)
+    expect(control.dials).toEqual([]) // three self-dialled: at the target (quota 2, plus one)
+    control.sessions.delete('o2')
+    unlink('o2') // the peer at the other end evicted us
+    const [first] = dialled()
+    expect(first).toMatch(/^h[1-4]$/)
+    control.fail(first!, Object.assign(new Error('no answer'), { name: 'TransportError' }))
+    const [second] = dialled()
+    expect(second).toMatch(/^h[1-4]$/)
+    expect(second).not.toBe(first)
+  })
+
+  it('at the quota, in a calm room, it dials nobody', () => {
     for (const p of ['o1', 'o2']) link(p, true)
     for (const p of ['i1', 'i2', 'i3', 'i4']) link(p, false)
     overlay.learn(['p1'], 'memory', 'o1')
