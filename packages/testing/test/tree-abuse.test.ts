@@ -70,6 +70,7 @@ describe('tree abuse: a pruner next to every honest peer', () => {
     const calm = await editsUnder(seed, false)
     const attacked = await editsUnder(seed, true)
     const summary = `seed ${seed}: p50 ${percentile(calm.latencies, 0.5)} -> ${percentile(attacked.latencies, 0.5)} ms, p99 ${percentile(calm.latencies, 0.99)} -> ${percentile(attacked.latencies, 0.99)} ms`
+    console.log(`FIG ${summary}`)
     // Still pushed: the median within a link's worst latency of the calm room's, the tail
     // within twice it (without the hop checks: p50 120 -> 329 ms, p99 147 -> 714 ms).
     expect(percentile(attacked.latencies, 0.5), summary).toBeLessThanOrEqual(percentile(calm.latencies, 0.5) + 75)

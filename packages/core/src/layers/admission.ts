@@ -27,6 +27,9 @@ import { TokenBucket } from './token-bucket.js'
 /** Evictions inbound requests may cause back to back. */
 export const EVICTION_BURST = 2
 
+/** Refusals within `pressureMs` that put a peer under pressure (see Admission.underPressure). */
+export const PRESSURE_REFUSALS = 3
+
 /** Tunables of admission. */
 export interface AdmissionConfig {
   /** The cap of the active view. */
@@ -71,8 +74,8 @@ export class Admission {
   refused = 0
   /** When an inbound request last evicted a neighbour (-Infinity: never). */
   lastEvictionAt = -Infinity
-  /** When an inbound request was last refused because it could evict nobody (-Infinity: never). */
-  lastRefusalAt = -Infinity
+  /** When the last {@link PRESSURE_REFUSALS} inbound requests that could evict nobody were refused, oldest first. */
+  readonly #refusals: number[] = []
 
   constructor(ctx: LayerContext, config: AdmissionConfig, ports: AdmissionPorts, signal: AbortSignal) {
     this.#ctx = ctx
@@ -84,14 +87,16 @@ export class Admission {
   }
 
   /**
-   * True while inbound requests press on the active view: one was refused because the quota
-   * or the eviction rate let it evict nobody, within the last `pressureMs`. Then the overlay
-   * keeps its outbound quota topped up (outbound-quota.ts). Evictions alone do not count:
-   * honest rooms see some while they form (starving joiners ask for room), and refills
-   * there would only add churn; a crowd of inbound requests soon meets a refusal.
+   * True while inbound requests press on the active view: {@link PRESSURE_REFUSALS} were
+   * refused within the last `pressureMs` because the quota or the eviction rate let them
+   * evict nobody. Then the overlay keeps its outbound quota topped up (outbound-quota.ts).
+   * Evictions, or a refusal now and then, do not count: honest rooms see those while they
+   * form and settle (starving peers ask for room), and refills there only add churn; a
+   * crowd of inbound requests is refused again and again.
    */
   underPressure(): boolean {
-    return this.#ctx.clock.now() - this.lastRefusalAt <= this.#config.pressureMs
+    const oldest = this.#refusals.length < PRESSURE_REFUSALS ? undefined : this.#refusals[0]
+    return oldest !== undefined && this.#ctx.clock.now() - oldest <= this.#config.pressureMs
   }
 
   /** Slots of the active view in use: sessions in any state, dials in flight, reserved inbound. */
@@ -155,7 +160,8 @@ export class Admission {
     const candidates = this.evictable(joiner)
     if (candidates.length === 0 || !this.#evictions.take(1, this.#ctx.clock.now())) {
       this.refused++
-      this.lastRefusalAt = this.#ctx.clock.now()
+      this.#refusals.push(this.#ctx.clock.now())
+      if (this.#refusals.length > PRESSURE_REFUSALS) this.#refusals.shift()
       return undefined
     }
     this.lastEvictionAt = this.#ctx.clock.now()
