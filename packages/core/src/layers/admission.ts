@@ -22,7 +22,7 @@ import { CloseCode, JoinPriority, type JoinPriorityValue } from '../protocol/mes
 import { pick } from '../random.js'
 import type { PeerId } from '../transport.js'
 import { Reservations } from './reservations.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../token-bucket.js'
 
 /** Evictions inbound requests may cause back to back. */
 export const EVICTION_BURST = 2

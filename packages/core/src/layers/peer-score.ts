@@ -22,7 +22,7 @@ import { ProtocolError } from '../errors.js'
 import { FrameType } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
 import type { PeerBudgets } from './peer-budgets.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../token-bucket.js'
 
 export { DEFAULT_BUDGETS, resolveBudgets, type PeerBudgets } from './peer-budgets.js'
 

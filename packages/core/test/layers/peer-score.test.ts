@@ -9,7 +9,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ProtocolError, TransportError, UpdateRejectedError } from '../../src/errors.js'
 import { DEFAULT_BUDGETS, PeerScore, resolveBudgets, type PeerBudgets } from '../../src/layers/peer-score.js'
-import { TokenBucket } from '../../src/layers/token-bucket.js'
+import { TokenBucket } from '../../src/token-bucket.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import { RecordingContext } from '../support/layer-harness.js'
 
