@@ -17,6 +17,7 @@
  *
  * In a calm room (no pressure) nothing here dials: refills would only add churn.
  */
+import { BoundedSet } from '../bounded-set.js'
 import type { PeerId } from '../transport.js'
 
 /** Refill dials that may start within one round (the first one included). */
@@ -28,8 +29,8 @@ export interface QuotaPorts {
   outbound(): number
   /** True while a session or dial with `peer` exists that is not an established link yet. */
   pending(peer: PeerId): boolean
-  /** One passive peer to dial, from a trusted source if any (see the module comment). */
-  candidate(): PeerId | undefined
+  /** One passive peer not linked nor dialled yet, from a source `sources` accepts (absent: any). */
+  sample(sources?: (source: string) => boolean): PeerId | undefined
   /** Dials `peer`, with a high priority or a low one (once up, an inbound neighbour makes room). */
   dial(peer: PeerId, high: boolean): void
   /** True while inbound requests press on the active view (see Admission.underPressure). */
@@ -47,6 +48,8 @@ export class OutboundQuota {
   #dialsThisRound = 0
   /** The last refill dial was refused as full: the next asks for room. */
   #refusedFull = false
+  /** Peers we dialled and linked to: the peers they name are trusted candidates. */
+  readonly #dialled = new BoundedSet<PeerId>(64)
 
   /**
    * @param quota self-dialled neighbours inbound requests never evict
@@ -61,6 +64,11 @@ export class OutboundQuota {
   /** Self-dialled neighbours to keep now: the quota, one more under pressure. */
   target(): number {
     return this.#ports.underPressure() ? Math.min(this.quota + 1, this.#cap) : this.quota
+  }
+
+  /** A link we dialled came up with `peer`. */
+  linked(peer: PeerId): void {
+    this.#dialled.add(peer)
   }
 
   /** Once per round: a refill dial when under pressure and below the target. */
@@ -89,7 +97,8 @@ export class OutboundQuota {
     this.#dialling = undefined
     if (!this.#ports.underPressure() || this.#ports.outbound() >= this.target()) return
     if (this.#dialsThisRound >= DIALS_PER_ROUND) return
-    const peer = this.#ports.candidate()
+    const trusted = (source: string): boolean => source.startsWith('transport:') || source === 'local' || this.#dialled.has(source)
+    const peer = this.#ports.sample(trusted) ?? this.#ports.sample()
     if (peer === undefined) return
     this.#dialsThisRound++
     this.#dialling = peer

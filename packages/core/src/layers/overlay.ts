@@ -10,7 +10,6 @@ import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
 import { CloseCode, FrameType, JoinPriority, LIMITS, type CloseCodeValue, type JoinPriorityValue, type PeersFrame } from '../protocol/messages.js'
 import { pick, sample } from '../random.js'
-import { BoundedSet } from '../bounded-set.js'
 import { Admission, outboundQuota } from './admission.js'
 import { OutboundQuota } from './outbound-quota.js'
 import type { PeerId } from '../transport.js'
@@ -55,8 +54,6 @@ export class Overlay {
   readonly #shuffles = new ShufflePacing()
   /** Self-dialled neighbours we keep (see {@link Admission}), refilled under pressure. */
   readonly #quota: OutboundQuota
-  /** Peers we dialled and linked to: what they name is trusted for refills. */
-  readonly #dialled = new BoundedSet<PeerId>(64)
 
   constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
     this.#ctx = ctx
@@ -72,7 +69,7 @@ export class Overlay {
     this.#quota = new OutboundQuota(quota, config.maxNeighbours, {
       outbound: () => this.outbound().length,
       pending: (peer) => sessions.has(peer) && !this.#links.has(peer),
-      candidate: () => this.#refillCandidate(),
+      sample: (sources) => this.views.samplePassive(1, (p) => sessions.has(p), sources)[0],
       dial: (peer, high) => this.#dial(peer, high ? JoinPriority.High : JoinPriority.Low),
       underPressure: () => this.admission.underPressure(),
     })
@@ -143,7 +140,7 @@ export class Overlay {
   /** A session came up. */
   up(peer: PeerId, link: LinkInfo): void {
     this.#links.set(peer, link)
-    if (link.neighbour && link.initiator) this.#dialled.add(peer)
+    if (link.neighbour && link.initiator) this.#quota.linked(peer)
     this.views.removePassive(peer)
     this.views.clearFailed(peer)
     // Our own dial (a quota refill) took us over the cap: an inbound neighbour makes room.
@@ -235,16 +232,6 @@ export class Overlay {
     // Out of candidates: ask a neighbour for peers, but only when we know nobody else (a
     // small room can never fill the view, and asking every round would be pure noise).
     if (askForPeers && candidates.length === 0 && this.views.passive().length === 0) this.shuffle()
-  }
-
-  /**
-   * A passive peer for a quota refill: first from a source the attacker cannot be (a
-   * transport, storage, or a peer we dialled ourselves), else from any source.
-   */
-  #refillCandidate(): PeerId | undefined {
-    const linked = (p: PeerId): boolean => this.#sessions.has(p)
-    const trusted = (source: string): boolean => source.startsWith('transport:') || source === 'local' || this.#dialled.has(source)
-    return this.views.samplePassive(1, linked, trusted)[0] ?? this.views.samplePassive(1, linked)[0]
   }
 
   /**
