@@ -19,18 +19,18 @@ const BOXES: Record<string, (file: string) => boolean> = {
   options: (f) => ['room-config.ts', 'room-types.ts', 'room-options.ts', 'room-stats.ts', 'yjs-instance.ts', 'option-checks.ts', 'member-types.ts'].includes(f),
   content: (f) => f === 'content.ts',
   engine: (f) => ['room-engine.ts', 'room-engine-init.ts', 'frame-routes.ts', 'transport-start.ts', 'membership.ts'].map((n) => `engine/${n}`).includes(f),
-  ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts', 'engine/frame-meter.ts', 'layers/token-bucket.ts'].includes(f),
+  ctx: (f) => ['engine/context.ts', 'engine/activity.ts', 'engine/dispatch.ts', 'engine/session-ports.ts', 'engine/frame-meter.ts'].includes(f),
   session: (f) =>
     ['session-layer.ts', 'session.ts', 'session-table.ts', 'session-release.ts', 'session-frame-check.ts', 'session-dial.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
       .map((n) => `layers/${n}`)
       .includes(f),
-  overlay: (f) => ['overlay.ts', 'peer-views.ts', 'reservations.ts'].map((n) => `layers/${n}`).includes(f),
+  overlay: (f) => ['overlay.ts', 'admission.ts', 'outbound-quota.ts', 'peer-views.ts', 'reservations.ts', 'shuffle-pacing.ts'].map((n) => `layers/${n}`).includes(f),
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',
   repair: (f) => f === 'layers/repair.ts',
   presence: (f) => ['presence.ts', 'presence-signed.ts', 'presence-relay.ts', 'presence-awareness.ts'].map((n) => `layers/${n}`).includes(f),
   relay: (f) => f === 'layers/mesh-relay.ts',
-  score: (f) => f === 'layers/peer-score.ts',
+  score: (f) => f === 'layers/peer-score.ts' || f === 'layers/peer-budgets.ts',
   limits: (f) => f.startsWith('limits/'),
   members: (f) => ['failure-detector.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-gossip.ts', 'member-outcomes.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'members-ports.ts', 'self-records.ts', 'suspicion-timers.ts', 'mass-failure.ts', 'member-refresh.ts', 'room-events.ts'].map((n) => `layers/${n}`).includes(f),
   replica: (f) => f === 'replica.ts',
@@ -44,7 +44,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   trust: (f) => f.startsWith('trust/'),
 }
 /** Small helpers every box may use; the diagram leaves them out. */
-const HELPERS = new Set(['errors.ts', 'member-errors.ts', 'hash.ts', 'bounded-set.ts', 'emitter.ts', 'gate.ts', 'index.ts'])
+const HELPERS = new Set(['errors.ts', 'member-errors.ts', 'hash.ts', 'bounded-set.ts', 'token-bucket.ts', 'emitter.ts', 'gate.ts', 'index.ts'])
 const LAYERS = ['session', 'overlay', 'liveness', 'broadcast', 'repair', 'presence', 'relay', 'score', 'members']
 
 function boxOf(file: string): string | undefined {

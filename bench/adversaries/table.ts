@@ -7,7 +7,7 @@
  * entry, and `targets` picks those that are checked.
  */
 import { JoinPriority, type Clock, type PeerId, type Transport } from '@gossamer/core'
-import { awarenessSpammer, flooder, oversizer, ScriptedAdversary, type Adversary, type AdversaryInit } from '@gossamer/testing'
+import { awarenessSpammer, eclipser, flooder, liar, oversizer, pruner, ScriptedAdversary, type Adversary, type AdversaryInit } from '@gossamer/testing'
 
 /**
  * The targets an entry can be checked against:
@@ -74,7 +74,21 @@ function perTarget(ctx: AttackContext, name: string, make: (init: AdversaryInit)
   }))
 }
 
-/** The adversaries measured (eclipser, liar and pruner entries are added the same way). */
+/** Sybils of the eclipser entry, all on one victim. */
+export const ECLIPSE_SYBILS = 6
+
+/**
+ * The eclipser's sybils on the seed's victim (the first of `ctx.targets`), each registered
+ * as hostile: one element per sybil, all with the same target.
+ */
+function eclipse(ctx: AttackContext): Attached[] {
+  const target = ctx.targets(1)[0] as PeerId
+  for (let i = 0; i < ECLIPSE_SYBILS; i++) ctx.hostile(`eclipser-${i}`)
+  const attack = eclipser({ transport: () => ctx.transport(), room: ctx.room, clock: ctx.clock, target, sybils: ECLIPSE_SYBILS, prefix: 'eclipser-' })
+  return attack.sybils.map((adversary) => ({ adversary, target }))
+}
+
+/** The adversaries measured. */
 export const ADVERSARY_TABLE: readonly AdversaryEntry[] = [
   {
     name: 'idle-joiner',
@@ -103,5 +117,26 @@ export const ADVERSARY_TABLE: readonly AdversaryEntry[] = [
     settings: { states: 100, stateBytes: 600, rate: 50, attackedPeers: ATTACKED_PEERS },
     attach: (ctx) => perTarget(ctx, 'spammer', (init) => awarenessSpammer({ ...init, states: 100, stateBytes: 600, rate: 50 })),
     targets: ['latency', 'cutoff', 'frameCost', 'presence'],
+  },
+  {
+    name: 'pruner',
+    description: 'echoes every Delta back at once with hop 0, sends spurious Prunes of made-up origins and Grafts, forwards nothing',
+    settings: { attackedPeers: ATTACKED_PEERS },
+    attach: (ctx) => perTarget(ctx, 'pruner', (init) => pruner(init)),
+    targets: ['latency', 'cutoff', 'frameCost'],
+  },
+  {
+    name: 'liar',
+    description: 'answers every anti-entropy Digest with a DigestMatch it does not hold, and asks for everything without answering requests',
+    settings: { attackedPeers: ATTACKED_PEERS },
+    attach: (ctx) => perTarget(ctx, 'liar', (init) => liar(init)),
+    targets: ['latency', 'frameCost', 'eclipse'],
+  },
+  {
+    name: 'eclipser',
+    description: 'six sybils on one victim: urgent dials and high-priority Hellos, peer lists of sybils and 3,200 bogus ids, fake presence for 40 clients each, lying digest matches, nothing forwarded',
+    settings: { sybils: ECLIPSE_SYBILS, bogusIds: 3200, fakeClients: 40 },
+    attach: (ctx) => eclipse(ctx),
+    targets: ['latency', 'frameCost', 'eclipse'],
   },
 ]

@@ -44,6 +44,13 @@ export interface Content {
   diffParts?(state: Uint8Array): ContentParts
   /** False when a local payload is over the room's per-frame limits: it is not pushed, and anti-entropy carries it in parts. Absent: always true. */
   fitsFrame?(payload: Uint8Array): boolean
+  /**
+   * Whether a peer whose state is `state` (a SyncRequest payload) holds everything that
+   * `earlier` (one of our own `state()`s) held; undefined when `state` does not read. A
+   * peer's state only grows, so false disproves a claim that it held `earlier`. Absent:
+   * such claims (digest matches) are not checked.
+   */
+  covers?(state: Uint8Array, earlier: Uint8Array): boolean | undefined
   /** The origins (Yjs clientIDs) whose content a payload carries, for push-tree repair. */
   authors(payload: Uint8Array): Iterable<number>
   /** Resolves once every local edit made so far is ready to share (a room with a secret signs each one). */

@@ -177,6 +177,18 @@ export class Replica implements Content {
     return this.stateVector()
   }
 
+  covers(state: Uint8Array, earlier: Uint8Array): boolean | undefined {
+    let theirs: Map<number, number>
+    try {
+      scanStateVector(state, this.#limits.stateVectorEntries)
+      theirs = Y.decodeStateVector(state)
+    } catch {
+      return undefined // diff() reports the same state as invalid
+    }
+    for (const [client, clock] of Y.decodeStateVector(earlier)) if ((theirs.get(client) ?? 0) < clock) return false
+    return true
+  }
+
   apply(payload: Uint8Array, from: PeerId): ApplyResult {
     return this.applyRemote(payload, from)
   }

@@ -24,8 +24,16 @@ export interface RoomStats {
   graftsSent: number
   /** Inbound frames dropped unread: over a peer's budgets, or from a peer that is refused for now. */
   framesThrottled: number
-  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas). */
+  /** Score penalties given to peers (invalid frames, broken budgets, useless deltas, lies). */
   penalties: number
+  /** Lies a peer was caught in (hop counts, echoes, prunes, digest matches, replies: docs/SECURITY.md). */
+  liesDetected: number
+  /**
+   * Copies whose hop count was not trusted (an echo of our own push, a false author): they
+   * moved no push-tree parent; and parents won by a hop count that then delivered nothing
+   * (anti-entropy had to repair their origin): they lost the role.
+   */
+  hopClaimsRefused: number
   /** Times a peer's score fell below the throttle threshold. */
   peersThrottled: number
   /** Times a peer was disconnected and refused for a backoff. */
@@ -90,6 +98,8 @@ export function zeroStats(): RoomStats {
     graftsSent: 0,
     framesThrottled: 0,
     penalties: 0,
+    liesDetected: 0,
+    hopClaimsRefused: 0,
     peersThrottled: 0,
     peersCutOff: 0,
     admissionsRefused: 0,

@@ -4,12 +4,12 @@
  * honest peers keep editing: the attacked peer cuts it off within 5 s (a `peer:penalty`
  * disconnect), refuses it when it comes back, and once it is gone every honest peer holds
  * the same document with every honest edit. Time is virtual; nothing here is a timed
- * assertion on wall time.
+ * assertion on wall time. The pruner, which attacks the push trees, is in tree-abuse.test.ts.
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, seededRandom, type PenaltyEvent } from '@gossamer/core'
-import { awarenessSpammer, flooder, oversizer, Simulation, docDigest, type Adversary, type AdversaryInit } from '../src/index.js'
+import { awarenessSpammer, flooder, liar, oversizer, Simulation, docDigest, type Adversary, type AdversaryInit } from '../src/index.js'
 
 const PEERS = 5
 const EDIT_EVERY_MS = 100
@@ -84,5 +84,19 @@ describe('scripted adversaries against a live room', () => {
     const seen = await sim.runUntil(() => honest.every((id) => newcomer.awareness.getStates().has(id)), 10_000)
     expect(seen).toBe(true)
     await Promise.all([sim.close(), newcomer.close()])
+  })
+
+  it('a liar (false digest matches, requests left unanswered) is cut off for its lies; every honest edit arrives', { timeout: 60_000 }, async () => {
+    const { sim, victim, adversary, penalties, cut, startedAt, converged, missing } = await underAttack(4, (init) => liar(init))
+    const lies = penalties.filter((p) => p.peerId === 'adversary' && p.reason === 'lie').map((p) => p.detail)
+    expect(lies).toContain('a digest match its state vector disproves')
+    expect(lies).toContain('requests it left unanswered')
+    expect(cut?.reason).toBe('lie')
+    expect(adversary.peer.stats.firstCutOffAt! - startedAt).toBeLessThan(ATTACK_MS)
+    expect(victim.room.stats().liesDetected).toBeGreaterThan(0)
+    expect(penalties.filter((p) => p.peerId !== 'adversary')).toEqual([])
+    expect(converged).toBe(true)
+    expect(missing).toEqual([])
+    await sim.close()
   })
 })

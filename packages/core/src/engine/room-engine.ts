@@ -113,7 +113,7 @@ export class RoomEngine {
         },
       )
     this.sessions = new SessionLayer(ctx, { handshakeTimeoutMs: 3 * config.roundMs }, init.transports, init.signal, {
-      learn: (peers, transport) => this.overlay.learn(peers, transport),
+      learn: (peers, transport, source) => this.overlay.learn(peers, transport, source),
       join: (peer, priority) => (this.score.refuses(peer) ? { accept: false, code: CloseCode.ProtocolViolation, peers: [] } : this.overlay.join(peer, priority)),
       sample: (peer) => this.overlay.sample(peer),
       up: (peer, link) => this.#up(peer, link),
@@ -132,6 +132,7 @@ export class RoomEngine {
         minNeighbours: config.minNeighbours,
         maxPassive: config.maxPassive,
         reservationMs: 3 * config.roundMs,
+        evictEveryMs: 5 * config.roundMs,
         retryMs: config.reconnectEveryRounds * config.roundMs,
       },
       this.sessions,
@@ -140,7 +141,8 @@ export class RoomEngine {
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID
     const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => this.score.delivered(peer, changed, repair)
-    this.broadcast = new Broadcast(ctx, { push: config.push, delivered }, this.content, activity, origin)
+    const lied = (peer: PeerId, what: string): void => this.score.lied(peer, what)
+    this.broadcast = new Broadcast(ctx, { push: config.push, delivered, lied }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
@@ -155,6 +157,7 @@ export class RoomEngine {
         },
         synced: (peer) => init.onSynced(peer),
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
+        lied,
       },
     )
     this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits)
@@ -257,8 +260,9 @@ export class RoomEngine {
       // Presence from every peer we know proves the overlay connected: no merging needed. Not
       // without a neighbour: presence arrives only over links, so with none it is stale (a
       // lost link's peer is still shown until its state expires, OUTDATED_MS later), and the
-      // lost peer must be redialled now, not once its state expired.
-      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount())
+      // lost peer must be redialled now. Only presence through peers we dialled counts.
+      const outbound = new Set(this.overlay.outbound())
+      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount(), (source) => outbound.has(source))
       this.overlay.reconnect(REWIRE_CHANCE, connected)
     }
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), roundMs)

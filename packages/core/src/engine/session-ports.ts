@@ -25,8 +25,8 @@ export interface SessionDown {
 
 /** What the session layer asks of, and tells, the room it serves. */
 export interface SessionPorts {
-  /** A handshake frame shared these peers, seen through `transport`. */
-  learn(peers: readonly PeerId[], transport: string): void
+  /** A handshake frame from `source` shared these peers, seen through `transport`. */
+  learn(peers: readonly PeerId[], transport: string, source: PeerId): void
   /** A peer asks to join (its Hello): may it? */
   join(peer: PeerId, priority: JoinPriorityValue): JoinDecision
   /** Peers to share with `peer` in a Hello, Welcome or Disconnect (ourselves included). */

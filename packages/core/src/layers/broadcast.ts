@@ -27,12 +27,16 @@ export interface BroadcastConfig {
   push: boolean
   /** A first copy from `peer` was applied: whether it changed the document, and whether it was a repair (for peer scoring). */
   delivered?(peer: PeerId, changed: boolean, repair: boolean): void
+  /** `peer` told the push trees something its deliveries disprove (for peer scoring). */
+  lied?(peer: PeerId, what: string): void
 }
 
 interface BroadcastLink {
   neighbour: boolean
   /** Delta ids this peer is known to have (it sent them, or we did). */
   readonly knownDeltas: BoundedSet<number>
+  /** Delta ids we pushed to this peer (a copy of one coming back is an echo). */
+  readonly pushedDeltas: BoundedSet<number>
 }
 
 /** The broadcast layer of one room. Internal. */
@@ -56,11 +60,11 @@ export class Broadcast {
     this.#content = content
     this.#activity = activity
     this.#origin = origin
-    this.tree = new PushTree(ctx, origin)
+    this.tree = new PushTree(ctx, origin, (peer, what) => config.lied?.(peer, what))
   }
 
   up(peer: PeerId, neighbour: boolean): void {
-    this.#links.set(peer, { neighbour, knownDeltas: new BoundedSet(KNOWN_PER_LINK) })
+    this.#links.set(peer, { neighbour, knownDeltas: new BoundedSet(KNOWN_PER_LINK), pushedDeltas: new BoundedSet(KNOWN_PER_LINK) })
     this.tree.up(peer, neighbour)
   }
 
@@ -90,10 +94,11 @@ export class Broadcast {
     const stats = this.#ctx.stats
     stats.deltasReceived++
     stats.payloadsReceived++
-    this.#links.get(peer)?.knownDeltas.add(frame.id)
+    const link = this.#links.get(peer)
+    link?.knownDeltas.add(frame.id)
     if (!this.#seen.add(frame.id)) {
       stats.duplicateDeltas++
-      this.tree.duplicate(peer, frame.origin, frame.hop)
+      this.tree.duplicate(peer, frame.origin, frame.hop, { echo: link?.pushedDeltas.has(frame.id) === true })
       return
     }
     const result = this.#content.apply(frame.update, peer)
@@ -112,7 +117,10 @@ export class Broadcast {
     if (result.held === true) return
     this.#config.delivered?.(peer, result.changed, frame.repair === true)
     this.#activity.touch()
-    if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
+    // Only news makes a parent: content we had (raced by anti-entropy, or our own push
+    // coming back under other bytes) only shows that the push came.
+    if (!result.changed) this.tree.arrived(frame.origin)
+    else if (this.#links.has(peer)) this.tree.first(peer, frame.origin, frame.hop)
     this.#ctx.emit('delta:receive', { peerId: peer, id: frame.id, hop: frame.hop, bytes: frame.update.byteLength })
     // A delta that changed nothing here (a repair that raced the pushes, or content we
     // already had under other bytes) stops here: passing it on would only amplify it.
@@ -154,6 +162,8 @@ export class Broadcast {
     for (const [peer, link] of this.#links) {
       if (!link.neighbour || peer === from || link.knownDeltas.has(frame.id) || !this.tree.eager(peer, frame.origin)) continue
       link.knownDeltas.add(frame.id)
+      link.pushedDeltas.add(frame.id)
+      this.tree.pushed(peer, [frame.origin])
       targets.push(peer)
     }
     if (targets.length > 0) this.#ctx.sendMany(targets, frame)

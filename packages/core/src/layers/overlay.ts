@@ -1,18 +1,20 @@
 /**
  * The overlay: which peers are our neighbours. It keeps the bounded active view (sessions,
  * dials in flight, reserved inbound slots), the passive view and the lost peers; it admits
- * joiners (evicting a neighbour for a peer with none), dials while below the minimum,
- * shuffles peer samples, redials lost peers, fills free slots and rewires now and then so
- * components merge. Prior art: HyParView. It owns no connection: it asks the session layer
- * ({@link SessionControl}) to dial and close.
+ * joiners through {@link Admission}, dials while below the minimum or below its quota of
+ * self-dialled neighbours (which sybils cannot evict), shuffles peer samples, redials lost
+ * peers, fills free slots and rewires now and then so components merge. Prior art:
+ * HyParView. It owns no connection: it asks the session layer ({@link SessionControl}).
  */
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
 import { CloseCode, FrameType, JoinPriority, LIMITS, type CloseCodeValue, type JoinPriorityValue, type PeersFrame } from '../protocol/messages.js'
 import { pick, sample } from '../random.js'
+import { Admission, outboundQuota } from './admission.js'
+import { OutboundQuota } from './outbound-quota.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
-import { Reservations } from './reservations.js'
+import { ShufflePacing } from './shuffle-pacing.js'
 import type { JoinDecision, SessionControl, SessionDown } from '../engine/session-ports.js'
 
 /** Tunables of the overlay, resolved from room options. */
@@ -24,13 +26,15 @@ export interface OverlayConfig {
   reservationMs: number
   /** Base wait before redialing a lost peer again after a failed redial. */
   retryMs: number
+  /** Self-dialled neighbours inbound requests never evict. Default: a third of `maxNeighbours`. */
+  outboundQuota?: number
+  /** Inbound requests evict at most one neighbour per this many ms. Default: `reservationMs`. */
+  evictEveryMs?: number
 }
 
 const SHARE_SAMPLE = 8
 /** Rounds below the minimum before one dial asks for room (high priority). */
 const STARVING_ROUNDS = 2
-/** Most shuffle periods between two shuffles that teach us nothing. */
-const MAX_SHUFFLE_SPACING = 8
 /** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
 const FILL_CHANCE = 1 / 2
 
@@ -43,15 +47,13 @@ export class Overlay {
   readonly views: PeerViews
   /** Established links, in the order they came up. */
   readonly #links = new Map<PeerId, LinkInfo>()
-  /** Inbound connections a transport was allowed to set up, not yet open. */
-  readonly #admitted: Reservations
+  /** Inbound admission: reservations, the outbound quota, the eviction rate, pressure. */
+  readonly admission: Admission
   /** Rounds in a row spent below the minimum. */
   #starvingRounds = 0
-  /** Shuffle periods between shuffles now, and periods since the last one. */
-  #shuffleSpacing = 1
-  #periodsSinceShuffle = 0
-  /** A peer we did not know arrived since the last periodic shuffle. */
-  #learnedNew = false
+  readonly #shuffles = new ShufflePacing()
+  /** Self-dialled neighbours we keep (see {@link Admission}), refilled under pressure. */
+  readonly #quota: OutboundQuota
 
   constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
     this.#ctx = ctx
@@ -59,7 +61,18 @@ export class Overlay {
     this.#sessions = sessions
     this.#signal = signal
     this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
-    this.#admitted = new Reservations(ctx.clock, config.reservationMs)
+    const quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
+    const evictEveryMs = config.evictEveryMs ?? config.reservationMs
+    const admission = { maxNeighbours: config.maxNeighbours, outboundQuota: quota, evictEveryMs, pressureMs: 10 * evictEveryMs, reservationMs: config.reservationMs }
+    const ports = { sessions: () => sessions.count(), links: () => this.#links, evict: (victim: PeerId) => this.#evict(victim), sample: (peer: PeerId) => this.sample(peer) }
+    this.admission = new Admission(ctx, admission, ports, signal)
+    this.#quota = new OutboundQuota(quota, config.maxNeighbours, {
+      outbound: () => this.outbound().length,
+      pending: (peer) => sessions.has(peer) && !this.#links.has(peer),
+      sample: (sources) => this.views.samplePassive(1, (p) => sessions.has(p), sources)[0],
+      dial: (peer, high) => this.#dial(peer, high ? JoinPriority.High : JoinPriority.Low),
+      underPressure: () => this.admission.underPressure(),
+    })
   }
 
   /** Neighbours (the active view), in the order they came up. */
@@ -71,65 +84,43 @@ export class Overlay {
 
   /** Slots of the active view in use: sessions in any state, dials in flight, reserved inbound. */
   slotsUsed(): number {
-    return this.#sessions.count() + this.#admitted.size
+    return this.admission.slotsUsed()
   }
 
-  /**
-   * A transport asks whether it may set up an inbound connection from `peer`. Yes reserves
-   * a slot until the connection opens or the reservation expires. An `urgent` dialer (it
-   * has no neighbour) gets room by evicting one, as a high-priority Hello would; unless
-   * `evict` is false (a room with a secret decides nothing for a dialer before it is
-   * authenticated): then it gets one spare slot over the cap, and its Hello asks for room.
-   */
+  /** A transport asks to set up an inbound connection from `peer` (see {@link Admission.admit}). */
   admit(peer: PeerId, urgent = false, evict = true): boolean {
-    if (this.#signal.aborted) return false
-    if (this.#admitted.has(peer)) return true
-    if (this.slotsUsed() >= this.#config.maxNeighbours) {
-      if (!urgent) return false
-      if (!evict) {
-        if (this.slotsUsed() >= this.#config.maxNeighbours + 1) return false
-        this.#admitted.reserve(peer)
-        return true
-      }
-      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
-      if (victim === undefined) return false
-      this.#evict(victim)
-      if (this.slotsUsed() >= this.#config.maxNeighbours) return false
-    }
-    this.#admitted.reserve(peer)
-    return true
+    return this.admission.admit(peer, urgent, evict)
   }
 
   /** An inbound connection from `peer` opened: its reservation becomes a session. */
   opened(peer: PeerId): void {
-    this.#admitted.release(peer)
+    this.admission.reserved.release(peer)
   }
 
   /** A transport reported a peer of our room (or storage remembered one). */
   discovered(peer: PeerId, transport?: string): void {
-    if (peer !== this.#ctx.peerId && !this.#links.has(peer)) this.views.addPassive(peer, transport)
+    if (peer !== this.#ctx.peerId && !this.#links.has(peer)) this.views.addPassive(peer, transport, `transport:${transport ?? 'stored'}`)
   }
 
-  /** Peers shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
-  learn(peers: readonly PeerId[], transport: string): void {
+  /** Peers `source` shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
+  learn(peers: readonly PeerId[], transport: string, source: PeerId): void {
     for (const peer of peers) {
       if (peer === this.#ctx.peerId || this.#sessions.has(peer)) continue
-      if (!this.views.hasPassive(peer)) this.#learnedNew = true
-      this.views.addPassive(peer, transport)
+      if (!this.views.hasPassive(peer)) this.#shuffles.learned()
+      this.views.addPassive(peer, transport, source)
     }
   }
 
-  /** A peer's Hello asks to join with `priority`: accept, evicting for a high priority, or refuse as full. */
+  /** Neighbours we dialled ourselves. */
+  outbound(): PeerId[] {
+    const out: PeerId[] = []
+    for (const [peer, link] of this.#links) if (link.neighbour && link.initiator) out.push(peer)
+    return out
+  }
+
+  /** A peer's Hello asks to join with `priority` (see {@link Admission.join}). */
   join(peer: PeerId, priority: JoinPriorityValue): JoinDecision {
-    // The joiner's own session already holds a slot.
-    const full = this.slotsUsed() - 1 >= this.#config.maxNeighbours
-    if (full && priority === JoinPriority.High) {
-      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => p !== peer))
-      if (victim !== undefined) this.#evict(victim)
-    } else if (full) {
-      return { accept: false, code: CloseCode.Full, peers: this.sample(peer) }
-    }
-    return { accept: true }
+    return this.admission.join(peer, priority)
   }
 
   #evict(victim: PeerId): void {
@@ -149,12 +140,19 @@ export class Overlay {
   /** A session came up. */
   up(peer: PeerId, link: LinkInfo): void {
     this.#links.set(peer, link)
+    if (link.neighbour && link.initiator) this.#quota.linked(peer)
     this.views.removePassive(peer)
     this.views.clearFailed(peer)
+    // Our own dial (a quota refill) took us over the cap: an inbound neighbour makes room.
+    if (link.neighbour && link.initiator && this.slotsUsed() > this.#config.maxNeighbours) {
+      const victim = pick(this.#ctx.random, this.neighbours().filter((p) => this.#links.get(p)?.initiator === false))
+      if (victim !== undefined) this.#evict(victim)
+    }
   }
 
   /** A session ended: what it means for the views depends on why. */
   down(peer: PeerId, info: SessionDown): void {
+    const link = this.#links.get(peer)
     if (info.wasUp) this.#links.delete(peer)
     // A second session with a peer we are linked to ended (a crossed dial, say): the link stands.
     else if (this.#links.has(peer)) return
@@ -162,12 +160,13 @@ export class Overlay {
       this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       this.maintain(false)
     } else if (info.cause === 'disconnect') {
-      this.learn(info.peers.filter((p) => p !== peer), info.transport)
+      this.learn(info.peers.filter((p) => p !== peer), info.transport, peer)
       if (info.code === CloseCode.Leaving) this.views.forget(peer)
       else if (info.code === CloseCode.Timeout || info.code === CloseCode.ProtocolViolation)
         this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
-      else this.views.addPassive(peer, info.transport)
+      else this.views.addPassive(peer, info.transport, peer)
     }
+    if (info.wasUp && link?.neighbour === true && link.initiator) this.#quota.lost()
   }
 
   /** A neighbour stopped answering: close its session and remember it as lost. */
@@ -184,7 +183,7 @@ export class Overlay {
 
   /** A Peers frame (shuffle): learn, and answer a request with our own sample. */
   onPeers(peer: PeerId, frame: PeersFrame): void {
-    this.learn(frame.peers, this.#links.get(peer)?.transport ?? '')
+    this.learn(frame.peers, this.#links.get(peer)?.transport ?? '', peer)
     if (!frame.reply) this.#ctx.send(peer, { type: FrameType.Peers, room: this.#ctx.room, peers: this.sample(peer), reply: true })
   }
 
@@ -195,13 +194,15 @@ export class Overlay {
       const name = (error as Error | undefined)?.name
       if (name === 'PeerFullError') {
         // Reachable, just full: a candidate for later, like a Disconnect Full.
-        this.views.addPassive(peer, this.views.transportOf(peer))
+        this.views.addPassive(peer, this.views.transportOf(peer), peer)
+        this.#quota.failed(peer, true)
         return
       }
       this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       if (name !== 'TransportError' && name !== 'AbortError') {
         this.#ctx.report(new TransportError(`dial ${peer} failed`, { cause: error }), peer)
       }
+      this.#quota.failed(peer)
     })
   }
 
@@ -214,6 +215,7 @@ export class Overlay {
     const want = this.#config.minNeighbours - this.slotsUsed()
     if (want <= 0) {
       this.#starvingRounds = 0
+      if (round) this.#quota.round()
       return
     }
     const candidates = this.views.samplePassive(want, (p) => this.#sessions.has(p))
@@ -257,7 +259,8 @@ export class Overlay {
     const target = lost ?? this.views.samplePassive(1, linked)[0]
     if (target === undefined) return
     if (this.slotsUsed() >= this.#config.maxNeighbours) {
-      const victim = pick(random, this.neighbours())
+      // Never one of the quota's self-dialled neighbours (see Admission.evictable).
+      const victim = pick(random, this.admission.evictable())
       if (victim === undefined) return
       this.#evict(victim)
       if (this.slotsUsed() >= this.#config.maxNeighbours) return
@@ -266,16 +269,11 @@ export class Overlay {
   }
 
   /**
-   * Called once per shuffle period. Shuffles while shuffles (or anything else) teach us new
-   * peers; while they do not, the spacing doubles, up to every {@link MAX_SHUFFLE_SPACING}th
-   * period: in a small, settled room everyone is known and a shuffle is pure noise.
+   * Called once per shuffle period: shuffles when {@link ShufflePacing} says so (less often
+   * while shuffles teach us nothing new).
    */
   periodicShuffle(): void {
-    if (++this.#periodsSinceShuffle < this.#shuffleSpacing) return
-    this.#periodsSinceShuffle = 0
-    this.#shuffleSpacing = this.#learnedNew ? 1 : Math.min(MAX_SHUFFLE_SPACING, this.#shuffleSpacing * 2)
-    this.#learnedNew = false
-    this.shuffle()
+    if (this.#shuffles.due()) this.shuffle()
   }
 
   /** Sends a peer sample to a random neighbour, which answers with its own. */
@@ -292,7 +290,7 @@ export class Overlay {
 
   /** Closes every session, telling peers we leave and where else to go. */
   closeAll(code: CloseCodeValue): void {
-    this.#admitted.releaseAll()
+    this.admission.reserved.releaseAll()
     this.#sessions.closeAll(code, (peer) => this.sample(peer).filter((p) => p !== this.#ctx.peerId))
   }
 }

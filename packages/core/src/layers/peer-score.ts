@@ -6,8 +6,9 @@
  * budget is dropped unread.
  *
  * Each peer has a score. It falls on invalid frames (malformed, over the room's limits, a
- * wrong room), on frames dropped for the budget, and on useless traffic (a delta that
- * changed nothing); it rises with useful first deliveries (a delta or reply that changed the
+ * wrong room), on frames dropped for the budget, on useless traffic (a delta that changed
+ * nothing) and on lies the protocol disproves (hop counts, Prunes and digest matches that
+ * contradict what the peer delivered: push-tree.ts, repair.ts); it rises with useful first deliveries (a delta or reply that changed the
  * document), up to a cap, and decays towards zero every round, so old merit and old faults
  * both fade. Below `throttleBelow` the peer's budgets refill at a quarter of their rate;
  * below `disconnectBelow` it is disconnected and refused (in both directions) for a backoff
@@ -17,63 +18,16 @@
  * Sans-IO: it acts through the layer context and one port (disconnect).
  */
 import type { LayerContext } from '../engine/context.js'
-import { ConfigError, ProtocolError } from '../errors.js'
+import { ProtocolError } from '../errors.js'
 import { FrameType } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
-import { TokenBucket } from './token-bucket.js'
+import type { PeerBudgets } from './peer-budgets.js'
+import { TokenBucket } from '../token-bucket.js'
 
-/** Budgets, penalties and thresholds of peer scoring (the `budgets` room option). */
-export interface PeerBudgets {
-  /** Frames a peer may send per second, sustained. Default 500. */
-  framesPerSecond: number
-  /** Frames a peer may send at once. Default 1,000. */
-  frameBurst: number
-  /** Bytes a peer may send per second, sustained (replies we asked for are free). Default 2 MiB. */
-  bytesPerSecond: number
-  /** Bytes a peer may send at once. Default 8 MiB. */
-  byteBurst: number
-  /** Score lost per invalid frame. Default 10. */
-  invalidPenalty: number
-  /** Score lost per frame dropped for a budget. Default 1. */
-  budgetPenalty: number
-  /** Score lost per delta that changed nothing and was no duplicate. Default 0.5. */
-  uselessPenalty: number
-  /** Score gained per useful first delivery. Default 0.1. */
-  usefulReward: number
-  /** Highest score. Default 20. */
-  maxScore: number
-  /** Fraction of the score kept at each round (decay towards 0). Default 0.95. */
-  decay: number
-  /** Below this score, budgets refill at a quarter of their rate. Default -20. */
-  throttleBelow: number
-  /** Below this score, the peer is disconnected and refused for a backoff. Default -50. */
-  disconnectBelow: number
-  /** First backoff, in ms; each repeat doubles it. Default 60,000. */
-  backoffMs: number
-  /** Longest backoff, in ms. Default 3,600,000. */
-  maxBackoffMs: number
-}
-
-/** The defaults of {@link PeerBudgets}. */
-export const DEFAULT_BUDGETS: Readonly<PeerBudgets> = Object.freeze({
-  framesPerSecond: 500,
-  frameBurst: 1000,
-  bytesPerSecond: 2 * 1024 * 1024,
-  byteBurst: 8 * 1024 * 1024,
-  invalidPenalty: 10,
-  budgetPenalty: 1,
-  uselessPenalty: 0.5,
-  usefulReward: 0.1,
-  maxScore: 20,
-  decay: 0.95,
-  throttleBelow: -20,
-  disconnectBelow: -50,
-  backoffMs: 60_000,
-  maxBackoffMs: 3_600_000,
-})
+export { DEFAULT_BUDGETS, resolveBudgets, type PeerBudgets } from './peer-budgets.js'
 
 /** Why a peer lost score. */
-export type PenaltyReason = 'invalid' | 'budget' | 'useless'
+export type PenaltyReason = 'invalid' | 'budget' | 'useless' | 'lie'
 
 /** What the scoring did about a peer. */
 export type PenaltyAction = 'penalty' | 'throttle' | 'disconnect'
@@ -87,6 +41,8 @@ export interface PenaltyEvent {
   action: PenaltyAction
   /** Until when (room clock, ms) the peer is refused, for `disconnect`. */
   bannedUntil?: number
+  /** For a `lie`: what the peer claimed that the protocol disproved. */
+  detail?: string
 }
 
 /** What peer scoring asks of the room. */
@@ -113,30 +69,6 @@ const MAX_TRACKED = 4096
 /** The first byte of a frame is its type tag (all tags are below 128). */
 const SYNC_REPLY: number = FrameType.SyncReply
 const SYNC_PART: number = FrameType.SyncPart
-
-/**
- * Validates the `budgets` room option and fills in the defaults: rates, bursts, penalties,
- * rewards and backoffs are positive, `decay` is in (0, 1], thresholds are negative and
- * `disconnectBelow` is below `throttleBelow`.
- *
- * @throws {@link ConfigError} for an unknown key or a bad value.
- */
-export function resolveBudgets(options: Partial<PeerBudgets> | undefined): PeerBudgets {
-  const budgets: PeerBudgets = { ...DEFAULT_BUDGETS }
-  if (options === undefined) return budgets
-  if (typeof options !== 'object' || options === null) throw new ConfigError('budgets must be an object')
-  for (const [key, value] of Object.entries(options) as [keyof PeerBudgets, unknown][]) {
-    if (!(key in DEFAULT_BUDGETS)) throw new ConfigError(`budgets.${String(key)} is not a budget (known: ${Object.keys(DEFAULT_BUDGETS).join(', ')})`)
-    if (value === undefined) continue
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConfigError(`budgets.${key} must be a finite number`)
-    const threshold = key === 'throttleBelow' || key === 'disconnectBelow'
-    if (threshold ? value >= 0 : value <= 0) throw new ConfigError(`budgets.${key} must be ${threshold ? 'negative' : 'positive'}, got ${value}`)
-    budgets[key] = value
-  }
-  if (budgets.decay > 1) throw new ConfigError('budgets.decay must be at most 1')
-  if (budgets.disconnectBelow >= budgets.throttleBelow) throw new ConfigError('budgets.disconnectBelow must be below budgets.throttleBelow')
-  return budgets
-}
 
 /** Peer scoring of one room. Internal. */
 export class PeerScore {
@@ -224,6 +156,16 @@ export class PeerScore {
     this.#penalize(peer, 'useless', this.#config.uselessPenalty)
   }
 
+  /**
+   * `peer` told us something the protocol disproves (`what` says what, for the report): a
+   * hop count or echo contradicting what we pushed it, a Prune of an origin we never pushed
+   * it, a digest match its later state vector contradicts, a reply it never sent.
+   */
+  lied(peer: PeerId, what: string): void {
+    this.#ctx.stats.liesDetected++
+    this.#penalize(peer, 'lie', this.#config.liePenalty, what)
+  }
+
   /** One round: scores decay towards 0; neutral, unthrottled state is forgotten. */
   round(): void {
     for (const state of this.#peers.values()) {
@@ -266,12 +208,13 @@ export class PeerScore {
     if (oldest !== undefined) this.#peers.delete(oldest)
   }
 
-  #penalize(peer: PeerId, reason: PenaltyReason, amount: number): void {
+  #penalize(peer: PeerId, reason: PenaltyReason, amount: number, detail?: string): void {
     if (this.banned(peer)) return
     const state = this.#state(peer)
     state.score -= amount
     this.#ctx.stats.penalties++
     const { score } = state
+    const said = detail === undefined ? {} : { detail }
     if (score < this.#config.disconnectBelow) {
       const previous = this.#bans.get(peer)
       const count = (previous?.count ?? 0) + 1
@@ -279,17 +222,17 @@ export class PeerScore {
       this.#bans.set(peer, { until, count })
       this.#peers.delete(peer)
       this.#ctx.stats.peersCutOff++
-      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'disconnect', bannedUntil: until })
+      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'disconnect', bannedUntil: until, ...said })
       this.#ports.disconnect(peer)
       return
     }
     if (score < this.#config.throttleBelow && !state.throttled) {
       state.throttled = true
       this.#ctx.stats.peersThrottled++
-      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'throttle' })
+      this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'throttle', ...said })
       return
     }
     // Budget penalties come in bursts: one event per frame would flood the app.
-    if (reason !== 'budget') this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'penalty' })
+    if (reason !== 'budget') this.#ctx.emit('peer:penalty', { peerId: peer, reason, score, action: 'penalty', ...said })
   }
 }

@@ -1,8 +1,16 @@
 /**
  * The passive view (known peers we are not connected to) and the list of peers we lost,
  * kept for partition healing. The active view lives in the room as its open links.
+ *
+ * Each passive entry remembers its source: the neighbour whose handshake, shuffle or
+ * goodbye named it, or the transport that discovered it. One source holds at most a quarter
+ * of the view ({@link PeerViews.perSource}): a new entry from a source at its cap replaces
+ * one of that source's own entries, and a full view makes room by dropping an entry of the
+ * source that holds the most. Samples are drawn source by source. So a peer that floods
+ * Peers frames with bogus ids fills its own share, never the whole view (eclipse defence,
+ * docs/SECURITY.md).
  */
-import { randomInt, sample, type RandomSource } from '../random.js'
+import { pick, sample, type RandomSource } from '../random.js'
 import type { PeerId } from '../transport.js'
 
 /** Known-peer bookkeeping of one room. Internal. */
@@ -10,8 +18,12 @@ export class PeerViews {
   readonly #self: PeerId
   readonly #random: RandomSource
   readonly #maxPassive: number
-  /** Passive peers, with the name of the transport that can reach them, when known. */
-  readonly #passive = new Map<PeerId, string | undefined>()
+  /** Passive peers: the transport that can reach each (when known) and who told us of it. */
+  readonly #passive = new Map<PeerId, { transport: string | undefined; source: string }>()
+  /** Passive peers by source. */
+  readonly #bySource = new Map<string, Set<PeerId>>()
+  /** The most passive entries one source may hold. */
+  readonly perSource: number
   /** Lost peers: how often a redial failed, and when the next one is due. */
   readonly #failed = new Map<PeerId, { attempts: number; due: number }>()
   readonly #maxFailed: number
@@ -21,37 +33,61 @@ export class PeerViews {
     this.#random = random
     this.#maxPassive = Math.max(1, maxPassive)
     this.#maxFailed = Math.max(1, maxFailed)
+    this.perSource = Math.max(1, Math.ceil(this.#maxPassive / 4))
   }
 
-  /** Remembers `peerId` as reachable through `transport` (if given). Never adds ourselves. */
-  addPassive(peerId: PeerId, transport?: string): void {
+  /**
+   * Remembers `peerId` as reachable through `transport` (if given), learnt from `source` (a
+   * neighbour's id, or `transport:<name>` for discovery). Never adds ourselves. A peer
+   * already known keeps its source.
+   */
+  addPassive(peerId: PeerId, transport?: string, source = 'local'): void {
     if (peerId === this.#self) return
-    if (this.#passive.has(peerId)) {
-      if (transport !== undefined) this.#passive.set(peerId, transport)
+    const known = this.#passive.get(peerId)
+    if (known !== undefined) {
+      if (transport !== undefined) known.transport = transport
       return
     }
-    if (this.#passive.size >= this.#maxPassive) {
-      let skip = randomInt(this.#random, this.#passive.size)
-      for (const victim of this.#passive.keys()) {
-        if (skip-- > 0) continue
-        this.#passive.delete(victim)
-        break
-      }
-    }
-    this.#passive.set(peerId, transport)
+    const own = this.#bySource.get(source)
+    if (own !== undefined && own.size >= this.perSource) this.removePassive(pick(this.#random, [...own]) as PeerId)
+    else if (this.#passive.size >= this.#maxPassive) this.#dropFromLargest()
+    this.#passive.set(peerId, { transport, source })
+    const set = this.#bySource.get(source) ?? new Set<PeerId>()
+    set.add(peerId)
+    this.#bySource.set(source, set)
+  }
+
+  /** Drops a random entry of the source that holds the most (ties: the first found). */
+  #dropFromLargest(): void {
+    let largest: Set<PeerId> | undefined
+    for (const set of this.#bySource.values()) if (largest === undefined || set.size > largest.size) largest = set
+    const victim = largest === undefined ? undefined : pick(this.#random, [...largest])
+    if (victim !== undefined) this.removePassive(victim)
   }
 
   /** The transport name recorded for `peerId`, if any. */
   transportOf(peerId: PeerId): string | undefined {
-    return this.#passive.get(peerId)
+    return this.#passive.get(peerId)?.transport
   }
 
+  /** The source recorded for passive peer `peerId`, if any. */
+  sourceOf(peerId: PeerId): string | undefined {
+    return this.#passive.get(peerId)?.source
+  }
+
+  /** True when `peerId` is in the passive view. */
   hasPassive(peerId: PeerId): boolean {
     return this.#passive.has(peerId)
   }
 
+  /** Takes `peerId` out of the passive view. */
   removePassive(peerId: PeerId): void {
+    const entry = this.#passive.get(peerId)
+    if (entry === undefined) return
     this.#passive.delete(peerId)
+    const set = this.#bySource.get(entry.source)
+    set?.delete(peerId)
+    if (set?.size === 0) this.#bySource.delete(entry.source)
   }
 
   /**
@@ -60,7 +96,7 @@ export class PeerViews {
    * 64×), so dead peers cost little and long partitions still heal.
    */
   markFailed(peerId: PeerId, now: number, retryMs: number): void {
-    this.#passive.delete(peerId)
+    this.removePassive(peerId)
     const previous = this.#failed.get(peerId)
     const attempts = previous === undefined ? 0 : previous.attempts + 1
     this.#failed.delete(peerId)
@@ -73,7 +109,7 @@ export class PeerViews {
 
   /** Forgets a peer completely (it left the room on purpose). */
   forget(peerId: PeerId): void {
-    this.#passive.delete(peerId)
+    this.removePassive(peerId)
     this.#failed.delete(peerId)
   }
 
@@ -82,10 +118,28 @@ export class PeerViews {
     this.#failed.delete(peerId)
   }
 
-  /** Up to `k` random passive peers not in `exclude`. */
-  samplePassive(k: number, exclude: (peerId: PeerId) => boolean): PeerId[] {
-    const candidates = [...this.#passive.keys()].filter((id) => !exclude(id))
-    return sample(this.#random, candidates, k)
+  /**
+   * Up to `k` random passive peers not in `exclude`, drawn source by source (a random source,
+   * then a random peer of it), so a source with many entries is no likelier to be dialled.
+   * With `sources`, only entries of the sources it accepts.
+   */
+  samplePassive(k: number, exclude: (peerId: PeerId) => boolean, sources?: (source: string) => boolean): PeerId[] {
+    const groups: PeerId[][] = []
+    for (const [source, set] of this.#bySource) {
+      if (sources !== undefined && !sources(source)) continue
+      const group = [...set].filter((id) => !exclude(id))
+      if (group.length > 0) groups.push(group)
+    }
+    const out: PeerId[] = []
+    while (out.length < k && groups.length > 0) {
+      const index = Math.floor(this.#random.next() * groups.length)
+      const group = groups[index] as PeerId[]
+      const [peer] = sample(this.#random, group, 1)
+      out.push(peer as PeerId)
+      group.splice(group.indexOf(peer as PeerId), 1)
+      if (group.length === 0) groups.splice(index, 1)
+    }
+    return out
   }
 
   /** One random failed peer that is due for a redial at `now` and not in `exclude`, if any. */
@@ -94,10 +148,12 @@ export class PeerViews {
     return sample(this.#random, candidates, 1)[0]
   }
 
+  /** The passive peers. */
   passive(): PeerId[] {
     return [...this.#passive.keys()]
   }
 
+  /** The lost peers. */
   failed(): PeerId[] {
     return [...this.#failed.keys()]
   }

@@ -25,7 +25,7 @@
  */
 import type { Clock, TimerHandle } from '../clock.js'
 import type { PeerId } from '../transport.js'
-import { TokenBucket } from './token-bucket.js'
+import { TokenBucket } from '../token-bucket.js'
 
 /** Relay budgets per neighbour, in bytes of awareness entries (clientID, clock and JSON). */
 export interface RelayBudget {

@@ -100,6 +100,7 @@ export class SignedPresence {
     if (this.#own !== undefined && !this.#left && this.#awareness.getLocalState() !== null) entries.push(this.#own.entry)
     const states = this.#awareness.getStates()
     for (const [client, entry] of this.#known) if (states.has(client)) entries.push(entry)
+    this.#tree.pushed(peer, entries.map((e) => e.clientID))
     for (const chunk of chunks(entries)) this.#ctx.send(peer, { type: FrameType.SignedAwareness, room: this.#ctx.room, entries: chunk })
   }
 
@@ -206,6 +207,7 @@ export class SignedPresence {
     for (const peer of this.#neighbours) {
       if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
       targets.push(peer)
+      this.#tree.pushed(peer, entries.map((e) => e.clientID))
     }
     if (targets.length > 0) this.#ctx.sendMany(targets, { type: FrameType.SignedAwareness, room: this.#ctx.room, entries })
   }

@@ -48,6 +48,8 @@ const CHECK_MS = OUTDATED_MS / 10
 /** The push trees, as presence uses them. */
 export interface PresenceTree {
   eager(peer: PeerId, origin: number): boolean
+  /** We sent `peer` presence of `origins` (it may prune them). */
+  pushed(peer: PeerId, origins: Iterable<number>): void
   first(peer: PeerId, origin: number): void
   duplicate(peer: PeerId, origin: number): void
 }
@@ -67,6 +69,8 @@ export class Presence {
   readonly #neighbours = new Set<PeerId>()
   /** When each client's state last arrived or changed, on the room's clock. */
   readonly #updatedAt = new Map<number, number>()
+  /** The neighbour each remote client's state last arrived from (open rooms). */
+  readonly #source = new Map<number, PeerId>()
   /** The peer an update being applied came from, and its entries' sizes (set only during apply). */
   #applyingFrom: PeerId | undefined
   #applyingSizes = new Map<number, number>()
@@ -92,6 +96,8 @@ export class Presence {
       for (const client of added) this.#updatedAt.set(client, now)
       for (const client of updated) this.#updatedAt.set(client, now)
       for (const client of removed) this.#updatedAt.delete(client)
+      for (const client of removed) this.#source.delete(client)
+      if (origin === this && this.#applyingFrom !== undefined) for (const client of [...added, ...updated]) this.#source.set(client, this.#applyingFrom)
       if (this.#signed !== undefined) return this.#signed.changed({ added, updated, removed }, origin)
       for (const client of removed) this.#relay.forget(client)
       if (!enabled || origin === DROPPED) return
@@ -115,10 +121,22 @@ export class Presence {
   /**
    * True when presence is on and we hold a state for at least `peers` clients (every peer
    * we know, ourselves included): only a connected overlay delivers that, so rewiring it
-   * to merge components would be pure churn.
+   * to merge components would be pure churn. In an open room, where anyone can invent
+   * states, only our own state and states that last arrived from a neighbour `vouched`
+   * for count (the engine vouches for the neighbours we dialled ourselves), so sybils that
+   * dialled us cannot make us believe we see everyone. In a room with a secret every state
+   * is signed by a member, and all count.
    */
-  seesEveryone(peers: number): boolean {
-    return this.#enabled && this.#awareness.getStates().size >= peers
+  seesEveryone(peers: number, vouched?: (source: PeerId) => boolean): boolean {
+    if (!this.#enabled) return false
+    const states = this.#awareness.getStates()
+    if (this.#signed !== undefined || vouched === undefined) return states.size >= peers
+    let count = 0
+    for (const client of states.keys()) {
+      const source = this.#source.get(client)
+      if (client === this.#awareness.clientID || (source !== undefined && vouched(source))) count++
+    }
+    return count >= peers
   }
 
   /** A session came up: a new neighbour gets every state we know. */
@@ -130,6 +148,7 @@ export class Presence {
     // A held state waits for its neighbour's budget: it is not greeted either.
     const clients = [...this.#awareness.getStates().keys()].filter((client) => !this.#relay.isHeld(client))
     if (clients.length === 0) return
+    this.#tree.pushed(peer, clients)
     for (const update of this.#encode(clients)) this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update })
   }
 
@@ -239,6 +258,7 @@ export class Presence {
     for (const peer of this.#neighbours) {
       if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
       targets.push(peer)
+      this.#tree.pushed(peer, clients)
     }
     if (targets.length === 0) return
     for (const update of this.#encode(clients)) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })

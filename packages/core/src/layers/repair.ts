@@ -11,6 +11,12 @@
  * frames, one per turn of the event loop (each part costs one part's work), and the
  * requester's wait is renewed by every part, so no second exchange starts while a large
  * reply is still arriving.
+ *
+ * Two lies are caught here (docs/SECURITY.md): a peer whose digest matched ours claimed to
+ * hold our state then, and states only grow, so a later SyncRequest of its that lacks part
+ * of that state disproves the match; and a peer that leaves two requests in a row
+ * unanswered while it keeps sending other frames withholds what it was asked for (open
+ * rooms only).
  */
 import type { TimerHandle } from '../clock.js'
 import type { ApplyResult, Content, ContentParts } from '../content.js'
@@ -20,6 +26,9 @@ import { hash53 } from '../hash.js'
 import { FrameType, type DigestFrame, type DigestMatchFrame, type SyncReplyFrame, type SyncRequestFrame } from '../protocol/messages.js'
 import type { SyncPartFrame } from '../protocol/messages-parts.js'
 import type { PeerId } from '../transport.js'
+
+/** Requests in a row a talking peer may leave unanswered before it counts as withholding. */
+const UNANSWERED_LIE = 2
 
 /** A reply in parts being sent to one peer. */
 interface Outgoing {
@@ -48,6 +57,8 @@ export interface RepairPorts {
   synced(peer: PeerId): void
   /** An exchange with `peer` is over (a transient link closes then). */
   exchangeDone(peer: PeerId): void
+  /** `peer` lied about its content (for peer scoring): `what` says how. */
+  lied(peer: PeerId, what: string): void
 }
 
 /** The repair layer of one room. Internal. */
@@ -67,6 +78,12 @@ export class Repair {
   readonly #awaiting = new Map<PeerId, number>()
   /** Per peer, the reply in parts we are sending it (a new request replaces it). */
   readonly #outgoing = new Map<PeerId, Outgoing>()
+  /** Per peer whose digest matched ours, our state then: its later state must cover it. */
+  readonly #matched = new Map<PeerId, Uint8Array>()
+  /** Per peer, the digest we last opened an exchange with and our state then (for its DigestMatch). */
+  readonly #opened = new Map<PeerId, { digest: number; state: Uint8Array }>()
+  /** Per peer, our requests it left unanswered in a row. */
+  readonly #unanswered = new Map<PeerId, number>()
 
   constructor(ctx: LayerContext, config: RepairConfig, content: Content, activity: Activity, ports: RepairPorts) {
     this.#ctx = ctx
@@ -85,6 +102,9 @@ export class Repair {
   down(peer: PeerId): void {
     this.#lastExchange.delete(peer)
     this.#awaiting.delete(peer)
+    this.#matched.delete(peer)
+    this.#opened.delete(peer)
+    this.#unanswered.delete(peer)
     this.#stopParts(peer)
   }
 
@@ -97,9 +117,21 @@ export class Repair {
     const since = this.#awaiting.get(peer)
     if (since === undefined) return false
     if (this.#ctx.clock.now() - since < this.#config.replyTimeoutMs) return true
-    // Lost on the way (or never sent): the next exchange asks again.
+    // Lost on the way (or never sent): the next exchange asks again. A peer still talking
+    // well after our request (sent after it must have had it) left it unanswered.
     this.#awaiting.delete(peer)
+    // Only where a state always reads (a room with a secret may refuse one it cannot read yet).
+    if (this.#content.covers !== undefined && (this.#ports.lastHeard(peer) ?? 0) > since + this.#config.replyTimeoutMs / 2) {
+      const count = (this.#unanswered.get(peer) ?? 0) + 1
+      this.#unanswered.set(peer, count)
+      if (count >= UNANSWERED_LIE) this.#ports.lied(peer, 'requests it left unanswered')
+    }
     return false
+  }
+
+  /** `peer` claimed to hold exactly our content (now, or `state`): remember it, to check its next request. */
+  #claimedMatch(peer: PeerId, state?: Uint8Array): void {
+    if (this.#content.covers !== undefined) this.#matched.set(peer, state ?? this.#content.state())
   }
 
   #request(peer: PeerId, reciprocate: boolean): void {
@@ -111,12 +143,15 @@ export class Repair {
   openExchange(peer: PeerId): void {
     this.#lastExchange.set(peer, this.#ctx.clock.now())
     this.#ctx.stats.antiEntropyRounds++
-    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest: this.#content.digest() })
+    const digest = this.#content.digest()
+    if (this.#content.covers !== undefined) this.#opened.set(peer, { digest, state: this.#content.state() })
+    this.#ctx.send(peer, { type: FrameType.Digest, room: this.#ctx.room, digest })
   }
 
   onDigest(peer: PeerId, frame: DigestFrame): void {
     this.#lastExchange.set(peer, this.#ctx.clock.now())
     if (frame.digest === this.#content.digest()) {
+      this.#claimedMatch(peer)
       this.#ctx.send(peer, { type: FrameType.DigestMatch, room: this.#ctx.room, digest: frame.digest })
       this.#ports.synced(peer)
     } else {
@@ -127,12 +162,19 @@ export class Repair {
   }
 
   onDigestMatch(peer: PeerId, frame: DigestMatchFrame): void {
+    // A match claims the peer held what we held when we sent that digest.
+    const opened = this.#opened.get(peer)
+    this.#opened.delete(peer)
+    if (opened?.digest === frame.digest) this.#claimedMatch(peer, opened.state)
     if (frame.digest === this.#content.digest()) this.#ports.synced(peer)
     this.#ports.exchangeDone(peer)
   }
 
   onSyncRequest(peer: PeerId, frame: SyncRequestFrame): void {
     this.#stopParts(peer)
+    const claimed = this.#matched.get(peer)
+    this.#matched.delete(peer)
+    if (claimed !== undefined && this.#content.covers?.(frame.stateVector, claimed) === false) this.#ports.lied(peer, 'a digest match its state vector disproves')
     let update: Uint8Array | undefined
     try {
       if (this.#content.diffParts === undefined) update = this.#content.diff(frame.stateVector)
@@ -182,12 +224,14 @@ export class Repair {
 
   onSyncReply(peer: PeerId, frame: SyncReplyFrame): void {
     this.#awaiting.delete(peer)
+    this.#unanswered.delete(peer)
     this.#take(peer, frame.update, frame.checksum, true)
   }
 
   /** A part of a reply: while parts keep coming, the reply is still in flight. */
   onSyncPart(peer: PeerId, frame: SyncPartFrame): void {
     this.#ctx.stats.syncPartsReceived++
+    this.#unanswered.delete(peer)
     if (frame.last) this.#awaiting.delete(peer)
     else if (this.#awaiting.has(peer)) this.#awaiting.set(peer, this.#ctx.clock.now())
     this.#take(peer, frame.update, frame.checksum, frame.last)

@@ -67,7 +67,7 @@ export class JoinHandshake {
       this.#close(session)
       return
     }
-    this.#ports.learn(frame.peers, session.transport)
+    this.#ports.learn(frame.peers, session.transport, peer)
     for (const other of this.#table.all()) {
       if (other === session || other.peerId !== peer) continue
       // Glare: both dialed at once (our dial may even have completed first, when its Welcome
@@ -110,7 +110,7 @@ export class JoinHandshake {
       return
     }
     session.version = frame.version
-    this.#ports.learn(frame.peers, session.transport)
+    this.#ports.learn(frame.peers, session.transport, peer)
     this.#up(session, frame.accepted)
   }
 

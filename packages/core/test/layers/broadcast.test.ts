@@ -99,12 +99,45 @@ describe('receiving a delta', () => {
     expect(ctx.emitted).toHaveLength(1)
   })
 
-  it('a duplicate with fewer hops prunes the old parent link instead', () => {
+  it('a duplicate with fewer hops prunes the old parent link instead, from a peer that delivered that origin first before', () => {
+    broadcast.onDelta('b', delta(write('first'), 1))
     const update = write('hi')
     broadcast.onDelta('a', delta(update, 3))
     ctx.take()
     broadcast.onDelta('b', delta(update, 1))
     expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.Prune, room: 'r', origins: [AUTHOR] } }])
+  })
+
+  it('a shorter copy crossing our push from a peer with no first delivery of that origin moves no parent', () => {
+    const update = write('hi')
+    broadcast.onDelta('a', delta(update, 3))
+    ctx.take()
+    broadcast.onDelta('b', delta(update, 1))
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: { type: FrameType.Prune, room: 'r', origins: [AUTHOR] } }])
+    expect(ctx.stats.hopClaimsRefused).toBe(1)
+  })
+
+  it('an echo of our push at hop 0 moves no parent; under our own origin it is a lie; our content re-encoded makes no parent', () => {
+    const lies: string[] = []
+    broadcast = new Broadcast(ctx, { push: true, lied: (peer, what) => lies.push(`${peer}: ${what}`) }, new Replica(doc, 'remote-origin', () => {}), activity, () => doc.clientID)
+    for (const peer of ['a', 'b']) broadcast.up(peer, true)
+    broadcast.onDelta('a', delta(write('h'), 2))
+    const update = write('i')
+    broadcast.onDelta('a', delta(update, 2))
+    ctx.take()
+    broadcast.onDelta('b', delta(update, 0))
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: { type: FrameType.Prune, room: 'r', origins: [AUTHOR] } }])
+    expect(ctx.stats.hopClaimsRefused).toBe(1)
+    expect(lies).toEqual([])
+    // The same content re-encoded (another id) changed nothing: no first copy, so no Graft back.
+    broadcast.onDelta('b', delta(Y.encodeStateAsUpdate(author), 0))
+    expect(ctx.take()).toEqual([])
+    expect(ctx.stats).toMatchObject({ duplicateDeltas: 1, deltasNotForwarded: 1 })
+    // Our own edit coming back at hop 0: only we publish under our origin.
+    doc.getText('t').insert(0, 'x')
+    const own = ctx.batches.at(-1)?.frame as DeltaFrame
+    broadcast.onDelta('b', { ...own, hop: 0 })
+    expect(lies).toEqual(['b: hop 0 under our own origin'])
   })
 
   it('a first copy on a link we pruned grafts it back, and is forwarded', () => {

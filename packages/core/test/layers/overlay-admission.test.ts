@@ -203,8 +203,8 @@ describe('a dial that fails', () => {
 
 describe('sample (peers shared in a handshake, shuffle or goodbye)', () => {
   it('holds at most eight peers, ourselves last, never the peer it is for', () => {
-    for (let i = 0; i < 10; i++) overlay.discovered(`p${i}`)
     link('a')
+    for (let i = 0; i < 10; i++) overlay.learn([`p${i}`], 'memory', `n${i % 4}`)
     const shared = overlay.sample('p3')
     expect(shared).toHaveLength(8)
     expect(shared.at(-1)).toBe('me')

@@ -146,7 +146,7 @@ describe('shuffles', () => {
     link('a')
     const shuffledAt: number[] = []
     for (let period = 1; period <= 34; period++) {
-      if (period === 24) overlay.learn(['new'], 'memory')
+      if (period === 24) overlay.learn(['new'], 'memory', 'a')
       overlay.periodicShuffle()
       if (ctx.takeOf(FrameType.Peers).length > 0) shuffledAt.push(period)
     }

@@ -9,7 +9,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ProtocolError, TransportError, UpdateRejectedError } from '../../src/errors.js'
 import { DEFAULT_BUDGETS, PeerScore, resolveBudgets, type PeerBudgets } from '../../src/layers/peer-score.js'
-import { TokenBucket } from '../../src/layers/token-bucket.js'
+import { TokenBucket } from '../../src/token-bucket.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import { RecordingContext } from '../support/layer-harness.js'
 
@@ -185,5 +185,23 @@ describe('resolveBudgets', () => {
     expect(() => resolveBudgets({ throttleBelow: 5 })).toThrow(/negative/)
     expect(() => resolveBudgets({ throttleBelow: -100, disconnectBelow: -50 })).toThrow(/below/)
     expect(() => resolveBudgets({ nope: 1 } as never)).toThrow(/not a budget/)
+  })
+})
+
+describe('lies', () => {
+  it('a lie costs liePenalty, is counted, and its event says what the lie was', () => {
+    setup({ liePenalty: 7 })
+    score.lied('p', 'a Prune of an origin we never pushed it')
+    expect(score.score('p')).toBe(-7)
+    expect(ctx.stats.liesDetected).toBe(1)
+    expect(penalties()).toEqual([{ peerId: 'p', reason: 'lie', score: -7, action: 'penalty', detail: 'a Prune of an origin we never pushed it' }])
+  })
+
+  it('with the defaults, a sixth lie in a row cuts a peer off', () => {
+    for (let i = 0; i < 5; i++) score.lied('p', 'hop 0 under a second origin')
+    expect(score.banned('p')).toBe(false)
+    score.lied('p', 'hop 0 under a second origin')
+    expect(score.banned('p')).toBe(true)
+    expect(disconnected).toEqual(['p'])
   })
 })

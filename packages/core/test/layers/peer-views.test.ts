@@ -28,14 +28,14 @@ describe('passive view', () => {
 
   it('is bounded: a newcomer replaces a random peer', () => {
     const v = views(4)
-    for (const p of ['a', 'b', 'c', 'd', 'e']) v.addPassive(p)
+    for (const p of ['a', 'b', 'c', 'd', 'e']) v.addPassive(p, undefined, `from-${p}`)
     expect(v.passive()).toHaveLength(4)
     expect(v.hasPassive('e')).toBe(true)
   })
 
   it('samples without the excluded peers', () => {
     const v = views()
-    for (const p of ['a', 'b', 'c']) v.addPassive(p)
+    for (const p of ['a', 'b', 'c']) v.addPassive(p, undefined, `from-${p}`)
     expect(new Set(v.samplePassive(5, (p) => p === 'b'))).toEqual(new Set(['a', 'c']))
     expect(v.samplePassive(1, () => false)).toHaveLength(1)
   })

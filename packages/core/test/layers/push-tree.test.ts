@@ -170,3 +170,107 @@ describe('presence on the trees (no hop count)', () => {
     expect(ctx.take()).toEqual([{ peer: 'b', frame: prune([O]) }])
   })
 })
+
+describe('claims checked against deliveries', () => {
+  let lies: string[]
+
+  beforeEach(() => {
+    lies = []
+    tree = new PushTree(ctx, () => OWN, (peer, what) => lies.push(`${peer}: ${what}`))
+    for (const peer of ['a', 'b', 'c']) tree.up(peer, true)
+  })
+
+  it('an echo of our push moves no parent, whatever its hop count, from a peer that never delivered that origin first', () => {
+    tree.first('a', O, 3)
+    tree.duplicate('b', O, 0, { echo: true })
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: prune([O]) }])
+    expect(ctx.stats.hopClaimsRefused).toBe(1)
+    expect(lies).toEqual([]) // an author whose copy lost the race to ours looks the same
+  })
+
+  it('a copy that crossed our push moves the parent when its sender delivered that origin first before', () => {
+    tree.first('b', O, 1)
+    tree.first('a', O, 3)
+    tree.duplicate('b', O, 1, { echo: true })
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: prune([O]) }])
+  })
+
+  it('hop 0 binds one origin per peer: under a second origin, or ours, it is a lie and is not believed', () => {
+    tree.first('b', 5, 0) // b is the author of 5
+    tree.first('a', O, 3)
+    tree.duplicate('b', O, 0)
+    expect(lies).toEqual(['b: hop 0 under a second origin'])
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: prune([O]) }])
+    tree.duplicate('c', OWN, 0)
+    expect(lies).toEqual(['b: hop 0 under a second origin', 'c: hop 0 under our own origin'])
+  })
+
+  it('a first copy with a false hop 0 delivered, so it names the parent, but its hop count is not kept', () => {
+    tree.first('b', 5, 0)
+    tree.first('b', O, 0) // new content, but b claimed 5 already
+    expect(lies).toEqual(['b: hop 0 under a second origin'])
+    tree.duplicate('a', O, 2) // a real, shorter path than "unknown"
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: prune([O]) }])
+  })
+
+  it('a parent won by hop count that then delivers nothing is pruned once anti-entropy had to repair its origin', () => {
+    tree.first('b', O, 1) // b delivered O first once: its later copies are believed
+    tree.first('a', O, 3)
+    tree.duplicate('b', O, 1, { echo: true }) // b becomes the parent on its word; a is pruned
+    ctx.take()
+    tree.repaired([O])
+    tree.tick()
+    tree.tick()
+    expect(ctx.take()).toEqual([
+      { peer: 'a', frame: graft([O]) },
+      { peer: 'b', frame: prune([O]) },
+    ])
+    // Not scored: an honest parent whose upstream broke does the same (next test).
+    expect(lies).toEqual([])
+    expect(ctx.stats.hopClaimsRefused).toBe(1)
+  })
+
+  it('an honest parent whose own path from the origin broke (a reload, a partition) is pruned, never scored', () => {
+    // Ring a-b-c-d around the origin's author d: b's copies travel one hop fewer than a's.
+    tree.first('a', O, 2)
+    tree.duplicate('b', O, 1) // not an echo: b became the parent on a real, shorter path
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: prune([O]) }])
+    // b's own link to d goes (d's page reloads, or a partition cuts it): b has nothing to
+    // push, and d's next edit reaches us by anti-entropy only.
+    tree.repaired([O])
+    tree.tick()
+    tree.tick()
+    expect(ctx.take()).toEqual([
+      { peer: 'a', frame: graft([O]) },
+      { peer: 'b', frame: prune([O]) },
+    ])
+    expect(lies).toEqual([])
+    // The next push through a names a as the parent again; b's first copy later grafts b back.
+    tree.first('a', O, 3)
+    tree.first('b', O, 1)
+    expect(ctx.take()).toEqual([{ peer: 'b', frame: graft([O]) }])
+    expect(lies).toEqual([])
+  })
+
+  it('a parent won by hop count that then delivers (first or duplicate) is kept', () => {
+    tree.first('b', O, 1)
+    tree.first('a', O, 3)
+    tree.duplicate('b', O, 1, { echo: true })
+    tree.duplicate('b', O, 1)
+    ctx.take()
+    tree.repaired([O])
+    tree.tick()
+    tree.tick()
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: graft([O]) }])
+    expect(lies).toEqual([])
+  })
+
+  it('a Prune of an origin we never pushed on that link is a lie; one we pushed is not', () => {
+    tree.pushed('b', [O])
+    tree.handle('b', prune([O]))
+    expect(lies).toEqual([])
+    tree.handle('b', prune([O, 4242]))
+    expect(lies).toEqual(['b: a Prune of an origin we never pushed it'])
+    expect(tree.eager('b', 4242)).toBe(false) // still obeyed: it only costs the liar
+  })
+})

@@ -36,6 +36,7 @@ function setup(push = true): void {
     repaired: (from, update, checksum) => repaired.push({ from, update, checksum }),
     synced: (peer) => calls.push(`synced:${peer}`),
     exchangeDone: (peer) => calls.push(`done:${peer}`),
+    lied: (peer, what) => calls.push(`lied:${peer}:${what}`),
   })
 }
 
@@ -210,5 +211,59 @@ describe('each round', () => {
     const rounds: string[][] = []
     for (let i = 0; i < QUIET_ROUNDS + 3; i++) rounds.push(await round())
     expect(rounds.every((peers) => peers.join() === 'a')).toBe(true)
+  })
+})
+
+describe('lies about content', () => {
+  const lies = (): string[] => calls.filter((c) => c.startsWith('lied:'))
+
+  it('a DigestMatch of the digest we sent claims our state then: a later SyncRequest lacking part of it is a lie', () => {
+    doc.getText('t').insert(0, 'ours')
+    repair.up('a', { ...link, initiator: true }) // our Digest goes out
+    const digest = replica.digest()
+    doc.getText('t').insert(0, 'more') // we moved on before the match came back
+    repair.onDigestMatch('a', { type: FrameType.DigestMatch, room: '', digest })
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: remoteWith('').stateVector(), reciprocate: false })
+    expect(lies()).toEqual(['lied:a:a digest match its state vector disproves'])
+  })
+
+  it('an honest peer that matched and then asks with a state covering ours is no liar; a match is checked once', () => {
+    doc.getText('t').insert(0, 'ours')
+    const twin = new Replica(new Y.Doc(), 'remote-origin', () => {})
+    twin.applyRemote(Y.encodeStateAsUpdate(doc))
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: twin.digest() }) // equal: a match
+    twin.doc.getText('u').insert(0, 'theirs')
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: twin.stateVector(), reciprocate: false })
+    repair.onSyncRequest('a', { type: FrameType.SyncRequest, room: '', stateVector: remoteWith('').stateVector(), reciprocate: false })
+    expect(lies()).toEqual([])
+  })
+
+  it('two requests in a row left unanswered by a peer that keeps talking are a lie; a reply clears the count', async () => {
+    doc.getText('t').insert(0, 'x')
+    const timeout = 4 * QUIET_PROBE
+    const unanswered = async (): Promise<void> => {
+      repair.onDigest('a', { type: FrameType.Digest, room: '', digest: 12345 })
+      await ctx.clock.advance(timeout * 0.9)
+      heard.set('a', ctx.clock.now()) // it keeps sending other frames
+      await ctx.clock.advance(timeout * 0.2)
+      expect(repair.awaiting('a')).toBe(false)
+    }
+    await unanswered()
+    expect(lies()).toEqual([])
+    await unanswered()
+    expect(lies()).toEqual(['lied:a:requests it left unanswered'])
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: 12345 })
+    repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(new Uint8Array([0, 0])), update: new Uint8Array([0, 0]) })
+    await unanswered()
+    expect(lies()).toHaveLength(1)
+  })
+
+  it('a silent peer (gone, not lying) is not charged for a reply that never came', async () => {
+    for (let i = 0; i < 3; i++) {
+      repair.onDigest('a', { type: FrameType.Digest, room: '', digest: 12345 })
+      await ctx.clock.advance(4 * QUIET_PROBE + 1)
+      expect(repair.awaiting('a')).toBe(false)
+    }
+    expect(lies()).toEqual([])
   })
 })

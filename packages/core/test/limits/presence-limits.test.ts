@@ -13,7 +13,7 @@ import { Presence, roomAwareness, type PresenceTree } from '../../src/layers/pre
 import { FrameType, type AwarenessFrame } from '../../src/protocol/messages.js'
 import { RecordingContext } from '../support/layer-harness.js'
 
-const tree: PresenceTree = { eager: () => true, first: () => {}, duplicate: () => {} }
+const tree: PresenceTree = { eager: () => true, pushed: () => {}, first: () => {}, duplicate: () => {} }
 const made: Awareness[] = []
 const layers: Presence[] = []
 

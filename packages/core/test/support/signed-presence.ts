@@ -26,6 +26,7 @@ export class RecordingTree implements PresenceTree {
   duplicate(peer: string, origin: number): void {
     this.duplicates.push([peer, origin])
   }
+  pushed(): void {}
 }
 
 /** A signed presence layer under test. */

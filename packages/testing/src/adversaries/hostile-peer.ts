@@ -32,6 +32,10 @@ export interface HostilePeerInit {
   clock: Clock
   /** The priority its Hello asks for. Default low. */
   priority?: JoinPriorityValue
+  /** Dial as a peer with no neighbour (`DialOptions.urgent`). Default false. */
+  urgent?: boolean
+  /** The peers its Hello names. Default none. */
+  helloPeers?: readonly PeerId[]
 }
 
 /** What a hostile peer saw. */
@@ -59,6 +63,7 @@ export class HostilePeer {
   #connection: Connection | undefined
   #open = false
   #started = false
+  readonly #listeners = new Set<(frame: Frame) => void>()
   readonly stats: HostilePeerStats = { framesSent: 0, bytesSent: 0, framesReceived: 0, welcomed: 0, cutOffs: 0, firstCutOffAt: undefined, refused: 0 }
 
   constructor(init: HostilePeerInit) {
@@ -87,7 +92,8 @@ export class HostilePeer {
     await this.start()
     let connection: Connection
     try {
-      connection = await this.#init.transport.dial(target, options.signal === undefined ? {} : { signal: options.signal })
+      const urgent = this.#init.urgent === true ? { urgent: true } : {}
+      connection = await this.#init.transport.dial(target, options.signal === undefined ? urgent : { ...urgent, signal: options.signal })
     } catch {
       this.stats.refused++
       return false
@@ -106,6 +112,7 @@ export class HostilePeer {
           resolve(true)
         } else if (frame.type === FrameType.Reject) resolve(false)
         else if (frame.type === FrameType.Ping) this.#send(connection, encodeFrame({ type: FrameType.Pong, room: '', nonce: frame.nonce }))
+        for (const listener of this.#listeners) listener(frame)
       })
       connection.on('close', () => {
         if (this.#open) {
@@ -117,14 +124,25 @@ export class HostilePeer {
       })
       options.signal?.addEventListener('abort', () => resolve(false), { once: true })
     })
-    const { room, priority } = this.#init
-    this.#send(connection, encodeFrame({ type: FrameType.Hello, room, peerId: this.peerId, versionMin: MIN_PROTOCOL_VERSION, versionMax: PROTOCOL_VERSION, priority: priority ?? JoinPriority.Low, peers: [] }))
+    const { room, priority, helloPeers } = this.#init
+    const peers = [...(helloPeers ?? [])]
+    this.#send(connection, encodeFrame({ type: FrameType.Hello, room, peerId: this.peerId, versionMin: MIN_PROTOCOL_VERSION, versionMax: PROTOCOL_VERSION, priority: priority ?? JoinPriority.Low, peers }))
     const ok = await welcomed
     if (!ok) {
       this.stats.refused++
       connection.close()
     }
     return ok
+  }
+
+  /**
+   * Calls `listener` with every frame the room sends (decoded, after the peer's own
+   * handling; undecodable bytes are skipped), for scripts that answer what they receive.
+   * Returns the unsubscribe function.
+   */
+  onFrame(listener: (frame: Frame) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
   }
 
   /** Sends a frame on the open connection (no-op when there is none). */
