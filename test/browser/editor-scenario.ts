@@ -46,9 +46,16 @@ function isSubsequence(part: string, whole: string): boolean {
 const text = (page: Page): Promise<string> => page.evaluate(() => window.gossamer.ytext.toString())
 
 /** Waits until `page`'s document has exactly `expected`. */
-async function expectText(page: Page, expected: string): Promise<void> {
-  await page.waitForFunction((want) => window.gossamer?.ytext.toString() === want, expected, WAIT)
+async function expectText(page: Page, expected: string, wait: { timeout: number; polling: number } = WAIT): Promise<void> {
+  await page.waitForFunction((want) => window.gossamer?.ytext.toString() === want, expected, wait)
 }
+
+/**
+ * After a reload, the page that had only the reloaded one as neighbour may know no live peer
+ * (the signaling server lists peers only to a peer that joins); it waits for another peer's
+ * periodic fill dial or rewiring, which took up to 15 s on a loaded machine.
+ */
+const RELOAD_WAIT = { timeout: 40_000, polling: 50 } as const
 
 /** Where every peer stands, for a failure message. */
 async function describeMesh(pages: readonly Page[], node: Room | undefined): Promise<string> {
@@ -216,8 +223,8 @@ export function editorScenario(options: EditorOptions = {}): void {
       await page.keyboard.press('Control+End')
       await page.keyboard.type(' Back again.', { delay: 10 })
       expected = `${expected} Back again.`
-      for (const p of pages) await expectText(p, expected)
-    })
+      for (const p of pages) await expectText(p, expected, RELOAD_WAIT)
+    }, 90_000)
 
     it('syncs a Node peer and the browsers both ways', async () => {
       const doc = new Y.Doc()
