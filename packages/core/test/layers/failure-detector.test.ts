@@ -185,16 +185,23 @@ describe('failure detector', () => {
     expect(detector.health.score).toBeLessThan(before)
   })
 
-  it('a probe nobody we asked answered at all raises our own health score (missed nacks)', async () => {
-    detector.up('a', true)
-    detector.up('b', true)
-    start(1000)
-    await ctx.clock.advance(1000)
-    const score = detector.health.score
-    detector.heard('b')
-    await ctx.clock.advance(1100)
-    expect(suspects).toContain('a')
-    expect(detector.health.score).toBeGreaterThan(score)
+  it('a probe nobody we asked answered at all raises our own health score (missed nacks), once the helpers had their period', async () => {
+    for (const nack of [false, true]) {
+      build()
+      detector.up('a', true)
+      detector.up('b', true)
+      start(1000)
+      await ctx.clock.advance(1001)
+      detector.heard('b')
+      await ctx.clock.advance(999)
+      // Suspected at the deadline; the helper (asked at the second attempt) nacks 0.8 periods after it was asked, later.
+      expect(suspects).toEqual(['a'])
+      const [request] = ctx.takeOf(FrameType.ProbeRequest)
+      expect(detector.health.score).toBe(0)
+      if (nack) detector.onProbeReport('b', { type: FrameType.ProbeReport, room: '', seq: request!.frame.seq, target: 'a', result: ProbeResult.Nack })
+      await ctx.clock.advance(500)
+      expect(detector.health.score, `nack ${nack}`).toBe(nack ? 0 : 1)
+    }
   })
 
   it('forgets a peer that went down, with its probe', async () => {
