@@ -79,6 +79,7 @@ export function buildMembership(ctx: LayerContext, config: MembersConfig, init: 
       local: () => ({ score: parts.detector.health.score, lagMs: parts.detector.health.lagMs, links: parts.detector.links() }),
       refuted: () => parts.detector.health.raise(),
       healthFactor: () => parts.detector.health.factor(),
+      late: (lateness) => parts.detector.health.late(lateness),
       dead: (peer) => overlay.dead(peer),
       checks: () => init.checks(),
       ...(init.persist === undefined ? {} : { persist: init.persist }),

@@ -23,6 +23,7 @@ import type { HealthLink, MemberRecord, ProbeAckFrame, ProbeFrame, ProbeReportFr
 import { ProbeResult } from '../protocol/messages-members.js'
 import { randomInt, sample } from '../random.js'
 import type { PeerId } from '../transport.js'
+import { ackTimeout, sampleRtt, type RttEstimate } from './link-rtt.js'
 import { LATE_MS, LocalHealth } from './local-health.js'
 
 /** Tunables of the failure detector. */
@@ -49,11 +50,9 @@ export interface FailureDetectorPorts {
   linksOf(peer: PeerId): readonly PeerId[]
 }
 
-interface LinkState {
+interface LinkState extends RttEstimate {
   neighbour: boolean
   lastHeard: number
-  srtt: number | undefined
-  rttvar: number
   probe: Probe | undefined
 }
 
@@ -66,7 +65,11 @@ interface Probe {
   deadline: number
   timer: TimerHandle | undefined
   asked: PeerId[]
+  /** When the helpers were asked. */
+  askedAt: number
   answered: number
+  /** Concluded (the target is suspect); kept only to hear the helpers' late nacks. */
+  closed?: true
   /** A probe on behalf of a requester (we are its helper). */
   relay?: { requester: PeerId; seq: number }
 }
@@ -185,7 +188,7 @@ export class FailureDetector {
   #begin(target: PeerId, link: LinkState, span: number, relay?: Probe['relay']): void {
     if (link.probe !== undefined && relay === undefined) return
     const now = this.#ctx.clock.now()
-    const probe: Probe = { seq: this.#nextSeq(), target, startedAt: now, attempts: 0, deadline: now + span, timer: undefined, asked: [], answered: 0 }
+    const probe: Probe = { seq: this.#nextSeq(), target, startedAt: now, attempts: 0, deadline: now + span, timer: undefined, asked: [], askedAt: 0, answered: 0 }
     if (relay !== undefined) probe.relay = relay
     else {
       link.probe = probe
@@ -200,7 +203,7 @@ export class FailureDetector {
     probe.attempts++
     this.#ctx.send(probe.target, { type: FrameType.Probe, room: this.#ctx.room, seq: probe.seq, news: this.#ports.news(probe.target) })
     if (probe.attempts === 2 && probe.relay === undefined) this.#askHelpers(probe)
-    const next = this.#ctx.clock.now() + this.#ackTimeout(probe.target)
+    const next = this.#ctx.clock.now() + ackTimeout(this.#links.get(probe.target), this.#config.probeMs, this.health.factor())
     if (next < probe.deadline) probe.timer = this.#after(next - this.#ctx.clock.now(), (lateness) => this.#step(probe, lateness, true))
     else probe.timer = this.#after(probe.deadline - this.#ctx.clock.now(), (lateness) => this.#step(probe, lateness, false))
   }
@@ -223,13 +226,32 @@ export class FailureDetector {
       this.#report(probe.relay.requester, probe.relay.seq, probe.target, ProbeResult.Nack)
       return
     }
-    // Nobody we asked answered at all: the silent one is probably us.
-    if (probe.asked.length > 0 && probe.answered === 0) this.health.raise()
+    if (probe.asked.length > 0 && probe.answered === 0) this.#awaitNacks(probe)
     this.#ports.suspect(probe.target)
+  }
+
+  /**
+   * Lifeguard's missed nacks: a helper nacks 0.8 periods after it was asked, which is after
+   * our deadline (helpers are asked at the second attempt), so the helpers get until a period
+   * after they were asked (stretched by local health). If none answered by then, the silent
+   * one is probably us.
+   */
+  #awaitNacks(probe: Probe): void {
+    probe.closed = true
+    this.#probes.set(probe.seq, probe)
+    const wait = probe.askedAt + this.#config.probeMs * this.health.factor() - this.#ctx.clock.now()
+    probe.timer = this.#after(wait, () => {
+      this.#end(probe)
+      if (probe.answered === 0) this.health.raise()
+    })
   }
 
   #answered(probe: Probe, sample: boolean): void {
     if (!this.#probes.has(probe.seq)) return
+    if (probe.closed === true) {
+      probe.answered++
+      return
+    }
     this.#end(probe)
     if (probe.relay !== undefined) {
       this.#report(probe.relay.requester, probe.relay.seq, probe.target, ProbeResult.Alive)
@@ -237,7 +259,7 @@ export class FailureDetector {
     }
     this.health.succeeded()
     const link = this.#links.get(probe.target)
-    if (sample && link !== undefined) this.#sample(link, this.#ctx.clock.now() - probe.startedAt)
+    if (sample && link !== undefined) sampleRtt(link, this.#ctx.clock.now() - probe.startedAt, this.#config.probeMs)
   }
 
   #end(probe: Probe): void {
@@ -256,32 +278,12 @@ export class FailureDetector {
     const others = candidates.filter((peer) => !known.has(peer))
     const helpers = [...sample(this.#ctx.random, linked, this.#config.helpers), ...sample(this.#ctx.random, others, this.#config.helpers)].slice(0, this.#config.helpers)
     probe.asked = helpers
+    probe.askedAt = this.#ctx.clock.now()
     if (helpers.length > 0) this.#ctx.sendMany(helpers, { type: FrameType.ProbeRequest, room: this.#ctx.room, seq: probe.seq, target: probe.target })
   }
 
   #report(peer: PeerId, seq: number, target: PeerId, result: ProbeReportFrame['result']): void {
     this.#ctx.send(peer, { type: FrameType.ProbeReport, room: this.#ctx.room, seq, target, result })
-  }
-
-  /** The ack timeout of a link: its RTT estimate plus two deviations, stretched by local health. */
-  #ackTimeout(peer: PeerId): number {
-    const probeMs = this.#config.probeMs
-    const link = this.#links.get(peer)
-    // Retries are cheap (they happen only when an answer is missing) and each one is another
-    // chance through a lossy link: retry about every RTT, so a period holds five to eight attempts.
-    const rto = link?.srtt === undefined ? probeMs / 5 : link.srtt + 2 * link.rttvar
-    return Math.min(probeMs / 5, Math.max(probeMs / 8, rto)) * this.health.factor()
-  }
-
-  #sample(link: LinkState, rtt: number): void {
-    const value = Math.min(rtt, this.#config.probeMs)
-    if (link.srtt === undefined) {
-      link.srtt = value
-      link.rttvar = value / 2
-      return
-    }
-    link.rttvar = 0.75 * link.rttvar + 0.25 * Math.abs(link.srtt - value)
-    link.srtt = 0.875 * link.srtt + 0.125 * value
   }
 
   #nextSeq(): number {

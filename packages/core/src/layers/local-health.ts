@@ -7,7 +7,7 @@
  *
  * Evidence that raises it: one of our own timers fired late (the event loop was blocked,
  * so input that arrived meanwhile is still unprocessed: event-loop lag), a probe failed
- * while no helper answered at all (missed nacks), or another member suspected us and we
+ * and no helper answered within a period of being asked (missed nacks), or another member suspected us and we
  * had to refute it. It falls by one per probe period in which a probe succeeded and
  * nothing raised it. With `enabled: false` the score is still kept (and published in the
  * health record) but `factor()` is 1 and `late()` never defers: the detector of the

@@ -30,6 +30,11 @@ export interface MembersPorts {
   refuted(): void
   /** What timeouts are multiplied by: 1 + local health score (1 with local health off). */
   healthFactor(): number
+  /**
+   * One of our timers fired `lateness` ms late (local health evidence). True when the decision
+   * it was armed for must wait: input queued behind it (a refutation, say) runs first.
+   */
+  late(lateness: number): boolean
   /** A member failed or left (or a neighbour stopped answering): drop any link, stop dialing it. */
   dead(peer: PeerId): void
   /** Results of the app's health checks. */

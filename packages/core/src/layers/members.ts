@@ -58,7 +58,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
-    this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, (entry) => {
+    this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
       this.#after({ kind: 'fail', entry })
       this.#gossip.push(record)

@@ -156,7 +156,8 @@ export class SessionLayer {
       session.connection.on('close', () => (session.channel === undefined ? this.#drop(session, 'lost') : session.channel.run(async () => this.#lost(session)))),
     )
     session.handshakeTimer = this.#ctx.clock.setTimeout(() => {
-      if (session.state === 'handshake') this.#close(session, CloseCode.Timeout)
+      // A dialer still waiting for Welcome: the acceptor may hold the link open (its Welcome was lost).
+      if (session.state === 'handshake') this.#close(session, CloseCode.Timeout, [], session.initiator)
     }, this.#config.handshakeTimeoutMs)
   }
 
@@ -193,11 +194,11 @@ export class SessionLayer {
     return this.#releases.drained(this.#config.handshakeTimeoutMs)
   }
 
-  #close(session: Session, code?: CloseCodeValue, peers: PeerId[] = []): void {
+  #close(session: Session, code?: CloseCodeValue, peers: PeerId[] = [], openThere = false): void {
     if (session.state === 'closed') return
     // (On a session still authenticating, the Disconnect is not sent: it would name the room.)
-    // On an open link, sent three times: nothing acknowledges a goodbye, and a lost one looks like a crash (the peer would be suspected).
-    const copies = session.state === 'open' ? 3 : 1
+    // On a link open at the other end, sent three times: nothing acknowledges a goodbye, and a lost one looks like a crash (the peer would be suspected).
+    const copies = session.state === 'open' || openThere ? 3 : 1
     if (code !== undefined) for (let copy = 0; copy < copies; copy++) this.#table.sendOn(session, { type: FrameType.Disconnect, room: this.#ctx.room, code, peers })
     this.#drop(session, 'closed')
     this.#releases.release(session, code === undefined ? undefined : `gossamer close code ${code}`)
@@ -290,7 +291,8 @@ export class SessionLayer {
       }
       if (session.state !== 'open') {
         this.#ctx.report(new ProtocolError(`frame ${frame.type} before the handshake`, session.peerId, { race: true }), session.peerId)
-        this.#close(session, CloseCode.ProtocolViolation)
+        // The sender holds the link open already (the handshake's last frame was lost on its way here).
+        this.#close(session, CloseCode.ProtocolViolation, [], true)
         return
       }
       this.#ports.frame(session.peerId, frame)

@@ -9,9 +9,9 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { FailureDetector, type FailureDetectorPorts } from '../../src/layers/failure-detector.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import { ProbeResult, type MemberRecord } from '../../src/protocol/messages-members.js'
-import type { Clock, TimerHandle } from '../../src/clock.js'
 import type { LayerContext } from '../../src/engine/context.js'
 import { RecordingContext } from '../support/layer-harness.js'
+import { stallingClock } from '../support/stalling-clock.js'
 
 const PROBE_MS = 1000
 
@@ -21,32 +21,9 @@ let received: { peer: string; records: readonly MemberRecord[] }[]
 let links: Record<string, string[]>
 let detector: FailureDetector
 
-/**
- * The context as a CPU-starved peer sees it: nothing of it runs before `stall.end`, so a
- * timer due earlier fires then, late (the simulator's starved clock does the same).
- */
+/** The context as a CPU-starved peer sees it (see stallingClock). */
 function stalling(inner: RecordingContext, stall: { end: number }): LayerContext {
-  interface Chain { handle: TimerHandle | undefined; cancelled: boolean }
-  const clock: Clock = {
-    now: () => inner.clock.now(),
-    setTimeout(fn, ms) {
-      const chain: Chain = { handle: undefined, cancelled: false }
-      chain.handle = inner.clock.setTimeout(() => {
-        const now = inner.clock.now()
-        if (now >= stall.end) return fn()
-        chain.handle = inner.clock.setTimeout(() => {
-          if (!chain.cancelled) fn()
-        }, stall.end - now)
-      }, ms)
-      return chain
-    },
-    clearTimeout(handle) {
-      const chain = handle as Chain
-      chain.cancelled = true
-      if (chain.handle !== undefined) inner.clock.clearTimeout(chain.handle)
-    },
-  }
-  return Object.create(inner, { clock: { value: clock } }) as LayerContext
+  return Object.create(inner, { clock: { value: stallingClock(inner.clock, stall) } }) as LayerContext
 }
 
 function build(localHealth = true, stall?: { end: number }): void {
@@ -208,16 +185,23 @@ describe('failure detector', () => {
     expect(detector.health.score).toBeLessThan(before)
   })
 
-  it('a probe nobody we asked answered at all raises our own health score (missed nacks)', async () => {
-    detector.up('a', true)
-    detector.up('b', true)
-    start(1000)
-    await ctx.clock.advance(1000)
-    const score = detector.health.score
-    detector.heard('b')
-    await ctx.clock.advance(1100)
-    expect(suspects).toContain('a')
-    expect(detector.health.score).toBeGreaterThan(score)
+  it('a probe nobody we asked answered at all raises our own health score (missed nacks), once the helpers had their period', async () => {
+    for (const nack of [false, true]) {
+      build()
+      detector.up('a', true)
+      detector.up('b', true)
+      start(1000)
+      await ctx.clock.advance(1001)
+      detector.heard('b')
+      await ctx.clock.advance(999)
+      // Suspected at the deadline; the helper (asked at the second attempt) nacks 0.8 periods after it was asked, later.
+      expect(suspects).toEqual(['a'])
+      const [request] = ctx.takeOf(FrameType.ProbeRequest)
+      expect(detector.health.score).toBe(0)
+      if (nack) detector.onProbeReport('b', { type: FrameType.ProbeReport, room: '', seq: request!.frame.seq, target: 'a', result: ProbeResult.Nack })
+      await ctx.clock.advance(500)
+      expect(detector.health.score, `nack ${nack}`).toBe(nack ? 0 : 1)
+    }
   })
 
   it('forgets a peer that went down, with its probe', async () => {

@@ -48,6 +48,7 @@ beforeEach(async () => {
     local: () => ({ score: 0, lagMs: 0, links: [] }),
     refuted: () => refuted++,
     healthFactor: () => 1,
+    late: () => false,
     dead: (peer) => dead.push(peer),
     checks: () => [],
   })

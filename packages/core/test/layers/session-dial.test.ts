@@ -114,7 +114,8 @@ describe('dialing', () => {
   it('a dialed session that gets no Welcome times out', async () => {
     const connection = await dialed('p')
     await ctx.clock.advance(3000)
-    expect(connection.take()).toEqual([{ type: FrameType.Disconnect, room: 'r', code: CloseCode.Timeout, peers: [] }])
+    // Three times: the acceptor may hold the link open (its Welcome was lost), and a lost goodbye would look like a crash to it.
+    expect(connection.take()).toEqual(Array(3).fill({ type: FrameType.Disconnect, room: 'r', code: CloseCode.Timeout, peers: [] }))
     expect(ports.downs).toMatchObject([{ peer: 'p', info: { wasUp: false, cause: 'closed' } }])
   })
 })
