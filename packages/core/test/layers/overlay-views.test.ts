@@ -258,3 +258,37 @@ describe('known peers', () => {
     expect(overlay.views.passive()).toEqual([])
   })
 })
+
+describe('rediscovery', () => {
+  it('asks the transports again only while isolated: no session, no dial, no passive peer; paced, and at once again after a neighbour', () => {
+    let asked = 0
+    overlay = new Overlay(ctx, { maxNeighbours: 3, minNeighbours: 2, maxPassive: 10, reservationMs: 3000, retryMs: 10_000, rediscoverMaxRounds: 4 }, control, new AbortController().signal, () => asked++)
+    // Not isolated: a neighbour, or a dial in flight, or a passive peer to dial.
+    link('a')
+    overlay.maintain(false, true)
+    down('a', { cause: 'closed' })
+    overlay.discovered('q')
+    overlay.maintain(false, true)
+    expect(control.inFlight.has('q')).toBe(true)
+    overlay.maintain(false, true)
+    expect(asked).toBe(0)
+    // The dial fails: nobody left to dial. Rounds 1, 3, 7, 11: spacing 2, 4, then the cap 4.
+    control.inFlight.get('q')?.onFailure(new TransportError('unreachable'))
+    control.inFlight.delete('q')
+    const askedAt: number[] = []
+    for (let round = 1; round <= 12; round++) {
+      const before = asked
+      overlay.maintain(false, true)
+      if (asked > before) askedAt.push(round)
+    }
+    expect(askedAt).toEqual([1, 3, 7, 11])
+    // Rounds that are not the periodic one (a discovery, a lost session) never ask.
+    overlay.maintain(false)
+    expect(asked).toBe(4)
+    // A neighbour resets the pacing: isolated again, it asks at once.
+    link('b')
+    down('b', { cause: 'closed' })
+    overlay.maintain(false, true)
+    expect(asked).toBe(5)
+  })
+})
