@@ -1,8 +1,8 @@
 /**
  * The overlay, views and healing: what a session going down means (by cause and close
  * code), dead peers, transient links, shuffles (answered, spaced out while they teach
- * nothing), reconnecting lost peers, filling free slots, rewiring, and the count of known
- * peers. The session layer is a recording {@link SessionControl}.
+ * nothing), reconnecting lost peers, filling free slots, rewiring, asking the transports
+ * again while isolated, and the count of known peers. The session layer is a recording {@link SessionControl}.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { TransportError } from '../../src/errors.js'
