@@ -70,21 +70,21 @@ it('a peer alone in its room asks again with a doubling spacing, capped', async 
   await room.whenLoaded()
   const rounds = 200
   await roundsUntil(clock, 1000, rounds, () => false)
-  // Rounds 1, 3, 7, 15, 31, then every 30 (REDISCOVER_MAX_MS at 1 s rounds): 1 + 4 + 5 = 10 in 200.
+  // Rounds 2, 4, 8, 16, 32, then every 30 (REDISCOVER_MAX_MS at 1 s rounds): 5 + 5 = 10 in 200.
   expect(a.calls()).toBeGreaterThanOrEqual(9)
   expect(a.calls()).toBeLessThanOrEqual(11)
   expect(room.neighbours()).toEqual([])
 })
 
-it('paces requests: first at once, then 2, 4, 8... rounds apart up to the cap, and again at once after a neighbour', () => {
+it('paces requests: first on the second isolated round, then 2, 4, 8... rounds apart up to the cap, and so again after a neighbour', () => {
   const asked: number[] = []
   let round = 0
   const pacing = new Rediscovery(REDISCOVER_MAX_MS / 1000, () => asked.push(round))
   for (round = 1; round <= 100; round++) pacing.isolated()
   expect(REDISCOVER_FIRST_ROUNDS).toBe(2)
-  expect(asked).toEqual([1, 3, 7, 15, 31, 61, 91])
+  expect(asked).toEqual([2, 4, 8, 16, 32, 62, 92])
   pacing.reset()
   asked.length = 0
   for (round = 1; round <= 4; round++) pacing.isolated()
-  expect(asked).toEqual([1, 3])
+  expect(asked).toEqual([2, 4])
 })

@@ -260,7 +260,7 @@ describe('known peers', () => {
 })
 
 describe('rediscovery', () => {
-  it('asks the transports again only while isolated: no session, no dial, no passive peer; paced, and at once again after a neighbour', () => {
+  it('asks the transports again only while isolated: no session, no dial, no passive peer; paced, and reset by a neighbour', () => {
     let asked = 0
     overlay = new Overlay(ctx, { maxNeighbours: 3, minNeighbours: 2, maxPassive: 10, reservationMs: 3000, retryMs: 10_000, rediscoverMaxRounds: 4 }, control, new AbortController().signal, () => asked++)
     // Not isolated: a neighbour, or a dial in flight, or a passive peer to dial.
@@ -272,7 +272,7 @@ describe('rediscovery', () => {
     expect(control.inFlight.has('q')).toBe(true)
     overlay.maintain(false, true)
     expect(asked).toBe(0)
-    // The dial fails: nobody left to dial. Rounds 1, 3, 7, 11: spacing 2, 4, then the cap 4.
+    // The dial fails: nobody left to dial. Rounds 2, 4, 8, 12: spacing 2, 4, then the cap 4.
     control.inFlight.get('q')?.onFailure(new TransportError('unreachable'))
     control.inFlight.delete('q')
     const askedAt: number[] = []
@@ -281,13 +281,15 @@ describe('rediscovery', () => {
       overlay.maintain(false, true)
       if (asked > before) askedAt.push(round)
     }
-    expect(askedAt).toEqual([1, 3, 7, 11])
+    expect(askedAt).toEqual([2, 4, 8, 12])
     // Rounds that are not the periodic one (a discovery, a lost session) never ask.
     overlay.maintain(false)
     expect(asked).toBe(4)
-    // A neighbour resets the pacing: isolated again, it asks at once.
+    // A neighbour resets the pacing: isolated again, it asks on the second round.
     link('b')
     down('b', { cause: 'closed' })
+    overlay.maintain(false, true)
+    expect(asked).toBe(4)
     overlay.maintain(false, true)
     expect(asked).toBe(5)
   })
