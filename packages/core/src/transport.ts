@@ -218,6 +218,17 @@ export interface Transport extends Subscribable<TransportEvents> {
   /** Stops discovery for `topic`. */
   leave(topic: string): void
   /**
+   * Asks the discovery service again for peers of `topic`, a topic joined before: the peers
+   * found arrive as `peer:discover`, like any discovered peer. A room calls it when it is
+   * isolated (no neighbour, no dial in flight, no peer left to dial), because a discovery
+   * service may list peers only to a peer that joins (a signaling server does), and after
+   * its last neighbour vanished nobody may know the room's peer any more. The room paces its
+   * calls (at most every two rounds, backing off to every 30 s); a transport may rate-limit
+   * them further. Does nothing for a topic not joined or a transport not running. It never
+   * throws. Optional: a transport without it leaves an isolated peer to be found by others.
+   */
+  rediscover?(topic: string): void
+  /**
    * Opens a connection to `peerId`. Connections are peer-to-peer, not per topic: every
    * frame names its room. Rejects with a `TransportError` when the peer cannot be reached,
    * or an `AbortError` when aborted.

@@ -25,9 +25,10 @@ function memoryHarness(init?: MemoryNetworkInit): (peerCount: number) => Promise
 }
 
 // Default options: microtask delivery, and the default 3 s dial timeout.
-runTransportConformance('memory (defaults, microtask delivery)', memoryHarness(), { timeoutMs: 8000 })
+runTransportConformance('memory (defaults, microtask delivery)', memoryHarness(), { timeoutMs: 8000, rediscover: true })
 
 runTransportConformance(
   'memory (latency 1-5 ms, real clock)',
   memoryHarness({ latency: { min: 1, max: 5 }, dialTimeoutMs: 500 }),
+  { rediscover: true },
 )

@@ -28,6 +28,12 @@ import { base64url, roomTopic, topicFromProof, topicOf, type RoomTopic } from '.
  */
 export const SIGNAL_TOPIC_NAME = 'gossamer/v2/signaling'
 
+/**
+ * Shortest spacing of two rediscoveries of one room, in ms: a repeated `join` costs one token
+ * of the server's per-address join budget (20/s by default), shared by every tab behind it.
+ */
+export const REDISCOVER_MIN_MS = 2000
+
 /** Most peers remembered per server as "unknown there" before the memory is cleared. */
 const ROUTE_MEMORY = 4096
 
@@ -48,6 +54,8 @@ export class ServerSignalsClient implements ServerSignals {
   readonly #requests = new Map<string, object>()
   /** The shared topic signals travel on; known once hashed (the sockets start then). */
   #signalTopic: string | undefined
+  /** Room name → when it was last rediscovered. */
+  readonly #rediscovered = new Map<string, number>()
   /** Peers each server said it does not know. */
   readonly #absent = new Map<SignalingSocket, Set<PeerId>>()
   #stopped = false
@@ -140,6 +148,18 @@ export class ServerSignalsClient implements ServerSignals {
     this.#retopic(room, [])
     this.#joined.delete(room)
     this.#requests.delete(room)
+    this.#rediscovered.delete(room)
+  }
+
+  rediscover(room: string): void {
+    const topics = this.#joined.get(room)
+    if (this.#stopped || topics === undefined || topics.length === 0) return
+    const now = this.#clock.now()
+    const last = this.#rediscovered.get(room)
+    if (last !== undefined && now - last < REDISCOVER_MIN_MS) return
+    this.#rediscovered.set(room, now)
+    // A socket not welcomed yet drops it: it joins every topic (and gets peers) on welcome.
+    for (const { topic, proof } of topics) for (const socket of this.#sockets) socket.join(topic, proof)
   }
 
   /** Moves `room` to `topics`: leaves the topics it no longer has, joins the new ones. */
@@ -170,6 +190,7 @@ export class ServerSignalsClient implements ServerSignals {
     this.#rooms.clear()
     this.#joined.clear()
     this.#requests.clear()
+    this.#rediscovered.clear()
     this.#absent.clear()
   }
 

@@ -15,7 +15,7 @@ import { signalingUrls, type WebSocketConstructor } from './options.js'
 import { PEER_ID_PATTERN } from './server-messages.js'
 import { ServerSignalsClient } from './server-signals-client.js'
 
-export { SIGNAL_TOPIC_NAME } from './server-signals-client.js'
+export { REDISCOVER_MIN_MS, SIGNAL_TOPIC_NAME } from './server-signals-client.js'
 
 /**
  * Default {@link ServerSignals.maxSignalBytes}: 48,000 bytes become 64,000 characters of
@@ -88,6 +88,14 @@ export interface ServerSignals extends Subscribable<ServerSignalsEvents> {
   join(room: string, options?: { topicProof?: Uint8Array; topicProofs?: readonly Uint8Array[] }): void
   /** Leaves `room` on every server. */
   leave(room: string): void
+  /**
+   * Asks every welcoming server again for the peers of a joined `room`: sends `join` again for
+   * each of its topics, with its proof, and the server answers with a fresh sample (a
+   * `peer:discover` per peer, like the first answer). At most once per
+   * {@link REDISCOVER_MIN_MS} per room (extra calls do nothing), so a caller never trips a
+   * server's per-address join limit. Optional: older implementations lack it.
+   */
+  rediscover?(room: string): void
   /**
    * Resolves once every server has either welcomed us or failed its first attempt, after
    * `timeoutMs` at most, or when `signal` aborts. Never rejects.

@@ -84,6 +84,11 @@ export class Signaling {
     this.#following.set(room, off ?? (() => undefined))
   }
 
+  /** Asks the servers again for the peers of a joined room (see {@link ServerSignals.rediscover}). */
+  rediscover(room: string): void {
+    if (!this.#stopped && this.#server.rediscover !== undefined) this.#server.rediscover(room)
+  }
+
   /** Leaves a room on every server. */
   leave(room: string): void {
     this.#following.get(room)?.()

@@ -61,6 +61,12 @@ export interface WebRTCTransport extends Transport {
   stats(): WebRTCTransportStats
   /** True while at least one signaling server is connected and has welcomed us (otherwise signals go through the mesh relay). */
   signalingReady(): boolean
+  /**
+   * Asks every signaling server again for the peers of a joined topic: re-sends `join` with
+   * the room's proofs, and the servers answer with fresh samples, reported as `peer:discover`.
+   * At most once per 2 s per topic (extra calls do nothing). Rooms call it when isolated.
+   */
+  rediscover(topic: string): void
   /** Stops the transport: see {@link WebRTCStopOptions}. Idempotent. */
   stop(options?: WebRTCStopOptions): Promise<void>
 }

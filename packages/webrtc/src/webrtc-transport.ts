@@ -169,6 +169,11 @@ export class WebRTCTransportImpl implements WebRTCTransport {
     this.#signaling?.leave(topic)
   }
 
+  /** Asks the signaling servers again for peers of a joined topic (a repeated proven `join`). */
+  rediscover(topic: string): void {
+    if (this.#state === 'running' && this.#topics.has(topic)) this.#signaling?.rediscover(topic)
+  }
+
   dial(peerId: PeerId, options: DialOptions = {}): Promise<Connection> {
     const { signal } = options
     if (signal?.aborted === true) return Promise.reject(new AbortError(`dial to ${peerId} aborted`, { cause: signal.reason }))

@@ -25,7 +25,7 @@ async function harness(peerCount: number): Promise<TransportHarness> {
   }
 }
 
-runTransportConformance('webrtc (@roamhq/wrtc, real signaling server)', harness, { timeoutMs: 10_000 })
+runTransportConformance('webrtc (@roamhq/wrtc, real signaling server)', harness, { timeoutMs: 10_000, rediscover: true })
 
 describe('webrtc: connect time', () => {
   it('20 sequential dials between two peers: figures printed, median well under a second', async () => {

@@ -82,6 +82,33 @@ describe('webrtc: signaling client', () => {
     await stopPeers([first, second])
   })
 
+  it('asks the server again for peers on rediscover, at most once per REDISCOVER_MIN_MS', async () => {
+    const signal = AbortSignal.timeout(8000)
+    const [room, other] = [`room-${globalThis.crypto.randomUUID()}`, `room-${globalThis.crypto.randomUUID()}`]
+    const [first, second, third] = await Promise.all([startPeer([server.url]), startPeer([server.url]), startPeer([server.url])])
+    try {
+      first.transport.join(room)
+      // The second peer finds the first when it joins; the server tells the first nothing.
+      const found = waitForEvent<TransportEvents, 'peer:discover'>(second.transport, 'peer:discover', { signal })
+      second.transport.join(room)
+      expect(await found).toEqual({ peerId: first.id, topic: room })
+      const seen: TransportEvents['peer:discover'][] = []
+      first.transport.on('peer:discover', (event) => seen.push(event))
+      // The third peer is in another room (the second peer finds it there) for the barrier below.
+      third.transport.join(other)
+      const inOther = waitForEvent<TransportEvents, 'peer:discover'>(second.transport, 'peer:discover', { signal })
+      second.transport.join(other)
+      expect(await inOther).toEqual({ peerId: third.id, topic: other })
+      // Three requests at once send one join; a later join on the same connection answers after it.
+      for (let i = 0; i < 3; i++) first.transport.rediscover(room)
+      first.transport.join(other)
+      await waitFor(() => seen.some((e) => e.topic === other), { signal, description: 'the answer to the later join' })
+      expect(seen.filter((e) => e.topic === room)).toEqual([{ peerId: second.id, topic: room }])
+    } finally {
+      await stopPeers([first, second, third])
+    }
+  })
+
   it('lists no peer ids to a listener on the shared signaling topic, or on a room topic without its proof', async () => {
     const signal = AbortSignal.timeout(10_000)
     const rooms = Array.from({ length: 4 }, () => `room-${globalThis.crypto.randomUUID()}`)

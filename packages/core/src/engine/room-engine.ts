@@ -25,6 +25,7 @@ import { Liveness } from '../layers/liveness.js'
 import { MeshRelay } from '../layers/mesh-relay.js'
 import { PeerScore } from '../layers/peer-score.js'
 import { Overlay } from '../layers/overlay.js'
+import { REDISCOVER_MAX_MS } from '../layers/rediscovery.js'
 import { Presence } from '../layers/presence.js'
 import { Repair } from '../layers/repair.js'
 import { SessionLayer } from '../layers/session-layer.js'
@@ -40,7 +41,7 @@ import type { LayerContext, LinkInfo } from './context.js'
 import type { RoomFrame } from './dispatch.js'
 import { frameRoutes } from './frame-routes.js'
 import { FrameMeter } from './frame-meter.js'
-import { startTransports, type TransportWiring } from './transport-start.js'
+import { rediscoverPeers, startTransports, type TransportWiring } from './transport-start.js'
 import { buildMembership, plainMembership, type Membership } from './membership.js'
 import type { RoomEngineInit } from './room-engine-init.js'
 
@@ -134,9 +135,11 @@ export class RoomEngine {
         reservationMs: 3 * config.roundMs,
         evictEveryMs: 5 * config.roundMs,
         retryMs: config.reconnectEveryRounds * config.roundMs,
+        rediscoverMaxRounds: Math.ceil(REDISCOVER_MAX_MS / config.roundMs),
       },
       this.sessions,
       init.signal,
+      () => rediscoverPeers(init.transports, init.room, ctx.report),
     )
     this.liveness = new Liveness(ctx, { suspectMs: config.suspectAfterRounds * config.roundMs }, { dead: (peer) => this.overlay.dead(peer) })
     const origin = (): number => init.doc.clientID

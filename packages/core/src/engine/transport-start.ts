@@ -2,6 +2,7 @@
  * The engine's side of its transports: it listens to each one (discovered peers, inbound
  * connections, errors), starts them with the room's admission, mesh relay and secrets, and
  * joins the room's topic on each. A transport that fails to start is reported, not thrown.
+ * It also asks them all for the topic's peers again when the overlay is isolated.
  */
 import { TransportError } from '../errors.js'
 import type { Connection, PeerId, SignalPath, Transport } from '../transport.js'
@@ -61,4 +62,19 @@ export async function startTransports(transports: readonly Transport[], wiring: 
       }
     }),
   )
+}
+
+/**
+ * Asks every transport that can (`Transport.rediscover`) for the peers of `room` again: the
+ * peers found arrive as `peer:discover`, like any discovered peer. A transport that throws
+ * is reported, and the others are still asked.
+ */
+export function rediscoverPeers(transports: readonly Transport[], room: string, report: (error: Error) => void): void {
+  for (const transport of transports) {
+    try {
+      transport.rediscover?.(room)
+    } catch (cause) {
+      report(new TransportError(`transport ${transport.name} failed to rediscover peers`, { cause }))
+    }
+  }
 }

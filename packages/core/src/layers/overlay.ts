@@ -3,8 +3,9 @@
  * dials in flight, reserved inbound slots), the passive view and the lost peers; it admits
  * joiners through {@link Admission}, dials while below the minimum or below its quota of
  * self-dialled neighbours (which sybils cannot evict), shuffles peer samples, redials lost
- * peers, fills free slots and rewires now and then so components merge. Prior art:
- * HyParView. It owns no connection: it asks the session layer ({@link SessionControl}).
+ * peers, fills free slots and rewires now and then so components merge; isolated, it asks
+ * the transports for peers again ({@link Rediscovery}). Prior art: HyParView. It owns no
+ * connection: it asks the session layer ({@link SessionControl}).
  */
 import type { LayerContext, LinkInfo } from '../engine/context.js'
 import { TransportError } from '../errors.js'
@@ -14,6 +15,7 @@ import { Admission, outboundQuota } from './admission.js'
 import { OutboundQuota } from './outbound-quota.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
+import { Rediscovery } from './rediscovery.js'
 import { ShufflePacing } from './shuffle-pacing.js'
 import type { JoinDecision, SessionControl, SessionDown } from '../engine/session-ports.js'
 
@@ -30,6 +32,8 @@ export interface OverlayConfig {
   outboundQuota?: number
   /** Inbound requests evict at most one neighbour per this many ms. Default: `reservationMs`. */
   evictEveryMs?: number
+  /** The cap, in rounds, on the spacing of rediscovery requests (see {@link Rediscovery}). Default 30. */
+  rediscoverMaxRounds?: number
 }
 
 const SHARE_SAMPLE = 8
@@ -54,13 +58,16 @@ export class Overlay {
   readonly #shuffles = new ShufflePacing()
   /** Self-dialled neighbours we keep (see {@link Admission}), refilled under pressure. */
   readonly #quota: OutboundQuota
+  readonly #rediscovery: Rediscovery
 
-  constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal) {
+  /** `rediscover` asks the transports' discovery services for peers again (absent: nothing to ask). */
+  constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal, rediscover: () => void = () => undefined) {
     this.#ctx = ctx
     this.#config = config
     this.#sessions = sessions
     this.#signal = signal
     this.views = new PeerViews(ctx.peerId, ctx.random, config.maxPassive)
+    this.#rediscovery = new Rediscovery(config.rediscoverMaxRounds ?? 30, rediscover)
     const quota = config.outboundQuota ?? outboundQuota(config.maxNeighbours)
     const evictEveryMs = config.evictEveryMs ?? config.reservationMs
     const admission = { maxNeighbours: config.maxNeighbours, outboundQuota: quota, evictEveryMs, pressureMs: 10 * evictEveryMs, reservationMs: config.reservationMs }
@@ -140,6 +147,7 @@ export class Overlay {
   /** A session came up. */
   up(peer: PeerId, link: LinkInfo): void {
     this.#links.set(peer, link)
+    if (link.neighbour) this.#rediscovery.reset()
     if (link.neighbour && link.initiator) this.#quota.linked(peer)
     this.views.removePassive(peer)
     this.views.clearFailed(peer)
@@ -219,6 +227,8 @@ export class Overlay {
       return
     }
     const candidates = this.views.samplePassive(want, (p) => this.#sessions.has(p))
+    // Isolated (no session, no dial, no reserved slot, nobody to dial): nobody may know us.
+    if (round && candidates.length === 0 && this.slotsUsed() === 0) this.#rediscovery.isolated()
     // With no link at all, or below the minimum for a while (every peer we tried was full),
     // the first dial makes room. One at a time: an eviction moves a missing link elsewhere,
     // and only low-priority dials to peers with a free slot add links.

@@ -60,7 +60,7 @@ export interface MemoryFabric {
   register(peerId: PeerId, peer: MemoryPeer): void
   /** Unregisters `peer`, only if it is the one registered under `peerId`. */
   unregister(peerId: PeerId, peer: MemoryPeer): void
-  /** Adds the peer to `topic`; returns a bootstrap sample of the members already there. */
+  /** Adds the peer to `topic` (again: a rediscovery); returns a bootstrap sample of its members, which may include the peer itself when it was there already. */
   join(peerId: PeerId, topic: string): PeerId[]
   /** Removes the peer from `topic`. */
   leave(peerId: PeerId, topic: string): void

@@ -87,6 +87,11 @@ class MemoryTransport implements Transport, MemoryPeer {
     if (this.#state === 'running' && this.#peerId !== undefined) this.#fabric.leave(this.#peerId, topic)
   }
 
+  /** Asks the network again for a sample of the topic's members (see {@link Transport.rediscover}). */
+  rediscover(topic: string): void {
+    if (this.#state === 'running' && this.#peerId !== undefined && this.#topics.has(topic)) this.#announce(this.#peerId, topic)
+  }
+
   dial(peerId: PeerId, options: DialOptions = {}): Promise<Connection> {
     const { signal } = options
     return new Promise<Connection>((resolve, reject) => {
@@ -167,7 +172,8 @@ class MemoryTransport implements Transport, MemoryPeer {
   }
 
   #announce(peerId: PeerId, topic: string): void {
-    const found = this.#fabric.join(peerId, topic)
+    // A peer that joined before (a rediscovery) may be in the sample itself.
+    const found = this.#fabric.join(peerId, topic).filter((other) => other !== peerId)
     if (found.length === 0) return
     this.#fabric.schedule(() => {
       if (this.#state !== 'running' || !this.#topics.has(topic)) return

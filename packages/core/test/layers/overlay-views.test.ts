@@ -1,8 +1,8 @@
 /**
  * The overlay, views and healing: what a session going down means (by cause and close
  * code), dead peers, transient links, shuffles (answered, spaced out while they teach
- * nothing), reconnecting lost peers, filling free slots, rewiring, and the count of known
- * peers. The session layer is a recording {@link SessionControl}.
+ * nothing), reconnecting lost peers, filling free slots, rewiring, asking the transports
+ * again while isolated, and the count of known peers. The session layer is a recording {@link SessionControl}.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { TransportError } from '../../src/errors.js'
@@ -256,5 +256,41 @@ describe('known peers', () => {
     link('a')
     overlay.discovered('a', 'memory')
     expect(overlay.views.passive()).toEqual([])
+  })
+})
+
+describe('rediscovery', () => {
+  it('asks the transports again only while isolated: no session, no dial, no passive peer; paced, and reset by a neighbour', () => {
+    let asked = 0
+    overlay = new Overlay(ctx, { maxNeighbours: 3, minNeighbours: 2, maxPassive: 10, reservationMs: 3000, retryMs: 10_000, rediscoverMaxRounds: 4 }, control, new AbortController().signal, () => asked++)
+    // Not isolated: a neighbour, or a dial in flight, or a passive peer to dial.
+    link('a')
+    overlay.maintain(false, true)
+    down('a', { cause: 'closed' })
+    overlay.discovered('q')
+    overlay.maintain(false, true)
+    expect(control.inFlight.has('q')).toBe(true)
+    overlay.maintain(false, true)
+    expect(asked).toBe(0)
+    // The dial fails: nobody left to dial. Rounds 2, 4, 8, 12: spacing 2, 4, then the cap 4.
+    control.inFlight.get('q')?.onFailure(new TransportError('unreachable'))
+    control.inFlight.delete('q')
+    const askedAt: number[] = []
+    for (let round = 1; round <= 12; round++) {
+      const before = asked
+      overlay.maintain(false, true)
+      if (asked > before) askedAt.push(round)
+    }
+    expect(askedAt).toEqual([2, 4, 8, 12])
+    // Rounds that are not the periodic one (a discovery, a lost session) never ask.
+    overlay.maintain(false)
+    expect(asked).toBe(4)
+    // A neighbour resets the pacing: isolated again, it asks on the second round.
+    link('b')
+    down('b', { cause: 'closed' })
+    overlay.maintain(false, true)
+    expect(asked).toBe(4)
+    overlay.maintain(false, true)
+    expect(asked).toBe(5)
   })
 })

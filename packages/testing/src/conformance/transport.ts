@@ -1,7 +1,8 @@
 /**
  * The transport conformance suite. Every {@link Transport} runs it, the in-memory one first.
  * It covers topologies (hub-and-spoke, all-to-all) in both directions, ordering and binary
- * integrity, discovery, close semantics, reconnection, dial failures and stop.
+ * integrity, discovery, close semantics, reconnection, dial failures and stop, and (for
+ * transports that declare it) rediscovery.
  * Tests wait on events with deadlines, never on sleeps. The cases live in one file per
  * topic (transport-topologies, -delivery, -dials, -close); this file holds the harness
  * contract and registers them.
@@ -12,6 +13,7 @@ import type { Peer, TransportCase, TransportSuite } from './transport-case.js'
 import { transportCloseCases } from './transport-close.js'
 import { transportDeliveryCases } from './transport-delivery.js'
 import { transportDialCases } from './transport-dials.js'
+import { transportRediscoverCases } from './transport-rediscover.js'
 import { transportTopologyCases } from './transport-topologies.js'
 
 /** What a transport implementation hands to {@link runTransportConformance}. */
@@ -33,6 +35,8 @@ export interface TransportConformanceOptions {
    * stops. Default true; set false for transports that cannot notify.
    */
   stopNotifiesRemote?: boolean
+  /** Whether the transport implements the optional `rediscover` (then its case runs). Default false. */
+  rediscover?: boolean
 }
 
 /**
@@ -85,5 +89,6 @@ export function runTransportConformance(
     transportDeliveryCases(suite)
     transportDialCases(suite)
     transportCloseCases(suite)
+    if (options.rediscover === true) transportRediscoverCases(suite)
   })
 }
