@@ -5,7 +5,7 @@
  * with sybil and bogus ids, claim presence for made-up clients, lie that their digests
  * match and forward nothing, while the honest peers keep editing. The victim must receive at
  * least 99% of the honest edits, never lose its last honest neighbour, and hold two at the
- * end and in most samples (every 50 ms) of the attack; once the sybils stop, the room
+ * end and in at least 90% of the samples (every 50 ms) of the attack; once the sybils stop, the room
  * converges within one anti-entropy round.
  */
 import { describe, expect, it } from 'vitest'
@@ -62,20 +62,30 @@ async function eclipse(seed: number) {
   return { sim, started, minHonest, honestAtEnd, twoOrMore: twoOrMore / samples, maxSybils, edits, received, rounds, converged: converged() }
 }
 
+/** `a-b` or `a,b,c` from the environment, or undefined. */
+function seedsFromEnv(spec: string | undefined): number[] | undefined {
+  if (spec === undefined || spec === '') return undefined
+  const range = /^(\d+)-(\d+)$/.exec(spec)
+  if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i)
+  return spec.split(',').map(Number)
+}
+
 describe('six sybils try to eclipse one peer', () => {
-  for (const seed of [1, 2, 3, 4, 5]) {
+  // ECLIPSE_SEEDS=1-30 runs a wider sweep by hand; CI runs seeds 1-5.
+  for (const seed of seedsFromEnv(process.env.ECLIPSE_SEEDS) ?? [1, 2, 3, 4, 5]) {
     it(`seed ${seed}: the victim keeps honest neighbours and >= 99% of the honest edits; the room converges within one round after`, { timeout: 120_000 }, async () => {
       const r = await eclipse(seed)
       const report = `seed ${seed}: ${JSON.stringify({ minHonest: r.minHonest, honestAtEnd: r.honestAtEnd, twoOrMore: r.twoOrMore, maxSybils: r.maxSybils, received: r.received, edits: r.edits, rounds: r.rounds })}`
       expect(r.started, report).toBe(true)
       expect(r.maxSybils, report).toBeGreaterThan(0)
       expect(r.edits).toBeGreaterThanOrEqual(60)
-      // The target is >= 2 honest neighbours in every sample of the attack: met on seeds 1, 3,
-      // 4 and 5 (8 of seeds 1-10); what holds on every seed here is asserted (docs/SECURITY.md,
-      // Eclipse and sybils): never eclipsed, two at the end, two in most samples.
+      // The target is >= 2 honest neighbours in every sample of the attack: met on 59 of seeds
+      // 1-60 (seed 14 dipped to 1 in 5% of its samples). What holds on every seed of that sweep
+      // is asserted (docs/SECURITY.md, Eclipse and sybils): never eclipsed, two at the end,
+      // two in at least 90% of the samples.
       expect(r.minHonest, report).toBeGreaterThanOrEqual(1)
       expect(r.honestAtEnd, report).toBeGreaterThanOrEqual(2)
-      expect(r.twoOrMore, report).toBeGreaterThanOrEqual(0.7)
+      expect(r.twoOrMore, report).toBeGreaterThanOrEqual(0.9)
       expect(r.received / r.edits, report).toBeGreaterThanOrEqual(0.99)
       expect(r.converged, report).toBe(true)
       expect(r.rounds, report).toBeLessThanOrEqual(1)

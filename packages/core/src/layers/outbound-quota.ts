@@ -13,7 +13,10 @@
  *   inbound link) still leaves the quota while its replacement dials.
  * - **Candidates the attacker did not name.** Refill dials go to passive peers first
  *   learnt from a transport (the signaling server, storage) or from a neighbour we dialled
- *   ourselves; only when there is none, to any passive peer.
+ *   ourselves. When there is none (a peer that dialled nobody, such as the first of a room,
+ *   knows peers only from inbound neighbours, which may all be sybils), the quota asks the
+ *   transports for peers again ({@link REDISCOVER_EVERY_ROUNDS}) and waits a round for their
+ *   answer; only when that finds nobody either, a refill dial goes to any passive peer.
  *
  * In a calm room (no pressure) nothing here dials: refills would only add churn.
  */
@@ -22,6 +25,8 @@ import type { PeerId } from '../transport.js'
 
 /** Refill dials that may start within one round (the first one included). */
 const DIALS_PER_ROUND = 3
+/** Rounds between two rediscovery requests of the quota (each costs the discovery service a query). */
+export const REDISCOVER_EVERY_ROUNDS = 5
 
 /** What the quota asks of the overlay. */
 export interface QuotaPorts {
@@ -35,6 +40,8 @@ export interface QuotaPorts {
   dial(peer: PeerId, high: boolean): void
   /** True while inbound requests press on the active view (see Admission.underPressure). */
   underPressure(): boolean
+  /** Asks the transports' discovery services for peers again (see Transport.rediscover). */
+  rediscover(): void
 }
 
 /** The outbound quota of one overlay. Internal. */
@@ -50,6 +57,10 @@ export class OutboundQuota {
   #refusedFull = false
   /** Peers we dialled and linked to: the peers they name are trusted candidates. */
   readonly #dialled = new BoundedSet<PeerId>(64)
+  /** Rounds until the quota may ask the transports for peers again (0: now). */
+  #rediscoverIn = 0
+  /** Rounds since the last rediscovery request (its answer may still be on its way). */
+  #sinceAsked = Number.POSITIVE_INFINITY
 
   /**
    * @param quota self-dialled neighbours inbound requests never evict
@@ -74,6 +85,8 @@ export class OutboundQuota {
   /** Once per round: a refill dial when under pressure and below the target. */
   round(): void {
     this.#dialsThisRound = 0
+    if (this.#rediscoverIn > 0) this.#rediscoverIn--
+    this.#sinceAsked++
     this.keep()
   }
 
@@ -98,7 +111,17 @@ export class OutboundQuota {
     if (!this.#ports.underPressure() || this.#ports.outbound() >= this.target()) return
     if (this.#dialsThisRound >= DIALS_PER_ROUND) return
     const trusted = (source: string): boolean => source.startsWith('transport:') || source === 'local' || this.#dialled.has(source)
-    const peer = this.#ports.sample(trusted) ?? this.#ports.sample()
+    let peer = this.#ports.sample(trusted)
+    if (peer === undefined) {
+      if (this.#rediscoverIn === 0) {
+        this.#rediscoverIn = REDISCOVER_EVERY_ROUNDS
+        this.#sinceAsked = 0
+        this.#ports.rediscover()
+      }
+      // The answer arrives as discovered peers (trusted candidates); wait one round for it.
+      if (this.#sinceAsked < 1) return
+      peer = this.#ports.sample()
+    }
     if (peer === undefined) return
     this.#dialsThisRound++
     this.#dialling = peer

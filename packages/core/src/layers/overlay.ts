@@ -79,6 +79,7 @@ export class Overlay {
       sample: (sources) => this.views.samplePassive(1, (p) => sessions.has(p), sources)[0],
       dial: (peer, high) => this.#dial(peer, high ? JoinPriority.High : JoinPriority.Low),
       underPressure: () => this.admission.underPressure(),
+      rediscover,
     })
   }
 
@@ -106,7 +107,10 @@ export class Overlay {
 
   /** A transport reported a peer of our room (or storage remembered one). */
   discovered(peer: PeerId, transport?: string): void {
-    if (peer !== this.#ctx.peerId && !this.#links.has(peer)) this.views.addPassive(peer, transport, `transport:${transport ?? 'stored'}`)
+    if (peer === this.#ctx.peerId || this.#links.has(peer)) return
+    // A transport vouches for a peer a neighbour named: it becomes a candidate the attacker did not name.
+    this.views.addPassive(peer, transport, `transport:${transport ?? 'stored'}`, true)
+    this.#quota.keep()
   }
 
   /** Peers `source` shared with us in a handshake, shuffle or goodbye, reachable through `transport`. */
@@ -173,6 +177,8 @@ export class Overlay {
       else if (info.code === CloseCode.Timeout || info.code === CloseCode.ProtocolViolation)
         this.views.markFailed(peer, this.#ctx.clock.now(), this.#config.retryMs)
       else this.views.addPassive(peer, info.transport, peer)
+      // A dial refused as full after its Hello (not by the transport): a refill asks for room next.
+      if (!info.wasUp && info.code === CloseCode.Full) this.#quota.failed(peer, true)
     }
     if (info.wasUp && link?.neighbour === true && link.initiator) this.#quota.lost()
   }

@@ -39,15 +39,16 @@ export class PeerViews {
   /**
    * Remembers `peerId` as reachable through `transport` (if given), learnt from `source` (a
    * neighbour's id, or `transport:<name>` for discovery). Never adds ourselves. A peer
-   * already known keeps its source.
+   * already known keeps its source, unless `resource` (a transport vouches for it).
    */
-  addPassive(peerId: PeerId, transport?: string, source = 'local'): void {
+  addPassive(peerId: PeerId, transport?: string, source = 'local', resource = false): void {
     if (peerId === this.#self) return
     const known = this.#passive.get(peerId)
-    if (known !== undefined) {
+    if (known !== undefined && (!resource || known.source === source)) {
       if (transport !== undefined) known.transport = transport
       return
     }
+    if (known !== undefined) this.removePassive(peerId)
     const own = this.#bySource.get(source)
     if (own !== undefined && own.size >= this.perSource) this.removePassive(pick(this.#random, [...own]) as PeerId)
     else if (this.#passive.size >= this.#maxPassive) this.#dropFromLargest()

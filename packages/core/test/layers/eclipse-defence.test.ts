@@ -160,6 +160,46 @@ describe('keeping the outbound quota', () => {
     expect(second).not.toBe(first)
   })
 
+  it('with only candidates inbound neighbours named, it asks the transports first and dials a peer they vouch for', () => {
+    let asked = 0
+    overlay = new Overlay(ctx, { maxNeighbours: 6, minNeighbours: 5, maxPassive: 32, reservationMs: 3000, retryMs: 10_000, evictEveryMs: 1000 }, control, new AbortController().signal, () => asked++)
+    // A peer that dialled nobody (the first of its room): every candidate came from an inbound neighbour.
+    for (const p of ['i1', 'i2', 'i3', 'i4', 'i5', 'i6']) link(p, false)
+    overlay.learn(['x1', 'h1'], 'memory', 'i1')
+    press()
+    overlay.maintain(false, true)
+    expect(asked).toBe(1)
+    expect(control.dials).toEqual([]) // it waits a round for the answer
+    // The transport names h1, which i1 had named too: h1 is now a candidate the attacker did not name.
+    overlay.discovered('h1', 'memory')
+    expect(dialled()).toEqual(['h1'])
+    // A transport that finds nobody: after a round the refill takes any passive peer, and
+    // the next request waits its 5 rounds.
+    control.fail('h1', Object.assign(new Error('no answer'), { name: 'TransportError' }))
+    control.takeDials()
+    overlay.maintain(false, true)
+    overlay.maintain(false, true)
+    expect(asked).toBe(1)
+    expect(dialled()).toEqual(['x1'])
+  })
+
+  it('a refill answered with a Disconnect Full after its Hello asks for room next time', () => {
+    for (const p of ['i1', 'i2', 'i3', 'i4', 'i5', 'i6']) link(p, false)
+    overlay.learn(['h1'], 'memory', 'i1')
+    overlay.discovered('t1', 'memory')
+    overlay.discovered('t2', 'memory')
+    press()
+    overlay.maintain(false, true)
+    const [first] = control.takeDials()
+    expect(first).toMatch(new RegExp(`^t[12]:${JoinPriority.Low}$`))
+    const peer = first!.split(':')[0]!
+    // The transport connected; the full peer refused the Hello.
+    control.inFlight.delete(peer)
+    overlay.down(peer, { wasUp: false, cause: 'disconnect', code: CloseCode.Full, peers: [], transport: 'memory' })
+    const [second] = control.takeDials()
+    expect(second).toMatch(new RegExp(`^t[12]:${JoinPriority.High}$`))
+  })
+
   it('at the quota, in a calm room, it dials nobody', () => {
     for (const p of ['o1', 'o2']) link(p, true)
     for (const p of ['i1', 'i2', 'i3', 'i4']) link(p, false)
