@@ -120,8 +120,8 @@ function resolveMembers(options: MembersOptions, roundMs: number) {
     newsBudget: 4096,
     /**
      * Self-refreshes of `alive` the whole room sends per probe period, on average (the refresh
-     * period grows with the room). Each costs every peer about one small Members frame per
-     * neighbour: 0.25 keeps it near 20 bytes per peer per round whatever the room's size.
+     * period grows with the room). Each rides on probes and acks (a few records' worth of
+     * bytes per peer, no frame of its own), so 0.25 keeps it small whatever the room's size.
      */
     refreshPerPeriod: 0.25,
     /** Emits of one event name within this window send only the last. */

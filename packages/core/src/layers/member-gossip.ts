@@ -43,10 +43,10 @@ export class MemberGossip {
     return this.#outbox.budgetUse
   }
 
-  /** Queues `record` (news from `from`, or our own) and schedules a flush. */
-  push(record: MemberRecord, from?: PeerId): void {
-    this.#outbox.push(record, from)
-    this.schedule()
+  /** Queues `record` (news from `from`, or our own) and schedules a flush; a `quiet` one (a refresh) only rides on probes and acks. */
+  push(record: MemberRecord, from?: PeerId, quiet = false): void {
+    this.#outbox.push(record, from, quiet)
+    if (!quiet) this.schedule()
   }
 
   /** Sends `record` to every neighbour now, with whatever else is queued (a goodbye). */

@@ -5,6 +5,12 @@
  * records sent per probe period; news beyond it waits for the next period (claims and
  * leaves first). Recent claims also ride on probes and acks a few times each (SWIM's
  * piggybacking), which repairs a flood that lost a frame.
+ *
+ * Quiet news (a member's routine self-refresh: an `alive` whose only change is a higher
+ * incarnation) does not flood: it only rides on probes and acks, {@link QUIET_TIMES} times
+ * at each peer that learns it, after the claims. Every peer that takes it passes it on the
+ * same way, so it spreads like an epidemic within a few probe periods, far inside the
+ * staleness window it feeds, at no extra frame.
  */
 import type { LayerContext } from '../engine/context.js'
 import { FrameType } from '../protocol/messages.js'
@@ -15,6 +21,10 @@ import type { PeerId } from '../transport.js'
 const PIGGYBACK_TIMES = 3
 /** Recent claims kept for piggybacking. */
 const RECENT = 32
+/** Times a quiet record (a refresh) rides on probes and acks at each peer that learns it. */
+export const QUIET_TIMES = 6
+/** Quiet records kept for piggybacking (the oldest go first). */
+const QUIET = 32
 
 interface Queued {
   record: MemberRecord
@@ -29,6 +39,7 @@ export class NewsOutbox {
   readonly #urgent: Queued[] = []
   readonly #rest: Queued[] = []
   readonly #recent: { record: MemberRecord; left: number }[] = []
+  readonly #quiet: { record: MemberRecord; left: number }[] = []
   #sentThisPeriod = 0
   #lastUse = 0
 
@@ -47,8 +58,13 @@ export class NewsOutbox {
     return this.#lastUse
   }
 
-  /** Queues a record for every neighbour but `from`. */
-  push(record: MemberRecord, from?: PeerId): void {
+  /** Queues a record for every neighbour but `from`; a `quiet` one only rides on probes and acks. */
+  push(record: MemberRecord, from?: PeerId, quiet = false): void {
+    if (quiet) {
+      this.#quiet.push({ record, left: QUIET_TIMES })
+      if (this.#quiet.length > QUIET) this.#quiet.shift()
+      return
+    }
     const claim = record.kind === 'state' && record.status !== 'alive'
     ;(claim ? this.#urgent : this.#rest).push({ record, from })
     if (record.kind === 'state') {
@@ -80,13 +96,15 @@ export class NewsOutbox {
     return this.queued > 0
   }
 
-  /** Up to `max` recent records to piggyback, each at most a few times. */
+  /** Up to `max` records to piggyback, recent claims first, then quiet ones, each a few times. */
   piggyback(max: number): MemberRecord[] {
     const out: MemberRecord[] = []
-    for (let i = this.#recent.length - 1; i >= 0 && out.length < max; i--) {
-      const item = this.#recent[i] as { record: MemberRecord; left: number }
-      out.push(item.record)
-      if (--item.left === 0) this.#recent.splice(i, 1)
+    for (const list of [this.#recent, this.#quiet]) {
+      for (let i = list.length - 1; i >= 0 && out.length < max; i--) {
+        const item = list[i] as { record: MemberRecord; left: number }
+        out.push(item.record)
+        if (--item.left === 0) list.splice(i, 1)
+      }
     }
     return out
   }
@@ -102,5 +120,6 @@ export class NewsOutbox {
     this.#urgent.length = 0
     this.#rest.length = 0
     this.#recent.length = 0
+    this.#quiet.length = 0
   }
 }

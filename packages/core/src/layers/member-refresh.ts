@@ -1,15 +1,15 @@
 /**
  * Self-refresh and staleness for the members layer. The failure detector probes over links,
  * so a member whose every neighbour dies with it has nobody left to probe it. To close that
- * gap every member periodically raises its incarnation and floods its new `alive` (a room-wide
- * heartbeat), and every member suspects a record that has not been refreshed for
- * {@link STALE_REFRESHES} refresh periods (stretched by local health); the suspicion then
+ * gap every member periodically raises its incarnation and spreads its new `alive` on probes
+ * and acks (a room-wide heartbeat; member-news.ts), and every member suspects a record that has
+ * not been refreshed for {@link STALE_REFRESHES} refresh periods (stretched by local health); the suspicion then
  * takes the normal path (confirmations, timeout, `failed`), so a member that is alive but was
  * merely unheard refutes it like any other.
  *
  * Traffic stays flat in the room's size: the refresh period grows with the number of live
  * members, so the whole room refreshes about `perPeriod` records per probe period whatever
- * its size (each record then costs every peer one send to each neighbour). The price is
+ * its size (each record then rides on a few of every peer's probes and acks). The price is
  * detection time for this rare case, which grows linearly with the room: a refresh every
  * max({@link MIN_REFRESH_PERIODS}, (live + 1) / perPeriod) periods (with the room's default
  * of 0.25 refreshes per period: 40 periods at 10 members, 400 at 100, 4,000 at 1,000).

@@ -10,9 +10,9 @@
  * Timers: suspicion-timers.ts; merge rules: member-table.ts; outcomes: member-outcomes.ts.
  *
  * A member whose every neighbour died with it has nobody left to probe it: every member
- * refreshes its `alive` now and then, and members unheard for several refresh periods are
- * suspected (member-refresh.ts). After a mass failure that is faster: each member raises its
- * incarnation once and soon suspects every member unheard since the losses (mass-failure.ts).
+ * refreshes its `alive` now and then (on probes and acks only, member-news.ts); members
+ * unheard for several refresh periods are suspected (member-refresh.ts). After a mass failure
+ * each member floods a raised incarnation and soon suspects those unheard since (mass-failure.ts).
  */
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
@@ -214,6 +214,8 @@ export class Members {
         return
       }
       this.#after(outcome)
+      // A refresh (alive over alive, only the incarnation rose) rides on probes and acks only.
+      if (outcome.kind === 'refreshed' && record.status === 'alive') return this.#gossip.push(record, from, true)
     } else if (record.kind === 'meta') {
       const { entry, changed } = this.table.applyMeta(record, now)
       if (entry === undefined) return
@@ -264,7 +266,7 @@ export class Members {
     // The first health record waits a few periods, until links and their RTTs are known.
     this.#records.publishHealth(this.#period === 3)
     const [now, live] = [this.#ctx.clock.now(), this.table.live]
-    if (this.#refresh.due(now, live)) this.#raise()
+    if (this.#refresh.due(now, live)) this.#raise(true)
     this.#suspectAll(this.#refresh.stale(this.table.entries(), now, live, this.#ports.healthFactor(), new Set(this.#ports.neighbours())))
     if (this.#gossip.queued > 0) this.#gossip.schedule()
     this.#periodTimer = this.#ctx.clock.setTimeout(() => this.#tick(), this.#config.probeMs)
@@ -279,11 +281,11 @@ export class Members {
     this.#ctx.clock.setTimeout(() => this.#suspectAll(this.#mass.unheard(this.table.entries(), since, new Set(this.#ports.neighbours()))), 3 * this.#config.probeMs)
   }
 
-  /** Raises our incarnation and floods the new `alive` (a refresh; a "still here" after a mass failure). */
-  #raise(): void {
+  /** Raises our incarnation and publishes the new `alive`: a `quiet` refresh rides on probes and acks, a "still here" after a mass failure floods. */
+  #raise(quiet = false): void {
     this.self.bump()
     this.#ports.persist?.(this.self.state())
-    this.#records.publish('alive')
+    this.#records.publish('alive', quiet)
   }
 
   /** Suspects (or confirms the suspicion of) each of `peers` (a sweep, stale records). */

@@ -61,8 +61,11 @@ export class SelfRecords {
     return [this.#signed.alive, this.#signed.meta, this.#signed.health].filter((r): r is MemberRecord => r !== undefined)
   }
 
-  /** Publishes our `alive` (at the current incarnation) or our metadata, signed first in a room with a secret. */
-  publish(kind: 'alive' | 'meta'): void {
+  /**
+   * Publishes our `alive` (at the current incarnation) or our metadata, signed first in a room
+   * with a secret. A `quiet` alive (a routine refresh) rides on probes and acks instead of flooding.
+   */
+  publish(kind: 'alive' | 'meta', quiet = false): void {
     const record = kind === 'alive' ? this.#self.alive() : this.#self.metaRecord()
     const left = this.#self.left()
     const publish = (signed: MemberRecord, signedLeft: MemberRecord): void => {
@@ -72,7 +75,7 @@ export class SelfRecords {
         this.#signed.alive = signed
         this.#signed.left = signedLeft
       } else this.#signed.meta = signed
-      this.#gossip.push(signed)
+      this.#gossip.push(signed, undefined, quiet)
     }
     if (this.#signer === undefined) return publish(record, left)
     const signer = this.#signer

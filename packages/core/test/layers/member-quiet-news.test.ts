@@ -1,0 +1,99 @@
+/**
+ * Quiet news, counted: a routine self-refresh (an `alive` whose only change is a higher
+ * incarnation) rides on probes and acks only, a fixed number of times at each peer that
+ * learns it, and every receiver passes it on the same way; joins, refutations and claims
+ * still flood to every neighbour but their source.
+ */
+import { beforeEach, describe, expect, it } from 'vitest'
+import { LocalMember } from '../../src/layers/local-member.js'
+import { QUIET_TIMES } from '../../src/layers/member-news.js'
+import { Members } from '../../src/layers/members.js'
+import { FrameType } from '../../src/protocol/messages.js'
+import type { MemberRecord, MemberStateRecord } from '../../src/protocol/messages-members.js'
+import { RecordingContext } from '../support/layer-harness.js'
+
+const PROBE_MS = 1000
+const EMPTY = new Uint8Array(0)
+
+let ctx: RecordingContext
+let members: Members
+
+const state = (peer: string, status: MemberStateRecord['status'], incarnation: number, by = ''): MemberStateRecord => ({ kind: 'state', peer, status, incarnation, by, signature: EMPTY })
+
+/** Members records sent so far (taken from the context), by target. */
+function sentRecords(): { peer: string; record: MemberRecord }[] {
+  return ctx.takeOf(FrameType.Members).flatMap(({ peer, frame }) => frame.records.map((record) => ({ peer, record })))
+}
+
+/** How often `record` (by peer and incarnation) rides on the next `probes` probes or acks. */
+function piggybacked(peer: string, incarnation: number, probes: number): number {
+  let count = 0
+  for (let i = 0; i < probes; i++) {
+    count += members.news('a').filter((r) => r.kind === 'state' && r.peer === peer && r.incarnation === incarnation && r.status === 'alive').length
+  }
+  return count
+}
+
+beforeEach(async () => {
+  ctx = new RecordingContext()
+  members = new Members(ctx, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: 30_000, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 1 }, new LocalMember('me', 512), {
+    neighbours: () => ['a', 'b', 'c'],
+    rtt: () => 50,
+    local: () => ({ score: 0, lagMs: 0, links: [] }),
+    refuted: () => undefined,
+    healthFactor: () => 1,
+    late: () => false,
+    dead: () => undefined,
+    checks: () => [],
+  })
+  members.start()
+  for (const peer of ['a', 'b', 'c', 'd']) members.receive('a', [state(peer, 'alive', 0)])
+  await ctx.clock.advance(100)
+  ctx.take()
+  // Whatever the joins left to piggyback is spent.
+  for (let i = 0; i < 20; i++) members.news('a')
+})
+
+describe('quiet member news', () => {
+  it('a received refresh is not flooded: it rides on exactly QUIET_TIMES probes or acks, once learnt', async () => {
+    members.receive('b', [state('d', 'alive', 1)])
+    await ctx.clock.advance(100)
+    expect(sentRecords().filter(({ record }) => record.peer === 'd')).toEqual([])
+    expect(piggybacked('d', 1, 20)).toBe(QUIET_TIMES)
+    // The same refresh again is no news: it is not passed on a second time.
+    members.receive('c', [state('d', 'alive', 1)])
+    await ctx.clock.advance(100)
+    expect(piggybacked('d', 1, 20)).toBe(0)
+    expect(members.list().find((m) => m.peerId === 'd')).toMatchObject({ status: 'alive', incarnation: 1 })
+  })
+
+  it('joins, claims and refutations still flood to every neighbour but their source', async () => {
+    members.receive('b', [state('e', 'alive', 0)])
+    await ctx.clock.advance(100)
+    expect(sentRecords().filter(({ record }) => record.peer === 'e').map((s) => s.peer).sort()).toEqual(['a', 'c'])
+    members.receive('b', [state('d', 'suspect', 0, 'b')])
+    await ctx.clock.advance(100)
+    expect(sentRecords().filter(({ record }) => record.peer === 'd').map((s) => s.peer).sort()).toEqual(['a', 'c'])
+    // d refutes: alive over suspect is a refutation, not a refresh.
+    members.receive('c', [state('d', 'alive', 1)])
+    await ctx.clock.advance(100)
+    const refutation = sentRecords().filter(({ record }) => record.peer === 'd')
+    expect(refutation.map((s) => s.peer).sort()).toEqual(['a', 'b'])
+    expect(refutation[0]?.record).toMatchObject({ status: 'alive', incarnation: 1 })
+  })
+
+  it("this peer's own refresh rides on probes and acks; only the sample sync carries it in a Members frame, to one neighbour", async () => {
+    // With one refresh per period and four live members, a refresh is due every 10 to 13 periods.
+    let sent: { peer: string; record: MemberRecord }[] = []
+    let incarnation = 0
+    for (let period = 0; period < 15 && incarnation === 0; period++) {
+      await ctx.clock.advance(PROBE_MS)
+      sent = [...sent, ...sentRecords()]
+      incarnation = members.list()[0]?.incarnation ?? 0
+    }
+    expect(incarnation).toBe(1)
+    const floods = sent.filter(({ record }) => record.kind === 'state' && record.peer === 'me' && record.incarnation === 1)
+    expect(floods.length).toBeLessThanOrEqual(1)
+    expect(piggybacked('me', 1, 20)).toBe(QUIET_TIMES)
+  })
+})
