@@ -79,8 +79,8 @@ describe('six sybils try to eclipse one peer', () => {
       expect(r.started, report).toBe(true)
       expect(r.maxSybils, report).toBeGreaterThan(0)
       expect(r.edits).toBeGreaterThanOrEqual(60)
-      // The target is >= 2 honest neighbours in every sample of the attack: met on 59 of seeds
-      // 1-60 (seed 14 dipped to 1 in 5% of its samples). What holds on every seed of that sweep
+      // The target is >= 2 honest neighbours in every sample of the attack: met on 58 of seeds
+      // 1-60 (seeds 2 and 14 dipped to 1 in 2% and 5% of their samples). What holds on every seed of that sweep
       // is asserted (docs/SECURITY.md, Eclipse and sybils): never eclipsed, two at the end,
       // two in at least 90% of the samples.
       expect(r.minHonest, report).toBeGreaterThanOrEqual(1)
