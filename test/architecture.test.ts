@@ -24,7 +24,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
     ['session-layer.ts', 'session.ts', 'session-table.ts', 'session-release.ts', 'session-frame-check.ts', 'session-dial.ts', 'handshake.ts', 'session-join.ts', 'session-trust.ts', 'session-auth.ts', 'session-rekey.ts', 'secure-channel.ts']
       .map((n) => `layers/${n}`)
       .includes(f),
-  overlay: (f) => ['overlay.ts', 'admission.ts', 'outbound-quota.ts', 'peer-views.ts', 'reservations.ts', 'shuffle-pacing.ts', 'rediscovery.ts'].map((n) => `layers/${n}`).includes(f),
+  overlay: (f) => ['overlay.ts', 'admission.ts', 'outbound-quota.ts', 'peer-views.ts', 'reservations.ts', 'shuffle-pacing.ts', 'rediscovery.ts', 'rewiring.ts'].map((n) => `layers/${n}`).includes(f),
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts',
   repair: (f) => f === 'layers/repair.ts',

@@ -16,6 +16,7 @@ import { OutboundQuota } from './outbound-quota.js'
 import type { PeerId } from '../transport.js'
 import { PeerViews } from './peer-views.js'
 import { Rediscovery } from './rediscovery.js'
+import { rewire, type RewiringPorts } from './rewiring.js'
 import { ShufflePacing } from './shuffle-pacing.js'
 import type { JoinDecision, SessionControl, SessionDown } from '../engine/session-ports.js'
 
@@ -39,8 +40,6 @@ export interface OverlayConfig {
 const SHARE_SAMPLE = 8
 /** Rounds below the minimum before one dial asks for room (high priority). */
 const STARVING_ROUNDS = 2
-/** Chance, per reconnect period, that a peer with a free slot dials a passive peer to fill it. */
-const FILL_CHANCE = 1 / 2
 
 /** The overlay layer of one room. Internal. */
 export class Overlay {
@@ -59,6 +58,7 @@ export class Overlay {
   /** Self-dialled neighbours we keep (see {@link Admission}), refilled under pressure. */
   readonly #quota: OutboundQuota
   readonly #rediscovery: Rediscovery
+  readonly #rewiring: RewiringPorts
 
   /** `rediscover` asks the transports' discovery services for peers again (absent: nothing to ask). */
   constructor(ctx: LayerContext, config: OverlayConfig, sessions: SessionControl, signal: AbortSignal, rediscover: () => void = () => undefined) {
@@ -81,6 +81,11 @@ export class Overlay {
       underPressure: () => this.admission.underPressure(),
       rediscover,
     })
+    this.#rewiring = {
+      ...{ views: this.views, random: ctx.random, maxNeighbours: config.maxNeighbours, now: () => ctx.clock.now() },
+      ...{ linked: (p) => sessions.has(p), slotsUsed: () => this.slotsUsed(), evictable: () => this.admission.evictable() },
+      ...{ evict: (victim) => this.#evict(victim), dial: (peer, priority) => this.#dial(peer, priority) },
+    }
   }
 
   /** Neighbours (the active view), in the order they came up. */
@@ -251,37 +256,11 @@ export class Overlay {
   }
 
   /**
-   * Runs every few rounds. It redials one lost peer that is due, with high priority: a
-   * saturated acceptor makes room, so the halves of a healed partition reconnect even when
-   * every peer across is full. If we are full ourselves, we first free one slot.
-   *
-   * None of this runs when the overlay is known to be connected (`connected`). With no lost
-   * peer due, a peer with a free slot fills it half the time with a low-priority dial (only
-   * a peer with a free slot accepts it), so ends of chains that formed apart join. Otherwise
-   * it rewires with probability `rewireChance`: a high-priority dial to a random passive
-   * peer (freeing a slot first when full), so components that closed on themselves merge.
+   * Runs every few rounds, unless the overlay is known to be connected (`connected`): one
+   * repair step of {@link rewire} (redial a lost peer, fill a free slot, or rewire).
    */
   reconnect(rewireChance: number, connected: boolean): void {
-    if (connected) return
-    const linked = (p: PeerId): boolean => this.#sessions.has(p)
-    const lost = this.views.pickFailed(this.#ctx.clock.now(), linked)
-    const random = this.#ctx.random
-    if (lost === undefined && this.slotsUsed() < this.#config.maxNeighbours && random.next() < FILL_CHANCE) {
-      const target = this.views.samplePassive(1, linked)[0]
-      if (target !== undefined) this.#dial(target, JoinPriority.Low)
-      return
-    }
-    if (lost === undefined && random.next() >= rewireChance) return
-    const target = lost ?? this.views.samplePassive(1, linked)[0]
-    if (target === undefined) return
-    if (this.slotsUsed() >= this.#config.maxNeighbours) {
-      // Never one of the quota's self-dialled neighbours (see Admission.evictable).
-      const victim = pick(random, this.admission.evictable())
-      if (victim === undefined) return
-      this.#evict(victim)
-      if (this.slotsUsed() >= this.#config.maxNeighbours) return
-    }
-    this.#dial(target, JoinPriority.High)
+    if (!connected) rewire(this.#rewiring, rewireChance)
   }
 
   /**
