@@ -1,8 +1,11 @@
 /**
  * The y-protocols Awareness a room's presence runs on: creating it without its own
- * wall-clock timer, and following the document to a persisted clientID.
+ * wall-clock timer, following the document to a persisted clientID, and the awareness
+ * updates presence sends (within the room's limits) and reads (the one client it carries).
  */
-import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import * as decoding from 'lib0/decoding'
+import type { PresenceLimits } from '../limits/content-limits.js'
 import type * as Y from 'yjs'
 
 /**
@@ -37,4 +40,38 @@ export function followClient(awareness: Awareness, clientID: number, startClock:
   const known = awareness.meta.get(clientID)?.clock ?? 0
   awareness.meta.set(clientID, { clock: Math.max(known, startClock), lastUpdated: Date.now() })
   awareness.setLocalState(state)
+}
+
+/** The states of `clients` in updates within `limits` (a state over them alone is left out). */
+export function encodeWithinLimits(awareness: Awareness, clients: readonly number[], limits: PresenceLimits): Uint8Array[] {
+  const updates: Uint8Array[] = []
+  let batch: number[] = []
+  let bytes = 0
+  const flush = (): void => {
+    if (batch.length > 0) updates.push(encodeAwarenessUpdate(awareness, batch))
+    batch = []
+    bytes = 0
+  }
+  for (const client of clients) {
+    // Its size: the JSON plus at most 30 bytes of ids, clock and lengths.
+    const size = encodeAwarenessUpdate(awareness, [client]).byteLength
+    if (size > limits.awarenessBytes) continue
+    if (batch.length >= limits.awarenessStates || bytes + size > limits.awarenessBytes) flush()
+    batch.push(client)
+    bytes += size
+  }
+  flush()
+  return updates
+}
+
+/** The clientID of an awareness update that carries exactly one client, else undefined. */
+export function soleClient(update: Uint8Array): number | undefined {
+  try {
+    const decoder = decoding.createDecoder(update)
+    if (decoding.readVarUint(decoder) !== 1) return undefined
+    const client = decoding.readVarUint(decoder)
+    return Number.isSafeInteger(client) ? client : undefined
+  } catch {
+    return undefined
+  }
 }

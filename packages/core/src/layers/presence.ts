@@ -21,8 +21,7 @@
  * In a room with a secret, states travel as signed entries instead (presence-signed.ts):
  * a peer can set only its own state, and unsigned Awareness frames are refused.
  */
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
-import * as decoding from 'lib0/decoding'
+import { applyAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import { LimitExceededError, UpdateRejectedError } from '../errors.js'
@@ -33,6 +32,7 @@ import type { SignedAwarenessFrame } from '../protocol/messages-presence.js'
 import type { PeerId } from '../transport.js'
 import { FrameNotAllowedError } from '../trust/errors.js'
 import type { RoomTrust } from '../trust/room-trust.js'
+import { encodeWithinLimits, soleClient } from './presence-awareness.js'
 import { SignedPresence } from './presence-signed.js'
 import { DEFAULT_RELAY_BUDGET, PresenceRelay, type RelayBudget, type RelayEntry } from './presence-relay.js'
 
@@ -149,29 +149,7 @@ export class Presence {
     const clients = [...this.#awareness.getStates().keys()].filter((client) => !this.#relay.isHeld(client))
     if (clients.length === 0) return
     this.#tree.pushed(peer, clients)
-    for (const update of this.#encode(clients)) this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update })
-  }
-
-  /** The states of `clients` in updates within the limits (a state over them alone is left out). */
-  #encode(clients: readonly number[]): Uint8Array[] {
-    const updates: Uint8Array[] = []
-    let batch: number[] = []
-    let bytes = 0
-    const flush = (): void => {
-      if (batch.length > 0) updates.push(encodeAwarenessUpdate(this.#awareness, batch))
-      batch = []
-      bytes = 0
-    }
-    for (const client of clients) {
-      // Its size: the JSON plus at most 30 bytes of ids, clock and lengths.
-      const size = encodeAwarenessUpdate(this.#awareness, [client]).byteLength
-      if (size > this.#limits.awarenessBytes) continue
-      if (batch.length >= this.#limits.awarenessStates || bytes + size > this.#limits.awarenessBytes) flush()
-      batch.push(client)
-      bytes += size
-    }
-    flush()
-    return updates
+    for (const update of encodeWithinLimits(this.#awareness, clients, this.#limits)) this.#ctx.send(peer, { type: FrameType.Awareness, room: this.#ctx.room, update })
   }
 
   /**
@@ -261,7 +239,7 @@ export class Presence {
       this.#tree.pushed(peer, clients)
     }
     if (targets.length === 0) return
-    for (const update of this.#encode(clients)) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })
+    for (const update of encodeWithinLimits(this.#awareness, clients, this.#limits)) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })
   }
 
   /** Renews the local state when due and drops remote states nobody renewed. */
@@ -290,17 +268,5 @@ export class Presence {
     this.#relay.destroy()
     this.#awareness.off('update', this.#onUpdate)
     this.#signed?.destroy()
-  }
-}
-
-/** The clientID of an awareness update that carries exactly one client, else undefined. */
-function soleClient(update: Uint8Array): number | undefined {
-  try {
-    const decoder = decoding.createDecoder(update)
-    if (decoding.readVarUint(decoder) !== 1) return undefined
-    const client = decoding.readVarUint(decoder)
-    return Number.isSafeInteger(client) ? client : undefined
-  } catch {
-    return undefined
   }
 }
