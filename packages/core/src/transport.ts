@@ -222,9 +222,11 @@ export interface Transport extends Subscribable<TransportEvents> {
    * found arrive as `peer:discover`, like any discovered peer. A room calls it when it is
    * isolated (no neighbour, no dial in flight, no peer left to dial), because a discovery
    * service may list peers only to a peer that joins (a signaling server does), and after
-   * its last neighbour vanished nobody may know the room's peer any more. The room paces its
-   * calls (at most every two rounds, backing off to every 30 s); a transport may rate-limit
-   * them further. Does nothing for a topic not joined or a transport not running. It never
+   * its last neighbour vanished nobody may know the room's peer any more; it paces those
+   * calls (at most every two rounds, backing off to every 30 s). Under eclipse pressure it
+   * also calls it when it has no refill candidate that an inbound neighbour did not name,
+   * at most every 5 rounds (docs/SECURITY.md, Eclipse and sybils). A transport may
+   * rate-limit calls further. Does nothing for a topic not joined or a transport not running. It never
    * throws. Optional: a transport without it leaves an isolated peer to be found by others.
    */
   rediscover?(topic: string): void

@@ -4,6 +4,7 @@
  * (`deriveMaterial`), which passes through once on its way into a new HKDF key.
  */
 import { abortable } from './abortable.js'
+import { nodeAead } from './aead-node.js'
 import { plainBytes } from './bytes.js'
 import { DecryptError } from './errors.js'
 import type { AeadKey, KeyMaterial, MacKey, SymmetricProvider } from './symmetric.js'
@@ -16,7 +17,12 @@ export function platformSubtle(): SubtleCrypto | undefined {
 const AES_GCM = { name: 'AES-GCM', length: 256 } as const
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256', length: 256 } as const
 
+/** In Node, node:crypto seals under the same key without a thread-pool round trip (aead-node.ts). */
 function aeadKey(subtle: SubtleCrypto, key: CryptoKey): AeadKey {
+  return nodeAead(key) ?? webCryptoAead(subtle, key)
+}
+
+function webCryptoAead(subtle: SubtleCrypto, key: CryptoKey): AeadKey {
   return {
     algorithm: 'AES-256-GCM',
     async seal(nonce, plaintext, associatedData) {

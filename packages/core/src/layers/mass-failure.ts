@@ -3,7 +3,7 @@
  * and 3, lost (alive to suspect or failed) within five probe periods. A member can then be
  * dead with no surviving neighbour to notice, so the layer sweeps: it raises its own
  * incarnation and, three periods later, suspects every member not heard of since the losses
- * began. Sweeps are at least thirty periods apart.
+ * began; until then refreshes flood. Sweeps are at least thirty periods apart.
  */
 import type { PeerId } from '../transport.js'
 import type { MemberEntry } from './member-table.js'
@@ -34,6 +34,15 @@ export class MassFailure {
     if (lost < Math.max(3, SWEEP_FRACTION * (live + lost)) || now - this.#lastSweep < 30 * this.#probeMs) return undefined
     this.#lastSweep = now
     return Math.min(...this.#losses.values())
+  }
+
+  /**
+   * True from a mass failure until its sweep ran (four probe periods): then every member's
+   * "still here" must reach the whole room before the sweep, so refreshes flood instead of
+   * riding on probes and acks (a receiver cannot tell a raise from a routine refresh).
+   */
+  sweeping(now: number): boolean {
+    return now - this.#lastSweep <= 4 * this.#probeMs
   }
 
   /** The sweep: members alive or suspect, not neighbours, not heard of since `since`. */

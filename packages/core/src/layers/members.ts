@@ -214,8 +214,9 @@ export class Members {
         return
       }
       this.#after(outcome)
-      // A refresh (alive over alive, only the incarnation rose) rides on probes and acks only.
-      if (outcome.kind === 'refreshed' && record.status === 'alive') return this.#gossip.push(record, from, true)
+      // A refresh (alive over alive, only the incarnation rose) rides on probes and acks only,
+      // except while a mass failure's sweep is pending: then it may be a "still here" that must reach everyone.
+      if (outcome.kind === 'refreshed' && record.status === 'alive' && !this.#mass.sweeping(now)) return this.#gossip.push(record, from, true)
     } else if (record.kind === 'meta') {
       const { entry, changed } = this.table.applyMeta(record, now)
       if (entry === undefined) return

@@ -80,6 +80,8 @@ export class OutboundQuota {
   /** A link we dialled came up with `peer`. */
   linked(peer: PeerId): void {
     this.#dialled.add(peer)
+    // The refill is done: a later refusal by this peer is not the refill's.
+    if (peer === this.#dialling) this.#dialling = undefined
   }
 
   /** Once per round: a refill dial when under pressure and below the target. */

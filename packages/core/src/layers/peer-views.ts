@@ -39,12 +39,13 @@ export class PeerViews {
   /**
    * Remembers `peerId` as reachable through `transport` (if given), learnt from `source` (a
    * neighbour's id, or `transport:<name>` for discovery). Never adds ourselves. A peer
-   * already known keeps its source, unless `resource` (a transport vouches for it).
+   * already known keeps its source, unless `resource` (a transport vouches for it) and a
+   * neighbour named it (storage and transports keep theirs).
    */
   addPassive(peerId: PeerId, transport?: string, source = 'local', resource = false): void {
     if (peerId === this.#self) return
     const known = this.#passive.get(peerId)
-    if (known !== undefined && (!resource || known.source === source)) {
+    if (known !== undefined && (!resource || known.source === 'local' || known.source.startsWith('transport:'))) {
       if (transport !== undefined) known.transport = transport
       return
     }

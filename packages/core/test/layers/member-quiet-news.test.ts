@@ -2,7 +2,8 @@
  * Quiet news, counted: a routine self-refresh (an `alive` whose only change is a higher
  * incarnation) rides on probes and acks only, a fixed number of times at each peer that
  * learns it, and every receiver passes it on the same way; joins, refutations and claims
- * still flood to every neighbour but their source.
+ * still flood to every neighbour but their source, and so does every refresh while a mass
+ * failure's sweep is pending.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { LocalMember } from '../../src/layers/local-member.js'
@@ -80,6 +81,25 @@ describe('quiet member news', () => {
     const refutation = sentRecords().filter(({ record }) => record.peer === 'd')
     expect(refutation.map((s) => s.peer).sort()).toEqual(['a', 'b'])
     expect(refutation[0]?.record).toMatchObject({ status: 'alive', incarnation: 1 })
+  })
+
+  it('after a mass failure, until its sweep, a received refresh floods (it may be a "still here" the sweep must not miss)', async () => {
+    for (const peer of ['e', 'f', 'g']) members.receive('a', [state(peer, 'alive', 0)])
+    await ctx.clock.advance(100)
+    ctx.take()
+    // Three of eight members fail at once: a mass failure.
+    for (const peer of ['e', 'f', 'g']) members.receive('b', [state(peer, 'failed', 0, 'b')])
+    await ctx.clock.advance(100)
+    ctx.take()
+    members.receive('b', [state('d', 'alive', 1)])
+    await ctx.clock.advance(100)
+    expect(sentRecords().filter(({ record }) => record.peer === 'd').map((s) => s.peer).sort()).toEqual(['a', 'c'])
+    // Once the sweep ran, refreshes are quiet again.
+    await ctx.clock.advance(5 * PROBE_MS)
+    ctx.take()
+    members.receive('b', [state('d', 'alive', 2)])
+    await ctx.clock.advance(100)
+    expect(sentRecords().filter(({ record }) => record.peer === 'd' && record.kind === 'state' && record.incarnation === 2)).toEqual([])
   })
 
   it("this peer's own refresh rides on probes and acks; only the sample sync carries it in a Members frame, to one neighbour", async () => {
