@@ -145,8 +145,8 @@ export function targets(results: ScenarioResult[], peerCounts: number[]): Target
   // A room with a secret gives an urgent dialer one spare slot over the cap while it is not
   // yet authenticated (its sealed Hello then asks for room), so its bound is one higher.
   for (const [system, cap, why] of [
-    ['gossamer', MAX_NEIGHBOURS, `maxNeighbours (${MAX_NEIGHBOURS})`],
-    ['gossamer-secret', MAX_NEIGHBOURS + 1, `maxNeighbours + 1 (${MAX_NEIGHBOURS + 1}: one spare slot for an urgent dialer still authenticating)`],
+    ['gossamer', MAX_NEIGHBOURS + 1, `maxNeighbours + 1 (${MAX_NEIGHBOURS + 1}: one for an outbound-quota refill under eclipse pressure, docs/ARCHITECTURE.md)`],
+    ['gossamer-secret', MAX_NEIGHBOURS + 2, `maxNeighbours + 2 (${MAX_NEIGHBOURS + 2}: the refill, and one spare slot for an urgent dialer still authenticating)`],
   ] as const) {
     const runs = gossamerRuns.filter((g) => g.system === system)
     if (runs.length === 0) continue

@@ -18,7 +18,8 @@
  *   transports for peers again ({@link REDISCOVER_EVERY_ROUNDS}) and waits a round for their
  *   answer; only when that finds nobody either, a refill dial goes to any passive peer.
  *
- * In a calm room (no pressure) nothing here dials: refills would only add churn.
+ * In a calm room (no pressure) nothing here dials: refills would only add churn. Nor does it
+ * dial while the view is over its cap already, so a peer exceeds the cap by one at most.
  */
 import { BoundedSet } from '../bounded-set.js'
 import type { PeerId } from '../transport.js'
@@ -40,6 +41,8 @@ export interface QuotaPorts {
   dial(peer: PeerId, high: boolean): void
   /** True while inbound requests press on the active view (see Admission.underPressure). */
   underPressure(): boolean
+  /** True while the active view uses more slots than its cap (a spare slot, or a refill coming up). */
+  overCap(): boolean
   /** Asks the transports' discovery services for peers again (see Transport.rediscover). */
   rediscover(): void
 }
@@ -111,6 +114,8 @@ export class OutboundQuota {
     if (pending !== undefined && this.#ports.pending(pending)) return
     this.#dialling = undefined
     if (!this.#ports.underPressure() || this.#ports.outbound() >= this.target()) return
+    // Over the cap already (a dialer authenticating on a spare slot, say): one exception at a time.
+    if (this.#ports.overCap()) return
     if (this.#dialsThisRound >= DIALS_PER_ROUND) return
     const trusted = (source: string): boolean => source.startsWith('transport:') || source === 'local' || this.#dialled.has(source)
     let peer = this.#ports.sample(trusted)

@@ -79,6 +79,7 @@ export class Overlay {
       sample: (sources) => this.views.samplePassive(1, (p) => sessions.has(p), sources)[0],
       dial: (peer, high) => this.#dial(peer, high ? JoinPriority.High : JoinPriority.Low),
       underPressure: () => this.admission.underPressure(),
+      overCap: () => this.slotsUsed() > config.maxNeighbours,
       rediscover,
     })
     this.#rewiring = {
