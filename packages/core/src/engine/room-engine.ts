@@ -263,9 +263,13 @@ export class RoomEngine {
       // Presence from every peer we know proves the overlay connected: no merging needed. Not
       // without a neighbour: presence arrives only over links, so with none it is stale (a
       // lost link's peer is still shown until its state expires, OUTDATED_MS later), and the
-      // lost peer must be redialled now. Only presence through peers we dialled counts.
+      // lost peer must be redialled now. Under eclipse pressure only presence through peers we
+      // dialled counts (sybils that dialled us claim made-up clients); in a calm room every
+      // state counts, or the room keeps rewiring for nothing (a new link, a Disconnect and a
+      // presence greeting every few seconds at N = 8).
       const outbound = new Set(this.overlay.outbound())
-      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount(), (source) => outbound.has(source))
+      const vouched = this.overlay.admission.underPressure() ? (source: PeerId) => outbound.has(source) : undefined
+      const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount(), vouched)
       this.overlay.reconnect(REWIRE_CHANCE, connected)
     }
     this.#timer = this.ctx.clock.setTimeout(() => this.#tick(), roundMs)
