@@ -84,7 +84,11 @@ describe('tree abuse: a pruner next to every honest peer', () => {
     // Its spurious Prunes and echoes of its target's own edits are lies.
     const lies = attacked.penalties.filter((p) => p.reason === 'lie' && p.peerId.startsWith('pruner-'))
     expect(lies.length, summary).toBeGreaterThan(0)
-    expect(attacked.penalties.filter((p) => !p.peerId.startsWith('pruner-')), summary).toEqual([])
+    // Honest peers are never called liars, throttled or cut off. A push that raced a repair
+    // may cost one a 'useless' penalty (-0.5, docs/SECURITY.md's score table; seed 11 shows one
+    // since calm rooms stopped rewiring), which its useful deliveries outweigh.
+    const honest = attacked.penalties.filter((p) => !p.peerId.startsWith('pruner-'))
+    expect(honest.filter((p) => p.reason !== 'useless' || p.action !== 'penalty'), summary).toEqual([])
     await Promise.all([close(calm), close(attacked)])
   })
 
