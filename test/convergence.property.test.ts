@@ -46,11 +46,15 @@ const EXPECTED_ERRORS = new Set(['ProtocolError', 'TransportError'])
  * - AuthenticationError `unexpected-frame`: a lost AuthConfirm, so the acceptor's first
  *   Sealed frame from the dialer arrives while it still waits for the confirmation;
  * - AbortError, only from a room that is closing: a peer that crashes while its keys are
- *   still being derived reports that its start was aborted (by its own close).
+ *   still being derived reports that its start was aborted (by its own close);
+ * - AuthenticationError `crowded`: more than 8 inbound connections were authenticating at
+ *   one peer, so the oldest was closed (it redials). A reconnect storm after a partition
+ *   heals can reach that when real crypto lags the virtual clock on a loaded machine (a CI
+ *   run saw it once, seed 8; five loaded local runs did not).
  * Never AuthorshipError, UnauthorizedWriteError, SignatureError or EquivocationError: each
  * would mean an honest peer's signed write was refused or mis-chained.
  */
-const TRUSTED_EXPECTED_ERRORS = new Set([...EXPECTED_ERRORS, 'FrameOrderError', 'AuthenticationError:unexpected-frame', 'AbortError:closing'])
+const TRUSTED_EXPECTED_ERRORS = new Set([...EXPECTED_ERRORS, 'FrameOrderError', 'AuthenticationError:unexpected-frame', 'AuthenticationError:crowded', 'AbortError:closing'])
 
 /** Everything one seeded run keeps besides the simulation. */
 class Run {
