@@ -193,6 +193,23 @@ export class TransportInUseError extends ConfigError {
   override name = 'TransportInUseError'
 }
 
+/**
+ * `room.close()` stopped waiting for a setup that did not finish within its deadline (storage
+ * that never answers, an IndexedDB upgrade blocked by another tab): the room closed without
+ * it, so edits made before the setup finished may not be stored. The Y.Doc still holds them.
+ */
+export class SetupTimeoutError extends GossamerError {
+  override name = 'SetupTimeoutError'
+  constructor(
+    /** How long `close()` waited, in ms. */
+    readonly waitedMs: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
 /** `room.whenSynced({ timeoutMs })` gave up: no full exchange with a peer completed in time. */
 export class SyncTimeoutError extends GossamerError {
   override name = 'SyncTimeoutError'

@@ -126,6 +126,7 @@ export {
   AuthenticationError,
   SessionOverflowError,
   TransportInUseError,
+  SetupTimeoutError,
   SyncTimeoutError,
   throwIfAborted,
 } from './errors.js'

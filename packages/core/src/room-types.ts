@@ -195,7 +195,10 @@ export interface Room extends Subscribable<RoomEvents> {
    * Leaves the room: closes every connection and timer and removes every listener. With
    * `storage`, a setup still running (a room with a secret deriving its keys) finishes
    * first, so edits made before are signed and stored, and the next room on that storage
-   * has them and shares them; `close()` resolves once they are durable.
+   * has them and shares them; `close()` resolves once they are durable. It waits 10 s at
+   * most (on the room's clock): storage that never answers (an IndexedDB upgrade blocked by
+   * another tab, say) gets a `SetupTimeoutError` reported as an `error` event, and the room
+   * closes without it.
    */
   close(): Promise<void>
   /** Same as `close()`, for Yjs provider compatibility. */

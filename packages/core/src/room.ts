@@ -7,9 +7,9 @@
  */
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
-import { systemClock, type Clock } from './clock.js'
+import { systemClock, type Clock, type TimerHandle } from './clock.js'
 import type { Emitter } from './emitter.js'
-import { RoomClosedError } from './errors.js'
+import { RoomClosedError, SetupTimeoutError } from './errors.js'
 import { abortable, gate } from './gate.js'
 import { roomAwareness } from './layers/presence.js'
 import { roomPersistence, type Persistence } from './persistence.js'
@@ -29,6 +29,9 @@ import { RoomRotation } from './room-rotate.js'
 import type { Room, RoomEvents, RoomOptions, RoomStats, SignalOptions, WhenSyncedOptions } from './room-types.js'
 import { zeroStats } from './room-stats.js'
 import type { PeerId } from './transport.js'
+
+/** How long `close()` waits for a setup still running (keys, identity, storage) before it closes without it, in ms. */
+export const CLOSE_SETUP_WAIT_MS = 10_000
 
 /**
  * Creates a room and starts joining peers in the background.
@@ -223,17 +226,36 @@ class GossipRoom implements Room {
     // The goodbye (signed presence removal, Disconnect) goes out before the transports stop.
     await stopped
     // A setup still running finishes first (keys, then storage opened with them): edits typed before are signed and stored, never dropped.
-    if (this.#persistence !== undefined) await this.#starting.catch((cause: unknown) => this.#report(cause instanceof Error ? cause : new Error(String(cause))))
+    // Not forever: storage that never answers must not keep close() (and an app's unmount) waiting.
+    const settled = this.#persistence === undefined || (await this.#setupSettled(CLOSE_SETUP_WAIT_MS))
     this.#content?.destroy()
     this.#controller.abort()
     if (this.#ownsAwareness) this.awareness.destroy()
-    try {
-      await this.#persistence?.close()
-    } catch (cause) {
-      this.#report(cause instanceof Error ? cause : new Error(String(cause)))
-    }
+    // Storage that kept the setup from finishing would keep its own close waiting too: it is
+    // released in the background then (it ends whenever the storage answers).
+    const released = this.#persistence?.close().catch((cause: unknown) => this.#report(cause instanceof Error ? cause : new Error(String(cause))))
+    if (settled) await released
     this.#unwatch()
     this.#emitter.clear()
+  }
+
+  /** Waits for the setup to settle (its error reported): true; or `ms` on the room's clock (a {@link SetupTimeoutError} reported): false. */
+  async #setupSettled(ms: number): Promise<boolean> {
+    let timer: TimerHandle | undefined
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = this.#clock.setTimeout(() => resolve(false), ms)
+    })
+    const settled = this.#starting.then(
+      () => true,
+      (cause: unknown) => {
+        this.#report(cause instanceof Error ? cause : new Error(String(cause)))
+        return true
+      },
+    )
+    const done = await Promise.race([settled, deadline])
+    if (timer !== undefined) this.#clock.clearTimeout(timer)
+    if (!done) this.#report(new SetupTimeoutError(ms, `the room's setup (keys, identity, storage) did not finish within ${ms} ms of close(): closed without it, so edits made before may not be stored`))
+    return done
   }
 
   #report(error: Error, peerId?: PeerId): void {
