@@ -193,26 +193,9 @@ export class TransportInUseError extends ConfigError {
   override name = 'TransportInUseError'
 }
 
-/**
- * `room.close()` stopped waiting for a setup that did not finish within its deadline (storage
- * that never answers, an IndexedDB upgrade blocked by another tab): the room closed without
- * it, so edits made before the setup finished may not be stored. The Y.Doc still holds them.
- */
-export class SetupTimeoutError extends GossamerError {
-  override name = 'SetupTimeoutError'
-  constructor(
-    /** How long `close()` waited, in ms. */
-    readonly waitedMs: number,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
-}
-
-/** `room.whenSynced({ timeoutMs })` gave up: no full exchange with a peer completed in time. */
-export class SyncTimeoutError extends GossamerError {
-  override name = 'SyncTimeoutError'
+/** Something gave up once its timeout passed; `timeoutMs` says how long it waited. */
+export class DeadlineError extends GossamerError {
+  override name = 'DeadlineError'
   constructor(
     /** The timeout that passed, in ms. */
     readonly timeoutMs: number,
@@ -221,6 +204,20 @@ export class SyncTimeoutError extends GossamerError {
   ) {
     super(message, options)
   }
+}
+
+/**
+ * `room.close()` stopped waiting for a setup that did not finish within its deadline (storage
+ * that never answers, an IndexedDB upgrade blocked by another tab): the room closed without
+ * it, so edits made before the setup finished may not be stored. The Y.Doc still holds them.
+ */
+export class SetupTimeoutError extends DeadlineError {
+  override name = 'SetupTimeoutError'
+}
+
+/** `room.whenSynced({ timeoutMs })` gave up: no full exchange with a peer completed in time. */
+export class SyncTimeoutError extends DeadlineError {
+  override name = 'SyncTimeoutError'
 }
 
 /** Throws an {@link AbortError} when `signal` is aborted. */

@@ -126,6 +126,7 @@ export {
   AuthenticationError,
   SessionOverflowError,
   TransportInUseError,
+  DeadlineError,
   SetupTimeoutError,
   SyncTimeoutError,
   throwIfAborted,

@@ -31,7 +31,7 @@ describe('close() during a setup', () => {
     await clock.advance(1)
     await closing
     expect(errors.map((e) => e.name)).toEqual(['SetupTimeoutError'])
-    expect(errors[0]).toMatchObject({ waitedMs: CLOSE_SETUP_WAIT_MS })
+    expect(errors[0]).toMatchObject({ timeoutMs: CLOSE_SETUP_WAIT_MS })
     // The document keeps what was typed; only storing it was given up.
     expect(room.doc.getText('t').toString()).toBe('typed while loading')
   })
