@@ -38,7 +38,8 @@ export class PeerProcess {
   readonly #listeners = new Set<(line: string) => void>()
 
   constructor(options: { dir: string; room: string; signalingUrl: string; secret?: string; encrypt?: boolean }) {
-    const trust = options.secret === undefined ? [] : ['--secret', options.secret, ...(options.encrypt === true ? ['--encrypt'] : [])]
+    // `--secret=S`, not `--secret S`: a base64url secret starts with '-' one time in 64, and parseArgs then takes it for an option.
+    const trust = options.secret === undefined ? [] : [`--secret=${options.secret}`, ...(options.encrypt === true ? ['--encrypt'] : [])]
     this.child = spawn(
       process.execPath,
       ['--conditions=source', '--import', 'tsx', SCRIPT, '--dir', options.dir, '--room', options.room, '--signal', options.signalingUrl, ...trust],
