@@ -10,6 +10,7 @@
  * peers on WebCrypto or @noble read what it seals.
  */
 import { DecryptError } from './errors.js'
+import { nodeCryptoModule } from './node-builtin.js'
 import type { AeadKey } from './symmetric.js'
 
 const TAG_BYTES = 16
@@ -27,9 +28,7 @@ interface NodeCrypto {
 }
 
 function loadNodeCrypto(): NodeCrypto | undefined {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  if (typeof process?.getBuiltinModule !== 'function') return undefined
-  const crypto = process.getBuiltinModule('node:crypto') as Partial<NodeCrypto> | undefined
+  const crypto = nodeCryptoModule() as Partial<NodeCrypto> | undefined
   return typeof crypto?.KeyObject?.from === 'function' && typeof crypto.createCipheriv === 'function' ? (crypto as NodeCrypto) : undefined
 }
 

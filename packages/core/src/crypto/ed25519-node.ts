@@ -6,6 +6,7 @@
  */
 import { fromBase64Url, toBase64Url } from './bytes.js'
 import { CryptoUnavailableError, IdentityKeyError } from './errors.js'
+import { nodeCryptoModule } from './node-builtin.js'
 import type { SignatureBackend, SigningKey, VerifyingKey } from './signature-backend.js'
 
 /** The part of node:crypto used here. */
@@ -21,9 +22,7 @@ interface NodeCrypto {
 }
 
 function loadNodeCrypto(): NodeCrypto | undefined {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  if (typeof process?.getBuiltinModule !== 'function') return undefined
-  return process.getBuiltinModule('node:crypto') as NodeCrypto | undefined
+  return nodeCryptoModule() as NodeCrypto | undefined
 }
 
 function signingKey(crypto: NodeCrypto, key: NodeKeyObject, publicKey: Uint8Array, extractable: boolean): SigningKey {

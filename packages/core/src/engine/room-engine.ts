@@ -264,9 +264,7 @@ export class RoomEngine {
       // without a neighbour: presence arrives only over links, so with none it is stale (a
       // lost link's peer is still shown until its state expires, OUTDATED_MS later), and the
       // lost peer must be redialled now. Under eclipse pressure only presence through peers we
-      // dialled counts (sybils that dialled us claim made-up clients); in a calm room every
-      // state counts, or the room keeps rewiring for nothing (a new link, a Disconnect and a
-      // presence greeting every few seconds at N = 8).
+      // dialled counts; a calm room counts all, or it keeps rewiring for nothing (idle-churn.test.ts).
       const outbound = new Set(this.overlay.outbound())
       const vouched = this.overlay.admission.underPressure() ? (source: PeerId) => outbound.has(source) : undefined
       const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount(), vouched)

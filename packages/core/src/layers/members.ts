@@ -214,8 +214,7 @@ export class Members {
         return
       }
       this.#after(outcome)
-      // A refresh (alive over alive, only the incarnation rose) rides on probes and acks only,
-      // except while a mass failure's sweep is pending: then it may be a "still here" that must reach everyone.
+      // A refresh (alive over alive) rides on probes and acks, unless a mass failure's sweep is pending (a "still here").
       if (outcome.kind === 'refreshed' && record.status === 'alive' && !this.#mass.sweeping(now)) return this.#gossip.push(record, from, true)
     } else if (record.kind === 'meta') {
       const { entry, changed } = this.table.applyMeta(record, now)

@@ -60,9 +60,7 @@ export class OutboundQuota {
   #refusedFull = false
   /** Peers we dialled and linked to: the peers they name are trusted candidates. */
   readonly #dialled = new BoundedSet<PeerId>(64)
-  /** Rounds until the quota may ask the transports for peers again (0: now). */
-  #rediscoverIn = 0
-  /** Rounds since the last rediscovery request (its answer may still be on its way). */
+  /** Rounds since the last rediscovery request: its answer may be on its way (< 1); the next may go at {@link REDISCOVER_EVERY_ROUNDS}. */
   #sinceAsked = Number.POSITIVE_INFINITY
 
   /**
@@ -90,7 +88,6 @@ export class OutboundQuota {
   /** Once per round: a refill dial when under pressure and below the target. */
   round(): void {
     this.#dialsThisRound = 0
-    if (this.#rediscoverIn > 0) this.#rediscoverIn--
     this.#sinceAsked++
     this.keep()
   }
@@ -120,8 +117,7 @@ export class OutboundQuota {
     const trusted = (source: string): boolean => source.startsWith('transport:') || source === 'local' || this.#dialled.has(source)
     let peer = this.#ports.sample(trusted)
     if (peer === undefined) {
-      if (this.#rediscoverIn === 0) {
-        this.#rediscoverIn = REDISCOVER_EVERY_ROUNDS
+      if (this.#sinceAsked >= REDISCOVER_EVERY_ROUNDS) {
         this.#sinceAsked = 0
         this.#ports.rediscover()
       }

@@ -5,6 +5,7 @@
  * is several times faster there.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { nodeCryptoModule } from '../crypto/node-builtin.js'
 
 interface NodeHash {
   update(data: Uint8Array): NodeHash
@@ -12,9 +13,7 @@ interface NodeHash {
 }
 
 function nodeHasher(): ((...parts: Uint8Array[]) => Uint8Array) | undefined {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  if (typeof process?.getBuiltinModule !== 'function') return undefined
-  const crypto = process.getBuiltinModule('node:crypto') as { createHash?: (name: string) => NodeHash } | undefined
+  const crypto = nodeCryptoModule() as { createHash?: (name: string) => NodeHash } | undefined
   const createHash = crypto?.createHash
   if (createHash === undefined) return undefined
   return (...parts) => {
