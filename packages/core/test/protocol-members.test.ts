@@ -1,5 +1,5 @@
 /**
- * The member frames (tags 32 … 39): every frame round-trips through encodeFrame and
+ * The member frames (tags 32 … 39, 41, 42): every frame round-trips through encodeFrame and
  * decodeFrame to an equal frame, and each rule of docs/PROTOCOL.md section 15 rejects.
  */
 import { describe, expect, it } from 'vitest'
@@ -7,7 +7,7 @@ import { decodeFrame, encodeFrame, tryDecodeFrame } from '../src/protocol/codec.
 import { decodeMemberRecord, encodeMemberRecord, recordBody } from '../src/protocol/member-records.js'
 import { FrameType, LIMITS } from '../src/protocol/messages.js'
 import type { Frame } from '../src/protocol/messages.js'
-import { MEMBER_LIMITS, ProbeResult, type MemberRecord } from '../src/protocol/messages-members.js'
+import { MEMBER_LIMITS, ProbeResult, type MemberRecord, type MemberStatus } from '../src/protocol/messages-members.js'
 import { seededRandom } from '../src/random.js'
 import { randomMemberFrame, randomRecord } from './support/member-frames.js'
 
@@ -42,7 +42,16 @@ const valid: Record<string, Frame> = {
     peers: ['a', 'b'], meta: [{ key: 'role', value: '"editor"' }], payload: json(null),
   },
   'QueryReply': { type: FrameType.QueryReply, room: '', id: 8, from: 'a', payload: bytes() },
+  'MembersDigest empty': { type: FrameType.MembersDigest, room: '', entries: [] },
+  'MembersDigest full': {
+    type: FrameType.MembersDigest, room: 'r',
+    entries: Array.from({ length: MEMBER_LIMITS.recordsPerFrame }, (_, i) => ({ key: 0xffff_ffff - i, status: (['alive', 'suspect', 'failed', 'left'] as const)[i % 4] as MemberStatus, incarnation: 2 ** 40 + i, metaVersion: i, healthSeq: 0 })),
+  },
+  'MembersPull': { type: FrameType.MembersPull, room: '', keys: [0, 1, 0xffff_ffff] },
 }
+
+/** The member frame tags (32 … 39, 41, 42). */
+const MEMBER_TYPES = [32, 33, 34, 35, 36, 37, 38, 39, 41, 42]
 
 describe('member frames', () => {
   it.each(Object.entries(valid))('%s round-trips', (_, frame) => {
@@ -54,7 +63,7 @@ describe('member frames', () => {
   it('random frames of every member type round-trip (seeded)', () => {
     const random = seededRandom(14)
     for (let i = 0; i < 400; i++) {
-      const frame = randomMemberFrame(random, 32 + (i % 8), '') as Frame
+      const frame = randomMemberFrame(random, MEMBER_TYPES[i % MEMBER_TYPES.length] as number, '') as Frame
       expect(decodeFrame(encodeFrame(frame)), `frame #${i}`).toEqual(frame)
     }
   })
@@ -108,5 +117,24 @@ describe('member frames', () => {
     const claim = probe.slice()
     claim[7] = 1 // an alive record turned into a suspicion with no accuser
     expect(tryDecodeFrame(claim).ok).toBe(false)
+  })
+
+  it('refuses digests and pulls over the limit, truncated, or with an unknown status, and keys that are not 32-bit', () => {
+    const entry = { key: 7, status: 'alive' as const, incarnation: 1, metaVersion: 0, healthSeq: 0 }
+    const tooMany = Array.from({ length: MEMBER_LIMITS.recordsPerFrame + 1 }, () => entry)
+    expect(() => encodeFrame({ type: FrameType.MembersDigest, room: '', entries: tooMany })).toThrow(/exceed the limit/)
+    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', keys: tooMany.map(() => 1) })).toThrow(/exceed the limit/)
+    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', keys: [2 ** 32] })).toThrow(/32-bit/)
+    expect(() => encodeFrame({ type: FrameType.MembersDigest, room: '', entries: [{ ...entry, key: -1 }] })).toThrow(/32-bit/)
+    const digest = encodeFrame({ type: FrameType.MembersDigest, room: '', entries: [entry] })
+    // Header: type 41, empty room, count 1, then the entry: a 4-byte key, status, incarnation, metadata version, health sequence.
+    const unknownStatus = digest.slice()
+    unknownStatus[7] = 4
+    const countOver = digest.slice()
+    countOver[2] = MEMBER_LIMITS.recordsPerFrame + 1
+    const pull = encodeFrame({ type: FrameType.MembersPull, room: '', keys: [1, 2] })
+    for (const input of [unknownStatus, countOver, digest.slice(0, digest.length - 1), pull.slice(0, pull.length - 1), Uint8Array.from([...pull, 0])]) {
+      expect(tryDecodeFrame(input, 'x').ok).toBe(false)
+    }
   })
 })

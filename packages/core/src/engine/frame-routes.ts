@@ -46,6 +46,8 @@ export function frameRoutes(layers: RoutedLayers): (peer: PeerId, frame: RoomFra
     [FrameType.ProbeRequest]: (peer, frame) => detector.onProbeRequest(peer, frame),
     [FrameType.ProbeReport]: (peer, frame) => detector.onProbeReport(peer, frame),
     [FrameType.Members]: (peer, frame) => members.onMembers(peer, frame),
+    [FrameType.MembersDigest]: (peer, frame) => members.digests.onDigest(peer, frame),
+    [FrameType.MembersPull]: (peer, frame) => members.digests.onPull(peer, frame),
     [FrameType.RoomEvent]: (peer, frame) => events.onRoomEvent(peer, frame),
     [FrameType.Query]: (peer, frame) => events.onQuery(peer, frame),
     [FrameType.QueryReply]: (peer, frame) => events.onQueryReply(peer, frame),

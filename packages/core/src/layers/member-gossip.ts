@@ -1,15 +1,14 @@
 /**
  * How the members layer spreads records: news queued in the outbox (member-news.ts) and
  * flushed to the neighbours on the next turn of the event loop, Members frames in chunks,
- * corrections sent back to a peer that sent stale records, the whole table for a newcomer
- * and a sample of it for a random neighbour. In a room with a secret only records that
+ * corrections sent back to a peer that sent stale records, and the whole table for a
+ * newcomer. In a room with a secret only records that
  * carry their author's signature are passed on.
  */
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import { FrameType } from '../protocol/messages.js'
 import { MEMBER_LIMITS, type MemberRecord } from '../protocol/messages-members.js'
-import { pick, sample } from '../random.js'
 import type { PeerId } from '../transport.js'
 import { NewsOutbox } from './member-news.js'
 import type { MemberTable } from './member-table.js'
@@ -113,14 +112,6 @@ export class MemberGossip {
       if (entry.health !== undefined) records.push(entry.health)
     }
     return this.trusted(records)
-  }
-
-  /** Sends a random neighbour a sample of the table (with our own `alive`), which heals news a flood lost. */
-  sampleSync(table: MemberTable, own: MemberRecord | undefined): void {
-    const peer = pick(this.#ctx.random, this.#neighbours())
-    if (peer === undefined) return
-    const records = sample(this.#ctx.random, [...table.entries()], 15).map((e) => e.record)
-    this.send(peer, this.trusted(own === undefined ? records : [own, ...records]), false)
   }
 
   /** Stops: nothing more is flushed, and the queue is dropped. */

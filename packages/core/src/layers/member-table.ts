@@ -11,7 +11,8 @@
  * members are held; failed and left ones stay until they are reaped. It is a plain data structure: the layer (members.ts) turns its
  * outcomes into events, news and timers.
  */
-import type { MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord, MemberStatus } from '../protocol/messages-members.js'
+import { memberKey } from '../protocol/member-digest.js'
+import type { MemberDigestEntry, MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord, MemberStatus } from '../protocol/messages-members.js'
 import type { JsonValue } from '../member-types.js'
 import type { PeerId } from '../transport.js'
 
@@ -51,6 +52,8 @@ export type StateOutcome =
 /** The member table. Internal to the members layer. */
 export class MemberTable {
   readonly #entries = new Map<PeerId, MemberEntry>()
+  /** Members by digest key (protocol/member-digest.ts). */
+  readonly #byKey = new Map<number, PeerId>()
   readonly #maxLive: number
   #live = 0
 
@@ -60,6 +63,12 @@ export class MemberTable {
 
   get(peer: PeerId): MemberEntry | undefined {
     return this.#entries.get(peer)
+  }
+
+  /** The member with this digest key, if the table holds one. */
+  byKey(key: number): MemberEntry | undefined {
+    const peer = this.#byKey.get(key)
+    return peer === undefined ? undefined : this.#entries.get(peer)
   }
 
   /** Every entry, in insertion order. */
@@ -164,6 +173,8 @@ export class MemberTable {
     if (entry === undefined) return
     if (isLive(entry.status)) this.#live--
     this.#entries.delete(peer)
+    const key = memberKey(peer)
+    if (this.#byKey.get(key) === peer) this.#byKey.delete(key)
   }
 
   #create(peer: PeerId, status: MemberStatus, incarnation: number, now: number): MemberEntry | undefined {
@@ -182,6 +193,7 @@ export class MemberTable {
       health: undefined,
     }
     this.#entries.set(peer, entry)
+    this.#byKey.set(memberKey(peer), peer)
     if (isLive(status)) this.#live++
     return entry
   }
@@ -219,6 +231,14 @@ export class MemberTable {
     entry.incarnation = incarnation
     entry.since = now
   }
+}
+
+/**
+ * How a digest entry's state compares with ours: above 0 when the entry is newer (a higher
+ * incarnation, or a stronger status at the same one), below 0 when ours is, 0 when equal.
+ */
+export function compareState(theirs: Pick<MemberDigestEntry, 'status' | 'incarnation'>, ours: Pick<MemberEntry, 'status' | 'incarnation'>): number {
+  return theirs.incarnation !== ours.incarnation ? theirs.incarnation - ours.incarnation : RANK[theirs.status] - RANK[ours.status]
 }
 
 /** Alive or suspect: counted among the live members. */

@@ -6,7 +6,8 @@
  * incarnation, announces a graceful leave, reaps failed and left members, and publishes this
  * peer's metadata and health (self-records.ts). News floods along the overlay
  * (member-gossip.ts); a newcomer asks its first neighbours for every member they know; every
- * ten periods a random neighbour gets a sample of the table, which heals news a flood lost.
+ * ten periods a random neighbour gets a digest of a sample of the table, which heals news a
+ * flood lost (member-digests.ts).
  * Timers: suspicion-timers.ts; merge rules: member-table.ts; outcomes: member-outcomes.ts.
  *
  * A member whose every neighbour died with it has nobody left to probe it: every member
@@ -21,6 +22,7 @@ import { MEMBER_LIMITS, type MemberRecord, type MembersFrame } from '../protocol
 import type { PeerId } from '../transport.js'
 import type { LocalMember } from './local-member.js'
 import { MassFailure } from './mass-failure.js'
+import { MemberDigests } from './member-digests.js'
 import { afterOutcome, type OutcomeActions } from './member-outcomes.js'
 import { MemberGossip } from './member-gossip.js'
 import { MemberRefresh } from './member-refresh.js'
@@ -40,6 +42,8 @@ export class Members {
   readonly #ports: MembersPorts
   readonly #signer: MemberSigner | undefined
   readonly #gossip: MemberGossip
+  /** The digest exchange that repairs lost news (its frames go straight to it). */
+  readonly digests: MemberDigests
   readonly #records: SelfRecords
   readonly #suspicions: SuspicionTimers
   readonly #mass: MassFailure
@@ -58,6 +62,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
+    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { self: () => self.peer, own: () => this.#records.own(), neighbours: () => ports.neighbours() })
     this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
       this.#after({ kind: 'fail', entry })
@@ -86,6 +91,7 @@ export class Members {
 
   /** A link went down; one that died without a goodbye makes its peer suspect. */
   down(peer: PeerId, lost: boolean): void {
+    this.digests.forget(peer)
     if (lost) this.suspect(peer)
   }
 
@@ -262,7 +268,7 @@ export class Members {
     this.#period++
     this.#gossip.periodEnd()
     this.table.reap(this.#ctx.clock.now(), this.#config.reapMs, (entry) => this.#ctx.emit('member:reap', { peerId: entry.peer, status: entry.status }))
-    if (this.#period % 10 === 0) this.#gossip.sampleSync(this.table, this.#records.alive)
+    if (this.#period % 10 === 0) this.digests.send()
     // The first health record waits a few periods, until links and their RTTs are known.
     this.#records.publishHealth(this.#period === 3)
     const [now, live] = [this.#ctx.clock.now(), this.table.live]

@@ -1,5 +1,5 @@
 /**
- * The `write*` / `read*` pairs of the member frames (tags 32 … 39), in the manner of
+ * The `write*` / `read*` pairs of the member frames (tags 32 … 39, 41, 42), in the manner of
  * `frame-io.ts`: each writer writes a whole frame (type tag, room, fields, in the order of
  * docs/PROTOCOL.md section 15), each reader reads one back from its type tag and validates
  * every field. Both throw {@link ProtocolError}.
@@ -11,7 +11,9 @@ import { readHead, writeHead } from './frame-head.js'
 import type { FrameTypeTag } from './messages.js'
 import { MEMBER_LIMITS, MemberFrameType, ProbeResult } from './messages-members.js'
 import type {
+  MembersDigestFrame,
   MembersFrame,
+  MembersPullFrame,
   MetaCondition,
   ProbeAckFrame,
   ProbeFrame,
@@ -23,6 +25,7 @@ import type {
   RoomEventFrame,
   WirePayload,
 } from './messages-members.js'
+import { readDigestEntries, readKeys, writeDigestEntries, writeKeys } from './member-digest.js'
 import { isJsonText, readRecordList, writeRecordList } from './member-records.js'
 import {
   fail,
@@ -122,6 +125,30 @@ export function readMembers(decoder: decoding.Decoder): MembersFrame {
   const request = readBool(decoder, 'request')
   const records = readRecordList(decoder, MEMBER_LIMITS.recordsPerFrame, 'records')
   return { type: MemberFrameType.Members, room, request, records }
+}
+
+/** Writes a {@link MembersDigestFrame}. */
+export function writeMembersDigest(encoder: encoding.Encoder, frame: MembersDigestFrame): void {
+  writeHead(encoder, tag(MemberFrameType.MembersDigest), frame.room)
+  writeDigestEntries(encoder, frame.entries)
+}
+
+/** Reads a {@link MembersDigestFrame}. */
+export function readMembersDigest(decoder: decoding.Decoder): MembersDigestFrame {
+  const room = readHead(decoder, tag(MemberFrameType.MembersDigest))
+  return { type: MemberFrameType.MembersDigest, room, entries: readDigestEntries(decoder) }
+}
+
+/** Writes a {@link MembersPullFrame}. */
+export function writeMembersPull(encoder: encoding.Encoder, frame: MembersPullFrame): void {
+  writeHead(encoder, tag(MemberFrameType.MembersPull), frame.room)
+  writeKeys(encoder, frame.keys)
+}
+
+/** Reads a {@link MembersPullFrame}. */
+export function readMembersPull(decoder: decoding.Decoder): MembersPullFrame {
+  const room = readHead(decoder, tag(MemberFrameType.MembersPull))
+  return { type: MemberFrameType.MembersPull, room, keys: readKeys(decoder) }
 }
 
 /** Writes a {@link RoomEventFrame}. */

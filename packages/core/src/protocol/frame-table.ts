@@ -45,6 +45,8 @@ import {
 import { readSyncPart, writeSyncPart } from './frame-io-parts.js'
 import {
   readMembers,
+  readMembersDigest,
+  readMembersPull,
   readProbe,
   readProbeAck,
   readProbeReport,
@@ -53,6 +55,8 @@ import {
   readQueryReply,
   readRoomEvent,
   writeMembers,
+  writeMembersDigest,
+  writeMembersPull,
   writeProbe,
   writeProbeAck,
   writeProbeReport,
@@ -135,6 +139,8 @@ export function writeFrame(encoder: encoding.Encoder, frame: Frame): void {
     case FrameType.ProbeRequest: return writeProbeRequest(encoder, frame)
     case FrameType.ProbeReport: return writeProbeReport(encoder, frame)
     case FrameType.Members: return writeMembers(encoder, frame)
+    case FrameType.MembersDigest: return writeMembersDigest(encoder, frame)
+    case FrameType.MembersPull: return writeMembersPull(encoder, frame)
     case FrameType.RoomEvent: return writeRoomEvent(encoder, frame)
     case FrameType.Query: return writeQuery(encoder, frame)
     case FrameType.QueryReply: return writeQueryReply(encoder, frame)
@@ -189,6 +195,8 @@ export function readFrame(decoder: decoding.Decoder): Frame {
     case FrameType.ProbeRequest: return readProbeRequest(decoder)
     case FrameType.ProbeReport: return readProbeReport(decoder)
     case FrameType.Members: return readMembers(decoder)
+    case FrameType.MembersDigest: return readMembersDigest(decoder)
+    case FrameType.MembersPull: return readMembersPull(decoder)
     case FrameType.RoomEvent: return readRoomEvent(decoder)
     case FrameType.Query: return readQuery(decoder)
     case FrameType.QueryReply: return readQueryReply(decoder)

@@ -57,9 +57,7 @@ export function readMemberRecord(decoder: decoding.Decoder): MemberRecord {
   const kind = readU53(decoder, 'record.kind')
   const peer = readPeerId(decoder, 'record.peer')
   if (kind === RECORD_KIND.state) {
-    const code = readU53(decoder, 'record.status')
-    const status = STATUS_OF[code]
-    if (status === undefined) return fail('record.status', `unknown member status ${code}`)
+    const status = readStatus(decoder, 'record.status')
     const incarnation = readU53(decoder, 'record.incarnation')
     const by = readString(decoder, 'record.by', 64)
     checkBy(status, by)
@@ -107,6 +105,12 @@ export function statusCode(status: MemberStatus): number {
   const code = STATUS_OF.indexOf(status)
   if (code < 0) fail('record.status', `unknown member status ${String(status)}`)
   return code
+}
+
+/** Reads a status by its wire code. */
+export function readStatus(decoder: decoding.Decoder, field: string): MemberStatus {
+  const code = readU53(decoder, field)
+  return STATUS_OF[code] ?? fail(field, `unknown member status ${code}`)
 }
 
 /** True when `text` is a JSON text (metadata values and JSON payloads). */

@@ -1,7 +1,7 @@
 /**
- * The frames of membership (tags 32 … 39): the failure detector's probes, member news
- * (status with incarnation numbers, versioned metadata, health), room-wide user events and
- * queries. `frame-io-members.ts` reads and writes them; docs/PROTOCOL.md (section 15)
+ * The frames of membership (tags 32 … 39, 41 and 42): the failure detector's probes, member
+ * news (status with incarnation numbers, versioned metadata, health), the digests that repair
+ * lost news, room-wide user events and queries. `frame-io-members.ts` reads and writes them; docs/PROTOCOL.md (section 15)
  * specifies each one.
  *
  * Member news travels as {@link MemberRecord}s: a record is about one member (`peer`) and
@@ -135,6 +135,8 @@ export const MemberFrameType = {
   RoomEvent: 37,
   Query: 38,
   QueryReply: 39,
+  MembersDigest: 41,
+  MembersPull: 42,
 } as const
 
 /** A failure-detector probe of a neighbour ("are you there?"), with piggybacked member news. */
@@ -189,6 +191,38 @@ export interface MembersFrame {
   /** True: "send me every member you know" (a newcomer's first frame on a link). */
   request: boolean
   records: MemberRecord[]
+}
+
+/**
+ * One member as a {@link MembersDigestFrame} summarises it: which versions of its records the
+ * sender holds (0: none), under a short `key` instead of the member's peer id.
+ */
+export interface MemberDigestEntry {
+  /** The member's key (`memberKey`: 32 bits of a hash of its peer id). */
+  key: number
+  status: MemberStatus
+  incarnation: number
+  /** Version of the member's metadata record the sender holds (0: none). */
+  metaVersion: number
+  /** Sequence number of the member's health record the sender holds (0: none). */
+  healthSeq: number
+}
+
+/**
+ * A sample of the sender's member table as versions, without the records: the receiver sends
+ * back what it holds newer (as Members) and asks for what the sender holds newer (MembersPull).
+ */
+export interface MembersDigestFrame {
+  type: typeof MemberFrameType.MembersDigest
+  room: string
+  entries: MemberDigestEntry[]
+}
+
+/** "Send me your records of these members": the answer to a {@link MembersDigestFrame}, by key. */
+export interface MembersPullFrame {
+  type: typeof MemberFrameType.MembersPull
+  room: string
+  keys: number[]
 }
 
 /** A payload: bytes, or JSON text (`json`), at most `MEMBER_LIMITS.payloadBytes`. */
@@ -251,3 +285,5 @@ export type MemberFrame =
   | RoomEventFrame
   | QueryFrame
   | QueryReplyFrame
+  | MembersDigestFrame
+  | MembersPullFrame

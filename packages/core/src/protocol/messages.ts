@@ -92,6 +92,8 @@ export const FrameType = {
   RoomEvent: 37,
   Query: 38,
   QueryReply: 39,
+  MembersDigest: 41,
+  MembersPull: 42,
 } as const
 /** One of the numeric frame tags. */
 export type FrameTypeTag = (typeof FrameType)[keyof typeof FrameType]

@@ -1,5 +1,5 @@
 /**
- * Valid member frames (tags 32 … 39) with random field values, for the protocol fuzz test
+ * Valid member frames (tags 32 … 39, 41, 42) with random field values, for the protocol fuzz test
  * and the round trips.
  */
 import { FrameType, LIMITS } from '../../src/protocol/messages.js'
@@ -46,7 +46,7 @@ function records(random: RandomSource, max: number): MemberRecord[] {
   return Array.from({ length: randomInt(random, max + 1) }, () => randomRecord(random))
 }
 
-/** A valid member frame of `type` (32 … 39), or undefined for another type. */
+/** A valid member frame of `type` (32 … 39, 41, 42), or undefined for another type. */
 export function randomMemberFrame(random: RandomSource, type: number, room: string): Frame | undefined {
   const seq = randomInt(random, 2 ** 31)
   switch (type) {
@@ -66,6 +66,18 @@ export function randomMemberFrame(random: RandomSource, type: number, room: stri
       return { type, room, id: seq, origin: id(random), name: 'load', timeoutMs: randomInt(random, 60_000), peers: random.next() < 0.5 ? [] : [id(random)], meta: random.next() < 0.5 ? [] : [{ key: 'role', value: '"editor"' }], payload: payload(random) }
     case FrameType.QueryReply:
       return { type, room, id: seq, from: id(random).slice(0, LIMITS.peerIdBytes), payload: payload(random) }
+    case FrameType.MembersDigest: {
+      const entries = Array.from({ length: randomInt(random, 20) }, () => ({
+        key: randomInt(random, 2 ** 32),
+        status: STATUSES[randomInt(random, 4)] as (typeof STATUSES)[number],
+        incarnation: randomInt(random, 1e6),
+        metaVersion: randomInt(random, 100),
+        healthSeq: randomInt(random, 1e6),
+      }))
+      return { type, room, entries }
+    }
+    case FrameType.MembersPull:
+      return { type, room, keys: Array.from({ length: randomInt(random, 20) }, () => randomInt(random, 2 ** 32)) }
     default:
       return undefined
   }

@@ -1,7 +1,7 @@
 /**
  * `pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--starve S] [--no-push]
  *  [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS]
- *  [--detect] [--detect-ms MS] [--no-local-health] [--compare-local-health] [--no-spread] [--json]`
+ *  [--detect] [--detect-ms MS] [--warmup-ms MS] [--idle-rounds R] [--no-local-health] [--compare-local-health] [--no-spread] [--json]`
  *
  * Spreads one update across N simulated peers running the real engine and prints the
  * figures. With `--fail`, `--starve` or `--detect` it also runs the failure-detection
@@ -9,6 +9,8 @@
  * once after the warm-up, `--starve` of them are CPU-starved throughout, `--loss` on every
  * frame) and adds its figures as `failureDetection`; `--compare-local-health` runs it a
  * second time with Lifeguard's local health switched off (`failureDetectionWithoutLocalHealth`).
+ * `--warmup-ms` (default 20,000) is the warm-up; `--idle-rounds` (default 10) the rounds after it in
+ * which idle membership traffic is measured, before the crash.
  * `--no-spread` skips the spread experiment (the JSON then holds `peers`, `seed` and the
  * failure-detection objects only).
  * With --json the last line of stdout is one JSON object (a stable contract that other tools read; see docs/ARCHITECTURE.md, "Machine-readable outputs").
@@ -18,7 +20,7 @@ import { runFailureDetection, type FailureDetectionResult } from '../sim/failure
 import { runSpread } from '../sim/spread.js'
 
 const USAGE =
-  'usage: pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--starve S] [--no-push] [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--detect] [--detect-ms MS] [--no-local-health] [--compare-local-health] [--no-spread] [--json]'
+  'usage: pnpm simulate -- --peers N --seed S [--loss P] [--fail F] [--starve S] [--no-push] [--presence] [--warmup-updates U] [--max-neighbours K] [--round-ms MS] [--detect] [--detect-ms MS] [--warmup-ms MS] [--idle-rounds R] [--no-local-health] [--compare-local-health] [--no-spread] [--json]'
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), ['json', 'push', 'presence', 'help', 'detect', 'local-health', 'compare-local-health', 'spread'])
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
         starve,
         localHealth,
         durationMs: detectMs,
+        warmupMs: numberArg(args, 'warmup-ms', 20_000, 0, 3_600_000),
+        idleRounds: Math.floor(numberArg(args, 'idle-rounds', 10, 1, 3600)),
         room: { maxNeighbours: numberArg(args, 'max-neighbours', 6, 1, 64), roundMs: numberArg(args, 'round-ms', 1000, 1, 60_000) },
         onProgress: json ? undefined : (ms, note) => process.stderr.write(`\r  t=${(ms / 1000).toFixed(0)}s ${note}   `),
       })

@@ -29,6 +29,8 @@ export interface FailureDetectionOptions {
   localHealth?: boolean
   /** Virtual ms before anything is measured (joins settle). Default 20,000. */
   warmupMs?: number
+  /** Rounds of the idle window in which membership traffic is measured, after the warm-up (default 10). */
+  idleRounds?: number
   /** Virtual ms measured after the warm-up (false positives over all of it; the crash happens at its start). Default 30,000. */
   durationMs?: number
   /** Called about every virtual second. */
@@ -73,23 +75,27 @@ export interface FailureDetectionResult extends FailureDetectionFigures {
   /** Member frames (probes, acks, news) per peer per round while idle, before the crash. */
   membershipMessagesPerPeerPerRound: number
   membershipBytesPerPeerPerRound: number
+  /** The same, by frame type (Probe, ProbeAck, Members, …). */
+  membershipBytesPerPeerPerRoundByFrame: Record<string, number>
   wallMs: number
   heapMB: number
 }
 
-const MEMBER_FRAMES = ['Probe', 'ProbeAck', 'ProbeRequest', 'ProbeReport', 'Members', 'RoomEvent', 'Query', 'QueryReply']
+const MEMBER_FRAMES = ['Probe', 'ProbeAck', 'ProbeRequest', 'ProbeReport', 'Members', 'MembersDigest', 'MembersPull', 'RoomEvent', 'Query', 'QueryReply']
 
-function memberTraffic(peers: readonly SimPeer[]): { frames: number; bytes: number } {
+function memberTraffic(peers: readonly SimPeer[]): { frames: number; bytes: number; byFrame: Record<string, number> } {
   let frames = 0
   let bytes = 0
+  const byFrame: Record<string, number> = {}
   for (const peer of peers) {
     const sent = peer.room.metrics().frames.sent
     for (const name of MEMBER_FRAMES) {
       frames += sent[name]?.frames ?? 0
       bytes += sent[name]?.bytes ?? 0
+      byFrame[name] = (byFrame[name] ?? 0) + (sent[name]?.bytes ?? 0)
     }
   }
-  return { frames, bytes }
+  return { frames, bytes, byFrame }
 }
 
 function percentile(sorted: readonly number[], p: number): number | null {
@@ -139,7 +145,7 @@ export async function runFailureDetection(options: FailureDetectionOptions): Pro
   }
 
   // Idle membership traffic, before anything fails.
-  const idleRounds = 10
+  const idleRounds = options.idleRounds ?? 10
   const before = memberTraffic(sim.peers)
   await sim.run(idleRounds * roundMs)
   const after = memberTraffic(sim.peers)
@@ -246,6 +252,7 @@ export async function runFailureDetection(options: FailureDetectionOptions): Pro
     survivorsConnectedMs: connectedAt,
     membershipMessagesPerPeerPerRound: (after.frames - before.frames) / n / idleRounds,
     membershipBytesPerPeerPerRound: (after.bytes - before.bytes) / n / idleRounds,
+    membershipBytesPerPeerPerRoundByFrame: Object.fromEntries(MEMBER_FRAMES.map((name) => [name, ((after.byFrame[name] ?? 0) - (before.byFrame[name] ?? 0)) / n / idleRounds])),
     wallMs: Math.round(performance.now() - wallStart),
     heapMB,
   }
