@@ -31,7 +31,10 @@ export interface MemberHealth {
   queued: number
   /** Use of its membership news budget over the last probe period, 0 … 1 (above 1: over budget, news waits). */
   budget: number
-  /** The member's neighbours and the RTT of each link, in ms. */
+  /**
+   * The member's neighbours and the RTT of each link, in ms. Records name neighbours by a
+   * 4-byte key; a neighbour this peer does not know as a member (yet) is left out.
+   */
   links: { peerId: PeerId; rttMs: number }[]
   checks: HealthCheckResult[]
 }

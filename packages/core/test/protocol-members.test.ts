@@ -23,7 +23,7 @@ const meta: MemberRecord = {
 }
 const health: MemberRecord = {
   kind: 'health', peer: 'a', seq: 12, score: 3, lagMs: 140, queued: 2, budget: 125,
-  links: [{ peer: 'b', rttMs: 98 }, { peer: 'c', rttMs: 0 }], checks: [{ name: 'disk', status: 1, output: '91% full' }], signature: sig,
+  links: [{ key: 0xffff_ffff, rttMs: 98 }, { key: 0, rttMs: 0 }], checks: [{ name: 'disk', status: 1, output: '91% full' }], signature: sig,
 }
 
 const valid: Record<string, Frame> = {

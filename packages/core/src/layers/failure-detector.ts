@@ -19,11 +19,11 @@
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import { FrameType } from '../protocol/messages.js'
-import type { HealthLink, MemberRecord, ProbeAckFrame, ProbeFrame, ProbeReportFrame, ProbeRequestFrame } from '../protocol/messages-members.js'
+import type { MemberRecord, ProbeAckFrame, ProbeFrame, ProbeReportFrame, ProbeRequestFrame } from '../protocol/messages-members.js'
 import { ProbeResult } from '../protocol/messages-members.js'
 import { randomInt, sample } from '../random.js'
 import type { PeerId } from '../transport.js'
-import { ackTimeout, sampleRtt, type RttEstimate } from './link-rtt.js'
+import { ackTimeout, sampleRtt, type LinkRtt, type RttEstimate } from './link-rtt.js'
 import { LATE_MS, LocalHealth } from './local-health.js'
 
 /** Tunables of the failure detector. */
@@ -130,8 +130,8 @@ export class FailureDetector {
   }
 
   /** Our neighbours and their RTTs, for the health record. */
-  links(): HealthLink[] {
-    const links: HealthLink[] = []
+  links(): LinkRtt[] {
+    const links: LinkRtt[] = []
     for (const [peer, link] of this.#links) if (link.neighbour) links.push({ peer, rttMs: Math.round(link.srtt ?? 0) })
     return links
   }

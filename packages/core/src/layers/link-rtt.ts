@@ -4,6 +4,12 @@
  * and the ack timeout derived from them.
  */
 
+/** A neighbour and the smoothed RTT of the link to it, in ms (what a health record reports). */
+export interface LinkRtt {
+  peer: string
+  rttMs: number
+}
+
 /** A link's RTT estimate, in ms (`srtt` undefined until the first sample). */
 export interface RttEstimate {
   srtt: number | undefined

@@ -10,7 +10,9 @@ import type { JsonValue, MemberMeta } from '../member-types.js'
 import { ConfigError } from '../errors.js'
 import { isJsonText, utf8Length } from '../protocol/member-records.js'
 import { MEMBER_LIMITS } from '../protocol/messages-members.js'
-import type { HealthCheckRecord, HealthLink, MemberHealthRecord, MemberMetaRecord, MemberStateRecord, MetaEntry } from '../protocol/messages-members.js'
+import { memberKey } from '../protocol/member-digest.js'
+import type { HealthCheckRecord, MemberHealthRecord, MemberMetaRecord, MemberStateRecord, MetaEntry } from '../protocol/messages-members.js'
+import type { LinkRtt } from './link-rtt.js'
 import type { PeerId } from '../transport.js'
 
 /** What is persisted of this peer as a member (its metadata and incarnation survive reloads). */
@@ -107,8 +109,8 @@ export class LocalMember {
     return { kind: 'meta', peer: this.peer, version: this.#clock, entries: [...this.#entries.values()], signature: EMPTY }
   }
 
-  /** A new health record (its sequence number one above the last). */
-  health(fields: { score: number; lagMs: number; queued: number; budget: number; links: HealthLink[]; checks: HealthCheckRecord[] }): MemberHealthRecord {
+  /** A new health record (its sequence number one above the last; links by member key). */
+  health(fields: { score: number; lagMs: number; queued: number; budget: number; links: LinkRtt[]; checks: HealthCheckRecord[] }): MemberHealthRecord {
     this.#healthSeq++
     return {
       kind: 'health',
@@ -118,7 +120,7 @@ export class LocalMember {
       lagMs: Math.max(0, Math.round(fields.lagMs)),
       queued: Math.max(0, Math.round(fields.queued)),
       budget: Math.max(0, Math.round(fields.budget)),
-      links: fields.links.slice(0, MEMBER_LIMITS.healthLinks),
+      links: fields.links.slice(0, MEMBER_LIMITS.healthLinks).map((link) => ({ key: memberKey(link.peer), rttMs: link.rttMs })),
       checks: fields.checks.slice(0, MEMBER_LIMITS.healthChecks),
       signature: EMPTY,
     }

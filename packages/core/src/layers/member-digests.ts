@@ -25,8 +25,8 @@ export const DIGEST_SAMPLE = 15
 
 /** What the digests need of the members layer. */
 export interface DigestPorts {
-  /** This peer's id. */
-  self(): PeerId
+  /** This peer's member key. */
+  selfKey(): number
   /** This peer's own published records (alive, metadata, health: those that exist). */
   own(): MemberRecord[]
   /** Neighbours now. */
@@ -65,7 +65,7 @@ export class MemberDigests {
 
   /** A neighbour's digest: send back what we hold newer, pull what it holds newer. */
   onDigest(peer: PeerId, frame: MembersDigestFrame): void {
-    const selfKey = memberKey(this.#ports.self())
+    const selfKey = this.#ports.selfKey()
     const pull: number[] = []
     for (const theirs of frame.entries) {
       if (theirs.key === selfKey) {
@@ -93,7 +93,7 @@ export class MemberDigests {
     const offered = this.#offers.get(peer)
     if (offered === undefined) return // not invited (or answered already): nothing to send
     this.#offers.delete(peer)
-    const selfKey = memberKey(this.#ports.self())
+    const selfKey = this.#ports.selfKey()
     const records: MemberRecord[] = []
     for (const key of new Set(frame.keys)) {
       if (!offered.has(key)) continue

@@ -14,14 +14,20 @@ export function checkCode(status: HealthCheckResult['status']): CheckStatusCode 
   return CHECK_STATUS.indexOf(status) as CheckStatusCode
 }
 
-/** A health record in app units. */
-export function healthOf(record: MemberHealthRecord): MemberHealth {
+/** Resolves a member key (health links name neighbours by key) to the member's peer id, when known. */
+export type PeerOfKey = (key: number) => PeerId | undefined
+
+/** A health record in app units; links to members this peer does not know are left out. */
+export function healthOf(record: MemberHealthRecord, peerOf: PeerOfKey): MemberHealth {
   return {
     score: record.score,
     lagMs: record.lagMs,
     queued: record.queued,
     budget: record.budget / 1000,
-    links: record.links.map((link) => ({ peerId: link.peer, rttMs: link.rttMs })),
+    links: record.links.flatMap((link) => {
+      const peerId = peerOf(link.key)
+      return peerId === undefined ? [] : [{ peerId, rttMs: link.rttMs }]
+    }),
     checks: record.checks.map(checkOf),
   }
 }
@@ -37,7 +43,7 @@ export interface LinkView {
 }
 
 /** The public view of a member entry. */
-export function memberOf(entry: MemberEntry, link: LinkView): Member {
+export function memberOf(entry: MemberEntry, link: LinkView, peerOf: PeerOfKey): Member {
   const member: Member = {
     peerId: entry.peer,
     status: entry.status,
@@ -47,13 +53,13 @@ export function memberOf(entry: MemberEntry, link: LinkView): Member {
     self: false,
   }
   if (link.rttMs !== undefined) member.rttMs = link.rttMs
-  if (entry.health !== undefined) member.health = healthOf(entry.health)
+  if (entry.health !== undefined) member.health = healthOf(entry.health, peerOf)
   return member
 }
 
 /** The public view of this peer. */
-export function selfOf(peer: PeerId, incarnation: number, meta: MemberMeta, health: MemberHealthRecord | undefined): Member {
+export function selfOf(peer: PeerId, incarnation: number, meta: MemberMeta, health: MemberHealthRecord | undefined, peerOf: PeerOfKey): Member {
   const member: Member = { peerId: peer, status: 'alive', incarnation, neighbour: false, meta, self: true }
-  if (health !== undefined) member.health = healthOf(health)
+  if (health !== undefined) member.health = healthOf(health, peerOf)
   return member
 }

@@ -2,7 +2,8 @@
  * What the members layer is given: its tunables, and the ports through which it asks the
  * room (the overlay, the failure detector, the app and storage) for what it does not own.
  */
-import type { HealthCheckRecord, HealthLink } from '../protocol/messages-members.js'
+import type { HealthCheckRecord } from '../protocol/messages-members.js'
+import type { LinkRtt } from './link-rtt.js'
 import type { PeerId } from '../transport.js'
 import type { LocalMemberState } from './local-member.js'
 
@@ -25,7 +26,7 @@ export interface MembersPorts {
   /** RTT of the link to a neighbour. */
   rtt(peer: PeerId): number | undefined
   /** This peer's local health, event-loop lag and links (the failure detector's). */
-  local(): { score: number; lagMs: number; links: HealthLink[] }
+  local(): { score: number; lagMs: number; links: LinkRtt[] }
   /** This peer had to refute a suspicion (evidence for local health). */
   refuted(): void
   /** What timeouts are multiplied by: 1 + local health score (1 with local health off). */

@@ -18,6 +18,7 @@
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import type { Member } from '../member-types.js'
+import { memberKey } from '../protocol/member-digest.js'
 import { MEMBER_LIMITS, type MemberRecord, type MembersFrame } from '../protocol/messages-members.js'
 import type { PeerId } from '../transport.js'
 import type { LocalMember } from './local-member.js'
@@ -62,7 +63,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
-    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { self: () => self.peer, own: () => this.#records.own(), neighbours: () => ports.neighbours() })
+    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { selfKey: () => this.selfKey(), own: () => this.#records.own(), neighbours: () => ports.neighbours() })
     this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
       this.#after({ kind: 'fail', entry })
@@ -168,13 +169,23 @@ export class Members {
 
   /** The neighbours a member is linked to, from its last health record. */
   linksOf(peer: PeerId): PeerId[] {
-    return this.table.get(peer)?.health?.links.map((l) => l.peer) ?? []
+    return (this.table.get(peer)?.health?.links ?? []).flatMap((l) => this.#peerOf(l.key) ?? [])
+  }
+
+  /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
+  readonly #peerOf = (key: number): PeerId | undefined => (key === this.selfKey() ? this.self.peer : this.table.byKey(key)?.peer)
+
+  #selfKey = { peer: '', key: memberKey('') }
+  /** This peer's member key (its peer id is final only once the room's identity is settled). */
+  selfKey(): number {
+    if (this.#selfKey.peer !== this.self.peer) this.#selfKey = { peer: this.self.peer, key: memberKey(this.self.peer) }
+    return this.#selfKey.key
   }
 
   /** Every member known, this peer first. */
   list(): Member[] {
     const neighbours = new Set(this.#ports.neighbours())
-    const self = selfOf(this.self.peer, this.self.incarnation, this.self.meta(), this.#records.health)
+    const self = selfOf(this.self.peer, this.self.incarnation, this.self.meta(), this.#records.health, this.#peerOf)
     return [self, ...[...this.table.entries()].map((e) => this.#view(e, neighbours))]
   }
 
@@ -301,6 +312,6 @@ export class Members {
 
   #view(entry: MemberEntry, neighbours?: ReadonlySet<PeerId>): Member {
     const neighbour = neighbours?.has(entry.peer) ?? this.#ports.neighbours().includes(entry.peer)
-    return memberOf(entry, { neighbour, rttMs: neighbour ? this.#ports.rtt(entry.peer) : undefined })
+    return memberOf(entry, { neighbour, rttMs: neighbour ? this.#ports.rtt(entry.peer) : undefined }, this.#peerOf)
   }
 }

@@ -6,7 +6,8 @@
  * starved peer's score moves all the time, and every record floods the room).
  */
 import type { LayerContext } from '../engine/context.js'
-import type { HealthCheckRecord, HealthLink, MemberHealthRecord, MemberRecord } from '../protocol/messages-members.js'
+import type { HealthCheckRecord, MemberHealthRecord, MemberRecord } from '../protocol/messages-members.js'
+import type { LinkRtt } from './link-rtt.js'
 import type { LocalMember } from './local-member.js'
 import type { MemberGossip } from './member-gossip.js'
 import type { MemberSigner } from './member-signing.js'
@@ -14,7 +15,7 @@ import type { MemberSigner } from './member-signing.js'
 /** What publishing this peer's health asks of the room. */
 export interface SelfHealthPorts {
   /** This peer's local health, event-loop lag and links (the failure detector's). */
-  local(): { score: number; lagMs: number; links: HealthLink[] }
+  local(): { score: number; lagMs: number; links: LinkRtt[] }
   /** Results of the app's health checks. */
   checks(): HealthCheckRecord[]
 }

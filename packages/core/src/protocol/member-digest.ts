@@ -9,7 +9,7 @@ import * as encoding from 'lib0/encoding'
 import * as string from 'lib0/string'
 import { hash53 } from '../hash.js'
 import { MEMBER_LIMITS, type MemberDigestEntry } from './messages-members.js'
-import { readStatus, statusCode } from './member-records.js'
+import { readStatus, statusCode, writeMemberKey } from './member-records.js'
 import { fail, readU53, remaining, writeU53 } from './primitives.js'
 
 /**
@@ -27,7 +27,7 @@ export function writeDigestEntries(encoder: encoding.Encoder, entries: readonly 
   if (entries.length > MEMBER_LIMITS.recordsPerFrame) fail('entries', `${entries.length} entries exceed the limit of ${MEMBER_LIMITS.recordsPerFrame}`)
   encoding.writeVarUint(encoder, entries.length)
   for (const entry of entries) {
-    writeKey(encoder, entry.key)
+    writeMemberKey(encoder, entry.key, 'entry.key')
     encoding.writeVarUint(encoder, statusCode(entry.status))
     writeU53(encoder, entry.incarnation, 'entry.incarnation')
     writeU53(encoder, entry.metaVersion, 'entry.metaVersion')
@@ -57,7 +57,7 @@ export function readDigestEntries(decoder: decoding.Decoder): MemberDigestEntry[
 export function writeKeys(encoder: encoding.Encoder, keys: readonly number[]): void {
   if (keys.length > MEMBER_LIMITS.recordsPerFrame) fail('keys', `${keys.length} keys exceed the limit of ${MEMBER_LIMITS.recordsPerFrame}`)
   encoding.writeVarUint(encoder, keys.length)
-  for (const key of keys) writeKey(encoder, key)
+  for (const key of keys) writeMemberKey(encoder, key, 'key')
 }
 
 /** Reads and validates member keys. */
@@ -68,9 +68,4 @@ export function readKeys(decoder: decoding.Decoder): number[] {
   const keys: number[] = []
   for (let i = 0; i < count; i++) keys.push(decoding.readUint32(decoder))
   return keys
-}
-
-function writeKey(encoder: encoding.Encoder, key: number): void {
-  if (!Number.isInteger(key) || key < 0 || key > 0xffff_ffff) fail('key', `${String(key)} is not a 32-bit member key`)
-  encoding.writeUint32(encoder, key)
 }

@@ -107,6 +107,12 @@ export function statusCode(status: MemberStatus): number {
   return code
 }
 
+/** Writes a member key (`memberKey` in member-digest.ts): a 32-bit unsigned integer, 4 bytes. */
+export function writeMemberKey(encoder: encoding.Encoder, key: number, field: string): void {
+  if (!Number.isInteger(key) || key < 0 || key > 0xffff_ffff) fail(field, `${String(key)} is not a 32-bit member key`)
+  encoding.writeUint32(encoder, key)
+}
+
 /** Reads a status by its wire code. */
 export function readStatus(decoder: decoding.Decoder, field: string): MemberStatus {
   const code = readU53(decoder, field)
@@ -199,7 +205,7 @@ function writeLinks(encoder: encoding.Encoder, links: readonly HealthLink[]): vo
   if (links.length > MEMBER_LIMITS.healthLinks) fail('health.links', `${links.length} links exceed ${MEMBER_LIMITS.healthLinks}`)
   encoding.writeVarUint(encoder, links.length)
   for (const link of links) {
-    writePeerId(encoder, link.peer, 'health.link')
+    writeMemberKey(encoder, link.key, 'health.link')
     writeU53(encoder, bounded(link.rttMs, MAX_RTT_MS, 'health.rttMs'), 'health.rttMs')
   }
 }
@@ -207,11 +213,11 @@ function writeLinks(encoder: encoding.Encoder, links: readonly HealthLink[]): vo
 function readLinks(decoder: decoding.Decoder): HealthLink[] {
   const count = readU53(decoder, 'health.links')
   if (count > MEMBER_LIMITS.healthLinks) fail('health.links', `${count} links exceed ${MEMBER_LIMITS.healthLinks}`)
-  if (count * 3 > remaining(decoder)) fail('health.links', 'truncated')
+  if (count * 5 > remaining(decoder)) fail('health.links', 'truncated')
   const links: HealthLink[] = []
   for (let i = 0; i < count; i++) {
-    const peer = readPeerId(decoder, 'health.link')
-    links.push({ peer, rttMs: bounded(readU53(decoder, 'health.rttMs'), MAX_RTT_MS, 'health.rttMs') })
+    const key = decoding.readUint32(decoder)
+    links.push({ key, rttMs: bounded(readU53(decoder, 'health.rttMs'), MAX_RTT_MS, 'health.rttMs') })
   }
   return links
 }

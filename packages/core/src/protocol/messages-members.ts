@@ -87,9 +87,13 @@ export interface MemberMetaRecord {
   signature: Uint8Array
 }
 
-/** One link in a health record. */
+/**
+ * One link in a health record: the neighbour, by its member key (32 bits of a hash of its peer
+ * id, as in digests: `memberKey`), and the link's smoothed RTT. A key takes 4 bytes where a
+ * peer id takes up to 64 (43 with a secret); readers resolve it against their member table.
+ */
 export interface HealthLink {
-  peer: string
+  key: number
   rttMs: number
 }
 

@@ -32,7 +32,7 @@ export function randomRecord(random: RandomSource): MemberRecord {
     const entries = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, version: 1 + i, value: random.next() < 0.2 ? '' : JSON.stringify(randomInt(random, 100)) }))
     return { kind: 'meta', peer, version: count + randomInt(random, 3), entries, signature: signature(random) }
   }
-  const links = Array.from({ length: randomInt(random, 4) }, () => ({ peer: id(random), rttMs: randomInt(random, 500) }))
+  const links = Array.from({ length: randomInt(random, 4) }, () => ({ key: randomInt(random, 2 ** 32), rttMs: randomInt(random, 500) }))
   const checks = Array.from({ length: randomInt(random, 3) }, (_, i) => ({ name: `c${i}`, status: randomInt(random, 3) as 0 | 1 | 2, output: random.next() < 0.5 ? '' : 'ok' }))
   return { kind: 'health', peer, seq: randomInt(random, 1e6), score: randomInt(random, 9), lagMs: randomInt(random, 3000), queued: randomInt(random, 50), budget: randomInt(random, 1001), links, checks, signature: signature(random) }
 }
