@@ -33,10 +33,17 @@ export class LocalMember {
   #clock = 0
   readonly #entries = new Map<string, MetaEntry>()
   #healthSeq = 0
+  #key = { peer: '', key: memberKey('') }
 
   constructor(peer: PeerId, maxMetaBytes: number) {
     this.peer = peer
     this.maxMetaBytes = Math.min(maxMetaBytes, MEMBER_LIMITS.metaBytes)
+  }
+
+  /** This peer's member key (`memberKey` of its peer id, recomputed if the id changed). */
+  key(): number {
+    if (this.#key.peer !== this.peer) this.#key = { peer: this.peer, key: memberKey(this.peer) }
+    return this.#key.key
   }
 
   /**

@@ -1,24 +1,17 @@
 /**
- * The members layer: who is in the room, their status, metadata and health, for every
- * member the room knows (not only neighbours). It turns the failure detector's suspicions
- * into room-wide news, runs Lifeguard's suspicion timers (a suspicion confirmed by more
- * members becomes a failure sooner), refutes suspicions of this peer by raising its
- * incarnation, announces a graceful leave, reaps failed and left members, and publishes this
- * peer's metadata and health (self-records.ts). News floods along the overlay
- * (member-gossip.ts); a newcomer asks its first neighbours for every member they know; every
- * ten periods a random neighbour gets a digest of a sample of the table, which heals news a
- * flood lost (member-digests.ts).
- * Timers: suspicion-timers.ts; merge rules: member-table.ts; outcomes: member-outcomes.ts.
- *
- * A member whose every neighbour died with it has nobody left to probe it: every member
- * refreshes its `alive` now and then (on probes and acks only, member-news.ts); members
- * unheard for several refresh periods are suspected (member-refresh.ts). After a mass failure
- * each member floods a raised incarnation and soon suspects those unheard since (mass-failure.ts).
+ * The members layer: status, metadata and health of every member the room knows. It turns
+ * the failure detector's suspicions into room-wide news, runs Lifeguard's suspicion timers
+ * (suspicion-timers.ts), refutes suspicions of this peer, announces a graceful leave, reaps
+ * failed and left members, and publishes this peer's records (self-records.ts). News floods
+ * (member-gossip.ts); a newcomer asks its first neighbours for every member; every ten
+ * periods a neighbour gets a digest that heals what a flood lost (member-digests.ts).
+ * Merge rules: member-table.ts; outcomes: member-outcomes.ts. Members refresh their `alive`
+ * on probes and acks, and the unheard are suspected (member-refresh.ts); after a mass failure
+ * each floods a raised incarnation and soon suspects those unheard since (mass-failure.ts).
  */
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
 import type { Member } from '../member-types.js'
-import { memberKey } from '../protocol/member-digest.js'
 import { MEMBER_LIMITS, type MemberRecord, type MembersFrame } from '../protocol/messages-members.js'
 import type { PeerId } from '../transport.js'
 import type { LocalMember } from './local-member.js'
@@ -63,7 +56,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
-    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { selfKey: () => this.selfKey(), own: () => this.#records.own(), neighbours: () => ports.neighbours() })
+    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { selfKey: () => self.key(), own: () => this.#records.own(), neighbours: () => ports.neighbours() })
     this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
       this.#after({ kind: 'fail', entry })
@@ -173,14 +166,7 @@ export class Members {
   }
 
   /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
-  readonly #peerOf = (key: number): PeerId | undefined => (key === this.selfKey() ? this.self.peer : this.table.byKey(key)?.peer)
-
-  #selfKey = { peer: '', key: memberKey('') }
-  /** This peer's member key (its peer id is final only once the room's identity is settled). */
-  selfKey(): number {
-    if (this.#selfKey.peer !== this.self.peer) this.#selfKey = { peer: this.self.peer, key: memberKey(this.self.peer) }
-    return this.#selfKey.key
-  }
+  readonly #peerOf = (key: number): PeerId | undefined => (key === this.self.key() ? this.self.peer : this.table.byKey(key)?.peer)
 
   /** Every member known, this peer first. */
   list(): Member[] {
