@@ -5,12 +5,12 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { DIGEST_SAMPLE } from '../../src/layers/member-digests.js'
-import { LocalMember } from '../../src/layers/local-member.js'
 import { Members } from '../../src/layers/members.js'
 import { memberKey } from '../../src/protocol/member-digest.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import type { MemberDigestEntry, MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord } from '../../src/protocol/messages-members.js'
 import { RecordingContext } from '../support/layer-harness.js'
+import { membersOn, stateRecord } from '../support/members-harness.js'
 
 const PROBE_MS = 1000
 const EMPTY = new Uint8Array(0)
@@ -18,7 +18,7 @@ const EMPTY = new Uint8Array(0)
 let ctx: RecordingContext
 let members: Members
 
-const state = (peer: string, status: MemberStateRecord['status'], incarnation: number, by = ''): MemberStateRecord => ({ kind: 'state', peer, status, incarnation, by, signature: EMPTY })
+const state = stateRecord
 const meta = (peer: string, version: number): MemberMetaRecord => ({ kind: 'meta', peer, version, entries: [{ key: 'role', version, value: '"editor"' }], signature: EMPTY })
 const health = (peer: string, seq: number): MemberHealthRecord => ({ kind: 'health', peer, seq, score: 0, lagMs: 0, queued: 0, budget: 0, links: [], checks: [], signature: EMPTY })
 const digestEntry = (peer: string, status: MemberStateRecord['status'], incarnation: number, metaVersion = 0, healthSeq = 0): MemberDigestEntry => ({ key: memberKey(peer), status, incarnation, metaVersion, healthSeq })
@@ -30,16 +30,7 @@ function sentRecords(): { peer: string; record: MemberRecord }[] {
 
 beforeEach(async () => {
   ctx = new RecordingContext()
-  members = new Members(ctx, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: 30_000, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 0.01 }, new LocalMember('me', 512), {
-    neighbours: () => ['a'],
-    rtt: () => 50,
-    local: () => ({ score: 0, lagMs: 0, links: [] }),
-    refuted: () => undefined,
-    healthFactor: () => 1,
-    late: () => false,
-    dead: () => undefined,
-    checks: () => [],
-  })
+  members = membersOn(ctx, 'me', () => ['a'], { refreshPerPeriod: 0.01 })
   members.start()
   members.receive('a', [state('a', 'alive', 0), state('b', 'alive', 3), meta('b', 2), health('b', 5), state('c', 'alive', 1)])
   await ctx.clock.advance(100)
@@ -120,16 +111,7 @@ describe('member digests', () => {
   it('two tables converge through digests and pulls alone', async () => {
     // A second member that missed b's and c's news: our digest to it, its pull, our answer.
     const other = new RecordingContext()
-    const peerB = new Members(other, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: 30_000, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 0.01 }, new LocalMember('a', 512), {
-      neighbours: () => ['me'],
-      rtt: () => 50,
-      local: () => ({ score: 0, lagMs: 0, links: [] }),
-      refuted: () => undefined,
-      healthFactor: () => 1,
-      late: () => false,
-      dead: () => undefined,
-      checks: () => [],
-    })
+    const peerB = membersOn(other, 'a', () => ['me'], { refreshPerPeriod: 0.01 })
     peerB.start()
     await other.clock.advance(100)
     other.take()

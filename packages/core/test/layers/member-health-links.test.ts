@@ -4,29 +4,19 @@
  * indirect-probe helpers; a key nobody known holds is left out.
  */
 import { describe, expect, it } from 'vitest'
-import { LocalMember } from '../../src/layers/local-member.js'
-import { Members } from '../../src/layers/members.js'
 import { memberKey } from '../../src/protocol/member-digest.js'
 import { encodeMemberRecord, decodeMemberRecord } from '../../src/protocol/member-records.js'
 import type { MemberHealthRecord, MemberStateRecord } from '../../src/protocol/messages-members.js'
 import { RecordingContext } from '../support/layer-harness.js'
+import { membersOn, stateRecord } from '../support/members-harness.js'
 
 const EMPTY = new Uint8Array(0)
-const alive = (peer: string): MemberStateRecord => ({ kind: 'state', peer, status: 'alive', incarnation: 0, by: '', signature: EMPTY })
+const alive = (peer: string): MemberStateRecord => stateRecord(peer, 'alive', 0)
 
 describe('health links by member key', () => {
   it('resolve to peer ids against the table and this peer; unknown keys are left out', async () => {
     const ctx = new RecordingContext()
-    const members = new Members(ctx, { probeMs: 1000, suspicionMult: 1, reapMs: 30_000, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 0.01 }, new LocalMember('me', 512), {
-      neighbours: () => ['a'],
-      rtt: () => 50,
-      local: () => ({ score: 0, lagMs: 0, links: [{ peer: 'a', rttMs: 40 }] }),
-      refuted: () => undefined,
-      healthFactor: () => 1,
-      late: () => false,
-      dead: () => undefined,
-      checks: () => [],
-    })
+    const members = membersOn(ctx, 'me', () => ['a'], { refreshPerPeriod: 0.01 }, { local: () => ({ score: 0, lagMs: 0, links: [{ peer: 'a', rttMs: 40 }] }) })
     members.start()
     const health: MemberHealthRecord = {
       kind: 'health', peer: 'b', seq: 1, score: 0, lagMs: 0, queued: 0, budget: 0,

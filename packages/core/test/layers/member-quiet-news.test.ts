@@ -6,20 +6,19 @@
  * failure's sweep is pending.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
-import { LocalMember } from '../../src/layers/local-member.js'
 import { QUIET_TIMES } from '../../src/layers/member-news.js'
 import { Members } from '../../src/layers/members.js'
 import { FrameType } from '../../src/protocol/messages.js'
-import type { MemberRecord, MemberStateRecord } from '../../src/protocol/messages-members.js'
+import type { MemberRecord } from '../../src/protocol/messages-members.js'
 import { RecordingContext } from '../support/layer-harness.js'
+import { membersOn, stateRecord } from '../support/members-harness.js'
 
 const PROBE_MS = 1000
-const EMPTY = new Uint8Array(0)
 
 let ctx: RecordingContext
 let members: Members
 
-const state = (peer: string, status: MemberStateRecord['status'], incarnation: number, by = ''): MemberStateRecord => ({ kind: 'state', peer, status, incarnation, by, signature: EMPTY })
+const state = stateRecord
 
 /** Members records sent so far (taken from the context), by target. */
 function sentRecords(): { peer: string; record: MemberRecord }[] {
@@ -37,16 +36,7 @@ function piggybacked(peer: string, incarnation: number, probes: number): number 
 
 beforeEach(async () => {
   ctx = new RecordingContext()
-  members = new Members(ctx, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: 30_000, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 1 }, new LocalMember('me', 512), {
-    neighbours: () => ['a', 'b', 'c'],
-    rtt: () => 50,
-    local: () => ({ score: 0, lagMs: 0, links: [] }),
-    refuted: () => undefined,
-    healthFactor: () => 1,
-    late: () => false,
-    dead: () => undefined,
-    checks: () => [],
-  })
+  members = membersOn(ctx, 'me', () => ['a', 'b', 'c'])
   members.start()
   for (const peer of ['a', 'b', 'c', 'd']) members.receive('a', [state(peer, 'alive', 0)])
   await ctx.clock.advance(100)

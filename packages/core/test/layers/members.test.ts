@@ -5,11 +5,11 @@
  * merges by version, failed members are reaped after `reapMs`, and a leave is announced.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
-import { LocalMember } from '../../src/layers/local-member.js'
 import { Members } from '../../src/layers/members.js'
 import { FrameType } from '../../src/protocol/messages.js'
-import type { MemberMetaRecord, MemberRecord, MemberStateRecord } from '../../src/protocol/messages-members.js'
+import type { MemberMetaRecord, MemberRecord } from '../../src/protocol/messages-members.js'
 import { RecordingContext } from '../support/layer-harness.js'
+import { membersOn, stateRecord } from '../support/members-harness.js'
 
 const PROBE_MS = 1000
 const REAP_MS = 30_000
@@ -21,7 +21,7 @@ let dead: string[]
 let refuted: number
 let neighbours: string[]
 
-const state = (peer: string, status: MemberStateRecord['status'], incarnation: number, by = ''): MemberStateRecord => ({ kind: 'state', peer, status, incarnation, by, signature: EMPTY })
+const state = stateRecord
 const meta = (peer: string, version: number, entries: [string, number, unknown][]): MemberMetaRecord => ({
   kind: 'meta',
   peer,
@@ -42,16 +42,7 @@ beforeEach(async () => {
   dead = []
   refuted = 0
   neighbours = ['a', 'b', 'c']
-  members = new Members(ctx, { probeMs: PROBE_MS, suspicionMult: 1, reapMs: REAP_MS, maxMembers: 100, newsBudget: 4096, refreshPerPeriod: 1 }, new LocalMember('me', 512), {
-    neighbours: () => neighbours,
-    rtt: () => 50,
-    local: () => ({ score: 0, lagMs: 0, links: [] }),
-    refuted: () => refuted++,
-    healthFactor: () => 1,
-    late: () => false,
-    dead: (peer) => dead.push(peer),
-    checks: () => [],
-  })
+  members = membersOn(ctx, 'me', () => neighbours, { reapMs: REAP_MS }, { refuted: () => refuted++, dead: (peer) => dead.push(peer) })
   members.start()
   for (const peer of ['a', 'b', 'c', 'd']) members.receive('a', [state(peer, 'alive', 0)])
   await ctx.clock.advance(100)
