@@ -47,7 +47,7 @@ const valid: Record<string, Frame> = {
     type: FrameType.MembersDigest, room: 'r',
     entries: Array.from({ length: MEMBER_LIMITS.recordsPerFrame }, (_, i) => ({ key: 0xffff_ffff - i, status: (['alive', 'suspect', 'failed', 'left'] as const)[i % 4] as MemberStatus, incarnation: 2 ** 40 + i, metaVersion: i, healthSeq: 0 })),
   },
-  'MembersPull': { type: FrameType.MembersPull, room: '', keys: [0, 1, 0xffff_ffff] },
+  'MembersPull': { type: FrameType.MembersPull, room: '', wants: [{ key: 0, parts: 1 }, { key: 1, parts: 6 }, { key: 0xffff_ffff, parts: 7 }] },
 }
 
 /** The member frame tags (32 … 39, 41, 42). */
@@ -119,12 +119,14 @@ describe('member frames', () => {
     expect(tryDecodeFrame(claim).ok).toBe(false)
   })
 
-  it('refuses digests and pulls over the limit, truncated, or with an unknown status, and keys that are not 32-bit', () => {
+  it('refuses digests and pulls over the limit, truncated, with an unknown status or an empty or unknown set of parts, and keys that are not 32-bit', () => {
     const entry = { key: 7, status: 'alive' as const, incarnation: 1, metaVersion: 0, healthSeq: 0 }
     const tooMany = Array.from({ length: MEMBER_LIMITS.recordsPerFrame + 1 }, () => entry)
     expect(() => encodeFrame({ type: FrameType.MembersDigest, room: '', entries: tooMany })).toThrow(/exceed the limit/)
-    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', keys: tooMany.map(() => 1) })).toThrow(/exceed the limit/)
-    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', keys: [2 ** 32] })).toThrow(/32-bit/)
+    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', wants: tooMany.map(() => ({ key: 1, parts: 1 })) })).toThrow(/exceed the limit/)
+    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', wants: [{ key: 2 ** 32, parts: 1 }] })).toThrow(/32-bit/)
+    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', wants: [{ key: 1, parts: 0 }] })).toThrow(/parts/)
+    expect(() => encodeFrame({ type: FrameType.MembersPull, room: '', wants: [{ key: 1, parts: 8 }] })).toThrow(/parts/)
     expect(() => encodeFrame({ type: FrameType.MembersDigest, room: '', entries: [{ ...entry, key: -1 }] })).toThrow(/32-bit/)
     const digest = encodeFrame({ type: FrameType.MembersDigest, room: '', entries: [entry] })
     // Header: type 41, empty room, count 1, then the entry: a 4-byte key, status, incarnation, metadata version, health sequence.
@@ -132,8 +134,13 @@ describe('member frames', () => {
     unknownStatus[7] = 4
     const countOver = digest.slice()
     countOver[2] = MEMBER_LIMITS.recordsPerFrame + 1
-    const pull = encodeFrame({ type: FrameType.MembersPull, room: '', keys: [1, 2] })
-    for (const input of [unknownStatus, countOver, digest.slice(0, digest.length - 1), pull.slice(0, pull.length - 1), Uint8Array.from([...pull, 0])]) {
+    const pull = encodeFrame({ type: FrameType.MembersPull, room: '', wants: [{ key: 1, parts: 1 }, { key: 2, parts: 7 }] })
+    // Header: type 42, empty room, count 2, then each entry: a 4-byte key and a parts byte.
+    const noParts = pull.slice()
+    noParts[7] = 0
+    const badParts = pull.slice()
+    badParts[12] = 9
+    for (const input of [unknownStatus, countOver, digest.slice(0, digest.length - 1), pull.slice(0, pull.length - 1), Uint8Array.from([...pull, 0]), noParts, badParts]) {
       expect(tryDecodeFrame(input, 'x').ok).toBe(false)
     }
   })

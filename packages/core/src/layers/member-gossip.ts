@@ -2,7 +2,7 @@
  * How the members layer spreads records: news queued in the outbox (member-news.ts) and
  * flushed to the neighbours on the next turn of the event loop, Members frames in chunks,
  * corrections sent back to a peer that sent stale records, and the whole table for a
- * newcomer. In a room with a secret only records that
+ * newcomer (once per link). In a room with a secret only records that
  * carry their author's signature are passed on.
  */
 import type { TimerHandle } from '../clock.js'
@@ -22,6 +22,8 @@ export class MemberGossip {
   readonly #signed: boolean
   /** Newer records to send back to peers that sent us stale ones. */
   readonly #corrections = new Map<PeerId, MemberRecord[]>()
+  /** Neighbours whose request for everything was answered on their current link. */
+  readonly #answered = new Set<PeerId>()
   #flushTimer: TimerHandle | undefined
   #stopped = false
 
@@ -103,15 +105,27 @@ export class MemberGossip {
     this.send(peer, list, false)
   }
 
-  /** Every record we hold, `own` first, for a newcomer. */
-  everything(own: readonly MemberRecord[], table: MemberTable): MemberRecord[] {
+  /**
+   * A neighbour asks for every record we hold (a newcomer, or a peer cut off to one link):
+   * `own` first, then the table, answered once per link, so repeated requests cannot make us
+   * send the table again and again.
+   */
+  answerRequest(peer: PeerId, own: readonly MemberRecord[], table: MemberTable): void {
+    if (this.#answered.has(peer)) return
+    this.#answered.add(peer)
     const records: MemberRecord[] = [...own]
     for (const entry of table.entries()) {
       records.push(entry.record)
       if (entry.meta !== undefined) records.push(entry.meta)
       if (entry.health !== undefined) records.push(entry.health)
     }
-    return this.trusted(records)
+    this.send(peer, this.trusted(records), false)
+  }
+
+  /** A link went down: a new link may ask for everything again. */
+  forget(peer: PeerId): void {
+    this.#answered.delete(peer)
+    this.#corrections.delete(peer)
   }
 
   /** Stops: nothing more is flushed, and the queue is dropped. */

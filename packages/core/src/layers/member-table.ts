@@ -52,8 +52,8 @@ export type StateOutcome =
 /** The member table. Internal to the members layer. */
 export class MemberTable {
   readonly #entries = new Map<PeerId, MemberEntry>()
-  /** Members by digest key (protocol/member-digest.ts). */
-  readonly #byKey = new Map<number, PeerId>()
+  /** Members by digest key (protocol/member-digest.ts); a key two members share lists both. */
+  readonly #byKey = new Map<number, PeerId[]>()
   readonly #maxLive: number
   #live = 0
 
@@ -65,10 +65,15 @@ export class MemberTable {
     return this.#entries.get(peer)
   }
 
-  /** The member with this digest key, if the table holds one. */
+  /** The member with this digest key, if the table holds exactly one. */
   byKey(key: number): MemberEntry | undefined {
-    const peer = this.#byKey.get(key)
-    return peer === undefined ? undefined : this.#entries.get(peer)
+    const peers = this.#byKey.get(key)
+    return peers?.length === 1 ? this.#entries.get(peers[0] as PeerId) : undefined
+  }
+
+  /** Every member with this digest key (more than one only after a collision). */
+  allByKey(key: number): MemberEntry[] {
+    return (this.#byKey.get(key) ?? []).flatMap((peer) => this.#entries.get(peer) ?? [])
   }
 
   /** Every entry, in insertion order. */
@@ -174,7 +179,9 @@ export class MemberTable {
     if (isLive(entry.status)) this.#live--
     this.#entries.delete(peer)
     const key = memberKey(peer)
-    if (this.#byKey.get(key) === peer) this.#byKey.delete(key)
+    const rest = (this.#byKey.get(key) ?? []).filter((p) => p !== peer)
+    if (rest.length > 0) this.#byKey.set(key, rest)
+    else this.#byKey.delete(key)
   }
 
   #create(peer: PeerId, status: MemberStatus, incarnation: number, now: number): MemberEntry | undefined {
@@ -193,7 +200,8 @@ export class MemberTable {
       health: undefined,
     }
     this.#entries.set(peer, entry)
-    this.#byKey.set(memberKey(peer), peer)
+    const key = memberKey(peer)
+    this.#byKey.set(key, [...(this.#byKey.get(key) ?? []), peer])
     if (isLive(status)) this.#live++
     return entry
   }

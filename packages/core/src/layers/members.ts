@@ -56,7 +56,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
-    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { selfKey: () => self.key(), own: () => this.#records.own(), neighbours: () => ports.neighbours() })
+    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { selfKey: () => self.key(), own: () => this.#records.own(), neighbours: () => ports.neighbours(), minGapMs: 5 * config.probeMs })
     this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
       this.#after({ kind: 'fail', entry })
@@ -86,6 +86,7 @@ export class Members {
   /** A link went down; one that died without a goodbye makes its peer suspect. */
   down(peer: PeerId, lost: boolean): void {
     this.digests.forget(peer)
+    this.#gossip.forget(peer)
     if (lost) this.suspect(peer)
   }
 
@@ -112,7 +113,7 @@ export class Members {
 
   /** A Members frame: send everything we know when asked, then take its records. */
   onMembers(peer: PeerId, frame: MembersFrame): void {
-    if (frame.request) this.#gossip.send(peer, this.#gossip.everything(this.#records.own(), this.table), false)
+    if (frame.request) this.#gossip.answerRequest(peer, this.#records.own(), this.table)
     this.receive(peer, frame.records)
   }
 
@@ -166,7 +167,10 @@ export class Members {
   }
 
   /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
-  readonly #peerOf = (key: number): PeerId | undefined => (key === this.self.key() ? this.self.peer : this.table.byKey(key)?.peer)
+  readonly #peerOf = (key: number): PeerId | undefined => {
+    const peers = [...(key === this.self.key() ? [this.self.peer] : []), ...this.table.allByKey(key).map((e) => e.peer)]
+    return peers.length === 1 ? peers[0] : undefined // a shared key names nobody
+  }
 
   /** Every member known, this peer first. */
   list(): Member[] {

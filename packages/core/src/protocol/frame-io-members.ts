@@ -25,7 +25,7 @@ import type {
   RoomEventFrame,
   WirePayload,
 } from './messages-members.js'
-import { readDigestEntries, readKeys, writeDigestEntries, writeKeys } from './member-digest.js'
+import { readDigestEntries, readPulls, writeDigestEntries, writePulls } from './member-digest.js'
 import { isJsonText, readRecordList, writeRecordList } from './member-records.js'
 import {
   fail,
@@ -142,13 +142,13 @@ export function readMembersDigest(decoder: decoding.Decoder): MembersDigestFrame
 /** Writes a {@link MembersPullFrame}. */
 export function writeMembersPull(encoder: encoding.Encoder, frame: MembersPullFrame): void {
   writeHead(encoder, tag(MemberFrameType.MembersPull), frame.room)
-  writeKeys(encoder, frame.keys)
+  writePulls(encoder, frame.wants)
 }
 
 /** Reads a {@link MembersPullFrame}. */
 export function readMembersPull(decoder: decoding.Decoder): MembersPullFrame {
   const room = readHead(decoder, tag(MemberFrameType.MembersPull))
-  return { type: MemberFrameType.MembersPull, room, keys: readKeys(decoder) }
+  return { type: MemberFrameType.MembersPull, room, wants: readPulls(decoder) }
 }
 
 /** Writes a {@link RoomEventFrame}. */

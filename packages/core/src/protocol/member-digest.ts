@@ -8,15 +8,15 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as string from 'lib0/string'
 import { hash53 } from '../hash.js'
-import { MEMBER_LIMITS, type MemberDigestEntry } from './messages-members.js'
+import { MEMBER_LIMITS, type MemberDigestEntry, type MemberPull } from './messages-members.js'
 import { readStatus, statusCode, writeMemberKey } from './member-records.js'
 import { fail, readU53, remaining, writeU53 } from './primitives.js'
 
 /**
- * The key of a member in digests: the low 32 bits of `hash53` of its peer id's UTF-8 bytes.
- * Two members with one key cost a correction or a pull too many, never a wrong merge:
- * whatever a key brings back is a whole record, merged and (with a secret) verified like any
- * other.
+ * The key of a member in digests and health links: the low 32 bits of `hash53` of its peer
+ * id's UTF-8 bytes. Keys are short, not unique: a table that holds two members with one key
+ * resolves that key to neither (member-table.ts), so a collision, chance or crafted, costs a
+ * pull of both members' records, never a wrong merge or a link shown as another member.
  */
 export function memberKey(peer: string): number {
   return hash53(string.encodeUtf8(peer)) % 0x1_0000_0000
@@ -53,19 +53,28 @@ export function readDigestEntries(decoder: decoding.Decoder): MemberDigestEntry[
   return entries
 }
 
-/** Writes at most `MEMBER_LIMITS.recordsPerFrame` member keys. */
-export function writeKeys(encoder: encoding.Encoder, keys: readonly number[]): void {
-  if (keys.length > MEMBER_LIMITS.recordsPerFrame) fail('keys', `${keys.length} keys exceed the limit of ${MEMBER_LIMITS.recordsPerFrame}`)
-  encoding.writeVarUint(encoder, keys.length)
-  for (const key of keys) writeMemberKey(encoder, key, 'key')
+/** Writes at most `MEMBER_LIMITS.recordsPerFrame` pull entries (a key and the parts wanted, 1 … 7). */
+export function writePulls(encoder: encoding.Encoder, wants: readonly MemberPull[]): void {
+  if (wants.length > MEMBER_LIMITS.recordsPerFrame) fail('wants', `${wants.length} entries exceed the limit of ${MEMBER_LIMITS.recordsPerFrame}`)
+  encoding.writeVarUint(encoder, wants.length)
+  for (const want of wants) {
+    writeMemberKey(encoder, want.key, 'want.key')
+    if (!Number.isInteger(want.parts) || want.parts < 1 || want.parts > 7) fail('want.parts', `${String(want.parts)} is not a set of parts (1 … 7)`)
+    encoding.writeUint8(encoder, want.parts)
+  }
 }
 
-/** Reads and validates member keys. */
-export function readKeys(decoder: decoding.Decoder): number[] {
-  const count = readU53(decoder, 'keys')
-  if (count > MEMBER_LIMITS.recordsPerFrame) fail('keys', `${count} keys exceed the limit of ${MEMBER_LIMITS.recordsPerFrame}`)
-  if (count * 4 > remaining(decoder)) fail('keys', `truncated: ${count} keys, ${remaining(decoder)} bytes left`)
-  const keys: number[] = []
-  for (let i = 0; i < count; i++) keys.push(decoding.readUint32(decoder))
-  return keys
+/** Reads and validates pull entries. */
+export function readPulls(decoder: decoding.Decoder): MemberPull[] {
+  const count = readU53(decoder, 'wants')
+  if (count > MEMBER_LIMITS.recordsPerFrame) fail('wants', `${count} entries exceed the limit of ${MEMBER_LIMITS.recordsPerFrame}`)
+  if (count * 5 > remaining(decoder)) fail('wants', `truncated: ${count} entries, ${remaining(decoder)} bytes left`)
+  const wants: MemberPull[] = []
+  for (let i = 0; i < count; i++) {
+    const key = decoding.readUint32(decoder)
+    const parts = decoding.readUint8(decoder)
+    if (parts < 1 || parts > 7) fail('want.parts', `${parts} is not a set of parts (1 … 7)`)
+    wants.push({ key, parts })
+  }
+  return wants
 }

@@ -222,11 +222,24 @@ export interface MembersDigestFrame {
   entries: MemberDigestEntry[]
 }
 
-/** "Send me your records of these members": the answer to a {@link MembersDigestFrame}, by key. */
+/** Which records of a member a {@link MembersPullFrame} asks for (bits, at least one). */
+export const PullPart = {
+  State: 1,
+  Meta: 2,
+  Health: 4,
+} as const
+
+/** One member a pull asks for: its key and the {@link PullPart} bits wanted. */
+export interface MemberPull {
+  key: number
+  parts: number
+}
+
+/** "Send me these records of these members": the answer to a {@link MembersDigestFrame}, by key. */
 export interface MembersPullFrame {
   type: typeof MemberFrameType.MembersPull
   room: string
-  keys: number[]
+  wants: MemberPull[]
 }
 
 /** A payload: bytes, or JSON text (`json`), at most `MEMBER_LIMITS.payloadBytes`. */

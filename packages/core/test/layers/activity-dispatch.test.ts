@@ -42,7 +42,7 @@ describe('dispatch', () => {
     { type: FrameType.ProbeReport, room: '', seq: 1, target: 't', result: 0 },
     { type: FrameType.Members, room: '', request: false, records: [] },
     { type: FrameType.MembersDigest, room: '', entries: [] },
-    { type: FrameType.MembersPull, room: '', keys: [] },
+    { type: FrameType.MembersPull, room: '', wants: [] },
     { type: FrameType.RoomEvent, room: '', id: 1, origin: 'o', ltime: 1, name: 'e', payload: { json: false, data: update } },
     { type: FrameType.Query, room: '', id: 1, origin: 'o', name: 'q', timeoutMs: 1, peers: [], meta: [], payload: { json: false, data: update } },
     { type: FrameType.QueryReply, room: '', id: 1, from: 'a', payload: { json: false, data: update } },

@@ -77,7 +77,7 @@ export function randomMemberFrame(random: RandomSource, type: number, room: stri
       return { type, room, entries }
     }
     case FrameType.MembersPull:
-      return { type, room, keys: Array.from({ length: randomInt(random, 20) }, () => randomInt(random, 2 ** 32)) }
+      return { type, room, wants: Array.from({ length: randomInt(random, 20) }, () => ({ key: randomInt(random, 2 ** 32), parts: 1 + randomInt(random, 7) })) }
     default:
       return undefined
   }
