@@ -58,6 +58,8 @@ export class SignedPresence {
   readonly #neighbours: ReadonlySet<PeerId>
   /** The origin of our applies of verified entries (the presence layer). */
   readonly #origin: unknown
+  /** Tells the presence layer which neighbour delivered these clients' latest states. */
+  readonly #sourced: (clients: readonly number[], from: PeerId) => void
   readonly #room: string
   readonly #writer: boolean
   readonly #queue: VerifyQueue
@@ -70,7 +72,13 @@ export class SignedPresence {
   #left = false
   #stopped = false
 
-  constructor(ctx: LayerContext, awareness: Awareness, tree: PresenceTree, trust: RoomTrust, init: { enabled: boolean; neighbours: ReadonlySet<PeerId>; origin: unknown }) {
+  constructor(
+    ctx: LayerContext,
+    awareness: Awareness,
+    tree: PresenceTree,
+    trust: RoomTrust,
+    init: { enabled: boolean; neighbours: ReadonlySet<PeerId>; origin: unknown; sourced(clients: readonly number[], from: PeerId): void },
+  ) {
     this.#ctx = ctx
     this.#awareness = awareness
     this.#tree = tree
@@ -78,6 +86,7 @@ export class SignedPresence {
     this.#enabled = init.enabled
     this.#neighbours = init.neighbours
     this.#origin = init.origin
+    this.#sourced = init.sourced
     this.#room = trust.keys.room
     this.#writer = trust.mayWrite(trust.peerId)
     this.#queue = new VerifyQueue(QUEUE_LIMITS, (error, peer) => ctx.report(error, peer))
@@ -132,6 +141,7 @@ export class SignedPresence {
     const fresh = outcomes.filter((o): o is Extract<Outcome, { kind: 'new' }> => o.kind === 'new' && this.#isNewer(o.entry))
     if (fresh.length > 0) {
       this.#apply(fresh)
+      this.#sourced(fresh.map((f) => f.entry.clientID), peer)
       if (this.#enabled) this.#send(fresh.map((f) => f.entry), peer)
     }
     // A frame of one client tells the push tree whether this link brought it first.

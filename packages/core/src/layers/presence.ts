@@ -69,7 +69,7 @@ export class Presence {
   readonly #neighbours = new Set<PeerId>()
   /** When each client's state last arrived or changed, on the room's clock. */
   readonly #updatedAt = new Map<number, number>()
-  /** The neighbour each remote client's state last arrived from (open rooms). */
+  /** The neighbour each remote client's state last arrived from. */
   readonly #source = new Map<number, PeerId>()
   /** The peer an update being applied came from, and its entries' sizes (set only during apply). */
   #applyingFrom: PeerId | undefined
@@ -109,7 +109,10 @@ export class Presence {
       this.#applyChanged = true
       this.#fromNeighbour(from, added, updated, removed)
     }
-    this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this })
+    const sourced = (clients: readonly number[], from: PeerId): void => {
+      for (const client of clients) if (awareness.getStates().has(client)) this.#source.set(client, from)
+    }
+    this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this, sourced })
     awareness.on('update', this.#onUpdate)
     if (enabled) {
       const now = ctx.clock.now()
@@ -119,22 +122,24 @@ export class Presence {
   }
 
   /**
-   * True when presence is on and we hold a state for at least `peers` clients (every peer
-   * we know, ourselves included): only a connected overlay delivers that, so rewiring it
-   * to merge components would be pure churn. In an open room, where anyone can invent
-   * states, only our own state and states that last arrived from a neighbour `vouched`
-   * for count (the engine vouches for the neighbours we dialled ourselves), so sybils that
-   * dialled us cannot make us believe we see everyone. In a room with a secret every state
-   * is signed by a member, and all count.
+   * True when presence is on and we hold a live state for at least `peers` clients (every
+   * peer we know, ourselves included): only a connected overlay delivers that, so rewiring it
+   * to merge components would be pure churn. A state counts only when it last arrived through
+   * a link we still hold (or is our own): one that came through a link since closed may be all
+   * that is left of the far side of a partition, and would otherwise pass for connectivity
+   * until it expires (30 s). In an open room, where anyone can invent states, `vouched`
+   * narrows that further to the neighbours the engine vouches for (those we dialled
+   * ourselves, under eclipse pressure), so sybils that dialled us cannot make us believe we
+   * see everyone. In a room with a secret every state is signed by a member, and `vouched`
+   * is not needed.
    */
   seesEveryone(peers: number, vouched?: (source: PeerId) => boolean): boolean {
     if (!this.#enabled) return false
-    const states = this.#awareness.getStates()
-    if (this.#signed !== undefined || vouched === undefined) return states.size >= peers
+    const counts = this.#signed !== undefined || vouched === undefined ? (source: PeerId) => this.#neighbours.has(source) : vouched
     let count = 0
-    for (const client of states.keys()) {
+    for (const client of this.#awareness.getStates().keys()) {
       const source = this.#source.get(client)
-      if (client === this.#awareness.clientID || (source !== undefined && vouched(source))) count++
+      if (client === this.#awareness.clientID || (source !== undefined && counts(source))) count++
     }
     return count >= peers
   }

@@ -115,6 +115,23 @@ describe('remote entries', () => {
     expect(s.ctx.errors).toEqual([])
   })
 
+  it('a signed state proves connectivity only while the link it came through is up', async () => {
+    const s = await setup()
+    for (const peer of ['a', 'b']) s.presence.up(peer, true)
+    const bob = await remotePeer()
+    s.presence.onSignedAwareness('a', signedFrame(await entryOf(bob, 4, { name: 'bob' })))
+    await until(() => s.tree.firsts.length > 0)
+    expect(s.presence.seesEveryone(2)).toBe(true)
+    // a's link went down: bob's state stays until it expires, but may be the far side of a partition.
+    s.presence.down('a')
+    expect(s.awareness.getStates().has(bob.clientId)).toBe(true)
+    expect(s.presence.seesEveryone(2)).toBe(false)
+    // A newer state through b, a link we hold, counts again.
+    s.presence.onSignedAwareness('b', signedFrame(await entryOf(bob, 5, { name: 'bob' })))
+    await until(() => s.tree.firsts.length > 1)
+    expect(s.presence.seesEveryone(2)).toBe(true)
+  })
+
   it('the same entry again, or an older one, changes nothing and counts as a duplicate', async () => {
     const s = await setup()
     await withNeighbours(s, 'a', 'b')

@@ -185,9 +185,15 @@ describe('renewal and expiry on the virtual clock', () => {
 })
 
 describe('seeing everyone, and presence off', () => {
-  it('seesEveryone is true when we hold a state for at least that many clients', () => {
+  it('seesEveryone is true when we hold a state for at least that many clients, counting only states that came through a link we still hold', () => {
+    presence.up('a', true)
     presence.onAwareness('a', awarenessFrame(updateOf(remote(7, {}))))
     expect([presence.seesEveryone(2), presence.seesEveryone(3)]).toEqual([true, false])
+    // The link to a went down: client 7's state is still held (until it expires), but may be
+    // all that is left of the far side of a partition, so it no longer proves connectivity.
+    presence.down('a')
+    expect(awareness.getStates().has(7)).toBe(true)
+    expect(presence.seesEveryone(2)).toBe(false)
   })
 
   it('with presence off nothing is sent and the trees are not consulted, though states still apply', async () => {
