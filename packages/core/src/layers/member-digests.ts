@@ -40,8 +40,8 @@ const ALL_PARTS = PullPart.State | PullPart.Meta | PullPart.Health
 
 /** What the digests need of the members layer. */
 export interface DigestPorts {
-  /** This peer's member key. */
-  selfKey(): number
+  /** This peer: its id and member key. */
+  readonly self: { readonly peer: PeerId; key(): number }
   /** This peer's own published records (alive, metadata, health: those that exist). */
   own(): MemberRecord[]
   /** Neighbours now. */
@@ -93,7 +93,8 @@ export class MemberDigests {
     const last = this.#lastDigest.get(peer)
     if (last !== undefined && now - last < this.#ports.minGapMs) return
     this.#lastDigest.set(peer, now)
-    const selfKey = this.#ports.selfKey()
+    const self = this.#ports.self
+    const selfKey = self.key()
     const wants: MemberPull[] = []
     const want = (key: number, parts: number): void => {
       if (parts !== 0) wants.push({ key, parts })
@@ -101,7 +102,7 @@ export class MemberDigests {
     for (const theirs of frame.entries) {
       if (theirs.key === selfKey) {
         // (A member of ours sharing our key makes the entry ambiguous: it is left alone.)
-        if (this.#table.allByKey(selfKey).length === 0) want(theirs.key, this.#aboutSelf(peer, theirs))
+        if (this.#table.resolve(selfKey, self.peer, selfKey) === self.peer) want(theirs.key, this.#aboutSelf(peer, theirs))
         continue
       }
       const entry = this.#table.byKey(theirs.key)
@@ -126,7 +127,7 @@ export class MemberDigests {
     const offered = this.#offers.get(peer)
     if (offered === undefined) return // not invited (or answered already): nothing to send
     this.#offers.delete(peer)
-    const selfKey = this.#ports.selfKey()
+    const selfKey = this.#ports.self.key()
     const records: MemberRecord[] = []
     const seen = new Set<number>()
     for (const { key, parts } of frame.wants) {

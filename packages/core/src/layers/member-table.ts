@@ -71,6 +71,15 @@ export class MemberTable {
     return peers?.length === 1 ? this.#entries.get(peers[0] as PeerId) : undefined
   }
 
+  /**
+   * The one peer holding digest key `key`, counting this peer (`self`, whose key is `selfKey`)
+   * too; undefined when nobody does, or when the key is shared (a collision names nobody).
+   */
+  resolve(key: number, self: PeerId, selfKey: number): PeerId | undefined {
+    const peers = [...(key === selfKey ? [self] : []), ...(this.#byKey.get(key) ?? [])]
+    return peers.length === 1 ? peers[0] : undefined
+  }
+
   /** Every member with this digest key (more than one only after a collision). */
   allByKey(key: number): MemberEntry[] {
     return (this.#byKey.get(key) ?? []).flatMap((peer) => this.#entries.get(peer) ?? [])

@@ -56,7 +56,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
-    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { selfKey: () => self.key(), own: () => this.#records.own(), neighbours: () => ports.neighbours(), minGapMs: 5 * config.probeMs })
+    this.digests = new MemberDigests(ctx, this.table, this.#gossip, { self, own: () => this.#records.own(), neighbours: () => ports.neighbours(), minGapMs: 5 * config.probeMs })
     this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
       this.#after({ kind: 'fail', entry })
@@ -167,10 +167,7 @@ export class Members {
   }
 
   /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
-  readonly #peerOf = (key: number): PeerId | undefined => {
-    const peers = [...(key === this.self.key() ? [this.self.peer] : []), ...this.table.allByKey(key).map((e) => e.peer)]
-    return peers.length === 1 ? peers[0] : undefined // a shared key names nobody
-  }
+  readonly #peerOf = (key: number): PeerId | undefined => this.table.resolve(key, this.self.peer, this.self.key())
 
   /** Every member known, this peer first. */
   list(): Member[] {
