@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import {
   deriveRoomKeys,
   deriveSessionKeys,
+  ephemeralKey,
   generateIdentity,
   handshakeNonce,
   handshakeTranscript,
@@ -27,6 +28,7 @@ import {
   type SignatureBackendName,
   type SymmetricProviderName,
 } from '@gossamer/core'
+import { sessionPair } from './session-pair.js'
 import { round, throughput, timings } from './timing.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -100,11 +102,7 @@ async function aeadFigures(): Promise<Record<string, unknown>[]> {
   const providers: SymmetricProviderName[] = ['webcrypto', 'noble']
   for (const provider of providers) {
     const keys = await deriveRoomKeys({ room: 'bench', secret: new Uint8Array(32).fill(1), provider })
-    const transcript = await handshakeTranscript({
-      initiator: { publicKey: new Uint8Array(32).fill(1), nonce: handshakeNonce() },
-      acceptor: { publicKey: new Uint8Array(32).fill(2), nonce: handshakeNonce() },
-    })
-    const [a, b] = await Promise.all([deriveSessionKeys(keys, transcript, 'initiator'), deriveSessionKeys(keys, transcript, 'acceptor')])
+    const [a, b] = await sessionPair(keys)
     for (const bytes of [40, 1024, 64 * 1024]) {
       const frame = new Uint8Array(bytes).fill(7)
       for (const [mode, batch] of [['sequential', 1], ['pipelined', 64]] as const) {
@@ -144,12 +142,19 @@ async function kdfFigures(): Promise<{ pbkdf2: Record<string, unknown>[]; hkdf: 
     const schedule = await timings(() => deriveRoomKeys({ room: 'bench', secret, provider }), quick ? 20 : 200)
     hkdf.push({ provider, what: 'deriveRoomKeys (secret): 7 HKDF derivations + 2 SHA-256', ...schedule })
     const keys = await deriveRoomKeys({ room: 'bench', secret, provider })
+    const [x, y] = await Promise.all([ephemeralKey(), ephemeralKey()])
     const transcript = await handshakeTranscript({
-      initiator: { publicKey: new Uint8Array(32).fill(1), nonce: handshakeNonce() },
-      acceptor: { publicKey: new Uint8Array(32).fill(2), nonce: handshakeNonce() },
+      initiator: { publicKey: new Uint8Array(32).fill(1), nonce: handshakeNonce(), share: x.share },
+      acceptor: { publicKey: new Uint8Array(32).fill(2), nonce: handshakeNonce(), share: y.share },
     })
-    const session = await timings(() => deriveSessionKeys(keys, transcript, 'initiator'), quick ? 20 : 200)
-    hkdf.push({ provider, what: 'deriveSessionKeys: 4 HKDF derivations', ...session })
+    const shared = await x.agree(y.share)
+    const session = await timings(() => deriveSessionKeys(keys, transcript, 'initiator', shared.slice()), quick ? 20 : 200)
+    hkdf.push({ provider, what: 'deriveSessionKeys: 5 HKDF derivations (a salt from the frame material, then key and IV per direction from the X25519 secret)', ...session })
+    const agreement = await timings(async () => {
+      const [p, q] = await Promise.all([ephemeralKey(), ephemeralKey()])
+      await p.agree(q.share)
+    }, quick ? 20 : 200)
+    hkdf.push({ provider, what: 'X25519: two ephemeral key pairs and one agreement', ...agreement })
     console.log(`  hkdf    ${provider.padEnd(9)} room keys ${schedule.medianMs} ms, session keys ${session.medianMs} ms`)
   }
   return { pbkdf2, hkdf }

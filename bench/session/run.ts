@@ -21,17 +21,15 @@ import * as Y from 'yjs'
 import {
   createRoom,
   deriveRoomKeys,
-  deriveSessionKeys,
   encodeFrame,
   frameAssociatedData,
   FrameType,
   generateRoomSecret,
-  handshakeNonce,
-  handshakeTranscript,
   memoryNetwork,
   type Room,
   type RoomOptions,
 } from '@gossamer/core'
+import { sessionPair } from '../crypto/session-pair.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')
@@ -99,9 +97,8 @@ async function handshakes(mode: Mode): Promise<{ setupMs: number[]; handshakeMs:
 /** Seal + open of `size`-byte frames through one session direction, with associated data. */
 async function sealOpen(size: number): Promise<{ sequentialUs: number; pipelinedUs: number }> {
   const keys = await deriveRoomKeys({ room: 'bench-session', secret: generateRoomSecret() })
-  const transcript = await handshakeTranscript({ initiator: { publicKey: new Uint8Array(32).fill(1), nonce: handshakeNonce() }, acceptor: { publicKey: new Uint8Array(32).fill(2), nonce: handshakeNonce() } })
-  const [a, b] = await Promise.all([deriveSessionKeys(keys, transcript, 'initiator'), deriveSessionKeys(keys, transcript, 'acceptor')])
-  const ad = (sequence: number): Uint8Array => frameAssociatedData({ version: 3, room: 'bench-session', sender: 'A'.repeat(43), sequence })
+  const [a, b] = await sessionPair(keys)
+  const ad = (sequence: number): Uint8Array => frameAssociatedData({ version: 5, room: 'bench-session', sender: 'A'.repeat(43), sequence })
   const plain = new Uint8Array(size).fill(7)
   const once = async (): Promise<void> => {
     const sealed = await a.sealer.seal(plain, ad)

@@ -1,7 +1,7 @@
 /**
  * An authenticated insider for hostile-input tests in a room with a secret: it joins a
  * memory network as a plain transport (no room), dials the room, runs the authenticated
- * handshake by hand from docs/PROTOCOL.md section 14 (AuthHello, AuthWelcome, AuthConfirm)
+ * handshake by hand from docs/PROTOCOL.md section 14 (AuthHello, AuthWelcome, AuthConfirm, X25519 shares)
  * with core's exported crypto primitives, then the join handshake inside the sealed
  * session (Hello answered by Welcome). From then on it can seal ANY bytes as a frame (the
  * room opens them, then decodes what is inside) or send raw bytes outside the seal. It opens
@@ -19,7 +19,9 @@ import {
   proveSecret,
   publicKeyFromPeerId,
   deriveSessionKeys,
+  ephemeralKey,
   verifySecretProof,
+  type EphemeralKey,
   type Connection,
   type Frame,
   type HandshakeRole,
@@ -34,7 +36,7 @@ import { flushMicrotasks, type VirtualClock } from '@gossamer/testing'
 import { concat } from './bytes.js'
 
 /** The protocol version of authenticated sessions. */
-const VERSION = 3
+const VERSION = 5
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 /** lib0's varUint (LEB128). */
@@ -83,6 +85,8 @@ interface Session {
   inbox: Promise<void>
   helloNonce: Uint8Array
   tag: Uint8Array
+  /** The ephemeral X25519 key whose share the AuthHello carried. */
+  ephemeral: EphemeralKey
 }
 
 /** An insider that speaks sealed frames of its own making. */
@@ -136,7 +140,7 @@ export class SealedPeer {
     const helloNonce = crypto.getRandomValues(new Uint8Array(32))
     const { keys } = this.#init
     const tag = await keys.frame.proof.sign(concat(utf8('gossamer/v1/room-tag'), Uint8Array.of(0), identity.publicKey, keys.keyId, helloNonce))
-    const session: Session = { connection, welcomed: false, inbox: Promise.resolve(), helloNonce, tag }
+    const session: Session = { connection, welcomed: false, inbox: Promise.resolve(), helloNonce, tag, ephemeral: await ephemeralKey() }
     this.#session = session
     this.connects++
     connection.on('message', ({ data }) => {
@@ -144,7 +148,7 @@ export class SealedPeer {
         this.#init.onProblem(`the sealed peer failed on a frame from the room: ${String(error)}`)
       })
     })
-    this.sendRaw(encodeFrame({ type: FrameType.AuthHello, room: '', tag, peerId: identity.peerId, versionMin: VERSION, versionMax: VERSION, keyId: keys.keyId, nonce: helloNonce }))
+    this.sendRaw(encodeFrame({ type: FrameType.AuthHello, room: '', tag, peerId: identity.peerId, versionMin: VERSION, versionMax: VERSION, keyId: keys.keyId, nonce: helloNonce, share: session.ephemeral.share }))
     await this.#until(() => session.welcomed || connection.closed, maxSteps)
     // The room's handshake runs on real crypto (a thread pool): on a loaded machine give it real time too.
     const deadline = AbortSignal.timeout(10_000)
@@ -214,8 +218,8 @@ export class SealedPeer {
     const frame = decodeFrame(data, target)
     if (frame.type === FrameType.AuthWelcome && session.keys === undefined) {
       const transcript = await handshakeTranscript({
-        initiator: { publicKey: identity.publicKey, nonce: session.helloNonce },
-        acceptor: { publicKey: publicKeyFromPeerId(frame.peerId), nonce: frame.nonce },
+        initiator: { publicKey: identity.publicKey, nonce: session.helloNonce, share: session.ephemeral.share },
+        acceptor: { publicKey: publicKeyFromPeerId(frame.peerId), nonce: frame.nonce, share: frame.share },
         context: handshakeContext(keys.keyId, session.tag),
       })
       const key = await importPublicKey(frame.peerId)
@@ -223,7 +227,7 @@ export class SealedPeer {
         onProblem('the room sent an AuthWelcome that does not verify')
         return
       }
-      session.keys = await deriveSessionKeys(keys, transcript, 'initiator')
+      session.keys = await deriveSessionKeys(keys, transcript, 'initiator', await session.ephemeral.agree(frame.share))
       session.connection.send(encodeFrame({ type: FrameType.AuthConfirm, room: '', signature: await identity.sign(attested(transcript, 'initiator')), proof: await proveSecret(keys, transcript, 'initiator') }))
       await this.sendSealed(encodeFrame({ type: FrameType.Hello, room, peerId: identity.peerId, versionMin: VERSION, versionMax: VERSION, priority: JoinPriority.Low, peers: [] }))
       return

@@ -59,6 +59,8 @@ export type AuthFailure =
   | 'bad-signature'
   /** The proof of knowledge of the room secret does not verify. */
   | 'bad-proof'
+  /** The ephemeral X25519 share is unusable (a low-order point, or refused by the platform). */
+  | 'bad-share'
   /** A frame arrived that the session does not accept in its state (e.g. plaintext after the handshake). */
   | 'unexpected-frame'
   /** The session's key generation ended its grace period after a rotation. */

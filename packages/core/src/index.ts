@@ -229,6 +229,8 @@ export type { SymmetricProvider, SymmetricProviderName, AeadKey, MacKey, KeyMate
 export { handshakeTranscript, handshakeNonce } from './crypto/transcript.js'
 export type { HandshakeParty, HandshakeTranscriptInit, HandshakeTranscript, HandshakeRole } from './crypto/transcript.js'
 export { deriveSessionKeys } from './crypto/session-keys.js'
+export { ephemeralKey, SHARE_BYTES, X25519_VECTOR } from './crypto/key-agreement.js'
+export type { EphemeralKey, KeyAgreementName } from './crypto/key-agreement.js'
 export type { SessionKeys, SessionDirection } from './crypto/session-keys.js'
 export { frameSealer } from './crypto/frame-sealer.js'
 export type { FrameSealer, FrameAssociatedData } from './crypto/frame-sealer.js'
@@ -262,6 +264,7 @@ export {
   FrameReplayError,
   FrameOrderError,
   InvalidPublicKeyError,
+  KeyAgreementError,
   CryptoUnavailableError,
   IdentityKeyError,
 } from './crypto/errors.js'

@@ -70,7 +70,7 @@ describe('authenticated session frames on the wire', () => {
     const bad = offer.slice()
     bad[1] = 3
     expect(rejected(bad)).toMatch(/stage/)
-    expect(() => encodeFrame({ type: FrameType.Rekey, room: '', stage: 7 as typeof RekeyStage.Offer, keyId: new Uint8Array(8), nonce: new Uint8Array(32) })).toThrow(/stage/)
+    expect(() => encodeFrame({ type: FrameType.Rekey, room: '', stage: 7 as typeof RekeyStage.Offer, keyId: new Uint8Array(8), nonce: new Uint8Array(32), share: new Uint8Array(32) })).toThrow(/stage/)
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, 20)
     expect(rejected(encoding.toUint8Array(encoder))).toMatch(/stage/)

@@ -79,6 +79,14 @@ export class InvalidPublicKeyError extends CryptoError {
 }
 
 /**
+ * An X25519 key agreement failed: the remote share is not 32 bytes, the platform refused it,
+ * or it is a low-order point (the shared secret would be all zeros, a value an attacker fixes).
+ */
+export class KeyAgreementError extends CryptoError {
+  override name = 'KeyAgreementError'
+}
+
+/**
  * The platform lacks what an operation needs: no `crypto.getRandomValues`, a private key
  * that is not extractable, or a signature backend that is not available here.
  */

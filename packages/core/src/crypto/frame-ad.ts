@@ -26,7 +26,7 @@ export interface FrameAssociatedDataInit {
  * @example
  * ```ts
  * const sealed = await session.sealer.seal(frame, (sequence) =>
- *   frameAssociatedData({ version: 3, room: 'notes', sender: myPeerId, sequence }))
+ *   frameAssociatedData({ version: 5, room: 'notes', sender: myPeerId, sequence }))
  * ```
  */
 export function frameAssociatedData(init: FrameAssociatedDataInit): Uint8Array {

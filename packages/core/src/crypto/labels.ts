@@ -1,7 +1,7 @@
 /**
  * Every domain-separation label of the key schedule, in one place. A label is UTF-8 text;
  * changing one changes every key derived under it, so they are part of the protocol
- * (docs/SECURITY.md lists them). `v1` is the key-schedule version, not the wire version.
+ * (docs/SECURITY.md lists them). `v1` and `v2` are key-schedule versions, not wire versions.
  */
 export const LABELS = {
   /** Salt of HKDF-Extract for every room key: SHA-256(label ‖ 0x00 ‖ UTF-8 room name). */
@@ -20,10 +20,13 @@ export const LABELS = {
   signalTopic: 'gossamer/v1/signal-topic',
   /** HKDF info of the storage AEAD key. */
   storageAead: 'gossamer/v1/storage-aead',
-  /** Prefix of the handshake transcript that session keys and proofs are bound to. */
-  transcript: 'gossamer/v1/handshake-transcript',
-  /** HKDF info prefix of a session direction's key (`…/initiator-to-acceptor/key`). */
-  session: 'gossamer/v1/session',
+  /** Prefix of the handshake transcript that session keys and proofs are bound to (v2: it holds the X25519 shares). */
+  transcript: 'gossamer/v2/handshake-transcript',
+  /**
+   * HKDF info prefix of a session's keys: `…/psk` (the secret-bound salt, from the frame
+   * material) and `…/initiator-to-acceptor/key` (from the X25519 shared secret under that salt).
+   */
+  session: 'gossamer/v2/session',
   /** Prefix of the message a secret proof MACs. */
   secretProof: 'gossamer/v1/secret-proof',
   /** Prefix of the associated data of a session frame. */

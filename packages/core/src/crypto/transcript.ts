@@ -1,7 +1,8 @@
 /**
  * The handshake transcript: what both peers agree on before they derive session keys, sign
  * and prove knowledge of the room secret. Binding all three to it makes a proof or a
- * signature useless on any other connection.
+ * signature useless on any other connection, and signing the ephemeral shares in it stops a
+ * peer in the middle from swapping in its own.
  */
 import * as encoding from 'lib0/encoding'
 import { ConfigError } from '../errors.js'
@@ -9,12 +10,14 @@ import { randomBytes } from './bytes.js'
 import { LABELS } from './labels.js'
 import { symmetricProvider, type SymmetricProviderName } from './symmetric.js'
 
-/** One side of a handshake: its Ed25519 public key and its fresh random nonce. */
+/** One side of a handshake: its Ed25519 public key, its fresh random nonce and its ephemeral X25519 share. */
 export interface HandshakeParty {
   /** The 32-byte Ed25519 public key. */
   publicKey: Uint8Array
   /** A fresh random nonce of 16 to 64 bytes (see {@link handshakeNonce}); never reused. */
   nonce: Uint8Array
+  /** The 32-byte public share of this side's ephemeral X25519 key (`EphemeralKey.share`). */
+  share: Uint8Array
 }
 
 /** What a transcript binds. */
@@ -29,7 +32,7 @@ export interface HandshakeTranscriptInit {
 
 /** An encoded transcript and its SHA-256. */
 export interface HandshakeTranscript {
-  /** label ‖ initiator key ‖ initiator nonce ‖ acceptor key ‖ acceptor nonce ‖ context, each length-prefixed (lib0 varUint8Array). */
+  /** label ‖ initiator key ‖ nonce ‖ share ‖ acceptor key ‖ nonce ‖ share ‖ context, each length-prefixed (lib0 varUint8Array). */
   readonly bytes: Uint8Array
   /** SHA-256 of `bytes`: what session keys, secret proofs and handshake signatures are bound to. */
   readonly hash: Uint8Array
@@ -48,12 +51,13 @@ function checkParty(party: HandshakeParty, name: string): void {
   if (!(party.nonce instanceof Uint8Array) || party.nonce.length < 16 || party.nonce.length > 64) {
     throw new ConfigError(`${name}.nonce: expected 16 to 64 bytes`)
   }
+  if (!(party.share instanceof Uint8Array) || party.share.length !== 32) throw new ConfigError(`${name}.share: expected 32 bytes`)
 }
 
 /**
  * Encodes and hashes a handshake transcript.
  *
- * @throws ConfigError when a key is not 32 bytes, a nonce not 16 to 64 bytes, or the context over 4,096 bytes.
+ * @throws ConfigError when a key or share is not 32 bytes, a nonce not 16 to 64 bytes, or the context over 4,096 bytes.
  */
 export async function handshakeTranscript(
   init: HandshakeTranscriptInit,
@@ -67,8 +71,10 @@ export async function handshakeTranscript(
   encoding.writeVarString(encoder, LABELS.transcript)
   encoding.writeVarUint8Array(encoder, init.initiator.publicKey)
   encoding.writeVarUint8Array(encoder, init.initiator.nonce)
+  encoding.writeVarUint8Array(encoder, init.initiator.share)
   encoding.writeVarUint8Array(encoder, init.acceptor.publicKey)
   encoding.writeVarUint8Array(encoder, init.acceptor.nonce)
+  encoding.writeVarUint8Array(encoder, init.acceptor.share)
   encoding.writeVarUint8Array(encoder, context)
   const bytes = encoding.toUint8Array(encoder)
   return { bytes, hash: await symmetricProvider(options.provider).sha256(bytes) }

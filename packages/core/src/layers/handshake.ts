@@ -17,13 +17,13 @@ import {
 import type { PeerId } from '../transport.js'
 
 /**
- * The protocol versions a room without a secret speaks: version 2 only. Version 3 adds only
- * what rooms with a secret use, so open rooms keep version 2's frames exactly.
+ * The protocol versions a room without a secret speaks: version 4 only. Version 5 adds only
+ * what rooms with a secret use, so open rooms keep version 4's frames exactly.
  */
-export const VERSIONS: VersionRange = { min: MIN_PROTOCOL_VERSION, max: 2 }
+export const VERSIONS: VersionRange = { min: MIN_PROTOCOL_VERSION, max: 4 }
 
-/** The protocol versions a room with a secret speaks: version 3 (authenticated, encrypted sessions) only. */
-export const TRUSTED_VERSIONS: VersionRange = { min: 3, max: PROTOCOL_VERSION }
+/** The protocol versions a room with a secret speaks: version 5 (authenticated, encrypted sessions) only. */
+export const TRUSTED_VERSIONS: VersionRange = { min: 5, max: PROTOCOL_VERSION }
 
 /** A handshake frame refused: the code to close with, the reason to give, the error to report. */
 export interface Refusal {

@@ -1,13 +1,14 @@
 /**
  * The authenticated key exchange of a session in a room with a secret, as async functions
  * of its three frames (AuthHello, AuthWelcome, AuthConfirm) and the crypto they share with
- * the in-band rekey: the room tag, the transcript context, and each side's attestation (an
- * Ed25519 signature with its identity key plus a proof of the room secret, both over the
- * transcript hash and bound to its role). The session layer sends and receives the frames;
+ * the in-band rekey: the room tag, the transcript context, the ephemeral X25519 agreement,
+ * and each side's attestation (an Ed25519 signature with its identity key plus a proof of the
+ * room secret, both over the transcript hash, which holds both X25519 shares, and bound to its role). The session layer sends and receives the frames;
  * nothing here touches a connection.
  */
 import * as encoding from 'lib0/encoding'
 import { bytesEqual, concatBytes, utf8 } from '../crypto/bytes.js'
+import { ephemeralKey, type EphemeralKey } from '../crypto/key-agreement.js'
 import { publicKeyFromPeerId } from '../crypto/peer-id.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
 import { deriveSessionKeys, type SessionKeys } from '../crypto/session-keys.js'
@@ -118,12 +119,26 @@ export async function checkAttestation(
 export interface DialerAuth {
   hello: AuthHelloFrame
   keys: RoomKeys
+  /** The ephemeral X25519 key whose share the AuthHello carries. */
+  ephemeral: EphemeralKey
 }
 
-/** The dialer's AuthHello under `keys`, with a fresh nonce. */
+/**
+ * The X25519 shared secret of this side's `ephemeral` key with `share`, or the refusal of an
+ * unusable share (a low-order point would let the peer fix the session key).
+ */
+export async function agree(ephemeral: EphemeralKey, share: Uint8Array, peer: PeerId): Promise<Uint8Array | AuthRefusal> {
+  try {
+    return await ephemeral.agree(share)
+  } catch (cause) {
+    return refusal('bad-share', 'the ephemeral X25519 share is unusable', peer, cause)
+  }
+}
+
+/** The dialer's AuthHello under `keys`, with a fresh nonce and a fresh ephemeral X25519 share. */
 export async function authHello(trust: RoomTrust, keys: RoomKeys): Promise<DialerAuth> {
   const nonce = handshakeNonce()
-  const tag = await roomTag(keys, trust.peerId, nonce)
+  const [tag, ephemeral] = await Promise.all([roomTag(keys, trust.peerId, nonce), ephemeralKey()])
   const hello: AuthHelloFrame = {
     type: FrameType.AuthHello,
     room: '',
@@ -133,8 +148,9 @@ export async function authHello(trust: RoomTrust, keys: RoomKeys): Promise<Diale
     versionMax: TRUSTED_VERSIONS.max,
     keyId: keys.keyId.slice(),
     nonce,
+    share: ephemeral.share.slice(),
   }
-  return { hello, keys }
+  return { hello, keys, ephemeral }
 }
 
 /** An authenticated handshake: its key generation, transcript and version, and its session keys. */
@@ -150,10 +166,16 @@ export interface AuthResult {
   session: Promise<SessionKeys>
 }
 
-/** Starts deriving this side's session keys (a failure surfaces when they are awaited). */
-function derive(keys: RoomKeys, transcript: HandshakeTranscript, role: HandshakeRole): Promise<SessionKeys> {
-  const session = deriveSessionKeys(keys, transcript, role)
-  session.catch(() => undefined)
+/**
+ * Starts deriving this side's session keys from the transcript and the X25519 shared secret,
+ * which it wipes once they are derived (a failure surfaces when the keys are awaited).
+ */
+export function derive(keys: RoomKeys, transcript: HandshakeTranscript, role: HandshakeRole, shared: Uint8Array): Promise<SessionKeys> {
+  const session = deriveSessionKeys(keys, transcript, role, shared)
+  session.then(
+    () => shared.fill(0),
+    () => shared.fill(0),
+  )
   return session
 }
 
@@ -178,14 +200,27 @@ export async function acceptAuthHello(trust: RoomTrust, frame: AuthHelloFrame, p
     return refusal('bad-tag', 'the AuthHello room tag does not verify', peer)
   }
   const nonce = handshakeNonce()
+  const ephemeral = await ephemeralKey()
+  const shared = await agree(ephemeral, frame.share, peer)
+  if (!(shared instanceof Uint8Array)) return shared
   const transcript = await handshakeTranscript({
-    initiator: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce },
-    acceptor: { publicKey: trust.identity.publicKey, nonce },
+    initiator: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce, share: frame.share },
+    acceptor: { publicKey: trust.identity.publicKey, nonce, share: ephemeral.share },
     context: handshakeContext(version, keys.keyId, frame.tag),
   })
-  const session = derive(keys, transcript, 'acceptor')
+  const session = derive(keys, transcript, 'acceptor', shared)
   const { signature, proof } = await attest(trust, keys, transcript, 'acceptor')
-  const welcome: AuthWelcomeFrame = { type: FrameType.AuthWelcome, room: '', peerId: trust.peerId, version, keyId: keys.keyId.slice(), nonce, signature, proof }
+  const welcome: AuthWelcomeFrame = {
+    type: FrameType.AuthWelcome,
+    room: '',
+    peerId: trust.peerId,
+    version,
+    keyId: keys.keyId.slice(),
+    nonce,
+    share: ephemeral.share.slice(),
+    signature,
+    proof,
+  }
   return { ok: true, keys, transcript, version, welcome, session }
 }
 
@@ -205,12 +240,14 @@ export async function acceptAuthWelcome(
   }
   if (frame.peerId !== peer) return refusal('peer-mismatch', 'the AuthWelcome comes from another peer than the one dialed', peer)
   if (!bytesEqual(frame.keyId, sent.keys.keyId)) return refusal('unknown-key', 'the AuthWelcome names another key generation', peer)
+  const shared = await agree(sent.ephemeral, frame.share, peer)
+  if (!(shared instanceof Uint8Array)) return shared
   const transcript = await handshakeTranscript({
-    initiator: { publicKey: trust.identity.publicKey, nonce: sent.hello.nonce },
-    acceptor: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce },
+    initiator: { publicKey: trust.identity.publicKey, nonce: sent.hello.nonce, share: sent.hello.share },
+    acceptor: { publicKey: publicKeyFromPeerId(peer), nonce: frame.nonce, share: frame.share },
     context: handshakeContext(frame.version, sent.keys.keyId, sent.hello.tag),
   })
-  const session = derive(sent.keys, transcript, 'initiator')
+  const session = derive(sent.keys, transcript, 'initiator', shared)
   // Our own attestation is made meanwhile, and sent only if theirs verifies.
   const [failed, { signature, proof }] = await Promise.all([checkAttestation(trust, sent.keys, transcript, 'acceptor', peer, frame), attest(trust, sent.keys, transcript, 'initiator')])
   if (failed !== undefined) return failed

@@ -2,11 +2,11 @@
  * Moving an open session to a new key generation in band (after `room.rotateSecret`),
  * without losing a frame. Three Rekey frames, each sealed under the old session keys:
  *
- * 1. Offer (either side): the new key id and a fresh nonce. The offerer keeps sending under
- *    the old keys.
- * 2. Answer: the other side's nonce, its signature and its proof of the new secret over the
- *    rekey transcript (both public keys, both nonces, version, new key id and the previous
- *    transcript hash). It is the answerer's last frame under the old keys: it seals
+ * 1. Offer (either side): the new key id, a fresh nonce and a fresh X25519 share. The
+ *    offerer keeps sending under the old keys.
+ * 2. Answer: the other side's nonce and share, its signature and its proof of the new secret
+ *    over the rekey transcript (both public keys, nonces and shares, version, new key id and
+ *    the previous transcript hash). The new session keys mix in a new X25519 secret. It is the answerer's last frame under the old keys: it seals
  *    everything after it with the new ones.
  * 3. Confirm: the offerer's signature and proof. It is the offerer's last frame under the old
  *    keys; it opens under the new keys from here, and the answerer does once it verified it.
@@ -19,19 +19,26 @@
 import { bytesEqual } from '../crypto/bytes.js'
 import { publicKeyFromPeerId } from '../crypto/peer-id.js'
 import type { RoomKeys } from '../crypto/room-keys.js'
-import { deriveSessionKeys, type SessionKeys } from '../crypto/session-keys.js'
+import { ephemeralKey, type EphemeralKey } from '../crypto/key-agreement.js'
+import type { SessionKeys } from '../crypto/session-keys.js'
 import { handshakeNonce, handshakeTranscript, type HandshakeRole, type HandshakeTranscript } from '../crypto/transcript.js'
 import { AuthenticationError } from '../errors.js'
 import { FrameType } from '../protocol/messages.js'
 import { RekeyStage, type RekeyAnswer, type RekeyConfirm, type RekeyFrame, type RekeyOffer } from '../protocol/messages-auth.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import type { SecureChannel } from './secure-channel.js'
-import { attest, checkAttestation, keysFor, rekeyContext } from './session-auth.js'
+import { agree, attest, checkAttestation, derive, keysFor, rekeyContext } from './session-auth.js'
 import type { Session } from './session.js'
+
+/** One side's contribution to a rekey transcript. */
+interface Party {
+  nonce: Uint8Array
+  share: Uint8Array
+}
 
 /** A rekey in flight on one session. */
 type RekeyState =
-  | { stage: 'offered'; target: RoomKeys; nonce: Uint8Array }
+  | { stage: 'offered'; target: RoomKeys; nonce: Uint8Array; ephemeral: EphemeralKey }
   | { stage: 'answered'; target: RoomKeys; transcript: HandshakeTranscript; keys: Promise<SessionKeys> }
 
 /** What the rekey needs from the session layer. */
@@ -66,8 +73,9 @@ export class Rekeyer {
       this.#held.delete(channel)
       if (held !== undefined && bytesEqual(held.keyId, current.keyId)) return this.#answer(session, channel, held, current)
       const nonce = handshakeNonce()
-      this.#state.set(channel, { stage: 'offered', target: current, nonce })
-      this.#host.send(session, { type: FrameType.Rekey, room: '', stage: RekeyStage.Offer, keyId: current.keyId.slice(), nonce })
+      const ephemeral = await ephemeralKey()
+      this.#state.set(channel, { stage: 'offered', target: current, nonce, ephemeral })
+      this.#host.send(session, { type: FrameType.Rekey, room: '', stage: RekeyStage.Offer, keyId: current.keyId.slice(), nonce, share: ephemeral.share.slice() })
     })
   }
 
@@ -84,10 +92,10 @@ export class Rekeyer {
     return session.initiator ? 'initiator' : 'acceptor'
   }
 
-  /** The rekey transcript of `session`, from this side's and the remote side's nonces. */
-  #transcript(session: Session, channel: SecureChannel, target: RoomKeys, mine: Uint8Array, theirs: Uint8Array): Promise<HandshakeTranscript> {
-    const local = { publicKey: this.#trust.identity.publicKey, nonce: mine }
-    const remote = { publicKey: publicKeyFromPeerId(session.peerId), nonce: theirs }
+  /** The rekey transcript of `session`, from this side's and the remote side's nonces and shares. */
+  #transcript(session: Session, channel: SecureChannel, target: RoomKeys, mine: Party, theirs: Party): Promise<HandshakeTranscript> {
+    const local = { publicKey: this.#trust.identity.publicKey, ...mine }
+    const remote = { publicKey: publicKeyFromPeerId(session.peerId), ...theirs }
     return handshakeTranscript({
       initiator: session.initiator ? local : remote,
       acceptor: session.initiator ? remote : local,
@@ -113,12 +121,24 @@ export class Rekeyer {
 
   async #answer(session: Session, channel: SecureChannel, offer: RekeyOffer, target: RoomKeys): Promise<void> {
     const nonce = handshakeNonce()
-    const transcript = await this.#transcript(session, channel, target, nonce, offer.nonce)
+    const ephemeral = await ephemeralKey()
+    const shared = await agree(ephemeral, offer.share, session.peerId)
+    if (!(shared instanceof Uint8Array)) return this.#host.fail(session, shared.error)
+    const transcript = await this.#transcript(session, channel, target, { nonce, share: ephemeral.share }, offer)
     const role = this.#role(session)
     const { signature, proof } = await attest(this.#trust, target, transcript, role)
-    const keys = deriveSessionKeys(target, transcript, role)
+    const keys = derive(target, transcript, role, shared)
     this.#state.set(channel, { stage: 'answered', target, transcript, keys })
-    const answer: RekeyAnswer = { type: FrameType.Rekey, room: '', stage: RekeyStage.Answer, keyId: target.keyId.slice(), nonce, signature, proof }
+    const answer: RekeyAnswer = {
+      type: FrameType.Rekey,
+      room: '',
+      stage: RekeyStage.Answer,
+      keyId: target.keyId.slice(),
+      nonce,
+      share: ephemeral.share.slice(),
+      signature,
+      proof,
+    }
     this.#host.send(session, answer)
     channel.switchSealer(keys.then((k) => k.sealer))
   }
@@ -126,11 +146,13 @@ export class Rekeyer {
   async #onAnswer(session: Session, channel: SecureChannel, frame: RekeyAnswer): Promise<void> {
     const state = this.#state.get(channel)
     if (state?.stage !== 'offered' || !bytesEqual(state.target.keyId, frame.keyId)) return this.#unexpected(session, 'a Rekey answer to no offer of ours')
-    const transcript = await this.#transcript(session, channel, state.target, state.nonce, frame.nonce)
+    const shared = await agree(state.ephemeral, frame.share, session.peerId)
+    if (!(shared instanceof Uint8Array)) return this.#host.fail(session, shared.error)
+    const transcript = await this.#transcript(session, channel, state.target, { nonce: state.nonce, share: state.ephemeral.share }, frame)
     const role = this.#role(session)
     const failed = await checkAttestation(this.#trust, state.target, transcript, role === 'initiator' ? 'acceptor' : 'initiator', session.peerId, frame)
     if (failed !== undefined) return this.#host.fail(session, failed.error)
-    const [{ signature, proof }, keys] = await Promise.all([attest(this.#trust, state.target, transcript, role), deriveSessionKeys(state.target, transcript, role)])
+    const [{ signature, proof }, keys] = await Promise.all([attest(this.#trust, state.target, transcript, role), derive(state.target, transcript, role, shared)])
     const confirm: RekeyConfirm = { type: FrameType.Rekey, room: '', stage: RekeyStage.Confirm, keyId: state.target.keyId.slice(), signature, proof }
     this.#host.send(session, confirm)
     channel.switchSealer(Promise.resolve(keys.sealer))

@@ -1,5 +1,5 @@
 /**
- * The `write*` / `read*` pairs of the authenticated session frames (protocol version 3,
+ * The `write*` / `read*` pairs of the authenticated session frames (protocol version 5,
  * protocol/messages-auth.ts). Like every pair, a writer validates what it is given with the
  * reader's rules and both throw {@link ProtocolError}. These frames have no room field on
  * the wire: after the type tag come the fields, fixed-size ones as raw bytes.
@@ -64,6 +64,7 @@ export function writeAuthHello(encoder: encoding.Encoder, frame: AuthHelloFrame)
   writeVersion(encoder, frame.versionMax, 'versionMax')
   writeFixed(encoder, frame.keyId, 'keyId', AUTH_SIZES.keyId)
   writeFixed(encoder, frame.nonce, 'nonce', AUTH_SIZES.nonce)
+  writeFixed(encoder, frame.share, 'share', AUTH_SIZES.share)
 }
 
 /** Reads an {@link AuthHelloFrame}. */
@@ -76,7 +77,8 @@ export function readAuthHello(decoder: decoding.Decoder): AuthHelloFrame {
   checkVersionRange(versionMin, versionMax)
   const keyId = readFixed(decoder, 'keyId', AUTH_SIZES.keyId)
   const nonce = readFixed(decoder, 'nonce', AUTH_SIZES.nonce)
-  return { type: FrameType.AuthHello, room, tag, peerId, versionMin, versionMax, keyId, nonce }
+  const share = readFixed(decoder, 'share', AUTH_SIZES.share)
+  return { type: FrameType.AuthHello, room, tag, peerId, versionMin, versionMax, keyId, nonce, share }
 }
 
 /** Writes an {@link AuthWelcomeFrame}. */
@@ -86,6 +88,7 @@ export function writeAuthWelcome(encoder: encoding.Encoder, frame: AuthWelcomeFr
   writeVersion(encoder, frame.version, 'version')
   writeFixed(encoder, frame.keyId, 'keyId', AUTH_SIZES.keyId)
   writeFixed(encoder, frame.nonce, 'nonce', AUTH_SIZES.nonce)
+  writeFixed(encoder, frame.share, 'share', AUTH_SIZES.share)
   writeFixed(encoder, frame.signature, 'signature', AUTH_SIZES.signature)
   writeFixed(encoder, frame.proof, 'proof', AUTH_SIZES.proof)
 }
@@ -97,9 +100,10 @@ export function readAuthWelcome(decoder: decoding.Decoder): AuthWelcomeFrame {
   const version = readVersion(decoder, 'version')
   const keyId = readFixed(decoder, 'keyId', AUTH_SIZES.keyId)
   const nonce = readFixed(decoder, 'nonce', AUTH_SIZES.nonce)
+  const share = readFixed(decoder, 'share', AUTH_SIZES.share)
   const signature = readFixed(decoder, 'signature', AUTH_SIZES.signature)
   const proof = readFixed(decoder, 'proof', AUTH_SIZES.proof)
-  return { type: FrameType.AuthWelcome, room, peerId, version, keyId, nonce, signature, proof }
+  return { type: FrameType.AuthWelcome, room, peerId, version, keyId, nonce, share, signature, proof }
 }
 
 /** Writes an {@link AuthConfirmFrame}. */
@@ -145,7 +149,10 @@ export function writeRekey(encoder: encoding.Encoder, frame: RekeyFrame): void {
   if (stage !== RekeyStage.Offer && stage !== RekeyStage.Answer && stage !== RekeyStage.Confirm) fail('stage', `unknown rekey stage ${String(stage)}`)
   encoding.writeUint8(encoder, frame.stage)
   writeFixed(encoder, frame.keyId, 'keyId', AUTH_SIZES.keyId)
-  if (frame.stage !== RekeyStage.Confirm) writeFixed(encoder, frame.nonce, 'nonce', AUTH_SIZES.nonce)
+  if (frame.stage !== RekeyStage.Confirm) {
+    writeFixed(encoder, frame.nonce, 'nonce', AUTH_SIZES.nonce)
+    writeFixed(encoder, frame.share, 'share', AUTH_SIZES.share)
+  }
   if (frame.stage !== RekeyStage.Offer) {
     writeFixed(encoder, frame.signature, 'signature', AUTH_SIZES.signature)
     writeFixed(encoder, frame.proof, 'proof', AUTH_SIZES.proof)
@@ -159,13 +166,16 @@ export function readRekey(decoder: decoding.Decoder): RekeyFrame {
   const stage = decoding.readUint8(decoder)
   const keyId = readFixed(decoder, 'keyId', AUTH_SIZES.keyId)
   switch (stage) {
-    case RekeyStage.Offer:
-      return { type: FrameType.Rekey, room, stage, keyId, nonce: readFixed(decoder, 'nonce', AUTH_SIZES.nonce) }
+    case RekeyStage.Offer: {
+      const nonce = readFixed(decoder, 'nonce', AUTH_SIZES.nonce)
+      return { type: FrameType.Rekey, room, stage, keyId, nonce, share: readFixed(decoder, 'share', AUTH_SIZES.share) }
+    }
     case RekeyStage.Answer: {
       const nonce = readFixed(decoder, 'nonce', AUTH_SIZES.nonce)
+      const share = readFixed(decoder, 'share', AUTH_SIZES.share)
       const signature = readFixed(decoder, 'signature', AUTH_SIZES.signature)
       const proof = readFixed(decoder, 'proof', AUTH_SIZES.proof)
-      return { type: FrameType.Rekey, room, stage, keyId, nonce, signature, proof }
+      return { type: FrameType.Rekey, room, stage, keyId, nonce, share, signature, proof }
     }
     case RekeyStage.Confirm: {
       const signature = readFixed(decoder, 'signature', AUTH_SIZES.signature)

@@ -1,5 +1,5 @@
 /**
- * The frames of authenticated, encrypted sessions (protocol version 3), used only in rooms
+ * The frames of authenticated, encrypted sessions (protocol version 5), used only in rooms
  * with a secret or password. `frame-io-auth.ts` writes and reads them; docs/PROTOCOL.md
  * specifies the bytes and the handshake.
  *
@@ -21,6 +21,8 @@ export const AUTH_SIZES = {
   keyId: 8,
   /** A handshake or rekey nonce. */
   nonce: 32,
+  /** An ephemeral X25519 public share. */
+  share: 32,
   /** An Ed25519 signature. */
   signature: 64,
   /** A proof of knowledge of the room secret (`proveSecret`). */
@@ -51,6 +53,8 @@ export interface AuthHelloFrame {
   keyId: Uint8Array
   /** The dialer's fresh 32-byte nonce. */
   nonce: Uint8Array
+  /** The dialer's ephemeral X25519 public share (32 bytes), fresh for this connection. */
+  share: Uint8Array
 }
 
 /** The acceptor's answer to {@link AuthHelloFrame}: its identity, signed and proven over the transcript. */
@@ -65,6 +69,8 @@ export interface AuthWelcomeFrame {
   keyId: Uint8Array
   /** The acceptor's fresh 32-byte nonce. */
   nonce: Uint8Array
+  /** The acceptor's ephemeral X25519 public share (32 bytes), fresh for this connection. */
+  share: Uint8Array
   /** The acceptor's Ed25519 signature of the transcript (64 bytes). */
   signature: Uint8Array
   /** The acceptor's proof of the room secret over the transcript (32 bytes). */
@@ -92,9 +98,9 @@ export interface SealedFrame {
 
 /** The three steps of moving a session to a new key generation. */
 export const RekeyStage = {
-  /** "Let us move to generation `keyId`; here is my nonce." */
+  /** "Let us move to generation `keyId`; here are my nonce and a fresh X25519 share." */
   Offer: 0,
-  /** "Agreed: my nonce, signature and proof. This is my last frame under the old keys." */
+  /** "Agreed: my nonce, share, signature and proof. This is my last frame under the old keys." */
   Answer: 1,
   /** "Verified: my signature and proof. This is my last frame under the old keys." */
   Confirm: 2,
@@ -109,6 +115,7 @@ export interface RekeyOffer {
   stage: typeof RekeyStage.Offer
   keyId: Uint8Array
   nonce: Uint8Array
+  share: Uint8Array
 }
 
 /** Answer of a {@link RekeyFrame}. */
@@ -118,6 +125,7 @@ export interface RekeyAnswer {
   stage: typeof RekeyStage.Answer
   keyId: Uint8Array
   nonce: Uint8Array
+  share: Uint8Array
   signature: Uint8Array
   proof: Uint8Array
 }

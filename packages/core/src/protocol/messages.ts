@@ -17,16 +17,19 @@ import type { DeltaFrame, DigestFrame, DigestMatchFrame, GraftFrame, PruneFrame,
 export type { DeltaFrame, DigestFrame, DigestMatchFrame, GraftFrame, PruneFrame, SyncReplyFrame, SyncRequestFrame } from './messages-sync.js'
 
 /**
- * The protocol version this build speaks best. Version 3 is version 2 plus authenticated,
- * encrypted sessions (AuthHello, AuthWelcome, AuthConfirm, Sealed, Rekey), spoken only in
- * rooms with a secret; rooms without one speak version 2.
+ * The protocol version this build speaks best. Version 5 is version 4 inside authenticated,
+ * encrypted sessions (AuthHello, AuthWelcome, AuthConfirm, Sealed, Rekey) whose key exchange
+ * mixes an ephemeral X25519 secret into the session keys; only rooms with a secret speak it.
  */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 5
 /**
- * The oldest protocol version this build still speaks. Version 2: Delta carries an origin,
- * Prune and Graft, and an empty room on established links.
+ * The oldest protocol version this build still speaks, and the only one of rooms without a
+ * secret. Version 4 is version 2 (Delta with an origin, Prune and Graft, an empty room on
+ * established links) with the membership frames as they stand: digests and pulls (tags 41
+ * and 42), health links named by member key. Builds of versions 2 and 3 are refused with
+ * `VersionMismatch` rather than misreading these frames.
  */
-export const MIN_PROTOCOL_VERSION = 2
+export const MIN_PROTOCOL_VERSION = 4
 
 /** Limits every decoder enforces before a frame is used. */
 export const LIMITS = {

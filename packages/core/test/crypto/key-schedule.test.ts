@@ -63,8 +63,8 @@ describe.each(PROVIDERS)('key schedule on %s', (provider) => {
   it('derives the frame proof key by HKDF (checked through an HMAC node:crypto recomputes)', async () => {
     const keys = await deriveRoomKeys({ room: 'gossamer-kat', secret: SECRET, provider })
     const transcript = await handshakeTranscript({
-      initiator: { publicKey: new Uint8Array(32).fill(1), nonce: new Uint8Array(32).fill(2) },
-      acceptor: { publicKey: new Uint8Array(32).fill(3), nonce: new Uint8Array(32).fill(4) },
+      initiator: { publicKey: new Uint8Array(32).fill(1), nonce: new Uint8Array(32).fill(2), share: new Uint8Array(32).fill(5) },
+      acceptor: { publicKey: new Uint8Array(32).fill(3), nonce: new Uint8Array(32).fill(4), share: new Uint8Array(32).fill(6) },
     })
     const proof = await proveSecret(keys, transcript, 'acceptor')
     const proofKey = roomHkdf(SECRET, 'gossamer-kat', 'gossamer/v1/frame-proof', 32)

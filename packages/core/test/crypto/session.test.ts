@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import {
   deriveRoomKeys,
   deriveSessionKeys,
+  ephemeralKey,
   frameAssociatedData,
   frameNonce,
   handshakeNonce,
@@ -21,42 +22,41 @@ import {
   type SymmetricProviderName,
 } from '../../src/index.js'
 import { aesGcmOpen, roomHkdf } from './reference.js'
+import { sessionPair } from '../support/session-pair.js'
 
 const SECRET = new Uint8Array(32).fill(7)
 
 async function transcriptOf(context?: Uint8Array): Promise<HandshakeTranscript> {
   return handshakeTranscript({
-    initiator: { publicKey: new Uint8Array(32).fill(0xa1), nonce: handshakeNonce() },
-    acceptor: { publicKey: new Uint8Array(32).fill(0xb2), nonce: handshakeNonce() },
+    initiator: { publicKey: new Uint8Array(32).fill(0xa1), nonce: handshakeNonce(), share: new Uint8Array(32).fill(0xa2) },
+    acceptor: { publicKey: new Uint8Array(32).fill(0xb2), nonce: handshakeNonce(), share: new Uint8Array(32).fill(0xb3) },
     ...(context === undefined ? {} : { context }),
   })
 }
 
-async function pair(keys: RoomKeys, other: RoomKeys = keys, transcript?: HandshakeTranscript) {
-  const t = transcript ?? (await transcriptOf())
-  const [initiator, acceptor] = await Promise.all([deriveSessionKeys(keys, t, 'initiator'), deriveSessionKeys(other, t, 'acceptor')])
-  return { initiator, acceptor, transcript: t }
-}
+const pair = (keys: RoomKeys, other: RoomKeys = keys) => sessionPair(keys, other)
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 describe('session frames', () => {
   it('round-trips both directions, and node:crypto opens a frame from keys it derives itself', async () => {
     const keys = await deriveRoomKeys({ room: 'notes', secret: SECRET })
-    const { initiator, acceptor, transcript } = await pair(keys)
-    const ad = (sequence: number): Uint8Array => frameAssociatedData({ version: 3, room: 'notes', sender: 'alice', sequence })
+    const { initiator, acceptor, transcript, shared } = await pair(keys)
+    const ad = (sequence: number): Uint8Array => frameAssociatedData({ version: 5, room: 'notes', sender: 'alice', sequence })
     const sealed = await initiator.sealer.seal(text('hello'), ad)
     expect(sealed.length).toBe(1 + 5 + 16) // varUint(0) ‖ ciphertext ‖ tag
     expect(new TextDecoder().decode(await acceptor.opener.open(sealed, ad))).toBe('hello')
     const back = await acceptor.sealer.seal(text('hi'))
     expect(new TextDecoder().decode(await initiator.opener.open(back))).toBe('hi')
 
-    // Reference: the session key and IV from the specification, with node:crypto.
+    // Reference: the session key and IV from the specification, with node:crypto: a salt
+    // from the frame material and the transcript, then HKDF of the X25519 secret under it.
     const material = roomHkdf(SECRET, 'notes', 'gossamer/v1/frame', 32)
     const { hkdfSync } = await import('node:crypto')
-    const info = (what: string): Buffer => Buffer.from(`gossamer/v1/session/initiator-to-acceptor/${what}`)
-    const key = Buffer.from(hkdfSync('sha256', material, transcript.hash, info('key'), 32))
-    const iv = Buffer.from(hkdfSync('sha256', material, transcript.hash, info('iv'), 12))
+    const salt = Buffer.from(hkdfSync('sha256', material, transcript.hash, Buffer.from('gossamer/v2/session/psk'), 32))
+    const info = (what: string): Buffer => Buffer.from(`gossamer/v2/session/initiator-to-acceptor/${what}`)
+    const key = Buffer.from(hkdfSync('sha256', shared, salt, info('key'), 32))
+    const iv = Buffer.from(hkdfSync('sha256', shared, salt, info('iv'), 12))
     const second = await initiator.sealer.seal(text('again'), ad) // sequence 1
     expect(second[0]).toBe(1)
     const nonce = Buffer.from(iv)
@@ -88,12 +88,16 @@ describe('session frames', () => {
   it('rejects tampering, a wrong secret, another transcript and foreign associated data with DecryptError', async () => {
     const keys = await deriveRoomKeys({ room: 'notes', secret: SECRET })
     const wrong = await deriveRoomKeys({ room: 'notes', secret: new Uint8Array(32).fill(8) })
-    const { initiator, acceptor, transcript } = await pair(keys)
-    const ad = (room: string) => (sequence: number) => frameAssociatedData({ version: 3, room, sender: 'alice', sequence })
+    const { initiator, acceptor, transcript, shared } = await pair(keys)
+    const ad = (room: string) => (sequence: number) => frameAssociatedData({ version: 5, room, sender: 'alice', sequence })
     const frame = await initiator.sealer.seal(text('secret edit'), ad('notes'))
 
-    const outsider = await deriveSessionKeys(wrong, transcript, 'acceptor')
+    const outsider = await deriveSessionKeys(wrong, transcript, 'acceptor', shared.slice())
     await expect(outsider.opener.open(frame, ad('notes'))).rejects.toMatchObject({ name: 'DecryptError' })
+    // An insider in the middle: the right secret and the public transcript, but not the X25519 secret.
+    const [middle, other] = await Promise.all([ephemeralKey(), ephemeralKey()])
+    const insider = await deriveSessionKeys(keys, transcript, 'acceptor', await middle.agree(other.share))
+    await expect(insider.opener.open(frame, ad('notes'))).rejects.toMatchObject({ name: 'DecryptError' })
     const otherSession = (await pair(keys)).acceptor
     await expect(otherSession.opener.open(frame, ad('notes'))).rejects.toMatchObject({ name: 'DecryptError' })
     await expect(acceptor.opener.open(frame, ad('other-room'))).rejects.toMatchObject({ name: 'DecryptError' })
@@ -154,13 +158,16 @@ describe('secret proofs', () => {
   })
 
   it('hash transcripts that differ in any field differently, and reject malformed parties', async () => {
-    const base = { initiator: { publicKey: new Uint8Array(32), nonce: new Uint8Array(16) }, acceptor: { publicKey: new Uint8Array(32).fill(1), nonce: new Uint8Array(16) } }
+    const share = new Uint8Array(32).fill(5)
+    const base = { initiator: { publicKey: new Uint8Array(32), nonce: new Uint8Array(16), share }, acceptor: { publicKey: new Uint8Array(32).fill(1), nonce: new Uint8Array(16), share } }
     const a = await handshakeTranscript(base)
     const swapped = await handshakeTranscript({ initiator: base.acceptor, acceptor: base.initiator })
     const withContext = await handshakeTranscript({ ...base, context: new Uint8Array([1]) })
-    expect(new Set([a, swapped, withContext].map((t) => Buffer.from(t.hash).toString('hex'))).size).toBe(3)
+    const otherShare = await handshakeTranscript({ ...base, acceptor: { ...base.acceptor, share: new Uint8Array(32).fill(6) } })
+    expect(new Set([a, swapped, withContext, otherShare].map((t) => Buffer.from(t.hash).toString('hex'))).size).toBe(4)
     expect(Buffer.from(a.hash).toString('hex')).toBe(createHash('sha256').update(a.bytes).digest('hex'))
-    await expect(handshakeTranscript({ ...base, initiator: { publicKey: new Uint8Array(31), nonce: new Uint8Array(16) } })).rejects.toMatchObject({ name: 'ConfigError' })
-    await expect(handshakeTranscript({ ...base, acceptor: { publicKey: new Uint8Array(32), nonce: new Uint8Array(15) } })).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(handshakeTranscript({ ...base, initiator: { publicKey: new Uint8Array(31), nonce: new Uint8Array(16), share } })).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(handshakeTranscript({ ...base, acceptor: { publicKey: new Uint8Array(32), nonce: new Uint8Array(15), share } })).rejects.toMatchObject({ name: 'ConfigError' })
+    await expect(handshakeTranscript({ ...base, acceptor: { publicKey: new Uint8Array(32), nonce: new Uint8Array(16), share: new Uint8Array(31) } })).rejects.toMatchObject({ name: 'ConfigError' })
   })
 })

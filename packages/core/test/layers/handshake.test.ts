@@ -31,10 +31,14 @@ function reject(code: RejectFrame['code'], fields: Partial<RejectFrame> = {}): R
 }
 
 describe('version negotiation', () => {
-  it('speaks version 2 in a room without a secret and version 3 in a room with one', () => {
-    expect(VERSIONS).toEqual({ min: MIN_PROTOCOL_VERSION, max: 2 })
-    expect(TRUSTED_VERSIONS).toEqual({ min: 3, max: PROTOCOL_VERSION })
-    expect(PROTOCOL_VERSION).toBe(3)
+  it('speaks version 4 in a room without a secret and version 5 in a room with one, and no older version', () => {
+    expect(VERSIONS).toEqual({ min: MIN_PROTOCOL_VERSION, max: 4 })
+    expect(MIN_PROTOCOL_VERSION).toBe(4)
+    expect(TRUSTED_VERSIONS).toEqual({ min: 5, max: PROTOCOL_VERSION })
+    expect(PROTOCOL_VERSION).toBe(5)
+    // A build from before the membership digests (version 2) or the X25519 handshake (version 3) shares no version.
+    expect(negotiateVersion(VERSIONS, { min: 2, max: 2 })).toBeUndefined()
+    expect(negotiateVersion(TRUSTED_VERSIONS, { min: 3, max: 3 })).toBeUndefined()
   })
 
   it('picks the highest common version, whichever side asks', () => {

@@ -6,12 +6,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { deriveRoomKeys, type RoomKeys } from '../../src/crypto/room-keys.js'
-import { deriveSessionKeys, type SessionKeys } from '../../src/crypto/session-keys.js'
-import { handshakeNonce, handshakeTranscript } from '../../src/crypto/transcript.js'
+import type { SessionKeys } from '../../src/crypto/session-keys.js'
 import { SecureChannel } from '../../src/layers/secure-channel.js'
 import { decodeFrame } from '../../src/protocol/codec.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import { randomInt, seededRandom } from '../../src/random.js'
+import { sessionPair as keysOfPair } from '../support/session-pair.js'
 import { until } from '../support/trusted-layer.js'
 
 const SEED = Number(process.env['GOSSAMER_SEED'] ?? 7)
@@ -22,8 +22,8 @@ beforeAll(async () => {
 })
 
 async function sessionPair(): Promise<[SessionKeys, SessionKeys]> {
-  const transcript = await handshakeTranscript({ initiator: { publicKey: new Uint8Array(32).fill(1), nonce: handshakeNonce() }, acceptor: { publicKey: new Uint8Array(32).fill(2), nonce: handshakeNonce() } })
-  return Promise.all([deriveSessionKeys(keys, transcript, 'initiator'), deriveSessionKeys(keys, transcript, 'acceptor')])
+  const { initiator, acceptor } = await keysOfPair(keys)
+  return [initiator, acceptor]
 }
 
 /** Two channels, A → B: what A transmits, B receives (in order), opening each frame. */

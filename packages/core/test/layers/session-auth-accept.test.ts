@@ -5,6 +5,9 @@
  * naming no room and no peer.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
+import { frameAssociatedData } from '../../src/crypto/frame-ad.js'
+import { ephemeralKey } from '../../src/crypto/key-agreement.js'
+import { deriveSessionKeys } from '../../src/crypto/session-keys.js'
 import { decodeFrame, encodeFrame } from '../../src/protocol/codec.js'
 import { CloseCode, FrameType, JoinPriority, type HelloFrame } from '../../src/protocol/messages.js'
 import type { AuthWelcomeFrame } from '../../src/protocol/messages-auth.js'
@@ -20,7 +23,7 @@ beforeAll(async () => {
 const ROOM_BYTES = new TextEncoder().encode(ROOM)
 
 function hello(peerId: string, priority: HelloFrame['priority'] = JoinPriority.Low): HelloFrame {
-  return { type: FrameType.Hello, room: ROOM, peerId, versionMin: 3, versionMax: 3, priority, peers: ['x'] }
+  return { type: FrameType.Hello, room: ROOM, peerId, versionMin: 5, versionMax: 5, priority, peers: ['x'] }
 }
 
 /** Accepts a connection from `remote` and runs the whole handshake; returns the open session's pieces. */
@@ -50,10 +53,10 @@ describe('accepting an authenticated dialer', () => {
     const t = await trustedLayer(f)
     const remote = t.hand()
     const { connection, welcome, opened } = await authenticated(t, remote)
-    expect(welcome).toMatchObject({ type: FrameType.AuthWelcome, room: '', peerId: t.trust.peerId, version: 3 })
+    expect(welcome).toMatchObject({ type: FrameType.AuthWelcome, room: '', peerId: t.trust.peerId, version: 5 })
     expect(Buffer.from(welcome.keyId).equals(Buffer.from(f.keys.keyId))).toBe(true)
     // The room's answer to the sealed Hello: a Welcome, sealed, naming the room inside only.
-    expect(opened).toMatchObject({ type: FrameType.Welcome, room: ROOM, peerId: t.trust.peerId, version: 3, accepted: true })
+    expect(opened).toMatchObject({ type: FrameType.Welcome, room: ROOM, peerId: t.trust.peerId, version: 5, accepted: true })
     for (const bytes of connection.sent) expect(containsBytes(bytes, ROOM_BYTES)).toBe(false)
     expect(t.ports.joins).toEqual([{ peer: remote.peerId, priority: JoinPriority.Low }])
     expect(t.ports.ups).toEqual([{ peer: remote.peerId, link: { neighbour: true, initiator: false, transport: 'memory' } }])
@@ -235,5 +238,32 @@ describe('refusing a lying insider (it holds the secret)', () => {
     await closedWith(replay)
     expect(t.ctx.errors.map((e) => (e.error as { reason?: string }).reason)).toEqual(['bad-signature'])
     expect(encodeFrame(sentFrame(replay, 0))).not.toEqual(first.sent[0])
+  })
+
+  it('an AuthHello with a low-order X25519 share (it would fix the session keys) is refused: bad-share, nothing signed', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    const connection = new RecordingConnection(remote.peerId)
+    t.layer.accept(connection)
+    connection.deliver(await remote.hello({ share: new Uint8Array(32) }))
+    await closedWith(connection)
+    expect(connection.sent.map((b) => decodeFrame(b).type)).not.toContain(FrameType.AuthWelcome)
+    expect(t.ctx.errors.map((e) => [e.error.name, (e.error as { reason?: string }).reason])).toEqual([['AuthenticationError', 'bad-share']])
+    expect(t.ctx.stats).toMatchObject({ authFailures: 1 })
+  })
+
+  it('an insider who sees the whole handshake (it knows the secret) cannot derive the session keys without an X25519 private key', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    const { connection, welcome } = await authenticated(t, remote)
+    const transcript = remote.transcript
+    if (transcript === undefined) throw new Error('no transcript')
+    // It has the room keys, the public transcript and both shares; its own X25519 key agrees on another secret.
+    const middle = await ephemeralKey()
+    const guessed = await deriveSessionKeys(f.keys, transcript, 'initiator', await middle.agree(welcome.share))
+    const sealed = decodeFrame(connection.sent[1] as Uint8Array)
+    if (sealed.type !== FrameType.Sealed) throw new Error('expected a Sealed frame')
+    await expect(guessed.opener.open(sealed.sealed, (sequence) => frameAssociatedData({ version: 5, room: ROOM, sender: t.trust.peerId, sequence }))).rejects.toMatchObject({ name: 'DecryptError' })
+    // The honest dialer opens it (it did above, in authenticated()).
   })
 })

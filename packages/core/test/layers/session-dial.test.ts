@@ -140,7 +140,7 @@ describe('answers a dialer can get', () => {
 
   it('a Reject for a crossed dial is routine: closed, nothing reported', async () => {
     const connection = await dialed('p')
-    connection.deliver({ type: FrameType.Reject, room: 'r', code: CloseCode.Duplicate, reason: 'duplicate connection', versionMin: 2, versionMax: 2 })
+    connection.deliver({ type: FrameType.Reject, room: 'r', code: CloseCode.Duplicate, reason: 'duplicate connection', versionMin: 4, versionMax: 4 })
     expect(ctx.errors).toEqual([])
     expect(connection.closed).toBe(true)
     expect(connection.take()).toEqual([])

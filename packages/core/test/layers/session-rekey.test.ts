@@ -125,9 +125,18 @@ describe('rekeying open sessions', () => {
     // B rotates and offers; A has not rotated, so it keeps the offer. B then receives an
     // answer it cannot verify: A is made to send one signed for another transcript.
     await rotate(b, 60_000)
-    a.layer.send(b.trust.peerId, { type: FrameType.Rekey, room: '', stage: 1, keyId: rotated.keyId, nonce: new Uint8Array(32), signature: new Uint8Array(64), proof: new Uint8Array(32) } as never)
+    a.layer.send(b.trust.peerId, { type: FrameType.Rekey, room: '', stage: 1, keyId: rotated.keyId, nonce: new Uint8Array(32), share: new Uint8Array(32).fill(9), signature: new Uint8Array(64), proof: new Uint8Array(32) } as never)
     await until(() => ca.closed, 'the session to close')
     expect(b.ctx.errors.map((e) => (e.error as { reason?: string }).reason)).toEqual([expect.stringMatching(/^(bad-signature|invalid-key|unexpected-frame)$/)])
+    expect(b.ctx.stats.authFailures).toBe(1)
+  })
+
+  it('a Rekey answer with a low-order X25519 share (which would fix the new keys) closes the session: bad-share', async () => {
+    const { a, b, ca } = await pair()
+    await rotate(b, 60_000)
+    a.layer.send(b.trust.peerId, { type: FrameType.Rekey, room: '', stage: 1, keyId: rotated.keyId, nonce: new Uint8Array(32), share: new Uint8Array(32), signature: new Uint8Array(64), proof: new Uint8Array(32) } as never)
+    await until(() => ca.closed, 'the session to close')
+    expect(b.ctx.errors.map((e) => (e.error as { reason?: string }).reason)).toEqual(['bad-share'])
     expect(b.ctx.stats.authFailures).toBe(1)
   })
 })

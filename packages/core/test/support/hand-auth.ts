@@ -1,6 +1,6 @@
 /**
  * One side of an authenticated session, written by hand from docs/PROTOCOL.md (section
- * "Authenticated sessions") with only the crypto primitives: it builds and checks AuthHello,
+ * "Authenticated sessions") with only the crypto primitives (X25519 shares included): it builds and checks AuthHello,
  * AuthWelcome and AuthConfirm, then seals and opens frames. Tests use it as the remote peer
  * of the session layer (so the layer is checked against the specification, not against its
  * own helpers), as a lying insider, and to replay what it captured.
@@ -12,6 +12,7 @@ import { importPublicKey } from '../../src/crypto/identity-keys.js'
 import { concatBytes as concat } from '../../src/crypto/bytes.js'
 import type { RoomKeys } from '../../src/crypto/room-keys.js'
 import { frameAssociatedData } from '../../src/crypto/frame-ad.js'
+import { ephemeralKey, type EphemeralKey } from '../../src/crypto/key-agreement.js'
 import { deriveSessionKeys, type SessionKeys } from '../../src/crypto/session-keys.js'
 import { proveSecret, verifySecretProof } from '../../src/crypto/secret-proof.js'
 import { handshakeTranscript, type HandshakeRole, type HandshakeTranscript } from '../../src/crypto/transcript.js'
@@ -56,7 +57,9 @@ export class HandAuth {
   readonly keys: RoomKeys
   readonly identity: IdentityKeyPair
   readonly room: string
-  version = 3
+  version = 5
+  #ephemeral: EphemeralKey | undefined
+  #shared: Uint8Array | undefined
   #hello: AuthHelloFrame | undefined
   #welcome: AuthWelcomeFrame | undefined
   #transcript: HandshakeTranscript | undefined
@@ -85,17 +88,29 @@ export class HandAuth {
   /** Dialer, step 1. */
   async hello(over: Partial<AuthHelloFrame> = {}): Promise<AuthHelloFrame> {
     const n = nonce()
-    this.#hello = { type: FrameType.AuthHello, room: '', tag: await tagOf(this.keys, this.peerId, n), peerId: this.peerId, versionMin: 3, versionMax: 3, keyId: this.keys.keyId, nonce: n, ...over }
+    this.#ephemeral = await ephemeralKey()
+    this.#hello = {
+      type: FrameType.AuthHello,
+      room: '',
+      tag: await tagOf(this.keys, this.peerId, n),
+      peerId: this.peerId,
+      versionMin: 5,
+      versionMax: 5,
+      keyId: this.keys.keyId,
+      nonce: n,
+      share: this.#ephemeral.share,
+      ...over,
+    }
     return this.#hello
   }
 
   /** Dialer, step 3: checks the AuthWelcome of `acceptor` (throws if it does not verify) and answers. */
   async confirm(welcome: AuthWelcomeFrame, acceptor: string): Promise<AuthConfirmFrame> {
     const hello = this.#hello
-    if (hello === undefined) throw new Error('no hello sent')
+    if (hello === undefined || this.#ephemeral === undefined) throw new Error('no hello sent')
     const transcript = await handshakeTranscript({
-      initiator: { publicKey: keyOf(this.peerId), nonce: hello.nonce },
-      acceptor: { publicKey: keyOf(acceptor), nonce: welcome.nonce },
+      initiator: { publicKey: keyOf(this.peerId), nonce: hello.nonce, share: hello.share },
+      acceptor: { publicKey: keyOf(acceptor), nonce: welcome.nonce, share: welcome.share },
       context: context(welcome.version, hello.keyId, hello.tag),
     })
     const key = await importPublicKey(acceptor)
@@ -105,17 +120,19 @@ export class HandAuth {
     this.#remote = acceptor
     this.#role = 'initiator'
     this.version = welcome.version
-    this.#session = await deriveSessionKeys(this.keys, transcript, 'initiator')
+    this.#session = await deriveSessionKeys(this.keys, transcript, 'initiator', await this.#ephemeral.agree(welcome.share))
     return { type: FrameType.AuthConfirm, room: '', signature: await this.identity.sign(signed(transcript, 'initiator')), proof: await proveSecret(this.keys, transcript, 'initiator') }
   }
 
   /** Acceptor, step 2: answers an AuthHello (checks nothing: a test decides what to send). */
   async welcome(hello: AuthHelloFrame): Promise<AuthWelcomeFrame> {
     const n = nonce()
+    const ephemeral = await ephemeralKey()
+    this.#shared = await ephemeral.agree(hello.share)
     const transcript = await handshakeTranscript({
-      initiator: { publicKey: keyOf(hello.peerId), nonce: hello.nonce },
-      acceptor: { publicKey: keyOf(this.peerId), nonce: n },
-      context: context(3, hello.keyId, hello.tag),
+      initiator: { publicKey: keyOf(hello.peerId), nonce: hello.nonce, share: hello.share },
+      acceptor: { publicKey: keyOf(this.peerId), nonce: n, share: ephemeral.share },
+      context: context(5, hello.keyId, hello.tag),
     })
     this.#transcript = transcript
     this.#remote = hello.peerId
@@ -124,9 +141,10 @@ export class HandAuth {
       type: FrameType.AuthWelcome,
       room: '',
       peerId: this.peerId,
-      version: 3,
+      version: 5,
       keyId: hello.keyId,
       nonce: n,
+      share: ephemeral.share,
       signature: await this.identity.sign(signed(transcript, 'acceptor')),
       proof: await proveSecret(this.keys, transcript, 'acceptor'),
     }
@@ -139,7 +157,7 @@ export class HandAuth {
     if (transcript === undefined) throw new Error('no welcome sent')
     const key = await importPublicKey(this.#remote)
     const ok = (await key.verify(signed(transcript, 'initiator'), confirm.signature)) && (await verifySecretProof(this.keys, transcript, 'initiator', confirm.proof))
-    if (ok) this.#session = await deriveSessionKeys(this.keys, transcript, 'acceptor')
+    if (ok && this.#shared !== undefined) this.#session = await deriveSessionKeys(this.keys, transcript, 'acceptor', this.#shared)
     return ok
   }
 
