@@ -28,23 +28,24 @@ function rejected(bytes: Uint8Array): string {
 }
 
 describe('authenticated session frames on the wire', () => {
-  it('have the sizes of docs/PROTOCOL.md: AuthHello 107, AuthWelcome 170, AuthConfirm 97, Rekey 42 / 138 / 106 bytes', () => {
-    expect(encodeFrame(frame('AuthHello')).length).toBe(107)
-    expect(encodeFrame(frame('AuthWelcome')).length).toBe(170)
+  it('have the sizes of docs/PROTOCOL.md: AuthHello 139, AuthWelcome 202, AuthConfirm 97, Rekey 74 / 170 / 106 bytes', () => {
+    expect(encodeFrame(frame('AuthHello')).length).toBe(139)
+    expect(encodeFrame(frame('AuthWelcome')).length).toBe(202)
     expect(encodeFrame(frame('AuthConfirm')).length).toBe(97)
-    expect([frame('Rekey offer'), frame('Rekey answer'), frame('Rekey confirm')].map((f) => encodeFrame(f).length)).toEqual([42, 138, 106])
+    expect([frame('Rekey offer'), frame('Rekey answer'), frame('Rekey confirm')].map((f) => encodeFrame(f).length)).toEqual([74, 170, 106])
   })
 
-  it('lay AuthHello out as tag, public key, versions, key id, nonce, with no room', () => {
+  it('lay AuthHello out as tag, public key, versions, key id, nonce, X25519 share, with no room', () => {
     const hello = frame('AuthHello')
     if (hello.type !== FrameType.AuthHello) throw new Error('not an AuthHello')
     const bytes = encodeFrame(hello)
     expect(bytes[0]).toBe(16)
     expect(Buffer.from(bytes.subarray(1, 33)).equals(Buffer.from(hello.tag))).toBe(true)
     expect(Buffer.from(bytes.subarray(33, 65)).toString('base64url')).toBe(hello.peerId)
-    expect([...bytes.subarray(65, 67)]).toEqual([3, 3])
+    expect([...bytes.subarray(65, 67)]).toEqual([5, 5])
     expect(Buffer.from(bytes.subarray(67, 75)).equals(Buffer.from(hello.keyId))).toBe(true)
-    expect(Buffer.from(bytes.subarray(75)).equals(Buffer.from(hello.nonce))).toBe(true)
+    expect(Buffer.from(bytes.subarray(75, 107)).equals(Buffer.from(hello.nonce))).toBe(true)
+    expect(Buffer.from(bytes.subarray(107)).equals(Buffer.from(hello.share))).toBe(true)
   })
 
   it('seal a frame as the tag followed by the sealer output, to the end of the message', () => {
@@ -60,12 +61,13 @@ describe('authenticated session frames on the wire', () => {
     expect(() => encodeFrame({ ...hello, room: 'named' } as unknown as Frame)).toThrow(/never names its room/)
     expect(() => encodeFrame({ ...hello, peerId: 'not-a-key' })).toThrow(/key-derived/)
     expect(() => encodeFrame({ ...hello, nonce: new Uint8Array(31) })).toThrow(/nonce/)
+    expect(() => encodeFrame({ ...hello, share: new Uint8Array(33) })).toThrow(/share/)
     expect(() => encodeFrame({ ...hello, versionMin: 4, versionMax: 3 })).toThrow(/versionMin/)
   })
 
   it('refuse truncated fixed fields and unknown rekey stages', () => {
     const hello = encodeFrame(frame('AuthHello'))
-    for (const cut of [1, 20, 33, 64, 74, 106]) expect(rejected(hello.subarray(0, cut))).toMatch(/truncated|tag|peerId|version|keyId|nonce/)
+    for (const cut of [1, 20, 33, 64, 74, 106, 107, 138]) expect(rejected(hello.subarray(0, cut))).toMatch(/truncated|tag|peerId|version|keyId|nonce|share/)
     const offer = encodeFrame(frame('Rekey offer'))
     const bad = offer.slice()
     bad[1] = 3
