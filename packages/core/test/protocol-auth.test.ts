@@ -68,6 +68,11 @@ describe('authenticated session frames on the wire', () => {
   it('refuse truncated fixed fields and unknown rekey stages', () => {
     const hello = encodeFrame(frame('AuthHello'))
     for (const cut of [1, 20, 33, 64, 74, 106, 107, 138]) expect(rejected(hello.subarray(0, cut))).toMatch(/truncated|tag|peerId|version|keyId|nonce|share/)
+    // A build before version 5 (versions up to 3) ended its hello after the nonce: that reads, with no share.
+    const old = encodeFrame({ ...frame('AuthHello'), versionMin: 3, versionMax: 3, share: new Uint8Array(0) } as Frame)
+    expect(old.length).toBe(107)
+    expect(decodeFrame(old)).toMatchObject({ type: FrameType.AuthHello, versionMax: 3, share: new Uint8Array(0) })
+    expect(() => encodeFrame({ ...frame('AuthHello'), versionMin: 3, versionMax: 3 } as Frame)).toThrow(/share/)
     const offer = encodeFrame(frame('Rekey offer'))
     const bad = offer.slice()
     bad[1] = 3

@@ -19,6 +19,9 @@ import {
 } from './messages-auth.js'
 import { checkVersionRange, fail, readU53, readVersion, remaining, writeVersion } from './primitives.js'
 
+/** The first protocol version whose AuthHello carries an X25519 share. */
+const SHARE_VERSION = 5
+
 function writeTag(encoder: encoding.Encoder, type: FrameTypeTag, room: string): void {
   if (room !== '') fail('room', 'an authenticated session frame never names its room')
   encoding.writeVarUint(encoder, type)
@@ -64,10 +67,15 @@ export function writeAuthHello(encoder: encoding.Encoder, frame: AuthHelloFrame)
   writeVersion(encoder, frame.versionMax, 'versionMax')
   writeFixed(encoder, frame.keyId, 'keyId', AUTH_SIZES.keyId)
   writeFixed(encoder, frame.nonce, 'nonce', AUTH_SIZES.nonce)
-  writeFixed(encoder, frame.share, 'share', AUTH_SIZES.share)
+  if (frame.versionMax >= SHARE_VERSION) writeFixed(encoder, frame.share, 'share', AUTH_SIZES.share)
+  else if (!(frame.share instanceof Uint8Array) || frame.share.length !== 0) fail('share', `no share before version ${SHARE_VERSION}`)
 }
 
-/** Reads an {@link AuthHelloFrame}. */
+/**
+ * Reads an {@link AuthHelloFrame}. The share is there when `versionMax` is 5 or more; a
+ * hello of a build before version 5 ends after its nonce and reads with an empty share, so
+ * the acceptor answers it with `VersionMismatch` rather than a decoding failure.
+ */
 export function readAuthHello(decoder: decoding.Decoder): AuthHelloFrame {
   const room = readTag(decoder, FrameType.AuthHello)
   const tag = readFixed(decoder, 'tag', AUTH_SIZES.tag)
@@ -77,7 +85,7 @@ export function readAuthHello(decoder: decoding.Decoder): AuthHelloFrame {
   checkVersionRange(versionMin, versionMax)
   const keyId = readFixed(decoder, 'keyId', AUTH_SIZES.keyId)
   const nonce = readFixed(decoder, 'nonce', AUTH_SIZES.nonce)
-  const share = readFixed(decoder, 'share', AUTH_SIZES.share)
+  const share = versionMax >= SHARE_VERSION ? readFixed(decoder, 'share', AUTH_SIZES.share) : new Uint8Array(0)
   return { type: FrameType.AuthHello, room, tag, peerId, versionMin, versionMax, keyId, nonce, share }
 }
 

@@ -53,7 +53,11 @@ export interface AuthHelloFrame {
   keyId: Uint8Array
   /** The dialer's fresh 32-byte nonce. */
   nonce: Uint8Array
-  /** The dialer's ephemeral X25519 public share (32 bytes), fresh for this connection. */
+  /**
+   * The dialer's ephemeral X25519 public share (32 bytes), fresh for this connection. On the
+   * wire only when `versionMax` ≥ 5, and empty otherwise: a hello of a build before version 5
+   * ends after the nonce, and is refused for its versions.
+   */
   share: Uint8Array
 }
 

@@ -240,6 +240,17 @@ describe('refusing a lying insider (it holds the secret)', () => {
     expect(encodeFrame(sentFrame(replay, 0))).not.toEqual(first.sent[0])
   })
 
+  it('a build from before version 5 (its AuthHello has versions 3 to 3 and no share): Disconnect VersionMismatch, nothing signed', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    const connection = new RecordingConnection(remote.peerId)
+    t.layer.accept(connection)
+    connection.deliverBytes(encodeFrame(await remote.hello({ versionMin: 3, versionMax: 3, share: new Uint8Array(0) })))
+    const sent = await closedWith(connection)
+    expect(sent.map((b) => decodeFrame(b))).toEqual([{ type: FrameType.Disconnect, room: '', code: CloseCode.VersionMismatch, peers: [] }])
+    expect(t.ctx.errors.map((e) => e.error.name)).toEqual(['VersionMismatchError'])
+  })
+
   it('an AuthHello with a low-order X25519 share (it would fix the session keys) is refused: bad-share, nothing signed', async () => {
     const t = await trustedLayer(f)
     const remote = t.hand()

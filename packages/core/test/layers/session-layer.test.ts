@@ -149,6 +149,17 @@ describe('an open session', () => {
 })
 
 describe('refusing a Hello', () => {
+  it('from a build before version 4 (versions 2 to 3): Reject VersionMismatch with our range 4 to 4', () => {
+    const connection = new RecordingConnection('p')
+    layer.accept(connection)
+    connection.deliver(hello('p', { versionMin: 2, versionMax: 3 }))
+    expect(connection.take()).toEqual([
+      { type: FrameType.Reject, room: 'r', code: CloseCode.VersionMismatch, reason: 'no common protocol version', versionMin: 4, versionMax: 4 },
+    ])
+    expect(ctx.errorNames()).toEqual(['VersionMismatchError'])
+    expect(ports.ups).toEqual([])
+  })
+
   it('with no common version: Reject with our range, VersionMismatchError, closed before it was up', () => {
     const connection = new RecordingConnection('p')
     layer.accept(connection)

@@ -49,8 +49,12 @@ function bytes(random: RandomSource, length: number): Uint8Array {
 export function randomAuthFrame(random: RandomSource, type: number): Frame | undefined {
   const versionMin = 1 + randomInt(random, 4)
   switch (type) {
-    case FrameType.AuthHello:
-      return { type, room: '', tag: bytes(random, 32), peerId: toBase64UrlEncoded(bytes(random, 32)), versionMin, versionMax: versionMin + randomInt(random, 3), keyId: bytes(random, 8), nonce: bytes(random, 32), share: bytes(random, 32) }
+    case FrameType.AuthHello: {
+      // A hello carries an X25519 share from version 5 on (an older build's ends after the nonce).
+      const versionMax = versionMin + randomInt(random, 3)
+      const share = versionMax >= 5 ? bytes(random, 32) : new Uint8Array(0)
+      return { type, room: '', tag: bytes(random, 32), peerId: toBase64UrlEncoded(bytes(random, 32)), versionMin, versionMax, keyId: bytes(random, 8), nonce: bytes(random, 32), share }
+    }
     case FrameType.AuthWelcome:
       return { type, room: '', peerId: toBase64UrlEncoded(bytes(random, 32)), version: versionMin, keyId: bytes(random, 8), nonce: bytes(random, 32), share: bytes(random, 32), signature: bytes(random, 64), proof: bytes(random, 32) }
     case FrameType.AuthConfirm:
