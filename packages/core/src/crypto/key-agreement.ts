@@ -116,14 +116,20 @@ let probed: Promise<boolean> | undefined
 /**
  * A fresh ephemeral X25519 key pair from the implementation named. With `'auto'` (the
  * default): WebCrypto when the platform's passes the RFC 7748 probe (checked once per
- * process), otherwise @noble/curves.
+ * process) and makes a key, otherwise @noble/curves.
  *
  * @throws CryptoUnavailableError when `'webcrypto'` is named and the platform has no usable X25519.
  */
 export async function ephemeralKey(name: KeyAgreementName | 'auto' = 'auto'): Promise<EphemeralKey> {
   if (name === 'noble') return nobleKey()
   const subtle = platformSubtle()
-  if (subtle !== undefined && (await (probed ??= probe(subtle)))) return webCryptoKey(subtle)
-  if (name === 'webcrypto') throw new CryptoUnavailableError('this platform has no WebCrypto X25519')
+  if (subtle !== undefined && (await (probed ??= probe(subtle)))) {
+    try {
+      return await webCryptoKey(subtle)
+    } catch (cause) {
+      // It computes X25519 but cannot make keys (the probe imports fixed ones).
+      if (name === 'webcrypto') throw new CryptoUnavailableError('this platform cannot generate WebCrypto X25519 keys', { cause })
+    }
+  } else if (name === 'webcrypto') throw new CryptoUnavailableError('this platform has no WebCrypto X25519')
   return nobleKey()
 }

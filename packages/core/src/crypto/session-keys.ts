@@ -6,6 +6,7 @@
  */
 import { abortable } from './abortable.js'
 import { utf8 } from './bytes.js'
+import { KeyAgreementError } from './errors.js'
 import { frameOpener, type FrameOpener } from './frame-opener.js'
 import { frameSealer, type FrameSealer } from './frame-sealer.js'
 import { LABELS } from './labels.js'
@@ -41,6 +42,9 @@ const info = (what: string): Uint8Array => utf8(`${LABELS.session}/${what}`)
  * without the secret. Derive these only after the handshake has authenticated the transcript
  * (signatures and secret proofs), and once per transcript: two sealers on one key would
  * reuse nonces.
+ *
+ * @throws KeyAgreementError (as a rejection) when `shared` is not 32 bytes or is all zeros:
+ * such a value carries no secret, and keys from it would rest on the room secret alone.
  */
 export async function deriveSessionKeys(
   keys: RoomKeys,
@@ -49,6 +53,9 @@ export async function deriveSessionKeys(
   shared: Uint8Array,
   options: { signal?: AbortSignal } = {},
 ): Promise<SessionKeys> {
+  if (!(shared instanceof Uint8Array) || shared.length !== 32 || shared.every((byte) => byte === 0)) {
+    throw new KeyAgreementError('session keys need the 32-byte X25519 shared secret of the handshake')
+  }
   return abortable(async () => {
     const [salt, material] = await Promise.all([
       keys.frame.material.deriveBytes(transcript.hash, info('psk'), 32),

@@ -3,8 +3,9 @@
  * of its three frames (AuthHello, AuthWelcome, AuthConfirm) and the crypto they share with
  * the in-band rekey: the room tag, the transcript context, the ephemeral X25519 agreement,
  * and each side's attestation (an Ed25519 signature with its identity key plus a proof of the
- * room secret, both over the transcript hash, which holds both X25519 shares, and bound to its role). The session layer sends and receives the frames;
- * nothing here touches a connection.
+ * room secret, both over the transcript hash, which holds both X25519 shares, and bound to
+ * its role). The session layer sends and receives the frames; nothing here touches a
+ * connection.
  */
 import * as encoding from 'lib0/encoding'
 import { bytesEqual, concatBytes, utf8 } from '../crypto/bytes.js'
@@ -22,7 +23,7 @@ import type { PeerId } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { TRUSTED_VERSIONS } from './handshake.js'
 
-/** Domain-separation labels of the session layer's handshake (part of protocol version 3). */
+/** Domain-separation labels of the session layer's handshake (part of protocol versions 3 to 5). */
 export const AUTH_LABELS = {
   /** Prefix of the MAC input of AuthHello's room tag. */
   roomTag: 'gossamer/v1/room-tag',

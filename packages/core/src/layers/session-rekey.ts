@@ -146,18 +146,22 @@ export class Rekeyer {
   async #onAnswer(session: Session, channel: SecureChannel, frame: RekeyAnswer): Promise<void> {
     const state = this.#state.get(channel)
     if (state?.stage !== 'offered' || !bytesEqual(state.target.keyId, frame.keyId)) return this.#unexpected(session, 'a Rekey answer to no offer of ours')
+    // Whatever happens next, this offer is spent: a failure closes the session.
+    this.#state.delete(channel)
     const shared = await agree(state.ephemeral, frame.share, session.peerId)
     if (!(shared instanceof Uint8Array)) return this.#host.fail(session, shared.error)
     const transcript = await this.#transcript(session, channel, state.target, { nonce: state.nonce, share: state.ephemeral.share }, frame)
     const role = this.#role(session)
     const failed = await checkAttestation(this.#trust, state.target, transcript, role === 'initiator' ? 'acceptor' : 'initiator', session.peerId, frame)
-    if (failed !== undefined) return this.#host.fail(session, failed.error)
+    if (failed !== undefined) {
+      shared.fill(0)
+      return this.#host.fail(session, failed.error)
+    }
     const [{ signature, proof }, keys] = await Promise.all([attest(this.#trust, state.target, transcript, role), derive(state.target, transcript, role, shared)])
     const confirm: RekeyConfirm = { type: FrameType.Rekey, room: '', stage: RekeyStage.Confirm, keyId: state.target.keyId.slice(), signature, proof }
     this.#host.send(session, confirm)
     channel.switchSealer(Promise.resolve(keys.sealer))
     channel.switchOpener(keys.opener, state.target, keys.transcriptHash)
-    this.#state.delete(channel)
     this.update(session)
   }
 

@@ -75,13 +75,13 @@ export const FrameType = {
   Relay: 13,
   Prune: 14,
   Graft: 15,
-  // Authenticated sessions (version 3, rooms with a secret): protocol/messages-auth.ts.
+  // Authenticated sessions (rooms with a secret: version 3 on, X25519 shares from version 5): protocol/messages-auth.ts.
   AuthHello: 16,
   AuthWelcome: 17,
   AuthConfirm: 18,
   Sealed: 19,
   Rekey: 20,
-  // Rooms with a secret (v3), presence and relay: see messages-presence.ts.
+  // Rooms with a secret (version 3 on), presence and relay: see messages-presence.ts.
   SignedAwareness: 21,
   SignedRelay: 22,
   /** A reply in parts (messages-parts.ts): hostile-load limits. */

@@ -6,14 +6,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { frameAssociatedData } from '../../src/crypto/frame-ad.js'
+import { deriveRoomKeys } from '../../src/crypto/room-keys.js'
 import { ephemeralKey } from '../../src/crypto/key-agreement.js'
 import { deriveSessionKeys } from '../../src/crypto/session-keys.js'
 import { decodeFrame, encodeFrame } from '../../src/protocol/codec.js'
 import { CloseCode, FrameType, JoinPriority, type HelloFrame } from '../../src/protocol/messages.js'
-import type { AuthWelcomeFrame } from '../../src/protocol/messages-auth.js'
+import { RekeyStage, type AuthWelcomeFrame } from '../../src/protocol/messages-auth.js'
 import { HandAuth, strangerId } from '../support/hand-auth.js'
 import { RecordingConnection } from '../support/transport-doubles.js'
-import { containsBytes, fixture, ROOM, sentFrame, trustedLayer, until, type Fixture } from '../support/trusted-layer.js'
+import { containsBytes, fixture, ROOM, rotateLayer, sentFrame, trustedLayer, until, type Fixture } from '../support/trusted-layer.js'
 
 let f: Fixture
 beforeAll(async () => {
@@ -21,6 +22,8 @@ beforeAll(async () => {
 })
 
 const ROOM_BYTES = new TextEncoder().encode(ROOM)
+/** The secret rotated to in the rekey cases. */
+const NEXT = new Uint8Array(32).fill(42)
 
 function hello(peerId: string, priority: HelloFrame['priority'] = JoinPriority.Low): HelloFrame {
   return { type: FrameType.Hello, room: ROOM, peerId, versionMin: 5, versionMax: 5, priority, peers: ['x'] }
@@ -276,5 +279,62 @@ describe('refusing a lying insider (it holds the secret)', () => {
     if (sealed.type !== FrameType.Sealed) throw new Error('expected a Sealed frame')
     await expect(guessed.opener.open(sealed.sealed, (sequence) => frameAssociatedData({ version: 5, room: ROOM, sender: t.trust.peerId, sequence }))).rejects.toMatchObject({ name: 'DecryptError' })
     // The honest dialer opens it (it did above, in authenticated()).
+  })
+})
+
+describe('rekeying, against the specification', () => {
+  it('a rekey moves the session to keys that mix in a fresh X25519 secret, exactly as the specification derives them', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    const { connection } = await authenticated(t, remote)
+    const next = await deriveRoomKeys({ room: ROOM, secret: NEXT })
+    await rotateLayer(t, NEXT, 60_000)
+    await until(() => connection.sent.length === 3, 'the sealed Rekey offer')
+    const offer = await remote.open(connection.sent[2] as Uint8Array)
+    if (offer.type !== FrameType.Rekey || offer.stage !== RekeyStage.Offer) throw new Error(`expected a Rekey offer, got ${JSON.stringify(offer)}`)
+    expect(Buffer.from(offer.keyId).equals(Buffer.from(next.keyId))).toBe(true)
+    expect(offer.share.length).toBe(32)
+    connection.deliverBytes(await remote.sealRekeyAnswer(await remote.rekeyAnswer(offer, next)))
+    await until(() => connection.sent.length === 4, 'the Rekey confirmation')
+    const confirm = await remote.open(connection.sent[3] as Uint8Array)
+    if (confirm.type !== FrameType.Rekey || confirm.stage !== RekeyStage.Confirm) throw new Error('expected a Rekey confirmation')
+    await remote.rekeyConfirmed(confirm)
+    // From here both directions use the keys the hand-written side derived on its own.
+    t.layer.send(remote.peerId, { type: FrameType.Ping, room: ROOM, nonce: 7 })
+    await until(() => connection.sent.length === 5, 'a frame under the new keys')
+    expect(await remote.open(connection.sent[4] as Uint8Array)).toEqual({ type: FrameType.Ping, room: '', nonce: 7 })
+    connection.deliverBytes(await remote.seal({ type: FrameType.Ping, room: '', nonce: 8 }))
+    await until(() => t.ports.frames.some((x) => x.frame.type === FrameType.Ping && x.frame.nonce === 8), 'the remote frame under the new keys')
+    expect(t.layer.trusted?.generations().get(remote.peerId)).toBe(next.fingerprint)
+    expect(t.ctx.errors).toEqual([])
+  })
+
+  it('a Rekey answer whose share is not the one signed does not verify: the session closes', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    const { connection } = await authenticated(t, remote)
+    const next = await deriveRoomKeys({ room: ROOM, secret: NEXT })
+    await rotateLayer(t, NEXT, 60_000)
+    await until(() => connection.sent.length === 3, 'the sealed Rekey offer')
+    const offer = await remote.open(connection.sent[2] as Uint8Array)
+    if (offer.type !== FrameType.Rekey || offer.stage !== RekeyStage.Offer) throw new Error('expected a Rekey offer')
+    // A peer in the middle swaps in a share of its own: the signature over the transcript no longer holds.
+    const swapped = await ephemeralKey()
+    connection.deliverBytes(await remote.sealRekeyAnswer(await remote.rekeyAnswer(offer, next, { share: swapped.share })))
+    await closedWith(connection)
+    expect(t.ctx.errors.map((e) => (e.error as { reason?: string }).reason)).toEqual(['bad-signature'])
+  })
+
+  it('a Rekey offer with a low-order X25519 share closes the session: bad-share', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    const { connection } = await authenticated(t, remote)
+    const next = await deriveRoomKeys({ room: ROOM, secret: NEXT })
+    await rotateLayer(t, NEXT, 60_000)
+    // The dialer's offer wins over the room's own: the room answers it, and refuses its share.
+    connection.deliverBytes(await remote.seal({ type: FrameType.Rekey, room: '', stage: RekeyStage.Offer, keyId: next.keyId, nonce: new Uint8Array(32).fill(1), share: new Uint8Array(32) }))
+    await closedWith(connection)
+    expect(t.ctx.errors.map((e) => (e.error as { reason?: string }).reason)).toEqual(['bad-share'])
+    expect(t.ctx.stats).toMatchObject({ authFailures: 1 })
   })
 })

@@ -53,6 +53,19 @@ describe('dialing with a secret', () => {
     expect(t.ctx.errors).toEqual([])
   })
 
+  it('refuses an AuthWelcome with a low-order X25519 share (it would fix the keys): bad-share, no AuthConfirm', async () => {
+    const t = await trustedLayer(f)
+    const remote = t.hand()
+    t.layer.dial(remote.peerId, undefined, JoinPriority.High, () => undefined)
+    const connection = t.transport.resolve(remote.peerId)
+    await until(() => connection.sent.length === 1, 'the AuthHello')
+    const welcome = await remote.welcome(sentFrame(connection, 0) as AuthHelloFrame)
+    connection.deliver({ ...welcome, share: new Uint8Array(32) })
+    await until(() => connection.closed, 'the connection to close')
+    expect(connection.sent.map((bytes) => decodeFrame(bytes).type)).toEqual([FrameType.AuthHello])
+    expect(reasons(t)).toEqual(['bad-share'])
+  })
+
   it('refuses a replayed AuthWelcome: its signature covers another dial\'s nonce', async () => {
     const t = await trustedLayer(f)
     const remote = t.hand()

@@ -18,7 +18,7 @@ import { proveSecret, verifySecretProof } from '../../src/crypto/secret-proof.js
 import { handshakeTranscript, type HandshakeRole, type HandshakeTranscript } from '../../src/crypto/transcript.js'
 import { decodeFrame, encodeFrame } from '../../src/protocol/codec.js'
 import { FrameType, type Frame } from '../../src/protocol/messages.js'
-import type { AuthConfirmFrame, AuthHelloFrame, AuthWelcomeFrame } from '../../src/protocol/messages-auth.js'
+import { RekeyStage, type AuthConfirmFrame, type AuthHelloFrame, type AuthWelcomeFrame, type RekeyAnswer, type RekeyConfirm, type RekeyOffer } from '../../src/protocol/messages-auth.js'
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 
@@ -47,6 +47,16 @@ function context(version: number, keyId: Uint8Array, tag: Uint8Array): Uint8Arra
   return encoding.toUint8Array(e)
 }
 
+/** lib0: varString("gossamer/v1/session-rekey") ‖ varUint(version) ‖ varUint8Array(new keyId) ‖ varUint8Array(previous transcript hash). */
+function rekeyContext(version: number, keyId: Uint8Array, previous: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarString(e, 'gossamer/v1/session-rekey')
+  encoding.writeVarUint(e, version)
+  encoding.writeVarUint8Array(e, keyId)
+  encoding.writeVarUint8Array(e, previous)
+  return encoding.toUint8Array(e)
+}
+
 /** "gossamer/v1/session-signature" ‖ 0x00 ‖ role (1 initiator, 2 acceptor) ‖ transcript hash. */
 function signed(transcript: HandshakeTranscript, role: HandshakeRole): Uint8Array {
   return concat(text('gossamer/v1/session-signature'), Uint8Array.of(0, role === 'initiator' ? 1 : 2), transcript.hash)
@@ -66,6 +76,11 @@ export class HandAuth {
   #session: SessionKeys | undefined
   #remote = ''
   #role: HandshakeRole = 'initiator'
+  /** A rekey this side answered, until the room confirms it. */
+  #rekey: { next: RoomKeys; transcript: HandshakeTranscript; keys: SessionKeys } | undefined
+  /** After a rekey: the new keys of each direction (the session's until then). */
+  #sealer: SessionKeys['sealer'] | undefined
+  #opener: SessionKeys['opener'] | undefined
 
   readonly #claim: string | undefined
 
@@ -161,11 +176,67 @@ export class HandAuth {
     return ok
   }
 
+  /**
+   * Answers the room's Rekey `offer` to generation `next` (PROTOCOL.md 14.5): a fresh nonce and
+   * X25519 share, signed and proven over the rekey transcript. Returns the answer to seal under
+   * the current keys; everything sealed after it uses the new keys, and frames from the room
+   * open under the new keys once {@link rekeyConfirmed} accepted its confirmation.
+   */
+  async rekeyAnswer(offer: RekeyOffer, next: RoomKeys, over: Partial<RekeyAnswer> = {}): Promise<RekeyAnswer> {
+    const previous = this.#transcript
+    if (previous === undefined || this.#session === undefined) throw new Error('not authenticated')
+    const n = nonce()
+    const ephemeral = await ephemeralKey()
+    const mine = { publicKey: keyOf(this.peerId), nonce: n, share: ephemeral.share }
+    const theirs = { publicKey: keyOf(this.#remote), nonce: offer.nonce, share: offer.share }
+    const transcript = await handshakeTranscript({
+      initiator: this.#role === 'initiator' ? mine : theirs,
+      acceptor: this.#role === 'initiator' ? theirs : mine,
+      context: rekeyContext(this.version, next.keyId, previous.hash),
+    })
+    const keys = await deriveSessionKeys(next, transcript, this.#role, await ephemeral.agree(offer.share))
+    const answer: RekeyAnswer = {
+      type: FrameType.Rekey,
+      room: '',
+      stage: RekeyStage.Answer,
+      keyId: next.keyId,
+      nonce: n,
+      share: ephemeral.share,
+      signature: await this.identity.sign(signed(transcript, this.#role)),
+      proof: await proveSecret(next, transcript, this.#role),
+      ...over,
+    }
+    this.#rekey = { next, transcript, keys }
+    return answer
+  }
+
+  /** Seals `answer` under the current keys, then moves the sealing direction to the new ones. */
+  async sealRekeyAnswer(answer: RekeyAnswer): Promise<Uint8Array> {
+    const rekey = this.#rekey
+    if (rekey === undefined) throw new Error('no rekey answered')
+    const bytes = await this.seal(answer)
+    this.#sealer = rekey.keys.sealer
+    return bytes
+  }
+
+  /** Checks the room's Rekey confirmation (throws if it does not verify), then opens with the new keys. */
+  async rekeyConfirmed(confirm: RekeyConfirm): Promise<void> {
+    const rekey = this.#rekey
+    if (rekey === undefined) throw new Error('no rekey answered')
+    const theirs: HandshakeRole = this.#role === 'initiator' ? 'acceptor' : 'initiator'
+    const key = await importPublicKey(this.#remote)
+    if (!(await key.verify(signed(rekey.transcript, theirs), confirm.signature))) throw new Error('Rekey confirmation signature does not verify')
+    if (!(await verifySecretProof(rekey.next, rekey.transcript, theirs, confirm.proof))) throw new Error('Rekey confirmation proof does not verify')
+    this.#opener = rekey.keys.opener
+    this.#transcript = rekey.transcript
+    this.#rekey = undefined
+  }
+
   /** A Sealed frame (encoded) carrying `frame`. */
   async seal(frame: Frame): Promise<Uint8Array> {
     const session = this.#session
     if (session === undefined) throw new Error('not authenticated')
-    const body = await session.sealer.seal(encodeFrame(frame), (sequence) => frameAssociatedData({ version: this.version, room: this.room, sender: this.peerId, sequence }))
+    const body = await (this.#sealer ?? session.sealer).seal(encodeFrame(frame), (sequence) => frameAssociatedData({ version: this.version, room: this.room, sender: this.peerId, sequence }))
     return encodeFrame({ type: FrameType.Sealed, room: '', sealed: body })
   }
 
@@ -175,7 +246,7 @@ export class HandAuth {
     if (session === undefined) throw new Error('not authenticated')
     const outer = decodeFrame(bytes)
     if (outer.type !== FrameType.Sealed) throw new Error(`expected a Sealed frame, got type ${outer.type}`)
-    const plain = await session.opener.open(outer.sealed, (sequence) => frameAssociatedData({ version: this.version, room: this.room, sender: this.#remote, sequence }))
+    const plain = await (this.#opener ?? session.opener).open(outer.sealed, (sequence) => frameAssociatedData({ version: this.version, room: this.room, sender: this.#remote, sequence }))
     return decodeFrame(plain)
   }
 

@@ -12,7 +12,7 @@ export interface SessionPair {
   initiator: SessionKeys
   acceptor: SessionKeys
   transcript: HandshakeTranscript
-  /** The X25519 shared secret (a copy: derivation may wipe what it is given). */
+  /** The X25519 shared secret (a copy of what the initiator's keys were derived from). */
   shared: Uint8Array
 }
 
