@@ -48,6 +48,7 @@ export function signedContent(init: SignedContentInit): Content {
     identity: trust.signer,
     mayWrite: (peer) => trust.mayWrite(peer),
     verifier: (key) => trust.verifier(key),
+    keyOfClient: (clientId) => trust.keyOfClient(clientId),
     onLocal: (payload) => init.publish(payload),
     ...(persistence === undefined ? {} : { keepLocal: (update: Uint8Array) => persistence.keepLocal(update) }),
     report: init.report,

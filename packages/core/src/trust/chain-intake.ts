@@ -31,6 +31,11 @@ export interface ChainIntakeInit {
   chains: AuthorChains
   mayWrite(peer: PeerId): boolean
   verifier(publicKey: Uint8Array): Promise<PeerPublicKey>
+  /**
+   * The public key behind `clientId` in a pushed entry that came from `from`, when this peer
+   * knows it (undefined: the entry waits for anti-entropy, which names keys in full).
+   */
+  authorKey(clientId: number, from: PeerId): Uint8Array | undefined
   report(error: Error, peer?: PeerId): void
   /** Applies entries (in an order that respects their dependencies) to the document. */
   apply(entries: readonly ChainEntry[]): void
@@ -69,7 +74,13 @@ export class ChainIntake {
       return { ok: false, error: error as Error }
     }
     if (decoded.kind === 'heads') return { ok: false, error: new AuthorshipError('chain heads where content was expected') }
-    const runs: Segment[] = decoded.kind === 'update' ? [{ author: decoded.author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }] : decoded.segments
+    let runs: Segment[]
+    if (decoded.kind === 'update') {
+      const author = this.#init.authorKey(decoded.clientId, from)
+      // An author we know nothing of yet: not checkable, so not vouched for (anti-entropy brings its chain, key included).
+      if (author === undefined) return HELD
+      runs = [{ author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }]
+    } else runs = decoded.segments
     const results = await Promise.all(runs.map((run) => this.#enqueue(run, from)))
     const failures = results.filter((r): r is { ok: false; error: Error } => !r.ok)
     if (failures.length === results.length && failures.length > 0) {

@@ -40,6 +40,8 @@ export class RoomTrust {
   readonly previousKeys: RoomKeys[] = []
   readonly #writers: ReadonlySet<PeerId> | undefined
   readonly #verifiers = new Map<string, Promise<PeerPublicKey>>()
+  /** The keys of {@link #verifiers} that imported, by clientID. */
+  readonly #byClient = new Map<number, Uint8Array>()
   #keys: RoomKeys | undefined
   #identity: IdentityKeyPair | undefined
   readonly #keyListeners = new Set<() => void>()
@@ -166,13 +168,28 @@ export class RoomTrust {
     const id = typeof key === 'string' ? key : peerIdFromPublicKey(key)
     let found = this.#verifiers.get(id)
     if (found === undefined) {
-      if (this.#verifiers.size >= VERIFIER_CACHE) this.#verifiers.clear()
+      if (this.#verifiers.size >= VERIFIER_CACHE) {
+        this.#verifiers.clear()
+        this.#byClient.clear()
+      }
       found = importPublicKey(key, { backend: roomSignatureBackend() })
       // A rejected import is not cached: the next attempt retries (and fails again for a bad key).
-      found.catch(() => this.#verifiers.delete(id))
+      found.then(
+        (imported) => this.#byClient.set(clientIdOf(imported.publicKey), imported.publicKey),
+        () => this.#verifiers.delete(id),
+      )
       this.#verifiers.set(id, found)
     }
     return found
+  }
+
+  /**
+   * The public key behind `clientId`, when this room imported it to verify something (a
+   * handshake, a member record, a presence state, a chain): how pushed entries, which name
+   * their author by clientID, find its key.
+   */
+  keyOfClient(clientId: number): Uint8Array | undefined {
+    return this.#byClient.get(clientId)
   }
 }
 

@@ -3,8 +3,9 @@
  * (docs/PROTOCOL.md, "Signed content"). Open rooms carry raw Yjs updates and state vectors
  * there; rooms with a secret carry one of three tagged payloads instead:
  *
- * - **update** (Delta): one signed entry of one author: tag 1, public key (32), seq,
- *   signature (64), then the entry (its dependencies and the Yjs V1 update, see entry.ts).
+ * - **update** (Delta): one signed entry of one author: tag 1, the author's clientID (a
+ *   reference: the receiver knows the key behind it), seq, signature (64), then the entry
+ *   (its dependencies and the Yjs V1 update, see entry.ts).
  * - **heads** (SyncRequest): how far this peer's chain of each author goes: tag 2, a count,
  *   then (clientID, seq) pairs.
  * - **segments** (SyncReply, repair Delta): runs of consecutive entries per author, each run
@@ -26,9 +27,13 @@ export const MAX_HEADS = 65_536
 export const MAX_RUNS = 65_536
 export const MAX_RUN_UPDATES = 1_000_000
 
-/** One signed entry (an authored update with its dependencies). */
+/**
+ * One signed entry (an authored update with its dependencies), its author named by clientID:
+ * the 32-byte key behind it is not repeated in every pushed entry, since the receiver holds it
+ * already (the author's chain, its session, or any record the author signed).
+ */
 export interface SignedUpdate {
-  author: Uint8Array
+  clientId: number
   seq: number
   signature: Uint8Array
   entry: Uint8Array
@@ -54,7 +59,8 @@ export type Payload = ({ kind: 'update' } & SignedUpdate) | { kind: 'heads'; hea
 export function encodeSignedUpdate(value: SignedUpdate): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeUint8(encoder, PayloadTag.Update)
-  encoding.writeUint8Array(encoder, value.author)
+  if (!Number.isSafeInteger(value.clientId) || value.clientId < 0) throw new UpdateRejectedError(`not a clientID: ${value.clientId}`)
+  encoding.writeVarUint(encoder, value.clientId)
   encoding.writeVarUint(encoder, value.seq)
   encoding.writeUint8Array(encoder, value.signature)
   encoding.writeUint8Array(encoder, value.entry)
@@ -102,11 +108,11 @@ export function decodePayload(bytes: Uint8Array): Payload {
 function readPayload(decoder: decoding.Decoder): Payload {
   const tag = decoding.readUint8(decoder)
   if (tag === PayloadTag.Update) {
-    const author = readFixed(decoder, 32)
+    const clientId = readU53(decoder)
     const seq = readSeq(decoder)
     const signature = readFixed(decoder, 64)
     const entry = decoding.readTailAsUint8Array(decoder).slice()
-    return { kind: 'update', author, seq, signature, entry }
+    return { kind: 'update', clientId, seq, signature, entry }
   }
   if (tag === PayloadTag.Heads) {
     const count = readCount(decoder, MAX_HEADS)

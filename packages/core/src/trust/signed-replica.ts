@@ -8,6 +8,7 @@
  */
 import * as Y from 'yjs'
 import type { IdentityKeyPair, PeerPublicKey } from '../crypto/identity-keys.js'
+import { isKeyPeerId, publicKeyFromPeerId } from '../crypto/peer-id.js'
 import type { ApplyResult, Content } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
 import type { PeerId } from '../transport.js'
@@ -40,6 +41,8 @@ export interface SignedReplicaInit {
   identity: Promise<IdentityKeyPair>
   mayWrite(peer: PeerId): boolean
   verifier(publicKey: Uint8Array): Promise<PeerPublicKey>
+  /** The public key of a peer this room has verified something of, by its clientID (pushed entries name their author by clientID). */
+  keyOfClient?(clientId: number): Uint8Array | undefined
   /** A local edit, signed and ready to push (a Delta payload). */
   onLocal(payload: Uint8Array): void
   /**
@@ -92,6 +95,7 @@ export class SignedReplica implements Content {
       chains: this.#chains,
       mayWrite: init.mayWrite,
       verifier: init.verifier,
+      authorKey: (clientId, from) => this.#authorKey(clientId, from),
       report: init.report,
       apply: (entries) => this.#applyBatch(entries),
     })
@@ -201,7 +205,7 @@ export class SignedReplica implements Content {
   authors(payload: Uint8Array): Iterable<number> {
     try {
       const decoded = decodePayload(payload)
-      if (decoded.kind === 'update') return [clientIdOf(decoded.author)]
+      if (decoded.kind === 'update') return [decoded.clientId]
       if (decoded.kind === 'segments') return decoded.segments.map((s) => clientIdOf(s.author))
     } catch {
       // Not a payload of ours: no authors.
@@ -275,10 +279,25 @@ export class SignedReplica implements Content {
       if (this.#stopped) return
       this.#init.onLocal(
         entries.length === 1
-          ? encodeSignedUpdate({ author: own.author, seq: from, signature: bytes, entry: last.bytes })
+          ? encodeSignedUpdate({ clientId: own.clientId, seq: from, signature: bytes, entry: last.bytes })
           : encodeSegments([{ author: own.author, from, signature: bytes, entries: entries.map((e) => e.bytes) }]),
       )
     })
+  }
+
+  /**
+   * The key behind `clientId` in an entry pushed by `from`: its chain's, else the sender's own
+   * (the author pushing its edit over its authenticated session), else one the room verified
+   * something of (a session, a member record, a presence state).
+   */
+  #authorKey(clientId: number, from: PeerId): Uint8Array | undefined {
+    const known = this.#chains.get(clientId)?.author
+    if (known !== undefined) return known
+    if (isKeyPeerId(from)) {
+      const key = publicKeyFromPeerId(from)
+      if (clientIdOf(key) === clientId) return key
+    }
+    return this.#init.keyOfClient?.(clientId)
   }
 
   /** Applies entries whose dependencies are met, in one transaction (far cheaper than merging them first). */

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, seededRandom, VirtualClock, type ErrorEvent, type Room } from '../../src/index.js'
 import { chainStart } from '../../src/trust/chain.js'
+import { decodePayload, encodeSignedUpdate } from '../../src/trust/signed-payload.js'
 import { hostileInsider, type HostileInsider } from './support/hostile-insider.js'
 
 const SECRET = Buffer.from('forged-writes-test-secret-32byte').toString('base64url')
@@ -124,11 +125,10 @@ describe('forged writes by an insider are refused', () => {
     const before = snapshot()
     const b = rooms[1] as Room
     const { payload } = await insider.sign(insider.trust.identity, 1, chainStart(ROOM, insider.trust.publicKey), writeAs(b.doc.clientID, 'X'))
-    // Claim the victim as the author: its public key in place of ours.
-    const forged = payload.slice()
-    const victimKey = Buffer.from(b.peerId, 'base64url')
-    forged.set(victimKey, 1)
-    insider.push(forged)
+    // Claim the victim as the author: its clientID in place of ours (receivers know its key).
+    const ours = decodePayload(payload)
+    if (ours.kind !== 'update') throw new Error('expected an update payload')
+    insider.push(encodeSignedUpdate({ ...ours, clientId: b.doc.clientID }))
     await advanceUntil(clock, () => errors.some((e) => e.error.name === 'SignatureError'), 100)
     expect(snapshot()).toEqual(before)
     expect(errors.map((e) => e.error.name)).toContain('SignatureError')

@@ -12,6 +12,7 @@ import { zeroStats } from '../../../src/room-stats.js'
 import type { IdentityKeyPair, MemoryNetwork, VirtualClock } from '../../../src/index.js'
 import { seededRandom } from '../../../src/index.js'
 import { signedMessage, chainNext, chainStart } from '../../../src/trust/chain.js'
+import { clientIdOf } from '../../../src/trust/client-id.js'
 import { encodeEntry } from '../../../src/trust/entry.js'
 import { createRoomTrust, type RoomTrust } from '../../../src/trust/room-trust.js'
 import { encodeSignedUpdate, encodeSegments, type Head } from '../../../src/trust/signed-payload.js'
@@ -69,7 +70,7 @@ export async function hostileInsider(network: MemoryNetwork, clock: VirtualClock
       const entry = encodeEntry({ deps, update })
       const head = chainNext(previous, seq, entry)
       const signature = await identity.sign(signedMessage(head))
-      return { payload: encodeSignedUpdate({ author: identity.publicKey, seq, signature, entry }), head }
+      return { payload: encodeSignedUpdate({ clientId: clientIdOf(identity.publicKey), seq, signature, entry }), head }
     },
     close() {
       void engine.close()
