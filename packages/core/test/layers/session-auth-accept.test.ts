@@ -282,16 +282,22 @@ describe('refusing a lying insider (it holds the secret)', () => {
   })
 })
 
+/** An authenticated session whose room side rotated to NEXT and sent its Rekey offer. */
+async function offered() {
+  const t = await trustedLayer(f)
+  const remote = t.hand()
+  const { connection } = await authenticated(t, remote)
+  const next = await deriveRoomKeys({ room: ROOM, secret: NEXT })
+  await rotateLayer(t, NEXT, 60_000)
+  await until(() => connection.sent.length === 3, 'the sealed Rekey offer')
+  const offer = await remote.open(connection.sent[2] as Uint8Array)
+  if (offer.type !== FrameType.Rekey || offer.stage !== RekeyStage.Offer) throw new Error(`expected a Rekey offer, got ${JSON.stringify(offer)}`)
+  return { t, remote, connection, next, offer }
+}
+
 describe('rekeying, against the specification', () => {
   it('a rekey moves the session to keys that mix in a fresh X25519 secret, exactly as the specification derives them', async () => {
-    const t = await trustedLayer(f)
-    const remote = t.hand()
-    const { connection } = await authenticated(t, remote)
-    const next = await deriveRoomKeys({ room: ROOM, secret: NEXT })
-    await rotateLayer(t, NEXT, 60_000)
-    await until(() => connection.sent.length === 3, 'the sealed Rekey offer')
-    const offer = await remote.open(connection.sent[2] as Uint8Array)
-    if (offer.type !== FrameType.Rekey || offer.stage !== RekeyStage.Offer) throw new Error(`expected a Rekey offer, got ${JSON.stringify(offer)}`)
+    const { t, remote, connection, next, offer } = await offered()
     expect(Buffer.from(offer.keyId).equals(Buffer.from(next.keyId))).toBe(true)
     expect(offer.share.length).toBe(32)
     connection.deliverBytes(await remote.sealRekeyAnswer(await remote.rekeyAnswer(offer, next)))
@@ -310,14 +316,7 @@ describe('rekeying, against the specification', () => {
   })
 
   it('a Rekey answer whose share is not the one signed does not verify: the session closes', async () => {
-    const t = await trustedLayer(f)
-    const remote = t.hand()
-    const { connection } = await authenticated(t, remote)
-    const next = await deriveRoomKeys({ room: ROOM, secret: NEXT })
-    await rotateLayer(t, NEXT, 60_000)
-    await until(() => connection.sent.length === 3, 'the sealed Rekey offer')
-    const offer = await remote.open(connection.sent[2] as Uint8Array)
-    if (offer.type !== FrameType.Rekey || offer.stage !== RekeyStage.Offer) throw new Error('expected a Rekey offer')
+    const { t, remote, connection, next, offer } = await offered()
     // A peer in the middle swaps in a share of its own: the signature over the transcript no longer holds.
     const swapped = await ephemeralKey()
     connection.deliverBytes(await remote.sealRekeyAnswer(await remote.rekeyAnswer(offer, next, { share: swapped.share })))

@@ -37,25 +37,21 @@ export function tagOf(keys: RoomKeys, peerId: string, n: Uint8Array): Promise<Ui
   return keys.frame.proof.sign(concat(text('gossamer/v1/room-tag'), Uint8Array.of(0), keyOf(peerId), keys.keyId, n))
 }
 
-/** lib0: varString("gossamer/v1/session-auth") ‖ varUint(version) ‖ varUint8Array(keyId) ‖ varUint8Array(tag). */
-function context(version: number, keyId: Uint8Array, tag: Uint8Array): Uint8Array {
+/** lib0: varString(label) ‖ varUint(version) ‖ varUint8Array(keyId) ‖ varUint8Array(last). */
+function labelled(label: string, version: number, keyId: Uint8Array, last: Uint8Array): Uint8Array {
   const e = encoding.createEncoder()
-  encoding.writeVarString(e, 'gossamer/v1/session-auth')
+  encoding.writeVarString(e, label)
   encoding.writeVarUint(e, version)
   encoding.writeVarUint8Array(e, keyId)
-  encoding.writeVarUint8Array(e, tag)
+  encoding.writeVarUint8Array(e, last)
   return encoding.toUint8Array(e)
 }
 
-/** lib0: varString("gossamer/v1/session-rekey") ‖ varUint(version) ‖ varUint8Array(new keyId) ‖ varUint8Array(previous transcript hash). */
-function rekeyContext(version: number, keyId: Uint8Array, previous: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder()
-  encoding.writeVarString(e, 'gossamer/v1/session-rekey')
-  encoding.writeVarUint(e, version)
-  encoding.writeVarUint8Array(e, keyId)
-  encoding.writeVarUint8Array(e, previous)
-  return encoding.toUint8Array(e)
-}
+/** A handshake's context: label "gossamer/v1/session-auth", the version, the key id and the AuthHello's room tag. */
+const context = (version: number, keyId: Uint8Array, tag: Uint8Array): Uint8Array => labelled('gossamer/v1/session-auth', version, keyId, tag)
+
+/** A rekey's context: label "gossamer/v1/session-rekey", the version, the new key id and the previous transcript hash. */
+const rekeyContext = (version: number, keyId: Uint8Array, previous: Uint8Array): Uint8Array => labelled('gossamer/v1/session-rekey', version, keyId, previous)
 
 /** "gossamer/v1/session-signature" ‖ 0x00 ‖ role (1 initiator, 2 acceptor) ‖ transcript hash. */
 function signed(transcript: HandshakeTranscript, role: HandshakeRole): Uint8Array {
