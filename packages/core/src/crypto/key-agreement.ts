@@ -41,8 +41,14 @@ function checkShare(share: Uint8Array): void {
   if (!(share instanceof Uint8Array) || share.length !== SHARE_BYTES) throw new KeyAgreementError(`an X25519 share is ${SHARE_BYTES} bytes`)
 }
 
-function checkSecret(secret: Uint8Array): Uint8Array {
-  if (secret.length !== SHARE_BYTES || secret.every((byte) => byte === 0)) throw new KeyAgreementError('the X25519 share is a low-order point')
+/**
+ * Returns `secret` when it is a usable X25519 shared secret: 32 bytes, not all zeros (the
+ * secret of a low-order share, which its sender fixes). Throws {@link KeyAgreementError}.
+ */
+export function checkSharedSecret(secret: Uint8Array): Uint8Array {
+  if (!(secret instanceof Uint8Array) || secret.length !== SHARE_BYTES || secret.every((byte) => byte === 0)) {
+    throw new KeyAgreementError('not a usable X25519 shared secret (32 bytes, not all zeros: the share is of low order)')
+  }
   return secret
 }
 
@@ -61,7 +67,7 @@ async function webCryptoKey(subtle: SubtleCrypto): Promise<EphemeralKey> {
       } catch (cause) {
         throw new KeyAgreementError('the platform refused the X25519 share', { cause })
       }
-      return checkSecret(new Uint8Array(bits))
+      return checkSharedSecret(new Uint8Array(bits))
     },
   }
 }
@@ -79,7 +85,7 @@ function nobleKey(): EphemeralKey {
       } catch (cause) {
         throw new KeyAgreementError('the X25519 share is a low-order point', { cause })
       }
-      return checkSecret(shared)
+      return checkSharedSecret(shared)
     },
   }
 }

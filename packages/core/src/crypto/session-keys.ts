@@ -6,7 +6,7 @@
  */
 import { abortable } from './abortable.js'
 import { utf8 } from './bytes.js'
-import { KeyAgreementError } from './errors.js'
+import { checkSharedSecret } from './key-agreement.js'
 import { frameOpener, type FrameOpener } from './frame-opener.js'
 import { frameSealer, type FrameSealer } from './frame-sealer.js'
 import { LABELS } from './labels.js'
@@ -53,9 +53,7 @@ export async function deriveSessionKeys(
   shared: Uint8Array,
   options: { signal?: AbortSignal } = {},
 ): Promise<SessionKeys> {
-  if (!(shared instanceof Uint8Array) || shared.length !== 32 || shared.every((byte) => byte === 0)) {
-    throw new KeyAgreementError('session keys need the 32-byte X25519 shared secret of the handshake')
-  }
+  checkSharedSecret(shared)
   return abortable(async () => {
     const [salt, material] = await Promise.all([
       keys.frame.material.deriveBytes(transcript.hash, info('psk'), 32),

@@ -8,11 +8,11 @@
  */
 import * as Y from 'yjs'
 import type { IdentityKeyPair, PeerPublicKey } from '../crypto/identity-keys.js'
-import { isKeyPeerId, publicKeyFromPeerId } from '../crypto/peer-id.js'
 import type { ApplyResult, Content } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
 import type { PeerId } from '../transport.js'
 import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains.js'
+import { authorKey } from './author-key.js'
 import { signedMessage } from './chain.js'
 import { clientIdOf } from './client-id.js'
 import { ChainIntake } from './chain-intake.js'
@@ -95,7 +95,7 @@ export class SignedReplica implements Content {
       chains: this.#chains,
       mayWrite: init.mayWrite,
       verifier: init.verifier,
-      authorKey: (clientId, from) => this.#authorKey(clientId, from),
+      authorKey: (clientId, from) => authorKey(this.#chains, clientId, from, init.keyOfClient),
       report: init.report,
       apply: (entries) => this.#applyBatch(entries),
     })
@@ -283,21 +283,6 @@ export class SignedReplica implements Content {
           : encodeSegments([{ author: own.author, from, signature: bytes, entries: entries.map((e) => e.bytes) }]),
       )
     })
-  }
-
-  /**
-   * The key behind `clientId` in an entry pushed by `from`: its chain's, else the sender's own
-   * (the author pushing its edit over its authenticated session), else one the room verified
-   * something of (a session, a member record, a presence state).
-   */
-  #authorKey(clientId: number, from: PeerId): Uint8Array | undefined {
-    const known = this.#chains.get(clientId)?.author
-    if (known !== undefined) return known
-    if (isKeyPeerId(from)) {
-      const key = publicKeyFromPeerId(from)
-      if (clientIdOf(key) === clientId) return key
-    }
-    return this.#init.keyOfClient?.(clientId)
   }
 
   /** Applies entries whose dependencies are met, in one transaction (far cheaper than merging them first). */
