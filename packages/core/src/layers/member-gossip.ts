@@ -56,9 +56,14 @@ export class MemberGossip {
     this.#outbox.flush(this.#neighbours())
   }
 
-  /** Up to `max` recent records to piggyback on a probe or ack. */
-  piggyback(max: number): MemberRecord[] {
-    return this.#outbox.piggyback(max)
+  /** Up to `max` recent records to piggyback on a probe or ack to `target` (none it is known to hold). */
+  piggyback(max: number, target: PeerId): MemberRecord[] {
+    return this.#outbox.piggyback(max, target)
+  }
+
+  /** `from` sent us `records`: it holds them, so they no longer ride to it. */
+  heard(records: readonly MemberRecord[], from: PeerId): void {
+    for (const record of records) this.#outbox.heard(record, from)
   }
 
   /** A probe period ended: the news budget refills. */

@@ -119,6 +119,7 @@ export class Members {
 
   /** Member news from `from` (a Members frame, or piggybacked on a probe). */
   receive(from: PeerId, records: readonly MemberRecord[]): void {
+    this.#gossip.heard(records, from)
     if (this.#signer === undefined) {
       for (const record of records) this.#apply(from, record)
       this.#gossip.sendCorrections(from)
@@ -147,7 +148,7 @@ export class Members {
   news(peer: PeerId): MemberRecord[] {
     const entry = this.table.get(peer)
     const own = entry !== undefined && entry.status === 'suspect' ? [entry.record] : []
-    return [...own, ...this.#gossip.piggyback(MEMBER_LIMITS.newsPerProbe - own.length)]
+    return [...own, ...this.#gossip.piggyback(MEMBER_LIMITS.newsPerProbe - own.length, peer)]
   }
 
   /** This peer's metadata changed (already set on `self`): publish and persist it. */

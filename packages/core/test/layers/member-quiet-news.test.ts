@@ -25,11 +25,12 @@ function sentRecords(): { peer: string; record: MemberRecord }[] {
   return ctx.takeOf(FrameType.Members).flatMap(({ peer, frame }) => frame.records.map((record) => ({ peer, record })))
 }
 
-/** How often `record` (by peer and incarnation) rides on the next `probes` probes or acks. */
-function piggybacked(peer: string, incarnation: number, probes: number): number {
+/** How often `record` (by peer and incarnation) rides on the next `probes` probes or acks, each to a peer of `targets` in turn (default: a fresh peer each). */
+function piggybacked(peer: string, incarnation: number, probes: number, targets?: readonly string[]): number {
   let count = 0
   for (let i = 0; i < probes; i++) {
-    count += members.news('a').filter((r) => r.kind === 'state' && r.peer === peer && r.incarnation === incarnation && r.status === 'alive').length
+    const target = targets === undefined ? `t${i}` : (targets[i % targets.length] as string)
+    count += members.news(target).filter((r) => r.kind === 'state' && r.peer === peer && r.incarnation === incarnation && r.status === 'alive').length
   }
   return count
 }
@@ -42,7 +43,7 @@ beforeEach(async () => {
   await ctx.clock.advance(100)
   ctx.take()
   // Whatever the joins left to piggyback is spent.
-  for (let i = 0; i < 20; i++) members.news('a')
+  for (let i = 0; i < 20; i++) members.news(`spent${i}`)
 })
 
 describe('quiet member news', () => {
@@ -56,6 +57,18 @@ describe('quiet member news', () => {
     await ctx.clock.advance(100)
     expect(piggybacked('d', 1, 20)).toBe(0)
     expect(members.list().find((m) => m.peerId === 'd')).toMatchObject({ status: 'alive', incarnation: 1 })
+  })
+
+  it('news rides only to peers not known to hold it: not back to its source, not to a peer that sent it again, never twice to one peer', async () => {
+    members.receive('b', [state('d', 'alive', 1)])
+    await ctx.clock.advance(100)
+    // b sent it; c sends the same news again: both hold it.
+    members.receive('c', [state('d', 'alive', 1)])
+    expect(piggybacked('d', 1, 12, ['b', 'c'])).toBe(0)
+    // a gets it once, however many probes go to a.
+    expect(piggybacked('d', 1, 12, ['a', 'b', 'c'])).toBe(1)
+    // Fresh peers still get the remaining copies.
+    expect(piggybacked('d', 1, 20)).toBe(QUIET_TIMES - 1)
   })
 
   it('joins, claims and refutations still flood to every neighbour but their source', async () => {
