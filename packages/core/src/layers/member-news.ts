@@ -10,12 +10,13 @@
  * incarnation) does not flood: it only rides on probes and acks, {@link QUIET_TIMES} times
  * at each peer that learns it, after the claims. Every peer that takes it passes it on the
  * same way, so it spreads like an epidemic within a few probe periods, far inside the
- * staleness window it feeds, at no extra frame.
+ * staleness window it feeds, at no extra frame. Health drift (a record whose checks kept
+ * their states: self-records.ts) rides the same way, after the refreshes, so a room whose
+ * links lose frames (every member's health score moves) does not flood health.
  *
  * A record rides only to peers not known to hold it: the neighbour it came from, every peer
  * it rode to, and every peer that sent it to us again hold it. In a small, dense room most
- * peers soon hold every refresh, and the copies stop well before their count runs out (in a
- * room of 8 this cut the bytes of probes and acks by more than half).
+ * peers soon hold every refresh, and the copies stop well before their count runs out.
  */
 import type { LayerContext } from '../engine/context.js'
 import { FrameType } from '../protocol/messages.js'
@@ -34,13 +35,16 @@ const QUIET = 32
 /** A record riding on probes and acks: sends left, and the peers known to hold it. */
 interface Rider {
   record: MemberRecord
+  /** {@link newsKey} of the record. */
+  key: string
   left: number
   holders: Set<PeerId>
 }
 
-/** What makes two copies of a state record the same news (who claims it aside). */
-function newsKey(record: MemberRecord): string | undefined {
-  return record.kind === 'state' ? `${record.peer}\u0000${record.status}\u0000${record.incarnation}` : undefined
+/** What makes two copies of a record the same news (who claims a state aside). */
+function newsKey(record: MemberRecord): string {
+  if (record.kind === 'state') return `${record.peer}\u0000${record.status}\u0000${record.incarnation}`
+  return `${record.peer}\u0000${record.kind}\u0000${record.kind === 'meta' ? record.version : record.seq}`
 }
 
 interface Queued {
@@ -57,6 +61,10 @@ export class NewsOutbox {
   readonly #rest: Queued[] = []
   readonly #recent: Rider[] = []
   readonly #quiet: Rider[] = []
+  /** Health drift (records whose checks kept their states): quiet too, but after refreshes, which feed staleness. */
+  readonly #drift: Rider[] = []
+  /** Every rider by its news key (a peer hears many records per probe period: finding its rider must not scan the lists). */
+  readonly #riders = new Map<string, Rider>()
   #sentThisPeriod = 0
   #lastUse = 0
 
@@ -77,18 +85,22 @@ export class NewsOutbox {
 
   /** Queues a record for every neighbour but `from`; a `quiet` one only rides on probes and acks. */
   push(record: MemberRecord, from?: PeerId, quiet = false): void {
-    const holders = new Set<PeerId>(from === undefined ? [] : [from])
-    if (quiet) {
-      this.#quiet.push({ record, left: QUIET_TIMES, holders })
-      if (this.#quiet.length > QUIET) this.#quiet.shift()
-      return
-    }
+    if (quiet) return this.#ride(record.kind === 'state' ? this.#quiet : this.#drift, record, from, QUIET_TIMES, QUIET)
     const claim = record.kind === 'state' && record.status !== 'alive'
     ;(claim ? this.#urgent : this.#rest).push({ record, from })
-    if (record.kind === 'state') {
-      this.#recent.push({ record, left: PIGGYBACK_TIMES, holders })
-      if (this.#recent.length > RECENT) this.#recent.shift()
-    }
+    if (record.kind === 'state') this.#ride(this.#recent, record, from, PIGGYBACK_TIMES, RECENT)
+  }
+
+  /** Adds `record` to the riders of `list` (at most `capacity`: the oldest go first). */
+  #ride(list: Rider[], record: MemberRecord, from: PeerId | undefined, times: number, capacity: number): void {
+    const rider: Rider = { record, key: newsKey(record), left: times, holders: new Set(from === undefined ? [] : [from]) }
+    list.push(rider)
+    this.#riders.set(rider.key, rider)
+    if (list.length > capacity) this.#unindex(list.shift() as Rider)
+  }
+
+  #unindex(rider: Rider): void {
+    if (this.#riders.get(rider.key) === rider) this.#riders.delete(rider.key)
   }
 
   /** Sends what the budget allows to `neighbours`. Returns true when news still waits. */
@@ -120,13 +132,13 @@ export class NewsOutbox {
    */
   piggyback(max: number, target: PeerId): MemberRecord[] {
     const out: MemberRecord[] = []
-    for (const list of [this.#recent, this.#quiet]) {
+    for (const list of [this.#recent, this.#quiet, this.#drift]) {
       for (let i = list.length - 1; i >= 0 && out.length < max; i--) {
         const item = list[i] as Rider
         if (item.holders.has(target)) continue
         out.push(item.record)
         item.holders.add(target)
-        if (--item.left === 0) list.splice(i, 1)
+        if (--item.left === 0) this.#unindex(list.splice(i, 1)[0] as Rider)
       }
     }
     return out
@@ -134,9 +146,7 @@ export class NewsOutbox {
 
   /** `from` sent us `record`: it holds that news, so the news no longer rides to it. */
   heard(record: MemberRecord, from: PeerId): void {
-    const key = newsKey(record)
-    if (key === undefined) return
-    for (const list of [this.#recent, this.#quiet]) for (const item of list) if (newsKey(item.record) === key) item.holders.add(from)
+    this.#riders.get(newsKey(record))?.holders.add(from)
   }
 
   /** The end of a probe period: the budget refills. */
@@ -151,5 +161,7 @@ export class NewsOutbox {
     this.#rest.length = 0
     this.#recent.length = 0
     this.#quiet.length = 0
+    this.#drift.length = 0
+    this.#riders.clear()
   }
 }

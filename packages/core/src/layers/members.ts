@@ -24,7 +24,7 @@ import { MemberSigner, type MemberSigning } from './member-signing.js'
 import { MemberTable, type MemberEntry, type StateOutcome } from './member-table.js'
 import { memberOf, selfOf } from './member-view.js'
 import type { MembersConfig, MembersPorts } from './members-ports.js'
-import { SelfRecords } from './self-records.js'
+import { healthChecksKey, SelfRecords } from './self-records.js'
 import { SuspicionTimers } from './suspicion-timers.js'
 
 /** The members layer of one room. Internal. */
@@ -226,9 +226,12 @@ export class Members {
       if (entry === undefined) return
       if (changed.length > 0) this.#ctx.emit('member:update', { member: this.#view(entry), changed })
     } else {
+      const before = this.table.get(record.peer)?.health
       const entry = this.table.applyHealth(record, now)
       if (entry === undefined) return
       this.#ctx.emit('member:update', { member: this.#view(entry), changed: ['health'] })
+      // Drift (the checks kept their states) rides on probes and acks; a check's change floods.
+      if (before !== undefined && healthChecksKey(before.checks) === healthChecksKey(record.checks)) return this.#gossip.push(record, from, true)
     }
     this.#gossip.push(record, from)
   }

@@ -3,7 +3,10 @@
  * matching `left`, ready for a goodbye), metadata and health, each signed first in a room
  * with a secret. Health is published when forced, when a check changed state (at most every
  * other period), or when the local health score changed (at most every ten periods: a
- * starved peer's score moves all the time, and every record floods the room).
+ * starved peer's score moves all the time). A record whose checks kept their states (the
+ * score or the links moved) is drift: it rides on probes and acks like a refresh
+ * (member-news.ts) instead of flooding, so that health keeps a room's traffic per peer flat
+ * in its size. Forced records and check changes flood.
  */
 import type { LayerContext } from '../engine/context.js'
 import type { HealthCheckRecord, MemberHealthRecord, MemberRecord } from '../protocol/messages-members.js'
@@ -11,6 +14,11 @@ import type { LinkRtt } from './link-rtt.js'
 import type { LocalMember } from './local-member.js'
 import type { MemberGossip } from './member-gossip.js'
 import type { MemberSigner } from './member-signing.js'
+
+/** What identifies the states of a health record's checks: records with equal keys differ only by drift. */
+export function healthChecksKey(checks: readonly HealthCheckRecord[]): string {
+  return JSON.stringify(checks.map((c) => [c.name, c.status]))
+}
 
 /** What publishing this peer's health asks of the room. */
 export interface SelfHealthPorts {
@@ -90,18 +98,19 @@ export class SelfRecords {
   publishHealth(force: boolean): void {
     const local = this.#ports.local()
     const checks = this.#ports.checks()
-    const key = JSON.stringify(checks.map((c) => [c.name, c.status]))
+    const key = healthChecksKey(checks)
     const since = this.#ctx.clock.now() - this.#published.at
     const probeMs = this.#probeMs
     const due = (key !== this.#published.checks && since >= 2 * probeMs) || (local.score !== this.#published.score && since >= 10 * probeMs)
     if (!force && (this.#published.at === -Infinity || !due)) return
     const now = this.#ctx.clock.now()
+    const drift = !force && key === this.#published.checks
     this.#published = { score: local.score, checks: key, at: now }
     const record = this.#self.health({ ...local, queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks })
     const publish = (signed: MemberHealthRecord): void => {
       if (this.#stopped() || (this.#signed.health !== undefined && this.#signed.health.seq > signed.seq)) return
       this.#signed.health = signed
-      this.#gossip.push(signed)
+      this.#gossip.push(signed, undefined, drift)
     }
     if (this.#signer === undefined) return publish(record)
     this.#signer.sign(record).then(publish, (error: unknown) => this.#ctx.report(error instanceof Error ? error : new Error(String(error))))

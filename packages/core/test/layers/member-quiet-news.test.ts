@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { QUIET_TIMES } from '../../src/layers/member-news.js'
 import { Members } from '../../src/layers/members.js'
 import { FrameType } from '../../src/protocol/messages.js'
-import type { MemberRecord } from '../../src/protocol/messages-members.js'
+import type { HealthCheckRecord, MemberHealthRecord, MemberRecord } from '../../src/protocol/messages-members.js'
 import { RecordingContext } from '../support/layer-harness.js'
 import { membersOn, stateRecord } from '../support/members-harness.js'
 
@@ -19,6 +19,9 @@ let ctx: RecordingContext
 let members: Members
 
 const state = stateRecord
+const health = (peer: string, seq: number, score: number, checks: HealthCheckRecord[] = []): MemberHealthRecord => ({
+  kind: 'health', peer, seq, score, lagMs: 0, queued: 0, budget: 0, links: [], checks, signature: new Uint8Array(0),
+})
 
 /** Members records sent so far (taken from the context), by target. */
 function sentRecords(): { peer: string; record: MemberRecord }[] {
@@ -118,5 +121,51 @@ describe('quiet member news', () => {
     const floods = sent.filter(({ record }) => record.kind === 'state' && record.peer === 'me' && record.incarnation === 1)
     expect(floods).toEqual([])
     expect(piggybacked('me', 1, 20)).toBe(QUIET_TIMES)
+  })
+
+  it('health drift (a new score, the same check states) rides on probes and acks; a first record and a check that changed state flood', async () => {
+    const ok: HealthCheckRecord[] = [{ name: 'disk', status: 0, output: '' }]
+    const floodedTo = (seq: number): string[] =>
+      sentRecords()
+        .filter(({ record }) => record.kind === 'health' && record.peer === 'd' && record.seq === seq)
+        .map((s) => s.peer)
+        .sort()
+    const rides = (seq: number): number => {
+      let count = 0
+      for (let i = 0; i < 20; i++) count += members.news(`h${seq}-${i}`).filter((r) => r.kind === 'health' && r.seq === seq).length
+      return count
+    }
+    members.receive('b', [health('d', 1, 0, ok)])
+    await ctx.clock.advance(100)
+    expect(floodedTo(1)).toEqual(['a', 'c'])
+    members.receive('b', [health('d', 2, 3, ok)])
+    await ctx.clock.advance(100)
+    expect(floodedTo(2)).toEqual([])
+    expect(rides(2)).toBe(QUIET_TIMES)
+    expect(members.list().find((m) => m.peerId === 'd')?.health).toMatchObject({ score: 3 })
+    members.receive('b', [health('d', 3, 3, [{ name: 'disk', status: 2, output: 'full' }])])
+    await ctx.clock.advance(100)
+    expect(floodedTo(3)).toEqual(['a', 'c'])
+  })
+
+  it("this peer's own health: the first record floods, a later one whose only change is its score rides on probes and acks", async () => {
+    const own = new RecordingContext()
+    let score = 0
+    const peer = membersOn(own, 'me', () => ['a', 'b'], {}, { local: () => ({ score, lagMs: 0, links: [] }) })
+    peer.start()
+    const floods = (): number[] =>
+      own
+        .takeOf(FrameType.Members)
+        .flatMap(({ frame }) => frame.records)
+        .flatMap((r) => (r.kind === 'health' && r.peer === 'me' ? [r.seq] : []))
+    await own.clock.advance(5 * PROBE_MS)
+    const first = floods()
+    expect(first.length).toBeGreaterThan(0)
+    score = 4
+    await own.clock.advance(15 * PROBE_MS)
+    expect(floods()).toEqual([])
+    const rode = Array.from({ length: 10 }, (_, i) => peer.news(`r${i}`)).flat()
+    expect(rode.some((r) => r.kind === 'health' && r.peer === 'me' && r.score === 4)).toBe(true)
+    peer.stop()
   })
 })
