@@ -274,7 +274,10 @@ export class Members {
     // The first health record waits a few periods, until links and their RTTs are known.
     this.#records.publishHealth(this.#period === 3)
     const [now, live] = [this.#ctx.clock.now(), this.table.live]
-    if (this.#refresh.due(now, live)) this.#raise(true)
+    if (this.#refresh.due(now, live)) {
+      this.#raise(true)
+      this.#records.publishHealth(false, true)
+    }
     this.#suspectAll(this.#refresh.stale(this.table.entries(), now, live, this.#ports.healthFactor(), new Set(this.#ports.neighbours())))
     if (this.#gossip.queued > 0) this.#gossip.schedule()
     this.#periodTimer = this.#ctx.clock.setTimeout(() => this.#tick(), this.#config.probeMs)

@@ -2,11 +2,13 @@
  * This peer's own member records, as the members layer publishes them: `alive` (with the
  * matching `left`, ready for a goodbye), metadata and health, each signed first in a room
  * with a secret. Health is published when forced, when a check changed state (at most every
- * other period), or when the local health score changed (at most every ten periods: a
- * starved peer's score moves all the time). A record whose checks kept their states (the
- * score or the links moved) is drift: it rides on probes and acks like a refresh
- * (member-news.ts) instead of flooding, so that health keeps a room's traffic per peer flat
- * in its size. Forced records and check changes flood.
+ * other period: it floods), and with this peer's refresh (member-refresh.ts) when the local
+ * health score or the set of links changed since the last record. Such a record is drift (its
+ * checks kept their states): it rides on probes and acks with the refresh (member-news.ts)
+ * instead of flooding. A starved or lossy peer's score moves all the time; tied to the
+ * refresh, whose period grows with the room, health drift keeps each peer's traffic flat in
+ * the room's size (at most two records per refresh), where a record per changed score every
+ * ten periods flooded O(N) records per period.
  */
 import type { LayerContext } from '../engine/context.js'
 import type { HealthCheckRecord, MemberHealthRecord, MemberRecord } from '../protocol/messages-members.js'
@@ -38,7 +40,7 @@ export class SelfRecords {
   readonly #probeMs: number
   readonly #stopped: () => boolean
   #signed: { alive?: MemberRecord; left?: MemberRecord; meta?: MemberRecord; health?: MemberHealthRecord } = {}
-  #published = { score: -1, checks: '', at: -Infinity }
+  #published = { score: -1, checks: '', links: '', at: -Infinity }
 
   constructor(ctx: LayerContext, self: LocalMember, signer: MemberSigner | undefined, gossip: MemberGossip, ports: SelfHealthPorts, probeMs: number, stopped: () => boolean) {
     this.#ctx = ctx
@@ -94,18 +96,23 @@ export class SelfRecords {
     )
   }
 
-  /** Publishes our health when `force`d or when it is due (see the file's comment). */
-  publishHealth(force: boolean): void {
+  /**
+   * Publishes our health when `force`d or when it is due (see the file's comment): `refresh`
+   * says this peer is refreshing itself now.
+   */
+  publishHealth(force: boolean, refresh = false): void {
     const local = this.#ports.local()
     const checks = this.#ports.checks()
     const key = healthChecksKey(checks)
+    const links = local.links.map((l) => l.peer).sort().join(' ')
     const since = this.#ctx.clock.now() - this.#published.at
-    const probeMs = this.#probeMs
-    const due = (key !== this.#published.checks && since >= 2 * probeMs) || (local.score !== this.#published.score && since >= 10 * probeMs)
+    const checksChanged = key !== this.#published.checks
+    const drifted = local.score !== this.#published.score || links !== this.#published.links
+    const due = (checksChanged && since >= 2 * this.#probeMs) || (refresh && drifted)
     if (!force && (this.#published.at === -Infinity || !due)) return
     const now = this.#ctx.clock.now()
-    const drift = !force && key === this.#published.checks
-    this.#published = { score: local.score, checks: key, at: now }
+    const drift = !force && !checksChanged
+    this.#published = { score: local.score, checks: key, links, at: now }
     const record = this.#self.health({ ...local, queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks })
     const publish = (signed: MemberHealthRecord): void => {
       if (this.#stopped() || (this.#signed.health !== undefined && this.#signed.health.seq > signed.seq)) return

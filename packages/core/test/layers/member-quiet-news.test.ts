@@ -148,7 +148,7 @@ describe('quiet member news', () => {
     expect(floodedTo(3)).toEqual(['a', 'c'])
   })
 
-  it("this peer's own health: the first record floods, a later one whose only change is its score rides on probes and acks", async () => {
+  it("this peer's own health: the first record floods; a changed score waits for the next refresh and rides on probes and acks with it", async () => {
     const own = new RecordingContext()
     let score = 0
     const peer = membersOn(own, 'me', () => ['a', 'b'], {}, { local: () => ({ score, lagMs: 0, links: [] }) })
