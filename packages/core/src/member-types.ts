@@ -142,7 +142,7 @@ export interface RoomHealth {
   addCheck(name: string, check: HealthCheckFn, options?: HealthCheckOptions): () => void
   /** Removes a check. */
   removeCheck(name: string): void
-  /** This peer's health as members see it. */
+  /** This peer's health now (score, lag, links and checks as they are; the others hold its last published record, see `members()`). */
   local(): MemberHealth
 }
 

@@ -21,7 +21,7 @@ export interface HealthChecksHost {
   clock: Clock
   /** A check's status changed. */
   changed(): void
-  /** This peer's health as members see it, once the room runs. */
+  /** This peer's health now, once the room runs. */
   local(): MemberHealth | undefined
   report(error: Error): void
 }

@@ -43,7 +43,7 @@ export class RoomMembers {
     this.health = new HealthChecks({
       clock: host.clock,
       changed: () => host.engine()?.membership.members.healthChanged(),
-      local: () => host.engine()?.membership.members.list()[0]?.health,
+      local: () => host.engine()?.membership.members.ownHealth(),
       report: (error) => host.report(error),
     })
   }

@@ -54,6 +54,8 @@ interface LinkState extends RttEstimate {
   neighbour: boolean
   lastHeard: number
   probe: Probe | undefined
+  /** Our last ack on this link: a retry of that probe (the ack may be lost) gets the same news. */
+  acked?: { seq: number; news: MemberRecord[] }
 }
 
 interface Probe {
@@ -70,6 +72,8 @@ interface Probe {
   answered: number
   /** Concluded (the target is suspect); kept only to hear the helpers' late nacks. */
   closed?: true
+  /** The member news the first attempt carried: retries carry it again (a retry means that attempt or its ack may be lost). */
+  news?: MemberRecord[]
   /** A probe on behalf of a requester (we are its helper). */
   relay?: { requester: PeerId; seq: number }
 }
@@ -142,8 +146,13 @@ export class FailureDetector {
   }
 
   onProbe(peer: PeerId, frame: ProbeFrame): void {
-    this.#ctx.send(peer, { type: FrameType.ProbeAck, room: this.#ctx.room, seq: frame.seq, news: this.#ports.news(peer) })
+    // The probe's news first: what it brings is not sent straight back on the ack.
     if (frame.news.length > 0) this.#ports.receive(peer, frame.news)
+    // A retry of a probe we answered (our ack may be lost) gets the same news again.
+    const link = this.#links.get(peer)
+    const news = link?.acked !== undefined && link.acked.seq === frame.seq ? link.acked.news : this.#ports.news(peer)
+    if (link !== undefined) link.acked = { seq: frame.seq, news }
+    this.#ctx.send(peer, { type: FrameType.ProbeAck, room: this.#ctx.room, seq: frame.seq, news })
   }
 
   onProbeAck(peer: PeerId, frame: ProbeAckFrame): void {
@@ -201,7 +210,8 @@ export class FailureDetector {
   /** Sends one attempt and arms the next step: another attempt, or the deadline. */
   #attempt(probe: Probe): void {
     probe.attempts++
-    this.#ctx.send(probe.target, { type: FrameType.Probe, room: this.#ctx.room, seq: probe.seq, news: this.#ports.news(probe.target) })
+    probe.news ??= this.#ports.news(probe.target)
+    this.#ctx.send(probe.target, { type: FrameType.Probe, room: this.#ctx.room, seq: probe.seq, news: probe.news })
     if (probe.attempts === 2 && probe.relay === undefined) this.#askHelpers(probe)
     const next = this.#ctx.clock.now() + ackTimeout(this.#links.get(probe.target), this.#config.probeMs, this.health.factor())
     if (next < probe.deadline) probe.timer = this.#after(next - this.#ctx.clock.now(), (lateness) => this.#step(probe, lateness, true))

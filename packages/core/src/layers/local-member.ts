@@ -116,9 +116,12 @@ export class LocalMember {
     return { kind: 'meta', peer: this.peer, version: this.#clock, entries: [...this.#entries.values()], signature: EMPTY }
   }
 
-  /** A new health record (its sequence number one above the last; links by member key). */
-  health(fields: { score: number; lagMs: number; queued: number; budget: number; links: LinkRtt[]; checks: HealthCheckRecord[] }): MemberHealthRecord {
-    this.#healthSeq++
+  /**
+   * A new health record (its sequence number one above the last; links by member key), or
+   * with `next` false a view of our health now under the last number (it is not published).
+   */
+  health(fields: { score: number; lagMs: number; queued: number; budget: number; links: LinkRtt[]; checks: HealthCheckRecord[] }, next = true): MemberHealthRecord {
+    if (next) this.#healthSeq++
     return {
       kind: 'health',
       peer: this.peer,

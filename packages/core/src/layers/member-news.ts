@@ -7,8 +7,8 @@
  * piggybacking), which repairs a flood that lost a frame.
  *
  * Quiet news (a member's routine self-refresh: an `alive` whose only change is a higher
- * incarnation) does not flood: it only rides on probes and acks, {@link QUIET_TIMES} times
- * at each peer that learns it, after the claims. Every peer that takes it passes it on the
+ * incarnation) does not flood: it only rides on probes and acks, at most
+ * {@link QUIET_TIMES} times at each peer that learns it, after the claims. Every peer that takes it passes it on the
  * same way, so it spreads like an epidemic within a few probe periods, far inside the
  * staleness window it feeds, at no extra frame. Health drift (a record whose checks kept
  * their states: self-records.ts) rides the same way, after the refreshes, so a room whose
@@ -41,9 +41,9 @@ interface Rider {
   holders: Set<PeerId>
 }
 
-/** What makes two copies of a record the same news (who claims a state aside). */
+/** What makes two copies of a record the same news (a claim's accuser counts: each is a confirmation of its own). */
 function newsKey(record: MemberRecord): string {
-  if (record.kind === 'state') return `${record.peer}\u0000${record.status}\u0000${record.incarnation}`
+  if (record.kind === 'state') return `${record.peer}\u0000${record.status}\u0000${record.incarnation}\u0000${record.by}`
   return `${record.peer}\u0000${record.kind}\u0000${record.kind === 'meta' ? record.version : record.seq}`
 }
 
@@ -85,7 +85,13 @@ export class NewsOutbox {
 
   /** Queues a record for every neighbour but `from`; a `quiet` one only rides on probes and acks. */
   push(record: MemberRecord, from?: PeerId, quiet = false): void {
-    if (quiet) return this.#ride(record.kind === 'state' ? this.#quiet : this.#drift, record, from, QUIET_TIMES, QUIET)
+    if (quiet) {
+      const list = record.kind === 'state' ? this.#quiet : this.#drift
+      // A newer refresh or health record of a member replaces its older one (receivers would refuse that as stale).
+      const older = list.findIndex((rider) => rider.record.peer === record.peer && rider.record.kind === record.kind)
+      if (older >= 0) this.#unindex(list.splice(older, 1)[0] as Rider)
+      return this.#ride(list, record, from, QUIET_TIMES, QUIET)
+    }
     const claim = record.kind === 'state' && record.status !== 'alive'
     ;(claim ? this.#urgent : this.#rest).push({ record, from })
     if (record.kind === 'state') this.#ride(this.#recent, record, from, PIGGYBACK_TIMES, RECENT)

@@ -130,10 +130,12 @@ export class Members {
     void records.reduce<Promise<void>>(
       (chain, record) =>
         chain.then(async () => {
-          if (this.#stopped || !this.table.isNews(record, this.self.peer)) return
+          // A copy that arrived while the first was being checked: its sender holds it too.
+          if (this.#stopped || !this.table.isNews(record, this.self.peer)) return this.#gossip.heard([record], from)
           try {
             await signer.verify(record, from)
             if (!this.#stopped) this.#apply(from, record)
+            this.#gossip.heard([record], from)
             this.#gossip.sendCorrections(from)
           } catch (error) {
             this.#ctx.stats.framesRejected++
@@ -169,6 +171,11 @@ export class Members {
 
   /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
   readonly #peerOf = (key: number): PeerId | undefined => this.table.resolve(key, this.self.peer, this.self.key())
+
+  /** This peer's health now (undefined before its first record); `list()` shows the record the others hold. */
+  ownHealth(): Member['health'] {
+    return selfOf(this.self.peer, this.self.incarnation, this.self.meta(), this.#records.current(), this.#peerOf).health
+  }
 
   /** Every member known, this peer first. */
   list(): Member[] {

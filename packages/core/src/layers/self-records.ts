@@ -2,13 +2,14 @@
  * This peer's own member records, as the members layer publishes them: `alive` (with the
  * matching `left`, ready for a goodbye), metadata and health, each signed first in a room
  * with a secret. Health is published when forced, when a check changed state (at most every
- * other period: it floods), and with this peer's refresh (member-refresh.ts) when the local
- * health score or the set of links changed since the last record. Such a record is drift (its
- * checks kept their states): it rides on probes and acks with the refresh (member-news.ts)
- * instead of flooding. A starved or lossy peer's score moves all the time; tied to the
- * refresh, whose period grows with the room, health drift keeps each peer's traffic flat in
- * the room's size (at most two records per refresh), where a record per changed score every
- * ten periods flooded O(N) records per period.
+ * other period: it floods), when the set of links changed (at most every ten periods: the
+ * failure detector picks probe helpers from it), and with this peer's refresh
+ * (member-refresh.ts) when the local health score changed since the last record. A record
+ * whose checks kept their states is drift: it rides on probes and acks like the refresh
+ * (member-news.ts) instead of flooding. A starved or lossy peer's score moves all the time;
+ * tied to the refresh, whose period grows with the room, score changes keep each peer's
+ * traffic flat in the room's size, where a flooded record per changed score every ten periods
+ * cost every peer O(N) records per period.
  */
 import type { LayerContext } from '../engine/context.js'
 import type { HealthCheckRecord, MemberHealthRecord, MemberRecord } from '../protocol/messages-members.js'
@@ -97,6 +98,16 @@ export class SelfRecords {
   }
 
   /**
+   * Our health now (score, lag, links, checks as they are, unsigned), once a record was
+   * published: what this peer shows of itself. Others see the last published record, which
+   * may be up to a refresh period older (drift waits for the refresh).
+   */
+  current(): MemberHealthRecord | undefined {
+    if (this.#signed.health === undefined) return undefined
+    return this.#self.health({ ...this.#ports.local(), queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks: this.#ports.checks() }, false)
+  }
+
+  /**
    * Publishes our health when `force`d or when it is due (see the file's comment): `refresh`
    * says this peer is refreshing itself now.
    */
@@ -107,8 +118,10 @@ export class SelfRecords {
     const links = local.links.map((l) => l.peer).sort().join(' ')
     const since = this.#ctx.clock.now() - this.#published.at
     const checksChanged = key !== this.#published.checks
-    const drifted = local.score !== this.#published.score || links !== this.#published.links
-    const due = (checksChanged && since >= 2 * this.#probeMs) || (refresh && drifted)
+    const linksChanged = links !== this.#published.links
+    const drifted = local.score !== this.#published.score || linksChanged
+    // Links choose probe helpers (failure-detector.ts), so a new set of links does not wait for the refresh.
+    const due = (checksChanged && since >= 2 * this.#probeMs) || (linksChanged && since >= 10 * this.#probeMs) || (refresh && drifted)
     if (!force && (this.#published.at === -Infinity || !due)) return
     const now = this.#ctx.clock.now()
     const drift = !force && !checksChanged

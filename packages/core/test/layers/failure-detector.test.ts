@@ -20,6 +20,8 @@ let suspects: string[]
 let received: { peer: string; records: readonly MemberRecord[] }[]
 let links: Record<string, string[]>
 let detector: FailureDetector
+/** Calls of the `news` port. */
+let newsCalls: number
 
 /** The context as a CPU-starved peer sees it (see stallingClock). */
 function stalling(inner: RecordingContext, stall: { end: number }): LayerContext {
@@ -31,9 +33,10 @@ function build(localHealth = true, stall?: { end: number }): void {
   suspects = []
   received = []
   links = {}
+  newsCalls = 0
   const ports: FailureDetectorPorts = {
     suspect: (peer) => suspects.push(peer),
-    news: (peer) => (peer === 'a' ? [{ kind: 'state', peer: 'a', status: 'suspect', incarnation: 0, by: 'me', signature: new Uint8Array(0) }] : []),
+    news: (peer) => (newsCalls++, peer === 'a' ? [{ kind: 'state', peer: 'a', status: 'suspect', incarnation: 0, by: 'me', signature: new Uint8Array(0) }] : []),
     receive: (peer, records) => received.push({ peer, records }),
     linksOf: (peer) => links[peer] ?? [],
   }
@@ -60,6 +63,44 @@ describe('failure detector', () => {
     expect(probes.map((p) => p.peer)).toEqual(['a'])
     expect(probes[0]?.frame.news[0]).toMatchObject({ peer: 'a', status: 'suspect' })
     expect(ctx.stats.probesSent).toBe(1)
+  })
+
+  it("retries of a probe carry the first attempt's news (that attempt or its ack may be lost); news is taken once per probe", async () => {
+    detector.up('a', true)
+    start(1000)
+    await ctx.clock.advance(1000)
+    await ctx.clock.advance(450)
+    const attempts = ctx.takeOf(FrameType.Probe).filter((p) => p.peer === 'a')
+    expect(attempts.length).toBeGreaterThan(1)
+    for (const attempt of attempts) expect(attempt.frame.news).toBe(attempts[0]?.frame.news)
+    expect(newsCalls).toBe(1)
+  })
+
+  it("a probe's news is taken in before the ack is built, and a repeated probe (same seq) gets the same ack news", () => {
+    detector.up('a', true)
+    const order: string[] = []
+    const news: MemberRecord[] = [{ kind: 'state', peer: 'x', status: 'alive', incarnation: 3, by: '', signature: new Uint8Array(0) }]
+    const recorded = ctx.send.bind(ctx)
+    ctx.send = (peer, frame) => {
+      order.push(`send ${frame.type}`)
+      recorded(peer, frame)
+    }
+    const before = received.length
+    const origReceive = received.push.bind(received)
+    received.push = (...items) => {
+      order.push('receive')
+      return origReceive(...items)
+    }
+    detector.onProbe('a', { type: FrameType.Probe, room: '', seq: 5, news })
+    detector.onProbe('a', { type: FrameType.Probe, room: '', seq: 5, news: [] })
+    expect(order[0]).toBe('receive')
+    expect(received.length).toBe(before + 1)
+    const acks = ctx.takeOf(FrameType.ProbeAck)
+    expect(acks).toHaveLength(2)
+    expect(acks[1]?.frame.news).toBe(acks[0]?.frame.news)
+    expect(newsCalls).toBe(1)
+    detector.onProbe('a', { type: FrameType.Probe, room: '', seq: 6, news: [] })
+    expect(newsCalls).toBe(2)
   })
 
   it('an ack ends the probe and samples the RTT; piggybacked news goes to the members layer', async () => {

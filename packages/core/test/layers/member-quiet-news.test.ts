@@ -6,7 +6,7 @@
  * failure's sweep is pending.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
-import { QUIET_TIMES } from '../../src/layers/member-news.js'
+import { NewsOutbox, QUIET_TIMES } from '../../src/layers/member-news.js'
 import { Members } from '../../src/layers/members.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import type { HealthCheckRecord, MemberHealthRecord, MemberRecord } from '../../src/protocol/messages-members.js'
@@ -166,6 +166,80 @@ describe('quiet member news', () => {
     expect(floods()).toEqual([])
     const rode = Array.from({ length: 10 }, (_, i) => peer.news(`r${i}`)).flat()
     expect(rode.some((r) => r.kind === 'health' && r.peer === 'me' && r.score === 4)).toBe(true)
+    peer.stop()
+  })
+
+  it('claims of one suspicion by different accusers are different news: each rides to a peer that holds only the other', async () => {
+    members.receive('a', [state('d', 'suspect', 0, 'a')])
+    members.receive('b', [state('d', 'suspect', 0, 'b')])
+    await ctx.clock.advance(100)
+    // x sent us a's claim: it holds that one, not b's.
+    members.receive('x', [state('d', 'suspect', 0, 'a')])
+    const rode = members.news('x').filter((r) => r.kind === 'state' && r.peer === 'd')
+    expect(rode.map((r) => (r.kind === 'state' ? r.by : ''))).toEqual(['b'])
+  })
+
+  it('health drift has a list of its own: a burst of it never pushes out a refresh, and a newer record of a member replaces its older one', () => {
+    const outbox = new NewsOutbox(new RecordingContext(), 4096)
+    outbox.push(state('r', 'alive', 7), 'a', true)
+    for (let i = 0; i < 40; i++) outbox.push(health(`m${i}`, 2, 1), 'a', true)
+    const first = outbox.piggyback(8, 't1')
+    expect(first.some((r) => r.kind === 'state' && r.peer === 'r' && r.incarnation === 7)).toBe(true)
+    // A newer refresh of r replaces the older: only incarnation 8 rides from now on.
+    outbox.push(state('r', 'alive', 8), 'a', true)
+    const later = Array.from({ length: 12 }, (_, i) => outbox.piggyback(8, `u${i}`)).flat()
+    expect(later.filter((r) => r.kind === 'state' && r.peer === 'r').map((r) => (r.kind === 'state' ? r.incarnation : -1))).toEqual(Array(QUIET_TIMES).fill(8))
+  })
+
+  it("this peer's score waits for its refresh (then rides on probes and acks); a new set of links rides within ten periods; a check that changed state floods", async () => {
+    const own = new RecordingContext()
+    let score = 0
+    const links = [{ peer: 'a', rttMs: 40 }]
+    let checks: HealthCheckRecord[] = [{ name: 'disk', status: 0, output: '' }]
+    const peer = membersOn(own, 'me', () => ['a', 'b'], {}, { local: () => ({ score, lagMs: 0, links }), checks: () => checks })
+    peer.start()
+    await own.clock.advance(5 * PROBE_MS)
+    own.take()
+    const rides = (pred: (r: MemberHealthRecord) => boolean): boolean =>
+      Array.from({ length: 4 }, (_, i) => peer.news(`p${own.clock.now()}-${i}`)).flat().some((r) => r.kind === 'health' && r.peer === 'me' && pred(r))
+    const floodedHealth = (): MemberRecord[] => own.takeOf(FrameType.Members).flatMap(({ frame }) => frame.records).filter((r) => r.kind === 'health')
+    score = 3
+    const incarnation = peer.list()[0]?.incarnation ?? 0
+    let rode = false
+    for (let period = 0; period < 16 && !rode; period++) {
+      await own.clock.advance(PROBE_MS)
+      rode = rides((r) => r.score === 3)
+      if (!rode) expect(peer.list()[0]?.incarnation).toBe(incarnation)
+    }
+    expect(rode).toBe(true)
+    expect(peer.list()[0]?.incarnation).toBeGreaterThan(incarnation)
+    expect(floodedHealth()).toEqual([])
+    // A new link does not wait: a peer whose refresh is 100 periods away publishes it within ten.
+    const slow = new RecordingContext()
+    let slowLinks = [{ peer: 'a', rttMs: 40 }]
+    const slowPeer = membersOn(slow, 'me', () => ['a', 'b'], { refreshPerPeriod: 0.03 }, { local: () => ({ score: 0, lagMs: 0, links: slowLinks }) })
+    slowPeer.start()
+    await slow.clock.advance(5 * PROBE_MS)
+    slow.take()
+    slowLinks = [...slowLinks, { peer: 'b', rttMs: 60 }]
+    const slowIncarnation = slowPeer.list()[0]?.incarnation
+    rode = false
+    for (let period = 0; period < 11 && !rode; period++) {
+      await slow.clock.advance(PROBE_MS)
+      rode = Array.from({ length: 4 }, (_, i) => slowPeer.news(`s${slow.clock.now()}-${i}`)).flat().some((r) => r.kind === 'health' && r.links.length === 2)
+    }
+    expect(rode).toBe(true)
+    expect(slowPeer.list()[0]?.incarnation).toBe(slowIncarnation)
+    expect(slow.takeOf(FrameType.Members).flatMap(({ frame }) => frame.records).filter((r) => r.kind === 'health')).toEqual([])
+    slowPeer.stop()
+    checks = [{ name: 'disk', status: 2, output: 'full' }]
+    await own.clock.advance(3 * PROBE_MS)
+    const flooded = own.takeOf(FrameType.Members).flatMap(({ frame }) => frame.records)
+    expect(flooded.some((r) => r.kind === 'health' && r.peer === 'me' && r.checks[0]?.status === 2)).toBe(true)
+    // Its own view is live: a score that has not been published yet shows at once.
+    score = 6
+    expect(peer.ownHealth()?.score).toBe(6)
+    expect(peer.list()[0]?.health?.score).not.toBe(6)
     peer.stop()
   })
 })
