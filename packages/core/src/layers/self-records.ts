@@ -2,10 +2,9 @@
  * This peer's own member records, as the members layer publishes them: `alive` (with the
  * matching `left`, ready for a goodbye), metadata and health, each signed first in a room
  * with a secret. Health is published when forced, when a check changed state (at most every
- * other period: it floods), when the set of links changed (at most every ten periods: the
- * failure detector picks probe helpers from it), and with this peer's refresh
- * (member-refresh.ts) when the local health score changed since the last record. A record
- * whose checks kept their states is drift: it rides on probes and acks like the refresh
+ * other period: it floods), and with this peer's refresh (member-refresh.ts) when the local
+ * health score changed since the last record; links, lag and queues travel with whatever is
+ * published. A record whose checks kept their states is drift: it rides on probes and acks
  * (member-news.ts) instead of flooding. A starved or lossy peer's score moves all the time;
  * tied to the refresh, whose period grows with the room, score changes keep each peer's
  * traffic flat in the room's size, where a flooded record per changed score every ten periods
@@ -41,7 +40,7 @@ export class SelfRecords {
   readonly #probeMs: number
   readonly #stopped: () => boolean
   #signed: { alive?: MemberRecord; left?: MemberRecord; meta?: MemberRecord; health?: MemberHealthRecord } = {}
-  #published = { score: -1, checks: '', links: '', at: -Infinity }
+  #published = { score: -1, checks: '', at: -Infinity }
 
   constructor(ctx: LayerContext, self: LocalMember, signer: MemberSigner | undefined, gossip: MemberGossip, ports: SelfHealthPorts, probeMs: number, stopped: () => boolean) {
     this.#ctx = ctx
@@ -115,17 +114,13 @@ export class SelfRecords {
     const local = this.#ports.local()
     const checks = this.#ports.checks()
     const key = healthChecksKey(checks)
-    const links = local.links.map((l) => l.peer).sort().join(' ')
     const since = this.#ctx.clock.now() - this.#published.at
     const checksChanged = key !== this.#published.checks
-    const linksChanged = links !== this.#published.links
-    const drifted = local.score !== this.#published.score || linksChanged
-    // Links choose probe helpers (failure-detector.ts), so a new set of links does not wait for the refresh.
-    const due = (checksChanged && since >= 2 * this.#probeMs) || (linksChanged && since >= 10 * this.#probeMs) || (refresh && drifted)
+    const due = (checksChanged && since >= 2 * this.#probeMs) || (refresh && local.score !== this.#published.score)
     if (!force && (this.#published.at === -Infinity || !due)) return
     const now = this.#ctx.clock.now()
     const drift = !force && !checksChanged
-    this.#published = { score: local.score, checks: key, links, at: now }
+    this.#published = { score: local.score, checks: key, at: now }
     const record = this.#self.health({ ...local, queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks })
     const publish = (signed: MemberHealthRecord): void => {
       if (this.#stopped() || (this.#signed.health !== undefined && this.#signed.health.seq > signed.seq)) return
