@@ -8,11 +8,12 @@
  *
  * Quiet news (a member's routine self-refresh: an `alive` whose only change is a higher
  * incarnation) does not flood: it only rides on probes and acks, at most
- * {@link QUIET_TIMES} times at each peer that learns it, after the claims. Every peer that takes it passes it on the
- * same way, so it spreads like an epidemic within a few probe periods, far inside the
- * staleness window it feeds, at no extra frame. Health drift (a record whose checks kept
- * their states: self-records.ts) rides the same way, after the refreshes, so a room whose
- * links lose frames (every member's health score moves) does not flood health.
+ * {@link QUIET_TIMES} times at each peer that learns it, after the claims. Every peer that
+ * takes it passes it on the same way, so it spreads like an epidemic within a few probe
+ * periods, far inside the staleness window it feeds, at no extra frame. Health drift (a
+ * record whose checks kept their states: self-records.ts) rides the same way, after the
+ * refreshes, so a room whose links lose frames (every member's health score moves) does not
+ * flood health.
  *
  * A record rides only to peers not known to hold it: the neighbour it came from, every peer
  * it rode to, and every peer that sent it to us again hold it. In a small, dense room most
