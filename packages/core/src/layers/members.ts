@@ -22,7 +22,7 @@ import { MemberGossip } from './member-gossip.js'
 import { MemberRefresh } from './member-refresh.js'
 import { MemberSigner, type MemberSigning } from './member-signing.js'
 import { MemberTable, type MemberEntry, type StateOutcome } from './member-table.js'
-import { memberOf, selfOf } from './member-view.js'
+import { healthOf, memberOf, selfOf } from './member-view.js'
 import type { MembersConfig, MembersPorts } from './members-ports.js'
 import { healthChecksKey, SelfRecords } from './self-records.js'
 import { SuspicionTimers } from './suspicion-timers.js'
@@ -174,7 +174,8 @@ export class Members {
 
   /** This peer's health now (undefined before its first record); `list()` shows the record the others hold. */
   ownHealth(): Member['health'] {
-    return selfOf(this.self.peer, this.self.incarnation, this.self.meta(), this.#records.current(), this.#peerOf).health
+    const record = this.#records.current()
+    return record === undefined ? undefined : healthOf(record, this.#peerOf)
   }
 
   /** Every member known, this peer first. */

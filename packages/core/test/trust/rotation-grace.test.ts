@@ -18,8 +18,8 @@ afterEach(async () => {
   await Promise.all(rooms.splice(0).map((r) => r.close()))
 })
 
-/** Advances the clock one round at a time (paced: the handshakes run on real crypto), at most `rounds`, until `predicate` holds; true if it did. */
-const roundsUntil = (clock: VirtualClock, rounds: number, predicate: () => boolean): Promise<boolean> => stepUntil(clock, ROUND_MS, rounds, predicate, { realMs: 5 })
+/** Advances the clock one round at a time (each waits for the real crypto of the handshakes to settle), at most `rounds`, until `predicate` holds; true if it did. */
+const roundsUntil = (clock: VirtualClock, rounds: number, predicate: () => boolean): Promise<boolean> => stepUntil(clock, ROUND_MS, rounds, predicate, { settle: true })
 
 /** Two rooms with the same (old) secret, linked; `a` is the one that rotates. */
 async function pair(name: string) {

@@ -32,7 +32,7 @@ describe('budgets in a room with a secret', () => {
     b.on('error', (e) => errors.push(e))
     await Promise.all([a.whenLoaded(), b.whenLoaded()])
     const linked = (): boolean => a.neighbours().includes(b.peerId) && b.neighbours().includes(a.peerId)
-    expect(await roundsUntil(clock, ROUND_MS, 200, linked, { realMs: 5 })).toBe(true)
+    expect(await roundsUntil(clock, ROUND_MS, 200, linked, { settle: true })).toBe(true)
 
     // 150 edits, each in its own event-loop turn (one Delta each), reach b at one virtual instant: over its burst.
     const text = a.doc.getText('t')
@@ -41,7 +41,7 @@ describe('budgets in a room with a secret', () => {
       await new Promise((resolve) => setImmediate(resolve))
     }
     const synced = (): boolean => b.doc.getText('t').toString() === text.toString()
-    expect(await roundsUntil(clock, ROUND_MS, 400, synced, { realMs: 5 })).toBe(true)
+    expect(await roundsUntil(clock, ROUND_MS, 400, synced, { settle: true })).toBe(true)
 
     expect(b.stats().framesThrottled).toBeGreaterThan(0)
     // Before, the first frame after a drop failed the session with FrameOrderError. (Whether
