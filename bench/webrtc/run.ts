@@ -169,6 +169,9 @@ function runScenario(system: SystemName, peers: number, args: Args, timeoutMs: n
   })
 }
 
+/** How a run that died of a native crash (a signal, not an exit code) is reported by {@link runScenario}. */
+const NATIVE_CRASH = /^exited with SIG(SEGV|ABRT|BUS|ILL) /
+
 // ---- main ------------------------------------------------------------------------------
 
 /** Re-renders the SVG from a JSON written earlier, with that run's parameters. */
@@ -201,6 +204,7 @@ async function main(): Promise<number> {
   const hashBefore = await sourceHash()
   const results: ScenarioResult[] = []
   const failures: { system: SystemName; peers: number; reason: string }[] = []
+  const retried: { system: SystemName; peers: number; reason: string }[] = []
   const budgetMs = BUDGET_PER_SYSTEM_MS * args.systems.length
   const perRunMs = (): number => args.idleMs + args.edits * ((MIN_GAP_MS + MAX_GAP_MS) / 2) + 16_000
   let order = 0
@@ -214,7 +218,16 @@ async function main(): Promise<number> {
         continue
       }
       process.stderr.write(`${system} N=${peers}\n`)
-      const outcome = await runScenario(system, peers, args, Math.min(remaining, perRunMs() + 40_000))
+      let outcome = await runScenario(system, peers, args, Math.min(remaining, perRunMs() + 40_000))
+      // @roamhq/wrtc now and then crashes natively (a signal, most often SIGSEGV, while
+      // connections open or close): such a run says nothing about the system, so it runs once
+      // more if the budget allows, and the JSON records the crash.
+      const left = budgetMs - (performance.now() - t0)
+      if (typeof outcome === 'string' && NATIVE_CRASH.test(outcome) && left >= perRunMs()) {
+        retried.push({ system, peers, reason: outcome })
+        process.stderr.write(`${system} N=${peers}: ${outcome}; running it once more\n`)
+        outcome = await runScenario(system, peers, args, Math.min(left, perRunMs() + 40_000))
+      }
       if (typeof outcome === 'string') failures.push({ system, peers, reason: outcome })
       else results.push(outcome)
     }
@@ -255,6 +268,7 @@ async function main(): Promise<number> {
     crossCheck: crossCheck(results),
     secretOverhead: overheads,
     failures,
+    retried,
     targets: found,
     table: summary,
     wallMs: performance.now() - t0,
@@ -273,6 +287,7 @@ async function main(): Promise<number> {
     const inner = r.system === 'gossamer-secret' ? Object.entries(r.roomStats?.idleFramesByType ?? {}).map(([k, v]) => `${k} ${v.frames}×/${v.bytes} B`).join(', ') : ''
     process.stdout.write(`  idle ${r.system} N=${r.peers}: ${kinds || 'nothing'}${inner === '' ? '' : ` (sealed, inside: ${inner})`}\n`)
   }
+  for (const f of retried) process.stdout.write(`  ran again ${f.system} N=${f.peers}: the first run ${f.reason}\n`)
   for (const f of failures) process.stdout.write(`  failed ${f.system} N=${f.peers}: ${f.reason}\n`)
   process.stdout.write(`\nwrote ${jsonPath} and ${svgPath} in ${fmt(report.wallMs / 1000)} s\n`)
   return results.length > 0 ? 0 : 1
