@@ -103,7 +103,12 @@ export class SelfRecords {
    */
   current(): MemberHealthRecord | undefined {
     if (this.#signed.health === undefined) return undefined
-    return this.#self.health({ ...this.#ports.local(), queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks: this.#ports.checks() }, false)
+    return this.#self.health(this.#fields(this.#ports.local(), this.#ports.checks()), false)
+  }
+
+  /** A health record's fields: `local` and `checks`, with the outbox's queue and budget use. */
+  #fields(local: ReturnType<SelfHealthPorts['local']>, checks: HealthCheckRecord[]) {
+    return { ...local, queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks }
   }
 
   /**
@@ -121,7 +126,7 @@ export class SelfRecords {
     const now = this.#ctx.clock.now()
     const drift = !force && !checksChanged
     this.#published = { score: local.score, checks: key, at: now }
-    const record = this.#self.health({ ...local, queued: this.#gossip.queued, budget: this.#gossip.budgetUse, checks })
+    const record = this.#self.health(this.#fields(local, checks))
     const publish = (signed: MemberHealthRecord): void => {
       if (this.#stopped() || (this.#signed.health !== undefined && this.#signed.health.seq > signed.seq)) return
       this.#signed.health = signed

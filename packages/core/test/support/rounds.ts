@@ -40,7 +40,8 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 /**
  * Waits (in real time) until no WebCrypto call is in flight and a few event-loop turns passed
  * without a new one starting: what a handshake or a seal does with the time it was given is
- * done before the virtual clock moves on. Bounded: gives up after `maxMs` of real time.
+ * done before the virtual clock moves on. It waits only for calls already started (a WebCrypto
+ * promise always settles), and stops looping after `maxMs` of real time.
  */
 export async function cryptoSettled(maxMs = 10_000): Promise<void> {
   countWebCrypto()
@@ -49,7 +50,7 @@ export async function cryptoSettled(maxMs = 10_000): Promise<void> {
   while (quietTurns < 3 && Date.now() < deadline) {
     if (inFlight.size > 0) {
       quietTurns = 0
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, 50))])
+      await Promise.allSettled([...inFlight])
     } else {
       quietTurns++
     }
