@@ -13,7 +13,7 @@ import { createRoom, generateIdentity, memoryNetwork, type ErrorEvent, type Iden
 import { FrameType } from '../src/protocol/messages.js'
 import { signAwarenessEntry } from '../src/trust/presence-signatures.js'
 import { insider, type Insider } from './support/insider.js'
-import { until } from './support/layer-harness.js'
+import { testTrust, until } from './support/layer-harness.js'
 
 const SECRET = 'bGl2ZS1wcmVzZW5jZS10ZXN0cy1yb29tLXNlY3JldA'
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin']
@@ -148,4 +148,33 @@ describe('a room with a secret', () => {
     await until(() => peers.every((p) => !p.room.awareness.getStates().has(client)))
     expect(peers.every((p) => p.errors.every((e) => e.error.name !== 'SignatureError'))).toBe(true)
   })
+
+  it('one signed entry that y-protocols would never apply (clock 0 of a client nobody knows) is dropped, not passed around the room', async () => {
+    const network = memoryNetwork()
+    const peers = NAMES.map((name) => peer(network, name, { secret: SECRET }))
+    const mallory = await insider({ name: 'live', transport: network.transport(), secret: SECRET })
+    insiders.push(mallory)
+    await converged(peers, mallory)
+    const room = mallory.trust!.keys.room
+    // Any member may mint keys: each owns a clientID nobody has seen. An Awareness holds
+    // clock 0 for a client it never saw, so it ignores a state at clock 0.
+    const [ghost, marker] = await Promise.all([testTrust(), testTrust()])
+    const state = (name: string): Uint8Array => new TextEncoder().encode(JSON.stringify({ user: { name } }))
+    const zero = await signAwarenessEntry(ghost.identity, room, { clientID: ghost.clientId, clock: 0, state: state('ghost') })
+    const later = await signAwarenessEntry(marker.identity, room, { clientID: marker.clientId, clock: 1, state: state('marker') })
+    mallory.sendToNeighbours({ type: FrameType.SignedAwareness, room: '', entries: [zero] })
+    // Each peer checks a sender's frames in order: once the marker shows, the clock-0 entry
+    // was handled; had it been passed on, it would have reached mallory (everyone's
+    // neighbour) within a few more frames of each peer's ordinary traffic.
+    mallory.sendToNeighbours({ type: FrameType.SignedAwareness, room: '', entries: [later] })
+    await until(() => peers.every((p) => nameOf(p.room, marker.clientId) === 'marker'), AbortSignal.timeout(10_000))
+    const sent = peers.map((p) => p.room.stats().framesSent)
+    await until(() => peers.every((p, i) => p.room.stats().framesSent >= sent[i]! + 20), AbortSignal.timeout(15_000))
+    expect(mallory.heard.filter((e) => e.clientID === ghost.clientId)).toEqual([])
+    for (const p of peers) {
+      expect(p.room.awareness.getStates().has(ghost.clientId)).toBe(false)
+      expect(p.room.stats().framesThrottled).toBe(0)
+      expect(p.errors.filter((e) => e.error.name !== 'AuthenticationError')).toEqual([])
+    }
+  }, 20_000)
 })

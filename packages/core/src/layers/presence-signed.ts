@@ -90,7 +90,8 @@ export class SignedPresence {
     this.#room = trust.keys.room
     this.#writer = trust.mayWrite(trust.peerId)
     this.#queue = new VerifyQueue(QUEUE_LIMITS, (error, peer) => ctx.report(error, peer))
-    this.#raiseOwnClock(Math.floor(wallClock(ctx.clock).now()))
+    // At least 1: a state at clock 0 is never applied by the others (see #isNewer).
+    this.#raiseOwnClock(Math.max(1, Math.floor(wallClock(ctx.clock).now())))
     this.#localChanged()
   }
 
@@ -190,9 +191,15 @@ export class SignedPresence {
     return { kind: 'new', entry, json }
   }
 
-  /** Whether `entry` would change what we hold: a newer clock, or a removal of a state at the same clock. */
+  /**
+   * Whether `entry` would change what we hold, by y-protocols' own rule (`applyAwarenessUpdate`):
+   * a clock above the one held, where a client never seen holds clock 0, or a removal of a
+   * state at the same clock. The Awareness ignores anything else; an entry that passed for new
+   * here but changed nothing there would be forwarded again on every arrival and circle the
+   * overlay without end (one signed entry at clock 0 did that).
+   */
   #isNewer(entry: SignedAwarenessEntry): boolean {
-    const clock = this.#awareness.meta.get(entry.clientID)?.clock ?? -1
+    const clock = this.#awareness.meta.get(entry.clientID)?.clock ?? 0
     return entry.clock > clock || (entry.clock === clock && entry.state === null && this.#awareness.getStates().has(entry.clientID))
   }
 

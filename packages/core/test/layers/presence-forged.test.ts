@@ -139,6 +139,17 @@ describe('a hostile insider cannot set another client\'s state', () => {
     expect(s.ctx.errorNames()).toEqual(['AuthorshipError'])
     expect(signedSent(s.ctx).map((f) => [f.peer, f.frame.entries])).toEqual([['b', [frame.entries[1]]]])
   })
+
+  it('an entry at clock 0 of a client never seen (the Awareness would ignore it) is a duplicate: not applied, not forwarded', async () => {
+    const s = await setup()
+    const ghost = await remotePeer()
+    const zero = await entryOf(ghost, 0, { name: 'ghost' })
+    for (const peer of ['a', 'b', 'a']) s.presence.onSignedAwareness(peer, signedFrame(zero))
+    await until(() => s.tree.duplicates.length === 3)
+    expect(s.tree.duplicates).toEqual([['a', ghost.clientId], ['b', ghost.clientId], ['a', ghost.clientId]])
+    expect([s.ctx.take(), s.tree.firsts, s.ctx.errors]).toEqual([[], [], []])
+    expect(s.awareness.getStates().has(ghost.clientId)).toBe(false)
+  })
 })
 
 describe('read-only members', () => {
