@@ -175,9 +175,6 @@ export type {
   ProbeRequestFrame,
   ProbeReportFrame,
   MembersFrame,
-  MembersDigestFrame,
-  MembersPullFrame,
-  MemberDigestEntry,
   RoomEventFrame,
   QueryFrame,
   QueryReplyFrame,
@@ -186,6 +183,7 @@ export type {
   MemberMetaRecord,
   MemberHealthRecord,
 } from './protocol/messages-members.js'
+export type { MembersDigestFrame, MembersPullFrame, MemberDigestEntry } from './protocol/member-digest.js'
 export { AUTH_SIZES, RekeyStage, isAuthFrame } from './protocol/messages-auth.js'
 export type {
   AuthFrame,

@@ -43,7 +43,7 @@ export class RoomMembers {
     this.health = new HealthChecks({
       clock: host.clock,
       changed: () => host.engine()?.membership.members.healthChanged(),
-      local: () => host.engine()?.membership.members.ownHealth(),
+      local: () => host.engine()?.membership.members.listing.ownHealth(),
       report: (error) => host.report(error),
     })
   }
@@ -72,7 +72,7 @@ export class RoomMembers {
   }
 
   members(): Member[] {
-    return this.#host.engine()?.membership.members.list() ?? [{ peerId: this.#host.peerId(), status: 'alive', incarnation: this.self.incarnation, neighbour: false, meta: this.self.meta(), self: true }]
+    return this.#host.engine()?.membership.members.listing.list() ?? [{ peerId: this.#host.peerId(), status: 'alive', incarnation: this.self.incarnation, neighbour: false, meta: this.self.meta(), self: true }]
   }
 
   setMeta(changes: Readonly<Record<string, JsonValue | undefined>>): void {
@@ -85,7 +85,7 @@ export class RoomMembers {
   metrics(): RoomMetrics {
     const engine = this.#host.engine()
     const frames = engine?.meter.snapshot() ?? { sent: {}, received: {} }
-    return roomMetrics(this.#host.stats, frames, engine?.membership.members.counts() ?? { alive: 1, suspect: 0, failed: 0, left: 0 })
+    return roomMetrics(this.#host.stats, frames, engine?.membership.members.listing.counts() ?? { alive: 1, suspect: 0, failed: 0, left: 0 })
   }
 
   prometheus(): string {

@@ -66,7 +66,7 @@ export function buildMembership(ctx: LayerContext, config: MembersConfig, init: 
       suspect: (peer) => parts.members.suspect(peer),
       news: (peer) => parts.members.news(peer),
       receive: (peer, records) => parts.members.receive(peer, records),
-      linksOf: (peer) => parts.members.linksOf(peer),
+      linksOf: (peer) => parts.members.listing.linksOf(peer),
     },
   )
   parts.members = new Members(

@@ -1,11 +1,22 @@
 /**
  * What the session layer asks of, and tells, the room it serves: whether a peer may join,
- * which peers to share, and that a session came up, went down or carried a frame.
+ * which peers to share, and that a session came up, went down or carried a frame; and the
+ * session layer's tunables.
  */
 import type { LinkInfo } from './context.js'
 import type { RoomFrame } from './dispatch.js'
 import type { CloseCodeValue, JoinPriorityValue } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
+import type { ChannelLimits } from '../layers/secure-channel.js'
+
+/** Tunables of the session layer. */
+export interface SessionConfig {
+  handshakeTimeoutMs: number
+  /** In a room with a secret: most inbound connections still authenticating (default 8). */
+  maxUnproven?: number
+  /** In a room with a secret: bounds of each session's send and receive queues (default `CHANNEL_LIMITS`). */
+  channelLimits?: ChannelLimits
+}
 
 /** The room's answer to a join request (a Hello). */
 export type JoinDecision = { accept: true } | { accept: false; code: CloseCodeValue; peers: PeerId[] }

@@ -14,19 +14,9 @@
  * than half a digest interval after the last one from the same neighbour is ignored.
  */
 import type { LayerContext } from '../engine/context.js'
-import { memberKey } from '../protocol/member-digest.js'
+import { memberKey, PullPart, type MemberDigestEntry, type MemberPull, type MembersDigestFrame, type MembersPullFrame } from '../protocol/member-digest.js'
 import { FrameType } from '../protocol/messages.js'
-import { PullPart } from '../protocol/messages-members.js'
-import type {
-  MemberDigestEntry,
-  MemberHealthRecord,
-  MemberMetaRecord,
-  MemberPull,
-  MemberRecord,
-  MembersDigestFrame,
-  MembersPullFrame,
-  MemberStateRecord,
-} from '../protocol/messages-members.js'
+import type { MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord } from '../protocol/messages-members.js'
 import { pick, sample } from '../random.js'
 import type { PeerId } from '../transport.js'
 import type { MemberGossip } from './member-gossip.js'

@@ -12,7 +12,8 @@
  * outcomes into events, news and timers.
  */
 import { memberKey } from '../protocol/member-digest.js'
-import type { MemberDigestEntry, MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord, MemberStatus } from '../protocol/messages-members.js'
+import type { MemberDigestEntry } from '../protocol/member-digest.js'
+import type { MemberHealthRecord, MemberMetaRecord, MemberRecord, MemberStateRecord, MemberStatus } from '../protocol/messages-members.js'
 import type { JsonValue } from '../member-types.js'
 import type { PeerId } from '../transport.js'
 

@@ -1,11 +1,15 @@
 /**
  * How the members layer shows a member to the app: a {@link MemberEntry} (or this peer)
- * turned into the public {@link Member}, with its health in app units.
+ * turned into the public {@link Member}, with its health in app units; and
+ * {@link MemberListing}, the listing the room reads (`room.members()`, metrics, own health).
  */
 import type { HealthCheckResult, Member, MemberHealth, MemberMeta } from '../member-types.js'
 import type { CheckStatusCode, HealthCheckRecord, MemberHealthRecord } from '../protocol/messages-members.js'
 import type { PeerId } from '../transport.js'
-import type { MemberEntry } from './member-table.js'
+import type { LocalMember } from './local-member.js'
+import type { MemberEntry, MemberTable } from './member-table.js'
+import type { MembersPorts } from './members-ports.js'
+import type { SelfRecords } from './self-records.js'
 
 const CHECK_STATUS: readonly HealthCheckResult['status'][] = ['pass', 'warn', 'fail']
 
@@ -62,4 +66,53 @@ export function selfOf(peer: PeerId, incarnation: number, meta: MemberMeta, heal
   const member: Member = { peerId: peer, status: 'alive', incarnation, neighbour: false, meta, self: true }
   if (health !== undefined) member.health = healthOf(health, peerOf)
   return member
+}
+
+/** The members as the app sees them, read from the table and this peer's records. Internal to the members layer. */
+export class MemberListing {
+  readonly #table: MemberTable
+  readonly #self: LocalMember
+  readonly #records: SelfRecords
+  readonly #ports: Pick<MembersPorts, 'neighbours' | 'rtt'>
+
+  constructor(table: MemberTable, self: LocalMember, records: SelfRecords, ports: Pick<MembersPorts, 'neighbours' | 'rtt'>) {
+    this.#table = table
+    this.#self = self
+    this.#records = records
+    this.#ports = ports
+  }
+
+  /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
+  readonly peerOf: PeerOfKey = (key) => this.#table.resolve(key, this.#self.peer, this.#self.key())
+
+  /** The neighbours a member is linked to, from its last health record. */
+  linksOf(peer: PeerId): PeerId[] {
+    return (this.#table.get(peer)?.health?.links ?? []).flatMap((l) => this.peerOf(l.key) ?? [])
+  }
+
+  /** This peer's health now (undefined before its first record); `list()` shows the record the others hold. */
+  ownHealth(): Member['health'] {
+    const record = this.#records.current()
+    return record === undefined ? undefined : healthOf(record, this.peerOf)
+  }
+
+  /** Every member known, this peer first. */
+  list(): Member[] {
+    const neighbours = new Set(this.#ports.neighbours())
+    const self = selfOf(this.#self.peer, this.#self.incarnation, this.#self.meta(), this.#records.health, this.peerOf)
+    return [self, ...[...this.#table.entries()].map((e) => this.view(e, neighbours))]
+  }
+
+  /** Members by status, this peer included. */
+  counts(): Record<Member['status'], number> {
+    const counts = { alive: 1, suspect: 0, failed: 0, left: 0 }
+    for (const entry of this.#table.entries()) counts[entry.status]++
+    return counts
+  }
+
+  /** The public view of one entry (`neighbours`: the current neighbours, when the caller has them). */
+  view(entry: MemberEntry, neighbours?: ReadonlySet<PeerId>): Member {
+    const neighbour = neighbours?.has(entry.peer) ?? this.#ports.neighbours().includes(entry.peer)
+    return memberOf(entry, { neighbour, rttMs: neighbour ? this.#ports.rtt(entry.peer) : undefined }, this.peerOf)
+  }
 }

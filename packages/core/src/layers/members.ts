@@ -11,7 +11,6 @@
  */
 import type { TimerHandle } from '../clock.js'
 import type { LayerContext } from '../engine/context.js'
-import type { Member } from '../member-types.js'
 import { MEMBER_LIMITS, type MemberRecord, type MembersFrame } from '../protocol/messages-members.js'
 import type { PeerId } from '../transport.js'
 import type { LocalMember } from './local-member.js'
@@ -22,7 +21,7 @@ import { MemberGossip } from './member-gossip.js'
 import { MemberRefresh } from './member-refresh.js'
 import { MemberSigner, type MemberSigning } from './member-signing.js'
 import { MemberTable, type MemberEntry, type StateOutcome } from './member-table.js'
-import { healthOf, memberOf, selfOf } from './member-view.js'
+import { MemberListing } from './member-view.js'
 import type { MembersConfig, MembersPorts } from './members-ports.js'
 import { healthChecksKey, SelfRecords } from './self-records.js'
 import { SuspicionTimers } from './suspicion-timers.js'
@@ -39,6 +38,8 @@ export class Members {
   /** The digest exchange that repairs lost news (its frames go straight to it). */
   readonly digests: MemberDigests
   readonly #records: SelfRecords
+  /** The members as the app sees them (`room.members()`, metrics, this peer's own health). */
+  readonly listing: MemberListing
   readonly #suspicions: SuspicionTimers
   readonly #mass: MassFailure
   readonly #refresh: MemberRefresh
@@ -56,6 +57,7 @@ export class Members {
     this.table = new MemberTable(config.maxMembers)
     this.#gossip = new MemberGossip(ctx, config.newsBudget, () => this.#ports.neighbours(), this.#signer !== undefined)
     this.#records = new SelfRecords(ctx, self, this.#signer, this.#gossip, ports, config.probeMs, () => this.#stopped)
+    this.listing = new MemberListing(this.table, self, this.#records, ports)
     this.digests = new MemberDigests(ctx, this.table, this.#gossip, { self, own: () => this.#records.own(), neighbours: () => ports.neighbours(), minGapMs: 5 * config.probeMs })
     this.#suspicions = new SuspicionTimers(ctx.clock, config, this.table, { factor: () => ports.healthFactor(), late: (lateness) => ports.late(lateness) }, (entry) => {
       const record = this.table.mark(entry, 'failed', this.#ctx.peerId, this.#ctx.clock.now())
@@ -65,7 +67,7 @@ export class Members {
     this.#mass = new MassFailure(config.probeMs)
     this.#refresh = new MemberRefresh(config.probeMs, config.refreshPerPeriod, () => self.peer)
     const emit: OutcomeActions['emit'] = (event, payload) => ctx.emit(event, payload)
-    this.#outcomes = { emit, view: (entry) => this.#view(entry), loss: (peer, now) => this.#loss(peer, now), suspicions: this.#suspicions, dead: (peer) => ports.dead(peer) }
+    this.#outcomes = { emit, view: (entry) => this.listing.view(entry), loss: (peer, now) => this.#loss(peer, now), suspicions: this.#suspicions, dead: (peer) => ports.dead(peer) }
   }
 
   /** Signs this peer's records and starts the periods. */
@@ -164,34 +166,6 @@ export class Members {
     this.#records.publishHealth(true)
   }
 
-  /** The neighbours a member is linked to, from its last health record. */
-  linksOf(peer: PeerId): PeerId[] {
-    return (this.table.get(peer)?.health?.links ?? []).flatMap((l) => this.#peerOf(l.key) ?? [])
-  }
-
-  /** The member with this key (health links name neighbours by key): this peer, or one of the table. */
-  readonly #peerOf = (key: number): PeerId | undefined => this.table.resolve(key, this.self.peer, this.self.key())
-
-  /** This peer's health now (undefined before its first record); `list()` shows the record the others hold. */
-  ownHealth(): Member['health'] {
-    const record = this.#records.current()
-    return record === undefined ? undefined : healthOf(record, this.#peerOf)
-  }
-
-  /** Every member known, this peer first. */
-  list(): Member[] {
-    const neighbours = new Set(this.#ports.neighbours())
-    const self = selfOf(this.self.peer, this.self.incarnation, this.self.meta(), this.#records.health, this.#peerOf)
-    return [self, ...[...this.table.entries()].map((e) => this.#view(e, neighbours))]
-  }
-
-  /** Members by status, this peer included. */
-  counts(): Record<Member['status'], number> {
-    const counts = { alive: 1, suspect: 0, failed: 0, left: 0 }
-    for (const entry of this.table.entries()) counts[entry.status]++
-    return counts
-  }
-
   /** Records and replies waiting, for the health record. */
   get queued(): number {
     return this.#gossip.queued
@@ -232,12 +206,12 @@ export class Members {
     } else if (record.kind === 'meta') {
       const { entry, changed } = this.table.applyMeta(record, now)
       if (entry === undefined) return
-      if (changed.length > 0) this.#ctx.emit('member:update', { member: this.#view(entry), changed })
+      if (changed.length > 0) this.#ctx.emit('member:update', { member: this.listing.view(entry), changed })
     } else {
       const before = this.table.get(record.peer)?.health
       const entry = this.table.applyHealth(record, now)
       if (entry === undefined) return
-      this.#ctx.emit('member:update', { member: this.#view(entry), changed: ['health'] })
+      this.#ctx.emit('member:update', { member: this.listing.view(entry), changed: ['health'] })
       // Drift (the checks kept their states) rides on probes and acks; a check's change floods.
       if (before !== undefined && healthChecksKey(before.checks) === healthChecksKey(record.checks)) return this.#gossip.push(record, from, true)
     }
@@ -312,8 +286,4 @@ export class Members {
     if (!this.#stopped) for (const peer of peers) this.suspect(peer)
   }
 
-  #view(entry: MemberEntry, neighbours?: ReadonlySet<PeerId>): Member {
-    const neighbour = neighbours?.has(entry.peer) ?? this.#ports.neighbours().includes(entry.peer)
-    return memberOf(entry, { neighbour, rttMs: neighbour ? this.#ports.rtt(entry.peer) : undefined }, this.#peerOf)
-  }
 }

@@ -22,23 +22,15 @@ import type { Connection, PeerId, Transport } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { rejectError, TRUSTED_VERSIONS, VERSIONS } from './handshake.js'
 import { Session } from './session.js'
-import type { SessionDown, SessionPorts } from '../engine/session-ports.js'
+import type { SessionConfig, SessionDown, SessionPorts } from '../engine/session-ports.js'
 import { openConnection } from './session-dial.js'
 import { JoinHandshake } from './session-join.js'
 import { checkFrame } from './session-frame-check.js'
 import { SessionReleases } from './session-release.js'
 import { asError, SessionTable } from './session-table.js'
-import type { ChannelLimits } from './secure-channel.js'
 import { TrustedSessions } from './session-trust.js'
 
-/** Tunables of the session layer. */
-export interface SessionConfig {
-  handshakeTimeoutMs: number
-  /** In a room with a secret: most inbound connections still authenticating (default 8). */
-  maxUnproven?: number
-  /** In a room with a secret: bounds of each session's send and receive queues (default `CHANNEL_LIMITS`). */
-  channelLimits?: ChannelLimits
-}
+export type { SessionConfig } from '../engine/session-ports.js'
 
 /** The session layer of one room. Internal. */
 export class SessionLayer {

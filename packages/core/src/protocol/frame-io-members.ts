@@ -11,9 +11,7 @@ import { readHead, writeHead } from './frame-head.js'
 import type { FrameTypeTag } from './messages.js'
 import { MEMBER_LIMITS, MemberFrameType, ProbeResult } from './messages-members.js'
 import type {
-  MembersDigestFrame,
   MembersFrame,
-  MembersPullFrame,
   MetaCondition,
   ProbeAckFrame,
   ProbeFrame,
@@ -25,7 +23,7 @@ import type {
   RoomEventFrame,
   WirePayload,
 } from './messages-members.js'
-import { readDigestEntries, readPulls, writeDigestEntries, writePulls } from './member-digest.js'
+import { readDigestEntries, readPulls, writeDigestEntries, writePulls, type MembersDigestFrame, type MembersPullFrame } from './member-digest.js'
 import { isJsonText, readRecordList, writeRecordList } from './member-records.js'
 import {
   fail,

@@ -8,9 +8,55 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as string from 'lib0/string'
 import { hash53 } from '../hash.js'
-import { MEMBER_LIMITS, type MemberDigestEntry, type MemberPull } from './messages-members.js'
+import { MEMBER_LIMITS, type MemberFrameType, type MemberStatus } from './messages-members.js'
 import { readStatus, statusCode, writeMemberKey } from './member-records.js'
 import { fail, readU53, remaining, writeU53 } from './primitives.js'
+
+
+/**
+ * One member as a {@link MembersDigestFrame} summarises it: which versions of its records the
+ * sender holds (0: none), under a short `key` instead of the member's peer id.
+ */
+export interface MemberDigestEntry {
+  /** The member's key (`memberKey`: 32 bits of a hash of its peer id). */
+  key: number
+  status: MemberStatus
+  incarnation: number
+  /** Version of the member's metadata record the sender holds (0: none). */
+  metaVersion: number
+  /** Sequence number of the member's health record the sender holds (0: none). */
+  healthSeq: number
+}
+
+/**
+ * A sample of the sender's member table as versions, without the records: the receiver sends
+ * back what it holds newer (as Members) and asks for what the sender holds newer (MembersPull).
+ */
+export interface MembersDigestFrame {
+  type: typeof MemberFrameType.MembersDigest
+  room: string
+  entries: MemberDigestEntry[]
+}
+
+/** Which records of a member a {@link MembersPullFrame} asks for (bits, at least one). */
+export const PullPart = {
+  State: 1,
+  Meta: 2,
+  Health: 4,
+} as const
+
+/** One member a pull asks for: its key and the {@link PullPart} bits wanted. */
+export interface MemberPull {
+  key: number
+  parts: number
+}
+
+/** "Send me these records of these members": the answer to a {@link MembersDigestFrame}, by key. */
+export interface MembersPullFrame {
+  type: typeof MemberFrameType.MembersPull
+  room: string
+  wants: MemberPull[]
+}
 
 /**
  * The key of a member in digests and health links: the low 32 bits of `hash53` of its peer

@@ -6,8 +6,10 @@
  *
  * Member news travels as {@link MemberRecord}s: a record is about one member (`peer`) and
  * is merged by version (incarnation for status, per-key versions for metadata, a sequence
- * number for health), so records may arrive in any order, twice, or not at all.
+ * number for health), so records may arrive in any order, twice, or not at all. The digest
+ * and pull frames are declared with their fields, in `member-digest.ts`.
  */
+import type { MembersDigestFrame, MembersPullFrame } from './member-digest.js'
 
 /** Limits every decoder of member frames enforces before a frame is used. */
 export const MEMBER_LIMITS = {
@@ -195,51 +197,6 @@ export interface MembersFrame {
   /** True: "send me every member you know" (a newcomer's first frame on a link). */
   request: boolean
   records: MemberRecord[]
-}
-
-/**
- * One member as a {@link MembersDigestFrame} summarises it: which versions of its records the
- * sender holds (0: none), under a short `key` instead of the member's peer id.
- */
-export interface MemberDigestEntry {
-  /** The member's key (`memberKey`: 32 bits of a hash of its peer id). */
-  key: number
-  status: MemberStatus
-  incarnation: number
-  /** Version of the member's metadata record the sender holds (0: none). */
-  metaVersion: number
-  /** Sequence number of the member's health record the sender holds (0: none). */
-  healthSeq: number
-}
-
-/**
- * A sample of the sender's member table as versions, without the records: the receiver sends
- * back what it holds newer (as Members) and asks for what the sender holds newer (MembersPull).
- */
-export interface MembersDigestFrame {
-  type: typeof MemberFrameType.MembersDigest
-  room: string
-  entries: MemberDigestEntry[]
-}
-
-/** Which records of a member a {@link MembersPullFrame} asks for (bits, at least one). */
-export const PullPart = {
-  State: 1,
-  Meta: 2,
-  Health: 4,
-} as const
-
-/** One member a pull asks for: its key and the {@link PullPart} bits wanted. */
-export interface MemberPull {
-  key: number
-  parts: number
-}
-
-/** "Send me these records of these members": the answer to a {@link MembersDigestFrame}, by key. */
-export interface MembersPullFrame {
-  type: typeof MemberFrameType.MembersPull
-  room: string
-  wants: MemberPull[]
 }
 
 /** A payload: bytes, or JSON text (`json`), at most `MEMBER_LIMITS.payloadBytes`. */

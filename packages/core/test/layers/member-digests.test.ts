@@ -10,7 +10,8 @@ import { DIGEST_SAMPLE } from '../../src/layers/member-digests.js'
 import type { Members } from '../../src/layers/members.js'
 import { memberKey } from '../../src/protocol/member-digest.js'
 import { FrameType } from '../../src/protocol/messages.js'
-import { PullPart, type MemberDigestEntry, type MemberHealthRecord, type MemberMetaRecord, type MemberRecord, type MembersFrame } from '../../src/protocol/messages-members.js'
+import { PullPart, type MemberDigestEntry } from '../../src/protocol/member-digest.js'
+import type { MemberHealthRecord, MemberMetaRecord, MemberRecord, MembersFrame } from '../../src/protocol/messages-members.js'
 import { RecordingContext, type Sent } from '../support/layer-harness.js'
 import { membersOn, stateRecord as state } from '../support/members-harness.js'
 
@@ -95,7 +96,7 @@ describe('member digests', () => {
     // The pull brings the claim: we refute it with a higher incarnation, and a digest that still says 0 is corrected.
     members.receive('a', [state('me', 'suspect', 0, 'a')])
     await ctx.clock.advance(100)
-    expect(members.list()[0]?.incarnation).toBe(1)
+    expect(members.listing.list()[0]?.incarnation).toBe(1)
     await ctx.clock.advance(5 * PROBE_MS)
     ctx.take()
     members.digests.onDigest('a', digest(digestEntry('me', 'alive', 0)))
@@ -185,7 +186,7 @@ describe('member digests', () => {
     // A health link naming that key is shown as nobody.
     members.receive('a', [{ ...health('b', 7), links: [{ key: memberKey(p), rttMs: 10 }, { key: memberKey('c'), rttMs: 20 }] }])
     await ctx.clock.advance(100)
-    expect(members.linksOf('b')).toEqual(['c'])
+    expect(members.listing.linksOf('b')).toEqual(['c'])
   })
 
   it('two tables converge through digests and pulls alone', async () => {
@@ -203,9 +204,9 @@ describe('member digests', () => {
     members.digests.onPull('a', { type: FrameType.MembersPull, room: '', wants: pulls[0] ?? [] })
     peerB.receive('me', recordsIn(ctx.take()).map(({ record }) => record))
     await other.clock.advance(100)
-    const known = Object.fromEntries(peerB.list().map((m) => [m.peerId, m.incarnation]))
+    const known = Object.fromEntries(peerB.listing.list().map((m) => [m.peerId, m.incarnation]))
     expect(known).toMatchObject({ me: 0, b: 3, c: 1 })
-    expect(peerB.list().find((m) => m.peerId === 'b')?.meta).toEqual({ role: 'editor' })
+    expect(peerB.listing.list().find((m) => m.peerId === 'b')?.meta).toEqual({ role: 'editor' })
     peerB.stop()
   })
 })

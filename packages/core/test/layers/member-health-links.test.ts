@@ -27,14 +27,14 @@ describe('health links by member key', () => {
     expect(decodeMemberRecord(encodeMemberRecord(health))).toEqual(health)
     members.receive('a', [alive('a'), alive('b'), health])
     await ctx.clock.advance(100)
-    expect(members.list().find((m) => m.peerId === 'b')?.health?.links).toEqual([
+    expect(members.listing.list().find((m) => m.peerId === 'b')?.health?.links).toEqual([
       { peerId: 'a', rttMs: 30 },
       { peerId: 'me', rttMs: 20 },
     ])
-    expect(members.linksOf('b')).toEqual(['a', 'me'])
+    expect(members.listing.linksOf('b')).toEqual(['a', 'me'])
     // Our own record names our neighbour by key, and shows it by peer id.
     members.healthChanged()
-    expect(members.list()[0]?.health?.links).toEqual([{ peerId: 'a', rttMs: 40 }])
+    expect(members.listing.list()[0]?.health?.links).toEqual([{ peerId: 'a', rttMs: 40 }])
     members.stop()
   })
 })

@@ -59,7 +59,7 @@ describe('quiet member news', () => {
     members.receive('c', [state('d', 'alive', 1)])
     await ctx.clock.advance(100)
     expect(piggybacked('d', 1, 20)).toBe(0)
-    expect(members.list().find((m) => m.peerId === 'd')).toMatchObject({ status: 'alive', incarnation: 1 })
+    expect(members.listing.list().find((m) => m.peerId === 'd')).toMatchObject({ status: 'alive', incarnation: 1 })
   })
 
   it('news rides only to peers not known to hold it: not back to its source, not to a peer that sent it again, never twice to one peer', async () => {
@@ -115,7 +115,7 @@ describe('quiet member news', () => {
     for (let period = 0; period < 15 && incarnation === 0; period++) {
       await ctx.clock.advance(PROBE_MS)
       sent = [...sent, ...sentRecords()]
-      incarnation = members.list()[0]?.incarnation ?? 0
+      incarnation = members.listing.list()[0]?.incarnation ?? 0
     }
     expect(incarnation).toBe(1)
     const floods = sent.filter(({ record }) => record.kind === 'state' && record.peer === 'me' && record.incarnation === 1)
@@ -142,7 +142,7 @@ describe('quiet member news', () => {
     await ctx.clock.advance(100)
     expect(floodedTo(2)).toEqual([])
     expect(rides(2)).toBe(QUIET_TIMES)
-    expect(members.list().find((m) => m.peerId === 'd')?.health).toMatchObject({ score: 3 })
+    expect(members.listing.list().find((m) => m.peerId === 'd')?.health).toMatchObject({ score: 3 })
     members.receive('b', [health('d', 3, 3, [{ name: 'disk', status: 2, output: 'full' }])])
     await ctx.clock.advance(100)
     expect(floodedTo(3)).toEqual(['a', 'c'])
@@ -204,15 +204,15 @@ describe('quiet member news', () => {
       Array.from({ length: 4 }, (_, i) => peer.news(`p${own.clock.now()}-${i}`)).flat().some((r) => r.kind === 'health' && r.peer === 'me' && pred(r))
     const floodedHealth = (): MemberRecord[] => own.takeOf(FrameType.Members).flatMap(({ frame }) => frame.records).filter((r) => r.kind === 'health')
     score = 3
-    const incarnation = peer.list()[0]?.incarnation ?? 0
+    const incarnation = peer.listing.list()[0]?.incarnation ?? 0
     let rode = false
     for (let period = 0; period < 16 && !rode; period++) {
       await own.clock.advance(PROBE_MS)
       rode = rides((r) => r.score === 3)
-      if (!rode) expect(peer.list()[0]?.incarnation).toBe(incarnation)
+      if (!rode) expect(peer.listing.list()[0]?.incarnation).toBe(incarnation)
     }
     expect(rode).toBe(true)
-    expect(peer.list()[0]?.incarnation).toBeGreaterThan(incarnation)
+    expect(peer.listing.list()[0]?.incarnation).toBeGreaterThan(incarnation)
     expect(floodedHealth()).toEqual([])
     // A new set of links alone publishes nothing; it travels with the next changed score.
     links = [...links, { peer: 'b', rttMs: 60 }]
@@ -234,8 +234,8 @@ describe('quiet member news', () => {
     expect(flooded.some((r) => r.kind === 'health' && r.peer === 'me' && r.checks[0]?.status === 2)).toBe(true)
     // Its own view is live: a score that has not been published yet shows at once.
     score = 6
-    expect(peer.ownHealth()?.score).toBe(6)
-    expect(peer.list()[0]?.health?.score).not.toBe(6)
+    expect(peer.listing.ownHealth()?.score).toBe(6)
+    expect(peer.listing.list()[0]?.health?.score).not.toBe(6)
     peer.stop()
   })
 })
