@@ -7,7 +7,8 @@
  *
  * Events coalesce by name: emits of one name within `coalesceMs` send only the last, and a
  * receiver delivers an event only when it is newer (Lamport time) than the last it
- * delivered of that name from that origin, so a late copy never overwrites a newer state.
+ * delivered of that name from that origin, so a late copy never overwrites a newer state; a
+ * peer passes on only what it delivers.
  */
 import * as string from 'lib0/string'
 import { BoundedSet } from '../bounded-set.js'
@@ -34,6 +35,12 @@ export interface RoomEventsPorts {
 const SEEN = 8192
 /** Queries relayed at once at most (a newer one is dropped beyond it). */
 const MAX_ROUTES = 1024
+/**
+ * The highest Lamport time a peer adopts from others' events. A frame may carry up to 2⁵³−1;
+ * adopting that would leave this peer no time to count up to (its next emit could not be
+ * encoded), so it adopts at most this and keeps 2³² emits of its own above it.
+ */
+export const MAX_ADOPTED_LTIME = Number.MAX_SAFE_INTEGER - 2 ** 32
 
 /** The user events and queries of one room. Internal. */
 export class RoomEvents {
@@ -78,13 +85,18 @@ export class RoomEvents {
     return id
   }
 
+  /**
+   * A RoomEvent: delivered and passed on only when it is newer than the last delivered of its
+   * name from its origin. What would not be delivered goes no further, so a late copy whose
+   * id was already forgotten, or a replay under a fresh id, stops at the first peer; our own
+   * events coming back stop here too (our neighbours had them from us).
+   */
   onRoomEvent(peer: PeerId, frame: RoomEventFrame): void {
-    if (!this.#seen.add(frame.id)) return
-    this.#ltime = Math.max(this.#ltime, frame.ltime)
-    this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
-    if (frame.origin === this.#ctx.peerId) return
+    if (!this.#seen.add(frame.id) || frame.origin === this.#ctx.peerId) return
     const key = `${frame.origin}\u0000${frame.name}`
     if ((this.#delivered.get(key) ?? -1) >= frame.ltime) return
+    this.#ltime = Math.max(this.#ltime, Math.min(frame.ltime, MAX_ADOPTED_LTIME))
+    this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
     this.#delivered.delete(key)
     this.#delivered.set(key, frame.ltime)
     if (this.#delivered.size > SEEN) this.#delivered.delete(this.#delivered.keys().next().value as string)
