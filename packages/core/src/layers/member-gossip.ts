@@ -56,9 +56,9 @@ export class MemberGossip {
     this.#outbox.flush(this.#neighbours())
   }
 
-  /** Up to `max` recent records to piggyback on a probe or ack to `target` (none it is known to hold). */
-  piggyback(max: number, target: PeerId): MemberRecord[] {
-    return this.#outbox.piggyback(max, target)
+  /** Up to `max` recent records to piggyback on a probe or ack to `target` (none it is known to hold; only `current` ones). */
+  piggyback(max: number, target: PeerId, current?: (record: MemberRecord) => boolean): MemberRecord[] {
+    return this.#outbox.piggyback(max, target, current)
   }
 
   /** `from` sent us `records`: it holds them, so they no longer ride to it. */

@@ -135,13 +135,20 @@ export class NewsOutbox {
 
   /**
    * Up to `max` records to piggyback on a probe or ack to `target`, recent claims first, then
-   * quiet ones, each a few times, skipping those `target` is known to hold.
+   * quiet ones, each a few times, skipping those `target` is known to hold. A rider that is no
+   * longer `current` (an `alive`, metadata or health of a member since failed, gone or reaped)
+   * is dropped instead: in a small room whose peers all hold a refresh, it would otherwise
+   * wait with sends left until a newcomer, and bring a reaped member back to life there.
    */
-  piggyback(max: number, target: PeerId): MemberRecord[] {
+  piggyback(max: number, target: PeerId, current: (record: MemberRecord) => boolean = () => true): MemberRecord[] {
     const out: MemberRecord[] = []
     for (const list of [this.#recent, this.#quiet, this.#drift]) {
       for (let i = list.length - 1; i >= 0 && out.length < max; i--) {
         const item = list[i] as Rider
+        if (!current(item.record)) {
+          this.#unindex(list.splice(i, 1)[0] as Rider)
+          continue
+        }
         if (item.holders.has(target)) continue
         out.push(item.record)
         item.holders.add(target)

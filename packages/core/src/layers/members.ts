@@ -152,7 +152,14 @@ export class Members {
   news(peer: PeerId): MemberRecord[] {
     const entry = this.table.get(peer)
     const own = entry !== undefined && entry.status === 'suspect' ? [entry.record] : []
-    return [...own, ...this.#gossip.piggyback(MEMBER_LIMITS.newsPerProbe - own.length, peer)]
+    return [...own, ...this.#gossip.piggyback(MEMBER_LIMITS.newsPerProbe - own.length, peer, this.#current)]
+  }
+
+  /** Whether a record still describes the member as we hold it: claims always; an `alive`, metadata or health only of a live member (or of us). */
+  readonly #current = (record: MemberRecord): boolean => {
+    if (record.peer === this.self.peer || (record.kind === 'state' && record.status !== 'alive')) return true
+    const status = this.table.get(record.peer)?.status
+    return status === 'alive' || status === 'suspect'
   }
 
   /** This peer's metadata changed (already set on `self`): publish and persist it. */

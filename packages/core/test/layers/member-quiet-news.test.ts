@@ -89,6 +89,22 @@ describe('quiet member news', () => {
     expect(refutation[0]?.record).toMatchObject({ status: 'alive', incarnation: 1 })
   })
 
+  it("a refresh of a member that then fails stops riding (its claim still does), so a newcomer never hears it alive after it was reaped", async () => {
+    members.receive('b', [state('d', 'alive', 1)])
+    await ctx.clock.advance(100)
+    // a and c get it once each (b sent it); then every neighbour holds it, and its sends are left for newcomers.
+    expect(piggybacked('d', 1, 6, ['a', 'b', 'c'])).toBe(2)
+    members.receive('b', [state('d', 'failed', 1, 'b')])
+    await ctx.clock.advance(100)
+    const toNewcomer = members.news('newcomer').filter((r) => r.peer === 'd')
+    expect(toNewcomer.map((r) => r.kind === 'state' && r.status)).toEqual(['failed'])
+    expect(piggybacked('d', 1, 20)).toBe(0)
+    // Reaped (30 s): nothing about d rides any more, and a late newcomer hears nothing alive.
+    await ctx.clock.advance(31_000)
+    expect(members.listing.list().some((m) => m.peerId === 'd')).toBe(false)
+    expect(piggybacked('d', 1, 20)).toBe(0)
+  })
+
   it('after a mass failure, until its sweep, a received refresh floods (it may be a "still here" the sweep must not miss)', async () => {
     for (const peer of ['e', 'f', 'g']) members.receive('a', [state(peer, 'alive', 0)])
     await ctx.clock.advance(100)
