@@ -57,7 +57,7 @@ export type {
   RoomMetrics,
   MembersOptions,
 } from './member-types.js'
-export { MetaTooLargeError, PayloadTooLargeError, MemberRecordError } from './member-errors.js'
+export { MetaTooLargeError, PayloadTooLargeError, MemberRecordError, RoomEventError } from './member-errors.js'
 export type {
   Transport,
   TransportEvents,

@@ -1,6 +1,6 @@
 /**
- * Typed errors of membership: metadata over its cap, payloads over theirs, and member news
- * that a room with a secret refuses (a forged or unverifiable record).
+ * Typed errors of membership: metadata over its cap, payloads over theirs, and member news,
+ * events, queries and answers that a room with a secret refuses (forged or unverifiable).
  */
 import { ConfigError, ProtocolError } from './errors.js'
 
@@ -29,4 +29,13 @@ export class PayloadTooLargeError extends ConfigError {
  */
 export class MemberRecordError extends ProtocolError {
   override name = 'MemberRecordError'
+}
+
+/**
+ * A room event, query or answer was refused in a room with a secret: it carried no signature
+ * of the member it names, the signature did not verify, or too many waited for verification.
+ * The frame was dropped and went no further.
+ */
+export class RoomEventError extends ProtocolError {
+  override name = 'RoomEventError'
 }

@@ -42,6 +42,9 @@ const valid: Record<string, Frame> = {
     peers: ['a', 'b'], meta: [{ key: 'role', value: '"editor"' }], payload: json(null),
   },
   'QueryReply': { type: FrameType.QueryReply, room: '', id: 8, from: 'a', payload: bytes() },
+  'RoomEvent signed': { type: FrameType.RoomEvent, room: '', id: 5, origin: 'o', ltime: 2, name: 'deploy', payload: json(1), signature: new Uint8Array(64).fill(3) },
+  'Query signed': { type: FrameType.Query, room: '', id: 8, origin: 'o', name: 'load', timeoutMs: 1, peers: [], meta: [], payload: json(null), signature: new Uint8Array(64).fill(4) },
+  'QueryReply signed': { type: FrameType.QueryReply, room: '', id: 8, from: 'a', payload: json(2), signature: new Uint8Array(64).fill(5) },
   'MembersDigest empty': { type: FrameType.MembersDigest, room: '', entries: [] },
   'MembersDigest full': {
     type: FrameType.MembersDigest, room: 'r',
@@ -92,6 +95,8 @@ describe('member frames', () => {
     'a health score over 64': { type: FrameType.Members, room: '', request: false, records: [{ ...health, score: 65 } as MemberRecord] },
     'a check status of 3': { type: FrameType.Members, room: '', request: false, records: [{ ...health, checks: [{ name: 'x', status: 3, output: '' }] } as unknown as MemberRecord] },
     'an unknown probe result': { type: FrameType.ProbeReport, room: '', seq: 1, target: 't', result: 3 as 0 },
+    'an event signature of 32 bytes': { type: FrameType.RoomEvent, room: '', id: 1, origin: 'o', ltime: 0, name: 'e', payload: json(1), signature: new Uint8Array(32) },
+    'a reply signature of 65 bytes': { type: FrameType.QueryReply, room: '', id: 1, from: 'a', payload: json(1), signature: new Uint8Array(65) },
     'an empty event name': { type: FrameType.RoomEvent, room: '', id: 1, origin: 'o', ltime: 0, name: '', payload: json(1) },
     'a JSON payload that is not JSON': { type: FrameType.RoomEvent, room: '', id: 1, origin: 'o', ltime: 0, name: 'e', payload: { json: true, data: Uint8Array.of(0x7b) } },
     'a payload over 1 KiB': { type: FrameType.QueryReply, room: '', id: 1, from: 'a', payload: bytes(...new Array<number>(MEMBER_LIMITS.payloadBytes + 1).fill(0)) },

@@ -91,6 +91,6 @@ export function buildMembership(ctx: LayerContext, config: MembersConfig, init: 
     meta: () => init.self.meta(),
     answer: (name, payload, from) => init.answer(name, payload, from),
     replied: (id, from, payload) => init.replied(id, from, payload),
-  })
+  }, trust === undefined ? undefined : trustSigning(trust))
   return parts
 }

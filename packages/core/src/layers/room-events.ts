@@ -8,7 +8,9 @@
  * Events coalesce by name: emits of one name within `coalesceMs` send only the last, and a
  * receiver delivers an event only when it is newer (Lamport time) than the last it
  * delivered of that name from that origin, so a late copy never overwrites a newer state; a
- * peer passes on only what it delivers.
+ * peer passes on only what it delivers. In a room with a secret every event, query and
+ * answer is signed by the member it names, and checked before anything else
+ * (event-signing.ts).
  */
 import * as string from 'lib0/string'
 import { BoundedSet } from '../bounded-set.js'
@@ -19,6 +21,8 @@ import { FrameType } from '../protocol/messages.js'
 import { MEMBER_LIMITS, type QueryFrame, type QueryReplyFrame, type RoomEventFrame, type WirePayload } from '../protocol/messages-members.js'
 import { randomInt } from '../random.js'
 import type { PeerId } from '../transport.js'
+import { EventSigner, type EventFrame } from './event-signing.js'
+import type { MemberSigning } from './member-signing.js'
 
 /** What the events layer asks of the room. */
 export interface RoomEventsPorts {
@@ -51,13 +55,17 @@ export class RoomEvents {
   readonly #delivered = new Map<string, number>()
   readonly #pending = new Map<string, WirePayload>()
   readonly #routes = new Map<number, { parent: PeerId | undefined; expires: number }>()
+  /** Signs and checks frames in a room with a secret; undefined in an open room. */
+  readonly #signer: EventSigner | undefined
   #ltime = 0
   #flush: ReturnType<LayerContext['clock']['setTimeout']> | undefined
+  #stopped = false
 
-  constructor(ctx: LayerContext, coalesceMs: number, ports: RoomEventsPorts) {
+  constructor(ctx: LayerContext, coalesceMs: number, ports: RoomEventsPorts, signing?: MemberSigning) {
     this.#ctx = ctx
     this.#coalesceMs = coalesceMs
     this.#ports = ports
+    this.#signer = signing === undefined ? undefined : new EventSigner(ctx.room, signing)
   }
 
   /** Events and queries waiting to be sent. */
@@ -81,7 +89,7 @@ export class RoomEvents {
     const frame: QueryFrame = { type: FrameType.Query, room: this.#ctx.room, id, origin: this.#ctx.peerId, name, timeoutMs, peers: filter.peers, meta, payload: toWire(payload) }
     this.#seen.add(id)
     this.#route(id, undefined, timeoutMs)
-    this.#ctx.sendMany(this.#ports.neighbours(), frame)
+    this.#send(frame, (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
     return id
   }
 
@@ -92,37 +100,48 @@ export class RoomEvents {
    * events coming back stop here too (our neighbours had them from us).
    */
   onRoomEvent(peer: PeerId, frame: RoomEventFrame): void {
-    if (!this.#seen.add(frame.id) || frame.origin === this.#ctx.peerId) return
-    const key = `${frame.origin}\u0000${frame.name}`
-    if ((this.#delivered.get(key) ?? -1) >= frame.ltime) return
-    this.#ltime = Math.max(this.#ltime, Math.min(frame.ltime, MAX_ADOPTED_LTIME))
-    this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
-    this.#delivered.delete(key)
-    this.#delivered.set(key, frame.ltime)
-    if (this.#delivered.size > SEEN) this.#delivered.delete(this.#delivered.keys().next().value as string)
-    this.#ctx.emit('event:receive', { name: frame.name, payload: fromWire(frame.payload), from: frame.origin })
+    if (this.#seen.has(frame.id) || frame.origin === this.#ctx.peerId) return
+    this.#checked(peer, frame, () => {
+      if (!this.#seen.add(frame.id)) return
+      const key = `${frame.origin}\u0000${frame.name}`
+      if ((this.#delivered.get(key) ?? -1) >= frame.ltime) return
+      this.#ltime = Math.max(this.#ltime, Math.min(frame.ltime, MAX_ADOPTED_LTIME))
+      this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
+      this.#delivered.delete(key)
+      this.#delivered.set(key, frame.ltime)
+      if (this.#delivered.size > SEEN) this.#delivered.delete(this.#delivered.keys().next().value as string)
+      this.#ctx.emit('event:receive', { name: frame.name, payload: fromWire(frame.payload), from: frame.origin })
+    })
   }
 
   onQuery(peer: PeerId, frame: QueryFrame): void {
-    if (!this.#seen.add(frame.id)) return
-    if (!this.#route(frame.id, peer, frame.timeoutMs)) return
-    this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
-    if (frame.origin === this.#ctx.peerId || !this.#matches(frame)) return
-    const answer = this.#ports.answer(frame.name, fromWire(frame.payload), frame.origin)
-    if (answer === undefined) return
-    answer.then(
-      (payload) => {
-        if (payload === undefined) return
-        const reply: QueryReplyFrame = { type: FrameType.QueryReply, room: this.#ctx.room, id: frame.id, from: this.#ctx.peerId, payload: toWire(payload) }
-        this.onQueryReply(this.#ctx.peerId, reply)
-      },
-      (error: unknown) => this.#ctx.report(error instanceof Error ? error : new Error(String(error))),
-    )
+    if (this.#seen.has(frame.id)) return
+    this.#checked(peer, frame, () => {
+      if (!this.#seen.add(frame.id) || !this.#route(frame.id, peer, frame.timeoutMs)) return
+      this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
+      if (frame.origin === this.#ctx.peerId || !this.#matches(frame)) return
+      const answer = this.#ports.answer(frame.name, fromWire(frame.payload), frame.origin)
+      if (answer === undefined) return
+      answer.then(
+        (payload) => {
+          if (payload === undefined) return
+          const reply: QueryReplyFrame = { type: FrameType.QueryReply, room: this.#ctx.room, id: frame.id, from: this.#ctx.peerId, payload: toWire(payload) }
+          this.#send(reply, (signed) => this.#reply(this.#ctx.peerId, signed))
+        },
+        (error: unknown) => this.#ctx.report(error instanceof Error ? error : new Error(String(error))),
+      )
+    })
   }
 
   onQueryReply(peer: PeerId, frame: QueryReplyFrame): void {
-    const route = this.#routes.get(frame.id)
-    if (route === undefined || route.expires < this.#ctx.clock.now()) return
+    if (this.#routeOf(frame.id) === undefined) return
+    this.#checked(peer, frame, () => this.#reply(peer, frame))
+  }
+
+  /** Delivers an answer to one of our queries, or passes it towards the query's origin. */
+  #reply(peer: PeerId, frame: QueryReplyFrame): void {
+    const route = this.#routeOf(frame.id)
+    if (route === undefined) return
     if (route.parent === undefined) {
       if (peer !== this.#ctx.peerId) this.#ports.replied(frame.id, frame.from, fromWire(frame.payload))
       return
@@ -130,7 +149,38 @@ export class RoomEvents {
     this.#ctx.send(route.parent, frame)
   }
 
+  #routeOf(id: number): { parent: PeerId | undefined; expires: number } | undefined {
+    const route = this.#routes.get(id)
+    return route === undefined || route.expires < this.#ctx.clock.now() ? undefined : route
+  }
+
+  /** Runs `then` for a frame from `peer` once its signature holds (at once in an open room); a refused frame is counted and reported. */
+  #checked(peer: PeerId, frame: EventFrame, then: () => void): void {
+    if (this.#signer === undefined) return then()
+    this.#signer.verify(frame, peer).then(
+      () => {
+        if (!this.#stopped) then()
+      },
+      (error: unknown) => {
+        this.#ctx.stats.framesRejected++
+        this.#ctx.report(error instanceof Error ? error : new Error(String(error)), peer)
+      },
+    )
+  }
+
+  /** Hands `frame` (ours) to `send`, signed first in a room with a secret. */
+  #send<F extends EventFrame>(frame: F, send: (frame: F) => void): void {
+    if (this.#signer === undefined) return send(frame)
+    this.#signer.sign(frame).then(
+      (signed) => {
+        if (!this.#stopped) send(signed)
+      },
+      (error: unknown) => this.#ctx.report(error instanceof Error ? error : new Error(String(error))),
+    )
+  }
+
   stop(): void {
+    this.#stopped = true
     if (this.#flush !== undefined) this.#ctx.clock.clearTimeout(this.#flush)
     this.#pending.clear()
   }
@@ -141,7 +191,7 @@ export class RoomEvents {
       const id = randomInt(this.#ctx.random, Number.MAX_SAFE_INTEGER)
       this.#seen.add(id)
       const frame: RoomEventFrame = { type: FrameType.RoomEvent, room: this.#ctx.room, id, origin: this.#ctx.peerId, ltime: ++this.#ltime, name, payload }
-      this.#ctx.sendMany(this.#ports.neighbours(), frame)
+      this.#send(frame, (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
     }
     this.#pending.clear()
   }

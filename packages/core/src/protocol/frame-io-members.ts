@@ -24,7 +24,7 @@ import type {
   WirePayload,
 } from './messages-members.js'
 import { readDigestEntries, readPulls, writeDigestEntries, writePulls, type MembersDigestFrame, type MembersPullFrame } from './member-digest.js'
-import { isJsonText, readRecordList, writeRecordList } from './member-records.js'
+import { isJsonText, readRecordList, readSignature, writeRecordList, writeSignature } from './member-records.js'
 import {
   fail,
   readBool,
@@ -157,6 +157,7 @@ export function writeRoomEvent(encoder: encoding.Encoder, frame: RoomEventFrame)
   writeU53(encoder, frame.ltime, 'ltime')
   writeName(encoder, frame.name)
   writePayload(encoder, frame.payload)
+  writeSignature(encoder, frame.signature ?? EMPTY, 'signature')
 }
 
 /** Reads a {@link RoomEventFrame}. */
@@ -167,7 +168,7 @@ export function readRoomEvent(decoder: decoding.Decoder): RoomEventFrame {
   const ltime = readU53(decoder, 'ltime')
   const name = readName(decoder)
   const payload = readPayload(decoder)
-  return { type: MemberFrameType.RoomEvent, room, id, origin, ltime, name, payload }
+  return signed<RoomEventFrame>({ type: MemberFrameType.RoomEvent, room, id, origin, ltime, name, payload }, readSignature(decoder, 'signature'))
 }
 
 /** Writes a {@link QueryFrame}. */
@@ -181,6 +182,7 @@ export function writeQuery(encoder: encoding.Encoder, frame: QueryFrame): void {
   writePeerList(encoder, frame.peers, 'peers')
   writeConditions(encoder, frame.meta)
   writePayload(encoder, frame.payload)
+  writeSignature(encoder, frame.signature ?? EMPTY, 'signature')
 }
 
 /** Reads a {@link QueryFrame}. */
@@ -194,7 +196,7 @@ export function readQuery(decoder: decoding.Decoder): QueryFrame {
   const peers = readPeerList(decoder, 'peers')
   const meta = readConditions(decoder)
   const payload = readPayload(decoder)
-  return { type: MemberFrameType.Query, room, id, origin, name, timeoutMs, peers, meta, payload }
+  return signed<QueryFrame>({ type: MemberFrameType.Query, room, id, origin, name, timeoutMs, peers, meta, payload }, readSignature(decoder, 'signature'))
 }
 
 /** Writes a {@link QueryReplyFrame}. */
@@ -203,6 +205,7 @@ export function writeQueryReply(encoder: encoding.Encoder, frame: QueryReplyFram
   writeU53(encoder, frame.id, 'id')
   writePeerId(encoder, frame.from, 'from')
   writePayload(encoder, frame.payload)
+  writeSignature(encoder, frame.signature ?? EMPTY, 'signature')
 }
 
 /** Reads a {@link QueryReplyFrame}. */
@@ -211,7 +214,14 @@ export function readQueryReply(decoder: decoding.Decoder): QueryReplyFrame {
   const id = readU53(decoder, 'id')
   const from = readPeerId(decoder, 'from')
   const payload = readPayload(decoder)
-  return { type: MemberFrameType.QueryReply, room, id, from, payload }
+  return signed<QueryReplyFrame>({ type: MemberFrameType.QueryReply, room, id, from, payload }, readSignature(decoder, 'signature'))
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** `frame` with its signature, when it has one (an unsigned frame, from an open room, has no field). */
+function signed<F extends { signature?: Uint8Array }>(frame: F, signature: Uint8Array): F {
+  return signature.length === 0 ? frame : { ...frame, signature }
 }
 
 function writeName(encoder: encoding.Encoder, name: string): void {

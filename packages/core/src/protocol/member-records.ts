@@ -145,15 +145,16 @@ function bounded(value: number, max: number, field: string): number {
   return value
 }
 
-function writeSignature(encoder: encoding.Encoder, signature: Uint8Array): void {
-  if (!(signature instanceof Uint8Array) || (signature.length !== 0 && signature.length !== MEMBER_LIMITS.signatureBytes))
-    fail('record.signature', 'must be empty or 64 bytes')
-  writeBytes(encoder, signature, 'record.signature', MEMBER_LIMITS.signatureBytes)
+/** Writes a signature of a member record or frame: empty (open rooms) or one Ed25519 signature. */
+export function writeSignature(encoder: encoding.Encoder, signature: Uint8Array, field = 'record.signature'): void {
+  if (!(signature instanceof Uint8Array) || (signature.length !== 0 && signature.length !== MEMBER_LIMITS.signatureBytes)) fail(field, 'must be empty or 64 bytes')
+  writeBytes(encoder, signature, field, MEMBER_LIMITS.signatureBytes)
 }
 
-function readSignature(decoder: decoding.Decoder): Uint8Array {
-  const signature = readBytes(decoder, 'record.signature', MEMBER_LIMITS.signatureBytes)
-  if (signature.length !== 0 && signature.length !== MEMBER_LIMITS.signatureBytes) fail('record.signature', 'must be empty or 64 bytes')
+/** Reads a signature written by {@link writeSignature}. */
+export function readSignature(decoder: decoding.Decoder, field = 'record.signature'): Uint8Array {
+  const signature = readBytes(decoder, field, MEMBER_LIMITS.signatureBytes)
+  if (signature.length !== 0 && signature.length !== MEMBER_LIMITS.signatureBytes) fail(field, 'must be empty or 64 bytes')
   return signature
 }
 

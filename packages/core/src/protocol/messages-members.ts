@@ -216,6 +216,8 @@ export interface RoomEventFrame {
   ltime: number
   name: string
   payload: WirePayload
+  /** The origin's Ed25519 signature of the frame (layers/event-signing.ts): present in a room with a secret only. */
+  signature?: Uint8Array
 }
 
 /** One metadata condition of a query filter: the member's `key` holds this JSON `value`. */
@@ -238,6 +240,8 @@ export interface QueryFrame {
   /** Only members whose metadata matches every condition answer. */
   meta: MetaCondition[]
   payload: WirePayload
+  /** The origin's Ed25519 signature of the frame (layers/event-signing.ts): present in a room with a secret only. */
+  signature?: Uint8Array
 }
 
 /** One member's answer to a {@link QueryFrame}, relayed hop by hop to its origin. */
@@ -247,6 +251,8 @@ export interface QueryReplyFrame {
   id: number
   from: string
   payload: WirePayload
+  /** The answering member's Ed25519 signature of the frame (layers/event-signing.ts): present in a room with a secret only. */
+  signature?: Uint8Array
 }
 
 /** Any member frame. */

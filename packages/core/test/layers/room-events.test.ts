@@ -3,13 +3,18 @@
  * newer than the last delivered of its name from its origin, so nothing that would not be
  * delivered travels on (a late copy whose id was forgotten, a replay under a fresh id, our own
  * event coming back); and the Lamport time a peer adopts from others stays below the highest
- * one a frame may carry, so its own emits keep counting.
+ * one a frame may carry, so its own emits keep counting. In a room with a secret, events,
+ * queries and answers are signed by the member they name, and forgeries are refused.
  */
 import { describe, expect, it } from 'vitest'
+import { trustSigning } from '../../src/engine/membership.js'
+import { EventSigner } from '../../src/layers/event-signing.js'
 import { MAX_ADOPTED_LTIME, RoomEvents } from '../../src/layers/room-events.js'
+import type { EventPayload } from '../../src/member-types.js'
 import { FrameType } from '../../src/protocol/messages.js'
 import type { RoomEventFrame } from '../../src/protocol/messages-members.js'
-import { RecordingContext } from '../support/layer-harness.js'
+import type { RoomTrust } from '../../src/trust/room-trust.js'
+import { RecordingContext, testTrust, trustedContext, until } from '../support/layer-harness.js'
 
 const NEIGHBOURS = ['a', 'b', 'c']
 
@@ -72,5 +77,65 @@ describe('room events', () => {
     const sent = ctx.takeOf(FrameType.RoomEvent).filter((s) => s.peer === 'a').map((s) => s.frame.ltime)
     expect(sent).toEqual([MAX_ADOPTED_LTIME + 1, MAX_ADOPTED_LTIME + 2])
     expect(ctx.errors).toEqual([])
+  })
+})
+
+describe('room events in a room with a secret', () => {
+  /** An events layer running as `trust`'s peer, its answers and replies recorded. */
+  function signedSetup(trust: RoomTrust, answer?: (name: string) => Promise<EventPayload | undefined>) {
+    const ctx = trustedContext(trust)
+    const replies: { id: number; from: string; payload: unknown }[] = []
+    const events = new RoomEvents(
+      ctx,
+      20,
+      { neighbours: () => NEIGHBOURS, meta: () => ({}), answer: (name) => answer?.(name), replied: (id, from, payload) => replies.push({ id, from, payload }) },
+      trustSigning(trust),
+    )
+    const received = (): unknown[] => ctx.emitted.filter((e) => e.event === 'event:receive').map((e) => (e.payload as { from: string }).from)
+    return { ctx, events, replies, received }
+  }
+
+  it("an emit is signed by the emitting member and delivered; one in another member's name, unsigned or altered is refused, and the genuine copy still goes through", async () => {
+    const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
+    const a = signedSetup(alice)
+    const b = signedSetup(bob)
+    a.events.emit('deploy', { v: 1 })
+    await a.ctx.clock.advance(20)
+    await until(() => a.ctx.sent.length > 0)
+    const genuine = a.ctx.takeOf(FrameType.RoomEvent)[0]!.frame
+    expect(genuine.signature).toHaveLength(64)
+    const forged = await new EventSigner(alice.keys.room, trustSigning(mallory)).sign({ ...genuine, signature: undefined })
+    const altered = { ...genuine, payload: { json: true, data: new TextEncoder().encode('{"v":2}') } }
+    const unsigned = { ...genuine, signature: undefined }
+    for (const frame of [forged, altered, unsigned]) b.events.onRoomEvent('a', frame)
+    await until(() => b.ctx.errors.length === 3)
+    expect(b.ctx.errorNames()).toEqual(['RoomEventError', 'RoomEventError', 'RoomEventError'])
+    expect(b.ctx.stats.framesRejected).toBe(3)
+    expect([b.received(), b.ctx.take()]).toEqual([[], []])
+    // The same id, genuinely signed, was not poisoned by the forgeries.
+    b.events.onRoomEvent('a', genuine)
+    await until(() => b.received().length === 1)
+    expect(b.received()).toEqual([alice.peerId])
+    expect(b.ctx.takeOf(FrameType.RoomEvent).map((s) => [s.peer, s.frame.signature])).toEqual([['b', genuine.signature], ['c', genuine.signature]])
+  })
+
+  it("a query and its answer are signed by their members; an answer in another member's name is refused", async () => {
+    const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
+    const a = signedSetup(alice)
+    const b = signedSetup(bob, async () => 'pong')
+    const id = a.events.query('ping', null, 5000, { peers: [], meta: {} })
+    await until(() => a.ctx.sent.length > 0)
+    const query = a.ctx.takeOf(FrameType.Query)[0]!.frame
+    b.events.onQuery('a', query)
+    await until(() => b.ctx.sent.some((s) => s.frame.type === FrameType.QueryReply))
+    const reply = b.ctx.takeOf(FrameType.QueryReply).find((s) => s.peer === 'a')!.frame
+    expect([reply.from, reply.signature?.length]).toEqual([bob.peerId, 64])
+    const forged = await new EventSigner(alice.keys.room, trustSigning(mallory)).sign({ ...reply, signature: undefined })
+    a.events.onQueryReply('a', forged)
+    await until(() => a.ctx.errors.length === 1)
+    expect(a.ctx.errorNames()).toEqual(['RoomEventError'])
+    a.events.onQueryReply('a', reply)
+    await until(() => a.replies.length === 1)
+    expect(a.replies).toEqual([{ id, from: bob.peerId, payload: 'pong' }])
   })
 })

@@ -4,13 +4,19 @@
  */
 import { FrameType, LIMITS } from '../../src/protocol/messages.js'
 import type { Frame } from '../../src/protocol/messages.js'
-import type { MemberRecord, WirePayload } from '../../src/protocol/messages-members.js'
+import type { MemberRecord, QueryFrame, QueryReplyFrame, RoomEventFrame, WirePayload } from '../../src/protocol/messages-members.js'
 import { randomInt, type RandomSource } from '../../src/random.js'
 
 const STATUSES = ['alive', 'suspect', 'failed', 'left'] as const
 
 function id(random: RandomSource): string {
   return `p${randomInt(random, 1 << 20).toString(36)}`
+}
+
+/** `frame`, with a signature half the time (an event, query or answer of a room with a secret). */
+function signed<F extends { signature?: Uint8Array }>(random: RandomSource, frame: F): F {
+  const bytes = signature(random)
+  return bytes.length === 0 ? frame : { ...frame, signature: bytes }
 }
 
 function signature(random: RandomSource): Uint8Array {
@@ -61,11 +67,11 @@ export function randomMemberFrame(random: RandomSource, type: number, room: stri
     case FrameType.Members:
       return { type, room, request: random.next() < 0.5, records: records(random, 4) }
     case FrameType.RoomEvent:
-      return { type, room, id: seq, origin: id(random), ltime: randomInt(random, 1e6), name: 'deploy', payload: payload(random) }
+      return signed<RoomEventFrame>(random, { type, room, id: seq, origin: id(random), ltime: randomInt(random, 1e6), name: 'deploy', payload: payload(random) })
     case FrameType.Query:
-      return { type, room, id: seq, origin: id(random), name: 'load', timeoutMs: randomInt(random, 60_000), peers: random.next() < 0.5 ? [] : [id(random)], meta: random.next() < 0.5 ? [] : [{ key: 'role', value: '"editor"' }], payload: payload(random) }
+      return signed<QueryFrame>(random, { type, room, id: seq, origin: id(random), name: 'load', timeoutMs: randomInt(random, 60_000), peers: random.next() < 0.5 ? [] : [id(random)], meta: random.next() < 0.5 ? [] : [{ key: 'role', value: '"editor"' }], payload: payload(random) })
     case FrameType.QueryReply:
-      return { type, room, id: seq, from: id(random).slice(0, LIMITS.peerIdBytes), payload: payload(random) }
+      return signed<QueryReplyFrame>(random, { type, room, id: seq, from: id(random).slice(0, LIMITS.peerIdBytes), payload: payload(random) })
     case FrameType.MembersDigest: {
       const entries = Array.from({ length: randomInt(random, 20) }, () => ({
         key: randomInt(random, 2 ** 32),
