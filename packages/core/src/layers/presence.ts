@@ -74,6 +74,8 @@ export class Presence {
   /** The peer an update being applied came from, and its entries' sizes (set only during apply). */
   #applyingFrom: PeerId | undefined
   #applyingSizes = new Map<number, number>()
+  /** Clients of the update being applied whose state we did not hold before it. */
+  #applyingFresh = new Set<number>()
   /** The relay budgets of the neighbours (open rooms). */
   readonly #relay: PresenceRelay
   /** Set by the update listener while an update is applied: it carried something new. */
@@ -176,8 +178,10 @@ export class Presence {
   #fromNeighbour(from: PeerId, added: number[], updated: number[], removed: number[]): void {
     const sizes = this.#applyingSizes
     const entries: RelayEntry[] = []
-    for (const client of added) entries.push({ client, bytes: sizes.get(client) ?? 0, fresh: true })
-    for (const client of updated) entries.push({ client, bytes: sizes.get(client) ?? 0, fresh: false })
+    // Fresh: no state held before this update (y-protocols' `added` only means "no clock held",
+    // and a removal for an unknown client leaves a clock behind).
+    const fresh = this.#applyingFresh
+    for (const client of [...added, ...updated]) entries.push({ client, bytes: sizes.get(client) ?? 0, fresh: fresh.has(client) })
     const { now, held } = this.#relay.admit(from, entries)
     this.#ctx.stats.presenceHeld += held
     const clients = [...now, ...removed]
@@ -205,8 +209,12 @@ export class Presence {
       this.#ctx.report(error as Error, peer)
       return
     }
+    const states = this.#awareness.getStates()
+    const fresh = new Set([...sizes.keys()].filter((client) => !states.has(client)))
+    const unknown = [...fresh].filter((client) => !this.#awareness.meta.has(client))
     this.#applyingFrom = peer
     this.#applyingSizes = sizes
+    this.#applyingFresh = fresh
     this.#applyChanged = false
     try {
       applyAwarenessUpdate(this.#awareness, frame.update, this)
@@ -216,6 +224,10 @@ export class Presence {
     } finally {
       this.#applyingFrom = undefined
       this.#applyingSizes = new Map()
+      this.#applyingFresh = new Set()
+      // A removal of a client we never showed leaves only a clock behind: forget it, or such
+      // removals would grow the Awareness's clock table without bound.
+      for (const client of unknown) if (!states.has(client)) this.#awareness.meta.delete(client)
     }
     const client = this.#enabled ? soleClient(frame.update) : undefined
     if (client === undefined) return

@@ -124,6 +124,21 @@ describe('over the budget', () => {
     expect(sent()).toEqual([{ peers: ['b', 'c', 'd'], states: [[15, 0]] }])
   })
 
+  it('a removal for clients never shown leaves no clock behind, and a state after it still counts as fresh', () => {
+    const removals = (clients: readonly number[], clock: number) => {
+      for (const client of clients) source.meta.set(client, { clock, lastUpdated: 0 })
+      source.states.clear()
+      return { type: FrameType.Awareness, room: '', update: encodeAwarenessUpdate(source, [...clients]) } as const
+    }
+    presence.onAwareness('a', removals([21, 22, 23, 24, 25], 5))
+    expect([...awareness.meta.keys()]).toEqual([1])
+    expect(sent()).toEqual([])
+    // Five new clients at a later clock: three fit the fresh burst, two wait (not the larger budget of known clients).
+    presence.onAwareness('a', frameOf([21, 22, 23, 24, 25], 9))
+    expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[21, 9], [22, 9], [23, 9]] }])
+    expect(ctx.stats.presenceHeld).toBe(2)
+  })
+
   it('several updates of a held client coalesce: its latest state goes on once', async () => {
     presence.onAwareness('a', frameOf([11, 12, 13, 14]))
     sent()
