@@ -227,8 +227,13 @@ export class MemberTable {
     const entry = this.get(record.peer)
     if (record.kind === 'meta') return entry !== undefined && (entry.meta?.version ?? -1) < record.version
     if (record.kind === 'health') return entry !== undefined && (entry.health?.seq ?? -1) < record.seq
-    if (entry === undefined) return record.status === 'alive'
-    return record.incarnation > entry.incarnation || (record.incarnation === entry.incarnation && (record.status !== entry.status || (record.status === 'suspect' && !entry.accusers.has(record.by))))
+    // The rest mirrors applyState: a record it would refuse is not worth a verification.
+    if (entry === undefined) return record.status === 'alive' && this.#live < this.#maxLive
+    const newer = record.incarnation > entry.incarnation
+    const same = record.incarnation === entry.incarnation
+    if (record.status === 'alive') return newer
+    if (record.status === 'suspect' && same && entry.status === 'suspect') return !entry.accusers.has(record.by) && entry.accusers.size < MAX_ACCUSERS
+    return newer || (same && RANK[record.status] > RANK[entry.status])
   }
 
   /** Forgets every member failed or left for at least `reapMs`, calling `reaped` after each removal. */
