@@ -32,7 +32,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   relay: (f) => f === 'layers/mesh-relay.ts',
   score: (f) => f === 'layers/peer-score.ts' || f === 'layers/peer-budgets.ts',
   limits: (f) => f.startsWith('limits/'),
-  members: (f) => ['failure-detector.ts', 'failure-detector-ports.ts', 'link-rtt.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-gossip.ts', 'member-digests.ts', 'member-outcomes.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'members-ports.ts', 'self-records.ts', 'suspicion-timers.ts', 'mass-failure.ts', 'member-refresh.ts', 'room-events.ts', 'event-signing.ts'].map((n) => `layers/${n}`).includes(f),
+  members: (f) => ['failure-detector.ts', 'failure-detector-ports.ts', 'link-rtt.ts', 'local-health.ts', 'local-member.ts', 'member-news.ts', 'member-gossip.ts', 'member-digests.ts', 'member-outcomes.ts', 'member-signing.ts', 'member-table.ts', 'member-view.ts', 'members.ts', 'members-ports.ts', 'self-records.ts', 'suspicion-timers.ts', 'mass-failure.ts', 'member-refresh.ts', 'room-events.ts', 'event-signing.ts', 'query-routes.ts'].map((n) => `layers/${n}`).includes(f),
   replica: (f) => f === 'replica.ts',
   persistence: (f) => f === 'persistence.ts' || f === 'trusted-storage.ts',
   storage: (f) => f.startsWith('storage/') && f !== 'storage/adapter.ts',

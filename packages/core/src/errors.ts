@@ -226,3 +226,8 @@ export class SyncTimeoutError extends DeadlineError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new AbortError(undefined, { cause: signal.reason })
 }
+
+/** `error` as an Error (a thrown non-Error is wrapped, its text kept). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}

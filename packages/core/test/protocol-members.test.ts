@@ -108,6 +108,21 @@ describe('member frames', () => {
     expect(() => encodeFrame(frame)).toThrow(expect.objectContaining({ name: 'ProtocolError' }) as Error)
   })
 
+  it('an unsigned event, query or answer (an open room) carries no signature field at all: its bytes are those of builds before signatures', () => {
+    const signature = new Uint8Array(64).fill(9)
+    const frames: Frame[] = [
+      { type: FrameType.RoomEvent, room: '', id: 5, origin: 'o', ltime: 2, name: 'deploy', payload: json(1) },
+      { type: FrameType.Query, room: '', id: 8, origin: 'o', name: 'load', timeoutMs: 1, peers: [], meta: [], payload: json(null) },
+      { type: FrameType.QueryReply, room: '', id: 8, from: 'a', payload: json(2) },
+    ]
+    for (const frame of frames) {
+      const unsigned = encodeFrame(frame)
+      const signed = encodeFrame({ ...frame, signature } as Frame)
+      expect(signed.length).toBe(unsigned.length + 65)
+      expect(signed.subarray(0, unsigned.length)).toEqual(unsigned)
+    }
+  })
+
   it('refuses to decode a record of an unknown kind or status, and a truncated record list', () => {
     const probe = encodeFrame({ type: FrameType.Probe, room: '', seq: 1, news: [alive] })
     // Header: type 32, empty room, seq 1, count 1, then the record: kind, peer 'a', status.

@@ -32,16 +32,20 @@ export interface MemberSigning {
 
 const EMPTY = new Uint8Array(0)
 
+/** `label ‖ 0x00 ‖ room (UTF-8) ‖ 0x00 ‖ body`: what membership signs, kept apart from every other signature by its label. */
+export function labelledBytes(label: string, room: string, body: Uint8Array): Uint8Array {
+  const head = string.encodeUtf8(label)
+  const name = string.encodeUtf8(room)
+  const out = new Uint8Array(head.length + 1 + name.length + 1 + body.length)
+  out.set(head, 0)
+  out.set(name, head.length + 1)
+  out.set(body, head.length + 1 + name.length + 1)
+  return out
+}
+
 /** The bytes signed for `record` in `room`. */
 export function signedBytes(room: string, record: MemberRecord): Uint8Array {
-  const label = string.encodeUtf8(MEMBER_RECORD_LABEL)
-  const name = string.encodeUtf8(room)
-  const body = recordBody(record)
-  const out = new Uint8Array(label.length + 1 + name.length + 1 + body.length)
-  out.set(label, 0)
-  out.set(name, label.length + 1)
-  out.set(body, label.length + 1 + name.length + 1)
-  return out
+  return labelledBytes(MEMBER_RECORD_LABEL, room, recordBody(record))
 }
 
 /** The record whose signature proves a claim about `record.peer` at its incarnation: its own `alive`. */

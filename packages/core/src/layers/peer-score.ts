@@ -61,7 +61,7 @@ interface PeerState {
 }
 
 /** The errors that mark a frame as invalid (exact names: subclasses of the trust layer are not). */
-const INVALID = new Set(['ProtocolError', 'UpdateRejectedError', 'LimitExceededError'])
+const INVALID = new Set(['ProtocolError', 'UpdateRejectedError', 'LimitExceededError', 'RoomEventError'])
 
 /** Most peers tracked at once (state of peers with a neutral score is dropped first). */
 const MAX_TRACKED = 4096
@@ -136,7 +136,9 @@ export class PeerScore {
    * A problem a layer reported about `peer`: an invalid frame (one that does not decode,
    * names another room, or carries a malformed or over-limit update or presence) lowers its
    * score. The trust layer's refusals (signatures, authorship, equivocation, writers) are
-   * left out: an honest neighbour may forward what another peer signed.
+   * left out: an honest neighbour may forward what another peer signed. Events, queries and
+   * answers are the exception: every peer checks their signatures before passing them on, so
+   * a bad one (`RoomEventError`) is its sender's own.
    */
   reported(error: Error, peer: PeerId | undefined): void {
     if (peer === undefined) return

@@ -196,11 +196,15 @@ export class SignedPresence {
    * a clock above the one held, where a client never seen holds clock 0, or a removal of a
    * state at the same clock. The Awareness ignores anything else; an entry that passed for new
    * here but changed nothing there would be forwarded again on every arrival and circle the
-   * overlay without end (one signed entry at clock 0 did that).
+   * overlay without end (one signed entry at clock 0 did that). A removal of a client we do
+   * not show changes nothing we show, and is not new either: y-protocols would keep a clock
+   * for it for ever, and members minting keys could grow every peer's clock table that way.
    */
   #isNewer(entry: SignedAwarenessEntry): boolean {
     const clock = this.#awareness.meta.get(entry.clientID)?.clock ?? 0
-    return entry.clock > clock || (entry.clock === clock && entry.state === null && this.#awareness.getStates().has(entry.clientID))
+    const shown = this.#awareness.getStates().has(entry.clientID)
+    if (entry.state === null) return shown && entry.clock >= clock
+    return entry.clock > clock
   }
 
   /** Applies verified entries through one awareness update, as y-protocols encodes them. */

@@ -23,6 +23,8 @@ import { randomInt } from '../random.js'
 import type { PeerId } from '../transport.js'
 import { EventSigner, type EventFrame } from './event-signing.js'
 import type { MemberSigning } from './member-signing.js'
+import { QueryRoutes } from './query-routes.js'
+import { asError } from '../errors.js'
 
 /** What the events layer asks of the room. */
 export interface RoomEventsPorts {
@@ -35,10 +37,12 @@ export interface RoomEventsPorts {
   replied(id: number, from: PeerId, payload: EventPayload): void
 }
 
-/** Ids of events and queries remembered, to drop the copies a flood brings. */
+/** Events and queries remembered (by origin and id), to drop the copies a flood brings. */
 const SEEN = 8192
-/** Queries relayed at once at most (a newer one is dropped beyond it). */
-const MAX_ROUTES = 1024
+/** Event names remembered per origin (the last delivered Lamport time of each). */
+const NAMES_PER_ORIGIN = 256
+/** Origins whose delivered events are remembered. */
+const ORIGINS = 4096
 /**
  * The highest Lamport time a peer adopts from others' events. A frame may carry up to 2⁵³−1;
  * adopting that would leave this peer no time to count up to (its next emit could not be
@@ -51,10 +55,11 @@ export class RoomEvents {
   readonly #ctx: LayerContext
   readonly #ports: RoomEventsPorts
   readonly #coalesceMs: number
-  readonly #seen = new BoundedSet<number>(SEEN)
-  readonly #delivered = new Map<string, number>()
+  readonly #seen = new BoundedSet<string>(SEEN)
+  /** Per origin, the last Lamport time delivered of each event name (bounded per origin, so one origin cannot push out another's). */
+  readonly #delivered = new Map<PeerId, Map<string, number>>()
   readonly #pending = new Map<string, WirePayload>()
-  readonly #routes = new Map<number, { parent: PeerId | undefined; expires: number }>()
+  readonly #routes: QueryRoutes
   /** Signs and checks frames in a room with a secret; undefined in an open room. */
   readonly #signer: EventSigner | undefined
   #ltime = 0
@@ -65,6 +70,7 @@ export class RoomEvents {
     this.#ctx = ctx
     this.#coalesceMs = coalesceMs
     this.#ports = ports
+    this.#routes = new QueryRoutes(ctx.clock)
     this.#signer = signing === undefined ? undefined : new EventSigner(ctx.room, signing)
   }
 
@@ -87,9 +93,9 @@ export class RoomEvents {
     const meta = Object.entries(filter.meta).map(([key, value]) => ({ key, value: JSON.stringify(value) }))
     if (meta.length > MEMBER_LIMITS.filterMeta || filter.peers.length > 32) throw new PayloadTooLargeError('a query filter names at most 32 peers and 8 metadata keys')
     const frame: QueryFrame = { type: FrameType.Query, room: this.#ctx.room, id, origin: this.#ctx.peerId, name, timeoutMs, peers: filter.peers, meta, payload: toWire(payload) }
-    this.#seen.add(id)
-    this.#route(id, undefined, timeoutMs)
-    this.#send(frame, (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
+    this.#seen.add(seenKey(frame.origin, id))
+    this.#routes.add(id, frame.origin, undefined, timeoutMs)
+    this.#send(frame, '', (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
     return id
   }
 
@@ -100,83 +106,49 @@ export class RoomEvents {
    * events coming back stop here too (our neighbours had them from us).
    */
   onRoomEvent(peer: PeerId, frame: RoomEventFrame): void {
-    if (this.#seen.has(frame.id) || frame.origin === this.#ctx.peerId) return
-    this.#checked(peer, frame, () => {
-      if (!this.#seen.add(frame.id)) return
-      const key = `${frame.origin}\u0000${frame.name}`
-      if ((this.#delivered.get(key) ?? -1) >= frame.ltime) return
+    const key = seenKey(frame.origin, frame.id)
+    if (this.#seen.has(key) || frame.origin === this.#ctx.peerId) return
+    this.#checked(peer, frame, '', () => {
+      if (!this.#seen.add(key) || !this.#deliver(frame)) return
       this.#ltime = Math.max(this.#ltime, Math.min(frame.ltime, MAX_ADOPTED_LTIME))
       this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
-      this.#delivered.delete(key)
-      this.#delivered.set(key, frame.ltime)
-      if (this.#delivered.size > SEEN) this.#delivered.delete(this.#delivered.keys().next().value as string)
       this.#ctx.emit('event:receive', { name: frame.name, payload: fromWire(frame.payload), from: frame.origin })
     })
   }
 
   onQuery(peer: PeerId, frame: QueryFrame): void {
-    if (this.#seen.has(frame.id)) return
-    this.#checked(peer, frame, () => {
-      if (!this.#seen.add(frame.id) || !this.#route(frame.id, peer, frame.timeoutMs)) return
+    const key = seenKey(frame.origin, frame.id)
+    if (this.#seen.has(key) || frame.origin === this.#ctx.peerId) return
+    this.#checked(peer, frame, '', () => {
+      if (!this.#seen.add(key) || !this.#routes.add(frame.id, frame.origin, peer, frame.timeoutMs)) return
       this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
-      if (frame.origin === this.#ctx.peerId || !this.#matches(frame)) return
+      if (!this.#matches(frame)) return
       const answer = this.#ports.answer(frame.name, fromWire(frame.payload), frame.origin)
       if (answer === undefined) return
       answer.then(
         (payload) => {
           if (payload === undefined) return
           const reply: QueryReplyFrame = { type: FrameType.QueryReply, room: this.#ctx.room, id: frame.id, from: this.#ctx.peerId, payload: toWire(payload) }
-          this.#send(reply, (signed) => this.#reply(this.#ctx.peerId, signed))
+          this.#send(reply, frame.origin, (signed) => this.#reply(this.#ctx.peerId, signed, frame.origin))
         },
-        (error: unknown) => this.#ctx.report(error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) => this.#ctx.report(asError(error)),
       )
     })
   }
 
+  /** An answer: matched to the route of the query it answers (by the asker its signature names, with a secret), then delivered or passed on. */
   onQueryReply(peer: PeerId, frame: QueryReplyFrame): void {
-    if (this.#routeOf(frame.id) === undefined) return
-    this.#checked(peer, frame, () => this.#reply(peer, frame))
-  }
-
-  /** Delivers an answer to one of our queries, or passes it towards the query's origin. */
-  #reply(peer: PeerId, frame: QueryReplyFrame): void {
-    const route = this.#routeOf(frame.id)
-    if (route === undefined) return
-    if (route.parent === undefined) {
-      if (peer !== this.#ctx.peerId) this.#ports.replied(frame.id, frame.from, fromWire(frame.payload))
-      return
+    const routes = this.#routes.routes(frame.id)
+    const [first] = routes
+    if (first === undefined) return
+    if (this.#signer === undefined) return this.#reply(peer, frame, first.origin)
+    // Usually one route; with several (queries sharing an id), the one the signature was made for.
+    const tryRoute = (i: number): void => {
+      const route = routes[i]
+      if (route === undefined) return
+      this.#checked(peer, frame, route.origin, () => this.#reply(peer, frame, route.origin), i + 1 < routes.length ? () => tryRoute(i + 1) : undefined)
     }
-    this.#ctx.send(route.parent, frame)
-  }
-
-  #routeOf(id: number): { parent: PeerId | undefined; expires: number } | undefined {
-    const route = this.#routes.get(id)
-    return route === undefined || route.expires < this.#ctx.clock.now() ? undefined : route
-  }
-
-  /** Runs `then` for a frame from `peer` once its signature holds (at once in an open room); a refused frame is counted and reported. */
-  #checked(peer: PeerId, frame: EventFrame, then: () => void): void {
-    if (this.#signer === undefined) return then()
-    this.#signer.verify(frame, peer).then(
-      () => {
-        if (!this.#stopped) then()
-      },
-      (error: unknown) => {
-        this.#ctx.stats.framesRejected++
-        this.#ctx.report(error instanceof Error ? error : new Error(String(error)), peer)
-      },
-    )
-  }
-
-  /** Hands `frame` (ours) to `send`, signed first in a room with a secret. */
-  #send<F extends EventFrame>(frame: F, send: (frame: F) => void): void {
-    if (this.#signer === undefined) return send(frame)
-    this.#signer.sign(frame).then(
-      (signed) => {
-        if (!this.#stopped) send(signed)
-      },
-      (error: unknown) => this.#ctx.report(error instanceof Error ? error : new Error(String(error))),
-    )
+    tryRoute(0)
   }
 
   stop(): void {
@@ -185,27 +157,71 @@ export class RoomEvents {
     this.#pending.clear()
   }
 
+  /** Whether `frame` is newer than the last delivered of its name and origin (then it is remembered as delivered). */
+  #deliver(frame: RoomEventFrame): boolean {
+    let names = this.#delivered.get(frame.origin)
+    if ((names?.get(frame.name) ?? -1) >= frame.ltime) return false
+    if (names === undefined) {
+      names = new Map()
+      this.#delivered.set(frame.origin, names)
+      if (this.#delivered.size > ORIGINS) this.#delivered.delete(this.#delivered.keys().next().value as PeerId)
+    }
+    names.delete(frame.name)
+    names.set(frame.name, frame.ltime)
+    if (names.size > NAMES_PER_ORIGIN) names.delete(names.keys().next().value as string)
+    return true
+  }
+
+  /** Delivers an answer to `asker`'s query (ours), or passes it towards the asker; a member's second answer goes nowhere. */
+  #reply(peer: PeerId, frame: QueryReplyFrame, asker: PeerId): void {
+    const route = this.#routes.routes(frame.id).find((r) => r.origin === asker)
+    if (route === undefined || !this.#routes.answer(route, frame.from)) return
+    if (route.parent === undefined) {
+      if (peer !== this.#ctx.peerId) this.#ports.replied(frame.id, frame.from, fromWire(frame.payload))
+      return
+    }
+    this.#ctx.send(route.parent, frame)
+  }
+
+  /**
+   * Runs `then` for a frame from `peer` once its signature holds (at once in an open room);
+   * `asker`: for an answer, the member whose query it answers. A refused frame is counted and
+   * reported, unless `otherwise` is given (another asker to try).
+   */
+  #checked(peer: PeerId, frame: EventFrame, asker: string, then: () => void, otherwise?: () => void): void {
+    if (this.#signer === undefined) return then()
+    this.#signer.verify(frame, peer, asker).then(
+      () => {
+        if (!this.#stopped) then()
+      },
+      (error: unknown) => {
+        if (otherwise !== undefined) return otherwise()
+        this.#ctx.stats.framesRejected++
+        this.#ctx.report(asError(error), peer)
+      },
+    )
+  }
+
+  /** Hands `frame` (ours) to `send`, signed first in a room with a secret (`asker` as in `#checked`). */
+  #send<F extends EventFrame>(frame: F, asker: string, send: (frame: F) => void): void {
+    if (this.#signer === undefined) return send(frame)
+    this.#signer.sign(frame, asker).then(
+      (signed) => {
+        if (!this.#stopped) send(signed)
+      },
+      (error: unknown) => this.#ctx.report(asError(error)),
+    )
+  }
+
   #sendPending(): void {
     this.#flush = undefined
     for (const [name, payload] of this.#pending) {
       const id = randomInt(this.#ctx.random, Number.MAX_SAFE_INTEGER)
-      this.#seen.add(id)
+      this.#seen.add(seenKey(this.#ctx.peerId, id))
       const frame: RoomEventFrame = { type: FrameType.RoomEvent, room: this.#ctx.room, id, origin: this.#ctx.peerId, ltime: ++this.#ltime, name, payload }
-      this.#send(frame, (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
+      this.#send(frame, '', (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
     }
     this.#pending.clear()
-  }
-
-  /** Remembers where answers to `id` go; false when too many queries are in flight. */
-  #route(id: number, parent: PeerId | undefined, timeoutMs: number): boolean {
-    const now = this.#ctx.clock.now()
-    for (const [key, route] of this.#routes) {
-      if (route.expires >= now) break
-      this.#routes.delete(key)
-    }
-    if (this.#routes.size >= MAX_ROUTES) return false
-    this.#routes.set(id, { parent, expires: now + timeoutMs })
-    return true
   }
 
   #matches(frame: QueryFrame): boolean {
@@ -213,6 +229,11 @@ export class RoomEvents {
     const meta = this.#ports.meta()
     return frame.meta.every(({ key, value }) => key in meta && JSON.stringify(meta[key]) === value)
   }
+}
+
+/** What identifies an event or query among the copies of a flood: its origin and id. */
+function seenKey(origin: PeerId, id: number): string {
+  return `${origin}\u0000${id}`
 }
 
 function checkName(name: string): void {

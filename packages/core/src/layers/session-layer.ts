@@ -15,7 +15,7 @@
  */
 import type { RoomKeys } from '../crypto/room-keys.js'
 import type { LayerContext } from '../engine/context.js'
-import { ProtocolError } from '../errors.js'
+import { asError, ProtocolError } from '../errors.js'
 import { tryDecodeFrame, type VersionRange } from '../protocol/codec.js'
 import { CloseCode, FrameType, type CloseCodeValue, type Frame, type JoinPriorityValue } from '../protocol/messages.js'
 import type { Connection, PeerId, Transport } from '../transport.js'
@@ -27,7 +27,7 @@ import { openConnection } from './session-dial.js'
 import { JoinHandshake } from './session-join.js'
 import { checkFrame } from './session-frame-check.js'
 import { SessionReleases } from './session-release.js'
-import { asError, SessionTable } from './session-table.js'
+import { SessionTable } from './session-table.js'
 import { TrustedSessions } from './session-trust.js'
 
 export type { SessionConfig } from '../engine/session-ports.js'

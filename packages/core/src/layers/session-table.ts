@@ -3,6 +3,7 @@
  * the open one per peer, the dials in flight, and sending (one encoding shared by many
  * sessions). Counts what it sends.
  */
+import { asError } from '../errors.js'
 import type { FrameMeter } from '../engine/frame-meter.js'
 import type { Frame } from '../protocol/messages.js'
 import type { RoomStats } from '../room-stats.js'
@@ -134,7 +135,3 @@ export class SessionTable {
   }
 }
 
-/** `error` as an Error. */
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
-}

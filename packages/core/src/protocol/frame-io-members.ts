@@ -157,7 +157,7 @@ export function writeRoomEvent(encoder: encoding.Encoder, frame: RoomEventFrame)
   writeU53(encoder, frame.ltime, 'ltime')
   writeName(encoder, frame.name)
   writePayload(encoder, frame.payload)
-  writeSignature(encoder, frame.signature ?? EMPTY, 'signature')
+  writeFrameSignature(encoder, frame.signature)
 }
 
 /** Reads a {@link RoomEventFrame}. */
@@ -168,7 +168,7 @@ export function readRoomEvent(decoder: decoding.Decoder): RoomEventFrame {
   const ltime = readU53(decoder, 'ltime')
   const name = readName(decoder)
   const payload = readPayload(decoder)
-  return signed<RoomEventFrame>({ type: MemberFrameType.RoomEvent, room, id, origin, ltime, name, payload }, readSignature(decoder, 'signature'))
+  return signed<RoomEventFrame>({ type: MemberFrameType.RoomEvent, room, id, origin, ltime, name, payload }, readFrameSignature(decoder))
 }
 
 /** Writes a {@link QueryFrame}. */
@@ -182,7 +182,7 @@ export function writeQuery(encoder: encoding.Encoder, frame: QueryFrame): void {
   writePeerList(encoder, frame.peers, 'peers')
   writeConditions(encoder, frame.meta)
   writePayload(encoder, frame.payload)
-  writeSignature(encoder, frame.signature ?? EMPTY, 'signature')
+  writeFrameSignature(encoder, frame.signature)
 }
 
 /** Reads a {@link QueryFrame}. */
@@ -196,7 +196,7 @@ export function readQuery(decoder: decoding.Decoder): QueryFrame {
   const peers = readPeerList(decoder, 'peers')
   const meta = readConditions(decoder)
   const payload = readPayload(decoder)
-  return signed<QueryFrame>({ type: MemberFrameType.Query, room, id, origin, name, timeoutMs, peers, meta, payload }, readSignature(decoder, 'signature'))
+  return signed<QueryFrame>({ type: MemberFrameType.Query, room, id, origin, name, timeoutMs, peers, meta, payload }, readFrameSignature(decoder))
 }
 
 /** Writes a {@link QueryReplyFrame}. */
@@ -205,7 +205,7 @@ export function writeQueryReply(encoder: encoding.Encoder, frame: QueryReplyFram
   writeU53(encoder, frame.id, 'id')
   writePeerId(encoder, frame.from, 'from')
   writePayload(encoder, frame.payload)
-  writeSignature(encoder, frame.signature ?? EMPTY, 'signature')
+  writeFrameSignature(encoder, frame.signature)
 }
 
 /** Reads a {@link QueryReplyFrame}. */
@@ -214,10 +214,21 @@ export function readQueryReply(decoder: decoding.Decoder): QueryReplyFrame {
   const id = readU53(decoder, 'id')
   const from = readPeerId(decoder, 'from')
   const payload = readPayload(decoder)
-  return signed<QueryReplyFrame>({ type: MemberFrameType.QueryReply, room, id, from, payload }, readSignature(decoder, 'signature'))
+  return signed<QueryReplyFrame>({ type: MemberFrameType.QueryReply, room, id, from, payload }, readFrameSignature(decoder))
 }
 
-const EMPTY = new Uint8Array(0)
+/**
+ * The signature of an event, query or answer ends the frame, and only a room with a secret
+ * writes it: an open room's frames are byte for byte what builds before signatures sent.
+ */
+function writeFrameSignature(encoder: encoding.Encoder, signature: Uint8Array | undefined): void {
+  if (signature !== undefined) writeSignature(encoder, signature, 'signature')
+}
+
+/** The signature at the end of a frame, when there is one (see {@link writeFrameSignature}). */
+function readFrameSignature(decoder: decoding.Decoder): Uint8Array {
+  return remaining(decoder) === 0 ? new Uint8Array(0) : readSignature(decoder, 'signature')
+}
 
 /** `frame` with its signature, when it has one (an unsigned frame, from an open room, has no field). */
 function signed<F extends { signature?: Uint8Array }>(frame: F, signature: Uint8Array): F {

@@ -12,7 +12,6 @@ import { MEMBER_LIMITS, type MemberFrameType, type MemberStatus } from './messag
 import { readStatus, statusCode, writeMemberKey } from './member-records.js'
 import { fail, readU53, remaining, writeU53 } from './primitives.js'
 
-
 /**
  * One member as a {@link MembersDigestFrame} summarises it: which versions of its records the
  * sender holds (0: none), under a short `key` instead of the member's peer id.

@@ -140,6 +140,15 @@ describe('a hostile insider cannot set another client\'s state', () => {
     expect(signedSent(s.ctx).map((f) => [f.peer, f.frame.entries])).toEqual([['b', [frame.entries[1]]]])
   })
 
+  it('a signed removal of a client we do not show is a duplicate: not applied, not forwarded, no clock kept', async () => {
+    const s = await setup()
+    const ghost = await remotePeer()
+    s.presence.onSignedAwareness('a', signedFrame(await entryOf(ghost, 5, null)))
+    await until(() => s.tree.duplicates.length === 1)
+    expect([s.ctx.take(), s.tree.firsts, s.ctx.errors]).toEqual([[], [], []])
+    expect(s.awareness.meta.has(ghost.clientId)).toBe(false)
+  })
+
   it('an entry at clock 0 of a client never seen (the Awareness would ignore it) is a duplicate: not applied, not forwarded', async () => {
     const s = await setup()
     const ghost = await remotePeer()

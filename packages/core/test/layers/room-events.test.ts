@@ -12,7 +12,7 @@ import { EventSigner } from '../../src/layers/event-signing.js'
 import { MAX_ADOPTED_LTIME, RoomEvents } from '../../src/layers/room-events.js'
 import type { EventPayload } from '../../src/member-types.js'
 import { FrameType } from '../../src/protocol/messages.js'
-import type { RoomEventFrame } from '../../src/protocol/messages-members.js'
+import type { QueryFrame, QueryReplyFrame, RoomEventFrame } from '../../src/protocol/messages-members.js'
 import type { RoomTrust } from '../../src/trust/room-trust.js'
 import { RecordingContext, testTrust, trustedContext, until } from '../support/layer-harness.js'
 
@@ -80,6 +80,29 @@ describe('room events', () => {
   })
 })
 
+describe('query answers', () => {
+  it('a relay passes each member\'s answer towards the asker once: replays and second answers go nowhere', () => {
+    const { ctx, events } = setup()
+    const query: QueryFrame = { type: FrameType.Query, room: 'r', id: 9, origin: 'asker', name: 'q', timeoutMs: 1000, peers: [], meta: [], payload: { json: true, data: new TextEncoder().encode('1') } }
+    events.onQuery('a', query)
+    ctx.take()
+    const reply = (from: string, value: number): QueryReplyFrame => ({ type: FrameType.QueryReply, room: 'r', id: 9, from, payload: { json: true, data: new TextEncoder().encode(String(value)) } })
+    for (const frame of [reply('x', 1), reply('x', 1), reply('x', 2), reply('y', 3)]) events.onQueryReply('b', frame)
+    expect(ctx.takeOf(FrameType.QueryReply).map((s) => [s.peer, s.frame.from])).toEqual([['a', 'x'], ['a', 'y']])
+  })
+
+  it('an echo of our own query does not take its route: answers still reach us', () => {
+    const ctx = new RecordingContext()
+    const replies: string[] = []
+    const asker = new RoomEvents(ctx, 20, { neighbours: () => NEIGHBOURS, meta: () => ({}), answer: () => undefined, replied: (_, from) => replies.push(from) })
+    const id = asker.query('q', 1, 1000, { peers: [], meta: {} })
+    const frame = ctx.takeOf(FrameType.Query)[0]!.frame
+    asker.onQuery('b', frame)
+    asker.onQueryReply('c', { type: FrameType.QueryReply, room: 'r', id, from: 'x', payload: { json: true, data: new TextEncoder().encode('1') } })
+    expect([replies, ctx.take()]).toEqual([['x'], []])
+  })
+})
+
 describe('room events in a room with a secret', () => {
   /** An events layer running as `trust`'s peer, its answers and replies recorded. */
   function signedSetup(trust: RoomTrust, answer?: (name: string) => Promise<EventPayload | undefined>) {
@@ -137,5 +160,71 @@ describe('room events in a room with a secret', () => {
     a.events.onQueryReply('a', reply)
     await until(() => a.replies.length === 1)
     expect(a.replies).toEqual([{ id, from: bob.peerId, payload: 'pong' }])
+  })
+})
+
+describe('room events in a room with a secret, against an insider', () => {
+  /** An events layer of `trust`'s peer whose signature checks are counted. */
+  function counted(trust: RoomTrust, answer?: () => Promise<EventPayload | undefined>) {
+    const ctx = trustedContext(trust)
+    const signing = trustSigning(trust)
+    let verifications = 0
+    const replies: { id: number; from: string; payload: unknown }[] = []
+    const events = new RoomEvents(
+      ctx,
+      20,
+      { neighbours: () => NEIGHBOURS, meta: () => ({}), answer: () => answer?.(), replied: (id, from, payload) => replies.push({ id, from, payload }) },
+      { sign: (data) => signing.sign(data), verify: (peer, data, signature) => (verifications++, signing.verify(peer, data, signature)) },
+    )
+    const received = (): unknown[] => ctx.emitted.filter((e) => e.event === 'event:receive').map((e) => (e.payload as { from: string }).from)
+    return { ctx, events, replies, received, verifications: () => verifications }
+  }
+
+  it("an insider's own event reusing another member's id first does not shadow the genuine one", async () => {
+    const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
+    const b = counted(bob)
+    const genuine = await new EventSigner(alice.keys.room, trustSigning(alice)).sign(event(42, 1, 'from alice', alice.peerId))
+    const squatter = await new EventSigner(alice.keys.room, trustSigning(mallory)).sign(event(42, 1, 'from mallory', mallory.peerId))
+    b.events.onRoomEvent('c', squatter)
+    await until(() => b.received().length === 1)
+    b.events.onRoomEvent('a', genuine)
+    await until(() => b.received().length === 2)
+    expect(b.received()).toEqual([mallory.peerId, alice.peerId])
+  })
+
+  it('copies of one event arriving from several neighbours at once share one signature check', async () => {
+    const [alice, bob] = await Promise.all([testTrust(), testTrust()])
+    const b = counted(bob)
+    const genuine = await new EventSigner(alice.keys.room, trustSigning(alice)).sign(event(7, 1, 'v', alice.peerId))
+    for (const peer of NEIGHBOURS) b.events.onRoomEvent(peer, genuine)
+    await until(() => b.received().length === 1)
+    expect(b.verifications()).toBe(1)
+    expect(b.ctx.errors).toEqual([])
+  })
+
+  it('an answer counts once per member (replays go nowhere), and only for the query its signature names', async () => {
+    const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
+    const a = counted(alice)
+    const b = counted(bob, async () => 'pong')
+    const id = a.events.query('ping', null, 5000, { peers: [], meta: {} })
+    await until(() => a.ctx.sent.length > 0)
+    const query = a.ctx.takeOf(FrameType.Query)[0]!.frame
+    // Mallory's own query with alice's id reaches bob first: bob answers both, each signed for its asker.
+    const squat = await new EventSigner(alice.keys.room, trustSigning(mallory)).sign({ ...query, origin: mallory.peerId, signature: undefined })
+    b.events.onQuery('c', squat)
+    b.events.onQuery('a', query)
+    await until(() => b.ctx.sent.filter((s) => s.frame.type === FrameType.QueryReply).length === 2)
+    const replies = b.ctx.takeOf(FrameType.QueryReply)
+    const toMallory = replies.find((s) => s.peer === 'c')!.frame
+    const toAlice = replies.find((s) => s.peer === 'a')!.frame
+    // The answer made for mallory's query is refused as an answer to alice's.
+    a.events.onQueryReply('a', toMallory)
+    await until(() => a.ctx.errors.length === 1)
+    expect(a.ctx.errorNames()).toEqual(['RoomEventError'])
+    // Three copies at once: one shared check, one answer.
+    for (let i = 0; i < 3; i++) a.events.onQueryReply('a', toAlice)
+    await until(() => a.replies.length === 1)
+    expect(a.replies).toEqual([{ id, from: bob.peerId, payload: 'pong' }])
+    expect(a.verifications()).toBe(2)
   })
 })
