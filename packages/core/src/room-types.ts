@@ -225,7 +225,11 @@ export interface Room extends Subscribable<RoomEvents> {
   emit(name: string, payload?: EventPayload): void
   /**
    * Asks every member; those with a handler for `name` (`onQuery`) that match `filter`
-   * answer. Answers arrive until `timeoutMs` (default 2000) as an async iterable.
+   * answer. Answers arrive until `timeoutMs` (default 2000) as an async iterable, each
+   * member's once.
+   * @throws PayloadTooLargeError for a payload, name or filter over its limit, a timeout out
+   * of range, or a 65th query of this peer in flight; RoomClosedError before the room runs or
+   * after it closed.
    */
   query(name: string, payload?: EventPayload, options?: QueryOptions): AsyncIterableIterator<QueryResponse>
   /** Answers queries named `name`. Returns a function that removes the handler. */

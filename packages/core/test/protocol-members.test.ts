@@ -123,6 +123,11 @@ describe('member frames', () => {
     }
   })
 
+  it('refuses a signature field that is there but empty (an unsigned frame has none): one frame, one encoding', () => {
+    const unsigned = encodeFrame({ type: FrameType.RoomEvent, room: '', id: 5, origin: 'o', ltime: 2, name: 'deploy', payload: json(1) })
+    expect(tryDecodeFrame(Uint8Array.from([...unsigned, 0])).ok).toBe(false)
+  })
+
   it('refuses to decode a record of an unknown kind or status, and a truncated record list', () => {
     const probe = encodeFrame({ type: FrameType.Probe, room: '', seq: 1, news: [alive] })
     // Header: type 32, empty room, seq 1, count 1, then the record: kind, peer 'a', status.

@@ -3,8 +3,9 @@
  * neighbour it came from (none for our own), by the query's origin and id. Two members'
  * queries may share an id (a hostile one may reuse another's on purpose); each has its own
  * route, and an answer is matched to the route whose asker its signature names. Each member
- * answers a query once: later answers from it, replays included, go nowhere, and a query
- * takes at most {@link MAX_ANSWERS} answers.
+ * answers a query once: later answers from it, replays included, go nowhere; a member the
+ * query's filter leaves out cannot answer; and a query takes at most {@link MAX_ANSWERS}
+ * answers. Routes are bounded in all, per origin and per id.
  */
 import type { Clock } from '../clock.js'
 import type { PeerId } from '../transport.js'
@@ -13,6 +14,10 @@ import type { PeerId } from '../transport.js'
 export const MAX_ROUTES = 1024
 /** Answers one query takes at most. */
 export const MAX_ANSWERS = 1024
+/** Queries of one origin routed at once at most. */
+export const ROUTES_PER_ORIGIN = 64
+/** Queries sharing one id routed at once at most (each answer is checked against each of them). */
+export const ROUTES_PER_ID = 4
 
 /** The route of one query. */
 export interface QueryRoute {
@@ -24,6 +29,8 @@ export interface QueryRoute {
   readonly expires: number
   /** Members whose answer went through. */
   readonly answered: Set<PeerId>
+  /** The members the query's filter lets answer (empty: any). */
+  readonly peers: ReadonlySet<PeerId>
 }
 
 /** The routes of one room's queries. Internal to the events layer. */
@@ -37,11 +44,18 @@ export class QueryRoutes {
     this.#clock = clock
   }
 
-  /** Makes the route of `origin`'s query `id`; false when it exists already or too many queries are in flight. */
-  add(id: number, origin: PeerId, parent: PeerId | undefined, timeoutMs: number): boolean {
+  /**
+   * Makes the route of `origin`'s query `id`, answerable by `peers` (empty: anyone); false when
+   * it exists already, or too many queries are in flight: in all, of this origin, or with this id.
+   */
+  add(id: number, origin: PeerId, parent: PeerId | undefined, timeoutMs: number, peers: readonly PeerId[] = []): boolean {
     this.#expire()
-    if (this.#size >= MAX_ROUTES || this.routes(id).some((r) => r.origin === origin)) return false
-    const route: QueryRoute = { id, origin, parent, expires: this.#clock.now() + timeoutMs, answered: new Set() }
+    const same = this.routes(id)
+    if (this.#size >= MAX_ROUTES || same.length >= ROUTES_PER_ID || same.some((r) => r.origin === origin)) return false
+    let mine = 0
+    for (const routes of this.#byId.values()) for (const r of routes) if (r.origin === origin) mine++
+    if (mine >= ROUTES_PER_ORIGIN) return false
+    const route: QueryRoute = { id, origin, parent, expires: this.#clock.now() + timeoutMs, answered: new Set(), peers: new Set(peers) }
     this.#byId.set(id, [...(this.#byId.get(id) ?? []), route])
     this.#size++
     return true
@@ -53,22 +67,27 @@ export class QueryRoutes {
     return (this.#byId.get(id) ?? []).filter((r) => r.expires >= now)
   }
 
-  /** Records `from`'s answer on `route`: false for a second answer from it, or one over the cap. */
+  /** Whether `route` would take an answer from `from`: one the query's filter allows, its first, within the cap. */
+  open(route: QueryRoute, from: PeerId): boolean {
+    return (route.peers.size === 0 || route.peers.has(from)) && !route.answered.has(from) && route.answered.size < MAX_ANSWERS
+  }
+
+  /** Records `from`'s answer on `route`: false when the route does not take it (see {@link open}). */
   answer(route: QueryRoute, from: PeerId): boolean {
-    if (route.answered.has(from) || route.answered.size >= MAX_ANSWERS) return false
+    if (!this.open(route, from)) return false
     route.answered.add(from)
     return true
   }
 
-  /** Drops the routes whose query timed out (queries made earlier expire first, mostly). */
+  /** Drops the routes whose query timed out (a full scan: timeouts differ, so no order to rely on). */
   #expire(): void {
     const now = this.#clock.now()
     for (const [id, routes] of this.#byId) {
       const live = routes.filter((r) => r.expires >= now)
+      if (live.length === routes.length) continue
       this.#size -= routes.length - live.length
       if (live.length === 0) this.#byId.delete(id)
-      else if (live.length < routes.length) this.#byId.set(id, live)
-      else if (routes[0] !== undefined && routes[0].expires >= now) break
+      else this.#byId.set(id, live)
     }
   }
 }

@@ -16,15 +16,15 @@ import * as string from 'lib0/string'
 import { BoundedSet } from '../bounded-set.js'
 import type { LayerContext } from '../engine/context.js'
 import type { EventPayload, JsonValue, MemberMeta } from '../member-types.js'
-import { PayloadTooLargeError } from '../member-errors.js'
+import { PayloadTooLargeError, RoomEventError } from '../member-errors.js'
 import { FrameType } from '../protocol/messages.js'
 import { MEMBER_LIMITS, type QueryFrame, type QueryReplyFrame, type RoomEventFrame, type WirePayload } from '../protocol/messages-members.js'
 import { randomInt } from '../random.js'
 import type { PeerId } from '../transport.js'
 import { EventSigner, type EventFrame } from './event-signing.js'
 import type { MemberSigning } from './member-signing.js'
-import { QueryRoutes } from './query-routes.js'
-import { asError } from '../errors.js'
+import { QueryRoutes, ROUTES_PER_ORIGIN, type QueryRoute } from './query-routes.js'
+import { asError, ProtocolError } from '../errors.js'
 
 /** What the events layer asks of the room. */
 export interface RoomEventsPorts {
@@ -93,8 +93,8 @@ export class RoomEvents {
     const meta = Object.entries(filter.meta).map(([key, value]) => ({ key, value: JSON.stringify(value) }))
     if (meta.length > MEMBER_LIMITS.filterMeta || filter.peers.length > 32) throw new PayloadTooLargeError('a query filter names at most 32 peers and 8 metadata keys')
     const frame: QueryFrame = { type: FrameType.Query, room: this.#ctx.room, id, origin: this.#ctx.peerId, name, timeoutMs, peers: filter.peers, meta, payload: toWire(payload) }
+    if (!this.#routes.add(id, frame.origin, undefined, timeoutMs, filter.peers)) throw new PayloadTooLargeError(`too many queries in flight (at most ${ROUTES_PER_ORIGIN} of one peer)`)
     this.#seen.add(seenKey(frame.origin, id))
-    this.#routes.add(id, frame.origin, undefined, timeoutMs)
     this.#send(frame, '', (signed) => this.#ctx.sendMany(this.#ports.neighbours(), signed))
     return id
   }
@@ -120,7 +120,7 @@ export class RoomEvents {
     const key = seenKey(frame.origin, frame.id)
     if (this.#seen.has(key) || frame.origin === this.#ctx.peerId) return
     this.#checked(peer, frame, '', () => {
-      if (!this.#seen.add(key) || !this.#routes.add(frame.id, frame.origin, peer, frame.timeoutMs)) return
+      if (!this.#seen.add(key) || !this.#routes.add(frame.id, frame.origin, peer, frame.timeoutMs, frame.peers)) return
       this.#ctx.sendMany(this.#ports.neighbours().filter((n) => n !== peer), frame)
       if (!this.#matches(frame)) return
       const answer = this.#ports.answer(frame.name, fromWire(frame.payload), frame.origin)
@@ -136,17 +136,25 @@ export class RoomEvents {
     })
   }
 
-  /** An answer: matched to the route of the query it answers (by the asker its signature names, with a secret), then delivered or passed on. */
+  /**
+   * An answer: matched to the route of the query it answers (with a secret, the route of the
+   * asker its signature names: queries of different members may share an id), then delivered
+   * or passed on. Routes that would not take it (a second answer of its member, one the
+   * filter leaves out, one over the cap) are not tried, so a replay costs no check.
+   */
   onQueryReply(peer: PeerId, frame: QueryReplyFrame): void {
-    const routes = this.#routes.routes(frame.id)
+    const routes = this.#routes.routes(frame.id).filter((r) => this.#routes.open(r, frame.from))
     const [first] = routes
     if (first === undefined) return
     if (this.#signer === undefined) return this.#reply(peer, frame, first.origin)
-    // Usually one route; with several (queries sharing an id), the one the signature was made for.
     const tryRoute = (i: number): void => {
-      const route = routes[i]
-      if (route === undefined) return
-      this.#checked(peer, frame, route.origin, () => this.#reply(peer, frame, route.origin), i + 1 < routes.length ? () => tryRoute(i + 1) : undefined)
+      const route = routes[i] as QueryRoute
+      this.#checked(peer, frame, route.origin, () => this.#reply(peer, frame, route.origin), (error) => {
+        if (i + 1 < routes.length && !(error instanceof ProtocolError && error.race)) return tryRoute(i + 1)
+        // With several queries sharing the id, a failed answer may have been meant for one that
+        // timed out meanwhile: not held against the neighbour that passed it on.
+        this.#refuse(routes.length > 1 && error instanceof RoomEventError && !error.race ? new RoomEventError(error.message, peer, { race: true }) : error, peer)
+      })
     }
     tryRoute(0)
   }
@@ -185,21 +193,23 @@ export class RoomEvents {
 
   /**
    * Runs `then` for a frame from `peer` once its signature holds (at once in an open room);
-   * `asker`: for an answer, the member whose query it answers. A refused frame is counted and
-   * reported, unless `otherwise` is given (another asker to try).
+   * `asker`: for an answer, the member whose query it answers. A refused frame goes to
+   * `otherwise` (by default: counted and reported).
    */
-  #checked(peer: PeerId, frame: EventFrame, asker: string, then: () => void, otherwise?: () => void): void {
+  #checked(peer: PeerId, frame: EventFrame, asker: string, then: () => void, otherwise: (error: Error) => void = (error) => this.#refuse(error, peer)): void {
     if (this.#signer === undefined) return then()
     this.#signer.verify(frame, peer, asker).then(
       () => {
         if (!this.#stopped) then()
       },
-      (error: unknown) => {
-        if (otherwise !== undefined) return otherwise()
-        this.#ctx.stats.framesRejected++
-        this.#ctx.report(asError(error), peer)
-      },
+      (error: unknown) => otherwise(asError(error)),
     )
+  }
+
+  /** A refused frame: counted and reported against `peer`. */
+  #refuse(error: Error, peer: PeerId): void {
+    this.#ctx.stats.framesRejected++
+    this.#ctx.report(error, peer)
   }
 
   /** Hands `frame` (ours) to `send`, signed first in a room with a secret (`asker` as in `#checked`). */

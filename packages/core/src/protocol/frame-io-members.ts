@@ -222,12 +222,15 @@ export function readQueryReply(decoder: decoding.Decoder): QueryReplyFrame {
  * writes it: an open room's frames are byte for byte what builds before signatures sent.
  */
 function writeFrameSignature(encoder: encoding.Encoder, signature: Uint8Array | undefined): void {
-  if (signature !== undefined) writeSignature(encoder, signature, 'signature')
+  if (signature !== undefined && signature.length > 0) writeSignature(encoder, signature, 'signature')
 }
 
-/** The signature at the end of a frame, when there is one (see {@link writeFrameSignature}). */
+/** The signature at the end of a frame, when there is one (see {@link writeFrameSignature}); a field that is there is 64 bytes. */
 function readFrameSignature(decoder: decoding.Decoder): Uint8Array {
-  return remaining(decoder) === 0 ? new Uint8Array(0) : readSignature(decoder, 'signature')
+  if (remaining(decoder) === 0) return new Uint8Array(0)
+  const signature = readSignature(decoder, 'signature')
+  if (signature.length === 0) fail('signature', 'present but empty (an unsigned frame has no signature field)')
+  return signature
 }
 
 /** `frame` with its signature, when it has one (an unsigned frame, from an open room, has no field). */
