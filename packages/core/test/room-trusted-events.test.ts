@@ -5,24 +5,19 @@
  * another member's name, unsigned or signed by the insider's own key, is refused by every
  * peer and delivered nowhere.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, type ErrorEvent, type Room } from '../src/index.js'
 import { EventSigner } from '../src/layers/event-signing.js'
 import { trustSigning } from '../src/engine/membership.js'
 import { FrameType } from '../src/protocol/messages.js'
 import type { RoomEventFrame } from '../src/protocol/messages-members.js'
-import { insider, type Insider } from './support/insider.js'
+import { insider } from './support/insider.js'
+import { liveRooms } from './support/live-rooms.js'
 import { until } from './support/layer-harness.js'
 
 const SECRET = 'bGl2ZS1ldmVudHMtdGVzdHMtcm9vbS1zZWNyZXQtMzI'
-const rooms: Room[] = []
-const insiders: Insider[] = []
-
-afterEach(async () => {
-  for (const i of insiders.splice(0)) i.close()
-  await Promise.all(rooms.splice(0).map((r) => r.close()))
-})
+const { rooms, insiders } = liveRooms()
 
 interface Peer {
   room: Room

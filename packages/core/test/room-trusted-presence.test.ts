@@ -6,24 +6,19 @@
  * form: unsigned, signed with the insider's own key, replayed, at a higher clock. A reader
  * (not among the writers) cannot show presence at all.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { createRoom, generateIdentity, memoryNetwork, type ErrorEvent, type IdentityKeyPair, type Room } from '../src/index.js'
 import { FrameType } from '../src/protocol/messages.js'
 import { signAwarenessEntry } from '../src/trust/presence-signatures.js'
 import { insider, type Insider } from './support/insider.js'
+import { liveRooms } from './support/live-rooms.js'
 import { testTrust, until } from './support/layer-harness.js'
 
 const SECRET = 'bGl2ZS1wcmVzZW5jZS10ZXN0cy1yb29tLXNlY3JldA'
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin']
-const rooms: Room[] = []
-const insiders: Insider[] = []
-
-afterEach(async () => {
-  for (const i of insiders.splice(0)) i.close()
-  await Promise.all(rooms.splice(0).map((r) => r.close()))
-})
+const { rooms, insiders } = liveRooms()
 
 interface Peer {
   room: Room

@@ -5,23 +5,18 @@
  * room with a secret the forged signal is refused at the first honest peer, while genuine
  * signals, the insider's own included, are delivered as from their real origin.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, type ErrorEvent, type Room } from '../src/index.js'
 import { FrameType } from '../src/protocol/messages.js'
 import type { SignedRelayFrame } from '../src/protocol/messages-presence.js'
 import { relaySigningMessage } from '../src/trust/presence-signatures.js'
 import { insider, relayTap, type Insider } from './support/insider.js'
+import { liveRooms } from './support/live-rooms.js'
 import { until } from './support/layer-harness.js'
 
 const SECRET = 'bGl2ZS1yZWxheS10ZXN0cy1yb29tLXNlY3JldC0wMQ'
-const rooms: Room[] = []
-const insiders: Insider[] = []
-
-afterEach(async () => {
-  for (const i of insiders.splice(0)) i.close()
-  await Promise.all(rooms.splice(0).map((r) => r.close()))
-})
+const { rooms, insiders } = liveRooms()
 
 interface Peer {
   room: Room
