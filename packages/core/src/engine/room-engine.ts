@@ -260,13 +260,13 @@ export class RoomEngine {
       this.#init.onKnownPeers?.([...this.overlay.neighbours(), ...this.overlay.views.passive()])
     }
     if (phase % reconnectEveryRounds === 0) {
-      // Presence from every peer we know, each state last delivered by a link we still hold,
-      // proves the overlay connected: no merging needed (a state that came through a closed
-      // link may be the far side of a partition, shown until it expires). Under eclipse
-      // pressure only presence through peers we dialled counts; a calm room counts every
-      // neighbour's, or it keeps rewiring for nothing (idle-churn.test.ts).
+      // Presence from every peer we know (live members too, while we know nobody else), each
+      // state last delivered by a link we still hold, proves the overlay connected. Under
+      // eclipse pressure only presence through peers we dialled counts; a calm room counts
+      // every neighbour's, or it keeps rewiring for nothing (idle-churn.test.ts).
       const outbound = new Set(this.overlay.outbound())
       const vouched = this.overlay.admission.underPressure() ? (source: PeerId) => outbound.has(source) : undefined
+      this.overlay.learnMembers(() => this.membership.members.listing.alive())
       const connected = this.overlay.neighbours().length > 0 && this.presence.seesEveryone(this.overlay.knownCount(), vouched)
       this.overlay.reconnect(REWIRE_CHANCE, connected)
     }

@@ -103,6 +103,13 @@ export class MemberListing {
     return [self, ...[...this.#table.entries()].map((e) => this.view(e, neighbours))]
   }
 
+  /** The members alive (not this peer). */
+  alive(): PeerId[] {
+    const out: PeerId[] = []
+    for (const entry of this.#table.entries()) if (entry.status === 'alive') out.push(entry.peer)
+    return out
+  }
+
   /** Members by status, this peer included. */
   counts(): Record<Member['status'], number> {
     const counts = { alive: 1, suspect: 0, failed: 0, left: 0 }

@@ -38,6 +38,8 @@ export interface OverlayConfig {
 }
 
 const SHARE_SAMPLE = 8
+/** The source of passive peers offered by the membership (see {@link Overlay.learnMembers}). */
+const MEMBERSHIP_SOURCE = 'membership'
 /** Rounds below the minimum before one dial asks for room (high priority). */
 const STARVING_ROUNDS = 2
 
@@ -126,6 +128,16 @@ export class Overlay {
       if (!this.views.hasPassive(peer)) this.#shuffles.learned()
       this.views.addPassive(peer, transport, source)
     }
+  }
+
+  /**
+   * Live members (from the membership) become candidates while the passive view is empty: a
+   * component closed on itself then knows whom it misses, and has someone to dial.
+   */
+  learnMembers(members: () => readonly PeerId[]): void {
+    const transport = this.#links.values().next().value?.transport
+    if (transport === undefined || this.views.passive().length > 0) return
+    this.learn(sample(this.#ctx.random, members(), SHARE_SAMPLE), transport, MEMBERSHIP_SOURCE)
   }
 
   /** Neighbours we dialled ourselves. */
@@ -256,18 +268,12 @@ export class Overlay {
     if (askForPeers && candidates.length === 0 && this.views.passive().length === 0) this.shuffle()
   }
 
-  /**
-   * Runs every few rounds, unless the overlay is known to be connected (`connected`): one
-   * repair step of {@link rewire} (redial a lost peer, fill a free slot, or rewire).
-   */
+  /** Every few rounds, unless the overlay is known to be `connected`: one repair step of {@link rewire}. */
   reconnect(rewireChance: number, connected: boolean): void {
     if (!connected) rewire(this.#rewiring, rewireChance)
   }
 
-  /**
-   * Called once per shuffle period: shuffles when {@link ShufflePacing} says so (less often
-   * while shuffles teach us nothing new).
-   */
+  /** Once per shuffle period: shuffles when {@link ShufflePacing} says so (less often while shuffles teach nothing). */
   periodicShuffle(): void {
     if (this.#shuffles.due()) this.shuffle()
   }

@@ -294,3 +294,22 @@ describe('rediscovery', () => {
     expect(asked).toBe(5)
   })
 })
+
+describe('members as candidates', () => {
+  it('a peer that knows nobody beyond its links takes live members as candidates (and counts them as known); one with passive peers does not', () => {
+    link('a')
+    expect(overlay.knownCount()).toBe(2)
+    overlay.learnMembers(() => ['a', 'far1', 'far2'])
+    expect(overlay.views.passive().sort()).toEqual(['far1', 'far2'])
+    expect(overlay.knownCount()).toBe(4)
+    let asked = false
+    overlay.learnMembers(() => ((asked = true), ['far3']))
+    expect(asked).toBe(false)
+    expect(overlay.views.passive().sort()).toEqual(['far1', 'far2'])
+  })
+
+  it('without a link there is no transport to reach members through: nothing is learned', () => {
+    overlay.learnMembers(() => ['far1'])
+    expect(overlay.views.passive()).toEqual([])
+  })
+})
