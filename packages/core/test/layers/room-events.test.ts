@@ -35,6 +35,22 @@ const event = (id: number, ltime: number, value: unknown, origin = 'o'): RoomEve
   payload: { json: true, data: new TextEncoder().encode(JSON.stringify(value)) },
 })
 
+/** An events layer of a room with a secret, running as `trust`'s peer: its answers, replies and signature checks recorded. */
+function counted(trust: RoomTrust, answer?: () => Promise<EventPayload | undefined>) {
+  const ctx = trustedContext(trust)
+  const signing = trustSigning(trust)
+  let verifications = 0
+  const replies: { id: number; from: string; payload: unknown }[] = []
+  const events = new RoomEvents(
+    ctx,
+    20,
+    { neighbours: () => NEIGHBOURS, meta: () => ({}), answer: () => answer?.(), replied: (id, from, payload) => replies.push({ id, from, payload }) },
+    { sign: (data) => signing.sign(data), verify: (peer, data, signature) => (verifications++, signing.verify(peer, data, signature)) },
+  )
+  const received = (): unknown[] => ctx.emitted.filter((e) => e.event === 'event:receive').map((e) => (e.payload as { from: string }).from)
+  return { ctx, events, replies, received, verifications: () => verifications }
+}
+
 describe('room events', () => {
   it('a new event is delivered once and passed to every neighbour but its sender; a copy of its id stops', () => {
     const { ctx, events, received } = setup()
@@ -104,24 +120,10 @@ describe('query answers', () => {
 })
 
 describe('room events in a room with a secret', () => {
-  /** An events layer running as `trust`'s peer, its answers and replies recorded. */
-  function signedSetup(trust: RoomTrust, answer?: (name: string) => Promise<EventPayload | undefined>) {
-    const ctx = trustedContext(trust)
-    const replies: { id: number; from: string; payload: unknown }[] = []
-    const events = new RoomEvents(
-      ctx,
-      20,
-      { neighbours: () => NEIGHBOURS, meta: () => ({}), answer: (name) => answer?.(name), replied: (id, from, payload) => replies.push({ id, from, payload }) },
-      trustSigning(trust),
-    )
-    const received = (): unknown[] => ctx.emitted.filter((e) => e.event === 'event:receive').map((e) => (e.payload as { from: string }).from)
-    return { ctx, events, replies, received }
-  }
-
   it("an emit is signed by the emitting member and delivered; one in another member's name, unsigned or altered is refused, and the genuine copy still goes through", async () => {
     const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
-    const a = signedSetup(alice)
-    const b = signedSetup(bob)
+    const a = counted(alice)
+    const b = counted(bob)
     a.events.emit('deploy', { v: 1 })
     await a.ctx.clock.advance(20)
     await until(() => a.ctx.sent.length > 0)
@@ -144,8 +146,8 @@ describe('room events in a room with a secret', () => {
 
   it("a query and its answer are signed by their members; an answer in another member's name is refused", async () => {
     const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
-    const a = signedSetup(alice)
-    const b = signedSetup(bob, async () => 'pong')
+    const a = counted(alice)
+    const b = counted(bob, async () => 'pong')
     const id = a.events.query('ping', null, 5000, { peers: [], meta: {} })
     await until(() => a.ctx.sent.length > 0)
     const query = a.ctx.takeOf(FrameType.Query)[0]!.frame
@@ -164,22 +166,6 @@ describe('room events in a room with a secret', () => {
 })
 
 describe('room events in a room with a secret, against an insider', () => {
-  /** An events layer of `trust`'s peer whose signature checks are counted. */
-  function counted(trust: RoomTrust, answer?: () => Promise<EventPayload | undefined>) {
-    const ctx = trustedContext(trust)
-    const signing = trustSigning(trust)
-    let verifications = 0
-    const replies: { id: number; from: string; payload: unknown }[] = []
-    const events = new RoomEvents(
-      ctx,
-      20,
-      { neighbours: () => NEIGHBOURS, meta: () => ({}), answer: () => answer?.(), replied: (id, from, payload) => replies.push({ id, from, payload }) },
-      { sign: (data) => signing.sign(data), verify: (peer, data, signature) => (verifications++, signing.verify(peer, data, signature)) },
-    )
-    const received = (): unknown[] => ctx.emitted.filter((e) => e.event === 'event:receive').map((e) => (e.payload as { from: string }).from)
-    return { ctx, events, replies, received, verifications: () => verifications }
-  }
-
   it("an insider's own event reusing another member's id first does not shadow the genuine one", async () => {
     const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
     const b = counted(bob)
