@@ -51,6 +51,17 @@ function counted(trust: RoomTrust, answer?: () => Promise<EventPayload | undefin
   return { ctx, events, replies, received, verifications: () => verifications }
 }
 
+/** Alice asks "ping" in a room with a secret; bob answers "pong"; mallory is a member too. */
+async function aliceAsks() {
+  const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
+  const a = counted(alice)
+  const b = counted(bob, async () => 'pong')
+  const id = a.events.query('ping', null, 5000, { peers: [], meta: {} })
+  await until(() => a.ctx.sent.length > 0)
+  const query = a.ctx.takeOf(FrameType.Query)[0]!.frame
+  return { alice, bob, mallory, a, b, id, query }
+}
+
 describe('room events', () => {
   it('a new event is delivered once and passed to every neighbour but its sender; a copy of its id stops', () => {
     const { ctx, events, received } = setup()
@@ -145,12 +156,7 @@ describe('room events in a room with a secret', () => {
   })
 
   it("a query and its answer are signed by their members; an answer in another member's name is refused", async () => {
-    const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
-    const a = counted(alice)
-    const b = counted(bob, async () => 'pong')
-    const id = a.events.query('ping', null, 5000, { peers: [], meta: {} })
-    await until(() => a.ctx.sent.length > 0)
-    const query = a.ctx.takeOf(FrameType.Query)[0]!.frame
+    const { alice, bob, mallory, a, b, id, query } = await aliceAsks()
     b.events.onQuery('a', query)
     await until(() => b.ctx.sent.some((s) => s.frame.type === FrameType.QueryReply))
     const reply = b.ctx.takeOf(FrameType.QueryReply).find((s) => s.peer === 'a')!.frame
@@ -189,12 +195,7 @@ describe('room events in a room with a secret, against an insider', () => {
   })
 
   it('an answer counts once per member (replays go nowhere), and only for the query its signature names', async () => {
-    const [alice, bob, mallory] = await Promise.all([testTrust(), testTrust(), testTrust()])
-    const a = counted(alice)
-    const b = counted(bob, async () => 'pong')
-    const id = a.events.query('ping', null, 5000, { peers: [], meta: {} })
-    await until(() => a.ctx.sent.length > 0)
-    const query = a.ctx.takeOf(FrameType.Query)[0]!.frame
+    const { alice, bob, mallory, a, b, id, query } = await aliceAsks()
     // Mallory's own query with alice's id reaches bob first: bob answers both, each signed for its asker.
     const squat = await new EventSigner(alice.keys.room, trustSigning(mallory)).sign({ ...query, origin: mallory.peerId, signature: undefined })
     b.events.onQuery('c', squat)
