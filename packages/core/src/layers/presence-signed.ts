@@ -192,13 +192,10 @@ export class SignedPresence {
   }
 
   /**
-   * Whether `entry` would change what we hold, by y-protocols' own rule (`applyAwarenessUpdate`):
-   * a clock above the one held, where a client never seen holds clock 0, or a removal of a
-   * state at the same clock. The Awareness ignores anything else; an entry that passed for new
-   * here but changed nothing there would be forwarded again on every arrival and circle the
-   * overlay without end (one signed entry at clock 0 did that). A removal of a client we do
-   * not show changes nothing we show, and is not new either: y-protocols would keep a clock
-   * for it for ever, and members minting keys could grow every peer's clock table that way.
+   * Whether `entry` changes what we show, by y-protocols' rule (a client never seen holds
+   * clock 0): else it would be passed on at every arrival without ever being applied, and
+   * circle the overlay (one entry at clock 0 did). A removal of a client not shown is not new:
+   * y-protocols would keep its clock for ever, a table minted keys could grow without bound.
    */
   #isNewer(entry: SignedAwarenessEntry): boolean {
     const clock = this.#awareness.meta.get(entry.clientID)?.clock ?? 0
