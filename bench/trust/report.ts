@@ -6,6 +6,8 @@ interface JoinRow {
   secret: boolean
   edits: number
   ms: number
+  /** Until synced (absent in files from before checkpoints). */
+  syncedMs?: number
   cpuMs: number
   bytes: number
   bytesRatio: number
@@ -15,18 +17,19 @@ interface Target {
   description: string
   target: string
   measured: string
-  met: boolean
+  /** Undefined: a figure with no target. */
+  met?: boolean
 }
 
 /** Markdown of one trust.json. */
 export function trustMarkdown(file: Record<string, unknown>): string {
   const joins = (file['join'] as JoinRow[] | undefined) ?? []
   const targets = (file['targets'] as Target[] | undefined) ?? []
-  const rows = joins.map((j) => `| ${j.secret ? 'with a secret' : 'open'} | ${j.edits.toLocaleString('en-US')} | ${j.ms} | ${j.cpuMs} | ${j.bytes.toLocaleString('en-US')} | ${j.bytesRatio} |`)
-  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**NO**'} |`)
+  const rows = joins.map((j) => `| ${j.secret ? 'with a secret' : 'open'} | ${j.edits.toLocaleString('en-US')} | ${j.ms} | ${j.syncedMs ?? '–'} | ${j.cpuMs} | ${j.bytes.toLocaleString('en-US')} | ${j.bytesRatio} |`)
+  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**NO**'} |`)
   return [
-    '| room | edits | join ms | CPU ms | bytes | ÷ state size |',
-    '| :-- | --: | --: | --: | --: | --: |',
+    '| room | edits | holds the document, ms | synced, ms | CPU ms | bytes | ÷ state size |',
+    '| :-- | --: | --: | --: | --: | --: | --: |',
     ...rows,
     '',
     '| target | goal | measured | met |',

@@ -4,8 +4,10 @@
  *
  * - **join**: a writer makes N small edits (one keystroke each, at random positions, the
  *   issue's 10,000-edit document); a second peer then joins and syncs. Measured: time from
- *   the joiner's start until it holds the whole document, bytes that crossed, CPU. Rooms on
- *   the in-process memory network with no latency, so the time is the work of both peers.
+ *   the joiner's start until it holds the whole document (with a secret: the writer's signed
+ *   checkpoint applied), then until it is synced (with a secret: every entry under the
+ *   checkpoint checked too), bytes that crossed, CPU. Rooms on the in-process memory network
+ *   with no latency, so the time is the work of both peers.
  * - **verify**: N signed entries of one author pushed one by one to a receiver that checks
  *   each (Ed25519 signature over the chain head, authorship rules) and applies it: entries per
  *   second of wall and of CPU time.
@@ -65,17 +67,20 @@ async function join(secret: boolean, seed: number) {
   const random = seededRandom(seed)
   for (let i = 0; i < EDITS; i++) text.insert(Math.floor(random.next() * (text.length + 1)), String.fromCharCode(97 + (i % 26)))
   const size = Y.encodeStateAsUpdate(writer.doc).byteLength
-  await writer.flush() // with a secret: every edit signed
+  await writer.flush() // with a secret: every edit signed, and the writer's checkpoint made
   const before = network.stats()
   const t0 = performance.now()
   const c0 = cpu()
   const joiner: Room = createRoom(options(1))
   await until(joiner.doc, () => joiner.doc.getText('t').length === EDITS, 'the joiner to hold the document')
   const ms = performance.now() - t0
+  await joiner.whenSynced()
+  const syncedMs = performance.now() - t0
   const cpuMs = cpu() - c0
   const after = network.stats()
   await Promise.all([writer.close(), joiner.close()])
-  return { secret, edits: EDITS, updateBytes: size, ms: round(ms), cpuMs: round(cpuMs), bytes: after.bytesSent - before.bytesSent, bytesRatio: round((after.bytesSent - before.bytesSent) / size, 3) }
+  const bytes = after.bytesSent - before.bytesSent
+  return { secret, edits: EDITS, updateBytes: size, ms: round(ms), syncedMs: round(syncedMs), cpuMs: round(cpuMs), bytes, bytesRatio: round(bytes / size, 3) }
 }
 
 /**
@@ -120,6 +125,8 @@ const verifies = [await verify(1, 1), await verify(2, 1), await verify(1, 64), a
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number
 const openMs = median(joins.filter((j) => !j.secret).map((j) => j.ms))
 const secretMs = median(joins.filter((j) => j.secret).map((j) => j.ms))
+const openSyncedMs = median(joins.filter((j) => !j.secret).map((j) => j.syncedMs))
+const secretSyncedMs = median(joins.filter((j) => j.secret).map((j) => j.syncedMs))
 const bestVerify = Math.max(...verifies.filter((v) => v.burst === 1).map((v) => v.entriesPerCpuSecond))
 const bestBurst = Math.max(...verifies.filter((v) => v.burst === 64).map((v) => v.entriesPerCpuSecond))
 // A join checks one run per author: its entries hashed and checked, one signature verified.
@@ -135,7 +142,8 @@ const result = {
   join: joins,
   verify: verifies,
   targets: [
-    { description: `initial sync of the ${EDITS.toLocaleString('en-US')}-edit document, with a secret`, target: '≤ 1.3 × without', measured: `${secretMs} ms against ${openMs} ms (${round(secretMs / openMs, 2)}×)`, met: secretMs <= 1.3 * openMs },
+    { description: `initial sync of the ${EDITS.toLocaleString('en-US')}-edit document, with a secret (until the joiner holds it: the signed checkpoint applied)`, target: '≤ 1.3 × without', measured: `${secretMs} ms against ${openMs} ms (${round(secretMs / openMs, 2)}×)`, met: secretMs <= 1.3 * openMs },
+    { description: `the same join until the joiner is synced (with a secret: every entry under the checkpoint checked too); no target`, target: 'none', measured: `${secretSyncedMs} ms against ${openSyncedMs} ms (${round(secretSyncedMs / openSyncedMs, 2)}×)` },
     { description: 'verification throughput, entries checked in runs (a join: both peers in one process)', target: '≥ 10,000 entries/s per core', measured: `${batched} entries per CPU second`, met: batched >= 10_000 },
     { description: 'verification throughput, one keystroke per event-loop turn, each signed and pushed alone (author signing and receiver checking in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestVerify} entries per CPU second`, met: bestVerify >= 10_000 },
     { description: 'verification throughput, keystrokes in bursts of 64 per turn, one signature per burst (author and receiver in one process)', target: '≥ 10,000 entries/s per core', measured: `${bestBurst} entries per CPU second`, met: bestBurst >= 10_000 },

@@ -22,8 +22,8 @@ import type { PeerId } from '../transport.js'
  */
 export const VERSIONS: VersionRange = { min: MIN_PROTOCOL_VERSION, max: 4 }
 
-/** The protocol versions a room with a secret speaks: version 5 (authenticated, encrypted sessions) only. */
-export const TRUSTED_VERSIONS: VersionRange = { min: 5, max: PROTOCOL_VERSION }
+/** The protocol versions a room with a secret speaks: version 6 (authenticated, encrypted sessions; checkpoints) only. */
+export const TRUSTED_VERSIONS: VersionRange = { min: 6, max: PROTOCOL_VERSION }
 
 /** A handshake frame refused: the code to close with, the reason to give, the error to report. */
 export interface Refusal {

@@ -23,7 +23,7 @@ import type { PeerId } from '../transport.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { TRUSTED_VERSIONS } from './handshake.js'
 
-/** Domain-separation labels of the session layer's handshake (part of protocol versions 3 to 5). */
+/** Domain-separation labels of the session layer's handshake (part of protocol versions 3 to 6). */
 export const AUTH_LABELS = {
   /** Prefix of the MAC input of AuthHello's room tag. */
   roomTag: 'gossamer/v1/room-tag',

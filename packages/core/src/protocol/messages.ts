@@ -20,8 +20,10 @@ export type { DeltaFrame, DigestFrame, DigestMatchFrame, GraftFrame, PruneFrame,
  * The protocol version this build speaks best. Version 5 is version 4 inside authenticated,
  * encrypted sessions (AuthHello, AuthWelcome, AuthConfirm, Sealed, Rekey) whose key exchange
  * mixes an ephemeral X25519 secret into the session keys; only rooms with a secret speak it.
+ * Version 6 is version 5 whose signed content may carry checkpoints (segments payload tag 4,
+ * docs/PROTOCOL.md 13.4), which a version 5 build would refuse as malformed.
  */
-export const PROTOCOL_VERSION = 5
+export const PROTOCOL_VERSION = 6
 /**
  * The oldest protocol version this build still speaks, and the only one of rooms without a
  * secret. Version 4 is version 2 (Delta with an origin, Prune and Graft, an empty room on

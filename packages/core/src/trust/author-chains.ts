@@ -5,11 +5,13 @@
  * (or that we signed) enter, in order and without gaps. Anti-entropy compares chains, not
  * documents: two peers with the same chain heads hold the same signed content.
  */
+import { bytesEqual } from '../crypto/bytes.js'
 import { peerIdFromPublicKey } from '../crypto/peer-id.js'
 import { hashParts } from '../hash.js'
 import type { PeerId } from '../transport.js'
 import { clientIdOf } from './client-id.js'
 import { chainNext, chainStart } from './chain.js'
+import type { Checkpoint } from './checkpoint.js'
 import type { Head, Segment } from './signed-payload.js'
 
 /** One checked entry of a chain. */
@@ -46,10 +48,16 @@ export interface AuthorChain {
 /** Told of every run of entries that joins a chain (storage keeps them); `signature` signs the last. */
 export type AppendListener = (chain: AuthorChain, from: number, entries: readonly ChainEntry[], signature: Uint8Array) => void
 
+/** Bytes of other authors' checkpoints a peer keeps to serve joiners (its own is always kept). */
+const CHECKPOINT_BYTES = 32 * 1024 * 1024
+
 /** Every author's chain in one room. Internal. */
 export class AuthorChains {
   readonly #room: string
   readonly #chains = new Map<number, AuthorChain>()
+  /** Per author, the furthest checkpoint we hold whose head matches our chain (trust/checkpoint.ts). */
+  readonly #checkpoints = new Map<number, Checkpoint>()
+  #checkpointBytes = 0
   #digest: number | undefined
   /** Set by storage: told of every append (never of a {@link restore}). */
   onAppend: AppendListener | undefined
@@ -167,7 +175,30 @@ export class AuthorChains {
     return this.#digest
   }
 
-  /** What a peer whose chains go as far as `theirs` misses: one run per author we are ahead on. */
+  /** The checkpoint of `clientId` we hold, if any. */
+  checkpoint(clientId: number): Checkpoint | undefined {
+    return this.#checkpoints.get(clientId)
+  }
+
+  /**
+   * Keeps a checkpoint of `clientId` to serve joiners, when it goes further than the one held
+   * and its head is our chain's head at its seq. Others' checkpoints count against a budget
+   * (`own`: ours, always kept). True when kept.
+   */
+  keepCheckpoint(clientId: number, checkpoint: Checkpoint, own = false): boolean {
+    const chain = this.#chains.get(clientId)
+    const held = this.#checkpoints.get(clientId)
+    if (chain === undefined || checkpoint.seq > chain.entries.length || (held !== undefined && held.seq >= checkpoint.seq)) return false
+    const head = this.headAt(chain, checkpoint.seq)
+    if (!bytesEqual(head, checkpoint.head)) return false
+    const bytes = checkpoint.update.byteLength - (held?.update.byteLength ?? 0)
+    if (!own && this.#checkpointBytes + bytes > CHECKPOINT_BYTES) return false
+    this.#checkpoints.set(clientId, checkpoint)
+    this.#checkpointBytes += bytes
+    return true
+  }
+
+  /** What a peer whose chains go as far as `theirs` misses: one run per author we are ahead on (from a checkpoint when they hold nothing of it). */
   missing(theirs: readonly Head[]): Segment[] {
     const known = new Map<number, number>()
     for (const head of theirs) known.set(head.clientId, head.seq)
@@ -175,7 +206,9 @@ export class AuthorChains {
     for (const chain of this.#chains.values()) {
       const from = (known.get(chain.clientId) ?? 0) + 1
       if (from > chain.entries.length) continue
-      out.push({ author: chain.author, from, signature: chain.signature, entries: chain.entries.slice(from - 1).map((e) => e.bytes) })
+      const run: Segment = { author: chain.author, from, signature: chain.signature, entries: chain.entries.slice(from - 1).map((e) => e.bytes) }
+      const checkpoint = from === 1 ? this.#checkpoints.get(chain.clientId) : undefined
+      out.push(checkpoint === undefined ? run : { ...run, checkpoint })
     }
     return out
   }

@@ -17,6 +17,7 @@ import type { ApplyResult } from '../content.js'
 import type { PeerId } from '../transport.js'
 import type { AuthorChain, AuthorChains, ChainEntry } from './author-chains.js'
 import { chainNext, signedMessage } from './chain.js'
+import type { CheckpointIntake } from './checkpoint-intake.js'
 import { checkEntry, unreached } from './entry-check.js'
 import { AuthorshipError, EquivocationError, SignatureError, UnauthorizedWriteError } from './errors.js'
 import { decodePayload, type Segment } from './signed-payload.js'
@@ -39,14 +40,12 @@ export interface ChainIntakeInit {
   report(error: Error, peer?: PeerId): void
   /** Applies entries (in an order that respects their dependencies) to the document. */
   apply(entries: readonly ChainEntry[]): void
+  /** Applies checkpoints of authors we hold nothing of ahead of their entries (trust/checkpoint-intake.ts). */
+  checkpoints?: CheckpointIntake
 }
 
 /** A run waiting for its author's turn. */
-interface Pending {
-  run: Segment
-  from: PeerId
-  resolve(result: ApplyResult): void
-}
+interface Pending { run: Segment; from: PeerId; resolve(result: ApplyResult): void }
 
 const UNCHANGED: ApplyResult = { ok: true, changed: false }
 const HELD: ApplyResult = { ok: true, changed: false, held: true }
@@ -81,14 +80,16 @@ export class ChainIntake {
       if (author === undefined) return HELD
       runs = [{ author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }]
     } else runs = decoded.segments
+    const taken = (await this.#init.checkpoints?.take(runs, from)) ?? new Map()
     const results = await Promise.all(runs.map((run) => this.#enqueue(run, from)))
+    this.#init.checkpoints?.confirm(taken)
     const failures = results.filter((r): r is { ok: false; error: Error } => !r.ok)
     if (failures.length === results.length && failures.length > 0) {
       for (const failure of failures.slice(1)) this.#init.report(failure.error, from)
       return failures[0] as ApplyResult
     }
     for (const failure of failures) this.#init.report(failure.error, from)
-    return { ok: true, changed: results.some((r) => r.ok && r.changed) }
+    return { ok: true, changed: taken.size > 0 || results.some((r) => r.ok && r.changed) }
   }
 
   /** Applies every held entry whose dependencies are applied (after chains were restored from storage). True when anything applied. */

@@ -10,16 +10,20 @@
  *   then (clientID, seq) pairs.
  * - **segments** (SyncReply, repair Delta): runs of consecutive entries per author, each run
  *   with the signature of its last entry: tag 3, a count, then per run the public key,
- *   the first seq, the signature, a count and the entries.
+ *   the first seq, the signature, a count and the entries. Tag 4 is the same with a byte
+ *   after each run: 1 when the author's signed checkpoint of entries 1..seq follows (seq,
+ *   chain head, signature, then the merged update; trust/checkpoint.ts), else 0. Only a run
+ *   that starts at 1 and reaches seq may carry one.
  *
  * Decoding validates every field and its limits, and throws an {@link UpdateRejectedError}.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { UpdateRejectedError } from '../errors.js'
+import type { Checkpoint } from './checkpoint.js'
 
 /** Tags of the three payloads. */
-export const PayloadTag = { Update: 1, Heads: 2, Segments: 3 } as const
+export const PayloadTag = { Update: 1, Heads: 2, Segments: 3, CheckpointedSegments: 4 } as const
 
 /** Most chains listed in one heads payload. */
 export const MAX_HEADS = 65_536
@@ -51,6 +55,8 @@ export interface Segment {
   from: number
   signature: Uint8Array
   entries: Uint8Array[]
+  /** The author's checkpoint of entries 1..seq (only on a run from 1 that reaches seq). */
+  checkpoint?: Checkpoint
 }
 
 /** A decoded payload. */
@@ -80,7 +86,8 @@ export function encodeHeads(heads: readonly Head[]): Uint8Array {
 
 export function encodeSegments(segments: readonly Segment[]): Uint8Array {
   const encoder = encoding.createEncoder()
-  encoding.writeUint8(encoder, PayloadTag.Segments)
+  const checkpoints = segments.some((s) => s.checkpoint !== undefined)
+  encoding.writeUint8(encoder, checkpoints ? PayloadTag.CheckpointedSegments : PayloadTag.Segments)
   encoding.writeVarUint(encoder, segments.length)
   for (const segment of segments) {
     encoding.writeUint8Array(encoder, segment.author)
@@ -88,6 +95,15 @@ export function encodeSegments(segments: readonly Segment[]): Uint8Array {
     encoding.writeUint8Array(encoder, segment.signature)
     encoding.writeVarUint(encoder, segment.entries.length)
     for (const entry of segment.entries) encoding.writeVarUint8Array(encoder, entry)
+    if (!checkpoints) continue
+    const { checkpoint } = segment
+    encoding.writeUint8(encoder, checkpoint === undefined ? 0 : 1)
+    if (checkpoint === undefined) continue
+    if (segment.from !== 1 || checkpoint.seq > segment.entries.length) throw new UpdateRejectedError('a checkpoint on a run that does not cover it')
+    encoding.writeVarUint(encoder, checkpoint.seq)
+    encoding.writeUint8Array(encoder, checkpoint.head)
+    encoding.writeUint8Array(encoder, checkpoint.signature)
+    encoding.writeVarUint8Array(encoder, checkpoint.update)
   }
   return encoding.toUint8Array(encoder)
 }
@@ -120,7 +136,7 @@ function readPayload(decoder: decoding.Decoder): Payload {
     for (let i = 0; i < count; i++) heads.push({ clientId: readU53(decoder), seq: readU53(decoder) })
     return { kind: 'heads', heads }
   }
-  if (tag === PayloadTag.Segments) {
+  if (tag === PayloadTag.Segments || tag === PayloadTag.CheckpointedSegments) {
     const count = readCount(decoder, MAX_RUNS)
     const segments: Segment[] = []
     for (let i = 0; i < count; i++) {
@@ -131,11 +147,25 @@ function readPayload(decoder: decoding.Decoder): Payload {
       if (n === 0) throw new RangeError('an empty run')
       const entries: Uint8Array[] = []
       for (let k = 0; k < n; k++) entries.push(decoding.readVarUint8Array(decoder).slice())
-      segments.push({ author, from, signature, entries })
+      const checkpoint = tag === PayloadTag.CheckpointedSegments ? readCheckpoint(decoder, from, n) : undefined
+      segments.push(checkpoint === undefined ? { author, from, signature, entries } : { author, from, signature, entries, checkpoint })
     }
     return { kind: 'segments', segments }
   }
   throw new RangeError(`unknown payload tag ${tag}`)
+}
+
+/** A run's checkpoint flag and, when set, the checkpoint (which must lie within a run from 1). */
+function readCheckpoint(decoder: decoding.Decoder, from: number, entries: number): Checkpoint | undefined {
+  const flag = decoding.readUint8(decoder)
+  if (flag === 0) return undefined
+  if (flag !== 1) throw new RangeError(`checkpoint flag ${flag}`)
+  const seq = readSeq(decoder)
+  if (from !== 1 || seq > entries) throw new RangeError('a checkpoint beyond its run')
+  const head = readFixed(decoder, 32)
+  const signature = readFixed(decoder, 64)
+  const update = decoding.readVarUint8Array(decoder).slice()
+  return { seq, head, signature, update }
 }
 
 function readFixed(decoder: decoding.Decoder, length: number): Uint8Array {

@@ -10,23 +10,18 @@ import * as Y from 'yjs'
 import type { IdentityKeyPair, PeerPublicKey } from '../crypto/identity-keys.js'
 import type { ApplyResult, Content } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
+import { gate } from '../gate.js'
 import type { PeerId } from '../transport.js'
 import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains.js'
 import { authorKey } from './author-key.js'
 import { signedMessage } from './chain.js'
 import { clientIdOf } from './client-id.js'
 import { ChainIntake } from './chain-intake.js'
+import { CheckpointIntake, CheckpointMaker } from './checkpoint-intake.js'
 import { markApplied, restoreChains, unchainedContent, type RestoredRun, type RestoreResult } from './chain-restore.js'
 import { ReadOnlyError } from './errors.js'
 import { localEntry, type ChainTip } from './local-entry.js'
 import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate } from './signed-payload.js'
-
-/** A promise and the function that resolves it. */
-function gate(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void
-  const promise = new Promise<void>((done) => (resolve = done))
-  return { promise, resolve }
-}
 
 /** What a signed replica needs. */
 export interface SignedReplicaInit {
@@ -64,6 +59,8 @@ export class SignedReplica implements Content {
   readonly #init: SignedReplicaInit
   readonly #chains: AuthorChains
   readonly #intake: ChainIntake
+  readonly #checkpoints: CheckpointIntake
+  readonly #checkpointer: CheckpointMaker
   #own: AuthorChain
   #identity: Promise<IdentityKeyPair>
   readonly #offUpdate: () => void
@@ -91,14 +88,13 @@ export class SignedReplica implements Content {
     this.#own = this.#chains.open(init.publicKey)
     this.#tip = { seq: 0, head: this.#own.head, end: 0 }
     this.#identity = init.identity
-    this.#intake = new ChainIntake({
-      chains: this.#chains,
-      mayWrite: init.mayWrite,
-      verifier: init.verifier,
-      authorKey: (clientId, from) => authorKey(this.#chains, clientId, from, init.keyOfClient),
-      report: init.report,
-      apply: (entries) => this.#applyBatch(entries),
-    })
+    const { mayWrite, verifier, report } = init
+    const chains = this.#chains
+    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: (updates) => this.#applyUpdates(updates) })
+    this.#checkpointer = new CheckpointMaker(chains, report)
+    const authorKeyOf = (clientId: number, from: PeerId): Uint8Array | undefined => authorKey(chains, clientId, from, init.keyOfClient)
+    const apply = (entries: readonly ChainEntry[]): void => this.#applyUpdates(entries.map((entry) => entry.update))
+    this.#intake = new ChainIntake({ chains, mayWrite, verifier, authorKey: authorKeyOf, report, apply, checkpoints: this.#checkpoints })
     const isLocal = init.isLocal ?? ((origin: unknown) => origin !== init.origin)
     const listener = (update: Uint8Array, origin: unknown): void => {
       if (this.#stopped || origin === init.origin || !isLocal(origin)) return
@@ -115,11 +111,16 @@ export class SignedReplica implements Content {
     return this.#chains
   }
 
-  /** Resolves once every local edit made so far is signed (and pushed). */
+  /** Resolves once every local edit made so far is signed (and pushed), and no checkpoint of ours is being made. */
   settled(): Promise<void> {
     if (this.#paused > 0) return this.#resumed.promise.then(() => this.settled())
     this.#sealBurst()
-    return this.#signing
+    return this.#signing.then(() => this.#checkpointer.settled())
+  }
+
+  /** Checkpoints of other authors applied ahead of their entries (trust/checkpoint-intake.ts). */
+  get checkpointsApplied(): number {
+    return this.#checkpoints.applied
   }
 
   /** Local edits seen since the replica was made (signed or not). */
@@ -146,7 +147,7 @@ export class SignedReplica implements Content {
       if (--this.#paused > 0) return
       this.#syncTip()
       for (const update of this.#held.splice(0)) this.#signLocal(update)
-      this.#resumed.resolve()
+      this.#resumed.open()
     }
   }
 
@@ -174,6 +175,7 @@ export class SignedReplica implements Content {
     markApplied(restored.chains, doc)
     this.#intake.settle()
     this.#syncTip()
+    this.#checkpointer.consider(this.#own, this.#identity)
     return { ...restored, unchained: unchainedContent(this.#chains, doc) }
   }
 
@@ -274,6 +276,7 @@ export class SignedReplica implements Content {
       }
       this.#chains.append(own, entries, last.head, bytes)
       own.applied = own.entries.length
+      this.#checkpointer.consider(own, this.#identity)
       this.#inFlight -= entries.length
       for (const update of updates) this.#init.keepLocal?.(update)
       if (this.#stopped) return
@@ -285,12 +288,12 @@ export class SignedReplica implements Content {
     })
   }
 
-  /** Applies entries whose dependencies are met, in one transaction (far cheaper than merging them first). */
-  #applyBatch(entries: readonly ChainEntry[]): void {
-    if (entries.length === 0 || this.#stopped) return
+  /** Applies checked updates in one transaction (far cheaper than merging them first). */
+  #applyUpdates(updates: readonly Uint8Array[]): void {
+    if (updates.length === 0 || this.#stopped) return
     const { doc, origin } = this.#init
     Y.transact(doc, () => {
-      for (const entry of entries) Y.applyUpdate(doc, entry.update, origin)
+      for (const update of updates) Y.applyUpdate(doc, update, origin)
     }, origin)
   }
 }

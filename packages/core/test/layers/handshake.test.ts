@@ -31,14 +31,16 @@ function reject(code: RejectFrame['code'], fields: Partial<RejectFrame> = {}): R
 }
 
 describe('version negotiation', () => {
-  it('speaks version 4 in a room without a secret and version 5 in a room with one, and no older version', () => {
+  it('speaks version 4 in a room without a secret and version 6 in a room with one, and no older version', () => {
     expect(VERSIONS).toEqual({ min: MIN_PROTOCOL_VERSION, max: 4 })
     expect(MIN_PROTOCOL_VERSION).toBe(4)
-    expect(TRUSTED_VERSIONS).toEqual({ min: 5, max: PROTOCOL_VERSION })
-    expect(PROTOCOL_VERSION).toBe(5)
+    expect(TRUSTED_VERSIONS).toEqual({ min: 6, max: PROTOCOL_VERSION })
+    expect(PROTOCOL_VERSION).toBe(6)
     // A build from before the membership digests (version 2) or the X25519 handshake (version 3) shares no version.
     expect(negotiateVersion(VERSIONS, { min: 2, max: 2 })).toBeUndefined()
     expect(negotiateVersion(TRUSTED_VERSIONS, { min: 3, max: 3 })).toBeUndefined()
+    // Nor does one from before checkpoints (version 5), whose signed content reads no tag 4.
+    expect(negotiateVersion(TRUSTED_VERSIONS, { min: 5, max: 5 })).toBeUndefined()
   })
 
   it('picks the highest common version, whichever side asks', () => {

@@ -26,7 +26,7 @@ const ROOM_BYTES = new TextEncoder().encode(ROOM)
 const NEXT = new Uint8Array(32).fill(42)
 
 function hello(peerId: string, priority: HelloFrame['priority'] = JoinPriority.Low): HelloFrame {
-  return { type: FrameType.Hello, room: ROOM, peerId, versionMin: 5, versionMax: 5, priority, peers: ['x'] }
+  return { type: FrameType.Hello, room: ROOM, peerId, versionMin: 6, versionMax: 6, priority, peers: ['x'] }
 }
 
 /** Accepts a connection from `remote` and runs the whole handshake; returns the open session's pieces. */
@@ -56,10 +56,10 @@ describe('accepting an authenticated dialer', () => {
     const t = await trustedLayer(f)
     const remote = t.hand()
     const { connection, welcome, opened } = await authenticated(t, remote)
-    expect(welcome).toMatchObject({ type: FrameType.AuthWelcome, room: '', peerId: t.trust.peerId, version: 5 })
+    expect(welcome).toMatchObject({ type: FrameType.AuthWelcome, room: '', peerId: t.trust.peerId, version: 6 })
     expect(Buffer.from(welcome.keyId).equals(Buffer.from(f.keys.keyId))).toBe(true)
     // The room's answer to the sealed Hello: a Welcome, sealed, naming the room inside only.
-    expect(opened).toMatchObject({ type: FrameType.Welcome, room: ROOM, peerId: t.trust.peerId, version: 5, accepted: true })
+    expect(opened).toMatchObject({ type: FrameType.Welcome, room: ROOM, peerId: t.trust.peerId, version: 6, accepted: true })
     for (const bytes of connection.sent) expect(containsBytes(bytes, ROOM_BYTES)).toBe(false)
     expect(t.ports.joins).toEqual([{ peer: remote.peerId, priority: JoinPriority.Low }])
     expect(t.ports.ups).toEqual([{ peer: remote.peerId, link: { neighbour: true, initiator: false, transport: 'memory' } }])
@@ -277,7 +277,7 @@ describe('refusing a lying insider (it holds the secret)', () => {
     const guessed = await deriveSessionKeys(f.keys, transcript, 'initiator', await middle.agree(welcome.share))
     const sealed = decodeFrame(connection.sent[1] as Uint8Array)
     if (sealed.type !== FrameType.Sealed) throw new Error('expected a Sealed frame')
-    await expect(guessed.opener.open(sealed.sealed, (sequence) => frameAssociatedData({ version: 5, room: ROOM, sender: t.trust.peerId, sequence }))).rejects.toMatchObject({ name: 'DecryptError' })
+    await expect(guessed.opener.open(sealed.sealed, (sequence) => frameAssociatedData({ version: 6, room: ROOM, sender: t.trust.peerId, sequence }))).rejects.toMatchObject({ name: 'DecryptError' })
     // The honest dialer opens it (it did above, in authenticated()).
   })
 })

@@ -63,7 +63,7 @@ export class HandAuth {
   readonly keys: RoomKeys
   readonly identity: IdentityKeyPair
   readonly room: string
-  version = 5
+  version = 6
   #ephemeral: EphemeralKey | undefined
   #shared: Uint8Array | undefined
   #hello: AuthHelloFrame | undefined
@@ -105,8 +105,8 @@ export class HandAuth {
       room: '',
       tag: await tagOf(this.keys, this.peerId, n),
       peerId: this.peerId,
-      versionMin: 5,
-      versionMax: 5,
+      versionMin: 6,
+      versionMax: 6,
       keyId: this.keys.keyId,
       nonce: n,
       share: this.#ephemeral.share,
@@ -143,7 +143,7 @@ export class HandAuth {
     const transcript = await handshakeTranscript({
       initiator: { publicKey: keyOf(hello.peerId), nonce: hello.nonce, share: hello.share },
       acceptor: { publicKey: keyOf(this.peerId), nonce: n, share: ephemeral.share },
-      context: context(5, hello.keyId, hello.tag),
+      context: context(this.version, hello.keyId, hello.tag),
     })
     this.#transcript = transcript
     this.#remote = hello.peerId
@@ -152,7 +152,7 @@ export class HandAuth {
       type: FrameType.AuthWelcome,
       room: '',
       peerId: this.peerId,
-      version: 5,
+      version: 6,
       keyId: hello.keyId,
       nonce: n,
       share: ephemeral.share,

@@ -5,35 +5,11 @@
  * (held: not applied, not passed on, not counted against the relay).
  */
 import { describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { generateIdentity, importPublicKey, type IdentityKeyPair } from '../../src/crypto/identity-keys.js'
-import { SignedReplica } from '../../src/trust/signed-replica.js'
+import { generateIdentity } from '../../src/crypto/identity-keys.js'
 import { clientIdOf } from '../../src/trust/client-id.js'
 import { createRoomTrust } from '../../src/trust/room-trust.js'
 import { decodePayload, encodeSignedUpdate } from '../../src/trust/signed-payload.js'
-
-const REMOTE = Symbol('remote')
-
-/** A signed replica of `identity` whose pushed payloads land in `pushed`. */
-function replica(identity: IdentityKeyPair, known: Map<number, Uint8Array> = new Map()) {
-  const doc = new Y.Doc()
-  doc.clientID = clientIdOf(identity.publicKey)
-  const pushed: Uint8Array[] = []
-  const errors: Error[] = []
-  const content = new SignedReplica({
-    room: 'refs',
-    doc,
-    origin: REMOTE,
-    publicKey: identity.publicKey,
-    identity: Promise.resolve(identity),
-    mayWrite: () => true,
-    verifier: (key) => importPublicKey(key),
-    keyOfClient: (clientId) => known.get(clientId),
-    onLocal: (payload) => pushed.push(payload),
-    report: (error) => errors.push(error),
-  })
-  return { doc, content, pushed, errors }
-}
+import { replica } from './support/replica.js'
 
 const contains = (haystack: Uint8Array, needle: Uint8Array): boolean => Buffer.from(haystack).includes(Buffer.from(needle))
 
@@ -65,7 +41,7 @@ describe('pushed entries name their author by clientID', () => {
     const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
     const a = replica(alice)
     const known = new Map<number, Uint8Array>()
-    const b = replica(bob, known)
+    const b = replica(bob, { known })
     a.doc.getText('t').insert(0, 'hello')
     await a.content.settled()
     const payload = a.pushed[0] as Uint8Array
@@ -81,7 +57,7 @@ describe('pushed entries name their author by clientID', () => {
   it('a relay that names a known author for an entry it signed itself is refused (SignatureError)', async () => {
     const [alice, mallory, bob] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
     const m = replica(mallory)
-    const b = replica(bob, new Map([[clientIdOf(alice.publicKey), alice.publicKey]]))
+    const b = replica(bob, { known: new Map([[clientIdOf(alice.publicKey), alice.publicKey]]) })
     m.doc.getText('t').insert(0, 'forged')
     await m.content.settled()
     const ours = decodePayload(m.pushed[0] as Uint8Array)

@@ -104,7 +104,7 @@ describe('an outsider without the secret', () => {
     const attempts: Frame[] = [
       { type: FrameType.Hello, room: ROOM, peerId: strangerId(1), versionMin: 4, versionMax: 5, priority: JoinPriority.High, peers: [] },
       { type: FrameType.Delta, room: '', id: hash53(update), hop: 0, origin: 1, update },
-      { type: FrameType.AuthHello, room: '', tag: new Uint8Array(32), peerId: strangerId(3), versionMin: 5, versionMax: 5, keyId: new Uint8Array(8), nonce: new Uint8Array(32), share: new Uint8Array(32).fill(9) },
+      { type: FrameType.AuthHello, room: '', tag: new Uint8Array(32), peerId: strangerId(3), versionMin: 6, versionMax: 6, keyId: new Uint8Array(8), nonce: new Uint8Array(32), share: new Uint8Array(32).fill(9) },
       { type: FrameType.Sealed, room: '', sealed: Uint8Array.from({ length: 60 }, () => randomInt(random, 256)) },
       { type: FrameType.AuthConfirm, room: '', signature: new Uint8Array(64), proof: new Uint8Array(32) },
     ]
@@ -162,7 +162,7 @@ describe('an outsider without the secret', () => {
     const outsiders: Awaited<ReturnType<typeof raw>>[] = []
     for (let i = 0; i < 6; i++) {
       const o = await raw(network, target.room.peerId, `stranger-${i}`)
-      o.send({ type: FrameType.Hello, room: ROOM, peerId: `stranger-${i}`, versionMin: 5, versionMax: 5, priority: JoinPriority.High, peers: [] })
+      o.send({ type: FrameType.Hello, room: ROOM, peerId: `stranger-${i}`, versionMin: 6, versionMax: 6, priority: JoinPriority.High, peers: [] })
       outsiders.push(o)
     }
     await waitFor(() => outsiders.every((o) => o.closed), 'every stranger to be cut off')

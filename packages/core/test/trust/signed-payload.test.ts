@@ -36,4 +36,28 @@ describe('signed payloads', () => {
     expect(() => decodePayload(Uint8Array.of(9))).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
     expect(() => encodeSignedUpdate({ clientId: -1, seq: 1, signature: bytes(64, 1), entry: new Uint8Array(0) })).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
   })
+
+  it('carry a checkpoint on a run from 1 (tag 4), and refuse one beyond its run or with a bad flag', () => {
+    const checkpoint = { seq: 2, head: bytes(32, 3), signature: bytes(64, 4), update: Uint8Array.of(0, 0) }
+    const plain = { author: bytes(32, 5), from: 3, signature: bytes(64, 6), entries: [Uint8Array.of(1)] }
+    const segments = [{ author: bytes(32, 1), from: 1, signature: bytes(64, 2), entries: [Uint8Array.of(7), Uint8Array.of(8, 9)], checkpoint }, plain]
+    const encoded = encodeSegments(segments)
+    expect(encoded[0]).toBe(4)
+    expect(decodePayload(encoded)).toEqual({ kind: 'segments', segments })
+    // Without a checkpoint, runs keep tag 3 (what builds without checkpoints read).
+    expect(encodeSegments([plain])[0]).toBe(3)
+    for (let i = 1; i < encoded.length; i++) expect(() => decodePayload(encoded.subarray(0, i)), `${i} bytes`).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+    expect(() => encodeSegments([{ ...plain, checkpoint }])).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+    expect(() => encodeSegments([{ ...segments[0], checkpoint: { ...checkpoint, seq: 3 } } as (typeof segments)[0]])).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+    // A run from 3 whose flag says a checkpoint follows, and a flag of 2.
+    const one = encodeSegments([{ ...plain, from: 1 }, segments[0] as (typeof segments)[0]])
+    const flagAt = 1 + 1 + 32 + 1 + 64 + 1 + 2
+    expect(one[flagAt]).toBe(0)
+    const beyond = encodeSegments([segments[0] as (typeof segments)[0]])
+    beyond[1 + 1 + 32] = 3 // the run now starts at 3
+    expect(() => decodePayload(beyond)).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+    const badFlag = one.slice()
+    badFlag[flagAt] = 2
+    expect(() => decodePayload(badFlag)).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+  })
 })

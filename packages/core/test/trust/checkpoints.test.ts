@@ -1,0 +1,192 @@
+/**
+ * Signed checkpoints (trust/checkpoint.ts): an author compacts the start of its chain; a
+ * joiner that holds nothing of it applies the checkpoint first (one signature, one update),
+ * then checks the entries that came with it and keeps the checkpoint to serve others. A
+ * forged, foreign, lying or unreachable checkpoint is never applied ahead, or is reported
+ * once its entries disprove it; the entries always take the usual path.
+ */
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity-keys.js'
+import { checkpointMessage, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint } from '../../src/trust/checkpoint.js'
+import { clientIdOf } from '../../src/trust/client-id.js'
+import { decodePayload, encodeSegments, type Segment } from '../../src/trust/signed-payload.js'
+import { replica } from './support/replica.js'
+
+type Replica = ReturnType<typeof replica>
+
+/** Types `count` keystrokes into `r`'s text, each its own edit, and waits until they are signed. */
+async function type(r: Replica, count: number, at: (text: Y.Text) => number = (t) => t.length): Promise<void> {
+  const text = r.doc.getText('t')
+  for (let i = 0; i < count; i++) text.insert(at(text), String.fromCharCode(97 + (i % 26)))
+  await r.content.settled()
+}
+
+/** The runs `server` would send a peer in `client`'s state. */
+function runsFor(server: Replica, client: Replica): Segment[] {
+  const decoded = decodePayload(server.content.diff(client.content.state()))
+  if (decoded.kind !== 'segments') throw new Error('expected segments')
+  return decoded.segments
+}
+
+/** `run` with its checkpoint replaced by one `identity` signs over `changes` applied to it. */
+async function resigned(run: Segment, identity: IdentityKeyPair, changes: Partial<Checkpoint>): Promise<Segment> {
+  const base = run.checkpoint as Checkpoint
+  const checkpoint = { ...base, ...changes }
+  const signature = await identity.sign(checkpointMessage(checkpoint.seq, checkpoint.head, checkpoint.update))
+  return { ...run, checkpoint: { ...checkpoint, signature } }
+}
+
+const text = (r: Replica): string => r.doc.getText('t').toString()
+const names = (r: Replica): string[] => r.errors.map((e) => e.name)
+
+describe('signed checkpoints', () => {
+  it('an author checkpoints its chain once it is long enough, then each time it grew by a quarter', async () => {
+    const alice = await generateIdentity()
+    const a = replica(alice)
+    const me = clientIdOf(alice.publicKey)
+    await type(a, MIN_CHECKPOINT_ENTRIES - 1)
+    expect(a.content.chains.checkpoint(me)).toBeUndefined()
+    await type(a, 1)
+    expect(a.content.chains.checkpoint(me)?.seq).toBe(MIN_CHECKPOINT_ENTRIES)
+    await type(a, MIN_CHECKPOINT_ENTRIES - 1)
+    expect(a.content.chains.checkpoint(me)?.seq).toBe(MIN_CHECKPOINT_ENTRIES)
+    await type(a, 1)
+    const checkpoint = a.content.chains.checkpoint(me) as Checkpoint
+    expect(checkpoint.seq).toBe(2 * MIN_CHECKPOINT_ENTRIES)
+    // Byte for byte the merge of the entries it covers, whatever the order of merging.
+    expect(Buffer.from(checkpoint.update).equals(Buffer.from(mergeInTree(a.content.chains.get(me)?.entries.map((e) => e.update) ?? [])))).toBe(true)
+    expect(a.errors).toEqual([])
+  })
+
+  it('a joiner applies the checkpoint before checking the entries, then holds the whole chain and serves the checkpoint on', async () => {
+    const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    const b = replica(bob)
+    const c = replica(carol)
+    await type(a, 300, (t) => Math.floor(t.length / 2))
+    const runs = runsFor(a, b)
+    expect(runs).toHaveLength(1)
+    expect(runs[0]?.checkpoint?.seq).toBe(300)
+    let chainAtFirstUpdate = -1
+    b.doc.once('update', () => (chainAtFirstUpdate = b.content.chains.length(clientIdOf(alice.publicKey))))
+    expect(await b.content.apply(encodeSegments(runs), alice.peerId)).toEqual({ ok: true, changed: true })
+    expect(chainAtFirstUpdate).toBe(0)
+    expect(b.content.checkpointsApplied).toBe(1)
+    expect(text(b)).toBe(text(a))
+    expect(b.content.chains.length(clientIdOf(alice.publicKey))).toBe(300)
+    expect(b.content.digest()).toBe(a.content.digest())
+    expect(b.errors).toEqual([])
+    // Bob now serves Alice's checkpoint to Carol.
+    const fromBob = runsFor(b, c)
+    expect(fromBob[0]?.checkpoint?.seq).toBe(300)
+    expect(await c.content.apply(encodeSegments(fromBob), bob.peerId)).toEqual({ ok: true, changed: true })
+    expect(c.content.checkpointsApplied).toBe(1)
+    expect(text(c)).toBe(text(a))
+    expect(c.errors).toEqual([])
+  })
+
+  it('a checkpoint whose signature does not verify is reported (SignatureError) and the entries bring the content', async () => {
+    const [alice, bob, mallory] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    const b = replica(bob)
+    await type(a, 200)
+    const [run] = runsFor(a, b) as [Segment]
+    const forged = await resigned(run, mallory, {})
+    await b.content.apply(encodeSegments([forged]), mallory.peerId)
+    expect(names(b)).toEqual(['SignatureError'])
+    expect(b.content.checkpointsApplied).toBe(0)
+    expect(text(b)).toBe(text(a))
+    expect(b.content.chains.checkpoint(clientIdOf(alice.publicKey))).toBeUndefined()
+  })
+
+  it("a checkpoint the author signed over another client's structs is refused (AuthorshipError), never applied", async () => {
+    const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    const b = replica(bob)
+    await type(a, 200)
+    const [run] = runsFor(a, b) as [Segment]
+    const other = new Y.Doc()
+    other.clientID = 12345
+    other.getText('t').insert(0, 'not alice')
+    const hostile = await resigned(run, alice, { update: Y.encodeStateAsUpdate(other) })
+    const seen: string[] = []
+    b.doc.on('update', () => seen.push(text(b)))
+    await b.content.apply(encodeSegments([hostile]), alice.peerId)
+    expect(names(b)).toEqual(['AuthorshipError'])
+    expect(seen.some((s) => s.includes('not alice'))).toBe(false)
+    expect(text(b)).toBe(text(a))
+  })
+
+  it('a checkpoint that is not its chain (another head, or content other than its entries) is reported as equivocation and not served', async () => {
+    const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    await type(a, 200)
+    const b = replica(bob)
+    const [run] = runsFor(a, b) as [Segment]
+    const entries = a.content.chains.get(clientIdOf(alice.publicKey))?.entries ?? []
+    const otherHead = await resigned(run, alice, { head: new Uint8Array(32).fill(7) })
+    await b.content.apply(encodeSegments([otherHead]), alice.peerId)
+    expect(names(b)).toEqual(['EquivocationError'])
+    expect(b.content.chains.checkpoint(clientIdOf(alice.publicKey))).toBeUndefined()
+    expect(text(b)).toBe(text(a))
+
+    const c = replica(carol)
+    const fewer = await resigned(run, alice, { update: mergeInTree(entries.slice(0, 150).map((e) => e.update)) })
+    await c.content.apply(encodeSegments([fewer]), alice.peerId)
+    expect(c.content.checkpointsApplied).toBe(1)
+    expect(names(c)).toEqual(['EquivocationError'])
+    expect(c.content.chains.checkpoint(clientIdOf(alice.publicKey))).toBeUndefined()
+    // The entries still apply: the content ends up whole.
+    expect(text(c)).toBe(text(a))
+  })
+
+  it('is not applied ahead when it references content nobody here reaches; checkpoints that reach each other apply together', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    const b = replica(bob)
+    await type(a, 200)
+    // Bob joins by Alice's checkpoint, types into her text; Alice joins his content the same way and types after it.
+    await b.content.apply(a.content.diff(b.content.state()), alice.peerId)
+    await type(b, 200, (t) => Math.floor(t.length / 2))
+    await a.content.apply(b.content.diff(a.content.state()), bob.peerId)
+    expect(a.content.checkpointsApplied).toBe(1)
+    await type(a, 200, (t) => Math.floor(t.length / 3))
+    const runs = runsFor(a, replica(carol))
+    expect(runs.filter((r) => r.checkpoint !== undefined)).toHaveLength(2)
+
+    // Alice's checkpoint alone references Bob's content: not applied ahead, and her entries wait for his.
+    const c = replica(carol)
+    const aliceRun = runs.find((r) => clientIdOf(r.author) === clientIdOf(alice.publicKey)) as Segment
+    await c.content.apply(encodeSegments([aliceRun]), alice.peerId)
+    expect(c.content.checkpointsApplied).toBe(0)
+    // Her first 200 entries build on nothing of Bob's; the rest wait for his chain.
+    expect(c.doc.getText('t').length).toBe(200)
+
+    // Both together reach each other: both apply at once.
+    const d = replica(dave)
+    await d.content.apply(encodeSegments(runs), alice.peerId)
+    expect(d.content.checkpointsApplied).toBe(2)
+    expect(text(d)).toBe(text(a))
+    expect(d.errors).toEqual([])
+  })
+
+  it("is skipped for an author this peer holds content of, and for a reader's key", async () => {
+    const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    await type(a, 200)
+    const b = replica(bob)
+    const [run] = runsFor(a, b) as [Segment]
+    // Bob's document holds Alice's content already, unchained (it stays local there: reported).
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc))
+    await b.content.settled()
+    expect(names(b)).toEqual(['AuthorshipError'])
+    await b.content.apply(encodeSegments([run]), alice.peerId)
+    expect(b.content.checkpointsApplied).toBe(0)
+    expect(b.content.chains.length(clientIdOf(alice.publicKey))).toBe(200)
+    const c = replica(carol, { mayWrite: (peer) => peer !== alice.peerId })
+    expect(await c.content.apply(encodeSegments([run]), alice.peerId)).toMatchObject({ ok: false, error: { name: 'UnauthorizedWriteError' } })
+    expect(c.content.checkpointsApplied).toBe(0)
+    expect(c.doc.getText('t').length).toBe(0)
+  })
+})
