@@ -36,7 +36,7 @@ import { flushMicrotasks, type VirtualClock } from '@gossamer/testing'
 import { concat } from './bytes.js'
 
 /** The protocol version of authenticated sessions. */
-const VERSION = 5
+const VERSION = 6
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 /** lib0's varUint (LEB128). */

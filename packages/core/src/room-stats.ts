@@ -80,6 +80,12 @@ export interface RoomStats {
   presenceDropped: number
   /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
   relaysRejected: number
+  /**
+   * Signed checkpoints of other authors applied ahead of their entries: a join (or a return
+   * after a long absence) that saw the document at once (docs/SECURITY.md, Checkpoints).
+   * Always 0 in a room without a secret.
+   */
+  checkpointsApplied: number
 }
 
 /** Room counters, all zero. */
@@ -118,5 +124,6 @@ export function zeroStats(): RoomStats {
     presenceHeld: 0,
     presenceDropped: 0,
     relaysRejected: 0,
+    checkpointsApplied: 0,
   }
 }

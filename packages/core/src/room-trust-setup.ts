@@ -6,6 +6,7 @@ import type * as Y from 'yjs'
 import type { Content } from './content.js'
 import type { Persistence } from './persistence.js'
 import type { RoomOptions } from './room-options.js'
+import type { RoomStats } from './room-stats.js'
 import type { PeerId } from './transport.js'
 import type { RoomTrust, RoomTrustInit } from './trust/room-trust.js'
 import { SignedReplica } from './trust/signed-replica.js'
@@ -33,6 +34,8 @@ export interface SignedContentInit {
   /** Pushes a signed local edit (once the engine runs). */
   publish(payload: Uint8Array): void
   report(error: Error, peer?: PeerId): void
+  /** The room's counters (checkpoints applied). */
+  stats: RoomStats
 }
 
 /** The document side of a room with a secret. */
@@ -52,6 +55,7 @@ export function signedContent(init: SignedContentInit): Content {
     onLocal: (payload) => init.publish(payload),
     ...(persistence === undefined ? {} : { keepLocal: (update: Uint8Array) => persistence.keepLocal(update) }),
     report: init.report,
+    onCheckpoints: (count) => void (init.stats.checkpointsApplied += count),
   })
   // Storage keeps every chain entry from the first one, and local edits once signed.
   persistence?.attach(replica)

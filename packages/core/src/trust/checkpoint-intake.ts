@@ -38,15 +38,9 @@ interface Candidate {
 /** Applies checkpoints ahead of their entries. Internal. */
 export class CheckpointIntake {
   readonly #init: CheckpointIntakeInit
-  #applied = 0
 
   constructor(init: CheckpointIntakeInit) {
     this.#init = init
-  }
-
-  /** Checkpoints applied so far. */
-  get applied(): number {
-    return this.#applied
   }
 
   /**
@@ -69,7 +63,6 @@ export class CheckpointIntake {
     }
     if (kept.length === 0) return new Map()
     this.#init.apply(kept.map((c) => c.checkpoint.update))
-    this.#applied += kept.length
     // A macrotask before the entries are checked: the checkpoints' content shows first.
     await new Promise((resolve) => setTimeout(resolve, 0))
     return new Map(kept.map((c) => [c.clientId, c.checkpoint]))

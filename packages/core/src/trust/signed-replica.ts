@@ -46,6 +46,8 @@ export interface SignedReplicaInit {
    */
   keepLocal?: (update: Uint8Array) => void
   report(error: Error, peer?: PeerId): void
+  /** Told how many checkpoints of other authors were just applied ahead of their entries. */
+  onCheckpoints?: (count: number) => void
 }
 
 /** What {@link SignedReplica.restore} did. */
@@ -90,7 +92,7 @@ export class SignedReplica implements Content {
     this.#identity = init.identity
     const { mayWrite, verifier, report } = init
     const chains = this.#chains
-    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: (updates) => this.#applyUpdates(updates) })
+    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: (updates) => (this.#applyUpdates(updates), init.onCheckpoints?.(updates.length)) })
     this.#checkpointer = new CheckpointMaker(chains, report)
     const authorKeyOf = (clientId: number, from: PeerId): Uint8Array | undefined => authorKey(chains, clientId, from, init.keyOfClient)
     const apply = (entries: readonly ChainEntry[]): void => this.#applyUpdates(entries.map((entry) => entry.update))
@@ -116,11 +118,6 @@ export class SignedReplica implements Content {
     if (this.#paused > 0) return this.#resumed.promise.then(() => this.settled())
     this.#sealBurst()
     return this.#signing.then(() => this.#checkpointer.settled())
-  }
-
-  /** Checkpoints of other authors applied ahead of their entries (trust/checkpoint-intake.ts). */
-  get checkpointsApplied(): number {
-    return this.#checkpoints.applied
   }
 
   /** Local edits seen since the replica was made (signed or not). */

@@ -60,10 +60,11 @@ export async function insider(init: InsiderInit): Promise<Insider> {
   const peerId = trust?.peerId ?? 'mallory'
   // With a secret, the document travels as signed entries (as in createRoom): a plain replica
   // would answer every sync with unsigned updates, which members refuse as malformed.
+  const stats = zeroStats()
   const content =
     trust === undefined
       ? undefined
-      : signedContent({ name: init.name, doc, origin: 'insider', trust, persistence: undefined, publish: (payload) => engine.broadcast.publish(payload), report: () => {} })
+      : signedContent({ name: init.name, doc, origin: 'insider', trust, persistence: undefined, publish: (payload) => engine.broadcast.publish(payload), report: () => {}, stats })
   const engine: RoomEngine = new RoomEngine({
     room: init.name,
     peerId,
@@ -74,7 +75,7 @@ export async function insider(init: InsiderInit): Promise<Insider> {
     clock: systemClock(),
     random: systemRandom(),
     transports: [init.transport],
-    stats: zeroStats(),
+    stats,
     signal: controller.signal,
     emit: () => {},
     report: () => {},

@@ -18,13 +18,14 @@ export interface ReplicaOptions {
   mayWrite?: (peer: PeerId) => boolean
 }
 
-/** A signed replica of `identity` whose pushed payloads land in `pushed` and whose reports land in `errors`. */
+/** A signed replica of `identity` whose pushed payloads land in `pushed`, whose reports land in `errors`, and whose checkpoints applied are counted in `stats`. */
 export function replica(identity: IdentityKeyPair, options: ReplicaOptions = {}) {
   const known = options.known ?? new Map<number, Uint8Array>()
   const doc = new Y.Doc()
   doc.clientID = clientIdOf(identity.publicKey)
   const pushed: Uint8Array[] = []
   const errors: Error[] = []
+  const stats = { checkpointsApplied: 0 }
   const content = new SignedReplica({
     room: options.room ?? 'refs',
     doc,
@@ -36,6 +37,7 @@ export function replica(identity: IdentityKeyPair, options: ReplicaOptions = {})
     keyOfClient: (clientId) => known.get(clientId),
     onLocal: (payload) => pushed.push(payload),
     report: (error) => errors.push(error),
+    onCheckpoints: (count) => void (stats.checkpointsApplied += count),
   })
-  return { doc, content, pushed, errors }
+  return { doc, content, pushed, errors, stats }
 }
