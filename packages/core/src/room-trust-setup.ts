@@ -36,6 +36,8 @@ export interface SignedContentInit {
   report(error: Error, peer?: PeerId): void
   /** The room's counters (checkpoints applied). */
   stats: RoomStats
+  /** The room's nesting `depth` limit (default: DEFAULT_LIMITS.depth). */
+  depth?: number
 }
 
 /** The document side of a room with a secret. */
@@ -56,6 +58,7 @@ export function signedContent(init: SignedContentInit): Content {
     ...(persistence === undefined ? {} : { keepLocal: (update: Uint8Array) => persistence.keepLocal(update) }),
     report: init.report,
     onCheckpoints: (count) => void (init.stats.checkpointsApplied += count),
+    ...(init.depth === undefined ? {} : { depth: init.depth }),
   })
   // Storage keeps every chain entry from the first one, and local edits once signed.
   persistence?.attach(replica)

@@ -18,8 +18,9 @@ import type { PeerId } from '../transport.js'
 import type { AuthorChain, AuthorChains, ChainEntry } from './author-chains.js'
 import { chainNext, signedMessage } from './chain.js'
 import type { CheckpointIntake } from './checkpoint-intake.js'
-import { checkEntry, unreached } from './entry-check.js'
+import { checkEntry } from './entry-check.js'
 import { AuthorshipError, EquivocationError, SignatureError, UnauthorizedWriteError } from './errors.js'
+import { applyReady } from './ready-entries.js'
 import { decodePayload, type Segment } from './signed-payload.js'
 
 /** Entries of one author that arrived before their predecessor, kept at most. */
@@ -38,8 +39,10 @@ export interface ChainIntakeInit {
    */
   authorKey(clientId: number, from: PeerId): Uint8Array | undefined
   report(error: Error, peer?: PeerId): void
-  /** Applies entries (in an order that respects their dependencies) to the document. */
-  apply(entries: readonly ChainEntry[]): void
+  /** Applies entries (in an order that respects their dependencies), each only when `admit` lets it in. */
+  apply(entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void
+  /** Throws when an entry may not enter the document as it stands (trust/ready-entries.ts). */
+  check?(entry: ChainEntry): void
   /** Applies checkpoints of authors we hold nothing of ahead of their entries (trust/checkpoint-intake.ts). */
   checkpoints?: CheckpointIntake
 }
@@ -259,40 +262,7 @@ export class ChainIntake {
     return out
   }
 
-  /** Applies every entry whose dependencies are applied, in one batch. True when anything applied. */
   #applyReady(): boolean {
-    const chains = this.#init.chains
-    const applied = new Map<number, number>()
-    const appliedOf = (clientId: number): number => applied.get(clientId) ?? chains.get(clientId)?.applied ?? 0
-    const batch: ChainEntry[] = []
-    for (let progress = true; progress; ) {
-      progress = false
-      for (const chain of chains.all()) {
-        while (!chain.broken && appliedOf(chain.clientId) < chain.entries.length) {
-          const entry = chain.entries[appliedOf(chain.clientId)] as ChainEntry
-          if (entry.deps.some((dep) => appliedOf(dep.clientId) < dep.seq)) break
-          const short = unreached(chains, entry)
-          if (short !== undefined) {
-            chain.broken = true
-            this.#init.report(new AuthorshipError(`an entry of ${chain.peerId} references content of client ${short} beyond what it depends on; its chain stops here`))
-            break
-          }
-          batch.push(entry)
-          applied.set(chain.clientId, appliedOf(chain.clientId) + 1)
-          progress = true
-        }
-      }
-    }
-    if (batch.length === 0) return false
-    try {
-      this.#init.apply(batch)
-    } catch (error) {
-      this.#init.report(new AuthorshipError('Yjs refused checked content', { cause: error }))
-    }
-    for (const [clientId, count] of applied) {
-      const chain = chains.get(clientId)
-      if (chain !== undefined) chain.applied = count
-    }
-    return true
+    return applyReady({ chains: this.#init.chains, apply: this.#init.apply, report: this.#init.report, ...(this.#init.check === undefined ? {} : { check: this.#init.check }) })
   }
 }

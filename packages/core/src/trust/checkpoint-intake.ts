@@ -6,6 +6,7 @@
  * later joiners once those entries are checked and its head is the chain's. What a
  * checkpoint vouches for, and what it cannot, is in docs/SECURITY.md ("Checkpoints").
  */
+import * as Y from 'yjs'
 import { bytesEqual } from '../crypto/bytes.js'
 import type { PeerPublicKey } from '../crypto/identity-keys.js'
 import { peerIdFromPublicKey } from '../crypto/peer-id.js'
@@ -25,6 +26,8 @@ export interface CheckpointIntakeInit {
   held(clientId: number): number
   /** Applies checked checkpoint updates, together (they may reference each other). */
   apply(updates: readonly Uint8Array[]): void
+  /** Throws when an update may not enter the document as it stands (trust/ready-entries.ts). */
+  check?(update: Uint8Array): void
   report(error: Error, peer?: PeerId): void
 }
 
@@ -62,7 +65,15 @@ export class CheckpointIntake {
       kept = kept.filter((c) => [...c.reach.needs].every(([client, clock]) => Math.max(this.#init.held(client), ends.get(client) ?? 0) >= clock))
     }
     if (kept.length === 0) return new Map()
-    this.#init.apply(kept.map((c) => c.checkpoint.update))
+    const updates = kept.map((c) => c.checkpoint.update)
+    try {
+      // Merged, their references into each other resolve within the update checked.
+      this.#init.check?.(updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates))
+    } catch (error) {
+      this.#init.report(new AuthorshipError('checkpoints that may not enter the document; their entries take the usual path', { cause: error }))
+      return new Map()
+    }
+    this.#init.apply(updates)
     // A macrotask before the entries are checked: the checkpoints' content shows first.
     await new Promise((resolve) => setTimeout(resolve, 0))
     return new Map(kept.map((c) => [c.clientId, c.checkpoint]))

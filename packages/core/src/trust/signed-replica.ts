@@ -10,6 +10,8 @@ import * as Y from 'yjs'
 import type { IdentityKeyPair, PeerPublicKey } from '../crypto/identity-keys.js'
 import type { ApplyResult, Content } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
+import { DEFAULT_LIMITS } from '../limits/content-limits.js'
+import { LIMITS } from '../protocol/messages.js'
 import { gate } from '../gate.js'
 import type { PeerId } from '../transport.js'
 import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains.js'
@@ -21,6 +23,7 @@ import { CheckpointIntake, CheckpointMaker } from './checkpoint-intake.js'
 import { markApplied, restoreChains, unchainedContent, type RestoredRun, type RestoreResult } from './chain-restore.js'
 import { ReadOnlyError } from './errors.js'
 import { localEntry, type ChainTip } from './local-entry.js'
+import { applyInOrder, depthCheck } from './ready-entries.js'
 import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate } from './signed-payload.js'
 
 /** What a signed replica needs. */
@@ -46,6 +49,8 @@ export interface SignedReplicaInit {
    */
   keepLocal?: (update: Uint8Array) => void
   report(error: Error, peer?: PeerId): void
+  /** The room's nesting `depth` limit, checked on signed content before it applies (default: DEFAULT_LIMITS.depth). */
+  depth?: number
   /** Told how many checkpoints of other authors were just applied ahead of their entries. */
   onCheckpoints?: (count: number) => void
 }
@@ -92,11 +97,13 @@ export class SignedReplica implements Content {
     this.#identity = init.identity
     const { mayWrite, verifier, report } = init
     const chains = this.#chains
-    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: (updates) => (this.#applyUpdates(updates), init.onCheckpoints?.(updates.length)) })
+    const check = depthCheck(init.doc, init.depth ?? DEFAULT_LIMITS.depth)
+    const applyCheckpoints = (updates: readonly Uint8Array[]): void => void (this.#stopped || (applyInOrder(init.doc, init.origin, updates), init.onCheckpoints?.(updates.length)))
+    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: applyCheckpoints, check })
     this.#checkpointer = new CheckpointMaker(chains, report)
     const authorKeyOf = (clientId: number, from: PeerId): Uint8Array | undefined => authorKey(chains, clientId, from, init.keyOfClient)
-    const apply = (entries: readonly ChainEntry[]): void => this.#applyUpdates(entries.map((entry) => entry.update))
-    this.#intake = new ChainIntake({ chains, mayWrite, verifier, authorKey: authorKeyOf, report, apply, checkpoints: this.#checkpoints })
+    const apply = (entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void => void (this.#stopped || applyInOrder(init.doc, init.origin, entries, admit))
+    this.#intake = new ChainIntake({ chains, mayWrite, verifier, authorKey: authorKeyOf, report, apply, check: (entry) => check(entry.update), checkpoints: this.#checkpoints })
     const isLocal = init.isLocal ?? ((origin: unknown) => origin !== init.origin)
     const listener = (update: Uint8Array, origin: unknown): void => {
       if (this.#stopped || origin === init.origin || !isLocal(origin)) return
@@ -194,7 +201,11 @@ export class SignedReplica implements Content {
   diff(state: Uint8Array): Uint8Array {
     const payload = decodePayload(state)
     if (payload.kind !== 'heads') throw new UpdateRejectedError('a state that lists no chain heads')
-    return encodeSegments(this.#chains.missing(payload.heads))
+    const runs = this.#chains.missing(payload.heads)
+    const reply = encodeSegments(runs)
+    // Checkpoints only speed a join up: a reply they would push over the wire's cap goes without them.
+    if (reply.byteLength <= LIMITS.updateBytes || !runs.some((run) => run.checkpoint !== undefined)) return reply
+    return encodeSegments(runs.map((run) => ({ author: run.author, from: run.from, signature: run.signature, entries: run.entries })))
   }
 
   apply(payload: Uint8Array, from: PeerId): Promise<ApplyResult> {
@@ -285,12 +296,4 @@ export class SignedReplica implements Content {
     })
   }
 
-  /** Applies checked updates in one transaction (far cheaper than merging them first). */
-  #applyUpdates(updates: readonly Uint8Array[]): void {
-    if (updates.length === 0 || this.#stopped) return
-    const { doc, origin } = this.#init
-    Y.transact(doc, () => {
-      for (const update of updates) Y.applyUpdate(doc, update, origin)
-    }, origin)
-  }
 }

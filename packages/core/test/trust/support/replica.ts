@@ -16,6 +16,8 @@ export interface ReplicaOptions {
   /** Keys by clientID the room verified something of (pushed entries name authors by clientID). */
   known?: Map<number, Uint8Array>
   mayWrite?: (peer: PeerId) => boolean
+  /** The nesting depth limit (default: the room default). */
+  depth?: number
 }
 
 /** A signed replica of `identity` whose pushed payloads land in `pushed`, whose reports land in `errors`, and whose checkpoints applied are counted in `stats`. */
@@ -38,6 +40,7 @@ export function replica(identity: IdentityKeyPair, options: ReplicaOptions = {})
     onLocal: (payload) => pushed.push(payload),
     report: (error) => errors.push(error),
     onCheckpoints: (count) => void (stats.checkpointsApplied += count),
+    ...(options.depth === undefined ? {} : { depth: options.depth }),
   })
   return { doc, content, pushed, errors, stats }
 }
