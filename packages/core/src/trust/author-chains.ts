@@ -11,8 +11,9 @@ import { hashParts } from '../hash.js'
 import type { PeerId } from '../transport.js'
 import { clientIdOf } from './client-id.js'
 import { chainNext, chainStart } from './chain.js'
-import type { Checkpoint } from './checkpoint.js'
-import type { Head, Segment } from './signed-payload.js'
+import { mergeInTree, type Checkpoint } from './checkpoint.js'
+import { sha256 } from './sha256.js'
+import type { Announcement, Head, Segment } from './signed-payload.js'
 
 /** One checked entry of a chain. */
 export interface ChainEntry {
@@ -58,6 +59,8 @@ export class AuthorChains {
   /** Per author, the furthest checkpoint we hold whose head matches our chain (trust/checkpoint.ts). */
   readonly #checkpoints = new Map<number, Checkpoint>()
   #checkpointBytes = 0
+  /** Per author, the furthest checkpoint announced (signature checked) beyond the one held, its update not built yet. */
+  readonly #announced = new Map<number, Announcement>()
   #digest: number | undefined
   /** Set by storage: told of every append (never of a {@link restore}). */
   onAppend: AppendListener | undefined
@@ -198,6 +201,35 @@ export class AuthorChains {
     return true
   }
 
+  /** Keeps an announcement (its signature checked) of a checkpoint beyond the ones known. True when it is news. */
+  announce(clientId: number, announcement: Announcement): boolean {
+    const known = Math.max(this.#checkpoints.get(clientId)?.seq ?? 0, this.#announced.get(clientId)?.seq ?? 0)
+    if (announcement.seq <= known) return false
+    this.#announced.set(clientId, announcement)
+    return true
+  }
+
+  /**
+   * The checkpoint of `chain` to serve a joiner: an announced one, its update rebuilt from
+   * our entries (and kept) when they reach it and match what the author signed, else the one
+   * held.
+   */
+  #servable(chain: AuthorChain): Checkpoint | undefined {
+    const announced = this.#announced.get(chain.clientId)
+    if (announced !== undefined && announced.seq <= chain.entries.length) {
+      this.#announced.delete(chain.clientId)
+      if (bytesEqual(this.headAt(chain, announced.seq), announced.head)) {
+        const update = mergeInTree(chain.entries.slice(0, announced.seq).map((entry) => entry.update))
+        const checkpoint = { seq: announced.seq, head: announced.head, update, signature: announced.signature }
+        if (bytesEqual(sha256(update), announced.digest)) {
+          this.keepCheckpoint(chain.clientId, checkpoint)
+          return checkpoint
+        }
+      }
+    }
+    return this.#checkpoints.get(chain.clientId)
+  }
+
   /** What a peer whose chains go as far as `theirs` misses: one run per author we are ahead on (from a checkpoint when they hold nothing of it). */
   missing(theirs: readonly Head[]): Segment[] {
     const known = new Map<number, number>()
@@ -207,7 +239,7 @@ export class AuthorChains {
       const from = (known.get(chain.clientId) ?? 0) + 1
       if (from > chain.entries.length) continue
       const run: Segment = { author: chain.author, from, signature: chain.signature, entries: chain.entries.slice(from - 1).map((e) => e.bytes) }
-      const checkpoint = from === 1 ? this.#checkpoints.get(chain.clientId) : undefined
+      const checkpoint = from === 1 ? this.#servable(chain) : undefined
       out.push(checkpoint === undefined ? run : { ...run, checkpoint })
     }
     return out

@@ -76,6 +76,7 @@ export class ChainIntake {
       return { ok: false, error: error as Error }
     }
     if (decoded.kind === 'heads') return { ok: false, error: new AuthorshipError('chain heads where content was expected') }
+    if (decoded.kind === 'announcement') return (await this.#init.checkpoints?.announce(decoded)) ?? UNCHANGED
     let runs: Segment[]
     if (decoded.kind === 'update') {
       const author = this.#init.authorKey(decoded.clientId, from)

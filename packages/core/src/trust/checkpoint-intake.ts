@@ -6,16 +6,19 @@
  * later joiners once those entries are checked and its head is the chain's. What a
  * checkpoint vouches for, and what it cannot, is in docs/SECURITY.md ("Checkpoints").
  */
-import * as Y from 'yjs'
 import { bytesEqual } from '../crypto/bytes.js'
 import type { PeerPublicKey } from '../crypto/identity-keys.js'
 import { peerIdFromPublicKey } from '../crypto/peer-id.js'
+import type { ApplyResult } from '../content.js'
 import type { PeerId } from '../transport.js'
 import type { AuthorChain, AuthorChains } from './author-chains.js'
-import { checkCheckpoint, checkpointMessage, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint, type CheckpointReach } from './checkpoint.js'
+import { chainNext, signedMessage } from './chain.js'
+import { checkCheckpoint, checkpointMessage, checkpointMessageOf, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint, type CheckpointReach } from './checkpoint.js'
 import { clientIdOf } from './client-id.js'
-import { AuthorshipError, EquivocationError, SignatureError } from './errors.js'
-import type { Segment } from './signed-payload.js'
+import { checkEntry } from './entry-check.js'
+import { AuthorshipError, EquivocationError, SignatureError, UnauthorizedWriteError } from './errors.js'
+import { encodeAnnouncement, type Announcement, type Segment } from './signed-payload.js'
+import { sha256 } from './sha256.js'
 
 /** What checkpoint intake needs. */
 export interface CheckpointIntakeInit {
@@ -24,21 +27,28 @@ export interface CheckpointIntakeInit {
   verifier(publicKey: Uint8Array): Promise<PeerPublicKey>
   /** How far the document's content of `clientId` goes (its state vector entry). */
   held(clientId: number): number
-  /** Applies checked checkpoint updates, together (they may reference each other). */
-  apply(updates: readonly Uint8Array[]): void
+  /** Applies a checked update (the merge of what goes ahead). */
+  apply(update: Uint8Array, checkpoints: number): void
   /** Throws when an update may not enter the document as it stands (trust/ready-entries.ts). */
   check?(update: Uint8Array): void
   report(error: Error, peer?: PeerId): void
 }
 
+/** One author's run, checked to go ahead: its checkpoint (if any), then the entries after it. */
 interface Candidate {
   clientId: number
   peerId: PeerId
-  checkpoint: Checkpoint
+  /** The run's last seq. */
+  last: number
+  checkpoint: Checkpoint | undefined
+  updates: Uint8Array[]
   reach: CheckpointReach
 }
 
-/** Applies checkpoints ahead of their entries. Internal. */
+/** What went ahead of the entries, per author: the run's last seq and its checkpoint. */
+export type Taken = Map<number, { last: number; checkpoint: Checkpoint | undefined }>
+
+/** Applies checkpoints, and the runs they come with, ahead of the usual checks. Internal. */
 export class CheckpointIntake {
   readonly #init: CheckpointIntakeInit
 
@@ -47,13 +57,15 @@ export class CheckpointIntake {
   }
 
   /**
-   * Applies the checkpoints in `runs` of authors this peer holds nothing of, whose signature
-   * verifies, whose update keeps the authorship rules, and whose references to other authors
-   * the document (or another of these checkpoints) reaches. Returns them by clientID, for
-   * {@link confirm} once their entries were checked, a macrotask after applying them. A checkpoint that fails is reported
-   * against `from` and its entries take the usual path.
+   * When `runs` carry a checkpoint: applies, ahead of the usual path, the runs from 1 of
+   * authors this peer holds nothing of, each as its checkpoint (one signature, the authorship
+   * rules on the merged update) and the entries after it (hashed from the checkpoint's head,
+   * each checked by the rules, the run's signature on the last), as long as every reference
+   * to another author is reached by the document or by another of these runs. Returns them,
+   * for {@link confirm} once the usual path checked them, a macrotask after applying them.
+   * What fails is reported and left to the usual path.
    */
-  async take(runs: readonly Segment[], from: PeerId): Promise<Map<number, Checkpoint>> {
+  async take(runs: readonly Segment[], from: PeerId): Promise<Taken> {
     if (!runs.some((run) => run.checkpoint !== undefined)) return new Map()
     const checked = await Promise.all(runs.map((run) => this.#check(run, from)))
     const fresh = (c: Candidate): boolean => this.#init.chains.length(c.clientId) === 0 && this.#init.held(c.clientId) === 0
@@ -64,34 +76,36 @@ export class CheckpointIntake {
       const ends = new Map(kept.map((c) => [c.clientId, c.reach.end]))
       kept = kept.filter((c) => [...c.reach.needs].every(([client, clock]) => Math.max(this.#init.held(client), ends.get(client) ?? 0) >= clock))
     }
-    if (kept.length === 0) return new Map()
-    const updates = kept.map((c) => c.checkpoint.update)
+    const checkpoints = kept.filter((c) => c.checkpoint !== undefined).length
+    if (checkpoints === 0) return new Map()
+    // One update: its references into itself resolve, so the depth check is exact and nothing waits in Yjs.
+    const update = mergeInTree(kept.flatMap((c) => c.updates))
     try {
-      // Merged, their references into each other resolve within the update checked.
-      this.#init.check?.(updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates))
+      this.#init.check?.(update)
     } catch (error) {
       this.#init.report(new AuthorshipError('checkpoints that may not enter the document; their entries take the usual path', { cause: error }))
       return new Map()
     }
-    this.#init.apply(updates)
-    // A macrotask before the entries are checked: the checkpoints' content shows first.
+    this.#init.apply(update, checkpoints)
+    // A macrotask before the entries are checked: the content shows first.
     await new Promise((resolve) => setTimeout(resolve, 0))
-    return new Map(kept.map((c) => [c.clientId, c.checkpoint]))
+    return new Map(kept.map((c) => [c.clientId, { last: c.last, checkpoint: c.checkpoint }]))
   }
 
   /**
-   * Once the entries that came with `taken` were checked: keeps each checkpoint whose head is
-   * its chain's head at its seq and whose update is the merge of those entries (to serve
-   * joiners), and reports those whose entries were refused or say otherwise. Their content
-   * stays applied here.
+   * Once the usual path checked the runs in `taken`: keeps each checkpoint whose head is its
+   * chain's head at its seq and whose update is the merge of those entries (to serve
+   * joiners), and reports runs the usual path refused (in part) and checkpoints their entries
+   * disprove. What went ahead stays applied here.
    */
-  confirm(taken: ReadonlyMap<number, Checkpoint>): void {
+  confirm(taken: Taken): void {
     const { chains, report } = this.#init
-    for (const [clientId, checkpoint] of taken) {
+    for (const [clientId, { last, checkpoint }] of taken) {
       const chain = chains.get(clientId)
-      if (chain === undefined || chain.entries.length < checkpoint.seq) {
-        report(new AuthorshipError(`the entries under a checkpoint of ${chain?.peerId ?? clientId} were refused; its content stays applied here`))
-      } else if (!bytesEqual(chains.headAt(chain, checkpoint.seq), checkpoint.head)) {
+      if (chain === undefined || chain.entries.length < last) {
+        report(new AuthorshipError(`entries of ${chain?.peerId ?? clientId} applied ahead were refused by the full checks; their content stays applied here`))
+      } else if (checkpoint === undefined) continue
+      else if (!bytesEqual(chains.headAt(chain, checkpoint.seq), checkpoint.head)) {
         report(new EquivocationError(`${chain.peerId} signed a checkpoint that is not its chain`, chain.peerId))
       } else if (!bytesEqual(mergeInTree(chain.entries.slice(0, checkpoint.seq).map((entry) => entry.update)), checkpoint.update)) {
         // Merging is deterministic: an honest checkpoint is byte for byte the merge of its entries.
@@ -100,18 +114,51 @@ export class CheckpointIntake {
     }
   }
 
+  /** An author's announcement of a new checkpoint: kept (and passed on) once its signature verifies. */
+  async announce(announcement: Announcement): Promise<ApplyResult> {
+    const peerId = peerIdFromPublicKey(announcement.author)
+    if (!this.#init.mayWrite(peerId)) return { ok: false, error: new UnauthorizedWriteError(`${peerId} may not write in this room`) }
+    try {
+      const verifier = await this.#init.verifier(announcement.author)
+      if (!(await verifier.verify(checkpointMessageOf(announcement.seq, announcement.head, announcement.digest), announcement.signature))) {
+        return { ok: false, error: new SignatureError(`a checkpoint announced by ${peerId} does not verify`) }
+      }
+    } catch (error) {
+      return { ok: false, error: error as Error }
+    }
+    return { ok: true, changed: this.#init.chains.announce(clientIdOf(announcement.author), announcement) }
+  }
+
+  /** A run from 1 of an author we hold nothing of, checked to go ahead (see {@link take}); undefined when it cannot. */
   async #check(run: Segment, from: PeerId): Promise<Candidate | undefined> {
-    const { checkpoint } = run
-    if (checkpoint === undefined) return undefined
+    const { chains } = this.#init
     const clientId = clientIdOf(run.author)
     const peerId = peerIdFromPublicKey(run.author)
-    if (this.#init.chains.length(clientId) > 0 || this.#init.held(clientId) > 0 || !this.#init.mayWrite(peerId)) return undefined
+    if (run.from !== 1 || chains.length(clientId) > 0 || this.#init.held(clientId) > 0 || !this.#init.mayWrite(peerId)) return undefined
+    const { checkpoint } = run
     try {
       const verifier = await this.#init.verifier(run.author)
-      if (!(await verifier.verify(checkpointMessage(checkpoint.seq, checkpoint.head, checkpoint.update), checkpoint.signature))) {
-        throw new SignatureError(`a checkpoint of ${peerId} does not verify`)
+      let reach: CheckpointReach = { end: 0, needs: new Map() }
+      let head = chains.headAt(chains.open(run.author), 0)
+      const updates: Uint8Array[] = []
+      if (checkpoint !== undefined) {
+        if (!(await verifier.verify(checkpointMessage(checkpoint.seq, checkpoint.head, checkpoint.update), checkpoint.signature))) {
+          throw new SignatureError(`a checkpoint of ${peerId} does not verify`)
+        }
+        reach = checkCheckpoint(clientId, peerId, checkpoint.update)
+        head = checkpoint.head
+        updates.push(checkpoint.update)
       }
-      return { clientId, peerId, checkpoint, reach: checkCheckpoint(clientId, peerId, checkpoint.update) }
+      const first = (checkpoint?.seq ?? 0) + 1
+      for (let seq = first; seq <= run.entries.length; seq++) {
+        head = chainNext(head, seq, run.entries[seq - 1] as Uint8Array)
+        const entry = checkEntry(clientId, peerId, reach.end, run.entries[seq - 1] as Uint8Array, head)
+        for (const [client, clock] of entry.needs) if ((reach.needs.get(client) ?? 0) < clock) reach.needs.set(client, clock)
+        reach = { end: entry.end, needs: reach.needs }
+        updates.push(entry.update)
+      }
+      if (first <= run.entries.length && !(await verifier.verify(signedMessage(head), run.signature))) throw new SignatureError(`a signature of ${peerId} does not verify`)
+      return { clientId, peerId, last: run.entries.length, checkpoint, updates, reach }
     } catch (error) {
       this.#init.report(error as Error, from)
       return undefined
@@ -128,7 +175,9 @@ function due(length: number, held: Checkpoint | undefined): boolean {
 /**
  * Makes the checkpoints of our own chain, off the edits' path: a first one at
  * {@link MIN_CHECKPOINT_ENTRIES} entries, then whenever the chain grew by a quarter (at least
- * that many entries), each merging the previous checkpoint with the entries since. Internal.
+ * that many entries), each merging the previous checkpoint with the entries since, and
+ * announces each (without its update: every peer holding our entries can rebuild it).
+ * Internal.
  */
 export class CheckpointMaker {
   #work: Promise<void> = Promise.resolve()
@@ -137,6 +186,8 @@ export class CheckpointMaker {
   constructor(
     private readonly chains: AuthorChains,
     private readonly report: (error: Error) => void,
+    /** Pushes an announcement payload to the room. */
+    private readonly publish: (payload: Uint8Array) => void,
   ) {}
 
   /** Resolves once no checkpoint is being made. */
@@ -161,6 +212,7 @@ export class CheckpointMaker {
         const head = this.chains.headAt(own, seq)
         const signature = await (await identity).sign(checkpointMessage(seq, head, update))
         this.chains.keepCheckpoint(own.clientId, { seq, head, update, signature }, true)
+        this.publish(encodeAnnouncement({ author: own.author, seq, head, digest: sha256(update), signature }))
       } catch (error) {
         this.report(error instanceof Error ? error : new Error(String(error)))
       }

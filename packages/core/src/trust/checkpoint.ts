@@ -32,11 +32,16 @@ export interface Checkpoint {
 
 /** The message an author signs for a checkpoint. */
 export function checkpointMessage(seq: number, head: Uint8Array, update: Uint8Array): Uint8Array {
+  return checkpointMessageOf(seq, head, sha256(update))
+}
+
+/** The same message, from the update's SHA-256 (`digest`): what an announcement carries. */
+export function checkpointMessageOf(seq: number, head: Uint8Array, digest: Uint8Array): Uint8Array {
   const counter = new Uint8Array(8)
   const view = new DataView(counter.buffer)
   view.setUint32(0, Math.floor(seq / 2 ** 32))
   view.setUint32(4, seq >>> 0)
-  return concatBytes(CHECKPOINT_LABEL, new Uint8Array([0]), counter, head, sha256(update))
+  return concatBytes(CHECKPOINT_LABEL, new Uint8Array([0]), counter, head, digest)
 }
 
 /**

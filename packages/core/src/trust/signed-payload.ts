@@ -14,6 +14,9 @@
  *   after each run: 1 when the author's signed checkpoint of entries 1..seq follows (seq,
  *   chain head, signature, then the merged update; trust/checkpoint.ts), else 0. Only a run
  *   that starts at 1 and reaches seq may carry one.
+ * - **announcement** (Delta): an author's new checkpoint without its update: tag 5, the
+ *   author's public key, seq, chain head, SHA-256 of the update, signature. Whoever holds the
+ *   author's entries 1..seq can rebuild the update (merging is deterministic) and serve it.
  *
  * Decoding validates every field and its limits, and throws an {@link UpdateRejectedError}.
  */
@@ -23,7 +26,7 @@ import { UpdateRejectedError } from '../errors.js'
 import type { Checkpoint } from './checkpoint.js'
 
 /** Tags of the three payloads. */
-export const PayloadTag = { Update: 1, Heads: 2, Segments: 3, CheckpointedSegments: 4 } as const
+export const PayloadTag = { Update: 1, Heads: 2, Segments: 3, CheckpointedSegments: 4, Announcement: 5 } as const
 
 /** Most chains listed in one heads payload. */
 export const MAX_HEADS = 65_536
@@ -59,8 +62,29 @@ export interface Segment {
   checkpoint?: Checkpoint
 }
 
+/** An author's announcement of its checkpoint of entries 1..`seq`: what it signed, without the update itself. */
+export interface Announcement {
+  author: Uint8Array
+  seq: number
+  head: Uint8Array
+  /** SHA-256 of the checkpoint's update. */
+  digest: Uint8Array
+  signature: Uint8Array
+}
+
 /** A decoded payload. */
-export type Payload = ({ kind: 'update' } & SignedUpdate) | { kind: 'heads'; heads: Head[] } | { kind: 'segments'; segments: Segment[] }
+export type Payload = ({ kind: 'update' } & SignedUpdate) | { kind: 'heads'; heads: Head[] } | { kind: 'segments'; segments: Segment[] } | ({ kind: 'announcement' } & Announcement)
+
+export function encodeAnnouncement(value: Announcement): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeUint8(encoder, PayloadTag.Announcement)
+  encoding.writeUint8Array(encoder, value.author)
+  encoding.writeVarUint(encoder, value.seq)
+  encoding.writeUint8Array(encoder, value.head)
+  encoding.writeUint8Array(encoder, value.digest)
+  encoding.writeUint8Array(encoder, value.signature)
+  return encoding.toUint8Array(encoder)
+}
 
 export function encodeSignedUpdate(value: SignedUpdate): Uint8Array {
   const encoder = encoding.createEncoder()
@@ -151,6 +175,11 @@ function readPayload(decoder: decoding.Decoder): Payload {
       segments.push(checkpoint === undefined ? { author, from, signature, entries } : { author, from, signature, entries, checkpoint })
     }
     return { kind: 'segments', segments }
+  }
+  if (tag === PayloadTag.Announcement) {
+    const author = readFixed(decoder, 32)
+    const seq = readSeq(decoder)
+    return { kind: 'announcement', author, seq, head: readFixed(decoder, 32), digest: readFixed(decoder, 32), signature: readFixed(decoder, 64) }
   }
   throw new RangeError(`unknown payload tag ${tag}`)
 }

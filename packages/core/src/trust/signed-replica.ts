@@ -98,9 +98,9 @@ export class SignedReplica implements Content {
     const { mayWrite, verifier, report } = init
     const chains = this.#chains
     const check = depthCheck(init.doc, init.depth ?? DEFAULT_LIMITS.depth)
-    const applyCheckpoints = (updates: readonly Uint8Array[]): void => void (this.#stopped || (applyInOrder(init.doc, init.origin, updates), init.onCheckpoints?.(updates.length)))
+    const applyCheckpoints = (update: Uint8Array, count: number): void => void (this.#stopped || (applyInOrder(init.doc, init.origin, [update]), init.onCheckpoints?.(count)))
     this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: applyCheckpoints, check })
-    this.#checkpointer = new CheckpointMaker(chains, report)
+    this.#checkpointer = new CheckpointMaker(chains, report, (payload) => void (this.#stopped || init.onLocal(payload)))
     const authorKeyOf = (clientId: number, from: PeerId): Uint8Array | undefined => authorKey(chains, clientId, from, init.keyOfClient)
     const apply = (entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void => void (this.#stopped || applyInOrder(init.doc, init.origin, entries, admit))
     this.#intake = new ChainIntake({ chains, mayWrite, verifier, authorKey: authorKeyOf, report, apply, check: (entry) => check(entry.update), checkpoints: this.#checkpoints })
@@ -217,6 +217,7 @@ export class SignedReplica implements Content {
       const decoded = decodePayload(payload)
       if (decoded.kind === 'update') return [decoded.clientId]
       if (decoded.kind === 'segments') return decoded.segments.map((s) => clientIdOf(s.author))
+      if (decoded.kind === 'announcement') return [clientIdOf(decoded.author)]
     } catch {
       // Not a payload of ours: no authors.
     }

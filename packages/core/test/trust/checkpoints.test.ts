@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity-keys.js'
-import { checkpointMessage, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint } from '../../src/trust/checkpoint.js'
+import { checkpointMessage, checkpointMessageOf, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint } from '../../src/trust/checkpoint.js'
 import { clientIdOf } from '../../src/trust/client-id.js'
-import { decodePayload, encodeSegments, type Segment } from '../../src/trust/signed-payload.js'
+import { decodePayload, encodeAnnouncement, encodeSegments, type Segment } from '../../src/trust/signed-payload.js'
 import { replica } from './support/replica.js'
 
 type Replica = ReturnType<typeof replica>
@@ -188,5 +188,52 @@ describe('signed checkpoints', () => {
     expect(await c.content.apply(encodeSegments([run]), alice.peerId)).toMatchObject({ ok: false, error: { name: 'UnauthorizedWriteError' } })
     expect(c.stats.checkpointsApplied).toBe(0)
     expect(c.doc.getText('t').length).toBe(0)
+  })
+
+  it('an author announces each checkpoint; a peer that holds the entries rebuilds it and serves it to a joiner', async () => {
+    const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    const b = replica(bob)
+    const c = replica(carol)
+    await type(a, 200, (t) => Math.floor(t.length / 2))
+    const kinds = a.pushed.map((p) => decodePayload(p).kind)
+    expect(kinds.filter((k) => k === 'announcement')).toHaveLength(1)
+    // Bob takes everything Alice pushed, announcement included: he holds her chain, not her checkpoint's update.
+    for (const payload of a.pushed) await b.content.apply(payload, alice.peerId)
+    expect(b.content.chains.checkpoint(clientIdOf(alice.publicKey))).toBeUndefined()
+    const [run] = runsFor(b, c) as [Segment]
+    expect(Buffer.from(run.checkpoint?.update ?? []).equals(Buffer.from(a.content.chains.checkpoint(clientIdOf(alice.publicKey))?.update ?? [0]))).toBe(true)
+    expect(b.content.chains.checkpoint(clientIdOf(alice.publicKey))?.seq).toBe(200)
+    await c.content.apply(encodeSegments([run]), bob.peerId)
+    expect(c.stats.checkpointsApplied).toBe(1)
+    expect(text(c)).toBe(text(a))
+    expect([...b.errors, ...c.errors]).toEqual([])
+  })
+
+  it('an announcement that does not verify, or is not the entries, is never served; a reader cannot announce', async () => {
+    const [alice, bob, carol, mallory] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    await type(a, 200)
+    const announcement = a.pushed.map((p) => decodePayload(p)).find((d) => d.kind === 'announcement')
+    if (announcement?.kind !== 'announcement') throw new Error('expected an announcement')
+    const entries = a.pushed.filter((p) => decodePayload(p).kind !== 'announcement')
+
+    const b = replica(bob)
+    for (const payload of entries) await b.content.apply(payload, alice.peerId)
+    const forged = { ...announcement, signature: await mallory.sign(checkpointMessageOf(announcement.seq, announcement.head, announcement.digest)) }
+    expect(await b.content.apply(encodeAnnouncement(forged), mallory.peerId)).toMatchObject({ ok: false, error: { name: 'SignatureError' } })
+    // Alice signs a digest that is not her entries' merge: Bob keeps it, but never serves it.
+    const digest = new Uint8Array(32).fill(9)
+    const lie = { ...announcement, digest, signature: await alice.sign(checkpointMessageOf(announcement.seq, announcement.head, digest)) }
+    expect(await b.content.apply(encodeAnnouncement(lie), alice.peerId)).toEqual({ ok: true, changed: true })
+    const c = replica(carol)
+    const [run] = runsFor(b, c) as [Segment]
+    expect(run.checkpoint).toBeUndefined()
+    await c.content.apply(encodeSegments([run]), bob.peerId)
+    expect(c.stats.checkpointsApplied).toBe(0)
+    expect(text(c)).toBe(text(a))
+
+    const reader = replica(carol, { mayWrite: (peer) => peer !== alice.peerId })
+    expect(await reader.content.apply(encodeAnnouncement(announcement), alice.peerId)).toMatchObject({ ok: false, error: { name: 'UnauthorizedWriteError' } })
   })
 })

@@ -4,7 +4,7 @@
  * field is refused with UpdateRejectedError, never another error.
  */
 import { describe, expect, it } from 'vitest'
-import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate } from '../../src/trust/signed-payload.js'
+import { decodePayload, encodeAnnouncement, encodeHeads, encodeSegments, encodeSignedUpdate } from '../../src/trust/signed-payload.js'
 
 const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill)
 const MAX_CLIENT = Number.MAX_SAFE_INTEGER
@@ -59,5 +59,14 @@ describe('signed payloads', () => {
     const badFlag = one.slice()
     badFlag[flagAt] = 2
     expect(() => decodePayload(badFlag)).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+  })
+
+  it('round-trip an announcement (tag 5) and refuse every truncation of it', () => {
+    const announcement = { author: bytes(32, 1), seq: 300, head: bytes(32, 2), digest: bytes(32, 3), signature: bytes(64, 4) }
+    const encoded = encodeAnnouncement(announcement)
+    expect(encoded[0]).toBe(5)
+    expect(decodePayload(encoded)).toEqual({ kind: 'announcement', ...announcement })
+    for (let i = 1; i < encoded.length; i++) expect(() => decodePayload(encoded.subarray(0, i)), `${i} bytes`).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
+    expect(() => decodePayload(Uint8Array.of(...encoded, 0))).toThrow(expect.objectContaining({ name: 'UpdateRejectedError' }))
   })
 })
