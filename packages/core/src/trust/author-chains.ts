@@ -69,6 +69,11 @@ export class AuthorChains {
     this.#room = room
   }
 
+  /** The room these chains belong to (bound into every chain start and checkpoint). */
+  get room(): string {
+    return this.#room
+  }
+
   /** The chain of the author with `clientId`, if we hold one. */
   get(clientId: number): AuthorChain | undefined {
     return this.#chains.get(clientId)

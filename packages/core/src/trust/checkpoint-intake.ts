@@ -31,7 +31,22 @@ export interface CheckpointIntakeInit {
   apply(update: Uint8Array, checkpoints: number): void
   /** Throws when an update may not enter the document as it stands (trust/ready-entries.ts). */
   check?(update: Uint8Array): void
+  /**
+   * Holds back the signing of local edits until the returned function is called: an edit
+   * that builds on content applied ahead could not name a chain that holds it yet.
+   */
+  hold?(): () => void
   report(error: Error, peer?: PeerId): void
+}
+
+/** Longest a peer holds back its local edits for content applied ahead whose chains never come, in ms. */
+const HOLD_MS = 30_000
+
+/** Local edits held back until these chains reach these lengths. */
+interface Hold {
+  lengths: Map<number, number>
+  resume: () => void
+  timer: ReturnType<typeof setTimeout>
 }
 
 /** One author's run, checked to go ahead: its checkpoint (if any), then the entries after it. */
@@ -51,6 +66,7 @@ export type Taken = Map<number, { last: number; checkpoint: Checkpoint | undefin
 /** Applies checkpoints, and the runs they come with, ahead of the usual checks. Internal. */
 export class CheckpointIntake {
   readonly #init: CheckpointIntakeInit
+  readonly #holds = new Set<Hold>()
 
   constructor(init: CheckpointIntakeInit) {
     this.#init = init
@@ -87,6 +103,7 @@ export class CheckpointIntake {
       return new Map()
     }
     this.#init.apply(update, checkpoints)
+    this.#hold(new Map(kept.map((c) => [c.clientId, c.last])))
     // A macrotask before the entries are checked: the content shows first.
     await new Promise((resolve) => setTimeout(resolve, 0))
     return new Map(kept.map((c) => [c.clientId, { last: c.last, checkpoint: c.checkpoint }]))
@@ -112,6 +129,31 @@ export class CheckpointIntake {
         report(new EquivocationError(`${chain.peerId} signed a checkpoint whose content is not its entries'`, chain.peerId))
       } else chains.keepCheckpoint(clientId, checkpoint)
     }
+    this.release()
+  }
+
+  /** Resumes the local edits held back for content applied ahead whose chains now reach it (called after every payload). */
+  release(): void {
+    for (const hold of this.#holds) if ([...hold.lengths].every(([clientId, length]) => this.#init.chains.length(clientId) >= length)) this.#end(hold)
+  }
+
+  /** Resumes every local edit held back (the replica stops). */
+  stop(): void {
+    for (const hold of this.#holds) this.#end(hold)
+  }
+
+  #hold(lengths: Map<number, number>): void {
+    const resume = this.#init.hold?.()
+    if (resume === undefined) return
+    const hold: Hold = { lengths, resume, timer: setTimeout(() => this.#end(hold), HOLD_MS) }
+    ;(hold.timer as { unref?: () => void }).unref?.()
+    this.#holds.add(hold)
+  }
+
+  #end(hold: Hold): void {
+    if (!this.#holds.delete(hold)) return
+    clearTimeout(hold.timer)
+    hold.resume()
   }
 
   /** An author's announcement of a new checkpoint: kept (and passed on) once its signature verifies. */
@@ -120,7 +162,7 @@ export class CheckpointIntake {
     if (!this.#init.mayWrite(peerId)) return { ok: false, error: new UnauthorizedWriteError(`${peerId} may not write in this room`) }
     try {
       const verifier = await this.#init.verifier(announcement.author)
-      if (!(await verifier.verify(checkpointMessageOf(announcement.seq, announcement.head, announcement.digest), announcement.signature))) {
+      if (!(await verifier.verify(checkpointMessageOf(this.#init.chains.room, announcement.seq, announcement.head, announcement.digest), announcement.signature))) {
         return { ok: false, error: new SignatureError(`a checkpoint announced by ${peerId} does not verify`) }
       }
     } catch (error) {
@@ -142,7 +184,7 @@ export class CheckpointIntake {
       let head = chains.headAt(chains.open(run.author), 0)
       const updates: Uint8Array[] = []
       if (checkpoint !== undefined) {
-        if (!(await verifier.verify(checkpointMessage(checkpoint.seq, checkpoint.head, checkpoint.update), checkpoint.signature))) {
+        if (!(await verifier.verify(checkpointMessage(chains.room, checkpoint.seq, checkpoint.head, checkpoint.update), checkpoint.signature))) {
           throw new SignatureError(`a checkpoint of ${peerId} does not verify`)
         }
         reach = checkCheckpoint(clientId, peerId, checkpoint.update)
@@ -210,7 +252,7 @@ export class CheckpointMaker {
         const updates = own.entries.slice(held?.seq ?? 0, seq).map((entry) => entry.update)
         const update = mergeInTree(held === undefined ? updates : [held.update, ...updates])
         const head = this.chains.headAt(own, seq)
-        const signature = await (await identity).sign(checkpointMessage(seq, head, update))
+        const signature = await (await identity).sign(checkpointMessage(this.chains.room, seq, head, update))
         this.chains.keepCheckpoint(own.clientId, { seq, head, update, signature }, true)
         this.publish(encodeAnnouncement({ author: own.author, seq, head, digest: sha256(update), signature }))
       } catch (error) {

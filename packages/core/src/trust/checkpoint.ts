@@ -1,8 +1,10 @@
 /**
  * Signed checkpoints: an author's own compaction of the start of its chain. A checkpoint of
  * entries 1..seq holds the merge of their Yjs updates and is signed over
- * `"gossamer/v3/checkpoint" ‖ 0x00 ‖ u64be(seq) ‖ H(seq) ‖ SHA-256(update)`, where H(seq) is the
- * chain head after entry `seq` (trust/chain.ts). A joiner that holds nothing of an author
+ * `"gossamer/v3/checkpoint" ‖ 0x00 ‖ room ‖ 0x00 ‖ u64be(seq) ‖ H(seq) ‖ SHA-256(update)`, where
+ * H(seq) is the chain head after entry `seq` (trust/chain.ts). The room name keeps a
+ * checkpoint from being replayed into another room (a joiner cannot check H(seq) without the
+ * entries, whose H(0) names the room). A joiner that holds nothing of an author
  * checks one signature and applies one update, instead of hashing, checking and applying
  * every entry before it sees the document; the entries still arrive with the checkpoint and
  * are checked afterwards, so the joiner ends up a full peer (docs/SECURITY.md, "Checkpoints").
@@ -30,18 +32,19 @@ export interface Checkpoint {
   signature: Uint8Array
 }
 
-/** The message an author signs for a checkpoint. */
-export function checkpointMessage(seq: number, head: Uint8Array, update: Uint8Array): Uint8Array {
-  return checkpointMessageOf(seq, head, sha256(update))
+/** The message an author signs for a checkpoint in `room`. */
+export function checkpointMessage(room: string, seq: number, head: Uint8Array, update: Uint8Array): Uint8Array {
+  return checkpointMessageOf(room, seq, head, sha256(update))
 }
 
 /** The same message, from the update's SHA-256 (`digest`): what an announcement carries. */
-export function checkpointMessageOf(seq: number, head: Uint8Array, digest: Uint8Array): Uint8Array {
+export function checkpointMessageOf(room: string, seq: number, head: Uint8Array, digest: Uint8Array): Uint8Array {
   const counter = new Uint8Array(8)
   const view = new DataView(counter.buffer)
   view.setUint32(0, Math.floor(seq / 2 ** 32))
   view.setUint32(4, seq >>> 0)
-  return concatBytes(CHECKPOINT_LABEL, new Uint8Array([0]), counter, head, digest)
+  const zero = new Uint8Array([0])
+  return concatBytes(CHECKPOINT_LABEL, zero, utf8(room), zero, counter, head, digest)
 }
 
 /**

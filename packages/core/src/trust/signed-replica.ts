@@ -99,7 +99,7 @@ export class SignedReplica implements Content {
     const chains = this.#chains
     const check = depthCheck(init.doc, init.depth ?? DEFAULT_LIMITS.depth)
     const applyCheckpoints = (update: Uint8Array, count: number): void => void (this.#stopped || (applyInOrder(init.doc, init.origin, [update]), init.onCheckpoints?.(count)))
-    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: applyCheckpoints, check })
+    this.#checkpoints = new CheckpointIntake({ chains, mayWrite, verifier, report, held: (clientId) => Y.getState(init.doc.store, clientId), apply: applyCheckpoints, check, hold: () => this.pause() })
     this.#checkpointer = new CheckpointMaker(chains, report, (payload) => void (this.#stopped || init.onLocal(payload)))
     const authorKeyOf = (clientId: number, from: PeerId): Uint8Array | undefined => authorKey(chains, clientId, from, init.keyOfClient)
     const apply = (entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void => void (this.#stopped || applyInOrder(init.doc, init.origin, entries, admit))
@@ -128,9 +128,7 @@ export class SignedReplica implements Content {
   }
 
   /** Local edits seen since the replica was made (signed or not). */
-  get localEdits(): number {
-    return this.#localEdits
-  }
+  get localEdits(): number { return this.#localEdits }
 
   /** The chain this peer signs into. */
   get own(): AuthorChain {
@@ -227,6 +225,7 @@ export class SignedReplica implements Content {
   destroy(): void {
     this.#stopped = true
     this.#offUpdate()
+    this.#checkpoints.stop()
   }
 
   /**

@@ -33,7 +33,7 @@ function runsFor(server: Replica, client: Replica): Segment[] {
 async function resigned(run: Segment, identity: IdentityKeyPair, changes: Partial<Checkpoint>): Promise<Segment> {
   const base = run.checkpoint as Checkpoint
   const checkpoint = { ...base, ...changes }
-  const signature = await identity.sign(checkpointMessage(checkpoint.seq, checkpoint.head, checkpoint.update))
+  const signature = await identity.sign(checkpointMessage('refs', checkpoint.seq, checkpoint.head, checkpoint.update))
   return { ...run, checkpoint: { ...checkpoint, signature } }
 }
 
@@ -220,11 +220,11 @@ describe('signed checkpoints', () => {
 
     const b = replica(bob)
     for (const payload of entries) await b.content.apply(payload, alice.peerId)
-    const forged = { ...announcement, signature: await mallory.sign(checkpointMessageOf(announcement.seq, announcement.head, announcement.digest)) }
+    const forged = { ...announcement, signature: await mallory.sign(checkpointMessageOf('refs', announcement.seq, announcement.head, announcement.digest)) }
     expect(await b.content.apply(encodeAnnouncement(forged), mallory.peerId)).toMatchObject({ ok: false, error: { name: 'SignatureError' } })
     // Alice signs a digest that is not her entries' merge: Bob keeps it, but never serves it.
     const digest = new Uint8Array(32).fill(9)
-    const lie = { ...announcement, digest, signature: await alice.sign(checkpointMessageOf(announcement.seq, announcement.head, digest)) }
+    const lie = { ...announcement, digest, signature: await alice.sign(checkpointMessageOf('refs', announcement.seq, announcement.head, digest)) }
     expect(await b.content.apply(encodeAnnouncement(lie), alice.peerId)).toEqual({ ok: true, changed: true })
     const c = replica(carol)
     const [run] = runsFor(b, c) as [Segment]
@@ -235,5 +235,44 @@ describe('signed checkpoints', () => {
 
     const reader = replica(carol, { mayWrite: (peer) => peer !== alice.peerId })
     expect(await reader.content.apply(encodeAnnouncement(announcement), alice.peerId)).toMatchObject({ ok: false, error: { name: 'UnauthorizedWriteError' } })
+  })
+
+  it('a checkpoint from another room does not verify here (the room is in what the author signs)', async () => {
+    const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
+    const elsewhere = replica(alice, { room: 'another room' })
+    await type(elsewhere, 200)
+    const b = replica(bob)
+    const [run] = runsFor(elsewhere, b) as [Segment]
+    await b.content.apply(encodeSegments([run]), alice.peerId)
+    expect(b.stats.checkpointsApplied).toBe(0)
+    expect(b.doc.getText('t').length).toBe(0)
+    expect(names(b)).toContain('SignatureError')
+  })
+
+  it('an edit made on content applied ahead waits until its chain arrives, then is signed with a dependency on it', async () => {
+    const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    await type(a, 200)
+    const b = replica(bob)
+    const [run] = runsFor(a, b) as [Segment]
+    // A relay sends the real checkpoint over garbage entries: the content goes ahead, the entries are refused.
+    const garbage = { ...run, entries: run.entries.map(() => Uint8Array.of(0, 0, 0)) }
+    await b.content.apply(encodeSegments([garbage]), bob.peerId)
+    expect(b.stats.checkpointsApplied).toBe(1)
+    expect(text(b)).toBe(text(a))
+    b.doc.getText('t').insert(100, 'Z')
+    const pushed = b.pushed.length
+    // Held, not refused: nothing goes out, nothing is reported about Bob's own edit.
+    expect(b.pushed.length).toBe(pushed)
+    expect(b.errors.map((e) => e.message).filter((m) => m.includes('local edit'))).toEqual([])
+    // The real entries arrive: the chain reaches the content, and the edit is signed on it.
+    await b.content.apply(encodeSegments([{ ...run, checkpoint: undefined } as Segment]), alice.peerId)
+    await b.content.settled()
+    const payload = decodePayload(b.pushed[pushed] as Uint8Array)
+    if (payload.kind !== 'update') throw new Error('expected a pushed entry')
+    expect(payload.entry.length).toBeGreaterThan(0)
+    await a.content.apply(b.pushed[pushed] as Uint8Array, bob.peerId)
+    expect(text(a)).toBe(text(b))
+    expect(text(a)).toContain('Z')
   })
 })
