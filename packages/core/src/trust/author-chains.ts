@@ -11,7 +11,7 @@ import { hashParts } from '../hash.js'
 import type { PeerId } from '../transport.js'
 import { clientIdOf } from './client-id.js'
 import { chainNext, chainStart } from './chain.js'
-import { mergeInTree, type Checkpoint } from './checkpoint.js'
+import { checkpointStep, mergeInTree, type Checkpoint } from './checkpoint.js'
 import { sha256 } from './sha256.js'
 import type { Announcement, Head, Segment } from './signed-payload.js'
 
@@ -61,6 +61,8 @@ export class AuthorChains {
   #checkpointBytes = 0
   /** Per author, the furthest checkpoint announced (signature checked) beyond the one held, its update not built yet. */
   readonly #announced = new Map<number, Announcement>()
+  /** Per author, the furthest seq announced or held: the next announcement must go a step further. */
+  readonly #announcedSeq = new Map<number, number>()
   #digest: number | undefined
   /** Set by storage: told of every append (never of a {@link restore}). */
   onAppend: AppendListener | undefined
@@ -206,11 +208,17 @@ export class AuthorChains {
     return true
   }
 
-  /** Keeps an announcement (its signature checked) of a checkpoint beyond the ones known. True when it is news. */
+  /**
+   * Keeps an announcement (its signature checked) of a checkpoint of an author we hold entries
+   * of, when it goes at least a step beyond every one known (the spacing authors keep:
+   * {@link checkpointStep}), so that each author costs a bounded number of rebuilds. True when
+   * it is news.
+   */
   announce(clientId: number, announcement: Announcement): boolean {
-    const known = Math.max(this.#checkpoints.get(clientId)?.seq ?? 0, this.#announced.get(clientId)?.seq ?? 0)
-    if (announcement.seq <= known) return false
+    const known = Math.max(this.#checkpoints.get(clientId)?.seq ?? 0, this.#announcedSeq.get(clientId) ?? 0)
+    if (this.length(clientId) === 0 || announcement.seq < known + checkpointStep(known)) return false
     this.#announced.set(clientId, announcement)
+    this.#announcedSeq.set(clientId, announcement.seq)
     return true
   }
 

@@ -13,7 +13,7 @@ import type { ApplyResult } from '../content.js'
 import type { PeerId } from '../transport.js'
 import type { AuthorChain, AuthorChains } from './author-chains.js'
 import { chainNext, signedMessage } from './chain.js'
-import { checkCheckpoint, checkpointMessage, checkpointMessageOf, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint, type CheckpointReach } from './checkpoint.js'
+import { checkCheckpoint, checkpointMessage, checkpointMessageOf, checkpointStep, mergeInTree, ownDeletesOnly, type Checkpoint, type CheckpointReach } from './checkpoint.js'
 import { clientIdOf } from './client-id.js'
 import { checkEntry } from './entry-check.js'
 import { AuthorshipError, EquivocationError, SignatureError, UnauthorizedWriteError } from './errors.js'
@@ -200,7 +200,10 @@ export class CheckpointIntake {
         updates.push(entry.update)
       }
       if (first <= run.entries.length && !(await verifier.verify(signedMessage(head), run.signature))) throw new SignatureError(`a signature of ${peerId} does not verify`)
-      return { clientId, peerId, last: run.entries.length, checkpoint, updates, reach }
+      // Deletions of other authors' content wait for the usual checks (ownDeletesOnly).
+      const own = updates.map((update) => ownDeletesOnly(update, clientId))
+      if (own.some((update) => update === undefined)) return undefined
+      return { clientId, peerId, last: run.entries.length, checkpoint, updates: own as Uint8Array[], reach }
     } catch (error) {
       this.#init.report(error as Error, from)
       return undefined
@@ -211,12 +214,12 @@ export class CheckpointIntake {
 /** Whether a chain of `length` entries is due a new checkpoint, given the one held. */
 function due(length: number, held: Checkpoint | undefined): boolean {
   const covered = held?.seq ?? 0
-  return length >= MIN_CHECKPOINT_ENTRIES && length >= covered + Math.max(MIN_CHECKPOINT_ENTRIES, Math.floor(covered / 4))
+  return length >= covered + checkpointStep(covered)
 }
 
 /**
  * Makes the checkpoints of our own chain, off the edits' path: a first one at
- * {@link MIN_CHECKPOINT_ENTRIES} entries, then whenever the chain grew by a quarter (at least
+ * 128 entries, then whenever the chain grew by a quarter (at least
  * that many entries), each merging the previous checkpoint with the entries since, and
  * announces each (without its update: every peer holding our entries can rebuild it).
  * Internal.

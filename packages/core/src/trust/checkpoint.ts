@@ -9,6 +9,7 @@
  * every entry before it sees the document; the entries still arrive with the checkpoint and
  * are checked afterwards, so the joiner ends up a full peer (docs/SECURITY.md, "Checkpoints").
  */
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { concatBytes, utf8 } from '../crypto/bytes.js'
 import { AuthorshipError } from './errors.js'
@@ -19,6 +20,11 @@ const CHECKPOINT_LABEL = utf8('gossamer/v3/checkpoint')
 
 /** Fewest entries a checkpoint covers: below that, entries are cheap enough one by one. */
 export const MIN_CHECKPOINT_ENTRIES = 128
+
+/** How far past a checkpoint of `seq` entries the next one goes at least: a quarter, and at least {@link MIN_CHECKPOINT_ENTRIES}. */
+export function checkpointStep(seq: number): number {
+  return Math.max(MIN_CHECKPOINT_ENTRIES, Math.floor(seq / 4))
+}
 
 /** A signed compaction of entries 1..`seq` of one author's chain. */
 export interface Checkpoint {
@@ -62,6 +68,36 @@ export function mergeInTree(updates: readonly Uint8Array[]): Uint8Array {
     level = next
   }
   return level[0] as Uint8Array
+}
+
+/**
+ * `update` (V1) with only `owner`'s deletions left in its delete set, or undefined when its
+ * bytes do not end with the delete set as Yjs writes it (nothing is guessed). What goes
+ * ahead of the usual checks deletes nothing of anyone else: a lying checkpoint could
+ * otherwise erase another author's content at a joiner only, for good.
+ */
+export function ownDeletesOnly(update: Uint8Array, owner: number): Uint8Array | undefined {
+  const { ds } = Y.decodeUpdate(update)
+  if (ds.clients.size === 0 || (ds.clients.size === 1 && ds.clients.has(owner))) return update
+  const written = encodeDeletes([...ds.clients])
+  if (written.length > update.length || !written.every((byte, i) => byte === update[update.length - written.length + i])) return undefined
+  const own = ds.clients.get(owner)
+  return concatBytes(update.subarray(0, update.length - written.length), encodeDeletes(own === undefined ? [] : [[owner, own]]))
+}
+
+/** A V1 delete set of `clients` in the order given. */
+function encodeDeletes(clients: readonly [number, readonly { clock: number; len: number }[]][]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, clients.length)
+  for (const [client, items] of clients) {
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, items.length)
+    for (const item of items) {
+      encoding.writeVarUint(encoder, item.clock)
+      encoding.writeVarUint(encoder, item.len)
+    }
+  }
+  return encoding.toUint8Array(encoder)
 }
 
 /** What a checkpoint's update reaches, once it passed {@link checkCheckpoint}. */

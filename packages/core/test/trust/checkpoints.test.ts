@@ -232,6 +232,11 @@ describe('signed checkpoints', () => {
     await c.content.apply(encodeSegments([run]), bob.peerId)
     expect(c.stats.checkpointsApplied).toBe(0)
     expect(text(c)).toBe(text(a))
+    // Announced again, or a little further, it is no news: one rebuild per step of the author's chain, no more.
+    expect(await b.content.apply(encodeAnnouncement(lie), alice.peerId)).toEqual({ ok: true, changed: false })
+    // An author whose entries a peer does not hold announces nothing to it.
+    expect(await c.content.apply(encodeAnnouncement(announcement), alice.peerId)).toEqual({ ok: true, changed: true })
+    expect(await replica(carol).content.apply(encodeAnnouncement(announcement), alice.peerId)).toEqual({ ok: true, changed: false })
 
     const reader = replica(carol, { mayWrite: (peer) => peer !== alice.peerId })
     expect(await reader.content.apply(encodeAnnouncement(announcement), alice.peerId)).toMatchObject({ ok: false, error: { name: 'UnauthorizedWriteError' } })
@@ -274,5 +279,32 @@ describe('signed checkpoints', () => {
     await a.content.apply(b.pushed[pushed] as Uint8Array, bob.peerId)
     expect(text(a)).toBe(text(b))
     expect(text(a)).toContain('Z')
+  })
+
+  it("a checkpoint that deletes another author's content its entries never deleted erases nothing at the joiner", async () => {
+    const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    const b = replica(bob)
+    b.doc.getText('t').insert(0, 'bob wrote this')
+    await b.content.settled()
+    await a.content.apply(b.content.diff(a.content.state()), bob.peerId)
+    await type(a, 200)
+    // The lie: Alice's real checkpoint plus a deletion of Bob's text, signed by her.
+    const scratch = new Y.Doc()
+    Y.applyUpdate(scratch, Y.encodeStateAsUpdate(a.doc))
+    const deletion: Uint8Array[] = []
+    scratch.on('update', (u: Uint8Array) => deletion.push(u))
+    scratch.getText('t').delete(0, 3)
+    const c = replica(carol)
+    const runs = runsFor(a, c)
+    const mine = runs.find((r) => r.checkpoint !== undefined) as Segment
+    const lie = await resigned(mine, alice, { update: Y.mergeUpdates([(mine.checkpoint as Checkpoint).update, ...deletion]) })
+    const seen: string[] = []
+    c.doc.on('update', () => seen.push(text(c)))
+    await c.content.apply(encodeSegments(runs.map((r) => (r === mine ? lie : r))), alice.peerId)
+    expect(c.stats.checkpointsApplied).toBe(1)
+    expect(seen.every((t) => t.includes('bob wrote this'))).toBe(true)
+    expect(text(c)).toBe(text(a))
+    expect(names(c)).toEqual(['EquivocationError'])
   })
 })
