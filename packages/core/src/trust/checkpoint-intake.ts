@@ -180,7 +180,7 @@ export class CheckpointIntake {
     const { checkpoint } = run
     try {
       const verifier = await this.#init.verifier(run.author)
-      let reach: CheckpointReach = { end: 0, needs: new Map() }
+      let reach: CheckpointReach = { end: 0, needs: new Map(), foreignDeletes: false }
       let head = chains.headAt(chains.open(run.author), 0)
       const updates: Uint8Array[] = []
       if (checkpoint !== undefined) {
@@ -196,12 +196,12 @@ export class CheckpointIntake {
         head = chainNext(head, seq, run.entries[seq - 1] as Uint8Array)
         const entry = checkEntry(clientId, peerId, reach.end, run.entries[seq - 1] as Uint8Array, head)
         for (const [client, clock] of entry.needs) if ((reach.needs.get(client) ?? 0) < clock) reach.needs.set(client, clock)
-        reach = { end: entry.end, needs: reach.needs }
+        reach = { end: entry.end, needs: reach.needs, foreignDeletes: true }
         updates.push(entry.update)
       }
       if (first <= run.entries.length && !(await verifier.verify(signedMessage(head), run.signature))) throw new SignatureError(`a signature of ${peerId} does not verify`)
       // Deletions of other authors' content wait for the usual checks (ownDeletesOnly).
-      const own = updates.map((update) => ownDeletesOnly(update, clientId))
+      const own = reach.foreignDeletes ? updates.map((update) => ownDeletesOnly(update, clientId)) : updates
       if (own.some((update) => update === undefined)) return undefined
       return { clientId, peerId, last: run.entries.length, checkpoint, updates: own as Uint8Array[], reach }
     } catch (error) {

@@ -106,6 +106,8 @@ export interface CheckpointReach {
   end: number
   /** Per other client: the clock its content must reach for the update to apply. */
   needs: Map<number, number>
+  /** Whether it deletes content of another client (see {@link ownDeletesOnly}). */
+  foreignDeletes: boolean
 }
 
 /**
@@ -125,5 +127,5 @@ export function checkCheckpoint(clientId: number, author: string, update: Uint8A
   if ((inspection.needs.get(clientId) ?? 0) > end) throw new AuthorshipError(`a checkpoint of ${author} references its own content beyond clock ${end}`)
   const needs = new Map(inspection.needs)
   needs.delete(clientId)
-  return { end, needs }
+  return { end, needs, foreignDeletes: inspection.foreignDeletes }
 }

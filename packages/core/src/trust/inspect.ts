@@ -15,6 +15,8 @@ export interface Inspection {
   end: number | undefined
   /** Per other client: the clock its content must reach (exclusive) for this update to apply. */
   needs: Map<number, number>
+  /** Whether it deletes content of another client. */
+  foreignDeletes: boolean
 }
 
 function need(needs: Map<number, number>, client: number, clock: number): void {
@@ -37,6 +39,7 @@ export function inspect(update: Uint8Array, author: number): Inspection {
   const own: number[] = []
   let start: number | undefined
   let end: number | undefined
+  let foreignDeletes = false
   for (const struct of decoded.structs) {
     const { client, clock } = struct.id
     if (client !== author) throw new UpdateRejectedError(`a struct of client ${client} in an update by ${author}`)
@@ -57,7 +60,10 @@ export function inspect(update: Uint8Array, author: number): Inspection {
     for (const range of ranges) {
       if (!(range.len > 0)) throw new UpdateRejectedError('an empty delete range')
       if (client === author) own.push(range.clock + range.len)
-      else need(needs, client, range.clock + range.len)
+      else {
+        need(needs, client, range.clock + range.len)
+        foreignDeletes = true
+      }
     }
   }
   // The author's own content it references must exist by the end of this update.
@@ -68,5 +74,5 @@ export function inspect(update: Uint8Array, author: number): Inspection {
       need(needs, author, clock)
     }
   }
-  return { start, end, needs }
+  return { start, end, needs, foreignDeletes }
 }
