@@ -17,8 +17,8 @@ interface Target {
   description: string
   target: string
   measured: string
-  /** Undefined: a figure with no target. */
-  met?: boolean
+  /** Null: a figure with no target. */
+  met: boolean | null
 }
 
 /** Markdown of one trust.json. */
@@ -26,7 +26,7 @@ export function trustMarkdown(file: Record<string, unknown>): string {
   const joins = (file['join'] as JoinRow[] | undefined) ?? []
   const targets = (file['targets'] as Target[] | undefined) ?? []
   const rows = joins.map((j) => `| ${j.secret ? 'with a secret' : 'open'} | ${j.edits.toLocaleString('en-US')} | ${j.ms} | ${j.syncedMs ?? '–'} | ${j.cpuMs} | ${j.bytes.toLocaleString('en-US')} | ${j.bytesRatio} |`)
-  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**NO**'} |`)
+  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**NO**'} |`)
   return [
     '| room | edits | holds the document, ms | synced, ms | CPU ms | bytes | ÷ state size |',
     '| :-- | --: | --: | --: | --: | --: | --: |',
