@@ -54,4 +54,23 @@ describe.skipIf(!ENABLED)('rooms with a secret over WebRTC', () => {
     expect(server.stats().topics).toBe(3)
     expect((await roomTopic(ROOM)).topic).toHaveLength(43)
   })
+
+  it('a joiner of a long document gets the writer’s checkpoint over WebRTC, then the whole chain, and writes on it', async () => {
+    server = await createSignalingServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' })
+    const secret = generateRoomSecret()
+    const writer = peer(server.url, secret)
+    const signal = AbortSignal.timeout(30_000)
+    await writer.whenLoaded({ signal })
+    const text = writer.doc.getText('t')
+    for (let i = 0; i < 2000; i++) text.insert((i * 7919) % (text.length + 1), String.fromCharCode(97 + (i % 26)))
+    await writer.flush({ signal })
+    const joiner = peer(server.url, secret)
+    await joiner.whenSynced({ signal })
+    await waitFor(() => joiner.doc.getText('t').toString() === text.toString(), { signal, description: 'the joiner to hold the document' })
+    expect(joiner.stats().checkpointsApplied).toBe(1)
+    // Its own edit on that content is signed on the writer's chain and reaches the writer.
+    joiner.doc.getText('t').insert(1000, '[joiner]')
+    await waitFor(() => text.toString().includes('[joiner]'), { signal, description: 'the writer to receive the joiner’s edit' })
+    expect(text.toString()).toBe(joiner.doc.getText('t').toString())
+  })
 })
