@@ -75,6 +75,7 @@ export interface Announcement {
 /** A decoded payload. */
 export type Payload = ({ kind: 'update' } & SignedUpdate) | { kind: 'heads'; heads: Head[] } | { kind: 'segments'; segments: Segment[] } | ({ kind: 'announcement' } & Announcement)
 
+/** Encodes an announcement payload (tag 5). */
 export function encodeAnnouncement(value: Announcement): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeUint8(encoder, PayloadTag.Announcement)
