@@ -5,7 +5,7 @@
  * forged, foreign, lying or unreachable checkpoint is never applied ahead, or is reported
  * once its entries disprove it; the entries always take the usual path.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity-keys.js'
 import { checkpointMessage, checkpointMessageOf, mergeInTree, MIN_CHECKPOINT_ENTRIES, type Checkpoint } from '../../src/trust/checkpoint.js'
@@ -306,5 +306,41 @@ describe('signed checkpoints', () => {
     expect(seen.every((t) => t.includes('bob wrote this'))).toBe(true)
     expect(text(c)).toBe(text(a))
     expect(names(c)).toEqual(['EquivocationError'])
+  })
+
+  it('edits held for content whose chain never comes are let go after 30 s, or when the replica stops: never held for good', async () => {
+    const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
+    const a = replica(alice)
+    await type(a, 200)
+    const [run] = runsFor(a, replica(bob)) as [Segment]
+    const garbage = encodeSegments([{ ...run, entries: run.entries.map(() => Uint8Array.of(0, 0, 0)) }])
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      for (const stop of [false, true]) {
+        const b = replica(bob)
+        let applied = false
+        void b.content.apply(garbage, bob.peerId).then(() => (applied = true))
+        // Real crypto runs outside the fake clock: let the event loop turn while time moves.
+        while (!applied) {
+          await new Promise((resolve) => setImmediate(resolve))
+          await vi.advanceTimersByTimeAsync(1)
+        }
+        expect(b.stats.checkpointsApplied).toBe(1)
+        b.doc.getText('t').insert(0, 'mine')
+        let settled = false
+        void b.content.settled().then(() => (settled = true))
+        await vi.advanceTimersByTimeAsync(29_000)
+        expect(settled).toBe(false)
+        if (stop) b.content.destroy()
+        else await vi.advanceTimersByTimeAsync(1_000)
+        for (let i = 0; i < 200 && !settled; i++) {
+          await new Promise((resolve) => setImmediate(resolve))
+          await vi.advanceTimersByTimeAsync(1)
+        }
+        expect(settled).toBe(true)
+      }
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
