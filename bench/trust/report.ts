@@ -1,6 +1,7 @@
 /**
  * The trust scenario's table for bench/results/SUMMARY.md, from trust.json.
  */
+import type { Target } from '../scenarios.js'
 
 interface JoinRow {
   secret: boolean
@@ -11,14 +12,6 @@ interface JoinRow {
   cpuMs: number
   bytes: number
   bytesRatio: number
-}
-
-interface Target {
-  description: string
-  target: string
-  measured: string
-  /** Null: a figure with no target. */
-  met: boolean | null
 }
 
 /** Markdown of one trust.json. */

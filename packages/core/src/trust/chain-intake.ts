@@ -86,8 +86,8 @@ export class ChainIntake {
     } else runs = decoded.segments
     const taken = (await this.#init.checkpoints?.take(runs, from)) ?? new Map()
     const results = await Promise.all(runs.map((run) => this.#enqueue(run, from)))
+    // Also resumes local edits held for content applied ahead whose chains now reach it.
     this.#init.checkpoints?.confirm(taken)
-    if (taken.size === 0) this.#init.checkpoints?.release()
     const failures = results.filter((r): r is { ok: false; error: Error } => !r.ok)
     if (failures.length === results.length && failures.length > 0) {
       for (const failure of failures.slice(1)) this.#init.report(failure.error, from)

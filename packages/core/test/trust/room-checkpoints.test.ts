@@ -3,17 +3,14 @@
  * signed checkpoint before it checks the entries under it, ends synced with the whole chain,
  * and serves the checkpoint on to the next joiner once the author is gone.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type MemoryNetwork, type Room } from '../../src/index.js'
+import { liveRooms } from '../support/live-rooms.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 
-let rooms: Room[] = []
-afterEach(async () => {
-  await Promise.all(rooms.map((r) => r.close()))
-  rooms = []
-})
+const { rooms } = liveRooms()
 
 function room(network: MemoryNetwork, seed: number, errors: ErrorEvent[]): Room {
   const r = createRoom({ name: 'checkpoints', doc: new Y.Doc(), transports: [network.transport()], secret: SECRET, random: seededRandom(seed), roundMs: 100, presence: false })
