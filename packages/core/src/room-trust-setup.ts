@@ -38,6 +38,8 @@ export interface SignedContentInit {
   stats: RoomStats
   /** The room's nesting `depth` limit (default: DEFAULT_LIMITS.depth). */
   depth?: number
+  /** The room's `updateBytes` limit: replies go in parts of about that size. */
+  partBytes?: number
 }
 
 /** The document side of a room with a secret. */
@@ -59,6 +61,7 @@ export function signedContent(init: SignedContentInit): Content {
     report: init.report,
     onCheckpoints: (count) => void (init.stats.checkpointsApplied += count),
     ...(init.depth === undefined ? {} : { depth: init.depth }),
+    ...(init.partBytes === undefined ? {} : { partBytes: init.partBytes }),
   })
   // Storage keeps every chain entry from the first one, and local edits once signed.
   persistence?.attach(replica)

@@ -106,7 +106,7 @@ class GossipRoom implements Room {
     const publish = (payload: Uint8Array): void => this.#network.engine?.broadcast.publish(payload)
     const report = (error: Error, peer?: PeerId): void => this.#report(error, peer)
     const persistence = this.#persistence
-    this.#content = this.#trust && signedContent({ name: this.name, doc: this.doc, origin: this, trust: this.#trust, persistence, publish, report, stats: this.#stats, depth: this.#config.limits.depth })
+    this.#content = this.#trust && signedContent({ name: this.name, doc: this.doc, origin: this, trust: this.#trust, persistence, publish, report, stats: this.#stats, depth: this.#config.limits.depth, partBytes: this.#config.limits.updateBytes })
     // Each network session gets an engine with the same identity, document, trust and content.
     const engine = {
       ...{ room: this.name, doc: this.doc, origin: this, awareness: this.awareness, config: this.#config, clock: this.#clock, random: this.#random },

@@ -98,10 +98,15 @@ export class TrustedStorage {
     const chains = replica.chains
     chains.onAppend = (chain, from, entries, signature) =>
       this.chainLog.add({ author: chain.author, clientId: chain.clientId, from, entries: entries.map((e) => e.bytes), signature })
+    // A compaction writes each chain in runs that end at its split points, so their signatures survive a restart.
     this.chainLog.source = function* (): Iterable<StoredRun> {
       for (const chain of chains.all()) {
-        if (chain.entries.length === 0) continue
-        yield { author: chain.author, clientId: chain.clientId, from: 1, entries: chain.entries.map((e) => e.bytes), signature: chain.signature }
+        let from = 1
+        for (const { seq, signature } of [...chain.marks, { seq: chain.entries.length, signature: chain.signature }]) {
+          if (seq < from) continue
+          yield { author: chain.author, clientId: chain.clientId, from, entries: chain.entries.slice(from - 1, seq).map((e) => e.bytes), signature }
+          from = seq + 1
+        }
       }
     }
   }

@@ -165,8 +165,8 @@ export class ChainLog implements SideRecords {
   }
 
   /**
-   * Rewrites the chains as one record per author and removes every record this writer knows
-   * of, in one atomic batch. Waits for a compaction in flight first. Failures are reported
+   * Rewrites the chains (a record per author, or several cut at its split points) and
+   * removes every record this writer knows of, in one atomic batch. Waits for a compaction in flight first. Failures are reported
    * (the records stay; nothing is lost).
    */
   compact(): Promise<void> {

@@ -44,7 +44,23 @@ export interface AuthorChain {
   signature: Uint8Array
   /** Set when an entry can never apply (its dependencies do not reach what it references): the chain stops there. */
   broken: boolean
+  /**
+   * Signatures of earlier entries kept as split points (ascending seq, each below the last
+   * entry): a reply in parts cuts a run only where a signature covers the cut.
+   */
+  readonly marks: SplitMark[]
+  /** Bytes of the entries after the last mark (or from the first entry). */
+  sinceMark: number
 }
+
+/** A signature kept on an entry before a chain's last one. */
+export interface SplitMark {
+  seq: number
+  signature: Uint8Array
+}
+
+/** Default spacing of split points: a mark is kept once this many entry bytes passed the last one. */
+export const SPLIT_BYTES = 256 * 1024
 
 /** Told of every run of entries that joins a chain (storage keeps them); `signature` signs the last. */
 export type AppendListener = (chain: AuthorChain, from: number, entries: readonly ChainEntry[], signature: Uint8Array) => void
@@ -67,8 +83,12 @@ export class AuthorChains {
   /** Set by storage: told of every append (never of a {@link restore}). */
   onAppend: AppendListener | undefined
 
-  constructor(room: string) {
+  /** Entry bytes between kept signatures (split points of replies in parts). */
+  readonly splitBytes: number
+
+  constructor(room: string, splitBytes = SPLIT_BYTES) {
     this.#room = room
+    this.splitBytes = splitBytes
   }
 
   /** The room these chains belong to (bound into every chain start and checkpoint). */
@@ -86,7 +106,7 @@ export class AuthorChains {
     const clientId = clientIdOf(author)
     let chain = this.#chains.get(clientId)
     if (chain === undefined) {
-      chain = { author: author.slice(), peerId: peerIdFromPublicKey(author), clientId, entries: [], applied: 0, head: chainStart(this.#room, author), signature: new Uint8Array(0), broken: false }
+      chain = { author: author.slice(), peerId: peerIdFromPublicKey(author), clientId, entries: [], applied: 0, head: chainStart(this.#room, author), signature: new Uint8Array(0), broken: false, marks: [], sinceMark: 0 }
       this.#chains.set(clientId, chain)
     }
     return chain
@@ -110,7 +130,15 @@ export class AuthorChains {
   /** Appends checked entries, the last of which has chain head `head` and signature `signature`. */
   append(chain: AuthorChain, entries: readonly ChainEntry[], head: Uint8Array, signature: Uint8Array): void {
     const from = chain.entries.length + 1
-    for (const entry of entries) chain.entries.push(entry)
+    // The signature about to be replaced becomes a split point once enough bytes passed the last one.
+    if (from > 1 && chain.sinceMark >= this.splitBytes) {
+      chain.marks.push({ seq: from - 1, signature: chain.signature })
+      chain.sinceMark = 0
+    }
+    for (const entry of entries) {
+      chain.entries.push(entry)
+      chain.sinceMark += entry.bytes.byteLength
+    }
     chain.head = head
     chain.signature = signature
     this.#digest = undefined
@@ -119,13 +147,18 @@ export class AuthorChains {
 
   /**
    * Loads an empty chain of `author` with entries read back from storage and checked by the
-   * caller (trust/chain-restore.ts): `signature` must sign the head after the last one.
-   * None of them counts as applied yet. Storage is not told (it holds them).
+   * caller (trust/chain-restore.ts): `signature` must sign the head after the last one, and
+   * each of `marks` (ascending, checked too) the head after its entry. None of them counts as
+   * applied yet. Storage is not told (it holds them).
    */
-  restore(author: Uint8Array, entries: ChainEntry[], signature: Uint8Array): AuthorChain {
+  restore(author: Uint8Array, entries: ChainEntry[], signature: Uint8Array, marks: readonly SplitMark[] = []): AuthorChain {
     const chain = this.open(author)
     if (chain.entries.length > 0 || entries.length === 0) return chain
     for (const entry of entries) chain.entries.push(entry)
+    const kept = marks.filter((mark) => mark.seq < entries.length)
+    chain.marks.push(...kept)
+    const after = kept[kept.length - 1]?.seq ?? 0
+    chain.sinceMark = entries.slice(after).reduce((sum, entry) => sum + entry.bytes.byteLength, 0)
     chain.head = (entries[entries.length - 1] as ChainEntry).head
     chain.signature = signature
     this.#digest = undefined

@@ -17,7 +17,7 @@ import type { ApplyResult } from '../content.js'
 import type { PeerId } from '../transport.js'
 import type { AuthorChain, AuthorChains, ChainEntry } from './author-chains.js'
 import { chainNext, signedMessage } from './chain.js'
-import type { CheckpointIntake } from './checkpoint-intake.js'
+import type { CheckpointIntake, Taken } from './checkpoint-intake.js'
 import { checkEntry } from './entry-check.js'
 import { AuthorshipError, EquivocationError, SignatureError, UnauthorizedWriteError } from './errors.js'
 import { applyReady } from './ready-entries.js'
@@ -62,6 +62,8 @@ export class ChainIntake {
   #earlyCount = 0
   /** Authors proven to have signed two different entries with one number (reported once). */
   readonly #equivocators = new Set<number>()
+  /** Settles once the payload before the latest one queued its runs. */
+  #turn: Promise<void> = Promise.resolve()
 
   constructor(init: ChainIntakeInit) {
     this.#init = init
@@ -84,8 +86,21 @@ export class ChainIntake {
       if (author === undefined) return HELD
       runs = [{ author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }]
     } else runs = decoded.segments
-    const taken = (await this.#init.checkpoints?.take(runs, from)) ?? new Map()
-    const results = await Promise.all(runs.map((run) => this.#enqueue(run, from)))
+    // Payloads queue their runs in arrival order (the parts of one reply continue each other's runs).
+    const turn = this.#turn
+    let done = (): void => undefined
+    this.#turn = new Promise((resolve) => (done = resolve))
+    let taken: Taken = new Map()
+    let queued: Promise<ApplyResult>[] = []
+    try {
+      await turn
+      taken = (await this.#init.checkpoints?.take(runs, from)) ?? taken
+      const ready = await Promise.all(runs.map((run) => this.#prepare(run)))
+      queued = ready.map((r, i) => ('error' in r ? Promise.resolve({ ok: false as const, error: r.error }) : this.#enqueue(r.chain, r.verifier, runs[i] as Segment, from)))
+    } finally {
+      done()
+    }
+    const results = await Promise.all(queued)
     // Also resumes local edits held for content applied ahead whose chains now reach it.
     this.#init.checkpoints?.confirm(taken)
     const failures = results.filter((r): r is { ok: false; error: Error } => !r.ok)
@@ -102,16 +117,20 @@ export class ChainIntake {
     return this.#applyReady()
   }
 
-  async #enqueue(run: Segment, from: PeerId): Promise<ApplyResult> {
+  /** The chain and verifier of a run's author, or why its run is refused. */
+  async #prepare(run: Segment): Promise<{ chain: AuthorChain; verifier: PeerPublicKey } | { error: Error }> {
     const authorId = peerIdFromPublicKey(run.author)
-    if (!this.#init.mayWrite(authorId)) return { ok: false, error: new UnauthorizedWriteError(`${authorId} may not write in this room`) }
-    let verifier: PeerPublicKey
+    if (!this.#init.mayWrite(authorId)) return { error: new UnauthorizedWriteError(`${authorId} may not write in this room`) }
     try {
-      verifier = await this.#init.verifier(run.author)
+      const verifier = await this.#init.verifier(run.author)
+      return { chain: this.#init.chains.open(run.author), verifier }
     } catch (error) {
-      return { ok: false, error: error as Error }
+      return { error: error as Error }
     }
-    const chain = this.#init.chains.open(run.author)
+  }
+
+  /** Queues a run after its author's earlier ones (synchronously); resolves once it was checked. */
+  #enqueue(chain: AuthorChain, verifier: PeerPublicKey, run: Segment, from: PeerId): Promise<ApplyResult> {
     return new Promise((resolve) => {
       let inbox = this.#inbox.get(chain.clientId)
       if (inbox === undefined) this.#inbox.set(chain.clientId, (inbox = { queue: [], busy: false }))

@@ -17,7 +17,7 @@ import { bytesEqual } from '../crypto/bytes.js'
 import type { PeerPublicKey } from '../crypto/identity-keys.js'
 import { peerIdFromPublicKey } from '../crypto/peer-id.js'
 import type { PeerId } from '../transport.js'
-import type { AuthorChain, AuthorChains, ChainEntry } from './author-chains.js'
+import type { AuthorChain, AuthorChains, ChainEntry, SplitMark } from './author-chains.js'
 import { signedMessage } from './chain.js'
 import { checkEntry } from './entry-check.js'
 import { clientIdOf } from './client-id.js'
@@ -92,7 +92,8 @@ export async function restoreChains(init: RestoreInit, runs: readonly RestoredRu
       init.chains.dropEmpty(clientId)
       continue
     }
-    init.chains.restore(author, checked.entries, checked.signature)
+    const marks = await splitMarks(bytes.slice(0, checked.entries.length), heads, signatures, init.chains.splitBytes, verifier, problem)
+    init.chains.restore(author, checked.entries, checked.signature, marks)
     result.chains.push(chain)
     result.entries += checked.entries.length
   }
@@ -163,6 +164,33 @@ async function checkedPrefix(
   }
   problem('no stored signature covers this chain; not loaded')
   return undefined
+}
+
+/**
+ * Stored signatures kept again as split points (see `AuthorChain.marks`): the first one at
+ * least `spacing` entry bytes past the previous, below the last entry, each checked (one
+ * that does not verify is reported and skipped).
+ */
+async function splitMarks(
+  bytes: Uint8Array[],
+  heads: Uint8Array[],
+  signatures: Map<number, Uint8Array>,
+  spacing: number,
+  verifier: PeerPublicKey,
+  problem: (reason: string) => void,
+): Promise<SplitMark[]> {
+  const marks: SplitMark[] = []
+  let since = 0
+  for (let seq = 1; seq < bytes.length; seq++) {
+    since += (bytes[seq - 1] as Uint8Array).byteLength
+    const signature = signatures.get(seq)
+    if (signature === undefined || since < spacing) continue
+    if (await verifier.verify(signedMessage(heads[seq - 1] as Uint8Array), signature)) {
+      marks.push({ seq, signature })
+      since = 0
+    } else problem(`a stored signature of entry ${seq} does not verify`)
+  }
+  return marks
 }
 
 /**

@@ -8,10 +8,8 @@
  */
 import * as Y from 'yjs'
 import type { IdentityKeyPair, PeerPublicKey } from '../crypto/identity-keys.js'
-import type { ApplyResult, Content } from '../content.js'
-import { UpdateRejectedError } from '../errors.js'
+import type { ApplyResult, Content, ContentParts } from '../content.js'
 import { DEFAULT_LIMITS } from '../limits/content-limits.js'
-import { LIMITS } from '../protocol/messages.js'
 import { gate } from '../gate.js'
 import type { PeerId } from '../transport.js'
 import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains.js'
@@ -24,6 +22,7 @@ import { markApplied, restoreChains, unchainedContent, type RestoredRun, type Re
 import { ReadOnlyError } from './errors.js'
 import { localEntry, type ChainTip } from './local-entry.js'
 import { applyInOrder, depthCheck } from './ready-entries.js'
+import { replyParts, wholeReply } from './reply-parts.js'
 import { decodePayload, encodeHeads, encodeSegments, encodeSignedUpdate } from './signed-payload.js'
 
 /** What a signed replica needs. */
@@ -53,6 +52,8 @@ export interface SignedReplicaInit {
   depth?: number
   /** Told how many checkpoints of other authors were just applied ahead of their entries. */
   onCheckpoints?: (count: number) => void
+  /** About how many bytes each part of a reply takes (the room's `updateBytes`; default DEFAULT_LIMITS.updateBytes). Split points are kept a quarter of it apart. */
+  partBytes?: number
 }
 
 /** What {@link SignedReplica.restore} did. */
@@ -91,7 +92,7 @@ export class SignedReplica implements Content {
 
   constructor(init: SignedReplicaInit) {
     this.#init = init
-    this.#chains = new AuthorChains(init.room)
+    this.#chains = new AuthorChains(init.room, Math.max(1, Math.floor((init.partBytes ?? DEFAULT_LIMITS.updateBytes) / 4)))
     this.#own = this.#chains.open(init.publicKey)
     this.#tip = { seq: 0, head: this.#own.head, end: 0 }
     this.#identity = init.identity
@@ -197,13 +198,12 @@ export class SignedReplica implements Content {
   }
 
   diff(state: Uint8Array): Uint8Array {
-    const payload = decodePayload(state)
-    if (payload.kind !== 'heads') throw new UpdateRejectedError('a state that lists no chain heads')
-    const runs = this.#chains.missing(payload.heads)
-    const reply = encodeSegments(runs)
-    // Checkpoints only speed a join up: a reply they would push over the wire's cap goes without them.
-    if (reply.byteLength <= LIMITS.updateBytes || !runs.some((run) => run.checkpoint !== undefined)) return reply
-    return encodeSegments(runs.map((run) => ({ author: run.author, from: run.from, signature: run.signature, entries: run.entries })))
+    return wholeReply(this.#chains, state)
+  }
+
+  /** What a peer misses, in parts of about the room's `updateBytes` each, cut where a kept signature covers the cut (trust/reply-parts.ts). */
+  diffParts(state: Uint8Array): ContentParts {
+    return replyParts(this.#chains, state, this.#init.partBytes ?? DEFAULT_LIMITS.updateBytes)
   }
 
   apply(payload: Uint8Array, from: PeerId): Promise<ApplyResult> {

@@ -18,6 +18,8 @@ export interface ReplicaOptions {
   mayWrite?: (peer: PeerId) => boolean
   /** The nesting depth limit (default: the room default). */
   depth?: number
+  /** About how many bytes each part of a reply takes (default: the room default). */
+  partBytes?: number
 }
 
 /** A signed replica of `identity` whose pushed payloads land in `pushed`, whose reports land in `errors`, and whose checkpoints applied are counted in `stats`. */
@@ -41,6 +43,7 @@ export function replica(identity: IdentityKeyPair, options: ReplicaOptions = {})
     report: (error) => errors.push(error),
     onCheckpoints: (count) => void (stats.checkpointsApplied += count),
     ...(options.depth === undefined ? {} : { depth: options.depth }),
+    ...(options.partBytes === undefined ? {} : { partBytes: options.partBytes }),
   })
   return { doc, content, pushed, errors, stats }
 }
