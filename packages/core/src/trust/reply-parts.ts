@@ -5,9 +5,10 @@
  * its author's signature, so the receiver checks every part on its own, in order, exactly as
  * it checks a whole reply. Pieces are then packed into segments payloads of at most `budget`
  * bytes where the split points allow (a piece between two split points is never cut, so a
- * part may exceed the budget, never the wire's cap). A checkpoint rides on the first piece
- * of its run, which then reaches the checkpoint's seq; when that piece would not fit the
- * wire's cap with it, it goes without.
+ * part may exceed the budget, never the wire's cap). A run that carries a checkpoint stays
+ * whole when it fits the wire's cap (a joiner applies the checkpoint and the entries after it
+ * in one go); otherwise the checkpoint rides on its first piece, which then reaches the
+ * checkpoint's seq, or, when even that piece would not fit with it, the run goes without.
  */
 import type { ContentPart, ContentParts } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
@@ -37,9 +38,13 @@ export function runBytes(run: Segment): number {
 
 /**
  * Cuts `run` (of `chain`) at the chain's split points into pieces of about `budget` bytes.
- * The first piece of a run that carries a checkpoint reaches the checkpoint's seq.
+ * A run that carries a checkpoint is cut only when it would not fit the wire's cap, and then
+ * its first piece reaches the checkpoint's seq.
  */
 export function splitRun(chain: AuthorChain, run: Segment, budget: number): Segment[] {
+  // A joiner applies a checkpoint and every entry after it in its run at once (trust/checkpoint-intake.ts),
+  // while entries of later parts take the slower usual path: such a run stays whole when it fits the wire.
+  if (run.checkpoint !== undefined && runBytes(run) + PAYLOAD_BYTES <= LIMITS.updateBytes) return [run]
   const pieces = cut(chain, run, budget)
   const first = pieces[0] as Segment
   if (first.checkpoint === undefined || runBytes(first) + PAYLOAD_BYTES <= LIMITS.updateBytes) return pieces

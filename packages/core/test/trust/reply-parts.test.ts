@@ -8,12 +8,14 @@
 import { describe, expect, it } from 'vitest'
 import { generateIdentity, importPublicKey } from '../../src/crypto/identity-keys.js'
 import type { PeerId } from '../../src/transport.js'
-import { AuthorChains } from '../../src/trust/author-chains.js'
+import { AuthorChains, type AuthorChain } from '../../src/trust/author-chains.js'
 import { signedMessage } from '../../src/trust/chain.js'
 import { restoreChains, type RestoredRun } from '../../src/trust/chain-restore.js'
-import { MIN_CHECKPOINT_ENTRIES } from '../../src/trust/checkpoint.js'
+import { MIN_CHECKPOINT_ENTRIES, type Checkpoint } from '../../src/trust/checkpoint.js'
 import { clientIdOf } from '../../src/trust/client-id.js'
-import { decodePayload, type Segment } from '../../src/trust/signed-payload.js'
+import { LIMITS } from '../../src/protocol/messages.js'
+import { runBytes, splitRun } from '../../src/trust/reply-parts.js'
+import { decodePayload, encodeSegments, type Segment } from '../../src/trust/signed-payload.js'
 import { replica } from './support/replica.js'
 
 type Replica = ReturnType<typeof replica>
@@ -69,91 +71,110 @@ describe('replies in parts (rooms with a secret)', () => {
     }
   })
 
-  it('a joiner takes a long chain in parts, each within the budget where split points allow, each checked on its own', async () => {
+  it('a peer takes long chains of two authors in parts, each within the budget where split points allow, each checked on its own', async () => {
     const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
     const a = replica(alice, { partBytes: PART_BYTES })
     const b = replica(bob, { partBytes: PART_BYTES })
+    const c = replica(carol, { partBytes: PART_BYTES })
+    const exchange = async (from: Replica, to: Replica): Promise<void> => {
+      for (const part of partsFor(from, to)) expect(await to.content.apply(part.payload, PEER)).toMatchObject({ ok: true })
+    }
+    // Carol holds the start of both chains (no checkpoint yet), so what she misses later comes without one.
+    await typeInBursts(a, 30)
+    await exchange(a, b)
+    await typeInBursts(b, 30)
+    await exchange(b, a)
+    await exchange(a, c)
     await typeInBursts(a, 500)
     // Bob builds on Alice's text, so his entries depend on hers across parts.
-    for (const part of partsFor(a, b)) expect(await b.content.apply(part.payload, PEER)).toMatchObject({ ok: true })
+    await exchange(a, b)
     await typeInBursts(b, 300)
-    for (const part of partsFor(b, a)) await a.content.apply(part.payload, PEER)
+    await exchange(b, a)
     expect(text(a)).toBe(text(b))
 
-    const c = replica(carol, { partBytes: PART_BYTES })
     const parts = partsFor(a, c)
-    expect(parts.length).toBeGreaterThan(4)
+    expect(parts.length).toBeGreaterThan(6)
     expect(parts.filter((p) => p.last)).toHaveLength(1)
-    // Split points are about a quarter of the budget apart, so parts stay near the budget; a part whose
-    // run carries a checkpoint reaches the checkpoint's seq, and may be larger.
-    const plain = parts.filter((p) => runsOf(p.payload).every((run) => run.checkpoint === undefined))
-    expect(plain.length).toBeGreaterThan(2)
-    for (const part of plain) expect(part.payload.byteLength).toBeLessThanOrEqual(PART_BYTES + PART_BYTES / 2)
+    // Split points are about a quarter of the budget apart, so parts stay near the budget.
+    for (const part of parts) expect(part.payload.byteLength).toBeLessThanOrEqual(PART_BYTES + PART_BYTES / 2)
     // Each author's pieces continue each other, in order.
-    const next = new Map<number, number>()
+    const next = new Map<number, number>([[clientIdOf(alice.publicKey), 30], [clientIdOf(bob.publicKey), 30]])
     for (const part of parts) {
       for (const run of runsOf(part.payload)) {
         const id = clientIdOf(run.author)
+        expect(run.checkpoint).toBeUndefined()
         expect(run.from).toBe((next.get(id) ?? 0) + 1)
         next.set(id, run.from + run.entries.length - 1)
       }
     }
     expect(next.get(clientIdOf(alice.publicKey))).toBe(a.content.chains.length(clientIdOf(alice.publicKey)))
     expect(next.get(clientIdOf(bob.publicKey))).toBe(a.content.chains.length(clientIdOf(bob.publicKey)))
-    for (const part of parts) expect(await c.content.apply(part.payload, PEER)).toMatchObject({ ok: true })
+    // Handed over all at once, as a network delivers them: each payload's runs queue in arrival order.
+    const results = await Promise.all(parts.map((part) => c.content.apply(part.payload, PEER)))
+    expect(results.every((r) => r.ok && r.held !== true)).toBe(true)
     expect(text(c)).toBe(text(a))
     expect(c.content.digest()).toBe(a.content.digest())
     expect([...a.errors, ...b.errors, ...c.errors]).toEqual([])
   })
 
-  it('parts handed over all at once (not each awaited) still queue in order and converge', async () => {
+  it('a run that carries a checkpoint goes whole when it fits the wire, so the joiner applies all of it at once', async () => {
     const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
     const a = replica(alice, { partBytes: PART_BYTES })
+    await typeInBursts(a, 2 * MIN_CHECKPOINT_ENTRIES + 100)
+    const checkpoint = a.content.chains.checkpoint(clientIdOf(alice.publicKey))
+    expect(checkpoint?.seq).toBeGreaterThanOrEqual(MIN_CHECKPOINT_ENTRIES)
+    expect(a.content.own.marks.length).toBeGreaterThan(2)
     const b = replica(bob, { partBytes: PART_BYTES })
-    // Bob holds the start of Alice's chain, so what he misses comes without a checkpoint, in many parts.
-    await typeInBursts(a, 60)
-    for (const part of partsFor(a, b)) await b.content.apply(part.payload, PEER)
-    await typeInBursts(a, 400)
     const parts = partsFor(a, b)
-    expect(parts.length).toBeGreaterThan(4)
-    const results = await Promise.all(parts.map((part) => b.content.apply(part.payload, PEER)))
-    for (const result of results) expect(result).toMatchObject({ ok: true })
-    expect(results.every((r) => r.ok && r.held !== true)).toBe(true)
+    expect(parts).toHaveLength(1)
+    const [run] = runsOf((parts[0] as { payload: Uint8Array }).payload) as [Segment]
+    expect(run.checkpoint?.seq).toBe(checkpoint?.seq)
+    expect(run.entries).toHaveLength(a.content.own.entries.length)
+    expect(await b.content.apply((parts[0] as { payload: Uint8Array }).payload, PEER)).toMatchObject({ ok: true })
+    expect(b.stats.checkpointsApplied).toBe(1)
     expect(text(b)).toBe(text(a))
-    expect(b.content.chains.length(clientIdOf(alice.publicKey))).toBe(a.content.own.entries.length)
-    expect(b.errors).toEqual([])
-
-    // A joiner that holds nothing: the first part carries a checkpoint (taken ahead, which takes a
-    // macrotask), and the runs of later parts continue it; they must not get ahead of it.
-    const carol = await generateIdentity()
-    const c = replica(carol, { partBytes: PART_BYTES })
-    const fresh = partsFor(a, c)
-    expect(runsOf((fresh[0] as { payload: Uint8Array }).payload)[0]?.checkpoint).toBeDefined()
-    expect(fresh.length).toBeGreaterThan(1)
-    const taken = await Promise.all(fresh.map((part) => c.content.apply(part.payload, PEER)))
-    expect(taken.every((r) => r.ok && r.held !== true)).toBe(true)
-    expect(c.content.chains.length(clientIdOf(alice.publicKey))).toBe(a.content.own.entries.length)
-    expect(text(c)).toBe(text(a))
-    expect(c.stats.checkpointsApplied).toBe(1)
-    expect(c.errors).toEqual([])
   })
 
-  it("a checkpoint rides on the first part, whose run reaches the checkpoint's seq", async () => {
+  it('a run with a checkpoint over the wire cap is cut after the checkpoint seq, or goes without it when even that is too large', () => {
+    const author = new Uint8Array(32).fill(7)
+    const signature = (seq: number): Uint8Array => new Uint8Array(64).fill(seq % 256)
+    const entries = Array.from({ length: 100 }, () => new Uint8Array(1000))
+    const chain = { marks: Array.from({ length: 9 }, (_, i) => ({ seq: 10 * (i + 1), signature: signature(10 * (i + 1)) })) } as unknown as AuthorChain
+    const run = (update: number): Segment => ({ author, from: 1, signature: signature(100), entries, checkpoint: { seq: 25, head: new Uint8Array(32), update: new Uint8Array(update), signature: new Uint8Array(64) } })
+    // Fits with the checkpoint: whole.
+    expect(splitRun(chain, run(1000), 4096)).toHaveLength(1)
+    // Over the cap with it: cut, the first piece reaching seq 25 at the next split point (30) and keeping the checkpoint.
+    const cut = splitRun(chain, run(LIMITS.updateBytes - 50_000), 4096)
+    expect(cut[0]?.from).toBe(1)
+    expect(cut[0]?.entries).toHaveLength(30)
+    expect(cut[0]?.checkpoint?.seq).toBe(25)
+    expect(cut[0]?.signature).toEqual(signature(30))
+    expect(cut.slice(1).every((piece) => piece.checkpoint === undefined && piece.from > 30)).toBe(true)
+    expect(cut.reduce((sum, piece) => sum + piece.entries.length, 0)).toBe(100)
+    // Even the first piece is over the cap with it: the run goes without the checkpoint, cut by the budget.
+    const without = splitRun(chain, run(LIMITS.updateBytes - 10_000), 4096)
+    expect(without.every((piece) => piece.checkpoint === undefined)).toBe(true)
+    expect(without[0]?.entries).toHaveLength(10)
+    expect(without.reduce((sum, piece) => sum + piece.entries.length, 0)).toBe(100)
+    for (const piece of without) expect(runBytes(piece)).toBeLessThanOrEqual(4096 + 10 * 1004)
+  })
+
+  it('a part that continues the run of an earlier part waits for it, even while the earlier one is applied ahead', async () => {
     const [alice, bob] = await Promise.all([generateIdentity(), generateIdentity()])
     const a = replica(alice, { partBytes: PART_BYTES })
-    await typeInBursts(a, 2 * MIN_CHECKPOINT_ENTRIES + 30)
-    const me = clientIdOf(alice.publicKey)
-    const checkpoint = a.content.chains.checkpoint(me)
-    expect(checkpoint?.seq).toBeGreaterThanOrEqual(MIN_CHECKPOINT_ENTRIES)
+    await typeInBursts(a, 2 * MIN_CHECKPOINT_ENTRIES + 100)
+    const own = a.content.own
+    const checkpoint = a.content.chains.checkpoint(own.clientId) as Checkpoint
+    const mark = own.marks.find((m) => m.seq >= checkpoint.seq) ?? { seq: own.entries.length, signature: own.signature }
+    expect(mark.seq).toBeLessThan(own.entries.length)
+    // What a replier sends when the run is over the wire's cap: the checkpoint's piece, then the rest.
+    const bytes = own.entries.map((e) => e.bytes)
+    const first = encodeSegments([{ author: own.author, from: 1, signature: mark.signature, entries: bytes.slice(0, mark.seq), checkpoint }])
+    const rest = encodeSegments([{ author: own.author, from: mark.seq + 1, signature: own.signature, entries: bytes.slice(mark.seq) }])
     const b = replica(bob, { partBytes: PART_BYTES })
-    const parts = partsFor(a, b)
-    expect(parts.length).toBeGreaterThan(1)
-    const first = runsOf((parts[0] as { payload: Uint8Array }).payload)[0] as Segment
-    expect(first.from).toBe(1)
-    expect(first.checkpoint?.seq).toBe(checkpoint?.seq)
-    expect(first.entries.length).toBeGreaterThanOrEqual(checkpoint?.seq ?? Infinity)
-    for (const part of parts.slice(1)) for (const run of runsOf(part.payload)) expect(run.checkpoint).toBeUndefined()
-    for (const part of parts) expect(await b.content.apply(part.payload, PEER)).toMatchObject({ ok: true })
+    const results = await Promise.all([b.content.apply(first, PEER), b.content.apply(rest, PEER)])
+    expect(results.every((r) => r.ok && r.held !== true)).toBe(true)
+    expect(b.content.chains.length(own.clientId)).toBe(own.entries.length)
     expect(b.stats.checkpointsApplied).toBe(1)
     expect(text(b)).toBe(text(a))
     expect(b.errors).toEqual([])

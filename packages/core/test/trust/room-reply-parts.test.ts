@@ -1,7 +1,9 @@
 /**
- * Replies in parts in live rooms with a secret: a joiner of a document larger than the room's
- * `updateBytes` gets it in SyncPart frames, every part checked on its own; a writer that
- * closed and opened again from storage still cuts its replies at the same split points.
+ * Replies in parts in live rooms with a secret: a peer that was away and missed more than the
+ * room's `updateBytes` gets it in SyncPart frames, every part checked on its own; a writer
+ * that closed and opened again from storage still cuts its replies at the same split points.
+ * (A joiner that holds nothing of an author gets that author's run whole, with its
+ * checkpoint, while it fits the wire.)
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -33,6 +35,7 @@ function room(network: MemoryNetwork, seed: number, errors: ErrorEvent[], storag
 }
 
 const text = (r: Room): string => r.doc.getText('t').toString()
+const chainRecords = (adapter: StorageAdapter) => adapter.loadRange(['gossamer', ROOM, 'chain'])
 
 /** Types `count` keystrokes at random places, in bursts of 8 signed one after another. */
 async function type(r: Room, count: number, seed: number): Promise<void> {
@@ -45,34 +48,42 @@ async function type(r: Room, count: number, seed: number): Promise<void> {
 }
 
 describe('replies in parts in a room with a secret', () => {
-  it('a joiner gets a document larger than updateBytes in parts; a writer reopened from storage still serves it in parts', async () => {
+  it('a peer that was away catches up on more than updateBytes in parts; a writer reopened from storage still serves in parts', async () => {
     const network = memoryNetwork({ random: seededRandom(4) })
     const errors: ErrorEvent[] = []
-    const storage = memoryStorage()
-    const writer = room(network, 1, errors, storage)
+    const [kept, first, second] = [memoryStorage(), memoryStorage(), memoryStorage()]
+    let writer = room(network, 1, errors, kept)
     await writer.whenLoaded()
+    await type(writer, 40, 8)
+    // Two peers hold the start of the writer's chain, then go away.
+    for (const storage of [first, second]) {
+      const peer = room(network, 2, errors, storage)
+      await peer.whenSynced()
+      expect(text(peer)).toBe(text(writer))
+      await peer.close()
+    }
     await type(writer, 4000, 9)
     expect(Y.encodeStateAsUpdate(writer.doc).byteLength).toBeGreaterThan(PART_BYTES)
 
-    const joiner = room(network, 2, errors)
-    await joiner.whenSynced()
-    expect(text(joiner)).toBe(text(writer))
-    expect(joiner.stats().syncPartsReceived).toBeGreaterThan(2)
-    expect(writer.stats().syncPartsSent).toBe(joiner.stats().syncPartsReceived)
-    await joiner.close()
+    // Back: what it missed (no checkpoint: it holds the start of the chain) comes in parts.
+    const back = room(network, 3, errors, first)
+    await back.whenSynced()
+    expect(text(back)).toBe(text(writer))
+    expect(back.stats().syncPartsReceived).toBeGreaterThan(2)
+    expect(writer.stats().syncPartsSent).toBe(back.stats().syncPartsReceived)
+    await back.close()
 
     // Closed, the writer's chain is compacted into records that end at its split points.
     await writer.close()
-    const records = (await storage.loadRange(['gossamer', ROOM, 'chain'])).map((chunk) => decodeChainRecord(chunk.data))
+    const records = (await chainRecords(kept)).map((chunk) => decodeChainRecord(chunk.data))
     expect(records.length).toBeGreaterThan(4)
-
-    const reopened = room(network, 3, errors, storage)
-    await reopened.whenLoaded()
-    expect(text(reopened)).toBe(text(writer))
-    const second = room(network, 4, errors)
-    await second.whenSynced()
-    expect(text(second)).toBe(text(reopened))
-    expect(second.stats().syncPartsReceived).toBeGreaterThan(2)
+    writer = room(network, 4, errors, kept)
+    await writer.whenLoaded()
+    expect(text(writer)).toBe(text(back))
+    const later = room(network, 5, errors, second)
+    await later.whenSynced()
+    expect(text(later)).toBe(text(writer))
+    expect(later.stats().syncPartsReceived).toBeGreaterThan(2)
     expect(errors.map((e) => `${e.error.name}: ${e.error.message}`)).toEqual([])
   })
 })
