@@ -51,6 +51,11 @@ export interface Content {
    * such claims (digest matches) are not checked.
    */
   covers?(state: Uint8Array, earlier: Uint8Array): boolean | undefined
+  /**
+   * Merges local payloads published in a row (oldest first) into as few payloads as it can,
+   * in order, carrying the same content. Absent: they go out one by one.
+   */
+  coalesce?(payloads: readonly Uint8Array[]): Uint8Array[]
   /** The origins (Yjs clientIDs) whose content a payload carries, for push-tree repair. */
   authors(payload: Uint8Array): Iterable<number>
   /** Resolves once every local edit made so far is ready to share (a room with a secret signs each one). */

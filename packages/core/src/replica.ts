@@ -148,6 +148,11 @@ export class Replica implements Content {
     }
   }
 
+  /** Local updates published in a row, merged into one update (Yjs merges them exactly). */
+  coalesce(updates: readonly Uint8Array[]): Uint8Array[] {
+    return [Y.mergeUpdates(updates as Uint8Array[])]
+  }
+
   /** True when a local update fits one frame within the room's limits (it is pushed then). */
   fitsFrame(update: Uint8Array): boolean {
     try {

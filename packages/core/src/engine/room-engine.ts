@@ -145,7 +145,7 @@ export class RoomEngine {
     const origin = (): number => init.doc.clientID
     const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => this.score.delivered(peer, changed, repair)
     const lied = (peer: PeerId, what: string): void => this.score.lied(peer, what)
-    this.broadcast = new Broadcast(ctx, { push: config.push, delivered, lied }, this.content, activity, origin)
+    this.broadcast = new Broadcast(ctx, { push: config.push, delivered, lied, budgets: config.budgets }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.
@@ -288,7 +288,7 @@ export class RoomEngine {
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
     // Content the room made (a room with a secret) outlives this engine: the room destroys it.
     if (this.#init.content === undefined) this.content.destroy()
-    this.repair.destroy()
+    this.repair.destroy(); this.broadcast.destroy()
     this.presence.destroy()
     this.relay.destroy()
     this.membership.detector.stop()

@@ -14,6 +14,7 @@ import type { LayerContext } from '../engine/context.js'
 import { hash53 } from '../hash.js'
 import { FrameType, type DeltaFrame, type GraftFrame, type PruneFrame } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
+import { PublishPacer, type FrameBudgets } from './publish-pacer.js'
 import { PushTree } from './push-tree.js'
 
 /** Delta ids remembered as seen (applied, published or repaired). */
@@ -29,6 +30,8 @@ export interface BroadcastConfig {
   delivered?(peer: PeerId, changed: boolean, repair: boolean): void
   /** `peer` told the push trees something its deliveries disprove (for peer scoring). */
   lied?(peer: PeerId, what: string): void
+  /** The frame budgets our neighbours hold us to (the room's `budgets`): local publishes are paced within a share of them. */
+  budgets: FrameBudgets
 }
 
 interface BroadcastLink {
@@ -50,6 +53,7 @@ export class Broadcast {
   readonly #seen = new BoundedSet<number>(SEEN_CAPACITY)
   /** The per-origin push trees; presence rides them too. */
   readonly tree: PushTree
+  readonly #pacer: PublishPacer
 
   /**
    * @param origin our origin: the document's Yjs clientID
@@ -61,6 +65,7 @@ export class Broadcast {
     this.#activity = activity
     this.#origin = origin
     this.tree = new PushTree(ctx, origin, (peer, what) => config.lied?.(peer, what))
+    this.#pacer = new PublishPacer(ctx.clock, config.budgets, (payloads) => this.#push(payloads))
   }
 
   up(peer: PeerId, neighbour: boolean): void {
@@ -74,20 +79,38 @@ export class Broadcast {
   }
 
   /**
-   * A local update: push it to every neighbour at once. One too large for a frame within
-   * the room's limits is not pushed: anti-entropy carries it, in parts.
+   * A local update: push it to every neighbour at once, or, past the pace our neighbours'
+   * budgets allow (layers/publish-pacer.ts), with the next ones merged into one. One too
+   * large for a frame within the room's limits is not pushed: anti-entropy carries it, in parts.
    */
   publish(update: Uint8Array): void {
     if (!this.#config.push) return
-    if (this.#content.fitsFrame?.(update) === false) {
-      this.#ctx.stats.localUpdatesNotPushed++
-      this.#activity.touch()
-      return
-    }
-    const id = hash53(update)
-    this.#seen.add(id)
     this.#activity.touch()
-    this.#forward({ type: FrameType.Delta, room: this.#ctx.room, id, hop: 0, origin: this.#origin(), update }, undefined)
+    this.#pacer.publish(update)
+  }
+
+  /** Local updates waiting for the pace (see {@link publish}). */
+  get waiting(): number {
+    return this.#pacer.waiting
+  }
+
+  /** Pushes local updates, merged by the content when there are several. */
+  #push(payloads: readonly Uint8Array[]): void {
+    const merged = payloads.length > 1 && this.#content.coalesce !== undefined ? this.#content.coalesce(payloads) : payloads
+    for (const update of merged) {
+      if (this.#content.fitsFrame?.(update) === false) {
+        this.#ctx.stats.localUpdatesNotPushed++
+        continue
+      }
+      const id = hash53(update)
+      this.#seen.add(id)
+      this.#forward({ type: FrameType.Delta, room: this.#ctx.room, id, hop: 0, origin: this.#origin(), update }, undefined)
+    }
+  }
+
+  /** Stops pacing; local updates still waiting are left to anti-entropy. */
+  destroy(): void {
+    this.#pacer.destroy()
   }
 
   onDelta(peer: PeerId, frame: DeltaFrame): void {

@@ -16,6 +16,7 @@ import { AuthorChains, type AuthorChain, type ChainEntry } from './author-chains
 import { authorKey } from './author-key.js'
 import { signedMessage } from './chain.js'
 import { clientIdOf } from './client-id.js'
+import { coalesceOwn } from './coalesce.js'
 import { ChainIntake } from './chain-intake.js'
 import { CheckpointIntake, CheckpointMaker } from './checkpoint-intake.js'
 import { markApplied, restoreChains, unchainedContent, type RestoredRun, type RestoreResult } from './chain-restore.js'
@@ -189,17 +190,14 @@ export class SignedReplica implements Content {
     this.#tip = { seq: own.entries.length, head: own.head, end: own.entries[own.entries.length - 1]?.end ?? 0 }
   }
 
-  digest(): number {
-    return this.#chains.digest()
-  }
+  digest(): number { return this.#chains.digest() }
 
-  state(): Uint8Array {
-    return encodeHeads(this.#chains.heads())
-  }
+  state(): Uint8Array { return encodeHeads(this.#chains.heads()) }
 
-  diff(state: Uint8Array): Uint8Array {
-    return wholeReply(this.#chains, state)
-  }
+  diff(state: Uint8Array): Uint8Array { return wholeReply(this.#chains, state) }
+
+  /** Our signed payloads published in a row, consecutive entries merged into one run (trust/coalesce.ts). */
+  coalesce(payloads: readonly Uint8Array[]): Uint8Array[] { return coalesceOwn(payloads, this.#own.author) }
 
   /** What a peer misses, in parts of about the room's `updateBytes` each, cut where a kept signature covers the cut (trust/reply-parts.ts). */
   diffParts(state: Uint8Array): ContentParts {

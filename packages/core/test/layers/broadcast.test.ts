@@ -12,6 +12,7 @@ import { Broadcast } from '../../src/layers/broadcast.js'
 import { FrameType, type DeltaFrame } from '../../src/protocol/messages.js'
 import { Replica } from '../../src/replica.js'
 import { RecordingContext } from '../support/layer-harness.js'
+import { DEFAULT_BUDGETS } from '../../src/layers/peer-budgets.js'
 
 const AUTHOR = 77
 
@@ -27,7 +28,7 @@ function setup(push = true): void {
   doc = new Y.Doc()
   activity = new Activity()
   const replica = new Replica(doc, 'remote-origin', (update) => broadcast.publish(update))
-  broadcast = new Broadcast(ctx, { push }, replica, activity, () => doc.clientID)
+  broadcast = new Broadcast(ctx, { push, budgets: DEFAULT_BUDGETS }, replica, activity, () => doc.clientID)
   for (const peer of ['a', 'b', 'c']) broadcast.up(peer, true)
   broadcast.up('t', false)
   author = new Y.Doc()
@@ -119,7 +120,7 @@ describe('receiving a delta', () => {
 
   it('an echo of our push at hop 0 moves no parent; under our own origin it is a lie; our content re-encoded makes no parent', () => {
     const lies: string[] = []
-    broadcast = new Broadcast(ctx, { push: true, lied: (peer, what) => lies.push(`${peer}: ${what}`) }, new Replica(doc, 'remote-origin', () => {}), activity, () => doc.clientID)
+    broadcast = new Broadcast(ctx, { push: true, budgets: DEFAULT_BUDGETS, lied: (peer, what) => lies.push(`${peer}: ${what}`) }, new Replica(doc, 'remote-origin', () => {}), activity, () => doc.clientID)
     for (const peer of ['a', 'b']) broadcast.up(peer, true)
     broadcast.onDelta('a', delta(write('h'), 2))
     const update = write('i')

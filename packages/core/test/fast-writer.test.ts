@@ -1,0 +1,60 @@
+/**
+ * A program that writes many small transactions in a row (each in its own turn of the event
+ * loop, faster than the frame budget neighbours grant a peer) is not mistaken for a flood:
+ * its publishes are paced and merged (layers/publish-pacer.ts), its neighbour never throttles
+ * or cuts it off, and every transaction arrives, in a room without a secret and in one with.
+ */
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
+import { liveRooms } from './support/live-rooms.js'
+
+const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
+const TRANSACTIONS = 2000
+
+const { rooms } = liveRooms()
+
+/** Resolves once `doc`'s text has `length` characters (checked after each of its updates). */
+function textLength(doc: Y.Doc, length: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (doc.getText('t').length < length) return
+      doc.off('update', check)
+      resolve()
+    }
+    doc.on('update', check)
+    check()
+  })
+}
+
+describe('a fast writer', () => {
+  for (const secret of [false, true]) {
+    it(`${secret ? 'with' : 'without'} a secret: ${TRANSACTIONS} transactions, one per turn, all arrive; the writer is never throttled`, async () => {
+      const network = memoryNetwork({ random: seededRandom(11) })
+      const errors: ErrorEvent[] = []
+      const make = (seed: number): Room => {
+        const room = createRoom({ name: 'fast', doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(seed), presence: false, maxNeighbours: 1, minNeighbours: 1, ...(secret ? { secret: SECRET } : {}) })
+        room.on('error', (e) => errors.push(e))
+        rooms.push(room)
+        return room
+      }
+      const writer = make(1)
+      const reader = make(2)
+      await Promise.all([writer.whenSynced(), reader.whenSynced()])
+      const text = writer.doc.getText('t')
+      for (let i = 0; i < TRANSACTIONS; i++) {
+        text.insert(text.length, String.fromCharCode(97 + (i % 26)))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await textLength(reader.doc, TRANSACTIONS)
+      expect(reader.doc.getText('t').toString()).toBe(text.toString())
+      const seen = reader.stats()
+      expect(seen.framesThrottled).toBe(0)
+      expect(seen.peersThrottled).toBe(0)
+      expect(seen.peersCutOff).toBe(0)
+      // Merged: fewer pushes than transactions (a burst of 250 goes one by one, then a quarter of the budget's rate).
+      expect(seen.deltasReceived).toBeLessThan(TRANSACTIONS)
+      expect(errors.map((e) => `${e.error.name}: ${e.error.message}`)).toEqual([])
+    })
+  }
+})
