@@ -101,9 +101,7 @@ export class RoomEngine {
       new Replica(
         init.doc,
         init.origin,
-        (update) => {
-          if (!this.#stopped) this.broadcast.publish(update)
-        },
+        (update) => void (this.#stopped || this.broadcast.publish(update)),
         {
           limits: config.limits,
           clock: init.clock,
@@ -281,6 +279,7 @@ export class RoomEngine {
    */
   close(): Promise<void> {
     if (this.#stopped) return Promise.resolve()
+    this.broadcast.destroy() // local updates waiting for the pace go out before the goodbye
     this.presence.leave()
     this.membership.members.leave()
     this.overlay.closeAll(CloseCode.Leaving)
@@ -288,7 +287,7 @@ export class RoomEngine {
     if (this.#timer !== undefined) this.ctx.clock.clearTimeout(this.#timer)
     // Content the room made (a room with a secret) outlives this engine: the room destroys it.
     if (this.#init.content === undefined) this.content.destroy()
-    this.repair.destroy(); this.broadcast.destroy()
+    this.repair.destroy()
     this.presence.destroy()
     this.relay.destroy()
     this.membership.detector.stop()

@@ -108,7 +108,7 @@ export class Broadcast {
     }
   }
 
-  /** Stops pacing; local updates still waiting are left to anti-entropy. */
+  /** Stops pacing: local updates still waiting go out at once. */
   destroy(): void {
     this.#pacer.destroy()
   }

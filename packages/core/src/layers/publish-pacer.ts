@@ -54,11 +54,13 @@ export class PublishPacer {
     this.#schedule()
   }
 
-  /** Drops what waits (the room is going offline: anti-entropy carries it later) and stops the timer. */
+  /** Stops the timer and sends what waits at once (the room is going offline: its last edits still go out). */
   destroy(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
+    const payloads = this.#waiting
     this.#waiting = []
+    if (payloads.length > 0) this.#send(payloads)
   }
 
   #schedule(): void {

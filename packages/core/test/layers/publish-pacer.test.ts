@@ -1,7 +1,7 @@
 /**
  * Pacing of local publishes (layers/publish-pacer.ts): within a quarter of the frame budget
  * neighbours grant, each publish goes out at once; past it, publishes wait and go out
- * together at the next token, in order; nothing is lost or reordered; destroy drops what waits.
+ * together at the next token, in order; nothing is lost or reordered; destroy sends what waits at once.
  */
 import { describe, expect, it } from 'vitest'
 import { PublishPacer } from '../../src/layers/publish-pacer.js'
@@ -51,7 +51,7 @@ describe('publish pacing', () => {
     expect(sent.slice(11).flat()).toEqual(Array.from({ length: 1000 }, (_, i) => 100 + i))
   })
 
-  it('once the bucket refilled, publishes go out at once again; destroy drops what waits and stops the timer', async () => {
+  it('once the bucket refilled, publishes go out at once again; destroy sends what waits and stops the timer', async () => {
     const clock = new VirtualClock()
     const { p, sent } = pacer(clock)
     for (let i = 0; i < 12; i++) p.publish(bytes(i))
@@ -62,8 +62,10 @@ describe('publish pacing', () => {
     expect(sent).toHaveLength(before + 1)
     for (let i = 0; i < 20; i++) p.publish(bytes(60 + i))
     expect(p.waiting).toBeGreaterThan(0)
+    // Going offline, what waits still goes out, at once and in order; then nothing more.
     p.destroy()
     expect(p.waiting).toBe(0)
+    expect(sent.flat().slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => 60 + i))
     const after = sent.length
     await clock.advance(1000)
     expect(sent).toHaveLength(after)

@@ -21,9 +21,11 @@ describe('budgets in a room with a secret', () => {
     const clock = new VirtualClock()
     const network = memoryNetwork({ clock })
     const secret = generateRoomSecret()
-    // A small frame budget that refills slowly; drops cost next to no score.
-    const budgets = { framesPerSecond: 20, frameBurst: 60, budgetPenalty: 0.001 }
+    // b grants a small frame budget that refills slowly (drops cost next to no score); a keeps
+    // the default one, so its publish pacing (a quarter of that) lets a burst of 150 through.
+    const small = { framesPerSecond: 20, frameBurst: 60, budgetPenalty: 0.001 }
     const [a, b] = [1, 2].map((seed) => {
+      const budgets = seed === 2 ? small : {}
       const room = createRoom({ name: 'sealed-budgets', doc: new Y.Doc(), transports: [network.transport()], roundMs: ROUND_MS, clock, random: seededRandom(seed), secret, budgets })
       rooms.push(room)
       return room
