@@ -148,9 +148,31 @@ export class Replica implements Content {
     }
   }
 
-  /** Local updates published in a row, merged into one update (Yjs merges them exactly). */
+  /**
+   * Local updates published in a row, merged (Yjs merges them exactly) into as few updates as
+   * fit a frame within the room's limits: groups of at most half the `updateBytes` limit, a
+   * group whose merge does not fit split in two.
+   */
   coalesce(updates: readonly Uint8Array[]): Uint8Array[] {
-    return [Y.mergeUpdates(updates as Uint8Array[])]
+    const out: Uint8Array[] = []
+    const merge = (group: Uint8Array[]): void => {
+      const merged = group.length === 1 ? (group[0] as Uint8Array) : Y.mergeUpdates(group)
+      if (group.length === 1 || this.fitsFrame(merged)) out.push(merged)
+      else for (const half of [group.slice(0, group.length >> 1), group.slice(group.length >> 1)]) merge(half)
+    }
+    let group: Uint8Array[] = []
+    let bytes = 0
+    for (const update of updates) {
+      if (group.length > 0 && bytes + update.byteLength > this.#limits.updateBytes / 2) {
+        merge(group)
+        group = []
+        bytes = 0
+      }
+      group.push(update)
+      bytes += update.byteLength
+    }
+    if (group.length > 0) merge(group)
+    return out
   }
 
   /** True when a local update fits one frame within the room's limits (it is pushed then). */

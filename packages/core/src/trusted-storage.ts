@@ -96,6 +96,7 @@ export class TrustedStorage {
   attach(replica: SignedReplica): void {
     this.#replica = replica
     const chains = replica.chains
+    this.chainLog.mergeBytes = chains.splitBytes
     chains.onAppend = (chain, from, entries, signature) =>
       this.chainLog.add({ author: chain.author, clientId: chain.clientId, from, entries: entries.map((e) => e.bytes), signature })
     // A compaction writes each chain in runs that end at its split points, so their signatures survive a restart.

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
+import { DEFAULT_LIMITS } from '../src/limits/content-limits.js'
+import { Replica } from '../src/replica.js'
 import { liveRooms } from './support/live-rooms.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
@@ -26,6 +28,23 @@ function textLength(doc: Y.Doc, length: number): Promise<void> {
     check()
   })
 }
+
+describe('merging local updates (open rooms)', () => {
+  it('merges into as few updates as fit a frame within the limits, the same content in the same order', () => {
+    const source = new Y.Doc()
+    const updates: Uint8Array[] = []
+    source.on('update', (update: Uint8Array) => updates.push(update))
+    for (let i = 0; i < 300; i++) source.getText('t').insert(i, 'x'.repeat(40))
+    const limits = { ...DEFAULT_LIMITS, updateBytes: 4096 }
+    const merged = new Replica(new Y.Doc(), 'remote', () => undefined, { limits }).coalesce(updates)
+    expect(merged.length).toBeGreaterThan(2)
+    expect(merged.length).toBeLessThan(updates.length / 10)
+    for (const update of merged) expect(update.byteLength).toBeLessThanOrEqual(4096)
+    const target = new Y.Doc()
+    for (const update of merged) Y.applyUpdate(target, update)
+    expect(target.getText('t').toString()).toBe(source.getText('t').toString())
+  })
+})
 
 describe('a fast writer', () => {
   for (const secret of [false, true]) {
@@ -54,6 +73,7 @@ describe('a fast writer', () => {
       expect(seen.peersCutOff).toBe(0)
       // Merged: fewer pushes than transactions (a burst of 250 goes one by one, then a quarter of the budget's rate).
       expect(seen.deltasReceived).toBeLessThan(TRANSACTIONS)
+      expect(writer.stats().localUpdatesNotPushed).toBe(0)
       expect(errors.map((e) => `${e.error.name}: ${e.error.message}`)).toEqual([])
     })
   }

@@ -62,8 +62,8 @@ export class ChainIntake {
   #earlyCount = 0
   /** Authors proven to have signed two different entries with one number (reported once). */
   readonly #equivocators = new Set<number>()
-  /** Settles once the payload before the latest one queued its runs. */
-  #turn: Promise<void> = Promise.resolve()
+  /** Per sending peer, settles once its latest payload queued its runs. */
+  readonly #turns = new Map<PeerId, Promise<void>>()
 
   constructor(init: ChainIntakeInit) {
     this.#init = init
@@ -86,10 +86,12 @@ export class ChainIntake {
       if (author === undefined) return HELD
       runs = [{ author, from: decoded.seq, signature: decoded.signature, entries: [decoded.entry] }]
     } else runs = decoded.segments
-    // Payloads queue their runs in arrival order (the parts of one reply continue each other's runs).
-    const turn = this.#turn
+    // A peer's payloads queue their runs in the order they arrived (the parts of a reply continue
+    // each other's runs); different peers' payloads do not wait for each other.
+    const turn = this.#turns.get(from) ?? Promise.resolve()
     let done = (): void => undefined
-    this.#turn = new Promise((resolve) => (done = resolve))
+    const mine = new Promise<void>((resolve) => (done = resolve))
+    this.#turns.set(from, mine)
     let taken: Taken = new Map()
     let queued: Promise<ApplyResult>[] = []
     try {
@@ -99,6 +101,7 @@ export class ChainIntake {
       queued = ready.map((r, i) => ('error' in r ? Promise.resolve({ ok: false as const, error: r.error }) : this.#enqueue(r.chain, r.verifier, runs[i] as Segment, from)))
     } finally {
       done()
+      if (this.#turns.get(from) === mine) this.#turns.delete(from)
     }
     const results = await Promise.all(queued)
     // Also resumes local edits held for content applied ahead whose chains now reach it.
@@ -121,12 +124,8 @@ export class ChainIntake {
   async #prepare(run: Segment): Promise<{ chain: AuthorChain; verifier: PeerPublicKey } | { error: Error }> {
     const authorId = peerIdFromPublicKey(run.author)
     if (!this.#init.mayWrite(authorId)) return { error: new UnauthorizedWriteError(`${authorId} may not write in this room`) }
-    try {
-      const verifier = await this.#init.verifier(run.author)
-      return { chain: this.#init.chains.open(run.author), verifier }
-    } catch (error) {
-      return { error: error as Error }
-    }
+    const verifier = await this.#init.verifier(run.author).catch((error: unknown) => error as Error)
+    return verifier instanceof Error ? { error: verifier } : { chain: this.#init.chains.open(run.author), verifier }
   }
 
   /** Queues a run after its author's earlier ones (synchronously); resolves once it was checked. */
@@ -239,7 +238,16 @@ export class ChainIntake {
       settled.set(mark.pending, { ok: false, error: new SignatureError(`a signature of ${chain.peerId} does not verify`) })
       return
     }
-    chains.append(chain, checked.slice(0, mark.last - have), headOf(mark.last), mark.pending.run.signature)
+    // Appended in steps at the runs' own signatures wherever a split point is due, each checked
+    // first: a reply in parts then keeps its cuts here too, and this peer can serve it in parts.
+    let at = have
+    for (const step of marks.slice(0, take)) {
+      const bytes = chain.sinceMark + checked.slice(at - have, step.last - have).reduce((sum, e) => sum + e.bytes.byteLength, 0)
+      if (step.last <= at || bytes < chains.splitBytes || !(await verifier.verify(signedMessage(headOf(step.last)), step.pending.run.signature))) continue
+      chains.append(chain, checked.slice(at - have, step.last - have), headOf(step.last), step.pending.run.signature)
+      at = step.last
+    }
+    chains.append(chain, checked.slice(at - have, mark.last - have), headOf(mark.last), mark.pending.run.signature)
   }
 
   /** A run we already hold: equal, or proof that its author equivocated. */

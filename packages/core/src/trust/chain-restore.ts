@@ -169,7 +169,8 @@ async function checkedPrefix(
 /**
  * Stored signatures kept again as split points (see `AuthorChain.marks`): the first one at
  * least `spacing` entry bytes past the previous, below the last entry, each checked (one
- * that does not verify is reported and skipped).
+ * that does not verify is reported and skipped; after a few, tampering is plain and the rest
+ * of the chain goes without split points).
  */
 async function splitMarks(
   bytes: Uint8Array[],
@@ -181,14 +182,18 @@ async function splitMarks(
 ): Promise<SplitMark[]> {
   const marks: SplitMark[] = []
   let since = 0
-  for (let seq = 1; seq < bytes.length; seq++) {
+  let failed = 0
+  for (let seq = 1; seq < bytes.length && failed < MAX_SIGNATURE_TRIES; seq++) {
     since += (bytes[seq - 1] as Uint8Array).byteLength
     const signature = signatures.get(seq)
     if (signature === undefined || since < spacing) continue
     if (await verifier.verify(signedMessage(heads[seq - 1] as Uint8Array), signature)) {
       marks.push({ seq, signature })
       since = 0
-    } else problem(`a stored signature of entry ${seq} does not verify`)
+    } else {
+      problem(`a stored signature of entry ${seq} does not verify`)
+      failed++
+    }
   }
   return marks
 }

@@ -23,11 +23,15 @@ function ownRun(payload: Uint8Array, author: Uint8Array, clientId: number): Segm
   return run.checkpoint === undefined && bytesEqual(run.author, author) ? run : undefined
 }
 
-/** Merges consecutive runs of `author`'s chain among `payloads` (in order); the rest is kept as it is. */
-export function coalesceOwn(payloads: readonly Uint8Array[], author: Uint8Array): Uint8Array[] {
+/**
+ * Merges consecutive runs of `author`'s chain among `payloads` (in order) into runs of at
+ * most about `maxBytes` of entries; the rest is kept as it is.
+ */
+export function coalesceOwn(payloads: readonly Uint8Array[], author: Uint8Array, maxBytes: number): Uint8Array[] {
   const clientId = clientIdOf(author)
   const out: Uint8Array[] = []
   let run: Segment | undefined
+  let bytes = 0
   const close = (): void => {
     if (run === undefined) return
     const [entry] = run.entries as [Uint8Array]
@@ -39,11 +43,16 @@ export function coalesceOwn(payloads: readonly Uint8Array[], author: Uint8Array)
     if (piece === undefined) {
       close()
       out.push(payload)
-    } else if (run !== undefined && run.from + run.entries.length === piece.from) {
+      continue
+    }
+    const size = piece.entries.reduce((sum, entry) => sum + entry.byteLength, 0)
+    if (run !== undefined && run.from + run.entries.length === piece.from && bytes + size <= maxBytes) {
       run = { ...run, signature: piece.signature, entries: [...run.entries, ...piece.entries] }
+      bytes += size
     } else {
       close()
       run = { ...piece, entries: [...piece.entries] }
+      bytes = size
     }
   }
   close()

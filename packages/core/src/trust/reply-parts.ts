@@ -5,7 +5,7 @@
  * its author's signature, so the receiver checks every part on its own, in order, exactly as
  * it checks a whole reply. Pieces are then packed into segments payloads of at most `budget`
  * bytes where the split points allow (a piece between two split points is never cut, so a
- * part may exceed the budget, never the wire's cap). A run that carries a checkpoint stays
+ * part may exceed the budget; such a stretch reached this peer in one frame). A run that carries a checkpoint stays
  * whole when it fits the wire's cap (a joiner applies the checkpoint and the entries after it
  * in one go); otherwise the checkpoint rides on its first piece, which then reaches the
  * checkpoint's seq, or, when even that piece would not fit with it, the run goes without.

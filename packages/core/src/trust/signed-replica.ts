@@ -196,8 +196,8 @@ export class SignedReplica implements Content {
 
   diff(state: Uint8Array): Uint8Array { return wholeReply(this.#chains, state) }
 
-  /** Our signed payloads published in a row, consecutive entries merged into one run (trust/coalesce.ts). */
-  coalesce(payloads: readonly Uint8Array[]): Uint8Array[] { return coalesceOwn(payloads, this.#own.author) }
+  /** Our signed payloads published in a row, consecutive entries merged into runs of at most about `partBytes` (trust/coalesce.ts). */
+  coalesce(payloads: readonly Uint8Array[]): Uint8Array[] { return coalesceOwn(payloads, this.#own.author, this.#init.partBytes ?? DEFAULT_LIMITS.updateBytes) }
 
   /** What a peer misses, in parts of about the room's `updateBytes` each, cut where a kept signature covers the cut (trust/reply-parts.ts). */
   diffParts(state: Uint8Array): ContentParts {

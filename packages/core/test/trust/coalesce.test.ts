@@ -29,7 +29,7 @@ describe('coalescing our signed payloads', () => {
     expect(kinds).toContain('segments')
     expect(kinds.filter((k) => k === 'announcement')).toHaveLength(1)
 
-    const merged = coalesceOwn(a.pushed, alice.publicKey)
+    const merged = coalesceOwn(a.pushed, alice.publicKey, 1 << 20)
     expect(merged.map((p) => decodePayload(p).kind)).toEqual(['segments', 'announcement', 'segments'])
     const b = replica(bob)
     for (const payload of merged) expect(await b.content.apply(payload, PEER)).toMatchObject({ ok: true })
@@ -41,11 +41,14 @@ describe('coalescing our signed payloads', () => {
     const c = replica(carol)
     c.doc.getText('t').insert(0, 'c')
     await c.content.settled()
-    const mixed = coalesceOwn([a.pushed[0] as Uint8Array, c.pushed[0] as Uint8Array, a.pushed[1] as Uint8Array], alice.publicKey)
+    const mixed = coalesceOwn([a.pushed[0] as Uint8Array, c.pushed[0] as Uint8Array, a.pushed[1] as Uint8Array], alice.publicKey, 1 << 20)
     expect(mixed).toHaveLength(3)
     // A gap in the seqs ends a run too.
-    expect(coalesceOwn([a.pushed[0] as Uint8Array, a.pushed[2] as Uint8Array], alice.publicKey)).toHaveLength(2)
+    expect(coalesceOwn([a.pushed[0] as Uint8Array, a.pushed[2] as Uint8Array], alice.publicKey, 1 << 20)).toHaveLength(2)
     // One payload alone comes back as it was.
-    expect(coalesceOwn([a.pushed[0] as Uint8Array], alice.publicKey)).toEqual([a.pushed[0]])
+    expect(coalesceOwn([a.pushed[0] as Uint8Array], alice.publicKey, 1 << 20)).toEqual([a.pushed[0]])
+    // Runs stop at about maxBytes of entries: with a tiny one, nothing merges.
+    const singles = a.pushed.filter((p) => decodePayload(p).kind === 'update')
+    expect(coalesceOwn(singles.slice(0, 5), alice.publicKey, 1)).toHaveLength(5)
   })
 })

@@ -6,7 +6,7 @@
  * survive storage: a restore checks them and keeps them.
  */
 import { describe, expect, it } from 'vitest'
-import { generateIdentity, importPublicKey } from '../../src/crypto/identity-keys.js'
+import { generateIdentity, importPublicKey, type PeerPublicKey } from '../../src/crypto/identity-keys.js'
 import type { PeerId } from '../../src/transport.js'
 import { AuthorChains, type AuthorChain } from '../../src/trust/author-chains.js'
 import { signedMessage } from '../../src/trust/chain.js'
@@ -115,6 +115,38 @@ describe('replies in parts (rooms with a secret)', () => {
     expect(text(c)).toBe(text(a))
     expect(c.content.digest()).toBe(a.content.digest())
     expect([...a.errors, ...b.errors, ...c.errors]).toEqual([])
+  })
+
+  it('a peer that took parts in one batch (its verifier slow, keys cached, as in a room) keeps their cuts and serves in parts too', async () => {
+    const [alice, bob, carol] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+    const keys = new Map<string, Promise<PeerPublicKey>>()
+    const slow = (key: Uint8Array): Promise<PeerPublicKey> => {
+      const id = Buffer.from(key).toString('hex')
+      let found = keys.get(id)
+      if (found === undefined) {
+        found = importPublicKey(key).then((k) => ({ ...k, verify: async (data: Uint8Array, signature: Uint8Array) => (await new Promise((resolve) => setTimeout(resolve, 2)), k.verify(data, signature)) }))
+        keys.set(id, found)
+      }
+      return found
+    }
+    const a = replica(alice, { partBytes: PART_BYTES })
+    const b = replica(bob, { partBytes: PART_BYTES, verifier: slow })
+    await typeInBursts(a, 30)
+    for (const part of partsFor(a, b)) await b.content.apply(part.payload, PEER)
+    await typeInBursts(a, 500)
+    const parts = partsFor(a, b)
+    expect(parts.length).toBeGreaterThan(3)
+    expect((await Promise.all(parts.map((part) => b.content.apply(part.payload, PEER)))).every((r) => r.ok)).toBe(true)
+    expect(text(b)).toBe(text(a))
+    // Bob checked them in batches, yet kept a split point at (nearly) every cut of the reply.
+    const me = clientIdOf(alice.publicKey)
+    expect(b.content.chains.get(me)?.marks.length).toBeGreaterThanOrEqual(parts.length - 2)
+    const c = replica(carol, { partBytes: PART_BYTES })
+    await typeInBursts(c, 1)
+    const served = partsFor(b, c).filter((part) => runsOf(part.payload).every((run) => run.checkpoint === undefined && clientIdOf(run.author) === me))
+    expect(served.length).toBeGreaterThan(3)
+    for (const part of served) expect(part.payload.byteLength).toBeLessThanOrEqual(PART_BYTES + PART_BYTES / 2)
+    expect(b.errors).toEqual([])
   })
 
   it('a run that carries a checkpoint goes whole when it fits the wire, so the joiner applies all of it at once', async () => {

@@ -3,7 +3,7 @@
  * payloads: its pushed payloads and reported errors are recorded.
  */
 import * as Y from 'yjs'
-import { importPublicKey, type IdentityKeyPair } from '../../../src/crypto/identity-keys.js'
+import { importPublicKey, type IdentityKeyPair, type PeerPublicKey } from '../../../src/crypto/identity-keys.js'
 import type { PeerId } from '../../../src/transport.js'
 import { clientIdOf } from '../../../src/trust/client-id.js'
 import { SignedReplica } from '../../../src/trust/signed-replica.js'
@@ -20,6 +20,8 @@ export interface ReplicaOptions {
   depth?: number
   /** About how many bytes each part of a reply takes (default: the room default). */
   partBytes?: number
+  /** How keys are imported for verifying (default: a fresh import each time). */
+  verifier?: (publicKey: Uint8Array) => Promise<PeerPublicKey>
 }
 
 /** A signed replica of `identity` whose pushed payloads land in `pushed`, whose reports land in `errors`, and whose checkpoints applied are counted in `stats`. */
@@ -37,7 +39,7 @@ export function replica(identity: IdentityKeyPair, options: ReplicaOptions = {})
     publicKey: identity.publicKey,
     identity: Promise.resolve(identity),
     mayWrite: options.mayWrite ?? (() => true),
-    verifier: (key) => importPublicKey(key),
+    verifier: options.verifier ?? ((key) => importPublicKey(key)),
     keyOfClient: (clientId) => known.get(clientId),
     onLocal: (payload) => pushed.push(payload),
     report: (error) => errors.push(error),
