@@ -1,7 +1,8 @@
 /**
  * Replies in parts in live rooms with a secret: a peer that was away and missed more than the
  * room's `updateBytes` gets it in SyncPart frames, every part checked on its own; a writer
- * that closed and opened again from storage still cuts its replies at the same split points.
+ * that closed and opened again from storage (its split points restored from the records a
+ * compaction cut at them) still serves it in parts.
  * (A joiner that holds nothing of an author gets that author's run whole, with its
  * checkpoint, while it fits the wire.)
  */
