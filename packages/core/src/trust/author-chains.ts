@@ -27,6 +27,8 @@ export interface ChainEntry {
   readonly needs: ReadonlyMap<number, number>
   /** The chain head after this entry. */
   readonly head: Uint8Array
+  /** Whether its update deletes anything (absent: not known). */
+  readonly deletes?: boolean
 }
 
 /** One author's chain. */

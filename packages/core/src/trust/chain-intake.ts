@@ -43,6 +43,8 @@ export interface ChainIntakeInit {
   apply(entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void
   /** Throws when an entry may not enter the document as it stands (trust/ready-entries.ts). */
   check?(entry: ChainEntry): void
+  /** True when the document already holds all of an entry (trust/ready-entries.ts). */
+  present?(clientId: number, entry: ChainEntry): boolean
   /** Applies checkpoints of authors we hold nothing of ahead of their entries (trust/checkpoint-intake.ts). */
   checkpoints?: CheckpointIntake
 }
@@ -292,6 +294,6 @@ export class ChainIntake {
   }
 
   #applyReady(): boolean {
-    return applyReady({ chains: this.#init.chains, apply: this.#init.apply, report: this.#init.report, ...(this.#init.check === undefined ? {} : { check: this.#init.check }) })
+    return applyReady(this.#init)
   }
 }

@@ -32,7 +32,7 @@ export function checkEntry(clientId: number, author: PeerId, previousEnd: number
   for (const client of needs.keys()) {
     if (!entry.deps.some((d) => d.clientId === client)) throw new AuthorshipError(`an entry of ${author} references client ${client} without depending on it`)
   }
-  return { bytes, deps: entry.deps, update: entry.update, end: inspection.end ?? previousEnd, needs, head }
+  return { bytes, deps: entry.deps, update: entry.update, end: inspection.end ?? previousEnd, needs, head, deletes: inspection.deletes }
 }
 
 /** The client whose content `entry` references beyond its dependencies (undefined: none). */

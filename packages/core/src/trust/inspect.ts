@@ -17,6 +17,8 @@ export interface Inspection {
   needs: Map<number, number>
   /** Whether it deletes content of another client. */
   foreignDeletes: boolean
+  /** Whether it deletes anything (its delete set is not empty). */
+  deletes: boolean
 }
 
 function need(needs: Map<number, number>, client: number, clock: number): void {
@@ -56,8 +58,10 @@ export function inspect(update: Uint8Array, author: number): Inspection {
       }
     }
   }
+  let deletes = false
   for (const [client, ranges] of decoded.ds.clients) {
     for (const range of ranges) {
+      deletes = true
       if (!(range.len > 0)) throw new UpdateRejectedError('an empty delete range')
       if (client === author) own.push(range.clock + range.len)
       else {
@@ -74,5 +78,5 @@ export function inspect(update: Uint8Array, author: number): Inspection {
       need(needs, author, clock)
     }
   }
-  return { start, end, needs, foreignDeletes }
+  return { start, end, needs, foreignDeletes, deletes }
 }

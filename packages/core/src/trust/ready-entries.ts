@@ -22,6 +22,12 @@ export interface ReadyEntriesInit {
   apply(entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void
   /** Throws when `entry` may not enter the document as it stands (docs/SECURITY.md, limits). */
   check?(entry: ChainEntry): void
+  /**
+   * True when the document already holds all of `entry` (every struct in, and it deletes
+   * nothing), as after a checkpoint applied ahead: it counts as applied without going
+   * through Yjs, where it would change nothing.
+   */
+  present?(clientId: number, entry: ChainEntry): boolean
   report(error: Error, peer?: PeerId): void
 }
 
@@ -85,6 +91,7 @@ export function applyReady(init: ReadyEntriesInit): boolean {
       if (!stopped.has(chain.clientId)) stopped.set(chain.clientId, seq)
       return false
     }
+    if (init.present?.(chain.clientId, entry) === true) return false
     try {
       init.check?.(entry)
       return true

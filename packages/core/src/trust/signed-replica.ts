@@ -105,7 +105,9 @@ export class SignedReplica implements Content {
     this.#checkpointer = new CheckpointMaker(chains, report, (payload) => void (this.#stopped || init.onLocal(payload)))
     const authorKeyOf = (clientId: number, from: PeerId): Uint8Array | undefined => authorKey(chains, clientId, from, init.keyOfClient)
     const apply = (entries: readonly ChainEntry[], admit: (entry: ChainEntry) => boolean): void => void (this.#stopped || applyInOrder(init.doc, init.origin, entries, admit))
-    this.#intake = new ChainIntake({ chains, mayWrite, verifier, authorKey: authorKeyOf, report, apply, check: (entry) => check(entry.update), checkpoints: this.#checkpoints })
+    // An entry whose structs are all in and that deletes nothing (content a checkpoint applied ahead) would change nothing in Yjs.
+    const present = (clientId: number, entry: ChainEntry): boolean => entry.deletes === false && Y.getState(init.doc.store, clientId) >= entry.end
+    this.#intake = new ChainIntake({ chains, mayWrite, verifier, authorKey: authorKeyOf, report, apply, check: (entry) => check(entry.update), present, checkpoints: this.#checkpoints })
     const isLocal = init.isLocal ?? ((origin: unknown) => origin !== init.origin)
     const listener = (update: Uint8Array, origin: unknown): void => {
       if (this.#stopped || origin === init.origin || !isLocal(origin)) return
