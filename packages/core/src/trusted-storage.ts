@@ -96,9 +96,8 @@ export class TrustedStorage {
   attach(replica: SignedReplica): void {
     this.#replica = replica
     const chains = replica.chains
-    this.chainLog.mergeBytes = chains.splitBytes
-    chains.onAppend = (chain, from, entries, signature) =>
-      this.chainLog.add({ author: chain.author, clientId: chain.clientId, from, entries: entries.map((e) => e.bytes), signature })
+    chains.onAppend = (chain, from, entries, signature, cut) =>
+      this.chainLog.add({ author: chain.author, clientId: chain.clientId, from, entries: entries.map((e) => e.bytes), signature }, cut)
     // A compaction writes each chain in runs that end at its split points, so their signatures survive a restart.
     this.chainLog.source = function* (): Iterable<StoredRun> {
       for (const chain of chains.all()) {

@@ -3,7 +3,7 @@
  * chain (local edits and remote content alike) is queued here and written with the next
  * document log write, in the same atomic batch (see `SideRecords`): never one storage
  * transaction per keystroke, and `flush()` covers them. Runs of one author queued between
- * two writes become one record, up to the chains' split spacing (`mergeBytes`).
+ * two writes become one record, cut only where the chain kept a split point.
  *
  * Records pile up one per write and author; a compaction rewrites them from memory as one
  * record per author (the chains in memory hold every stored entry) and, in ONE atomic batch,
@@ -26,11 +26,6 @@ import type { SideRecords } from './log-writer.js'
 const COMPACT_RECORDS = 1024
 /** Records found at load (more than one per author) past which a compaction runs at once (a writer that died left them). */
 const LOADED_RECORDS = 256
-
-/** Bytes of a run's entries. */
-function entryBytes(run: StoredRun): number {
-  return run.entries.reduce((sum, entry) => sum + entry.byteLength, 0)
-}
 
 /** What a {@link ChainLog} needs. */
 export interface ChainLogOptions {
@@ -58,8 +53,6 @@ export class ChainLog implements SideRecords {
   readonly #options: ChainLogOptions
   /** Runs queued for the next write, per author (consecutive runs merged). */
   #queue = new Map<number, StoredRun[]>()
-  /** Entry bytes of each queued run. */
-  #queuedBytes = new WeakMap<StoredRun, number>()
   /** Runs queued before {@link start}: announced then. */
   #unannounced = 0
   #started = false
@@ -77,9 +70,6 @@ export class ChainLog implements SideRecords {
   /** True once the chains in memory hold what was loaded: only then may a compaction (written from memory) run. */
   #ready = false
 
-  /** Entry bytes past which queued runs of one author are no longer merged into one record (the chains' split spacing). */
-  mergeBytes = Number.POSITIVE_INFINITY
-
   constructor(options: ChainLogOptions) {
     this.#options = options
   }
@@ -94,24 +84,20 @@ export class ChainLog implements SideRecords {
     return this.#recordsSince > 0
   }
 
-  /** Queues a run that joined a chain. Written with the next log write (after {@link start}). */
-  add(run: StoredRun): void {
+  /**
+   * Queues a run that joined a chain, merged with the author's run queued before it unless
+   * `cut` (the chain kept the signature before this run as a split point). Written with the
+   * next log write (after {@link start}).
+   */
+  add(run: StoredRun, cut = false): void {
     let runs = this.#queue.get(run.clientId)
     if (runs === undefined) this.#queue.set(run.clientId, (runs = []))
     const last = runs[runs.length - 1]
-    // Merged only while the record stays under the chain's split spacing: the signatures at
-    // the cuts stay stored, so a restart keeps the chain's split points.
-    const bytes = entryBytes(run)
-    const held = last === undefined ? 0 : (this.#queuedBytes.get(last) ?? 0)
-    if (last !== undefined && last.from + last.entries.length === run.from && held + bytes < this.mergeBytes) {
+    // Never merged across a split point: the signature there stays stored, so a restart keeps it.
+    if (!cut && last !== undefined && last.from + last.entries.length === run.from) {
       last.entries.push(...run.entries)
       last.signature = run.signature
-      this.#queuedBytes.set(last, held + bytes)
-    } else {
-      const queued = { ...run, entries: [...run.entries] }
-      runs.push(queued)
-      this.#queuedBytes.set(queued, bytes)
-    }
+    } else runs.push({ ...run, entries: [...run.entries] })
     if (this.#started) this.#options.note(1)
     else this.#unannounced++
   }

@@ -64,8 +64,12 @@ export interface SplitMark {
 /** Default spacing of split points: a mark is kept once this many entry bytes passed the last one. */
 export const SPLIT_BYTES = 256 * 1024
 
-/** Told of every run of entries that joins a chain (storage keeps them); `signature` signs the last. */
-export type AppendListener = (chain: AuthorChain, from: number, entries: readonly ChainEntry[], signature: Uint8Array) => void
+/**
+ * Told of every run of entries that joins a chain (storage keeps them); `signature` signs the
+ * last. `cut`: the signature of entry `from − 1` was just kept as a split point (a record
+ * should end there, so that a restart keeps it).
+ */
+export type AppendListener = (chain: AuthorChain, from: number, entries: readonly ChainEntry[], signature: Uint8Array, cut: boolean) => void
 
 /** Bytes of other authors' checkpoints a peer keeps to serve joiners (its own is always kept). */
 const CHECKPOINT_BYTES = 32 * 1024 * 1024
@@ -133,7 +137,8 @@ export class AuthorChains {
   append(chain: AuthorChain, entries: readonly ChainEntry[], head: Uint8Array, signature: Uint8Array): void {
     const from = chain.entries.length + 1
     // The signature about to be replaced becomes a split point once enough bytes passed the last one.
-    if (from > 1 && chain.sinceMark >= this.splitBytes) {
+    const cut = from > 1 && chain.sinceMark >= this.splitBytes
+    if (cut) {
       chain.marks.push({ seq: from - 1, signature: chain.signature })
       chain.sinceMark = 0
     }
@@ -144,7 +149,7 @@ export class AuthorChains {
     chain.head = head
     chain.signature = signature
     this.#digest = undefined
-    if (entries.length > 0) this.onAppend?.(chain, from, entries, signature)
+    if (entries.length > 0) this.onAppend?.(chain, from, entries, signature, cut)
   }
 
   /**

@@ -244,7 +244,9 @@ export class ChainIntake {
     // first: a reply in parts then keeps its cuts here too, and this peer can serve it in parts.
     let at = have
     for (const step of marks.slice(0, take)) {
-      const bytes = chain.sinceMark + checked.slice(at - have, step.last - have).reduce((sum, e) => sum + e.bytes.byteLength, 0)
+      // As AuthorChains.append counts: a split point due now is kept by the next append, which starts the count again.
+      const base = chain.entries.length > 0 && chain.sinceMark >= chains.splitBytes ? 0 : chain.sinceMark
+      const bytes = base + checked.slice(at - have, step.last - have).reduce((sum, e) => sum + e.bytes.byteLength, 0)
       if (step.last <= at || bytes < chains.splitBytes || !(await verifier.verify(signedMessage(headOf(step.last)), step.pending.run.signature))) continue
       chains.append(chain, checked.slice(at - have, step.last - have), headOf(step.last), step.pending.run.signature)
       at = step.last

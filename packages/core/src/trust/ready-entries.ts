@@ -24,8 +24,8 @@ export interface ReadyEntriesInit {
   check?(entry: ChainEntry): void
   /**
    * True when the document already holds all of `entry` (every struct in, and it deletes
-   * nothing), as after a checkpoint applied ahead: it counts as applied without going
-   * through Yjs, where it would change nothing.
+   * nothing), as after a checkpoint applied ahead: once checked, it counts as applied
+   * without going through Yjs, where it would change nothing.
    */
   present?(clientId: number, entry: ChainEntry): boolean
   report(error: Error, peer?: PeerId): void
@@ -91,10 +91,10 @@ export function applyReady(init: ReadyEntriesInit): boolean {
       if (!stopped.has(chain.clientId)) stopped.set(chain.clientId, seq)
       return false
     }
-    if (init.present?.(chain.clientId, entry) === true) return false
     try {
       init.check?.(entry)
-      return true
+      // Checked like any entry (every peer reaches the same verdict), but not passed to Yjs when it would change nothing.
+      return init.present?.(chain.clientId, entry) !== true
     } catch (error) {
       stopped.set(chain.clientId, seq)
       chain.broken = true
