@@ -84,6 +84,8 @@ export class Repair {
   readonly #opened = new Map<PeerId, { digest: number; state: Uint8Array }>()
   /** Per peer, our requests it left unanswered in a row. */
   readonly #unanswered = new Map<PeerId, number>()
+  /** Per peer, replies (or parts) of it still being applied: checks that take a while (a room with a secret) must not make us ask again. */
+  readonly #applying = new Map<PeerId, number>()
 
   constructor(ctx: LayerContext, config: RepairConfig, content: Content, activity: Activity, ports: RepairPorts) {
     this.#ctx = ctx
@@ -102,6 +104,7 @@ export class Repair {
   down(peer: PeerId): void {
     this.#lastExchange.delete(peer)
     this.#awaiting.delete(peer)
+    this.#applying.delete(peer)
     this.#matched.delete(peer)
     this.#opened.delete(peer)
     this.#unanswered.delete(peer)
@@ -114,6 +117,7 @@ export class Repair {
   }
 
   #inFlight(peer: PeerId): boolean {
+    if ((this.#applying.get(peer) ?? 0) > 0) return true
     const since = this.#awaiting.get(peer)
     if (since === undefined) return false
     if (this.#ctx.clock.now() - since < this.#config.replyTimeoutMs) return true
@@ -239,8 +243,14 @@ export class Repair {
 
   #take(peer: PeerId, update: Uint8Array, checksum: number, last: boolean): void {
     const result = this.#content.apply(update, peer)
-    if (result instanceof Promise) void result.then((done) => this.#replied(peer, update, checksum, last, done))
-    else this.#replied(peer, update, checksum, last, result)
+    if (!(result instanceof Promise)) return this.#replied(peer, update, checksum, last, result)
+    this.#applying.set(peer, (this.#applying.get(peer) ?? 0) + 1)
+    void result.then((done) => {
+      const left = (this.#applying.get(peer) ?? 1) - 1
+      if (left > 0) this.#applying.set(peer, left)
+      else this.#applying.delete(peer)
+      this.#replied(peer, update, checksum, last, done)
+    })
   }
 
   #replied(peer: PeerId, update: Uint8Array, checksum: number, last: boolean, result: ApplyResult): void {

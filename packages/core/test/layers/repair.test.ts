@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import type { Content } from '../../src/content.js'
 import { Activity, QUIET_ROUNDS } from '../../src/engine/activity.js'
 import { hash53 } from '../../src/hash.js'
 import { Repair } from '../../src/layers/repair.js'
@@ -89,6 +90,43 @@ describe('answering a digest', () => {
     expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncReply])
     // Our reply arrives: the next digest may start an exchange again.
     repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(new Uint8Array([0, 0])), update: new Uint8Array([0, 0]) })
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncRequest])
+  })
+
+  it('while a reply is still being applied (checks that take a while), the peer gets no second request; once applied, it may', async () => {
+    // A content whose apply finishes when the test says so (a room with a secret checks replies asynchronously).
+    let finish = (): void => undefined
+    const slow: Content = {
+      digest: () => replica.digest(),
+      state: () => replica.state(),
+      diff: (state) => replica.diff(state),
+      apply: () => new Promise((resolve) => (finish = () => resolve({ ok: true, changed: true }))),
+      authors: () => [],
+      destroy: () => undefined,
+    }
+    repair = new Repair(ctx, { push: true, quietProbeMs: QUIET_PROBE, replyTimeoutMs: 4 * QUIET_PROBE }, slow, activity, {
+      lastHeard: () => undefined,
+      repaired: () => undefined,
+      synced: (peer) => calls.push(`synced:${peer}`),
+      exchangeDone: (peer) => calls.push(`done:${peer}`),
+      lied: () => undefined,
+    })
+    doc.getText('t').insert(0, 'x')
+    const theirs = remoteWith('a large document').digest()
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncRequest])
+    repair.onSyncReply('a', { type: FrameType.SyncReply, room: '', checksum: hash53(new Uint8Array([0, 0])), update: new Uint8Array([0, 0]) })
+    // Arrived but not applied yet: its next digest, and our rounds, ask nothing again.
+    repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
+    repair.up('a', { ...link, initiator: false })
+    repair.tick()
+    expect(ctx.take().map((s) => s.frame.type)).not.toContain(FrameType.SyncRequest)
+    expect(repair.awaiting('a')).toBe(true)
+    finish()
+    await Promise.resolve()
+    expect(calls).toEqual(['synced:a', 'done:a'])
+    expect(repair.awaiting('a')).toBe(false)
     repair.onDigest('a', { type: FrameType.Digest, room: '', digest: theirs })
     expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncRequest])
   })
