@@ -240,8 +240,7 @@ export class ChainIntake {
       settled.set(mark.pending, { ok: false, error: new SignatureError(`a signature of ${chain.peerId} does not verify`) })
       return
     }
-    // Appended in steps at the runs' own signatures wherever a split point is due, each checked
-    // first: a reply in parts then keeps its cuts here too, and this peer can serve it in parts.
+    // Appended in steps at the runs' own (checked) signatures where a split point is due: this peer keeps a reply's cuts.
     let at = have
     for (const step of marks.slice(0, take)) {
       // As AuthorChains.append counts: a split point due now is kept by the next append, which starts the count again.
