@@ -89,11 +89,6 @@ export class Broadcast {
     this.#pacer.publish(update)
   }
 
-  /** Local updates waiting for the pace (see {@link publish}). */
-  get waiting(): number {
-    return this.#pacer.waiting
-  }
-
   /** Pushes local updates, merged by the content when there are several. */
   #push(payloads: readonly Uint8Array[]): void {
     const merged = payloads.length > 1 && this.#content.coalesce !== undefined ? this.#content.coalesce(payloads) : payloads

@@ -98,9 +98,7 @@ export class AuthorChains {
   }
 
   /** The room these chains belong to (bound into every chain start and checkpoint). */
-  get room(): string {
-    return this.#room
-  }
+  get room(): string { return this.#room }
 
   /** The chain of the author with `clientId`, if we hold one. */
   get(clientId: number): AuthorChain | undefined {
@@ -133,11 +131,13 @@ export class AuthorChains {
     return seq === 0 ? 0 : (chain.entries[seq - 1]?.end ?? 0)
   }
 
+  /** Whether the next append keeps the signature of the chain's last entry as a split point (enough entry bytes passed the last one). */
+  markDue(chain: AuthorChain): boolean { return chain.entries.length > 0 && chain.sinceMark >= this.splitBytes }
+
   /** Appends checked entries, the last of which has chain head `head` and signature `signature`. */
   append(chain: AuthorChain, entries: readonly ChainEntry[], head: Uint8Array, signature: Uint8Array): void {
     const from = chain.entries.length + 1
-    // The signature about to be replaced becomes a split point once enough bytes passed the last one.
-    const cut = from > 1 && chain.sinceMark >= this.splitBytes
+    const cut = this.markDue(chain)
     if (cut) {
       chain.marks.push({ seq: from - 1, signature: chain.signature })
       chain.sinceMark = 0
@@ -162,9 +162,8 @@ export class AuthorChains {
     const chain = this.open(author)
     if (chain.entries.length > 0 || entries.length === 0) return chain
     for (const entry of entries) chain.entries.push(entry)
-    const kept = marks.filter((mark) => mark.seq < entries.length)
-    chain.marks.push(...kept)
-    const after = kept[kept.length - 1]?.seq ?? 0
+    chain.marks.push(...marks.filter((mark) => mark.seq < entries.length))
+    const after = chain.marks[chain.marks.length - 1]?.seq ?? 0
     chain.sinceMark = entries.slice(after).reduce((sum, entry) => sum + entry.bytes.byteLength, 0)
     chain.head = (entries[entries.length - 1] as ChainEntry).head
     chain.signature = signature

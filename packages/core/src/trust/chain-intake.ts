@@ -243,10 +243,9 @@ export class ChainIntake {
     // Appended in steps at the runs' own (checked) signatures where a split point is due: this peer keeps a reply's cuts.
     let at = have
     for (const step of marks.slice(0, take)) {
-      // As AuthorChains.append counts: a split point due now is kept by the next append, which starts the count again.
-      const base = chain.entries.length > 0 && chain.sinceMark >= chains.splitBytes ? 0 : chain.sinceMark
-      const bytes = base + checked.slice(at - have, step.last - have).reduce((sum, e) => sum + e.bytes.byteLength, 0)
-      if (step.last <= at || bytes < chains.splitBytes || !(await verifier.verify(signedMessage(headOf(step.last)), step.pending.run.signature))) continue
+      // A split point due now is kept by the next append, whose count then starts again.
+      const bytes = (chains.markDue(chain) ? 0 : chain.sinceMark) + checked.slice(at - have, step.last - have).reduce((sum, e) => sum + e.bytes.byteLength, 0)
+      if (bytes < chains.splitBytes || !(await verifier.verify(signedMessage(headOf(step.last)), step.pending.run.signature))) continue
       chains.append(chain, checked.slice(at - have, step.last - have), headOf(step.last), step.pending.run.signature)
       at = step.last
     }

@@ -5,10 +5,11 @@
  * its author's signature, so the receiver checks every part on its own, in order, exactly as
  * it checks a whole reply. Pieces are then packed into segments payloads of at most `budget`
  * bytes where the split points allow (a piece between two split points is never cut, so a
- * part may exceed the budget; such a stretch reached this peer in one frame). A run that carries a checkpoint stays
- * whole when it fits the wire's cap (a joiner applies the checkpoint and the entries after it
- * in one go); otherwise the checkpoint rides on its first piece, which then reaches the
- * checkpoint's seq, or, when even that piece would not fit with it, the run goes without.
+ * part may exceed the budget; such a stretch reached this peer in one frame). A run that
+ * carries a checkpoint stays whole when it fits the wire's cap (a joiner applies the
+ * checkpoint and the entries after it in one go); otherwise the checkpoint rides on its first
+ * piece, which then reaches the checkpoint's seq, or, when even that piece would not fit with
+ * it, the run goes without.
  */
 import type { ContentPart, ContentParts } from '../content.js'
 import { UpdateRejectedError } from '../errors.js'
@@ -26,6 +27,11 @@ const PAYLOAD_BYTES = 8
 /** Bytes an entry costs in a run (its length prefix is at most 4 bytes under the wire's cap). */
 function entryBytes(entry: Uint8Array): number {
   return entry.byteLength + 4
+}
+
+/** `run` without its checkpoint. */
+function withoutCheckpoint(run: Segment): Segment {
+  return { author: run.author, from: run.from, signature: run.signature, entries: run.entries }
 }
 
 /** An upper bound of the bytes `run` takes in a segments payload. */
@@ -49,7 +55,7 @@ export function splitRun(chain: AuthorChain, run: Segment, budget: number): Segm
   const first = pieces[0] as Segment
   if (first.checkpoint === undefined || runBytes(first) + PAYLOAD_BYTES <= LIMITS.updateBytes) return pieces
   // With its checkpoint the first piece would not fit the wire: the run goes without it.
-  return cut(chain, { author: run.author, from: run.from, signature: run.signature, entries: run.entries }, budget)
+  return cut(chain, withoutCheckpoint(run), budget)
 }
 
 /** {@link splitRun}, the checkpoint (if any) always kept on the first piece. */
@@ -115,7 +121,7 @@ export function wholeReply(chains: AuthorChains, state: Uint8Array): Uint8Array 
   const runs = chains.missing(headsOf(state))
   const reply = encodeSegments(runs)
   if (reply.byteLength <= LIMITS.updateBytes || !runs.some((run) => run.checkpoint !== undefined)) return reply
-  return encodeSegments(runs.map((run) => ({ author: run.author, from: run.from, signature: run.signature, entries: run.entries })))
+  return encodeSegments(runs.map(withoutCheckpoint))
 }
 
 /**
