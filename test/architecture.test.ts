@@ -26,7 +26,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
       .includes(f),
   overlay: (f) => ['overlay.ts', 'admission.ts', 'outbound-quota.ts', 'peer-views.ts', 'reservations.ts', 'shuffle-pacing.ts', 'rediscovery.ts', 'rewiring.ts'].map((n) => `layers/${n}`).includes(f),
   liveness: (f) => f === 'layers/liveness.ts',
-  broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts' || f === 'layers/publish-pacer.ts',
+  broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts' || f === 'layers/publish-pacer.ts' || f === 'layers/forward-pacer.ts',
   repair: (f) => f === 'layers/repair.ts',
   presence: (f) => ['presence.ts', 'presence-signed.ts', 'presence-relay.ts', 'presence-awareness.ts'].map((n) => `layers/${n}`).includes(f),
   relay: (f) => f === 'layers/mesh-relay.ts',

@@ -48,6 +48,8 @@ export interface RoomStats {
   pendingDropped: number
   /** First copies of deltas that changed nothing here, and so were not passed on. */
   deltasNotForwarded: number
+  /** Deltas not passed on to a neighbour whose link was over its pace (layers/forward-pacer.ts): an anti-entropy exchange catches it up. */
+  deltasShed: number
   /** Local updates too large for one frame: not pushed; anti-entropy carries them in parts. */
   localUpdatesNotPushed: number
   /** SyncPart frames sent (replies in parts). */
@@ -113,6 +115,7 @@ export function zeroStats(): RoomStats {
     updatesHeld: 0,
     pendingDropped: 0,
     deltasNotForwarded: 0,
+    deltasShed: 0,
     localUpdatesNotPushed: 0,
     syncPartsSent: 0,
     syncPartsReceived: 0,

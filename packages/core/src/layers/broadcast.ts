@@ -5,7 +5,9 @@
  * push trees (push-tree.ts) prune redundant paths, so once an author's tree has formed each
  * peer gets one copy of its edits. Content that anti-entropy repaired is pushed on as a
  * `repair` delta, forwarded only where it is news, so a healed partition converges at push
- * speed. Prior art: epidemic broadcast, Plumtree.
+ * speed. Local publishes are paced (publish-pacer.ts), and so is what we pass on, per
+ * neighbour (forward-pacer.ts): past its share of a neighbour's budget a link sheds, and an
+ * anti-entropy exchange catches the neighbour up. Prior art: epidemic broadcast, Plumtree.
  */
 import { BoundedSet } from '../bounded-set.js'
 import type { ApplyResult, Content } from '../content.js'
@@ -14,7 +16,8 @@ import type { LayerContext } from '../engine/context.js'
 import { hash53 } from '../hash.js'
 import { FrameType, type DeltaFrame, type GraftFrame, type PruneFrame } from '../protocol/messages.js'
 import type { PeerId } from '../transport.js'
-import { PublishPacer, type FrameBudgets } from './publish-pacer.js'
+import { ForwardPacer, type LinkBudgets } from './forward-pacer.js'
+import { PublishPacer } from './publish-pacer.js'
 import { PushTree } from './push-tree.js'
 
 /** Delta ids remembered as seen (applied, published or repaired). */
@@ -30,8 +33,10 @@ export interface BroadcastConfig {
   delivered?(peer: PeerId, changed: boolean, repair: boolean): void
   /** `peer` told the push trees something its deliveries disprove (for peer scoring). */
   lied?(peer: PeerId, what: string): void
-  /** The frame budgets our neighbours hold us to (the room's `budgets`): local publishes are paced within a share of them. */
-  budgets: FrameBudgets
+  /** The budgets our neighbours hold us to (the room's `budgets`): local publishes, and what we pass on, are paced within shares of them. */
+  budgets: LinkBudgets
+  /** `peer` was not passed some deltas (its link shed them): open an anti-entropy exchange with it. Called once a round until it is caught up. */
+  catchUp?(peer: PeerId): void
 }
 
 interface BroadcastLink {
@@ -54,6 +59,7 @@ export class Broadcast {
   /** The per-origin push trees; presence rides them too. */
   readonly tree: PushTree
   readonly #pacer: PublishPacer
+  readonly #forwards: ForwardPacer
 
   /**
    * @param origin our origin: the document's Yjs clientID
@@ -66,16 +72,19 @@ export class Broadcast {
     this.#origin = origin
     this.tree = new PushTree(ctx, origin, (peer, what) => config.lied?.(peer, what))
     this.#pacer = new PublishPacer(ctx.clock, config.budgets, (payloads) => this.#push(payloads))
+    this.#forwards = new ForwardPacer(ctx.clock, config.budgets)
   }
 
   up(peer: PeerId, neighbour: boolean): void {
     this.#links.set(peer, { neighbour, knownDeltas: new BoundedSet(KNOWN_PER_LINK), pushedDeltas: new BoundedSet(KNOWN_PER_LINK) })
     this.tree.up(peer, neighbour)
+    this.#forwards.up(peer)
   }
 
   down(peer: PeerId): void {
     this.#links.delete(peer)
     this.tree.down(peer)
+    this.#forwards.down(peer)
   }
 
   /**
@@ -169,16 +178,34 @@ export class Broadcast {
     }
   }
 
-  /** Once per round. */
-  tick(): void {
-    this.tree.tick()
+  /**
+   * An anti-entropy exchange left `peer` holding all we hold: we answered its request (the
+   * reply carries everything up to now), or `digest`, its digest or its match of ours, is our
+   * digest now. A link that shed resumes forwarding.
+   */
+  caughtUp(peer: PeerId, digest?: number): void {
+    if (!this.#forwards.shedding(peer)) return
+    if (digest === undefined || digest === this.#content.digest()) this.#forwards.resume(peer)
   }
 
-  /** Sends a delta to every neighbour but `from`, those known to have it, and those that pruned its origin. */
+  /** Once per round: the push trees' upkeep, and a catch-up for each link that shed. */
+  tick(): void {
+    this.tree.tick()
+    for (const peer of this.#forwards.owed()) this.#config.catchUp?.(peer)
+  }
+
+  /**
+   * Sends a delta to every neighbour but `from`, those known to have it, and those that pruned
+   * its origin. A delta we pass on (`from` set) skips links that shed (forward-pacer.ts).
+   */
   #forward(frame: DeltaFrame, from: PeerId | undefined): void {
     const targets: PeerId[] = []
     for (const [peer, link] of this.#links) {
       if (!link.neighbour || peer === from || link.knownDeltas.has(frame.id) || !this.tree.eager(peer, frame.origin)) continue
+      if (from !== undefined && !this.#forwards.admit(peer, frame.update.byteLength)) {
+        this.#ctx.stats.deltasShed++
+        continue
+      }
       link.knownDeltas.add(frame.id)
       link.pushedDeltas.add(frame.id)
       this.tree.pushed(peer, [frame.origin])

@@ -6,9 +6,9 @@
  * earlier entry), so a burst costs one verification, not one per entry. Each entry must keep
  * the authorship rules before it joins the chain; an entry that arrives before its
  * predecessor waits in a small bounded stash. Entries are applied to the document once every
- * entry they depend on is applied, so nothing ever waits inside Yjs. An entry whose
- * dependencies do not reach what it references stops its author's chain for good, the same
- * way at every peer.
+ * entry they depend on is applied, so nothing ever waits inside Yjs (a run that joined the
+ * chain is news, passed on, even while it waits). An entry whose dependencies do not reach
+ * what it references stops its author's chain for good, the same way at every peer.
  */
 import { bytesEqual } from '../crypto/bytes.js'
 import type { PeerPublicKey } from '../crypto/identity-keys.js'
@@ -187,11 +187,11 @@ export class ChainIntake {
       fresh.push(...run.entries.slice(overlap))
       marks.push({ last, pending })
     }
-    if (fresh.length > 0) await this.#extend(chain, verifier, fresh, marks, settled)
-    const changed = fresh.length > 0 && this.#applyReady()
+    if (fresh.length > 0) await this.#extend(chain, verifier, fresh, marks, settled).then(() => this.#applyReady())
+    const joined = new Set(marks.filter((m) => m.last <= chain.entries.length).map((m) => m.pending))
     for (const pending of batch) {
       const result = settled.get(pending) ?? UNCHANGED
-      pending.resolve(result.ok && result.held !== true ? { ok: true, changed: changed && marks.some((m) => m.pending === pending) } : result)
+      pending.resolve(result.ok && result.held !== true ? { ok: true, changed: joined.has(pending) } : result)
     }
   }
 

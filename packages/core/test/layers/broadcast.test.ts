@@ -228,3 +228,32 @@ describe('repair deltas', () => {
     expect(doc.getText('t').toString()).toBe('yohi')
   })
 })
+
+describe('forwarding past the pace a neighbour grants (forward-pacer.ts)', () => {
+  it('sheds on that link alone, owes it a catch-up each round, and forwards again once it is caught up', async () => {
+    const small = { ...DEFAULT_BUDGETS, framesPerSecond: 4, frameBurst: 4 }
+    const catchUps: string[] = []
+    ctx = new RecordingContext()
+    doc = new Y.Doc()
+    const replica = new Replica(doc, 'remote-origin', () => {})
+    broadcast = new Broadcast(ctx, { push: true, budgets: small, catchUp: (peer) => catchUps.push(peer) }, replica, new Activity(), () => doc.clientID)
+    for (const peer of ['a', 'b']) broadcast.up(peer, true)
+    // Half of a burst of 4: two deltas from 'a' go on to 'b', the third is shed.
+    for (const text of ['1', '2', '3']) broadcast.onDelta('a', delta(write(text), 0))
+    expect(ctx.take().map((s) => s.peer)).toEqual(['b', 'b'])
+    expect(ctx.stats.deltasShed).toBe(1)
+    await ctx.clock.advance(1000)
+    broadcast.tick()
+    broadcast.tick()
+    expect(catchUps).toEqual(['b', 'b'])
+    // Tokens are back, yet a digest that is not ours does not catch it up; our digest, or a request we answered, does.
+    broadcast.caughtUp('b', replica.digest() + 1)
+    broadcast.onDelta('a', delta(write('4'), 0))
+    expect(ctx.take()).toEqual([])
+    broadcast.caughtUp('b')
+    broadcast.onDelta('a', delta(write('5'), 0))
+    expect(ctx.take().map((s) => s.peer)).toEqual(['b'])
+    broadcast.tick()
+    expect(catchUps).toEqual(['b', 'b'])
+  })
+})
