@@ -4,6 +4,12 @@
  * caller passes the time, so a virtual clock replays it exactly.
  */
 
+/** The frame budget a neighbour grants a peer (the room's `budgets`: layers/peer-budgets.ts), which the pacers keep within. */
+export interface FrameBudgets {
+  framesPerSecond: number
+  frameBurst: number
+}
+
 /** A token bucket. Internal. */
 export class TokenBucket {
   #tokens: number

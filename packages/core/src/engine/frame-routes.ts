@@ -31,10 +31,10 @@ export function frameRoutes(layers: RoutedLayers): (peer: PeerId, frame: RoomFra
     [FrameType.Delta]: (peer, frame) => layers.broadcast.onDelta(peer, frame),
     [FrameType.Prune]: (peer, frame) => layers.broadcast.onPrune(peer, frame),
     [FrameType.Graft]: (peer, frame) => layers.broadcast.onGraft(peer, frame),
-    // After these, a peer that holds all we hold (its digest is ours, or our reply is on its way) is caught up: broadcast forwards to it again.
+    // A peer whose digest is ours holds all we hold: broadcast forwards to it again (also once repair answered its request).
     [FrameType.Digest]: (peer, frame) => (layers.repair.onDigest(peer, frame), layers.broadcast.caughtUp(peer, frame.digest)),
     [FrameType.DigestMatch]: (peer, frame) => (layers.repair.onDigestMatch(peer, frame), layers.broadcast.caughtUp(peer, frame.digest)),
-    [FrameType.SyncRequest]: (peer, frame) => (layers.repair.onSyncRequest(peer, frame), layers.broadcast.caughtUp(peer)),
+    [FrameType.SyncRequest]: (peer, frame) => layers.repair.onSyncRequest(peer, frame),
     [FrameType.SyncReply]: (peer, frame) => layers.repair.onSyncReply(peer, frame),
     [FrameType.SyncPart]: (peer, frame) => layers.repair.onSyncPart(peer, frame),
     [FrameType.Peers]: (peer, frame) => layers.overlay.onPeers(peer, frame),

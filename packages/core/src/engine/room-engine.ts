@@ -8,8 +8,7 @@
  *   with a secret, authentication and sealing (layers/session-trust.ts) and key rotation;
  * - overlay (layers/overlay.ts): active and passive views, admission, shuffles, healing;
  * - liveness (layers/liveness.ts): silence, Ping and Pong, dead peers;
- * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees;
- * - repair (layers/repair.ts): anti-entropy;
+ * - broadcast (layers/broadcast.ts + push-tree.ts): pushed deltas on per-origin trees; repair (layers/repair.ts): anti-entropy;
  * - presence (layers/presence.ts): awareness on the trees;
  * - signal relay (layers/mesh-relay.ts): WebRTC signals through the mesh;
  * - peer scoring (layers/peer-score.ts): budgets charged before decoding, scores, backoff.
@@ -159,9 +158,10 @@ export class RoomEngine {
         synced: (peer) => init.onSynced(peer),
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
         lied,
+        answered: (peer) => this.broadcast.caughtUp(peer),
       },
     )
-    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits)
+    this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits, undefined, config.budgets)
     this.relay = new MeshRelay(ctx, init.trust)
     const membership = init.membership ?? plainMembership(init.peerId, config.members.maxMetaBytes)
     this.membership = buildMembership(ctx, config.members, membership, { neighbours: () => this.overlay.neighbours(), dead: (peer) => this.overlay.dead(peer) }, init.trust)

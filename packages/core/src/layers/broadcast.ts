@@ -179,9 +179,9 @@ export class Broadcast {
   }
 
   /**
-   * An anti-entropy exchange left `peer` holding all we hold: we answered its request (the
-   * reply carries everything up to now), or `digest`, its digest or its match of ours, is our
-   * digest now. A link that shed resumes forwarding.
+   * An anti-entropy exchange left `peer` holding all we hold: we sent it the whole reply to its
+   * request (repair's `answered`), or `digest`, its digest or its match of ours, is our digest
+   * now. A link that shed resumes forwarding.
    */
   caughtUp(peer: PeerId, digest?: number): void {
     if (!this.#forwards.shedding(peer)) return

@@ -7,19 +7,20 @@
  * relay off for a minute, losing everything behind it.
  *
  * So the deltas we pass on to a neighbour draw on a bucket of that link's own, half of the
- * budget (our own publishes have a quarter, layers/publish-pacer.ts; the rest is left to
- * control frames). Past it the link **sheds**: no further delta is forwarded on it, so none
- * arrives there ahead of what it builds on. Each round then opens an anti-entropy exchange
- * with the neighbour (`catchUp`), whose one reply carries everything shed, merged; once we
- * answered its request (or its digest matches ours), forwarding resumes. Under overload a neighbour thus gets part of the content up to a
- * round late, never loses it, and never has a reason to cut the relay off.
+ * budget (our own publishes have a quarter, layers/publish-pacer.ts; our presence an eighth,
+ * presence-pace.ts; the rest is left to control frames). Past it the link **sheds**: no
+ * further delta is forwarded on it, so none forwarded arrives there ahead of what it builds
+ * on (our own publishes still go, at their pace). Each round then opens an anti-entropy
+ * exchange with the neighbour (`catchUp`), whose reply carries everything shed, merged; once
+ * we sent the whole reply (or its digest matches ours), forwarding resumes. Under overload a
+ * neighbour thus gets part of the content up to a round late, never loses it, and never has a
+ * reason to cut the relay off.
  *
  * Sans-IO: time comes from the room's clock.
  */
 import type { Clock } from '../clock.js'
-import { TokenBucket } from '../token-bucket.js'
+import { TokenBucket, type FrameBudgets } from '../token-bucket.js'
 import type { PeerId } from '../transport.js'
-import type { FrameBudgets } from './publish-pacer.js'
 
 /** The budgets a neighbour grants us (the room's `budgets`), frames and bytes. */
 export interface LinkBudgets extends FrameBudgets {

@@ -34,6 +34,8 @@ import { FrameNotAllowedError } from '../trust/errors.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { encodeWithinLimits, soleClient } from './presence-awareness.js'
 import { SignedPresence } from './presence-signed.js'
+import type { FrameBudgets } from '../token-bucket.js'
+import { PresencePace } from './presence-pace.js'
 import { DEFAULT_RELAY_BUDGET, PresenceRelay, type RelayBudget, type RelayEntry } from './presence-relay.js'
 
 export { followClient, roomAwareness } from './presence-awareness.js'
@@ -85,9 +87,14 @@ export class Presence {
   readonly #limits: PresenceLimits
   /** Signed presence, in a room with a secret. */
   readonly #signed: SignedPresence | undefined
+  /** Pacing of our own state (presence-pace.ts). */
+  readonly #pace: PresencePace | undefined
 
-  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS, budget: RelayBudget = DEFAULT_RELAY_BUDGET) {
+  /** @param frames the frame budgets our neighbours hold us to: our own state is paced within a share of them (absent: not paced) */
+  constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS, budget: RelayBudget = DEFAULT_RELAY_BUDGET, frames?: FrameBudgets) {
     this.#ctx = ctx
+    // At the next token, our state as it stands then goes out like any local change.
+    if (frames !== undefined) this.#pace = new PresencePace(ctx.clock, frames, () => this.#onUpdate({ added: [], updated: [awareness.clientID], removed: [] }, this.#pace))
     this.#relay = new PresenceRelay(ctx.clock, budget, { forward: (clients, from) => this.#broadcast(clients, from) })
     this.#limits = limits
     this.#awareness = awareness
@@ -100,6 +107,7 @@ export class Presence {
       for (const client of removed) this.#updatedAt.delete(client)
       for (const client of removed) this.#source.delete(client)
       if (origin === this && this.#applyingFrom !== undefined) for (const client of [...added, ...updated]) this.#source.set(client, this.#applyingFrom)
+      if (enabled && origin !== this && origin !== DROPPED && origin !== this.#pace && this.#pace?.defer(awareness.clientID, { added, updated, removed }) === true) return
       if (this.#signed !== undefined) return this.#signed.changed({ added, updated, removed }, origin)
       for (const client of removed) this.#relay.forget(client)
       if (!enabled || origin === DROPPED) return
@@ -282,6 +290,7 @@ export class Presence {
   /** Stops listening and renewing (the room destroys an awareness it created). */
   destroy(): void {
     if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
+    this.#pace?.cancel()
     this.#relay.destroy()
     this.#awareness.off('update', this.#onUpdate)
     this.#signed?.destroy()

@@ -10,13 +10,8 @@
  * from the room's clock.
  */
 import type { Clock, TimerHandle } from '../clock.js'
-import { TokenBucket } from '../token-bucket.js'
+import { TokenBucket, type FrameBudgets } from '../token-bucket.js'
 
-/** The frame budget a neighbour grants a peer (the room's `budgets`: layers/peer-budgets.ts). */
-export interface FrameBudgets {
-  framesPerSecond: number
-  frameBurst: number
-}
 
 /** The share of the frame budget neighbours grant us that local publishes may use. */
 const SHARE = 0.25

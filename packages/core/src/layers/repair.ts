@@ -12,11 +12,9 @@
  * requester's wait is renewed by every part, so no second exchange starts while a large
  * reply is still arriving.
  *
- * Two lies are caught here (docs/SECURITY.md): a peer whose digest matched ours claimed to
- * hold our state then, and states only grow, so a later SyncRequest of its that lacks part
- * of that state disproves the match; and a peer that leaves two requests in a row
- * unanswered while it keeps sending other frames withholds what it was asked for (open
- * rooms only).
+ * Two lies are caught here (docs/SECURITY.md): a later SyncRequest of a peer whose digest
+ * matched ours that lacks part of our state then (states only grow); and two requests in a
+ * row left unanswered by a peer that keeps sending other frames (open rooms only).
  */
 import type { TimerHandle } from '../clock.js'
 import type { ApplyResult, Content, ContentParts } from '../content.js'
@@ -59,6 +57,8 @@ export interface RepairPorts {
   exchangeDone(peer: PeerId): void
   /** `peer` lied about its content (for peer scoring): `what` says how. */
   lied(peer: PeerId, what: string): void
+  /** We sent `peer` everything we held when it asked (our reply, or its last part). */
+  answered?(peer: PeerId): void
 }
 
 /** The repair layer of one room. Internal. */
@@ -194,6 +194,7 @@ export class Repair {
       return
     }
     if (update !== undefined) this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
+    if (update !== undefined) this.#ports.answered?.(peer)
     if (frame.reciprocate && !this.#inFlight(peer)) this.#request(peer, false)
   }
 
@@ -213,16 +214,15 @@ export class Repair {
     this.#ctx.send(peer, frame)
     if (part.last) {
       this.#outgoing.delete(peer)
-      return
+      return this.#ports.answered?.(peer)
     }
     this.#outgoing.set(peer, outgoing)
     outgoing.timer = this.#ctx.clock.setTimeout(() => this.#sendParts(peer, outgoing), 0)
   }
 
   #stopParts(peer: PeerId): void {
-    const outgoing = this.#outgoing.get(peer)
-    if (outgoing === undefined) return
-    if (outgoing.timer !== undefined) this.#ctx.clock.clearTimeout(outgoing.timer)
+    const timer = this.#outgoing.get(peer)?.timer
+    if (timer !== undefined) this.#ctx.clock.clearTimeout(timer)
     this.#outgoing.delete(peer)
   }
 

@@ -10,6 +10,7 @@ import { Activity, QUIET_ROUNDS } from '../../src/engine/activity.js'
 import { hash53 } from '../../src/hash.js'
 import { Repair } from '../../src/layers/repair.js'
 import { FrameType } from '../../src/protocol/messages.js'
+import { DEFAULT_LIMITS } from '../../src/limits/content-limits.js'
 import { Replica } from '../../src/replica.js'
 import { RecordingContext } from '../support/layer-harness.js'
 
@@ -303,5 +304,32 @@ describe('lies about content', () => {
       expect(repair.awaiting('a')).toBe(false)
     }
     expect(lies()).toEqual([])
+  })
+})
+
+describe('telling the room a request was answered (answered)', () => {
+  it('after a whole reply at once, and after the last part of a reply in parts, never before', async () => {
+    const small = new Replica(doc, 'remote-origin', () => {}, { limits: { ...DEFAULT_LIMITS, updateBytes: 4096 } })
+    repair = new Repair(ctx, { push: true, quietProbeMs: QUIET_PROBE, replyTimeoutMs: 4 * QUIET_PROBE }, small, activity, {
+      lastHeard: () => undefined,
+      repaired: () => {},
+      synced: () => {},
+      exchangeDone: () => {},
+      lied: () => {},
+      answered: (peer) => calls.push(`answered:${peer}`),
+    })
+    doc.getText('t').insert(0, 'x')
+    const request = { type: FrameType.SyncRequest, room: '', stateVector: new Uint8Array([0]), reciprocate: false } as const
+    repair.onSyncRequest('a', request)
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncReply])
+    expect(calls).toEqual(['answered:a'])
+    calls.length = 0
+    for (let i = 0; i < 40; i++) doc.getText('t').insert(0, 'y'.repeat(400) + String(i))
+    repair.onSyncRequest('b', request)
+    expect(ctx.take().map((s) => s.frame.type)).toEqual([FrameType.SyncPart])
+    expect(calls).toEqual([])
+    await ctx.clock.run()
+    expect(ctx.stats.syncPartsSent).toBeGreaterThan(2)
+    expect(calls).toEqual(['answered:b'])
   })
 })

@@ -1,0 +1,60 @@
+/**
+ * An app that changes its presence state in a loop (one awareness change per turn, faster
+ * than the frame budget neighbours grant a peer) is not mistaken for a flood: its own state is
+ * paced (layers/presence-pace.ts) and goes out as it stands at each token, so its neighbour
+ * never throttles or cuts it off and ends with its latest state, in a room without a secret
+ * and in one with. Before the pace, the neighbour cut it off within two seconds.
+ */
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
+import { liveRooms } from './support/live-rooms.js'
+
+const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
+const CHANGES = 2000
+
+const { rooms } = liveRooms()
+
+/** Resolves once `awareness` shows `client` with `cursor` (checked after each change). */
+function cursorAt(awareness: Awareness, client: number, cursor: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if ((awareness.getStates().get(client) as { cursor?: number } | undefined)?.cursor !== cursor) return
+      awareness.off('change', check)
+      resolve()
+    }
+    awareness.on('change', check)
+    check()
+  })
+}
+
+describe('a fast presence writer', () => {
+  for (const secret of [false, true]) {
+    it(`${secret ? 'with' : 'without'} a secret: ${CHANGES} changes, one per turn; the neighbour ends with the latest and never throttles it`, async () => {
+      const network = memoryNetwork({ random: seededRandom(3) })
+      const errors: ErrorEvent[] = []
+      const make = (seed: number): Room => {
+        const room = createRoom({ name: 'presence', doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(seed), maxNeighbours: 1, minNeighbours: 1, ...(secret ? { secret: SECRET } : {}) })
+        room.on('error', (e) => errors.push(e))
+        rooms.push(room)
+        return room
+      }
+      const writer = make(1)
+      const reader = make(2)
+      await Promise.all([writer.whenSynced(), reader.whenSynced()])
+      for (let i = 0; i < CHANGES; i++) {
+        writer.awareness.setLocalStateField('cursor', i)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await cursorAt(reader.awareness, writer.awareness.clientID, CHANGES - 1)
+      const seen = reader.stats()
+      expect(seen.framesThrottled).toBe(0)
+      expect(seen.peersThrottled).toBe(0)
+      expect(seen.peersCutOff).toBe(0)
+      // Paced: far fewer frames than changes (a burst of 125 one by one, then 62 a second).
+      expect(seen.framesReceived).toBeLessThan(CHANGES / 4)
+      expect(errors.map((e) => `${e.error.name}: ${e.error.message}`)).toEqual([])
+    }, 30_000)
+  }
+})
