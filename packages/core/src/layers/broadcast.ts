@@ -35,7 +35,7 @@ export interface BroadcastConfig {
   lied?(peer: PeerId, what: string): void
   /** The budgets our neighbours hold us to (the room's `budgets`): local publishes, and what we pass on, are paced within shares of them. */
   budgets: LinkBudgets
-  /** `peer` was not passed some deltas (its link shed them): open an anti-entropy exchange with it. Called once a round until it is caught up. */
+  /** `peer` was not passed some deltas (its link shed them): open an anti-entropy exchange with it. Called soon after, then once a round until it is caught up. */
   catchUp?(peer: PeerId): void
 }
 
@@ -72,7 +72,7 @@ export class Broadcast {
     this.#origin = origin
     this.tree = new PushTree(ctx, origin, (peer, what) => config.lied?.(peer, what))
     this.#pacer = new PublishPacer(ctx.clock, config.budgets, (payloads) => this.#push(payloads))
-    this.#forwards = new ForwardPacer(ctx.clock, config.budgets)
+    this.#forwards = new ForwardPacer(ctx.clock, config.budgets, (peer) => config.catchUp?.(peer))
   }
 
   up(peer: PeerId, neighbour: boolean): void {
@@ -115,6 +115,7 @@ export class Broadcast {
   /** Stops pacing: local updates still waiting go out at once. */
   destroy(): void {
     this.#pacer.destroy()
+    this.#forwards.destroy()
   }
 
   onDelta(peer: PeerId, frame: DeltaFrame): void {

@@ -10,15 +10,16 @@
  * budget (our own publishes have a quarter, layers/publish-pacer.ts; our presence an eighth,
  * presence-pace.ts; the rest is left to control frames). Past it the link **sheds**: no
  * further delta is forwarded on it, so none forwarded arrives there ahead of what it builds
- * on (our own publishes still go, at their pace). Each round then opens an anti-entropy
- * exchange with the neighbour (`catchUp`), whose reply carries everything shed, merged; once
- * we sent the whole reply (or its digest matches ours), forwarding resumes. Under overload a
- * neighbour thus gets part of the content up to a round late, never loses it, and never has a
- * reason to cut the relay off.
+ * on (our own publishes still go, at their pace). Soon after (`CATCH_UP_DELAY_MS`), and then
+ * each round, we open an anti-entropy exchange with the neighbour (`catchUp`), whose reply
+ * carries everything shed, merged; once we sent the whole reply (or its digest matches ours),
+ * forwarding resumes. Under overload a neighbour thus gets part of the content a little late
+ * (a tenth of a second and a round trip, a round when the first catch-up fails), never loses
+ * it, and never has a reason to cut the relay off.
  *
  * Sans-IO: time comes from the room's clock.
  */
-import type { Clock } from '../clock.js'
+import type { Clock, TimerHandle } from '../clock.js'
 import { TokenBucket, type FrameBudgets } from '../token-bucket.js'
 import type { PeerId } from '../transport.js'
 
@@ -30,12 +31,20 @@ export interface LinkBudgets extends FrameBudgets {
 
 /** The share of a neighbour's budget that deltas we pass on to it may use. */
 const SHARE = 0.5
+/**
+ * A link that starts shedding is owed its catch-up this long after (then once a round while it
+ * still sheds): soon, since what the neighbour gets meanwhile from other links may build on what
+ * was shed and would be held, but not at once, so that one reply carries a batch.
+ */
+export const CATCH_UP_DELAY_MS = 100
 
 interface LinkPace {
   readonly frames: TokenBucket
   readonly bytes: TokenBucket
   /** Deltas were shed: shed every delta until the peer is caught up, so none arrives ahead of what it builds on. */
   shedding: boolean
+  /** The first catch-up of this shedding, due soon. */
+  timer: TimerHandle | undefined
 }
 
 /** Per-neighbour pacing of forwarded deltas. Internal. */
@@ -43,10 +52,13 @@ export class ForwardPacer {
   readonly #clock: Clock
   readonly #budgets: LinkBudgets
   readonly #links = new Map<PeerId, LinkPace>()
+  readonly #owe: (peer: PeerId) => void
 
-  constructor(clock: Clock, budgets: LinkBudgets) {
+  /** @param owe a link started shedding, {@link CATCH_UP_DELAY_MS} ago: open its catch-up */
+  constructor(clock: Clock, budgets: LinkBudgets, owe: (peer: PeerId) => void = () => {}) {
     this.#clock = clock
     this.#budgets = budgets
+    this.#owe = owe
   }
 
   up(peer: PeerId): void {
@@ -56,10 +68,12 @@ export class ForwardPacer {
       frames: new TokenBucket(Math.max(1, framesPerSecond * SHARE), Math.max(1, frameBurst * SHARE), now),
       bytes: new TokenBucket(Math.max(1, bytesPerSecond * SHARE), Math.max(1, byteBurst * SHARE), now),
       shedding: false,
+      timer: undefined,
     })
   }
 
   down(peer: PeerId): void {
+    this.resume(peer)
     this.#links.delete(peer)
   }
 
@@ -81,6 +95,10 @@ export class ForwardPacer {
       return true
     }
     link.shedding = true
+    link.timer = this.#clock.setTimeout(() => {
+      link.timer = undefined
+      if (link.shedding) this.#owe(peer)
+    }, CATCH_UP_DELAY_MS)
     return false
   }
 
@@ -92,11 +110,19 @@ export class ForwardPacer {
   /** `peer` holds all we hold now (broadcast.ts, `caughtUp`): forwarding to it resumes. */
   resume(peer: PeerId): void {
     const link = this.#links.get(peer)
-    if (link !== undefined) link.shedding = false
+    if (link === undefined) return
+    link.shedding = false
+    if (link.timer !== undefined) this.#clock.clearTimeout(link.timer)
+    link.timer = undefined
   }
 
-  /** Neighbours whose links shed: each is owed a catch-up (until {@link resume}). */
+  /** Neighbours whose links shed and had their first catch-up: each is owed another (once a round, until {@link resume}). */
   owed(): PeerId[] {
-    return [...this.#links].filter(([, link]) => link.shedding).map(([peer]) => peer)
+    return [...this.#links].filter(([, link]) => link.shedding && link.timer === undefined).map(([peer]) => peer)
+  }
+
+  /** Stops the timers. */
+  destroy(): void {
+    for (const peer of this.#links.keys()) this.resume(peer)
   }
 }
