@@ -82,3 +82,36 @@ describe('a relay between fast writers and a reader', () => {
     }, 60_000)
   }
 })
+
+describe('fast writers in a mesh', () => {
+  it('16 peers, 5 fast writers, a fifth of the default budget: no peer throttles or cuts off another, and every replica ends equal', async () => {
+    const network = memoryNetwork({ random: seededRandom(5) })
+    const errors: ErrorEvent[] = []
+    const mesh: Room[] = []
+    for (let i = 0; i < 16; i++) {
+      const room = createRoom({ name: 'mesh', doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(i + 1), presence: false, maxNeighbours: 4, minNeighbours: 2, roundMs: 250, budgets: BUDGETS })
+      room.on('error', (e) => errors.push(e))
+      rooms.push(room)
+      mesh.push(room)
+    }
+    await Promise.all(mesh.map((room) => room.whenSynced()))
+    await Promise.all(
+      mesh.slice(0, WRITERS).map(async (writer, w) => {
+        const text = writer.doc.getText('t')
+        for (let i = 0; i < TRANSACTIONS; i++) {
+          text.insert(text.length, String.fromCharCode(97 + w))
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+      }),
+    )
+    await Promise.all(mesh.map((room) => textLength(room.doc, WRITERS * TRANSACTIONS)))
+    const expected = (mesh[0] as Room).doc.getText('t').toString()
+    for (const room of mesh) expect(room.doc.getText('t').toString()).toBe(expected)
+    const total = (key: 'deltasShed' | 'framesThrottled' | 'peersCutOff'): number => mesh.reduce((sum, room) => sum + room.stats()[key], 0)
+    expect(total('deltasShed')).toBeGreaterThan(0)
+    expect(total('framesThrottled')).toBe(0)
+    expect(total('peersCutOff')).toBe(0)
+    // Held updates past the bounds would be dropped (PendingDroppedError): a held delta makes its receiver ask the sender at once.
+    expect(errors.map((e) => `${e.error.name}: ${e.error.message}`)).toEqual([])
+  }, 60_000)
+})

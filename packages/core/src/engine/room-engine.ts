@@ -142,7 +142,7 @@ export class RoomEngine {
     const origin = (): number => init.doc.clientID
     const delivered = (peer: PeerId, changed: boolean, repair: boolean): void => this.score.delivered(peer, changed, repair)
     const lied = (peer: PeerId, what: string): void => this.score.lied(peer, what)
-    this.broadcast = new Broadcast(ctx, { push: config.push, delivered, lied, budgets: config.budgets, catchUp: (peer) => this.repair.openExchange(peer) }, this.content, activity, origin)
+    this.broadcast = new Broadcast(ctx, { push: config.push, delivered, lied, budgets: config.budgets, catchUp: (peer) => this.repair.openExchange(peer), held: (peer) => this.repair.fetch(peer) }, this.content, activity, origin)
     this.repair = new Repair(
       ctx,
       // One round before a silent neighbour would get a Ping.

@@ -35,6 +35,8 @@ export interface BroadcastConfig {
   lied?(peer: PeerId, what: string): void
   /** The budgets our neighbours hold us to (the room's `budgets`): local publishes, and what we pass on, are paced within shares of them. */
   budgets: LinkBudgets
+  /** A first copy from `peer` was held: it builds on content we lack, which `peer` holds (it applied the delta before passing it on). */
+  held?(peer: PeerId): void
   /** `peer` was not passed some deltas (its link shed them): open an anti-entropy exchange with it. Called soon after, then once a round until it is caught up. */
   catchUp?(peer: PeerId): void
 }
@@ -141,8 +143,8 @@ export class Broadcast {
       this.#ctx.report(result.error, peer)
       return
     }
-    // Held until what comes before it arrives: not vouched for, so not passed on.
-    if (result.held === true) return
+    // Held until what comes before it arrives: not vouched for, so not passed on; the sender has what it builds on.
+    if (result.held === true) return this.#config.held?.(peer)
     this.#config.delivered?.(peer, result.changed, frame.repair === true)
     this.#activity.touch()
     // Only news makes a parent: content we had (raced by anti-entropy, or our own push

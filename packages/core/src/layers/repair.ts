@@ -8,9 +8,8 @@
  * doubles as the liveness probe. Prior art: Demers et al., Yjs's sync protocol.
  *
  * A reply that does not fit in one frame within the room's limits goes out as SyncPart
- * frames, one per turn of the event loop (each part costs one part's work), and the
- * requester's wait is renewed by every part, so no second exchange starts while a large
- * reply is still arriving.
+ * frames, one per turn (each costs one part's work); every part renews the requester's wait.
+ * A pushed delta that was held (it builds on content we lack) makes us ask its sender at once.
  *
  * Two lies are caught here (docs/SECURITY.md): a later SyncRequest of a peer whose digest
  * matched ours that lacks part of our state then (states only grow); and two requests in a
@@ -141,6 +140,11 @@ export class Repair {
   #request(peer: PeerId, reciprocate: boolean): void {
     this.#awaiting.set(peer, this.#ctx.clock.now())
     this.#ctx.send(peer, { type: FrameType.SyncRequest, room: this.#ctx.room, stateVector: this.#content.state(), reciprocate })
+  }
+
+  /** A delta `peer` pushed builds on content we lack, which it holds: ask for it now, unless a reply of its is on its way. */
+  fetch(peer: PeerId): void {
+    if (!this.#inFlight(peer)) this.#request(peer, false)
   }
 
   /** Opens a push-pull exchange with `peer` by sending our digest. */
@@ -274,10 +278,7 @@ export class Repair {
     for (const peer of [...this.#outgoing.keys()]) this.#stopParts(peer)
   }
 
-  /**
-   * One round: a digest to the peer we exchanged with least recently (ties at random). In a
-   * quiet room only a peer silent for `quietProbeMs` qualifies.
-   */
+  /** One round: a digest to the peer we exchanged with least recently (ties at random); in a quiet room, only to one silent for `quietProbeMs`. */
   tick(): void {
     const quiet = this.#config.push && this.#activity.round()
     const silentSince = this.#ctx.clock.now() - this.#config.quietProbeMs

@@ -258,3 +258,20 @@ describe('forwarding past the pace a neighbour grants (forward-pacer.ts)', () =>
     expect(catchUps).toEqual(['b', 'b'])
   })
 })
+
+describe('a first copy that is held', () => {
+  it('is not passed on, and tells the room to ask its sender for what it builds on', () => {
+    const held: string[] = []
+    ctx = new RecordingContext()
+    doc = new Y.Doc()
+    broadcast = new Broadcast(ctx, { push: true, budgets: DEFAULT_BUDGETS, held: (peer) => held.push(peer) }, new Replica(doc, 'remote-origin', () => {}), new Activity(), () => doc.clientID)
+    for (const peer of ['a', 'b']) broadcast.up(peer, true)
+    write('1')
+    const second = write('2') // builds on the first, which 'a' never sent us
+    broadcast.onDelta('a', delta(second, 0))
+    expect(held).toEqual(['a'])
+    expect(ctx.take()).toEqual([])
+    expect(doc.getText('t').toString()).toBe('')
+  })
+})
+

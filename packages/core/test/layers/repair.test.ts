@@ -333,3 +333,14 @@ describe('telling the room a request was answered (answered)', () => {
     expect(calls).toEqual(['answered:b'])
   })
 })
+
+describe('asking a sender at once (fetch)', () => {
+  it('sends our state vector to the peer whose delta was held, unless a reply of its is on its way', () => {
+    repair.up('a', { ...link, initiator: false })
+    repair.fetch('a')
+    expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.SyncRequest, room: 'r', stateVector: replica.stateVector(), reciprocate: false } }])
+    repair.fetch('a')
+    expect(ctx.take()).toEqual([])
+  })
+})
+
