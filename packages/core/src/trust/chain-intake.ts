@@ -187,7 +187,8 @@ export class ChainIntake {
       fresh.push(...run.entries.slice(overlap))
       marks.push({ last, pending })
     }
-    if (fresh.length > 0) await this.#extend(chain, verifier, fresh, marks, settled).then(() => this.#applyReady())
+    if (fresh.length > 0) await this.#extend(chain, verifier, fresh, marks, settled)
+    if (fresh.length > 0) this.#applyReady()
     const joined = new Set(marks.filter((m) => m.last <= chain.entries.length).map((m) => m.pending))
     for (const pending of batch) {
       const result = settled.get(pending) ?? UNCHANGED
