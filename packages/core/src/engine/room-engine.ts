@@ -158,7 +158,7 @@ export class RoomEngine {
         synced: (peer) => init.onSynced(peer),
         exchangeDone: (peer) => this.overlay.exchangeDone(peer),
         lied,
-        answered: (peer) => this.broadcast.caughtUp(peer),
+        answered: (peer, inParts) => this.broadcast.answered(peer, inParts),
       },
     )
     this.presence = new Presence(ctx, init.awareness, config.presence, this.broadcast.tree, init.trust, config.limits, undefined, config.budgets)

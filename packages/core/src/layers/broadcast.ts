@@ -181,14 +181,21 @@ export class Broadcast {
     }
   }
 
+  /** `digest`, the digest of `peer` or its match of ours, is our digest now: it holds all we hold, and a link that shed resumes forwarding. */
+  caughtUp(peer: PeerId, digest: number): void {
+    if (this.#forwards.shedding(peer) && digest === this.#content.digest()) this.#forwards.resume(peer)
+  }
+
   /**
-   * An anti-entropy exchange left `peer` holding all we hold: we sent it the whole reply to its
-   * request (repair's `answered`), or `digest`, its digest or its match of ours, is our digest
-   * now. A link that shed resumes forwarding.
+   * Repair sent `peer` all we held when it asked. One SyncReply, built and sent at once, holds
+   * everything we held: a link that shed resumes. A reply in parts was built when its first
+   * part went out, and what was shed since may be missing from it: the link asks for another
+   * catch-up now, whose reply is then small, and resumes on that one.
    */
-  caughtUp(peer: PeerId, digest?: number): void {
+  answered(peer: PeerId, inParts: boolean): void {
     if (!this.#forwards.shedding(peer)) return
-    if (digest === undefined || digest === this.#content.digest()) this.#forwards.resume(peer)
+    if (!inParts) this.#forwards.resume(peer)
+    else this.#config.catchUp?.(peer)
   }
 
   /** Once per round: the push trees' upkeep, and a catch-up for each link that shed. */

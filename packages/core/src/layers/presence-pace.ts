@@ -7,7 +7,9 @@
  * the frame budget (62 a second, bursts of 125 by default; local publishes have a quarter,
  * what we pass on half, layers/publish-pacer.ts and forward-pacer.ts). Past it, a change
  * waits, and at the next token our state goes out as it stands then: the changes in between
- * are never sent. A removal (leaving) is never paced. Sans-IO: time comes from the room's clock.
+ * are never sent. Removals are changes like any other (an app may clear and set its state in
+ * a loop, and y-protocols reports every clearing); only the goodbye of a closing room, after
+ * {@link PresencePace.stop}, goes at once. Sans-IO: time comes from the room's clock.
  */
 import type { Clock, TimerHandle } from '../clock.js'
 import { TokenBucket, type FrameBudgets } from '../token-bucket.js'
@@ -21,6 +23,7 @@ export class PresencePace {
   readonly #bucket: TokenBucket
   readonly #send: () => void
   #timer: TimerHandle | undefined
+  #stopped = false
 
   /** @param send sends our state as it stands now */
   constructor(clock: Clock, budgets: FrameBudgets, send: () => void) {
@@ -35,22 +38,22 @@ export class PresencePace {
   }
 
   /**
-   * The awareness changed locally: true when the change is our own state (`own`) alone and
-   * must wait for a token (it goes out, as it stands then, at the next one); false when it may
-   * go out now (a token was taken, or it is not ours alone). A removal of ours cancels what waits.
+   * The awareness changed locally: true when the change is of our own state (`own`) alone, set
+   * or removed, and must wait for a token (it goes out, as it stands then, at the next one);
+   * false when it may go out now (a token was taken, it is not ours alone, or pacing stopped).
    */
   defer(own: number, change: { added: readonly number[]; updated: readonly number[]; removed: readonly number[] }): boolean {
-    const { added, updated, removed } = change
-    if (removed.includes(own)) this.cancel()
-    if (added.length + updated.length !== 1 || removed.length > 0 || (added[0] ?? updated[0]) !== own) return false
+    const clients = [...change.added, ...change.updated, ...change.removed]
+    if (this.#stopped || clients.length !== 1 || clients[0] !== own) return false
     if (this.#timer !== undefined) return true
     if (this.#bucket.take(1, this.#clock.now())) return false
     this.#schedule()
     return true
   }
 
-  /** Nothing waits any more: our state was removed (sent at once), or the room stops. */
-  cancel(): void {
+  /** Stops pacing: what waits is dropped, and later changes go at once (the room says goodbye, or stops). */
+  stop(): void {
+    this.#stopped = true
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
   }

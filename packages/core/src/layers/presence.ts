@@ -283,6 +283,7 @@ export class Presence {
 
   /** Tells neighbours our client left (before sessions close). */
   leave(): void {
+    this.#pace?.stop()
     this.#signed?.leave()
     if (this.#awareness.getLocalState() !== null) removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'local')
   }
@@ -290,7 +291,7 @@ export class Presence {
   /** Stops listening and renewing (the room destroys an awareness it created). */
   destroy(): void {
     if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
-    this.#pace?.cancel()
+    this.#pace?.stop()
     this.#relay.destroy()
     this.#awareness.off('update', this.#onUpdate)
     this.#signed?.destroy()

@@ -56,8 +56,8 @@ export interface RepairPorts {
   exchangeDone(peer: PeerId): void
   /** `peer` lied about its content (for peer scoring): `what` says how. */
   lied(peer: PeerId, what: string): void
-  /** We sent `peer` everything we held when it asked (our reply, or its last part). */
-  answered?(peer: PeerId): void
+  /** We sent `peer` everything we held when it asked: in one SyncReply (`inParts` false), or as parts that just ended. */
+  answered?(peer: PeerId, inParts: boolean): void
 }
 
 /** The repair layer of one room. Internal. */
@@ -144,7 +144,7 @@ export class Repair {
 
   /** A delta `peer` pushed builds on content we lack, which it holds: ask for it now, unless a reply of its is on its way. */
   fetch(peer: PeerId): void {
-    if (!this.#inFlight(peer)) this.#request(peer, false)
+    if (this.#lastExchange.has(peer) && !this.#inFlight(peer)) this.#request(peer, false)
   }
 
   /** Opens a push-pull exchange with `peer` by sending our digest. */
@@ -198,7 +198,7 @@ export class Repair {
       return
     }
     if (update !== undefined) this.#ctx.send(peer, { type: FrameType.SyncReply, room: this.#ctx.room, checksum: hash53(update), update })
-    if (update !== undefined) this.#ports.answered?.(peer)
+    if (update !== undefined) this.#ports.answered?.(peer, false)
     if (frame.reciprocate && !this.#inFlight(peer)) this.#request(peer, false)
   }
 
@@ -218,7 +218,7 @@ export class Repair {
     this.#ctx.send(peer, frame)
     if (part.last) {
       this.#outgoing.delete(peer)
-      return this.#ports.answered?.(peer)
+      return this.#ports.answered?.(peer, true)
     }
     this.#outgoing.set(peer, outgoing)
     outgoing.timer = this.#ctx.clock.setTimeout(() => this.#sendParts(peer, outgoing), 0)

@@ -247,15 +247,34 @@ describe('forwarding past the pace a neighbour grants (forward-pacer.ts)', () =>
     expect(catchUps).toEqual(['b'])
     broadcast.tick()
     expect(catchUps).toEqual(['b', 'b'])
-    // Tokens are back, yet a digest that is not ours does not catch it up; our digest, or a request we answered, does.
+    // Tokens are back, yet a digest that is not ours does not catch it up, nor does a reply in
+    // parts (what was shed while they went out may be missing: it asks for another catch-up).
     broadcast.caughtUp('b', replica.digest() + 1)
+    broadcast.answered('b', true)
+    expect(catchUps).toEqual(['b', 'b', 'b'])
     broadcast.onDelta('a', delta(write('4'), 0))
     expect(ctx.take()).toEqual([])
-    broadcast.caughtUp('b')
+    // One whole SyncReply does.
+    broadcast.answered('b', false)
     broadcast.onDelta('a', delta(write('5'), 0))
     expect(ctx.take().map((s) => s.peer)).toEqual(['b'])
     broadcast.tick()
-    expect(catchUps).toEqual(['b', 'b'])
+    broadcast.answered('b', true)
+    expect(catchUps).toEqual(['b', 'b', 'b'])
+  })
+
+  it('a neighbour whose digest is ours is caught up', () => {
+    const catchUps: string[] = []
+    ctx = new RecordingContext()
+    doc = new Y.Doc()
+    const replica = new Replica(doc, 'remote-origin', () => {})
+    broadcast = new Broadcast(ctx, { push: true, budgets: { ...DEFAULT_BUDGETS, framesPerSecond: 2, frameBurst: 2 }, catchUp: (peer) => catchUps.push(peer) }, replica, new Activity(), () => doc.clientID)
+    for (const peer of ['a', 'b']) broadcast.up(peer, true)
+    for (const text of ['1', '2']) broadcast.onDelta('a', delta(write(text), 0))
+    expect(ctx.stats.deltasShed).toBe(1)
+    broadcast.caughtUp('b', replica.digest())
+    broadcast.tick()
+    expect(catchUps).toEqual([])
   })
 })
 

@@ -1,8 +1,9 @@
 /**
  * Pacing of our own presence (layers/presence-pace.ts): within an eighth of the frame budget
  * each change of our state goes at once; past it, changes wait and one send goes at the next
- * token (the state as it stands then); changes of other clients, or of several, are not paced;
- * a removal of ours cancels what waits and goes at once.
+ * token (the state as it stands then); removals of ours are paced alike; changes of other
+ * clients, or of several, are not paced; once stopped (the goodbye), nothing waits and
+ * nothing is paced.
  */
 import { describe, expect, it } from 'vitest'
 import { PresencePace } from '../../src/layers/presence-pace.js'
@@ -32,20 +33,23 @@ describe('presence pacing', () => {
     expect(p.defer(OWN, ours)).toBe(true)
   })
 
-  it('does not pace changes of other clients, of several clients, or additions with removals', () => {
+  it('paces removals of ours like any change, and not changes of other clients or of several', () => {
     const { p } = pace()
     for (let i = 0; i < 2; i++) p.defer(OWN, ours)
     expect(p.defer(OWN, { added: [], updated: [8], removed: [] })).toBe(false)
     expect(p.defer(OWN, { added: [OWN], updated: [8], removed: [] })).toBe(false)
     expect(p.defer(OWN, { added: [], updated: [OWN], removed: [8] })).toBe(false)
+    expect(p.defer(OWN, { added: [], updated: [], removed: [OWN] })).toBe(true)
+    expect(p.defer(OWN, { added: [OWN], updated: [], removed: [] })).toBe(true)
   })
 
-  it('a removal of ours cancels what waits and goes at once', async () => {
+  it('once stopped (the goodbye), drops what waits and paces nothing', async () => {
     const { clock, p, sent } = pace()
     for (let i = 0; i < 3; i++) p.defer(OWN, ours)
     expect(p.waiting).toBe(true)
-    expect(p.defer(OWN, { added: [], updated: [], removed: [OWN] })).toBe(false)
+    p.stop()
     expect(p.waiting).toBe(false)
+    expect(p.defer(OWN, { added: [], updated: [], removed: [OWN] })).toBe(false)
     await clock.advance(1000)
     expect(sent()).toBe(0)
   })

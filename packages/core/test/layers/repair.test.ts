@@ -335,11 +335,14 @@ describe('telling the room a request was answered (answered)', () => {
 })
 
 describe('asking a sender at once (fetch)', () => {
-  it('sends our state vector to the peer whose delta was held, unless a reply of its is on its way', () => {
+  it('sends our state vector to the peer whose delta was held, unless a reply of its is on its way or its session ended', () => {
     repair.up('a', { ...link, initiator: false })
     repair.fetch('a')
     expect(ctx.take()).toEqual([{ peer: 'a', frame: { type: FrameType.SyncRequest, room: 'r', stateVector: replica.stateVector(), reciprocate: false } }])
     repair.fetch('a')
+    expect(ctx.take()).toEqual([])
+    // Nor to a peer whose session ended (a held delta checked after it went).
+    repair.fetch('gone')
     expect(ctx.take()).toEqual([])
   })
 })
