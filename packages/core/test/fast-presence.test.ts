@@ -10,6 +10,7 @@ import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
 import { liveRooms } from './support/live-rooms.js'
+import { eachTurn } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 const CHANGES = 2000
@@ -43,16 +44,10 @@ describe('a fast presence writer', () => {
       const writer = make(1)
       const reader = make(2)
       await Promise.all([writer.whenSynced(), reader.whenSynced()])
-      for (let i = 0; i < CHANGES; i++) {
-        writer.awareness.setLocalStateField('cursor', i)
-        await new Promise((resolve) => setImmediate(resolve))
-      }
+      await eachTurn(CHANGES, (i) => writer.awareness.setLocalStateField('cursor', i))
       await cursorAt(reader.awareness, writer.awareness.clientID, CHANGES - 1)
       // Clearing and setting again in a loop (y-protocols reports every clearing) is paced too.
-      for (let i = 0; i < CHANGES; i++) {
-        writer.awareness.setLocalState(i % 2 === 0 ? null : { cursor: i })
-        await new Promise((resolve) => setImmediate(resolve))
-      }
+      await eachTurn(CHANGES, (i) => writer.awareness.setLocalState(i % 2 === 0 ? null : { cursor: i }))
       writer.awareness.setLocalState({ cursor: -1 })
       await cursorAt(reader.awareness, writer.awareness.clientID, -1)
       const seen = reader.stats()

@@ -10,24 +10,12 @@ import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } f
 import { DEFAULT_LIMITS } from '../src/limits/content-limits.js'
 import { Replica } from '../src/replica.js'
 import { liveRooms } from './support/live-rooms.js'
+import { eachTurn, textLength } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 const TRANSACTIONS = 2000
 
 const { rooms } = liveRooms()
-
-/** Resolves once `doc`'s text has `length` characters (checked after each of its updates). */
-function textLength(doc: Y.Doc, length: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (doc.getText('t').length < length) return
-      doc.off('update', check)
-      resolve()
-    }
-    doc.on('update', check)
-    check()
-  })
-}
 
 describe('merging local updates (open rooms)', () => {
   it('merges into as few updates as fit a frame within the limits, the same content in the same order', () => {
@@ -61,10 +49,7 @@ describe('a fast writer', () => {
       const reader = make(2)
       await Promise.all([writer.whenSynced(), reader.whenSynced()])
       const text = writer.doc.getText('t')
-      for (let i = 0; i < TRANSACTIONS; i++) {
-        text.insert(text.length, String.fromCharCode(97 + (i % 26)))
-        await new Promise((resolve) => setImmediate(resolve))
-      }
+      await eachTurn(TRANSACTIONS, (i) => text.insert(text.length, String.fromCharCode(97 + (i % 26))))
       await textLength(reader.doc, TRANSACTIONS)
       expect(reader.doc.getText('t').toString()).toBe(text.toString())
       const seen = reader.stats()

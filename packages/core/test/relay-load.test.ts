@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
 import { liveRooms } from './support/live-rooms.js'
+import { eachTurn, textLength } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 /** Every peer's budget: five writers at a quarter of it each overdraw it together. */
@@ -19,19 +20,6 @@ const WRITERS = 5
 const TRANSACTIONS = 400
 
 const { rooms } = liveRooms()
-
-/** Resolves once `doc`'s text has `length` characters (checked after each of its updates). */
-function textLength(doc: Y.Doc, length: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (doc.getText('t').length < length) return
-      doc.off('update', check)
-      resolve()
-    }
-    doc.on('update', check)
-    check()
-  })
-}
 
 describe('a relay between fast writers and a reader', () => {
   for (const secret of [false, true]) {
@@ -60,10 +48,7 @@ describe('a relay between fast writers and a reader', () => {
       await Promise.all(
         writers.map(async (writer, w) => {
           const text = writer.doc.getText('t')
-          for (let i = 0; i < TRANSACTIONS; i++) {
-            text.insert(text.length, String.fromCharCode(97 + w))
-            await new Promise((resolve) => setImmediate(resolve))
-          }
+          await eachTurn(TRANSACTIONS, () => text.insert(text.length, String.fromCharCode(97 + w)))
         }),
       )
       await textLength(reader.doc, WRITERS * TRANSACTIONS)
@@ -98,10 +83,7 @@ describe('fast writers in a mesh', () => {
     await Promise.all(
       mesh.slice(0, WRITERS).map(async (writer, w) => {
         const text = writer.doc.getText('t')
-        for (let i = 0; i < TRANSACTIONS; i++) {
-          text.insert(text.length, String.fromCharCode(97 + w))
-          await new Promise((resolve) => setImmediate(resolve))
-        }
+        await eachTurn(TRANSACTIONS, () => text.insert(text.length, String.fromCharCode(97 + w)))
       }),
     )
     await Promise.all(mesh.map((room) => textLength(room.doc, WRITERS * TRANSACTIONS)))
