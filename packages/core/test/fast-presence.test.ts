@@ -6,11 +6,9 @@
  * and in one with. Before the pace, the neighbour cut it off within two seconds.
  */
 import { describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
-import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
 import { liveRooms } from './support/live-rooms.js'
-import { eachTurn } from './support/turns.js'
+import { eachTurn, writerAndReader } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 const CHANGES = 2000
@@ -33,17 +31,7 @@ function cursorAt(awareness: Awareness, client: number, cursor: number): Promise
 describe('a fast presence writer', () => {
   for (const secret of [false, true]) {
     it(`${secret ? 'with' : 'without'} a secret: ${CHANGES} changes, one per turn; the neighbour ends with the latest and never throttles it`, async () => {
-      const network = memoryNetwork({ random: seededRandom(3) })
-      const errors: ErrorEvent[] = []
-      const make = (seed: number): Room => {
-        const room = createRoom({ name: 'presence', doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(seed), maxNeighbours: 1, minNeighbours: 1, ...(secret ? { secret: SECRET } : {}) })
-        room.on('error', (e) => errors.push(e))
-        rooms.push(room)
-        return room
-      }
-      const writer = make(1)
-      const reader = make(2)
-      await Promise.all([writer.whenSynced(), reader.whenSynced()])
+      const { writer, reader, errors } = await writerAndReader(rooms, { name: 'presence', seed: 3, ...(secret ? { secret: SECRET } : {}) })
       await eachTurn(CHANGES, (i) => writer.awareness.setLocalStateField('cursor', i))
       await cursorAt(reader.awareness, writer.awareness.clientID, CHANGES - 1)
       // Clearing and setting again in a loop (y-protocols reports every clearing) is paced too.

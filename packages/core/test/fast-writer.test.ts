@@ -6,11 +6,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
 import { DEFAULT_LIMITS } from '../src/limits/content-limits.js'
 import { Replica } from '../src/replica.js'
 import { liveRooms } from './support/live-rooms.js'
-import { eachTurn, textLength } from './support/turns.js'
+import { eachTurn, textLength, writerAndReader } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 const TRANSACTIONS = 2000
@@ -37,17 +36,7 @@ describe('merging local updates (open rooms)', () => {
 describe('a fast writer', () => {
   for (const secret of [false, true]) {
     it(`${secret ? 'with' : 'without'} a secret: ${TRANSACTIONS} transactions, one per turn, all arrive; the writer is never throttled`, async () => {
-      const network = memoryNetwork({ random: seededRandom(11) })
-      const errors: ErrorEvent[] = []
-      const make = (seed: number): Room => {
-        const room = createRoom({ name: 'fast', doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(seed), presence: false, maxNeighbours: 1, minNeighbours: 1, ...(secret ? { secret: SECRET } : {}) })
-        room.on('error', (e) => errors.push(e))
-        rooms.push(room)
-        return room
-      }
-      const writer = make(1)
-      const reader = make(2)
-      await Promise.all([writer.whenSynced(), reader.whenSynced()])
+      const { writer, reader, errors } = await writerAndReader(rooms, { name: 'fast', seed: 11, presence: false, ...(secret ? { secret: SECRET } : {}) })
       const text = writer.doc.getText('t')
       await eachTurn(TRANSACTIONS, (i) => text.insert(text.length, String.fromCharCode(97 + (i % 26))))
       await textLength(reader.doc, TRANSACTIONS)

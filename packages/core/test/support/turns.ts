@@ -1,8 +1,10 @@
 /**
  * Helpers of the tests of fast writers (fast-writer, fast-presence, relay-load): a loop that
- * makes one change per turn of the event loop, and a wait for a text to reach a length.
+ * makes one change per turn of the event loop, a wait for a text to reach a length, and a
+ * writer with its one reader.
  */
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
+import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../../src/index.js'
 
 /** Calls `change(i)` for i = 0 … count − 1, one call per turn of the event loop. */
 export async function eachTurn(count: number, change: (i: number) => void): Promise<void> {
@@ -23,4 +25,24 @@ export function textLength(doc: Y.Doc, length: number): Promise<void> {
     doc.on('update', check)
     check()
   })
+}
+
+/**
+ * A writer and a reader in one room on a fresh memory network, linked to each other alone,
+ * with a room `secret` or without; both are pushed to `rooms` (closed after the test) and
+ * their error events collected in `errors`. Resolves once both are synced.
+ */
+export async function writerAndReader(rooms: Room[], options: { name: string; seed: number; secret?: string; presence?: boolean }) {
+  const network = memoryNetwork({ random: seededRandom(options.seed) })
+  const errors: ErrorEvent[] = []
+  const make = (seed: number): Room => {
+    const room = createRoom({ name: options.name, doc: new Y.Doc(), transports: [network.transport()], random: seededRandom(seed), presence: options.presence ?? true, maxNeighbours: 1, minNeighbours: 1, ...(options.secret === undefined ? {} : { secret: options.secret }) })
+    room.on('error', (e) => errors.push(e))
+    rooms.push(room)
+    return room
+  }
+  const writer = make(1)
+  const reader = make(2)
+  await Promise.all([writer.whenSynced(), reader.whenSynced()])
+  return { writer, reader, errors }
 }
