@@ -8,12 +8,13 @@
  *
  * So the deltas we pass on to a neighbour draw on a bucket of that link's own, half of the
  * budget (our own publishes have a quarter, layers/publish-pacer.ts; our presence an eighth,
- * presence-pace.ts; the rest is left to control frames). Past it the link **sheds**: no
+ * presence-pace.ts; the rest is left to what is not paced: control frames, replies, presence
+ * passed on). Past it the link **sheds**: no
  * further delta is forwarded on it, so none forwarded arrives there ahead of what it builds
  * on (our own publishes still go, at their pace). Soon after (`CATCH_UP_DELAY_MS`), and then
  * each round, we open an anti-entropy exchange with the neighbour (`catchUp`), whose reply
- * carries everything shed, merged; once we sent the whole reply (or its digest matches ours),
- * forwarding resumes. Under overload a neighbour thus gets part of the content a little late
+ * carries everything shed, merged; once we answered its request with one SyncReply (a reply
+ * in parts asks for another catch-up), or its digest matches ours, forwarding resumes. Under overload a neighbour thus gets part of the content a little late
  * (a tenth of a second and a round trip, a round when the first catch-up fails), never loses
  * it, and never has a reason to cut the relay off.
  *
@@ -107,7 +108,7 @@ export class ForwardPacer {
     return this.#links.get(peer)?.shedding === true
   }
 
-  /** `peer` holds all we hold now (broadcast.ts, `caughtUp`): forwarding to it resumes. */
+  /** `peer` holds all we hold now (broadcast.ts: `caughtUp`, `answered`): forwarding to it resumes. */
   resume(peer: PeerId): void {
     const link = this.#links.get(peer)
     if (link === undefined) return

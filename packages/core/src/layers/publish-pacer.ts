@@ -12,7 +12,6 @@
 import type { Clock, TimerHandle } from '../clock.js'
 import { TokenBucket, type FrameBudgets } from '../token-bucket.js'
 
-
 /** The share of the frame budget neighbours grant us that local publishes may use. */
 const SHARE = 0.25
 
