@@ -38,6 +38,11 @@ export class TokenBucket {
     return this.#tokens
   }
 
+  /** Whole ms from `now` until the bucket holds one token (0 when it does). */
+  msUntilToken(now: number): number {
+    return Math.max(0, Math.ceil(((1 - this.available(now)) * 1000) / this.rate))
+  }
+
   /** Takes `amount` tokens if there are that many at `now`; false (taking none) otherwise. */
   take(amount: number, now: number, scale = 1): boolean {
     if (this.available(now, scale) < amount) return false

@@ -59,8 +59,7 @@ export class PresencePace {
   }
 
   #schedule(): void {
-    const missing = 1 - this.#bucket.available(this.#clock.now())
-    this.#timer = this.#clock.setTimeout(() => this.#flush(), Math.max(0, Math.ceil((missing * 1000) / this.#bucket.rate)))
+    this.#timer = this.#clock.setTimeout(() => this.#flush(), this.#bucket.msUntilToken(this.#clock.now()))
   }
 
   #flush(): void {

@@ -59,8 +59,7 @@ export class PublishPacer {
 
   #schedule(): void {
     if (this.#timer !== undefined) return
-    const missing = 1 - this.#bucket.available(this.#clock.now())
-    const delay = Math.max(0, Math.ceil((missing * 1000) / this.#bucket.rate))
+    const delay = this.#bucket.msUntilToken(this.#clock.now())
     this.#timer = this.#clock.setTimeout(() => this.#flush(), delay)
   }
 
