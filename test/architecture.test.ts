@@ -28,7 +28,7 @@ const BOXES: Record<string, (file: string) => boolean> = {
   liveness: (f) => f === 'layers/liveness.ts',
   broadcast: (f) => f === 'layers/broadcast.ts' || f === 'layers/push-tree.ts' || f === 'layers/publish-pacer.ts' || f === 'layers/forward-pacer.ts',
   repair: (f) => f === 'layers/repair.ts',
-  presence: (f) => ['presence.ts', 'presence-signed.ts', 'presence-relay.ts', 'presence-awareness.ts', 'presence-pace.ts'].map((n) => `layers/${n}`).includes(f),
+  presence: (f) => ['presence.ts', 'presence-signed.ts', 'presence-relay.ts', 'presence-awareness.ts', 'presence-pace.ts', 'presence-outbox.ts'].map((n) => `layers/${n}`).includes(f),
   relay: (f) => f === 'layers/mesh-relay.ts',
   score: (f) => f === 'layers/peer-score.ts' || f === 'layers/peer-budgets.ts',
   limits: (f) => f.startsWith('limits/'),

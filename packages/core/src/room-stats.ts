@@ -78,6 +78,12 @@ export interface RoomStats {
    * the budget refills. 0 in a room where presence arrives at human rates.
    */
   presenceHeld: number
+  /**
+   * Presence states we were to pass on to a neighbour whose link was over its share of the
+   * frame budget (layers/presence-outbox.ts): they went out together, the latest of each
+   * client, at the link's next token. 0 in a room where presence arrives at human rates.
+   */
+  presencePaced: number
   /** Held presence states removed, never forwarded, because their neighbour was cut off. */
   presenceDropped: number
   /** Relayed signals refused (also in `framesRejected`): unsigned, forged origin, over the queue bound. */
@@ -125,6 +131,7 @@ export function zeroStats(): RoomStats {
     authFailures: 0,
     presenceRejected: 0,
     presenceHeld: 0,
+    presencePaced: 0,
     presenceDropped: 0,
     relaysRejected: 0,
     checkpointsApplied: 0,

@@ -1,11 +1,14 @@
 /**
  * The y-protocols Awareness a room's presence runs on: creating it without its own
  * wall-clock timer, following the document to a persisted clientID, and the awareness
- * updates presence sends (within the room's limits) and reads (the one client it carries).
+ * updates presence sends (within the room's limits) and reads (the one client it carries),
+ * and signed entries cut into frames.
  */
 import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as decoding from 'lib0/decoding'
 import type { PresenceLimits } from '../limits/content-limits.js'
+import { LIMITS } from '../protocol/messages.js'
+import { SIGNED_LIMITS, type SignedAwarenessEntry } from '../protocol/messages-presence.js'
 import type * as Y from 'yjs'
 
 /**
@@ -74,4 +77,23 @@ export function soleClient(update: Uint8Array): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Signed entries cut into SignedAwareness frames of at most 256 entries and `LIMITS.awarenessBytes` of states. */
+export function signedChunks(entries: readonly SignedAwarenessEntry[]): SignedAwarenessEntry[][] {
+  const out: SignedAwarenessEntry[][] = []
+  let current: SignedAwarenessEntry[] = []
+  let bytes = 0
+  for (const entry of entries) {
+    const size = entry.state?.length ?? 0
+    if (current.length === SIGNED_LIMITS.entriesPerFrame || (current.length > 0 && bytes + size > LIMITS.awarenessBytes)) {
+      out.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(entry)
+    bytes += size
+  }
+  if (current.length > 0) out.push(current)
+  return out
 }

@@ -34,6 +34,9 @@ import { AuthorshipError, SignatureError, UnauthorizedWriteError, VerifyOverload
 import { signAwarenessEntry, verifyAwarenessEntry } from '../trust/presence-signatures.js'
 import type { RoomTrust } from '../trust/room-trust.js'
 import { VerifyQueue } from '../trust/verify-queue.js'
+import type { FrameBudgets } from '../token-bucket.js'
+import { signedChunks } from './presence-awareness.js'
+import { PresenceOutbox } from './presence-outbox.js'
 import type { PresenceTree } from './presence.js'
 
 /** Most entries and bytes of one peer waiting for verification. */
@@ -63,6 +66,8 @@ export class SignedPresence {
   readonly #room: string
   readonly #writer: boolean
   readonly #queue: VerifyQueue
+  /** Pacing of what we pass on, per neighbour (presence-outbox.ts). */
+  readonly #outbox: PresenceOutbox<SignedAwarenessEntry>
   /** The latest signed entry of each remote client whose state we show. */
   readonly #known = new Map<number, SignedAwarenessEntry>()
   /** Our latest signed entry, sent, and the signed removal that would follow it. */
@@ -77,7 +82,7 @@ export class SignedPresence {
     awareness: Awareness,
     tree: PresenceTree,
     trust: RoomTrust,
-    init: { enabled: boolean; neighbours: ReadonlySet<PeerId>; origin: unknown; sourced(clients: readonly number[], from: PeerId): void },
+    init: { enabled: boolean; neighbours: ReadonlySet<PeerId>; origin: unknown; sourced(clients: readonly number[], from: PeerId): void; frames?: FrameBudgets | undefined },
   ) {
     this.#ctx = ctx
     this.#awareness = awareness
@@ -90,6 +95,8 @@ export class SignedPresence {
     this.#room = trust.keys.room
     this.#writer = trust.mayWrite(trust.peerId)
     this.#queue = new VerifyQueue(QUEUE_LIMITS, (error, peer) => ctx.report(error, peer))
+    const send = (peers: PeerId[], entries: SignedAwarenessEntry[]): void => signedChunks(entries).forEach((chunk) => ctx.sendMany(peers, { type: FrameType.SignedAwareness, room: ctx.room, entries: chunk }))
+    this.#outbox = new PresenceOutbox(ctx.clock, init.frames, tree, send, ctx.stats)
     // At least 1: a state at clock 0 is never applied by the others (see #isNewer).
     this.#raiseOwnClock(Math.max(1, Math.floor(wallClock(ctx.clock).now())))
     this.#localChanged()
@@ -111,7 +118,7 @@ export class SignedPresence {
     const states = this.#awareness.getStates()
     for (const [client, entry] of this.#known) if (states.has(client)) entries.push(entry)
     this.#tree.pushed(peer, entries.map((e) => e.clientID))
-    for (const chunk of chunks(entries)) this.#ctx.send(peer, { type: FrameType.SignedAwareness, room: this.#ctx.room, entries: chunk })
+    for (const chunk of signedChunks(entries)) this.#ctx.send(peer, { type: FrameType.SignedAwareness, room: this.#ctx.room, entries: chunk })
   }
 
   /** A SignedAwareness frame arrived: queue its verification behind the sender's earlier frames. */
@@ -130,9 +137,15 @@ export class SignedPresence {
     if (this.#enabled && removal !== undefined && this.#awareness.getLocalState() !== null) this.#send([removal], undefined)
   }
 
-  /** Stops: results of verifications and signings still in flight are dropped. */
+  /** A neighbour's session ended: what its link held is dropped. */
+  down(peer: PeerId): void {
+    this.#outbox.drop(peer)
+  }
+
+  /** Stops: results of verifications and signings still in flight are dropped, and nothing held goes out. */
   destroy(): void {
     this.#stopped = true
+    this.#outbox.destroy()
   }
 
   async #process(peer: PeerId, frame: SignedAwarenessFrame): Promise<void> {
@@ -218,16 +231,9 @@ export class SignedPresence {
     applyAwarenessUpdate(this.#awareness, encoding.toUint8Array(encoder), this.#origin)
   }
 
-  /** Forwards or sends entries: one client follows its push tree, several go to every neighbour. */
+  /** Forwards or sends entries: one client follows its push tree, several go to every neighbour; what we pass on is paced per link. */
   #send(entries: SignedAwarenessEntry[], from: PeerId | undefined): void {
-    const client = entries.length === 1 ? entries[0]?.clientID : undefined
-    const targets: PeerId[] = []
-    for (const peer of this.#neighbours) {
-      if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
-      targets.push(peer)
-      this.#tree.pushed(peer, entries.map((e) => e.clientID))
-    }
-    if (targets.length > 0) this.#ctx.sendMany(targets, { type: FrameType.SignedAwareness, room: this.#ctx.room, entries })
+    this.#outbox.forward(this.#neighbours, from, entries.map((e) => [e.clientID, e]))
   }
 
   #raiseOwnClock(clock: number): void {
@@ -278,23 +284,4 @@ export class SignedPresence {
     this.#ctx.report(error, peer)
     return { kind: 'rejected' }
   }
-}
-
-/** Entries cut into frames of at most 256 entries and `LIMITS.awarenessBytes` of states. */
-function chunks(entries: readonly SignedAwarenessEntry[]): SignedAwarenessEntry[][] {
-  const out: SignedAwarenessEntry[][] = []
-  let current: SignedAwarenessEntry[] = []
-  let bytes = 0
-  for (const entry of entries) {
-    const size = entry.state?.length ?? 0
-    if (current.length === SIGNED_LIMITS.entriesPerFrame || (current.length > 0 && bytes + size > LIMITS.awarenessBytes)) {
-      out.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(entry)
-    bytes += size
-  }
-  if (current.length > 0) out.push(current)
-  return out
 }

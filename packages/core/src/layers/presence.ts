@@ -36,6 +36,7 @@ import type { RoomTrust } from '../trust/room-trust.js'
 import { encodeWithinLimits, soleClient } from './presence-awareness.js'
 import { SignedPresence } from './presence-signed.js'
 import { PresencePace } from './presence-pace.js'
+import { PresenceOutbox } from './presence-outbox.js'
 import { DEFAULT_RELAY_BUDGET, PresenceRelay, type RelayBudget, type RelayEntry } from './presence-relay.js'
 
 export { followClient, roomAwareness } from './presence-awareness.js'
@@ -89,6 +90,8 @@ export class Presence {
   readonly #signed: SignedPresence | undefined
   /** Pacing of our own state (presence-pace.ts). */
   readonly #pace: PresencePace | undefined
+  /** Pacing of what we pass on, per neighbour (presence-outbox.ts; the signed presence has its own). */
+  readonly #outbox: PresenceOutbox<number>
 
   /** @param frames the frame budgets our neighbours hold us to: our own state is paced within a share of them (absent: not paced) */
   constructor(ctx: LayerContext, awareness: Awareness, enabled: boolean, tree: PresenceTree, trust?: RoomTrust, limits: PresenceLimits = DEFAULT_LIMITS, budget: RelayBudget = DEFAULT_RELAY_BUDGET, frames?: FrameBudgets) {
@@ -97,6 +100,8 @@ export class Presence {
     if (frames !== undefined) this.#pace = new PresencePace(ctx.clock, frames, () => this.#onUpdate({ added: [], updated: [awareness.clientID], removed: [] }, this.#pace))
     this.#relay = new PresenceRelay(ctx.clock, budget, { forward: (clients, from) => this.#broadcast(clients, from) })
     this.#limits = limits
+    const send = (peers: PeerId[], clients: number[]): void => encodeWithinLimits(awareness, clients, limits).forEach((update) => ctx.sendMany(peers, { type: FrameType.Awareness, room: ctx.room, update }))
+    this.#outbox = new PresenceOutbox(ctx.clock, frames, tree, send, ctx.stats)
     this.#awareness = awareness
     this.#enabled = enabled
     this.#tree = tree
@@ -122,7 +127,7 @@ export class Presence {
     const sourced = (clients: readonly number[], from: PeerId): void => {
       for (const client of clients) if (awareness.getStates().has(client)) this.#source.set(client, from)
     }
-    this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this, sourced })
+    this.#signed = trust === undefined ? undefined : new SignedPresence(ctx, awareness, tree, trust, { enabled, neighbours: this.#neighbours, origin: this, sourced, frames })
     awareness.on('update', this.#onUpdate)
     if (enabled) {
       const now = ctx.clock.now()
@@ -174,6 +179,8 @@ export class Presence {
    */
   down(peer: PeerId, cutOff = false): void {
     this.#neighbours.delete(peer)
+    this.#outbox.drop(peer)
+    this.#signed?.down(peer)
     const held = this.#relay.drop(peer)
     if (!cutOff || held.length === 0) return
     const states = this.#awareness.getStates()
@@ -255,16 +262,9 @@ export class Presence {
     this.#ctx.report(new FrameNotAllowedError(`presence: ${what}`), peer)
   }
 
+  /** Sends the current states of `clients` (held ones: as they stand when sent) to the neighbours but `from`; what we pass on is paced per link. */
   #broadcast(clients: readonly number[], from: PeerId | undefined): void {
-    const client = clients.length === 1 ? clients[0] : undefined
-    const targets: PeerId[] = []
-    for (const peer of this.#neighbours) {
-      if (peer === from || (client !== undefined && !this.#tree.eager(peer, client))) continue
-      targets.push(peer)
-      this.#tree.pushed(peer, clients)
-    }
-    if (targets.length === 0) return
-    for (const update of encodeWithinLimits(this.#awareness, clients, this.#limits)) this.#ctx.sendMany(targets, { type: FrameType.Awareness, room: this.#ctx.room, update })
+    this.#outbox.forward(this.#neighbours, from, clients.map((client) => [client, client]))
   }
 
   /** Renews the local state when due and drops remote states nobody renewed. */
@@ -293,6 +293,7 @@ export class Presence {
     if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer)
     this.#pace?.stop()
     this.#relay.destroy()
+    this.#outbox.destroy()
     this.#awareness.off('update', this.#onUpdate)
     this.#signed?.destroy()
   }
