@@ -45,7 +45,7 @@ export function followClient(awareness: Awareness, clientID: number, startClock:
   awareness.setLocalState(state)
 }
 
-/** The states of `clients` in updates within `limits` (a state over them alone is left out). */
+/** The states of `clients` in updates within `limits` (a state over them alone is left out, and so is a client whose clock was forgotten). */
 export function encodeWithinLimits(awareness: Awareness, clients: readonly number[], limits: PresenceLimits): Uint8Array[] {
   const updates: Uint8Array[] = []
   let batch: number[] = []
@@ -56,6 +56,7 @@ export function encodeWithinLimits(awareness: Awareness, clients: readonly numbe
     bytes = 0
   }
   for (const client of clients) {
+    if (!awareness.meta.has(client)) continue // forgotten since (a held state, sent later): nothing to say
     // Its size: the JSON plus at most 30 bytes of ids, clock and lengths.
     const size = encodeAwarenessUpdate(awareness, [client]).byteLength
     if (size > limits.awarenessBytes) continue
