@@ -7,6 +7,7 @@ import { fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { adversariesMarkdown } from './adversaries/report.js'
+import { loadMarkdown } from './load/report.js'
 import { signalingMarkdown } from './signaling/report.js'
 import { trustMarkdown } from './trust/report.js'
 
@@ -41,6 +42,12 @@ export const STANDALONE: StandaloneScenario[] = [
     description: 'honest edit latency, cut-off time, per-frame CPU and presence amplification under each adversary of @gossamer/testing (bench/adversaries/README.md)',
     script: join(here, 'adversaries', 'run.ts'),
     markdown: adversariesMarkdown,
+  },
+  {
+    name: 'load',
+    description: 'honest load on 16 peers (typists, and scripts of transactions in a row, each moving a cursor), open and with a secret: is any honest peer throttled or cut off? (bench/load/run.ts)',
+    script: join(here, 'load', 'run.ts'),
+    markdown: loadMarkdown,
   },
 ]
 
