@@ -43,6 +43,12 @@ export class TokenBucket {
     return Math.max(0, Math.ceil(((1 - this.available(now)) * 1000) / this.rate))
   }
 
+  /** Takes `amount` tokens at `now` even when fewer are there (a debt the refill pays first): for what was sent already. */
+  spend(amount: number, now: number): void {
+    this.available(now)
+    this.#tokens -= amount
+  }
+
   /** Takes `amount` tokens if there are that many at `now`; false (taking none) otherwise. */
   take(amount: number, now: number, scale = 1): boolean {
     if (this.available(now, scale) < amount) return false

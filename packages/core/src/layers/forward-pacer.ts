@@ -9,7 +9,7 @@
  * So the deltas we pass on to a neighbour draw on a bucket of that link's own, half of the
  * budget (our own publishes have a quarter, layers/publish-pacer.ts; our presence an eighth,
  * presence-pace.ts; the presence we pass on a sixteenth, presence-outbox.ts; the rest is left
- * to what is not paced: control frames and replies). Past it the link **sheds**: no
+ * to what is not paced: control frames, greetings, replies). Past it the link **sheds**: no
  * further delta is forwarded on it, so none forwarded arrives there ahead of what it builds
  * on (our own publishes still go, at their pace). Soon after (`CATCH_UP_DELAY_MS`), and then
  * each round, we open an anti-entropy exchange with the neighbour (`catchUp`), whose reply

@@ -9,12 +9,15 @@
  * So the presence we pass on to a neighbour draws on a bucket of that link's own, a sixteenth
  * of the frame budget (31 frames a second, bursts of 62 by default; our own presence has an
  * eighth, local publishes a quarter, forwarded deltas half, which leaves a sixteenth for what
- * is not paced). Within it a frame goes out at once. Past it, or while the link holds
- * anything, the states wait: the latest of each client is kept, in arrival order, and at the
- * link's next token all of them go out together, in one frame when the size limits allow. Only
+ * is not paced: control frames, greetings, replies). Within it a frame goes out at once. Past
+ * it, or while the link holds anything, the states wait: the latest of each client is kept, in
+ * arrival order, and at the link's next token all of them go out together, in one frame when
+ * the size limits allow (each frame beyond the first is charged to the link, as a debt). Only
  * the latest state of a client matters, so a held link loses nothing but the states in
- * between, and costs its neighbour a frame per token however many clients move. A state we
- * send at once (our own, an expiry) replaces what a link holds of the same client.
+ * between, and costs its neighbour about a frame per token however many clients move. A state
+ * we send at once (our own; in an open room an expiry) replaces what a link holds of the same
+ * client, and so does a newer state on a link that is not to get it (its source, or a link
+ * whose push tree for that client was pruned).
  *
  * Sans-IO: time comes from the room's clock; frames leave through one port.
  */
@@ -39,16 +42,16 @@ export class PresenceOutbox<T> {
   readonly #clock: Clock
   readonly #budgets: FrameBudgets | undefined
   readonly #tree: PresenceTree
-  readonly #send: (peers: PeerId[], items: T[]) => void
+  readonly #send: (peers: PeerId[], items: T[]) => number
   readonly #stats: Pick<RoomStats, 'presencePaced'>
   readonly #links = new Map<PeerId, Link<T>>()
 
   /**
    * @param budgets the frame budgets our neighbours hold us to (absent: nothing is paced)
-   * @param send sends `items` to `peers`, in as few frames as the size limits allow
+   * @param send sends `items` to `peers`, in as few frames as the size limits allow, and says how many
    * @param stats where states held for a link over its share are counted (`presencePaced`)
    */
-  constructor(clock: Clock, budgets: FrameBudgets | undefined, tree: PresenceTree, send: (peers: PeerId[], items: T[]) => void, stats: Pick<RoomStats, 'presencePaced'>) {
+  constructor(clock: Clock, budgets: FrameBudgets | undefined, tree: PresenceTree, send: (peers: PeerId[], items: T[]) => number, stats: Pick<RoomStats, 'presencePaced'>) {
     this.#clock = clock
     this.#budgets = budgets
     this.#tree = tree
@@ -67,18 +70,27 @@ export class PresenceOutbox<T> {
     const clients = items.map(([client]) => client)
     const now: PeerId[] = []
     for (const peer of neighbours) {
-      if (peer === from || (sole !== undefined && !this.#tree.eager(peer, sole))) continue
       const link = this.#link(peer)
-      if (from === undefined || link === undefined) {
-        for (const client of clients) link?.held.delete(client)
-      } else if (link.held.size > 0 || !link.bucket.take(1, this.#clock.now())) {
+      const skip = peer === from || (sole !== undefined && !this.#tree.eager(peer, sole))
+      const paced = !skip && from !== undefined && link !== undefined
+      // Not for this link, or sent at once: what the link holds of these clients is older.
+      if (!paced) for (const client of clients) link?.held.delete(client)
+      if (skip) continue
+      if (paced && (link.held.size > 0 || !link.bucket.take(1, this.#clock.now()))) {
         this.#hold(peer, link, items)
         continue
       }
       now.push(peer)
       this.#tree.pushed(peer, clients)
     }
-    if (now.length > 0) this.#send(now, items.map(([, item]) => item))
+    if (now.length === 0) return
+    const frames = this.#send(now, items.map(([, item]) => item))
+    if (from !== undefined && frames > 1) for (const peer of now) this.#links.get(peer)?.bucket.spend(frames - 1, this.#clock.now())
+  }
+
+  /** `clients` are gone here without anyone being told (their source was cut off): links hold them no more. */
+  forget(clients: readonly number[]): void {
+    for (const link of this.#links.values()) for (const client of clients) link.held.delete(client)
   }
 
   /** The neighbour's session ended: what waits for it is dropped, never sent after the cut. */
@@ -126,6 +138,7 @@ export class PresenceOutbox<T> {
     const items = [...link.held.values()]
     link.held.clear()
     this.#tree.pushed(peer, clients)
-    this.#send([peer], items)
+    const frames = this.#send([peer], items)
+    if (frames > 1) link.bucket.spend(frames - 1, this.#clock.now())
   }
 }

@@ -95,7 +95,7 @@ export class SignedPresence {
     this.#room = trust.keys.room
     this.#writer = trust.mayWrite(trust.peerId)
     this.#queue = new VerifyQueue(QUEUE_LIMITS, (error, peer) => ctx.report(error, peer))
-    const send = (peers: PeerId[], entries: SignedAwarenessEntry[]): void => signedChunks(entries).forEach((chunk) => ctx.sendMany(peers, { type: FrameType.SignedAwareness, room: ctx.room, entries: chunk }))
+    const send = (peers: PeerId[], entries: SignedAwarenessEntry[]): number => signedChunks(entries).map((chunk) => ctx.sendMany(peers, { type: FrameType.SignedAwareness, room: ctx.room, entries: chunk })).length
     this.#outbox = new PresenceOutbox(ctx.clock, init.frames, tree, send, ctx.stats)
     // At least 1: a state at clock 0 is never applied by the others (see #isNewer).
     this.#raiseOwnClock(Math.max(1, Math.floor(wallClock(ctx.clock).now())))

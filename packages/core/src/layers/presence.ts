@@ -90,7 +90,7 @@ export class Presence {
   readonly #signed: SignedPresence | undefined
   /** Pacing of our own state (presence-pace.ts). */
   readonly #pace: PresencePace | undefined
-  /** Pacing of what we pass on, per neighbour (presence-outbox.ts; the signed presence has its own). */
+  /** Pacing of what we pass on, per neighbour (presence-outbox.ts; the signed presence has its own); it sends current states, but none the relay budget holds. */
   readonly #outbox: PresenceOutbox<number>
 
   /** @param frames the frame budgets our neighbours hold us to: our own state is paced within a share of them (absent: not paced) */
@@ -100,7 +100,7 @@ export class Presence {
     if (frames !== undefined) this.#pace = new PresencePace(ctx.clock, frames, () => this.#onUpdate({ added: [], updated: [awareness.clientID], removed: [] }, this.#pace))
     this.#relay = new PresenceRelay(ctx.clock, budget, { forward: (clients, from) => this.#broadcast(clients, from) })
     this.#limits = limits
-    const send = (peers: PeerId[], clients: number[]): void => encodeWithinLimits(awareness, clients, limits).forEach((update) => ctx.sendMany(peers, { type: FrameType.Awareness, room: ctx.room, update }))
+    const send = (peers: PeerId[], clients: number[]): number => encodeWithinLimits(awareness, clients.filter((client) => !this.#relay.isHeld(client)), limits).map((update) => ctx.sendMany(peers, { type: FrameType.Awareness, room: ctx.room, update })).length
     this.#outbox = new PresenceOutbox(ctx.clock, frames, tree, send, ctx.stats)
     this.#awareness = awareness
     this.#enabled = enabled
@@ -186,10 +186,11 @@ export class Presence {
     const states = this.#awareness.getStates()
     const gone = held.filter((client) => states.has(client) && client !== this.#awareness.clientID)
     this.#ctx.stats.presenceDropped += gone.length
+    this.#outbox.forget(gone)
     if (gone.length > 0) removeAwarenessStates(this.#awareness, gone, DROPPED)
   }
 
-  /** States an update from neighbour `from` changed: removals go on at once, the rest within its budget. */
+  /** States an update from neighbour `from` changed: removals skip its relay budget, the rest go within it. */
   #fromNeighbour(from: PeerId, added: number[], updated: number[], removed: number[]): void {
     const sizes = this.#applyingSizes
     const entries: RelayEntry[] = []
@@ -262,7 +263,6 @@ export class Presence {
     this.#ctx.report(new FrameNotAllowedError(`presence: ${what}`), peer)
   }
 
-  /** Sends the current states of `clients` (held ones: as they stand when sent) to the neighbours but `from`; what we pass on is paced per link. */
   #broadcast(clients: readonly number[], from: PeerId | undefined): void {
     this.#outbox.forward(this.#neighbours, from, clients.map((client) => [client, client]))
   }

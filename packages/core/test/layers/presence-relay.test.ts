@@ -182,6 +182,34 @@ describe('when the neighbour goes', () => {
     expect(sent().map((f) => f.states.map(([client]) => client))).toEqual([[1, 11, 12, 13, 14]])
   })
 
+  it('cut off while links hold what it brought: the per-link pace sends nothing of it, no removal either', async () => {
+    const doc = new Y.Doc()
+    doc.clientID = 2
+    const own = roomAwareness(doc, undefined, true)
+    // Frames: a link's share is 1 a second, bursts of 1 (presence-outbox.ts).
+    const paced = new Presence(ctx, own, true, new RecordingTree(), undefined, DEFAULT_LIMITS, BUDGET, { framesPerSecond: 16, frameBurst: 16 })
+    for (const peer of ['a', 'b', 'c']) paced.up(peer, true)
+    ctx.take()
+    try {
+      paced.onAwareness('a', frameOf([11, 12, 13]))
+      expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[11, 0], [12, 0], [13, 0]] }])
+      // Links b and c are out of tokens: 13's next state waits there; then the relay budget runs out and holds 13's latest.
+      paced.onAwareness('a', frameOf([13], 1))
+      for (let step = 1; step <= 14; step++) paced.onAwareness('a', frameOf([11, 12], step))
+      paced.onAwareness('a', frameOf([13], 2))
+      expect(sent()).toEqual([])
+      expect(ctx.stats.presenceHeld).toBeGreaterThan(0)
+      expect(ctx.stats.presencePaced).toBeGreaterThan(0)
+      paced.down('a', true)
+      expect([...own.getStates().keys()]).toEqual([2])
+      await ctx.clock.advance(5000)
+      expect(sent()).toEqual([])
+    } finally {
+      paced.destroy()
+      own.destroy()
+    }
+  })
+
   it('removals go on at once, and a removed held client is not sent later', async () => {
     presence.onAwareness('a', frameOf([11, 12, 13, 14]))
     sent()
