@@ -8,6 +8,8 @@ interface LoadRow {
   secret: boolean
   edits: number
   latencyMs: { p50: number | null; p99: number | null }
+  /** Absent in files from before it was measured. */
+  cursorLatencyMs?: { p50: number | null; p99: number | null }
   replicasEqual: boolean
   cursorsShown: number
   peers: number
@@ -28,12 +30,12 @@ export function loadMarkdown(file: Record<string, unknown>): string {
   const errors = (r: LoadRow): number => Object.values(r.errors).reduce((a, b) => a + b, 0)
   const rows = runs.map(
     (r) =>
-      `| ${r.workload} | ${r.secret ? 'with a secret' : 'open'} | ${r.edits.toLocaleString('en-US')} | ${r.latencyMs.p50 ?? '–'} / ${r.latencyMs.p99 ?? '–'} | ${r.replicasEqual ? 'yes' : '**no**'} | ${r.cursorsShown} / ${r.peers} | ${r.framesPerEdit ?? '–'} | ${r.framesThrottled} | ${r.peersCutOff} | ${r.deltasShed} | ${r.presencePaced.toLocaleString('en-US')} | ${r.updatesHeld} | ${r.pendingDropped} | ${errors(r)} |`,
+      `| ${r.workload} | ${r.secret ? 'with a secret' : 'open'} | ${r.edits.toLocaleString('en-US')} | ${r.latencyMs.p50 ?? '–'} / ${r.latencyMs.p99 ?? '–'} | ${r.cursorLatencyMs?.p50 ?? '–'} / ${r.cursorLatencyMs?.p99 ?? '–'} | ${r.replicasEqual ? 'yes' : '**no**'} | ${r.cursorsShown} / ${r.peers} | ${r.framesPerEdit ?? '–'} | ${r.framesThrottled} | ${r.peersCutOff} | ${r.deltasShed} | ${r.presencePaced.toLocaleString('en-US')} | ${r.updatesHeld} | ${r.pendingDropped} | ${errors(r)} |`,
   )
   const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**NO**'} |`)
   return [
-    '| workload | room | edits | p50 / p99 ms | replicas equal | cursors shown | frames per edit | frames throttled | cut off | deltas shed | presence paced | updates held | dropped | errors |',
-    '| :-- | :-- | --: | --: | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| workload | room | edits | edits p50 / p99 ms | cursors p50 / p99 ms | replicas equal | cursors shown | frames per edit | frames throttled | cut off | deltas shed | presence paced | updates held | dropped | errors |',
+    '| :-- | :-- | --: | --: | --: | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...rows,
     '',
     '| target | goal | measured | met |',

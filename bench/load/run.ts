@@ -10,7 +10,9 @@
  * - `scripts`: 4 peers run a script that makes 400 transactions in a row, one per turn of the
  *   event loop, and moves its cursor with each, while 4 others type as above.
  *
- * For each: edit-to-visible latency over every (edit, other peer) pair, whether every
+ * For each: edit-to-visible latency over every (edit, other peer) pair, cursor latency (until
+ * a peer shows a mover's cursor at least as new as each move, over every (move, other peer)
+ * pair: moves in between may be coalesced away), whether every
  * replica ends equal and every peer shows every cursor's last position, and the counters
  * that show an honest peer being treated as a flooder (frames throttled, peers throttled or
  * cut off) or load being absorbed (deltas shed, presence paced or held, updates held and
@@ -77,13 +79,35 @@ async function run(workload: 'typists' | 'scripts', secret: boolean) {
   const tracker = new LatencyTracker(rooms.map((room) => room.doc))
   const random = mulberry32(workload === 'typists' ? 1 : 2)
   const lastCursor = new Map<number, number>()
+  // Cursor latency: how long until a peer shows a mover's cursor at least as new as a given move
+  // (moves in between may never be sent: only the latest state matters).
+  const movedAt = new Map<number, number[]>()
+  const cursorSamples: number[] = []
+  const cursorOffs = rooms.map((room) => {
+    const shown = new Map<number, number>()
+    const listener = (): void => {
+      const now = performance.now()
+      for (const [client, times] of movedAt) {
+        if (client === room.awareness.clientID) continue
+        const seq = (room.awareness.getStates().get(client) as { cursor?: { seq: number } } | undefined)?.cursor?.seq ?? -1
+        for (let k = (shown.get(client) ?? -1) + 1; k <= seq && k < times.length; k++) cursorSamples.push(now - times[k]!)
+        if (seq > (shown.get(client) ?? -1)) shown.set(client, seq)
+      }
+    }
+    room.awareness.on('change', listener)
+    return () => room.awareness.off('change', listener)
+  })
   const edit = (peer: number): void => {
     const text = rooms[peer]!.doc.getText('t')
     const at = Math.floor(random() * (text.length + 1))
     tracker.beforeEdit(peer)
     text.insert(at, String.fromCharCode(97 + Math.floor(random() * 26)))
-    rooms[peer]!.awareness.setLocalStateField('cursor', at + 1)
-    lastCursor.set(rooms[peer]!.awareness.clientID, at + 1)
+    const client = rooms[peer]!.awareness.clientID
+    const times = movedAt.get(client) ?? []
+    movedAt.set(client, times)
+    rooms[peer]!.awareness.setLocalStateField('cursor', { at: at + 1, seq: times.length })
+    lastCursor.set(client, times.length)
+    times.push(performance.now())
   }
   const typist = async (peer: number): Promise<number> => {
     let edits = 0
@@ -113,12 +137,13 @@ async function run(workload: 'typists' | 'scripts', secret: boolean) {
     rooms.map((room) =>
       until(
         (listener) => (room.awareness.on('change', listener), () => room.awareness.off('change', listener)),
-        () => [...lastCursor].every(([client, cursor]) => (room.awareness.getStates().get(client) as { cursor?: number } | undefined)?.cursor === cursor),
+        () => [...lastCursor].every(([client, seq]) => (room.awareness.getStates().get(client) as { cursor?: { seq: number } } | undefined)?.cursor?.seq === seq),
         30_000,
       ),
     ),
   )
   const wallMs = performance.now() - t0
+  for (const off of cursorOffs) off()
   const cpu = cpuMs() - c0
   const texts = rooms.map((room) => room.doc.getText('t').toString())
   const counters = Object.fromEntries(COUNTERS.map((key) => [key, rooms.reduce((sum, room) => sum + room.stats()[key] - before.get(room)![key], 0)])) as Record<Counter, number>
@@ -134,6 +159,7 @@ async function run(workload: 'typists' | 'scripts', secret: boolean) {
     replicasEqual: texts.every((text) => text === texts[0]),
     cursorsShown: cursorsShown.filter(Boolean).length,
     latencyMs: { p50: round(quantile(samples, 0.5), 2), p99: round(quantile(samples, 0.99), 2), max: round(quantile(samples, 1), 2), samples: samples.length },
+    cursorLatencyMs: { p50: round(quantile(cursorSamples, 0.5), 2), p99: round(quantile(cursorSamples, 0.99), 2), max: round(quantile(cursorSamples, 1), 2), samples: cursorSamples.length },
     visibleMs: round(visibleMs, 0),
     wallMs: round(wallMs, 0),
     cpuMs: round(cpu, 0),
@@ -141,7 +167,7 @@ async function run(workload: 'typists' | 'scripts', secret: boolean) {
     ...counters,
     errors,
   }
-  console.log(`  ${workload} ${secret ? 'with a secret' : 'open'}: ${edits} edits, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms; throttled ${counters.framesThrottled} frames, cut off ${counters.peersCutOff}; shed ${counters.deltasShed}, presence paced ${counters.presencePaced}, held ${counters.updatesHeld}, dropped ${counters.pendingDropped}; errors ${JSON.stringify(errors)}`)
+  console.log(`  ${workload} ${secret ? 'with a secret' : 'open'}: ${edits} edits, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms; cursors p50 ${row.cursorLatencyMs.p50} ms, p99 ${row.cursorLatencyMs.p99} ms; throttled ${counters.framesThrottled} frames, cut off ${counters.peersCutOff}; shed ${counters.deltasShed}, presence paced ${counters.presencePaced}, held ${counters.updatesHeld}, dropped ${counters.pendingDropped}; errors ${JSON.stringify(errors)}`)
   return row
 }
 
