@@ -1,7 +1,7 @@
 /**
  * The load scenario's table for bench/results/SUMMARY.md, from load.json.
  */
-import type { Target } from '../scenarios.js'
+import { targetsTable, type Target } from '../scenarios.js'
 
 interface LoadRow {
   workload: string
@@ -32,14 +32,11 @@ export function loadMarkdown(file: Record<string, unknown>): string {
     (r) =>
       `| ${r.workload} | ${r.secret ? 'with a secret' : 'open'} | ${r.edits.toLocaleString('en-US')} | ${r.latencyMs.p50 ?? '–'} / ${r.latencyMs.p99 ?? '–'} | ${r.cursorLatencyMs?.p50 ?? '–'} / ${r.cursorLatencyMs?.p99 ?? '–'} | ${r.replicasEqual ? 'yes' : '**no**'} | ${r.cursorsShown} / ${r.peers} | ${r.framesPerEdit ?? '–'} | ${r.framesThrottled} | ${r.peersCutOff} | ${r.deltasShed} | ${r.presencePaced.toLocaleString('en-US')} | ${r.updatesHeld} | ${r.pendingDropped} | ${errors(r)} |`,
   )
-  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**NO**'} |`)
   return [
     '| workload | room | edits | edits p50 / p99 ms | cursors p50 / p99 ms | replicas equal | cursors shown | frames per edit | frames throttled | cut off | deltas shed | presence paced | updates held | dropped | errors |',
     '| :-- | :-- | --: | --: | --: | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...rows,
     '',
-    '| target | goal | measured | met |',
-    '| :-- | :-- | :-- | :-- |',
-    ...goals,
+    targetsTable(targets),
   ].join('\n')
 }

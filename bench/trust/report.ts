@@ -1,7 +1,7 @@
 /**
  * The trust scenario's table for bench/results/SUMMARY.md, from trust.json.
  */
-import type { Target } from '../scenarios.js'
+import { targetsTable, type Target } from '../scenarios.js'
 
 interface JoinRow {
   secret: boolean
@@ -19,14 +19,11 @@ export function trustMarkdown(file: Record<string, unknown>): string {
   const joins = (file['join'] as JoinRow[] | undefined) ?? []
   const targets = (file['targets'] as Target[] | undefined) ?? []
   const rows = joins.map((j) => `| ${j.secret ? 'with a secret' : 'open'} | ${j.edits.toLocaleString('en-US')} | ${j.ms} | ${j.syncedMs ?? '–'} | ${j.cpuMs} | ${j.bytes.toLocaleString('en-US')} | ${j.bytesRatio} |`)
-  const goals = targets.map((t) => `| ${t.description} | ${t.target} | ${t.measured} | ${t.met === null ? '—' : t.met ? 'yes' : '**NO**'} |`)
   return [
     '| room | edits | holds the document, ms | synced, ms | CPU ms | bytes | ÷ state size |',
     '| :-- | --: | --: | --: | --: | --: | --: |',
     ...rows,
     '',
-    '| target | goal | measured | met |',
-    '| :-- | :-- | :-- | :-- |',
-    ...goals,
+    targetsTable(targets),
   ].join('\n')
 }

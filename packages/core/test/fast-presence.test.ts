@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Awareness } from 'y-protocols/awareness'
 import { liveRooms } from './support/live-rooms.js'
-import { eachTurn, writerAndReader } from './support/turns.js'
+import { cursorsAt, eachTurn, writerAndReader } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 const CHANGES = 2000
@@ -16,17 +16,7 @@ const CHANGES = 2000
 const { rooms } = liveRooms()
 
 /** Resolves once `awareness` shows `client` with `cursor` (checked after each change). */
-function cursorAt(awareness: Awareness, client: number, cursor: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if ((awareness.getStates().get(client) as { cursor?: number } | undefined)?.cursor !== cursor) return
-      awareness.off('change', check)
-      resolve()
-    }
-    awareness.on('change', check)
-    check()
-  })
-}
+const cursorAt = (awareness: Awareness, client: number, cursor: number): Promise<void> => cursorsAt(awareness, new Map([[client, cursor]]))
 
 describe('a fast presence writer', () => {
   for (const secret of [false, true]) {

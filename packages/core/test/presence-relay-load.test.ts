@@ -10,10 +10,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { Awareness } from 'y-protocols/awareness'
 import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../src/index.js'
 import { liveRooms } from './support/live-rooms.js'
-import { eachTurn } from './support/turns.js'
+import { cursorsAt, eachTurn } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
 /** Every peer's budget: a twelfth of it each (a cursor's own pace is an eighth), the movers overdraw it together. */
@@ -22,20 +21,6 @@ const MOVERS = 12
 const MOVES = 300
 
 const { rooms } = liveRooms()
-
-/** Resolves once `awareness` shows every client of `cursors` at its cursor (checked after each change). */
-function cursorsAt(awareness: Awareness, cursors: Map<number, number>): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      const states = awareness.getStates()
-      for (const [client, cursor] of cursors) if ((states.get(client) as { cursor?: number } | undefined)?.cursor !== cursor) return
-      awareness.off('change', check)
-      resolve()
-    }
-    awareness.on('change', check)
-    check()
-  })
-}
 
 describe('a relay between many moving cursors', () => {
   for (const secret of [false, true]) {

@@ -1,9 +1,10 @@
 /**
- * Helpers of the tests of fast writers (fast-writer, fast-presence, relay-load): a loop that
- * makes one change per turn of the event loop, a wait for a text to reach a length, and a
- * writer with its one reader.
+ * Helpers of the tests of fast writers (fast-writer, fast-presence, relay-load,
+ * presence-relay-load): a loop that makes one change per turn of the event loop, a wait for a
+ * text to reach a length or for cursors to show, and a writer with its one reader.
  */
 import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
 import { createRoom, memoryNetwork, seededRandom, type ErrorEvent, type Room } from '../../src/index.js'
 
 /** Calls `change(i)` for i = 0 … count − 1, one call per turn of the event loop. */
@@ -45,4 +46,18 @@ export async function writerAndReader(rooms: Room[], options: { name: string; se
   const reader = make(2)
   await Promise.all([writer.whenSynced(), reader.whenSynced()])
   return { writer, reader, errors }
+}
+
+/** Resolves once `awareness` shows every client of `cursors` at its cursor (checked after each change). */
+export function cursorsAt(awareness: Awareness, cursors: Map<number, number>): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      const states = awareness.getStates()
+      for (const [client, cursor] of cursors) if ((states.get(client) as { cursor?: number } | undefined)?.cursor !== cursor) return
+      awareness.off('change', check)
+      resolve()
+    }
+    awareness.on('change', check)
+    check()
+  })
 }
