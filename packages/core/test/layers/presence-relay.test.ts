@@ -4,7 +4,9 @@
  * once; beyond it the states are shown but held (left out of greetings), released as the
  * buckets refill as their latest state, dropped with a neighbour's session and removed
  * silently when it was cut off; a held client that arrives from another neighbour is that
- * neighbour's. Time is the recording context's virtual clock.
+ * neighbour's. With the per-link pace of layers/presence-outbox.ts on top, a link sends nothing
+ * of a cut-off neighbour's silently removed states, and no state the relay budget still holds.
+ * Time is the recording context's virtual clock.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
@@ -204,6 +206,31 @@ describe('when the neighbour goes', () => {
       expect([...own.getStates().keys()]).toEqual([2])
       await ctx.clock.advance(5000)
       expect(sent()).toEqual([])
+    } finally {
+      paced.destroy()
+      own.destroy()
+    }
+  })
+
+  it('a link sends no state the relay budget still holds: it goes when the budget releases it', async () => {
+    const doc = new Y.Doc()
+    doc.clientID = 2
+    const own = roomAwareness(doc, undefined, true)
+    // About 300 bytes per entry: four fit the relay's burst, then it refills at a third of one a second.
+    const slow: RelayBudget = { freshBytesPerSecond: 1000, freshBurst: 1000, bytesPerSecond: 100, burst: 1300 }
+    const paced = new Presence(ctx, own, true, new RecordingTree(), undefined, DEFAULT_LIMITS, slow, { framesPerSecond: 16, frameBurst: 16 })
+    for (const peer of ['a', 'b', 'c']) paced.up(peer, true)
+    ctx.take()
+    try {
+      paced.onAwareness('a', frameOf([11, 12, 13]))
+      expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[11, 0], [12, 0], [13, 0]] }])
+      paced.onAwareness('a', frameOf([13], 1)) // within the relay budget; the links, out of tokens, hold it
+      paced.onAwareness('a', frameOf([13], 2)) // over the relay budget: held there
+      expect(ctx.stats.presenceHeld).toBe(1)
+      await ctx.clock.advance(1000) // the links' next token: 13 is the relay's to release
+      expect(sent()).toEqual([])
+      await ctx.clock.advance(4000)
+      expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[13, 2]] }])
     } finally {
       paced.destroy()
       own.destroy()
