@@ -15,7 +15,7 @@ import { liveRooms } from './support/live-rooms.js'
 import { cursorsAt, eachTurn } from './support/turns.js'
 
 const SECRET = 'q3JxVbq8m2JrQ5fTn0sYl7cE1dH4kP9wZ6uA2bX8vN0'
-/** Every peer's budget: a twelfth of it each (a cursor's own pace is an eighth), the movers overdraw it together. */
+/** Every peer's budget: twelve movers at an eighth of it each (a cursor's own pace) make the relay pass on half again as much. */
 const BUDGETS = { framesPerSecond: 100, frameBurst: 200 }
 const MOVERS = 12
 const MOVES = 300
