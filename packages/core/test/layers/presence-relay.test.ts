@@ -79,6 +79,26 @@ function sent(): { peers: string[]; states: [number, number | null | undefined][
   })
 }
 
+/**
+ * Runs `body` with a second presence layer (clientID 2) that also paces what it passes on per
+ * link (frames of 16 a second, bursts of 16: a link's share is 1 a second, bursts of 1,
+ * presence-outbox.ts), on relay budget `budget`, linked to a, b and c; destroyed after.
+ */
+async function withPaced(budget: RelayBudget, body: (paced: Presence, own: Awareness) => Promise<void>): Promise<void> {
+  const doc = new Y.Doc()
+  doc.clientID = 2
+  const own = roomAwareness(doc, undefined, true)
+  const paced = new Presence(ctx, own, true, new RecordingTree(), undefined, DEFAULT_LIMITS, budget, { framesPerSecond: 16, frameBurst: 16 })
+  for (const peer of ['a', 'b', 'c']) paced.up(peer, true)
+  ctx.take()
+  try {
+    await body(paced, own)
+  } finally {
+    paced.destroy()
+    own.destroy()
+  }
+}
+
 describe('within the budget', () => {
   it('a neighbour’s updates go on at once, and cursor moves of known clients at human rates never wait', async () => {
     presence.onAwareness('a', frameOf([7, 8]))
@@ -185,14 +205,7 @@ describe('when the neighbour goes', () => {
   })
 
   it('cut off while links hold what it brought: the per-link pace sends nothing of it, no removal either', async () => {
-    const doc = new Y.Doc()
-    doc.clientID = 2
-    const own = roomAwareness(doc, undefined, true)
-    // Frames: a link's share is 1 a second, bursts of 1 (presence-outbox.ts).
-    const paced = new Presence(ctx, own, true, new RecordingTree(), undefined, DEFAULT_LIMITS, BUDGET, { framesPerSecond: 16, frameBurst: 16 })
-    for (const peer of ['a', 'b', 'c']) paced.up(peer, true)
-    ctx.take()
-    try {
+    await withPaced(BUDGET, async (paced, own) => {
       paced.onAwareness('a', frameOf([11, 12, 13]))
       expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[11, 0], [12, 0], [13, 0]] }])
       // Links b and c are out of tokens: 13's next state waits there; then the relay budget runs out and holds 13's latest.
@@ -206,22 +219,13 @@ describe('when the neighbour goes', () => {
       expect([...own.getStates().keys()]).toEqual([2])
       await ctx.clock.advance(5000)
       expect(sent()).toEqual([])
-    } finally {
-      paced.destroy()
-      own.destroy()
-    }
+    })
   })
 
   it('a link sends no state the relay budget still holds: it goes when the budget releases it', async () => {
-    const doc = new Y.Doc()
-    doc.clientID = 2
-    const own = roomAwareness(doc, undefined, true)
     // About 300 bytes per entry: four fit the relay's burst, then it refills at a third of one a second.
     const slow: RelayBudget = { freshBytesPerSecond: 1000, freshBurst: 1000, bytesPerSecond: 100, burst: 1300 }
-    const paced = new Presence(ctx, own, true, new RecordingTree(), undefined, DEFAULT_LIMITS, slow, { framesPerSecond: 16, frameBurst: 16 })
-    for (const peer of ['a', 'b', 'c']) paced.up(peer, true)
-    ctx.take()
-    try {
+    await withPaced(slow, async (paced) => {
       paced.onAwareness('a', frameOf([11, 12, 13]))
       expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[11, 0], [12, 0], [13, 0]] }])
       paced.onAwareness('a', frameOf([13], 1)) // within the relay budget; the links, out of tokens, hold it
@@ -231,10 +235,7 @@ describe('when the neighbour goes', () => {
       expect(sent()).toEqual([])
       await ctx.clock.advance(4000)
       expect(sent()).toEqual([{ peers: ['b', 'c'], states: [[13, 2]] }])
-    } finally {
-      paced.destroy()
-      own.destroy()
-    }
+    })
   })
 
   it('removals go on at once, and a removed held client is not sent later', async () => {
